@@ -1,0 +1,41 @@
+//! `podnet`: the podnet model on a terminal.
+//!
+//! Human-readable output by default; `--json` prints JSON on stdout for
+//! scripts. Errors go to stderr with a non-zero exit code.
+
+mod subnet;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Learn how Kubernetes pod networking works on AWS: the podnet model on a terminal.
+#[derive(Debug, Parser)]
+#[command(name = "podnet", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show a subnet's usable addresses after AWS's five reservations.
+    Subnet(subnet::SubnetArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Subnet(args) => subnet::run(&args),
+    };
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("podnet: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

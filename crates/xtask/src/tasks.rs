@@ -1,0 +1,224 @@
+//! The tasks behind `serve`, `test`, `dist` and `bench`.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::pins;
+use crate::run::{self, command, status, step};
+use crate::setup;
+
+/// Build tools, then `trunk serve` on 127.0.0.1.
+///
+/// # Errors
+/// When setup or trunk fails.
+pub fn serve(port: u16) -> Result<(), String> {
+    setup::build_tools()?;
+    step(&format!(
+        "serving podnet at http://127.0.0.1:{port}/ (Ctrl-C stops)"
+    ));
+    let mut cmd = trunk();
+    cmd.args([
+        "serve",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+    ]);
+    status(&mut cmd, "trunk serve")
+}
+
+/// `trunk` from the tools dir, told never to look for updates online.
+fn trunk() -> std::process::Command {
+    let mut cmd = command("trunk");
+    cmd.env("TRUNK_SKIP_VERSION_CHECK", "true");
+    cmd
+}
+
+fn build_release() -> Result<(), String> {
+    let mut cmd = trunk();
+    cmd.args(["build", "--release"]);
+    status(&mut cmd, "trunk build --release")
+}
+
+/// Release build into dist/, then a size report.
+///
+/// # Errors
+/// When setup or the build fails.
+pub fn dist() -> Result<(), String> {
+    setup::build_tools()?;
+    step("building the release site into dist/");
+    build_release()?;
+    size_report(&run::root().join("dist"))
+}
+
+fn size_report(dist: &Path) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
+    let mut rows: Vec<(String, usize, usize)> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(bytes) = std::fs::read(entry.path()) else {
+            continue;
+        };
+        rows.push((name, bytes.len(), gzipped_len(&bytes)));
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse(row.1));
+    println!("\n{:<44} {:>10} {:>10}", "dist/", "raw", "gzip -9");
+    for (name, raw, gz) in &rows {
+        println!("{name:<44} {:>10} {:>10}", kib(*raw), kib(*gz));
+    }
+    let (raw, gz) = rows
+        .iter()
+        .fold((0, 0), |(r, g), row| (r + row.1, g + row.2));
+    println!("{:<44} {:>10} {:>10}", "total", kib(raw), kib(gz));
+    Ok(())
+}
+
+fn gzipped_len(bytes: &[u8]) -> usize {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    if enc.write_all(bytes).is_err() {
+        return 0;
+    }
+    enc.finish().map(|v| v.len()).unwrap_or(0)
+}
+
+fn kib(n: usize) -> String {
+    format!("{:.1} KiB", n as f64 / 1024.0)
+}
+
+/// Criterion benchmarks of the model.
+///
+/// # Errors
+/// When `cargo bench` fails.
+pub fn bench() -> Result<(), String> {
+    step("benchmarks (criterion): reports in target/criterion/");
+    status(
+        command("cargo").args(["bench", "--package", "podnet-model"]),
+        "cargo bench",
+    )
+}
+
+/// Setup, then every test; a summary at the end; fails if any step failed.
+///
+/// # Errors
+/// When setup fails or any test step fails.
+pub fn test() -> Result<(), String> {
+    let tools = setup::all()?;
+    let chromedriver = tools.chromedriver.to_string_lossy().into_owned();
+    let chromium = tools.chromium.to_string_lossy().into_owned();
+    let mut results: Vec<(&str, Result<(), String>, Duration)> = Vec::new();
+    let mut timed = |name: &'static str, f: &dyn Fn() -> Result<(), String>| {
+        step(name);
+        let start = Instant::now();
+        let r = f();
+        results.push((name, r.clone(), start.elapsed()));
+        r
+    };
+    let _ = timed("format (cargo fmt --check)", &|| {
+        status(
+            command("cargo").args(["fmt", "--all", "--", "--check"]),
+            "cargo fmt --check",
+        )
+    });
+    let _ = timed("lint (cargo clippy, native and wasm32)", &|| {
+        status(
+            command("cargo").args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+            "clippy",
+        )?;
+        let mut cmd = command("cargo");
+        cmd.args([
+            "clippy",
+            "--package",
+            "podnet-web",
+            "--all-targets",
+            "--target",
+            pins::WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        status(&mut cmd, "clippy (wasm32)")
+    });
+    let _ = timed("unit, property and scenario tests (native)", &|| {
+        status(
+            command("cargo").args(["test", "--workspace"]),
+            "cargo test --workspace",
+        )
+    });
+    let _ = timed(
+        "component tests (wasm-bindgen-test in headless Chromium)",
+        &|| {
+            let mut cmd = command("cargo");
+            cmd.args([
+                "test",
+                "--package",
+                "podnet-web",
+                "--target",
+                pins::WASM_TARGET,
+            ])
+            .env("CHROMEDRIVER", &chromedriver);
+            status(&mut cmd, "wasm component tests")
+        },
+    );
+    let built = timed("release build (trunk build --release)", &build_release);
+    if built.is_ok() {
+        let _ = timed("end-to-end tests (built app in headless Chromium)", &|| {
+            e2e(&chromium)
+        });
+    }
+    summary(&results)
+}
+
+fn e2e(chromium: &str) -> Result<(), String> {
+    let root = run::root();
+    let dir = root.join("tests/e2e");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    let mut cmd = command("node");
+    cmd.arg("--test")
+        .args(&files)
+        .env("PODNET_DIST", root.join("dist"))
+        .env("PODNET_CHROMIUM", chromium)
+        .env("PODNET_SHOTS", root.join("target/e2e"));
+    status(&mut cmd, "end-to-end tests")
+}
+
+fn summary(results: &[(&str, Result<(), String>, Duration)]) -> Result<(), String> {
+    println!("\n==> summary");
+    for (name, r, took) in results {
+        let mark = if r.is_ok() { "pass" } else { "FAIL" };
+        println!("{mark}  {name:<58} {:>6.1}s", took.as_secs_f64());
+    }
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.1.is_err())
+        .map(|r| r.0)
+        .collect();
+    if failed.is_empty() {
+        println!(
+            "\nall {} test steps passed; e2e screenshots in target/e2e/",
+            results.len()
+        );
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {} test steps failed: {}",
+            failed.len(),
+            results.len(),
+            failed.join("; ")
+        ))
+    }
+}
