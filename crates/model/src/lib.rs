@@ -7,7 +7,10 @@
 //!
 //! - [`addr`]: CIDR arithmetic under AWS's subnet rules (five reserved
 //!   addresses, `/16`–`/28`, overlap).
+//! - [`catalog`]: the 1,391 EC2 instance types and their ENI limits.
 
 pub mod addr;
+pub mod catalog;
 
 pub use addr::{CidrError, ReservedAddress, ReservedRole, SubnetSummary};
+pub use catalog::{CatalogError, InstanceLimits, InstanceType};

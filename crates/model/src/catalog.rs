@@ -1,0 +1,259 @@
+//! EC2 instance types and their ENI limits.
+//!
+//! All 1,391 types of `data/instance-enis.csv`, extracted from the AWS VPC CNI
+//! (`pkg/vpc/vpc_ip_resource_limit.go` at v1.23.1), compiled into a static
+//! table by `build.rs`. Limits are for the **default network card** only, as
+//! the VPC CNI and the max-pods formula use them. Max-pods arithmetic lives
+//! with the CNIs; this module only knows the hardware.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The hypervisor EC2 reports for a type. Prefix delegation needs Nitro (or
+/// bare metal): CNI `IsPrefixDelegationSupported`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Hypervisor {
+    /// The AWS Nitro System.
+    Nitro,
+    /// The older Xen-based types.
+    Xen,
+    /// Not reported: bare metal, and a few manual entries.
+    Unknown,
+}
+
+/// One EC2 instance type as the VPC CNI knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceType {
+    /// The type's name, e.g. `m5.large`.
+    pub name: &'static str,
+    /// ENIs on the default network card.
+    pub max_enis: u32,
+    /// IPv4 addresses per ENI, the ENI's primary address included.
+    pub ipv4_per_eni: u32,
+    /// The hypervisor.
+    pub hypervisor: Hypervisor,
+    /// Whether this is a bare-metal type.
+    pub bare_metal: bool,
+    /// Max ENIs of each network card, in card order (card 0 is the default).
+    pub network_card_max_enis: &'static [u32],
+}
+
+include!(concat!(env!("OUT_DIR"), "/catalog_data.rs"));
+
+impl InstanceType {
+    /// The ENI limits the CNIs compute with.
+    pub fn limits(&self) -> InstanceLimits {
+        InstanceLimits {
+            max_enis: self.max_enis,
+            ipv4_per_eni: self.ipv4_per_eni,
+        }
+    }
+
+    /// Whether ipamd can use `/28` prefixes here: Nitro or bare metal
+    /// (CNI `pkg/awsutils/awsutils.go`, `IsPrefixDelegationSupported`).
+    pub fn supports_prefix_delegation(&self) -> bool {
+        self.hypervisor == Hypervisor::Nitro || self.bare_metal
+    }
+
+    /// Number of network cards.
+    pub fn network_cards(&self) -> u32 {
+        u32::try_from(self.network_card_max_enis.len()).unwrap_or(u32::MAX)
+    }
+
+    /// ENIs over all network cards (only card 0 is used for pods).
+    pub fn total_enis_all_cards(&self) -> u32 {
+        self.network_card_max_enis.iter().sum()
+    }
+}
+
+/// The two numbers every ENI-based calculation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InstanceLimits {
+    /// ENIs that can be attached (default network card).
+    pub max_enis: u32,
+    /// IPv4 addresses per ENI, primary included.
+    pub ipv4_per_eni: u32,
+}
+
+/// Every instance type, sorted by name.
+pub fn all() -> &'static [InstanceType] {
+    INSTANCE_TYPES
+}
+
+/// An instance type name the catalog does not have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum CatalogError {
+    /// No such type; the closest names are suggested.
+    UnknownInstanceType {
+        /// What was asked for.
+        name: String,
+        /// Up to three close names, best first.
+        suggestions: Vec<String>,
+    },
+}
+
+impl fmt::Display for CatalogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownInstanceType { name, suggestions } => {
+                write!(f, "unknown instance type {name}")?;
+                match suggestions.as_slice() {
+                    [] => write!(
+                        f,
+                        " ({} types are known, e.g. m5.large)",
+                        INSTANCE_TYPES.len()
+                    ),
+                    [one] => write!(f, "; did you mean {one}?"),
+                    many => write!(f, "; did you mean {}?", many.join(", ")),
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for CatalogError {}
+
+/// Looks up a type by name (case-insensitive, spaces trimmed).
+///
+/// # Errors
+/// [`CatalogError::UnknownInstanceType`] with the closest names.
+pub fn lookup(name: &str) -> Result<&'static InstanceType, CatalogError> {
+    let wanted = name.trim().to_ascii_lowercase();
+    INSTANCE_TYPES
+        .binary_search_by(|t| t.name.cmp(wanted.as_str()))
+        .ok()
+        .and_then(|i| INSTANCE_TYPES.get(i))
+        .ok_or_else(|| CatalogError::UnknownInstanceType {
+            name: name.trim().to_owned(),
+            suggestions: closest(&wanted, 3),
+        })
+}
+
+/// Types whose name contains `query` (case-insensitive), for a searchable
+/// picker: names starting with the query first.
+pub fn search(query: &str) -> Vec<&'static InstanceType> {
+    let q = query.trim().to_ascii_lowercase();
+    let mut hits: Vec<&InstanceType> = INSTANCE_TYPES
+        .iter()
+        .filter(|t| t.name.contains(&q))
+        .collect();
+    hits.sort_by_key(|t| (!t.name.starts_with(&q), t.name));
+    hits
+}
+
+/// Up to `n` names at the smallest edit distance from `wanted`, if that
+/// distance still looks like a typo.
+fn closest(wanted: &str, n: usize) -> Vec<String> {
+    let limit = (wanted.len() / 3).clamp(1, 3);
+    let mut scored: Vec<(usize, &str)> = INSTANCE_TYPES
+        .iter()
+        .map(|t| (edit_distance(wanted, t.name), t.name))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    scored.sort();
+    // Only the nearest: "m5.lage" should suggest m5.large, not every *.large.
+    let best = scored.first().map_or(0, |(d, _)| *d);
+    scored
+        .into_iter()
+        .take_while(|(d, _)| *d == best)
+        .take(n)
+        .map(|(_, name)| name.to_owned())
+        .collect()
+}
+
+/// Levenshtein distance, one row at a time.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, cb) in b.iter().enumerate() {
+            let diagonal = prev
+                .get(j)
+                .map_or(usize::MAX, |d| d + usize::from(ca != *cb));
+            let up = prev.get(j + 1).map_or(usize::MAX, |d| d + 1);
+            let left = cur.last().map_or(usize::MAX, |d| d + 1);
+            cur.push(diagonal.min(up).min(left));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_has_all_1391_types_sorted() {
+        assert_eq!(all().len(), 1391);
+        assert!(all().windows(2).all(|w| w[0].name < w[1].name));
+    }
+
+    #[test]
+    fn lookup_finds_known_types_with_their_limits() {
+        let m5 = lookup("m5.large").unwrap();
+        assert_eq!(
+            m5.limits(),
+            InstanceLimits {
+                max_enis: 3,
+                ipv4_per_eni: 10
+            }
+        );
+        assert!(m5.supports_prefix_delegation());
+        assert_eq!(lookup(" M5.Large ").unwrap().name, "m5.large");
+    }
+
+    #[test]
+    fn multi_card_types_count_only_the_default_card() {
+        let p5 = lookup("p5.48xlarge").unwrap();
+        assert_eq!(
+            (p5.max_enis, p5.network_cards(), p5.total_enis_all_cards()),
+            (2, 32, 64)
+        );
+    }
+
+    #[test]
+    fn prefix_delegation_needs_nitro_or_bare_metal() {
+        assert!(!lookup("m4.large").unwrap().supports_prefix_delegation());
+        let metal = all()
+            .iter()
+            .find(|t| t.bare_metal && t.hypervisor == Hypervisor::Unknown)
+            .unwrap();
+        assert!(metal.supports_prefix_delegation());
+    }
+
+    #[test]
+    fn an_unknown_type_suggests_the_closest_names() {
+        let err = lookup("m5.lage").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown instance type m5.lage; did you mean m5.large?"
+        );
+        let err = lookup("banana").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown instance type banana (1391 types are known, e.g. m5.large)"
+        );
+    }
+
+    #[test]
+    fn search_puts_prefix_matches_first() {
+        let names: Vec<&str> = search("t3.mi").iter().map(|t| t.name).collect();
+        assert_eq!(names, vec!["t3.micro"]);
+        let hits = search("large");
+        assert!(hits.len() > 100);
+        assert!(hits.iter().all(|t| t.name.contains("large")));
+    }
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("m5.lage", "m5.large"), 1);
+        assert_eq!(edit_distance("abc", "abc"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}
