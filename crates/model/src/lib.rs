@@ -8,9 +8,15 @@
 //! - [`addr`]: CIDR arithmetic under AWS's subnet rules (five reserved
 //!   addresses, `/16`–`/28`, overlap).
 //! - [`catalog`]: the 1,391 EC2 instance types and their ENI limits.
+//! - [`ids`]: typed ids that display like the console (`eni-3`).
+//! - [`ipam`]: [`IpPool`], who holds which address of a subnet.
 
 pub mod addr;
 pub mod catalog;
+pub mod ids;
+pub mod ipam;
 
 pub use addr::{CidrError, ReservedAddress, ReservedRole, SubnetSummary};
 pub use catalog::{CatalogError, InstanceLimits, InstanceType};
+pub use ids::{EniId, NodeId, PodId, SubnetId};
+pub use ipam::{AllocError, Holder, IpPool};
