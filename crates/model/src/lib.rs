@@ -8,15 +8,26 @@
 //! - [`addr`]: CIDR arithmetic under AWS's subnet rules (five reserved
 //!   addresses, `/16`–`/28`, overlap).
 //! - [`catalog`]: the 1,391 EC2 instance types and their ENI limits.
+//! - [`cni`]: CNI strategies; the AWS VPC CNI's max pods and ipamd warm pool.
+//! - [`eni`]: network interfaces and the addresses on them.
+//! - [`events`]: what happened, in kubectl / ipamd / EC2 wording.
+//! - [`explain`]: derivations of every derived number.
 //! - [`ids`]: typed ids that display like the console (`eni-3`).
 //! - [`ipam`]: [`IpPool`], who holds which address of a subnet.
 
 pub mod addr;
 pub mod catalog;
+pub mod cni;
+pub mod eni;
+pub mod events;
+pub mod explain;
 pub mod ids;
 pub mod ipam;
 
 pub use addr::{CidrError, ReservedAddress, ReservedRole, SubnetSummary};
 pub use catalog::{CatalogError, InstanceLimits, InstanceType};
+pub use cni::{CniMode, VpcCni};
+pub use events::{Event, EventKind};
+pub use explain::Derivation;
 pub use ids::{EniId, NodeId, PodId, SubnetId};
 pub use ipam::{AllocError, Holder, IpPool};

@@ -1,0 +1,483 @@
+//! ipamd's warm pool for one node, one loop iteration at a time.
+//!
+//! The rules are the VPC CNI's (`pkg/ipamd/ipamd.go`: `isDatastorePoolTooLow`,
+//! `increaseDatastorePool`, `tryAssignIPs`/`tryAssignPrefixes`,
+//! `tryAllocateENI`, `isDatastorePoolTooHigh`, `tryUnassignCidrsFromAll`,
+//! `tryFreeENI`), as summarised in domain-facts §2.3–2.5 and §2.9.
+//!
+//! Simplifications, also said in the UI: one loop iteration is one step of
+//! simulated time (`POOL_MONITOR_INTERVAL_MS`); EC2 answers at once (no API
+//! latency, no throttling); ENIs are used in device-index order (ipamd walks
+//! a Go map, so the real split between ENIs can differ; totals cannot).
+
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use super::vpc_cni::{VpcCni, IPS_PER_PREFIX};
+use crate::catalog::InstanceLimits;
+use crate::eni::{Eni, EniKind, IpSlot, PrefixSlot};
+use crate::events::{Event, EventKind};
+use crate::ids::{EniId, NodeId, PodId, SubnetId};
+use crate::ipam::{AllocError, Holder, IpPool};
+
+/// ipamd checks the pool about every 5 s (`ipPoolMonitorInterval`).
+pub const POOL_MONITOR_INTERVAL_MS: u64 = 5_000;
+/// Decreases run at most every 30 s (`decreaseIPPoolInterval`).
+pub const DECREASE_INTERVAL_MS: u64 = 30_000;
+/// An ENI younger than 1 min is never freed (`minENILifeTime`).
+pub const MIN_ENI_LIFETIME_MS: u64 = 60_000;
+
+/// Where a node's ENIs get their addresses.
+pub trait Subnets {
+    /// The subnet a new ENI of `node` goes in.
+    fn subnet_for_new_eni(&self, node: &NodeIpam) -> SubnetId;
+    /// The address pool of `subnet`.
+    fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool>;
+    /// A fresh ENI id.
+    fn next_eni_id(&mut self) -> EniId;
+}
+
+/// The pool ipamd sees: pod addresses held, used and free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PoolStats {
+    /// Pod addresses held (secondary IPs, or 16 per prefix).
+    pub total: u32,
+    /// Addresses used by pods.
+    pub assigned: u32,
+    /// `total − assigned` (addresses cooling down count as available, as in ipamd).
+    pub available: u32,
+    /// Prefixes held.
+    pub prefixes: u32,
+    /// Prefixes with no pod and nothing cooling down.
+    pub idle_prefixes: u32,
+    /// ENIs attached.
+    pub enis: u32,
+}
+
+/// One node's network interfaces and ipamd's bookkeeping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeIpam {
+    /// The node.
+    pub node: NodeId,
+    /// Its ENI limits.
+    pub limits: InstanceLimits,
+    /// Whether the instance supports prefix delegation (Nitro or bare metal).
+    pub prefix_capable: bool,
+    /// The kubelet's max pods; ipamd never holds more IPs than this.
+    pub max_pods: u32,
+    /// ENIs, by device index (the primary ENI first).
+    pub enis: Vec<Eni>,
+    last_decrease_ms: u64,
+    last_log: Option<String>,
+}
+
+/// The settings and limits one loop iteration computes with.
+struct Ctx<'a> {
+    cfg: &'a VpcCni,
+    pd: bool,
+    /// Slots per ENI: IPv4 per ENI − 1 (the primary is not for pods).
+    m: u32,
+    max_enis: u32,
+}
+
+impl NodeIpam {
+    /// Launches a node: EC2 creates its primary ENI (device index 0) in
+    /// `subnet`, whose primary IP becomes the node IP.
+    ///
+    /// # Errors
+    /// [`AllocError`] when the subnet has no free address for the node.
+    pub fn launch(
+        node: NodeId,
+        limits: InstanceLimits,
+        prefix_capable: bool,
+        max_pods: u32,
+        subnet: SubnetId,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+    ) -> Result<Self, AllocError> {
+        let id = subnets.next_eni_id();
+        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
+        let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
+        let primary = Eni {
+            id,
+            kind: EniKind::NodePrimary,
+            node: Some(node),
+            subnet,
+            device_index: 0,
+            primary_ip,
+            secondary: Vec::new(),
+            prefixes: Vec::new(),
+            attached_at_ms: now_ms,
+        };
+        Ok(Self {
+            node,
+            limits,
+            prefix_capable,
+            max_pods,
+            enis: vec![primary],
+            last_decrease_ms: now_ms,
+            last_log: None,
+        })
+    }
+
+    /// The node IP (the primary ENI's primary IP).
+    pub fn node_ip(&self) -> Option<Ipv4Addr> {
+        self.enis.first().map(|e| e.primary_ip)
+    }
+
+    /// The pool as ipamd counts it.
+    pub fn stats(&self, now_ms: u64) -> PoolStats {
+        let mut s = PoolStats::default();
+        for e in &self.enis {
+            s.total += e.pod_ips();
+            s.assigned += e.assigned();
+            s.prefixes += e.prefixes.len() as u32;
+            s.idle_prefixes += e.prefixes.iter().filter(|p| p.is_idle(now_ms)).count() as u32;
+            s.enis += 1;
+        }
+        s.available = s.total.saturating_sub(s.assigned);
+        s
+    }
+
+    /// Whether the CNI will really use prefixes here.
+    pub fn uses_prefixes(&self, cfg: &VpcCni) -> bool {
+        cfg.prefix_delegation && self.prefix_capable
+    }
+
+    fn ctx<'a>(&self, cfg: &'a VpcCni) -> Ctx<'a> {
+        Ctx {
+            cfg,
+            pd: self.uses_prefixes(cfg),
+            m: self.limits.ipv4_per_eni.saturating_sub(1),
+            max_enis: cfg
+                .max_eni
+                .map_or(self.limits.max_enis, |c| c.min(self.limits.max_enis)),
+        }
+    }
+
+    /// Gives `pod` the first free address, like `AssignPodIPv4Address`.
+    pub fn assign_pod(&mut self, pod: PodId, now_ms: u64) -> Option<(EniId, Ipv4Addr)> {
+        self.enis
+            .iter_mut()
+            .find_map(|e| e.assign(pod, now_ms).map(|ip| (e.id, ip)))
+    }
+
+    /// Frees `pod`'s address; it cools down for `IP_COOLDOWN_PERIOD`.
+    pub fn unassign_pod(&mut self, pod: PodId, cfg: &VpcCni, now_ms: u64) -> Option<Ipv4Addr> {
+        let until = now_ms + u64::from(cfg.ip_cooldown_s) * 1000;
+        self.enis.iter_mut().find_map(|e| e.unassign(pod, until))
+    }
+
+    /// One iteration of ipamd's pool loop: grow if the pool is too low,
+    /// else (at most every 30 s) shrink. Returns whether anything changed.
+    pub fn tick(
+        &mut self,
+        cfg: &VpcCni,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let ctx = self.ctx(cfg);
+        let stats = self.stats(now_ms);
+        if self.too_low(&ctx, stats) {
+            return self.grow(&ctx, stats, subnets, now_ms, events);
+        }
+        if now_ms.saturating_sub(self.last_decrease_ms) < DECREASE_INTERVAL_MS {
+            return false;
+        }
+        self.last_decrease_ms = now_ms;
+        let released = self.shrink(&ctx, subnets, now_ms, events);
+        let freed = self.try_free_eni(&ctx, subnets, now_ms, events);
+        released || freed
+    }
+
+    /// `isDatastorePoolTooLow` (domain-facts §2.9).
+    fn too_low(&self, ctx: &Ctx, s: PoolStats) -> bool {
+        if s.total >= self.max_pods {
+            return false; // ipamd does not over-provision past max pods
+        }
+        if ctx.cfg.ip_targets_set() {
+            return short_ips(ctx.cfg, s) > 0;
+        }
+        let (w, per) = if ctx.pd {
+            (ctx.cfg.warm_prefix_target, IPS_PER_PREFIX)
+        } else {
+            (ctx.cfg.warm_eni_target, ctx.m)
+        };
+        s.available < w.saturating_mul(per) || (w == 0 && s.available == 0)
+    }
+
+    /// Slots to request: every free slot (secondary, no IP targets), the
+    /// shortfall (IP targets), or prefixes (PD) — §2.9 "Grow".
+    fn request(&self, ctx: &Ctx, s: PoolStats) -> u32 {
+        let short = short_ips(ctx.cfg, s);
+        match (ctx.pd, ctx.cfg.ip_targets_set()) {
+            (false, false) => u32::MAX,
+            (false, true) => short.max(1),
+            (true, true) => short.div_ceil(IPS_PER_PREFIX).max(1),
+            (true, false) => ctx
+                .cfg
+                .warm_prefix_target
+                .saturating_sub(s.idle_prefixes)
+                .max(1),
+        }
+    }
+
+    fn grow(
+        &mut self,
+        ctx: &Ctx,
+        s: PoolStats,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let want = self.request(ctx, s);
+        let reason = self.too_low_reason(ctx, s);
+        let existing = self.enis.iter().position(|e| e.slots_used() < ctx.m);
+        if let Some(idx) = existing {
+            match self.add_to_eni(ctx, idx, want, subnets, now_ms, events) {
+                Ok(()) => {
+                    self.last_log = None;
+                    return true;
+                }
+                Err(err) => {
+                    let eni = self.enis.get(idx).map_or(EniId(0), |e| e.id);
+                    let what = if ctx.pd { "Prefix" } else { "IP" };
+                    self.log(
+                        now_ms,
+                        events,
+                        format!(
+                            "Failed to allocate a private IP/{what} addresses on ENI {eni}: {}",
+                            ec2_code(&err)
+                        ),
+                    );
+                }
+            }
+        }
+        if self.enis.len() as u32 >= ctx.max_enis {
+            self.log(
+                now_ms,
+                events,
+                format!(
+                    "{reason}; Skipping ENI allocation as the max ENI limit is already reached"
+                ),
+            );
+            return false;
+        }
+        match self.create_eni(ctx, want.min(ctx.m), subnets, now_ms, events) {
+            Ok(()) => {
+                self.last_log = None;
+                true
+            }
+            Err(err) => {
+                self.log(
+                    now_ms,
+                    events,
+                    format!(
+                        "Failed to increase pool size due to not able to allocate ENI: {}",
+                        ec2_code(&err)
+                    ),
+                );
+                false
+            }
+        }
+    }
+
+    fn too_low_reason(&self, ctx: &Ctx, s: PoolStats) -> String {
+        if ctx.cfg.ip_targets_set() {
+            format!(
+                "IP pool is too low: short of {} IPs (WARM_IP_TARGET {}, MINIMUM_IP_TARGET {})",
+                short_ips(ctx.cfg, s),
+                ctx.cfg.warm_ip_target,
+                ctx.cfg.minimum_ip_target
+            )
+        } else if ctx.pd {
+            format!(
+                "IP pool is too low: available ({}) < ENI target ({}) * addrsPerENI ({})",
+                s.available, ctx.cfg.warm_prefix_target, IPS_PER_PREFIX
+            )
+        } else {
+            format!(
+                "IP pool is too low: available ({}) < ENI target ({}) * addrsPerENI ({})",
+                s.available, ctx.cfg.warm_eni_target, ctx.m
+            )
+        }
+    }
+
+    /// Adds up to `want` slots to ENI `idx`; in secondary mode a failed
+    /// batch is retried with 1, as `tryAssignIPs` does.
+    fn add_to_eni(
+        &mut self,
+        ctx: &Ctx,
+        idx: usize,
+        want: u32,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), AllocError> {
+        let node = self.node;
+        let Some(eni) = self.enis.get_mut(idx) else {
+            return Ok(());
+        };
+        let n = want.min(ctx.m.saturating_sub(eni.slots_used()));
+        let pool = subnets
+            .pool_mut(eni.subnet)
+            .ok_or_else(|| no_pool(eni.subnet))?;
+        if ctx.pd {
+            let prefixes = take_prefixes(pool, eni.id, n)?;
+            eni.prefixes
+                .extend(prefixes.iter().map(|p| PrefixSlot::new(*p)));
+            events.push(at(
+                now_ms,
+                EventKind::PrefixesAssigned {
+                    node,
+                    eni: eni.id,
+                    prefixes,
+                },
+            ));
+        } else {
+            let ips = pool
+                .allocate_many(n, Holder::Secondary(eni.id))
+                .or_else(|_| pool.allocate_many(1, Holder::Secondary(eni.id)))?;
+            eni.secondary.extend(ips.iter().map(|ip| IpSlot::new(*ip)));
+            events.push(at(
+                now_ms,
+                EventKind::SecondaryIpsAssigned {
+                    node,
+                    eni: eni.id,
+                    ips,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// `CreateNetworkInterface` with its first `n` IPs or prefixes in one
+    /// call, then attach at the lowest free device index.
+    fn create_eni(
+        &mut self,
+        ctx: &Ctx,
+        n: u32,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), AllocError> {
+        let subnet = subnets.subnet_for_new_eni(self);
+        let id = subnets.next_eni_id();
+        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
+        let needed = if ctx.pd { 1 } else { 1 + n };
+        if pool.free() < needed {
+            return Err(AllocError::InsufficientFreeAddressesInSubnet {
+                subnet: pool.cidr(),
+                requested: needed,
+                free: pool.free(),
+            });
+        }
+        let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
+        let mut eni = Eni {
+            id,
+            kind: EniKind::NodeSecondary,
+            node: Some(self.node),
+            subnet,
+            device_index: self.lowest_free_device_index(),
+            primary_ip,
+            secondary: Vec::new(),
+            prefixes: Vec::new(),
+            attached_at_ms: now_ms,
+        };
+        if ctx.pd {
+            match take_prefixes(pool, id, n) {
+                Ok(prefixes) => eni.prefixes = prefixes.into_iter().map(PrefixSlot::new).collect(),
+                Err(err) => {
+                    pool.release(primary_ip);
+                    return Err(err);
+                }
+            }
+        } else {
+            let ips = pool.allocate_many(n, Holder::Secondary(id))?;
+            eni.secondary = ips.into_iter().map(IpSlot::new).collect();
+        }
+        events.push(at(
+            now_ms,
+            EventKind::EniAttached {
+                node: self.node,
+                eni: id,
+                subnet,
+                device_index: eni.device_index,
+                primary_ip,
+                secondary_ips: eni.secondary.len() as u32,
+                prefixes: eni.prefixes.len() as u32,
+            },
+        ));
+        self.enis.push(eni);
+        self.enis.sort_by_key(|e| e.device_index);
+        Ok(())
+    }
+
+    /// `awsGetFreeDeviceNumber`: the lowest index no ENI of the node uses.
+    fn lowest_free_device_index(&self) -> u32 {
+        (0..)
+            .find(|i| self.enis.iter().all(|e| e.device_index != *i))
+            .unwrap_or(0)
+    }
+
+    fn log(&mut self, now_ms: u64, events: &mut Vec<Event>, message: String) {
+        // ipamd repeats the same line every 5 s; the timeline shows it once.
+        if self.last_log.as_deref() != Some(message.as_str()) {
+            self.last_log = Some(message.clone());
+            events.push(at(
+                now_ms,
+                EventKind::IpamdLog {
+                    node: self.node,
+                    message,
+                },
+            ));
+        }
+    }
+}
+
+/// `short = max(WARM_IP_TARGET − available, MINIMUM_IP_TARGET − total, 0)`.
+fn short_ips(cfg: &VpcCni, s: PoolStats) -> u32 {
+    cfg.warm_ip_target
+        .saturating_sub(s.available)
+        .max(cfg.minimum_ip_target.saturating_sub(s.total))
+}
+
+fn take_prefixes(pool: &mut IpPool, eni: EniId, n: u32) -> Result<Vec<ipnet::Ipv4Net>, AllocError> {
+    let mut got = Vec::new();
+    for _ in 0..n {
+        match pool.allocate_prefix(Holder::Prefix(eni)) {
+            Ok(p) => got.push(p),
+            Err(err) if got.is_empty() => return Err(err),
+            Err(_) => break,
+        }
+    }
+    Ok(got)
+}
+
+fn ec2_code(err: &AllocError) -> String {
+    match err {
+        AllocError::InsufficientFreeAddressesInSubnet { .. } => {
+            format!("InsufficientFreeAddressesInSubnet ({err})")
+        }
+        AllocError::InsufficientCidrBlocks { .. } => format!("InsufficientCidrBlocks ({err})"),
+    }
+}
+
+/// A subnet id with no pool is a model bug; it is reported as an empty
+/// subnet rather than a panic, which would kill the page.
+fn no_pool(_subnet: SubnetId) -> AllocError {
+    AllocError::InsufficientFreeAddressesInSubnet {
+        subnet: ipnet::Ipv4Net::default(),
+        requested: 1,
+        free: 0,
+    }
+}
+
+pub(super) fn at(at_ms: u64, kind: EventKind) -> Event {
+    Event { at_ms, kind }
+}
+
+#[path = "ipamd_shrink.rs"]
+mod shrink;

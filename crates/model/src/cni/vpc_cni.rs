@@ -1,0 +1,213 @@
+//! The AWS VPC CNI's settings and its max-pods arithmetic.
+//!
+//! Settings mirror the `aws-node` environment variables (CNI `README.md`);
+//! the warm-pool loop that uses them is in [`super::ipamd`].
+
+use serde::{Deserialize, Serialize};
+
+use super::Cni;
+use crate::catalog::InstanceType;
+use crate::explain::Derivation;
+
+/// Addresses in a `/28` prefix (`IPS_PER_PREFIX=16` in the max-pods calculator).
+pub const IPS_PER_PREFIX: u32 = 16;
+
+/// Settings of the AWS VPC CNI (`aws-node` DaemonSet environment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpcCni {
+    /// `WARM_ENI_TARGET`: free ENIs' worth of IPs to keep (default 1).
+    #[serde(default = "one")]
+    pub warm_eni_target: u32,
+    /// `WARM_IP_TARGET`: free IPs to keep; 0 = unset. Overrides the ENI and prefix targets.
+    #[serde(default)]
+    pub warm_ip_target: u32,
+    /// `MINIMUM_IP_TARGET`: floor on IPs held; 0 = unset.
+    #[serde(default)]
+    pub minimum_ip_target: u32,
+    /// `WARM_PREFIX_TARGET`: free `/28` prefixes to keep (the Helm chart sets 1).
+    #[serde(default = "one")]
+    pub warm_prefix_target: u32,
+    /// `MAX_ENI`: cap on ENIs, bounded by the instance limit; `None` = unset.
+    #[serde(default)]
+    pub max_eni: Option<u32>,
+    /// `ENABLE_PREFIX_DELEGATION`: `/28` prefixes instead of secondary IPs.
+    #[serde(default)]
+    pub prefix_delegation: bool,
+    /// `IP_COOLDOWN_PERIOD` in seconds (default 30).
+    #[serde(default = "thirty")]
+    pub ip_cooldown_s: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+impl Default for VpcCni {
+    fn default() -> Self {
+        Self {
+            warm_eni_target: 1,
+            warm_ip_target: 0,
+            minimum_ip_target: 0,
+            warm_prefix_target: 1,
+            max_eni: None,
+            prefix_delegation: false,
+            ip_cooldown_s: 30,
+        }
+    }
+}
+
+impl VpcCni {
+    /// Whether `WARM_IP_TARGET` or `MINIMUM_IP_TARGET` is set; then the
+    /// ENI and prefix targets are ignored (`warmIPTargetsDefined`).
+    pub fn ip_targets_set(&self) -> bool {
+        self.warm_ip_target > 0 || self.minimum_ip_target > 0
+    }
+
+    /// Whether prefix delegation is really used on `instance`: only Nitro
+    /// and bare metal support it; others fall back to secondary IPs with a
+    /// warning (CNI `IsPrefixDelegationSupported`).
+    pub fn uses_prefixes_on(&self, instance: &InstanceType) -> bool {
+        self.prefix_delegation && instance.supports_prefix_delegation()
+    }
+
+    /// ENIs the CNI may use on `instance`: `min(instance limit, MAX_ENI)`.
+    pub fn max_enis(&self, instance: &InstanceType) -> u32 {
+        self.max_eni
+            .map_or(instance.max_enis, |cap| cap.min(instance.max_enis))
+    }
+}
+
+impl Cni for VpcCni {
+    fn name(&self) -> &'static str {
+        "AWS VPC CNI"
+    }
+
+    /// `ENIs × (IPs per ENI − 1) + 2`, or `ENIs × ((IPs per ENI − 1) × 16) + 2`
+    /// with prefix delegation; uncapped, like `eni-max-pods.txt` and nodeadm.
+    fn max_pods(&self, instance: &InstanceType) -> Derivation {
+        let enis = self.max_enis(instance);
+        let ips = instance.ipv4_per_eni;
+        let slots = ips.saturating_sub(1);
+        let pd = self.uses_prefixes_on(instance);
+        let per_eni = if pd { slots * IPS_PER_PREFIX } else { slots };
+        let value = enis.saturating_mul(per_eni).saturating_add(2);
+        let formula = if pd {
+            format!("{enis} ENIs × (({ips} − 1) × 16) + 2 = {value}")
+        } else {
+            format!("{enis} ENIs × ({ips} − 1) + 2 = {value}")
+        };
+        let mut d = Derivation::new("max pods", value, formula).because(
+            format!(
+                "{} has {} ENIs of {ips} IPv4 addresses each on its default network card",
+                instance.name, instance.max_enis
+            ),
+            "instance-enis.csv (CNI pkg/vpc/vpc_ip_resource_limit.go)",
+        );
+        if enis < instance.max_enis {
+            d = d.because(
+                format!("MAX_ENI caps the ENIs at {enis}"),
+                "CNI README.md (MAX_ENI)",
+            );
+        }
+        d = d.because(
+            "the first IP of each ENI is its primary address and is not used for pods",
+            "CNI misc/eni-max-pods.txt; pkg/awsutils/awsutils.go GetENIIPv4Limit",
+        );
+        if pd {
+            d = d.because(
+                "with prefix delegation each remaining slot holds a /28 prefix of 16 addresses",
+                "AMI max-pods-calculator.sh (IPS_PER_PREFIX=16)",
+            );
+        } else if self.prefix_delegation {
+            d = d.because(
+                format!("{} is not Nitro or bare metal, so prefix delegation falls back to secondary IPs", instance.name),
+                "CNI pkg/awsutils/awsutils.go IsPrefixDelegationSupported",
+            );
+        }
+        d.because(
+            "+2 for the host-network pods aws-node and kube-proxy, which use the node IP",
+            "EKS best practices guide, vpc-cni.adoc",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{self, lookup};
+
+    fn max_pods(cni: &VpcCni, t: &str) -> u32 {
+        cni.max_pods(lookup(t).unwrap()).value
+    }
+
+    #[test]
+    fn max_pods_matches_eni_max_pods_txt() {
+        let cni = VpcCni::default();
+        for (t, want) in [
+            ("m5.large", 29),
+            ("t3.micro", 4),
+            ("c5.18xlarge", 737),
+            ("p5.48xlarge", 100),
+            ("t3.small", 11),
+        ] {
+            assert_eq!(max_pods(&cni, t), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn every_catalog_type_follows_the_published_formula() {
+        let cni = VpcCni::default();
+        for t in catalog::all() {
+            assert_eq!(
+                cni.max_pods(t).value,
+                t.max_enis * (t.ipv4_per_eni - 1) + 2,
+                "{}",
+                t.name
+            );
+        }
+    }
+
+    #[test]
+    fn prefix_delegation_multiplies_slots_by_sixteen_on_nitro_only() {
+        let pd = VpcCni {
+            prefix_delegation: true,
+            ..VpcCni::default()
+        };
+        assert_eq!(max_pods(&pd, "m5.large"), 3 * 9 * 16 + 2);
+        assert_eq!(
+            max_pods(&pd, "m4.large"),
+            max_pods(&VpcCni::default(), "m4.large")
+        );
+    }
+
+    #[test]
+    fn max_eni_caps_the_enis() {
+        let capped = VpcCni {
+            max_eni: Some(2),
+            ..VpcCni::default()
+        };
+        assert_eq!(max_pods(&capped, "m5.large"), 2 * 9 + 2);
+        let loose = VpcCni {
+            max_eni: Some(99),
+            ..VpcCni::default()
+        };
+        assert_eq!(max_pods(&loose, "m5.large"), 29);
+    }
+
+    #[test]
+    fn the_derivation_reads_like_the_docs() {
+        let d = VpcCni::default().max_pods(lookup("m5.large").unwrap());
+        assert_eq!(d.formula, "3 ENIs × (10 − 1) + 2 = 29");
+        let text = d.to_string();
+        assert!(
+            text.starts_with("max pods = 29\n  3 ENIs × (10 − 1) + 2 = 29\n"),
+            "{text}"
+        );
+        assert!(text.contains("not used for pods"));
+        assert!(text.contains("aws-node and kube-proxy"));
+    }
+}
