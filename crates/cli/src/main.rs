@@ -3,6 +3,8 @@
 //! Human-readable output by default; `--json` prints JSON on stdout for
 //! scripts. Errors go to stderr with a non-zero exit code.
 
+mod ipamd;
+mod max_pods;
 mod subnet;
 
 use std::process::ExitCode;
@@ -21,12 +23,18 @@ struct Cli {
 enum Command {
     /// Show a subnet's usable addresses after AWS's five reservations.
     Subnet(subnet::SubnetArgs),
+    /// Max pods per node for an instance type (the EKS formula, uncapped).
+    MaxPods(max_pods::MaxPodsArgs),
+    /// Simulate ipamd's warm pool on one node as pods are added.
+    Ipamd(ipamd::IpamdArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Subnet(args) => subnet::run(&args),
+        Command::MaxPods(args) => max_pods::run(&args),
+        Command::Ipamd(args) => ipamd::run(&args),
     };
     match result {
         Ok(text) => {

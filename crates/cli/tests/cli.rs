@@ -52,3 +52,91 @@ fn help_lists_the_subcommands() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("subnet"), "{text}");
 }
+
+#[test]
+fn max_pods_prints_the_formula_value_and_explains_it() {
+    let out = podnet(&["max-pods", "--instance-type", "m5.large"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "29");
+    let out = podnet(&["max-pods", "--instance-type", "m5.large", "--explain"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("3 ENIs × (10 − 1) + 2 = 29"), "{text}");
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--prefix-delegation",
+    ]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "434");
+}
+
+#[test]
+fn max_pods_all_lists_every_catalog_type() {
+    let out = podnet(&["max-pods", "--all"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1391);
+    assert!(text.lines().any(|l| l == "m5.large\t29"));
+}
+
+#[test]
+fn an_unknown_instance_type_suggests_the_closest() {
+    let out = podnet(&["max-pods", "--instance-type", "m5.lage"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err.trim(),
+        "podnet: unknown instance type m5.lage; did you mean m5.large?"
+    );
+}
+
+#[test]
+fn ipamd_json_matches_the_cni_docs_t3_small_example() {
+    let out = podnet(&[
+        "ipamd",
+        "--instance-type",
+        "t3.small",
+        "--pods",
+        "5",
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"enis": 3, "secondary_ips": 9, "prefixes": 0, "pods": 5, "available": 4})
+    );
+}
+
+#[test]
+fn ipamd_accepts_raw_limits_and_prefix_delegation() {
+    let out = podnet(&[
+        "ipamd",
+        "--max-enis",
+        "3",
+        "--ipv4-per-eni",
+        "10",
+        "--pods",
+        "20",
+        "--prefix-delegation",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // ⌈20/16⌉ + WARM_PREFIX_TARGET 1 = 3 prefixes on one ENI.
+    assert_eq!(json["prefixes"], 3);
+    assert_eq!(json["secondary_ips"], 48);
+    assert_eq!(json["enis"], 1);
+}
+
+#[test]
+fn ipamd_text_shows_a_table_per_eni_and_the_events() {
+    let out = podnet(&["ipamd", "--instance-type", "t3.small", "--pods", "10"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("ENI      DEVICE  PRIMARY IP"), "{text}");
+    assert!(
+        text.contains("Skipping ENI allocation as the max ENI limit is already reached"),
+        "{text}"
+    );
+    assert!(
+        text.contains("failed to assign an IP address to container"),
+        "{text}"
+    );
+}

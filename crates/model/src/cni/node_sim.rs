@@ -144,15 +144,21 @@ impl SingleNode {
     pub fn advance(&mut self, ms: u64) {
         let end = self.now_ms + ms;
         while self.now_ms + POOL_MONITOR_INTERVAL_MS <= end {
-            self.step();
+            self.now_ms += POOL_MONITOR_INTERVAL_MS;
+            self.tick();
         }
         self.now_ms = end;
     }
 
-    /// Runs ipamd's loop until an iteration changes nothing.
+    /// Runs ipamd's loop until an iteration changes nothing. Time moves on
+    /// only for iterations that did something, so the timeline shows when
+    /// each change happened, not idle polling.
     pub fn settle(&mut self) {
         for _ in 0..MAX_SETTLE_STEPS {
-            if !self.step() {
+            let before = self.now_ms;
+            self.now_ms += POOL_MONITOR_INTERVAL_MS;
+            if !self.tick() {
+                self.now_ms = before;
                 break;
             }
         }
@@ -175,8 +181,7 @@ impl SingleNode {
         &self.subnet.pool
     }
 
-    fn step(&mut self) -> bool {
-        self.now_ms += POOL_MONITOR_INTERVAL_MS;
+    fn tick(&mut self) -> bool {
         let changed = self
             .ipam
             .tick(&self.cfg, &mut self.subnet, self.now_ms, &mut self.events);

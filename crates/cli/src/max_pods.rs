@@ -1,0 +1,55 @@
+//! `podnet max-pods`: the EKS max-pods formula for an instance type.
+
+use clap::Args;
+use podnet_model::catalog::{self, lookup};
+use podnet_model::cni::Cni;
+use podnet_model::VpcCni;
+
+/// Arguments of `podnet max-pods`.
+#[derive(Debug, Args)]
+pub struct MaxPodsArgs {
+    /// The EC2 instance type, e.g. m5.large.
+    #[arg(long, required_unless_present = "all")]
+    pub instance_type: Option<String>,
+    /// Every catalog type as `instance_type<TAB>max_pods` (secondary-IP mode).
+    #[arg(long, conflicts_with_all = ["instance_type", "explain"])]
+    pub all: bool,
+    /// Use prefix delegation (/28 prefixes; Nitro and bare metal only).
+    #[arg(long)]
+    pub prefix_delegation: bool,
+    /// Show the derivation and the rules behind it.
+    #[arg(long)]
+    pub explain: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the subcommand and returns what to print.
+///
+/// # Errors
+/// The model's message for an unknown instance type.
+pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
+    let cni = VpcCni {
+        prefix_delegation: args.prefix_delegation,
+        ..VpcCni::default()
+    };
+    if args.all {
+        let rows: Vec<String> = catalog::all()
+            .iter()
+            .map(|t| format!("{}\t{}", t.name, cni.max_pods(t).value))
+            .collect();
+        return Ok(rows.join("\n"));
+    }
+    let name = args.instance_type.as_deref().unwrap_or_default();
+    let instance = lookup(name).map_err(|e| e.to_string())?;
+    let d = cni.max_pods(instance);
+    if args.json {
+        return serde_json::to_string_pretty(&d).map_err(|e| e.to_string());
+    }
+    Ok(if args.explain {
+        d.to_string()
+    } else {
+        d.value.to_string()
+    })
+}
