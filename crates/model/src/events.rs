@@ -112,6 +112,100 @@ pub enum EventKind {
         /// Seconds before it can be reused.
         cooldown_s: u32,
     },
+    /// A VPC block associated.
+    VpcCidrAdded {
+        /// The block.
+        cidr: Ipv4Net,
+    },
+    /// A subnet created.
+    SubnetCreated {
+        /// The subnet.
+        subnet: SubnetId,
+        /// Its block.
+        cidr: Ipv4Net,
+        /// Its Availability Zone.
+        az: String,
+        /// Addresses left after AWS's five.
+        usable: u32,
+    },
+    /// The EKS cluster created.
+    ClusterCreated {
+        /// Its name.
+        name: String,
+        /// Kubernetes version.
+        version: String,
+    },
+    /// EKS placed a cross-account ENI in a cluster subnet.
+    XEniCreated {
+        /// The X-ENI.
+        eni: EniId,
+        /// Its subnet.
+        subnet: SubnetId,
+        /// Its IP.
+        ip: Ipv4Addr,
+    },
+    /// EKS deleted an X-ENI (during an upgrade).
+    XEniDeleted {
+        /// The X-ENI.
+        eni: EniId,
+        /// Its IP, back in the subnet.
+        ip: Ipv4Addr,
+    },
+    /// The control plane runs a new version.
+    ControlPlaneUpgraded {
+        /// The old version.
+        from: String,
+        /// The new version.
+        to: String,
+    },
+    /// A node launched and registered.
+    NodeJoined {
+        /// The node.
+        node: NodeId,
+        /// Its kubectl name.
+        name: String,
+        /// Instance type.
+        instance_type: String,
+        /// Node IP.
+        ip: Ipv4Addr,
+        /// The kubelet's max pods.
+        max_pods: u32,
+    },
+    /// A node terminated; its addresses went back to the subnets.
+    NodeDeleted {
+        /// The node.
+        node: NodeId,
+        /// Addresses returned.
+        addresses: u32,
+    },
+    /// A pod bound to a node.
+    PodScheduled {
+        /// The pod.
+        pod: PodId,
+        /// Its name.
+        name: String,
+        /// The node.
+        node: NodeId,
+    },
+    /// The scheduler found no node for a pod.
+    PodUnschedulable {
+        /// The pod.
+        pod: PodId,
+        /// The scheduler's message.
+        message: String,
+    },
+    /// A pod deleted.
+    PodDeleted {
+        /// The pod.
+        pod: PodId,
+        /// Its name.
+        name: String,
+    },
+    /// The CNI settings changed.
+    CniChanged {
+        /// A summary of the new settings.
+        summary: String,
+    },
     /// A line from ipamd's log.
     IpamdLog {
         /// The node whose ipamd logged it.
@@ -158,6 +252,26 @@ impl fmt::Display for EventKind {
                 write!(f, "{pod}: released IP {ip}; it cools down for {cooldown_s} s before reuse")
             }
             Self::IpamdLog { node, message } => write!(f, "{node} ipamd: {message}"),
+            Self::VpcCidrAdded { cidr } => write!(f, "associated {cidr} with the VPC"),
+            Self::SubnetCreated { subnet, cidr, az, usable } => {
+                write!(f, "created {subnet} {cidr} in {az}: {usable} usable addresses after AWS's 5")
+            }
+            Self::ClusterCreated { name, version } => write!(f, "created EKS cluster {name} (Kubernetes {version})"),
+            Self::XEniCreated { eni, subnet, ip } => {
+                write!(f, "EKS created cross-account {eni} in {subnet} with IP {ip} (Amazon EKS control plane)")
+            }
+            Self::XEniDeleted { eni, ip } => write!(f, "EKS deleted cross-account {eni}; {ip} is free again"),
+            Self::ControlPlaneUpgraded { from, to } => write!(f, "control plane upgraded from {from} to {to}"),
+            Self::NodeJoined { node, name, instance_type, ip, max_pods } => {
+                write!(f, "{node} {name} ({instance_type}, IP {ip}) registered and Ready; max pods {max_pods}")
+            }
+            Self::NodeDeleted { node, addresses } => {
+                write!(f, "{node} terminated; {addresses} addresses back in the subnets")
+            }
+            Self::PodScheduled { pod, name, node } => write!(f, "{pod} {name}: Successfully assigned to {node}"),
+            Self::PodUnschedulable { pod, message } => write!(f, "{pod}: Warning FailedScheduling: {message}"),
+            Self::PodDeleted { pod, name } => write!(f, "{pod} {name} deleted"),
+            Self::CniChanged { summary } => write!(f, "CNI settings: {summary}"),
         }
     }
 }

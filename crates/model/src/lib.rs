@@ -14,20 +14,31 @@
 //! - [`explain`]: derivations of every derived number.
 //! - [`ids`]: typed ids that display like the console (`eni-3`).
 //! - [`ipam`]: [`IpPool`], who holds which address of a subnet.
+//! - [`vpc`]: the VPC, its blocks and subnets.
+//! - [`cluster`]: the EKS control plane and X-ENIs, nodes and pods.
+//! - [`command`]: what can be asked of the sandbox.
+//! - [`sandbox`]: [`Sandbox`], the world, changed only by `apply(Command)`.
 
 pub mod addr;
 pub mod catalog;
+pub mod cluster;
 pub mod cni;
+pub mod command;
 pub mod eni;
 pub mod events;
 pub mod explain;
 pub mod ids;
 pub mod ipam;
+pub mod sandbox;
+pub mod vpc;
 
 pub use addr::{CidrError, ReservedAddress, ReservedRole, SubnetSummary};
 pub use catalog::{CatalogError, InstanceLimits, InstanceType};
+pub use cluster::{EndpointAccess, PodStatus};
 pub use cni::{CniMode, VpcCni};
+pub use command::Command;
 pub use events::{Event, EventKind};
 pub use explain::Derivation;
 pub use ids::{EniId, NodeId, PodId, SubnetId};
 pub use ipam::{AllocError, Holder, IpPool};
+pub use sandbox::{Sandbox, SandboxError};

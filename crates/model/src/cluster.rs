@@ -1,0 +1,141 @@
+//! The EKS cluster: its control plane (outside the VPC, reaching in through
+//! cross-account ENIs), its nodes and its pods.
+//!
+//! Sources: EKS User Guide `network-reqs.adoc` (cluster subnets, X-ENIs,
+//! 6 free IPs, upgrades), `cluster-endpoint.adoc` (endpoint access),
+//! Kubernetes scheduler (`Too many pods`).
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cni::ipamd::NodeIpam;
+use crate::eni::Eni;
+use crate::ids::{NodeId, PodId, SubnetId};
+
+/// X-ENIs EKS creates: "2–4 elastic network interfaces in the subnets that you specify".
+pub const MIN_XENIS: usize = 2;
+/// See [`MIN_XENIS`].
+pub const MAX_XENIS: usize = 4;
+/// Free IPs each cluster subnet needs at creation ("at least six IP addresses").
+pub const MIN_FREE_IPS_PER_CLUSTER_SUBNET: u32 = 6;
+/// Free IPs a version upgrade may need in the cluster subnets ("up to five").
+pub const UPGRADE_FREE_IPS: u32 = 5;
+
+/// Who can reach the API server endpoint (EKS User Guide, cluster-endpoint).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum EndpointAccess {
+    /// Public only (the default): nodes leave the VPC to reach the API server.
+    #[default]
+    Public,
+    /// Public and private: in-VPC traffic goes through the X-ENIs.
+    PublicAndPrivate,
+    /// Private only: everything goes through the X-ENIs.
+    Private,
+}
+
+impl fmt::Display for EndpointAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Public => "public",
+            Self::PublicAndPrivate => "public and private",
+            Self::Private => "private",
+        })
+    }
+}
+
+/// The EKS control plane, in an AWS-managed account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlPlane {
+    /// The cluster's name.
+    pub name: String,
+    /// Kubernetes version, e.g. `1.31`.
+    pub version: String,
+    /// Endpoint access.
+    pub endpoint: EndpointAccess,
+    /// The cluster subnets given at creation (≥ 2, in ≥ 2 AZs).
+    pub subnets: Vec<SubnetId>,
+    /// The cross-account ENIs, each holding one IP of a cluster subnet.
+    pub xenis: Vec<Eni>,
+}
+
+/// A worker node: an EC2 instance joined to the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Node {
+    /// Its id.
+    pub id: NodeId,
+    /// Its name, as kubectl shows it (`ip-10-10-1-4`).
+    pub name: String,
+    /// The EC2 instance type.
+    pub instance_type: String,
+    /// The subnet of its primary ENI.
+    pub subnet: SubnetId,
+    /// Whether `max_pods` was set by hand rather than by the EKS formula.
+    pub max_pods_overridden: bool,
+    /// ENIs and ipamd's pool (its `max_pods` is the kubelet's).
+    pub ipam: NodeIpam,
+}
+
+impl Node {
+    /// The kubelet's max pods (`allocatable.pods`).
+    pub fn max_pods(&self) -> u32 {
+        self.ipam.max_pods
+    }
+
+    /// The node IP.
+    pub fn ip(&self) -> Option<Ipv4Addr> {
+        self.ipam.node_ip()
+    }
+}
+
+/// Where a pod is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PodStatus {
+    /// Not scheduled: no node fits.
+    Pending,
+    /// Scheduled, but the CNI has not given it an IP yet.
+    ContainerCreating,
+    /// Has its IP and runs.
+    Running,
+}
+
+impl fmt::Display for PodStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Pending => "Pending",
+            Self::ContainerCreating => "ContainerCreating",
+            Self::Running => "Running",
+        })
+    }
+}
+
+/// A pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pod {
+    /// Its id.
+    pub id: PodId,
+    /// Its name.
+    pub name: String,
+    /// Uses the node's network namespace and IP (aws-node, kube-proxy).
+    pub host_network: bool,
+    /// The node asked for (a node selector), if any.
+    pub wants_node: Option<NodeId>,
+    /// The node it runs on.
+    pub node: Option<NodeId>,
+    /// Its IP.
+    pub ip: Option<Ipv4Addr>,
+    /// Its status.
+    pub status: PodStatus,
+    /// Why it is not Running, in the words kubectl shows.
+    pub reason: Option<String>,
+    /// Created by the cluster (a DaemonSet pod), not by the learner.
+    pub system: bool,
+}
+
+/// kubectl's node name for an IP: `ip-10-10-1-4`.
+pub fn node_name(ip: Ipv4Addr) -> String {
+    format!("ip-{}", ip.to_string().replace('.', "-"))
+}

@@ -1,0 +1,183 @@
+//! `Sandbox`: the whole simulated world, changed only by [`Sandbox::apply`].
+//!
+//! `apply` validates a [`Command`] first and mutates second, so an `Err`
+//! leaves the sandbox exactly as it was; an `Ok` returns the events the
+//! command caused, in order. Time moves only through commands.
+
+mod cluster_ops;
+mod error;
+mod workload;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::SandboxError;
+
+use crate::addr::usable_count;
+use crate::cluster::{ControlPlane, Node, Pod};
+use crate::cni::CniMode;
+use crate::command::Command;
+use crate::events::{Event, EventKind};
+use crate::ids::{NodeId, PodId, SubnetId};
+use crate::ipam::IpPool;
+use crate::vpc::{Subnet, Vpc};
+
+/// Id counters: ids are handed out in order, so a replay gives the same ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+struct Counters {
+    subnet: u32,
+    eni: u32,
+    node: u32,
+    pod: u32,
+}
+
+/// The simulated VPC, cluster, nodes and pods.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sandbox {
+    /// The VPC and its subnets.
+    pub vpc: Vpc,
+    /// The EKS control plane, once created.
+    pub cluster: Option<ControlPlane>,
+    /// Nodes by id.
+    pub nodes: BTreeMap<NodeId, Node>,
+    /// Pods by id.
+    pub pods: BTreeMap<PodId, Pod>,
+    /// The CNI and its settings.
+    pub cni: CniMode,
+    /// Simulated time, ms since the scenario started.
+    pub now_ms: u64,
+    next: Counters,
+}
+
+impl Sandbox {
+    /// An empty sandbox: a VPC with its primary block, no subnets yet.
+    ///
+    /// # Errors
+    /// [`SandboxError::Vpc`] when the block is not a valid VPC block.
+    pub fn new(vpc_cidr: &str, cni: CniMode) -> Result<Self, SandboxError> {
+        Ok(Self {
+            vpc: Vpc::new(vpc_cidr)?,
+            cluster: None,
+            nodes: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            cni,
+            now_ms: 0,
+            next: Counters::default(),
+        })
+    }
+
+    /// Applies one command.
+    ///
+    /// # Errors
+    /// A [`SandboxError`] naming the object and the numbers; the sandbox is
+    /// then unchanged.
+    pub fn apply(&mut self, command: Command) -> Result<Vec<Event>, SandboxError> {
+        let mut events = Vec::new();
+        match command {
+            Command::AddVpcCidr { cidr } => self.add_vpc_cidr(&cidr, &mut events)?,
+            Command::AddSubnet {
+                name,
+                cidr,
+                az,
+                cni_tag,
+            } => self.add_subnet(name.as_deref(), &cidr, &az, cni_tag, &mut events)?,
+            Command::CreateCluster {
+                name,
+                version,
+                endpoint,
+                subnets,
+            } => self.create_cluster(&name, &version, endpoint, &subnets, &mut events)?,
+            Command::UpgradeControlPlane { version } => {
+                self.upgrade_control_plane(&version, &mut events)?
+            }
+            Command::AddNode {
+                instance_type,
+                subnet,
+                max_pods,
+            } => self.add_node(&instance_type, &subnet, max_pods, &mut events)?,
+            Command::AddPods {
+                count,
+                node,
+                host_network,
+                name,
+            } => self.add_pods(
+                count,
+                node.as_deref(),
+                host_network,
+                name.as_deref(),
+                &mut events,
+            )?,
+            Command::DeletePod { pod } => self.delete_pod(&pod, &mut events)?,
+            Command::DeleteNode { node } => self.delete_node(&node, &mut events)?,
+            Command::SetCni { cni } => self.set_cni(cni, &mut events)?,
+            Command::AdvanceTime { seconds } => self.advance(seconds, &mut events)?,
+        }
+        Ok(events)
+    }
+
+    /// The subnet called `reference` (name or CIDR).
+    ///
+    /// # Errors
+    /// [`SandboxError::UnknownSubnet`] listing the subnets there are.
+    pub fn subnet(&self, reference: &str) -> Result<&Subnet, SandboxError> {
+        self.vpc
+            .find_subnet(reference)
+            .ok_or_else(|| SandboxError::UnknownSubnet {
+                reference: reference.to_owned(),
+                known: self.vpc.subnets.values().map(|s| s.name.clone()).collect(),
+            })
+    }
+
+    fn event(&self, events: &mut Vec<Event>, kind: EventKind) {
+        events.push(Event {
+            at_ms: self.now_ms,
+            kind,
+        });
+    }
+
+    fn add_vpc_cidr(&mut self, cidr: &str, events: &mut Vec<Event>) -> Result<(), SandboxError> {
+        let cidr = self.vpc.check_secondary_cidr(cidr)?;
+        self.vpc.cidrs.push(cidr);
+        self.event(events, EventKind::VpcCidrAdded { cidr });
+        Ok(())
+    }
+
+    fn add_subnet(
+        &mut self,
+        name: Option<&str>,
+        cidr: &str,
+        az: &str,
+        cni_tag: bool,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let name = name.map_or_else(|| cidr.trim().to_owned(), |n| n.trim().to_owned());
+        let block = self.vpc.check_subnet(&name, cidr, az)?;
+        self.next.subnet += 1;
+        let id = SubnetId(self.next.subnet);
+        let subnet = Subnet {
+            id,
+            name,
+            cidr: block,
+            az: az.trim().to_owned(),
+            cni_tag,
+            pool: IpPool::new(block),
+        };
+        self.vpc.subnets.insert(id, subnet);
+        let usable = usable_count(block);
+        self.event(
+            events,
+            EventKind::SubnetCreated {
+                subnet: id,
+                cidr: block,
+                az: az.trim().to_owned(),
+                usable,
+            },
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

@@ -1,0 +1,488 @@
+//! Nodes and pods: launching, scheduling (`Too many pods`), getting an IP
+//! from the CNI (`failed to assign an IP address to container`), deleting,
+//! and letting ipamd's loop run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Sandbox, SandboxError};
+use crate::catalog::lookup;
+use crate::cluster::{node_name, Node, Pod, PodStatus};
+use crate::cni::ipamd::{NodeIpam, Subnets, POOL_MONITOR_INTERVAL_MS};
+use crate::cni::{CniMode, VpcCni};
+use crate::events::{Event, EventKind};
+use crate::ids::{EniId, NodeId, PodId, SubnetId};
+use crate::ipam::IpPool;
+use crate::vpc::Subnet;
+
+/// Pods one command may create.
+pub const MAX_PODS_PER_COMMAND: u32 = 200_000;
+/// Time one command may let pass: a day.
+pub const MAX_ADVANCE_S: u32 = 86_400;
+/// Bound on ipamd iterations while settling (each one changes something).
+const MAX_SETTLE_STEPS: u32 = 100_000;
+
+/// The VPC's subnets as ipamd sees them from one node.
+struct Access<'a> {
+    subnets: &'a mut BTreeMap<SubnetId, Subnet>,
+    next_eni: &'a mut u32,
+}
+
+impl Subnets for Access<'_> {
+    /// With `ENABLE_SUBNET_DISCOVERY` (the default since v1.18): the node's
+    /// subnet or a subnet of its AZ tagged `kubernetes.io/role/cni`, the one
+    /// with the most free IPs (CNI `createENI`, `GetVpcSubnets`).
+    fn subnet_for_new_eni(&self, node: &NodeIpam) -> SubnetId {
+        let Some(home) = node.enis.first().map(|e| e.subnet) else {
+            return SubnetId(0);
+        };
+        let az = self.subnets.get(&home).map(|s| s.az.as_str());
+        self.subnets
+            .values()
+            .filter(|s| Some(s.az.as_str()) == az && (s.id == home || s.cni_tag))
+            .max_by_key(|s| (s.pool.free(), std::cmp::Reverse(s.id)))
+            .map_or(home, |s| s.id)
+    }
+
+    fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool> {
+        self.subnets.get_mut(&subnet).map(|s| &mut s.pool)
+    }
+
+    fn next_eni_id(&mut self) -> EniId {
+        *self.next_eni += 1;
+        EniId(*self.next_eni)
+    }
+}
+
+impl Sandbox {
+    fn vpc_cni(&self) -> &VpcCni {
+        match &self.cni {
+            CniMode::AwsVpcCni(c) => c,
+        }
+    }
+
+    pub(super) fn add_node(
+        &mut self,
+        instance_type: &str,
+        subnet: &str,
+        max_pods: Option<u32>,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        if self.cluster.is_none() {
+            return Err(SandboxError::NoCluster {
+                action: "add a node".into(),
+            });
+        }
+        let instance = lookup(instance_type)?;
+        let (subnet_id, subnet_name) = {
+            let s = self.subnet(subnet)?;
+            (s.id, s.name.clone())
+        };
+        if let Some(n) = max_pods {
+            check_range("max pods", u64::from(n), 1, 1_000)?;
+        }
+        let formula = self.cni.strategy().max_pods(instance).value;
+        let node_id = NodeId(self.next.node + 1);
+        let mut access = Access {
+            subnets: &mut self.vpc.subnets,
+            next_eni: &mut self.next.eni,
+        };
+        let limits = instance.limits();
+        let ipam = NodeIpam::launch(
+            node_id,
+            limits,
+            instance.supports_prefix_delegation(),
+            max_pods.unwrap_or(formula),
+            subnet_id,
+            &mut access,
+            self.now_ms,
+        )
+        .map_err(|cause| SandboxError::NodeLaunch {
+            instance_type: instance.name.into(),
+            subnet: subnet_name,
+            cause,
+        })?;
+        self.next.node += 1;
+        let ip = ipam.node_ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+        let node = Node {
+            id: node_id,
+            name: node_name(ip),
+            instance_type: instance.name.into(),
+            subnet: subnet_id,
+            max_pods_overridden: max_pods.is_some(),
+            ipam,
+        };
+        let joined = EventKind::NodeJoined {
+            node: node_id,
+            name: node.name.clone(),
+            instance_type: node.instance_type.clone(),
+            ip,
+            max_pods: node.max_pods(),
+        };
+        self.nodes.insert(node_id, node);
+        self.event(events, joined);
+        // The aws-node and kube-proxy DaemonSets: host-network pods, the "+2" of max pods.
+        for ds in ["aws-node", "kube-proxy"] {
+            let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
+            self.pods.insert(pod.id, pod);
+        }
+        self.schedule_and_settle(events);
+        Ok(())
+    }
+
+    fn new_pod(
+        &mut self,
+        name: String,
+        host_network: bool,
+        wants_node: Option<NodeId>,
+        system: bool,
+    ) -> Pod {
+        self.next.pod += 1;
+        Pod {
+            id: PodId(self.next.pod),
+            name,
+            host_network,
+            wants_node,
+            node: None,
+            ip: None,
+            status: PodStatus::Pending,
+            reason: None,
+            system,
+        }
+    }
+
+    pub(super) fn add_pods(
+        &mut self,
+        count: u32,
+        node: Option<&str>,
+        host_network: bool,
+        name: Option<&str>,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        check_range(
+            "pod count",
+            u64::from(count),
+            1,
+            u64::from(MAX_PODS_PER_COMMAND),
+        )?;
+        let wants = node.map(|n| self.node_by_name(n)).transpose()?;
+        let prefix = name.unwrap_or("app").trim().to_owned();
+        for _ in 0..count {
+            let id = self.next.pod + 1;
+            let pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
+            self.pods.insert(pod.id, pod);
+        }
+        self.schedule_and_settle(events);
+        Ok(())
+    }
+
+    fn node_by_name(&self, reference: &str) -> Result<NodeId, SandboxError> {
+        let r = reference.trim();
+        self.nodes
+            .values()
+            .find(|n| n.name == r || n.id.to_string() == r)
+            .map(|n| n.id)
+            .ok_or_else(|| SandboxError::UnknownNode {
+                reference: r.to_owned(),
+            })
+    }
+
+    pub(super) fn delete_pod(
+        &mut self,
+        reference: &str,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let r = reference.trim();
+        let pod = self
+            .pods
+            .values()
+            .find(|p| p.name == r)
+            .cloned()
+            .ok_or_else(|| SandboxError::UnknownPod {
+                reference: r.to_owned(),
+            })?;
+        if pod.system {
+            return Err(SandboxError::SystemPod { name: pod.name });
+        }
+        let cfg = self.vpc_cni().clone();
+        if let (Some(node), false) = (
+            pod.node.and_then(|n| self.nodes.get_mut(&n)),
+            pod.host_network,
+        ) {
+            if let Some(ip) = node.ipam.unassign_pod(pod.id, &cfg, self.now_ms) {
+                self.event(
+                    events,
+                    EventKind::PodIpReleased {
+                        pod: pod.id,
+                        ip,
+                        cooldown_s: cfg.ip_cooldown_s,
+                    },
+                );
+            }
+        }
+        self.pods.remove(&pod.id);
+        self.event(
+            events,
+            EventKind::PodDeleted {
+                pod: pod.id,
+                name: pod.name,
+            },
+        );
+        self.schedule_and_settle(events);
+        Ok(())
+    }
+
+    pub(super) fn delete_node(
+        &mut self,
+        reference: &str,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let id = self.node_by_name(reference)?;
+        let Some(node) = self.nodes.remove(&id) else {
+            return Ok(());
+        };
+        let mut addresses = 0;
+        for eni in &node.ipam.enis {
+            if let Some(s) = self.vpc.subnets.get_mut(&eni.subnet) {
+                let before = s.pool.in_use();
+                s.pool.release(eni.primary_ip);
+                for slot in &eni.secondary {
+                    s.pool.release(slot.ip);
+                }
+                for p in &eni.prefixes {
+                    s.pool.release_prefix(p.prefix);
+                }
+                addresses += before - s.pool.in_use();
+            }
+        }
+        self.event(
+            events,
+            EventKind::NodeDeleted {
+                node: id,
+                addresses,
+            },
+        );
+        // DaemonSet pods go with the node; the others are recreated and rescheduled.
+        self.pods.retain(|_, p| !(p.system && p.node == Some(id)));
+        for pod in self
+            .pods
+            .values_mut()
+            .filter(|p| p.node == Some(id) || p.wants_node == Some(id))
+        {
+            *pod = Pod {
+                node: None,
+                ip: None,
+                status: PodStatus::Pending,
+                reason: None,
+                wants_node: None,
+                ..pod.clone()
+            };
+        }
+        self.schedule_and_settle(events);
+        Ok(())
+    }
+
+    pub(super) fn set_cni(
+        &mut self,
+        cni: CniMode,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let CniMode::AwsVpcCni(c) = &cni;
+        check_range("WARM_ENI_TARGET", u64::from(c.warm_eni_target), 0, 100)?;
+        check_range("WARM_IP_TARGET", u64::from(c.warm_ip_target), 0, 10_000)?;
+        check_range(
+            "MINIMUM_IP_TARGET",
+            u64::from(c.minimum_ip_target),
+            0,
+            10_000,
+        )?;
+        check_range(
+            "WARM_PREFIX_TARGET",
+            u64::from(c.warm_prefix_target),
+            0,
+            100,
+        )?;
+        let summary = format!(
+            "AWS VPC CNI, prefix delegation {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (max pods of existing nodes unchanged: the kubelet reads it at bootstrap)",
+            if c.prefix_delegation { "on" } else { "off" },
+            c.warm_eni_target,
+            c.warm_ip_target,
+            c.minimum_ip_target,
+            c.warm_prefix_target
+        );
+        self.cni = cni;
+        self.event(events, EventKind::CniChanged { summary });
+        self.schedule_and_settle(events);
+        Ok(())
+    }
+
+    pub(super) fn advance(
+        &mut self,
+        seconds: u32,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        check_range("seconds", u64::from(seconds), 1, u64::from(MAX_ADVANCE_S))?;
+        let end = self.now_ms + u64::from(seconds) * 1000;
+        while self.now_ms + POOL_MONITOR_INTERVAL_MS <= end {
+            self.now_ms += POOL_MONITOR_INTERVAL_MS;
+            self.tick_all(events);
+            self.assign_ips(events);
+        }
+        self.now_ms = end;
+        self.schedule_and_settle(events);
+        Ok(())
+    }
+
+    /// Places pending pods, gives scheduled pods their IPs, then lets ipamd
+    /// grow the pools until nothing changes.
+    fn schedule_and_settle(&mut self, events: &mut Vec<Event>) {
+        self.schedule(events);
+        self.assign_ips(events);
+        for _ in 0..MAX_SETTLE_STEPS {
+            let before = self.now_ms;
+            self.now_ms += POOL_MONITOR_INTERVAL_MS;
+            if !self.tick_all(events) {
+                self.now_ms = before;
+                break;
+            }
+            self.assign_ips(events);
+        }
+    }
+
+    fn tick_all(&mut self, events: &mut Vec<Event>) -> bool {
+        let CniMode::AwsVpcCni(cfg) = &self.cni;
+        let mut changed = false;
+        for node in self.nodes.values_mut() {
+            let mut access = Access {
+                subnets: &mut self.vpc.subnets,
+                next_eni: &mut self.next.eni,
+            };
+            changed |= node.ipam.tick(cfg, &mut access, self.now_ms, events);
+        }
+        changed
+    }
+
+    /// The scheduler: each pending pod goes to the node with room and the
+    /// fewest pods; with none, `0/N nodes are available: N Too many pods.`
+    fn schedule(&mut self, events: &mut Vec<Event>) {
+        let mut load: BTreeMap<NodeId, u32> = self.nodes.keys().map(|id| (*id, 0)).collect();
+        for p in self.pods.values() {
+            if let Some(n) = p.node.and_then(|n| load.get_mut(&n)) {
+                *n += 1;
+            }
+        }
+        let mut room: BTreeSet<(u32, NodeId)> = load
+            .iter()
+            .filter(|(id, n)| self.nodes.get(id).is_some_and(|node| **n < node.max_pods()))
+            .map(|(id, n)| (*n, *id))
+            .collect();
+        let total = self.nodes.len();
+        let now = self.now_ms;
+        for pod in self
+            .pods
+            .values_mut()
+            .filter(|p| p.status == PodStatus::Pending)
+        {
+            let pick = match pod.wants_node {
+                Some(w) => room.iter().find(|(_, id)| *id == w).copied(),
+                None => room.first().copied(),
+            };
+            let Some((n, node)) = pick else {
+                let message = unschedulable_message(total, pod.wants_node.is_some());
+                if pod.reason.as_deref() != Some(message.as_str()) {
+                    pod.reason = Some(message.clone());
+                    events.push(Event {
+                        at_ms: now,
+                        kind: EventKind::PodUnschedulable {
+                            pod: pod.id,
+                            message,
+                        },
+                    });
+                }
+                continue;
+            };
+            room.remove(&(n, node));
+            if self.nodes.get(&node).is_some_and(|x| n + 1 < x.max_pods()) {
+                room.insert((n + 1, node));
+            }
+            pod.node = Some(node);
+            pod.reason = None;
+            pod.status = PodStatus::ContainerCreating;
+            events.push(Event {
+                at_ms: now,
+                kind: EventKind::PodScheduled {
+                    pod: pod.id,
+                    name: pod.name.clone(),
+                    node,
+                },
+            });
+        }
+    }
+
+    /// The CNI ADD for every pod still without an IP.
+    fn assign_ips(&mut self, events: &mut Vec<Event>) {
+        let now = self.now_ms;
+        for pod in self
+            .pods
+            .values_mut()
+            .filter(|p| p.status == PodStatus::ContainerCreating)
+        {
+            let Some(node) = pod.node.and_then(|n| self.nodes.get_mut(&n)) else {
+                continue;
+            };
+            if pod.host_network {
+                pod.ip = node.ip();
+                pod.status = PodStatus::Running;
+                continue;
+            }
+            match node.ipam.assign_pod(pod.id, now) {
+                Some((eni, ip)) => {
+                    pod.ip = Some(ip);
+                    pod.status = PodStatus::Running;
+                    pod.reason = None;
+                    events.push(Event {
+                        at_ms: now,
+                        kind: EventKind::PodIpAssigned {
+                            pod: pod.id,
+                            node: node.id,
+                            eni,
+                            ip,
+                        },
+                    });
+                }
+                None if pod.reason.is_none() => {
+                    pod.reason = Some("FailedCreatePodSandBox: add cmd: failed to assign an IP address to container".into());
+                    events.push(Event {
+                        at_ms: now,
+                        kind: EventKind::PodSandboxFailed {
+                            pod: pod.id,
+                            node: node.id,
+                        },
+                    });
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+fn unschedulable_message(nodes: usize, pinned: bool) -> String {
+    match (nodes, pinned) {
+        (0, _) => "0/0 nodes are available: no nodes available to schedule pods.".into(),
+        (1, _) => "0/1 nodes are available: 1 Too many pods.".into(),
+        (n, true) => format!("0/{n} nodes are available: 1 Too many pods, {} node(s) didn't match Pod's node affinity/selector.", n - 1),
+        (n, false) => format!("0/{n} nodes are available: {n} Too many pods."),
+    }
+}
+
+fn check_range(what: &str, value: u64, min: u64, max: u64) -> Result<(), SandboxError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(SandboxError::OutOfRange {
+            what: what.into(),
+            value,
+            min,
+            max,
+        })
+    }
+}
