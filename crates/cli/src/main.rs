@@ -5,6 +5,7 @@
 
 mod ipamd;
 mod max_pods;
+mod run;
 mod subnet;
 
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     MaxPods(max_pods::MaxPodsArgs),
     /// Simulate ipamd's warm pool on one node as pods are added.
     Ipamd(ipamd::IpamdArgs),
+    /// Replay a scenario (a JSON file or a built-in name) and show the result.
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Command::Subnet(args) => subnet::run(&args),
         Command::MaxPods(args) => max_pods::run(&args),
         Command::Ipamd(args) => ipamd::run(&args),
+        Command::Run(args) => run::run(&args),
     };
     match result {
         Ok(text) => {

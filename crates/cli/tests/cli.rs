@@ -140,3 +140,48 @@ fn ipamd_text_shows_a_table_per_eni_and_the_events() {
         "{text}"
     );
 }
+
+#[test]
+fn run_replays_a_builtin_scenario_like_kubectl() {
+    let out = podnet(&["run", "seed"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("CONTROL PLANE demo (Kubernetes 1.31, endpoint public and private)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nodes-a         10.10.1.0/24      eu-west-1a        251"),
+        "{text}"
+    );
+    assert!(text.contains("aws-node-1"), "{text}");
+}
+
+#[test]
+fn run_json_shows_stuck_pods_with_their_reason() {
+    let out = podnet(&["run", "subnet-exhaustion", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stuck: Vec<&serde_json::Value> = json["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["status"] == "container-creating")
+        .collect();
+    assert_eq!(stuck.len(), 2);
+    assert_eq!(json["subnets"][2]["free"], 7);
+}
+
+#[test]
+fn run_rejects_a_corrupt_file_with_its_position() {
+    let dir = std::env::temp_dir().join(format!("podnet-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.json");
+    std::fs::write(&file, "{\"version\": 1,\n  \"name\": 7}").unwrap();
+    let out = podnet(&["run", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("not a podnet scenario: line 2, column"),
+        "{err}"
+    );
+}

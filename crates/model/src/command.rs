@@ -100,13 +100,20 @@ impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::AddVpcCidr { cidr } => write!(f, "add VPC block {cidr}"),
-            Self::AddSubnet { name, cidr, az, .. } => {
-                write!(
-                    f,
-                    "add subnet {} ({cidr}) in {az}",
-                    name.as_deref().unwrap_or(cidr)
-                )
+            Self::AddSubnet {
+                name: Some(name),
+                cidr,
+                az,
+                ..
+            } => {
+                write!(f, "add subnet {name} ({cidr}) in {az}")
             }
+            Self::AddSubnet {
+                name: None,
+                cidr,
+                az,
+                ..
+            } => write!(f, "add subnet {cidr} in {az}"),
             Self::CreateCluster { name, version, .. } => {
                 write!(f, "create cluster {name} ({version})")
             }

@@ -89,6 +89,36 @@ impl fmt::Display for AllocError {
 
 impl std::error::Error for AllocError {}
 
+impl AllocError {
+    /// EC2's error code and message, as ipamd logs them.
+    pub fn ec2_message(&self) -> &'static str {
+        match self {
+            Self::InsufficientFreeAddressesInSubnet { .. } => {
+                "InsufficientFreeAddressesInSubnet: The specified subnet does not have enough free addresses to satisfy the request."
+            }
+            Self::InsufficientCidrBlocks { .. } => {
+                "InsufficientCidrBlocks: The specified subnet does not have enough free cidr blocks to satisfy the request."
+            }
+        }
+    }
+
+    /// The numbers behind the refusal, e.g. `10.20.1.0/27 has 7 free, 10 requested`.
+    pub fn numbers(&self) -> String {
+        match self {
+            Self::InsufficientFreeAddressesInSubnet {
+                subnet,
+                requested,
+                free,
+            } => {
+                format!("{subnet} has {free} free, {requested} requested")
+            }
+            Self::InsufficientCidrBlocks { subnet, free } => {
+                format!("{subnet} has {free} free addresses but no free aligned /28")
+            }
+        }
+    }
+}
+
 /// The addresses of one subnet: taken or free, and by whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IpPool {

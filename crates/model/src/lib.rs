@@ -18,6 +18,7 @@
 //! - [`cluster`]: the EKS control plane and X-ENIs, nodes and pods.
 //! - [`command`]: what can be asked of the sandbox.
 //! - [`sandbox`]: [`Sandbox`], the world, changed only by `apply(Command)`.
+//! - [`scenario`]: [`Scenario`], setup + commands, replayed; the built-in ones.
 
 pub mod addr;
 pub mod catalog;
@@ -30,6 +31,7 @@ pub mod explain;
 pub mod ids;
 pub mod ipam;
 pub mod sandbox;
+pub mod scenario;
 pub mod vpc;
 
 pub use addr::{CidrError, ReservedAddress, ReservedRole, SubnetSummary};
@@ -42,3 +44,4 @@ pub use explain::Derivation;
 pub use ids::{EniId, NodeId, PodId, SubnetId};
 pub use ipam::{AllocError, Holder, IpPool};
 pub use sandbox::{Sandbox, SandboxError};
+pub use scenario::{Replay, Scenario, ScenarioError};

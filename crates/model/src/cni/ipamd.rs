@@ -457,12 +457,7 @@ fn take_prefixes(pool: &mut IpPool, eni: EniId, n: u32) -> Result<Vec<ipnet::Ipv
 }
 
 fn ec2_code(err: &AllocError) -> String {
-    match err {
-        AllocError::InsufficientFreeAddressesInSubnet { .. } => {
-            format!("InsufficientFreeAddressesInSubnet ({err})")
-        }
-        AllocError::InsufficientCidrBlocks { .. } => format!("InsufficientCidrBlocks ({err})"),
-    }
+    format!("{} ({})", err.ec2_message(), err.numbers())
 }
 
 /// A subnet id with no pool is a model bug; it is reported as an empty

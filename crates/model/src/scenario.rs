@@ -1,0 +1,258 @@
+//! Scenarios: a versioned setup plus an ordered list of commands. The state
+//! is the replay of the commands, so undo, sharing, exporting and exercise
+//! checking all work on this one format.
+//!
+//! ```json
+//! {"version": 1, "name": "seed", "vpc_cidr": "10.10.0.0/16",
+//!  "actions": [{"action": "add-subnet", "cidr": "10.10.1.0/24", "az": "eu-west-1a"}]}
+//! ```
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cni::CniMode;
+use crate::command::Command;
+use crate::events::Event;
+use crate::sandbox::{Sandbox, SandboxError};
+
+/// The scenario format this podnet reads and writes.
+pub const SCENARIO_VERSION: u32 = 1;
+
+/// A setup and the commands that build on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Format version ([`SCENARIO_VERSION`]).
+    pub version: u32,
+    /// A short id, e.g. `seed`.
+    pub name: String,
+    /// A title for people.
+    #[serde(default)]
+    pub title: String,
+    /// What it shows.
+    #[serde(default)]
+    pub description: String,
+    /// The VPC's primary block.
+    pub vpc_cidr: String,
+    /// The CNI at the start.
+    #[serde(default)]
+    pub cni: CniMode,
+    /// The commands, in order.
+    #[serde(default)]
+    pub actions: Vec<Command>,
+}
+
+/// A scenario that cannot be read or replayed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// Not valid scenario JSON.
+    Parse {
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// What serde said.
+        message: String,
+    },
+    /// Written by a newer podnet.
+    UnsupportedVersion {
+        /// The file's version.
+        version: u32,
+    },
+    /// The setup itself is invalid (e.g. the VPC block).
+    Setup(SandboxError),
+    /// A command the sandbox refused.
+    Action {
+        /// 1-based position in `actions`.
+        index: u32,
+        /// The command, in words.
+        action: String,
+        /// Why it was refused.
+        error: SandboxError,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Parse { line, column, message } => {
+                write!(f, "not a podnet scenario: line {line}, column {column}: {message}")
+            }
+            Self::UnsupportedVersion { version } => write!(
+                f,
+                "scenario version {version} is newer than this podnet, which reads version {SCENARIO_VERSION}"
+            ),
+            Self::Setup(e) => write!(f, "scenario setup: {e}"),
+            Self::Action { index, action, error } => write!(f, "action {index} ({action}): {error}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A replayed scenario: the final state and every event on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    /// The state after the last command.
+    pub sandbox: Sandbox,
+    /// Every event, oldest first.
+    pub events: Vec<Event>,
+}
+
+impl Scenario {
+    /// An empty scenario around a VPC block.
+    pub fn new(name: &str, vpc_cidr: &str) -> Self {
+        Self {
+            version: SCENARIO_VERSION,
+            name: name.to_owned(),
+            title: String::new(),
+            description: String::new(),
+            vpc_cidr: vpc_cidr.to_owned(),
+            cni: CniMode::default(),
+            actions: Vec::new(),
+        }
+    }
+
+    /// Reads a scenario from JSON.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Parse`] with the position, or
+    /// [`ScenarioError::UnsupportedVersion`].
+    pub fn from_json(text: &str) -> Result<Self, ScenarioError> {
+        let scenario: Self = serde_json::from_str(text).map_err(|e| ScenarioError::Parse {
+            line: u32::try_from(e.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(e.column()).unwrap_or(u32::MAX),
+            message: e.to_string(),
+        })?;
+        if scenario.version > SCENARIO_VERSION || scenario.version == 0 {
+            return Err(ScenarioError::UnsupportedVersion {
+                version: scenario.version,
+            });
+        }
+        Ok(scenario)
+    }
+
+    /// The scenario as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Replays the first `steps` commands (all of them with `None`).
+    ///
+    /// # Errors
+    /// The first refused command, with its position.
+    pub fn replay_until(&self, steps: Option<usize>) -> Result<Replay, ScenarioError> {
+        let mut sandbox =
+            Sandbox::new(&self.vpc_cidr, self.cni.clone()).map_err(ScenarioError::Setup)?;
+        let mut events = Vec::new();
+        let take = steps.unwrap_or(self.actions.len());
+        for (i, action) in self.actions.iter().take(take).enumerate() {
+            let got = sandbox
+                .apply(action.clone())
+                .map_err(|error| ScenarioError::Action {
+                    index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    action: action.to_string(),
+                    error,
+                })?;
+            events.extend(got);
+        }
+        Ok(Replay { sandbox, events })
+    }
+
+    /// Replays every command.
+    ///
+    /// # Errors
+    /// The first refused command, with its position.
+    pub fn replay(&self) -> Result<Replay, ScenarioError> {
+        self.replay_until(None)
+    }
+}
+
+/// The built-in scenarios, as data files shipped with podnet.
+pub mod builtin {
+    /// `(name, JSON)` of every built-in scenario, the default first.
+    pub const ALL: &[(&str, &str)] = &[
+        ("seed", include_str!("../scenarios/seed.json")),
+        (
+            "subnet-exhaustion",
+            include_str!("../scenarios/subnet-exhaustion.json"),
+        ),
+        (
+            "prefix-delegation",
+            include_str!("../scenarios/prefix-delegation.json"),
+        ),
+        (
+            "upgrade-blocked",
+            include_str!("../scenarios/upgrade-blocked.json"),
+        ),
+    ];
+
+    /// The JSON of the built-in scenario called `name`.
+    pub fn get(name: &str) -> Option<&'static str> {
+        ALL.iter().find(|(n, _)| *n == name).map(|(_, json)| *json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_scenario_replays() {
+        for (name, json) in builtin::ALL {
+            let s = Scenario::from_json(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&s.name, name);
+            s.replay().unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_seed_is_the_example_vpc_with_a_251_address_subnet() {
+        let r = Scenario::from_json(builtin::ALL[0].1)
+            .unwrap()
+            .replay()
+            .unwrap();
+        assert_eq!(r.sandbox.vpc.cidrs[0].to_string(), "10.10.0.0/16");
+        assert_eq!(r.sandbox.subnet("10.10.1.0/24").unwrap().pool.usable(), 251);
+        assert!(r.sandbox.cluster.is_some());
+        assert!(!r.sandbox.nodes.is_empty());
+    }
+
+    #[test]
+    fn a_corrupt_file_names_the_position() {
+        let err = Scenario::from_json("{\"version\": 1,\n \"name\": 3}").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("not a podnet scenario: line 2, column"),
+            "{err}"
+        );
+        let err = Scenario::from_json(r#"{"version": 9, "name": "x", "vpc_cidr": "10.0.0.0/16"}"#)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "scenario version 9 is newer than this podnet, which reads version 1"
+        );
+    }
+
+    #[test]
+    fn a_refused_action_names_its_position() {
+        let mut s = Scenario::new("x", "10.0.0.0/16");
+        s.actions.push(Command::AddSubnet {
+            name: None,
+            cidr: "10.1.0.0/24".into(),
+            az: "a".into(),
+            cni_tag: false,
+        });
+        let err = s.replay().unwrap_err().to_string();
+        assert_eq!(err, "action 1 (add subnet 10.1.0.0/24 in a): subnet 10.1.0.0/24 is outside the VPC's blocks (10.0.0.0/16)");
+    }
+
+    #[test]
+    fn replay_is_deterministic_and_round_trips_through_json() {
+        let s = Scenario::from_json(builtin::ALL[0].1).unwrap();
+        let again = Scenario::from_json(&s.to_json()).unwrap();
+        assert_eq!(s, again);
+        assert_eq!(s.replay().unwrap(), again.replay().unwrap());
+    }
+}
