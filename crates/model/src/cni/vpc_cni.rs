@@ -36,6 +36,14 @@ pub struct VpcCni {
     /// `IP_COOLDOWN_PERIOD` in seconds (default 30).
     #[serde(default = "thirty")]
     pub ip_cooldown_s: u32,
+    /// `ENABLE_SUBNET_DISCOVERY` (default true since v1.18): new ENIs may go
+    /// in subnets of the node's AZ tagged `kubernetes.io/role/cni`.
+    #[serde(default = "yes")]
+    pub subnet_discovery: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one() -> u32 {
@@ -56,6 +64,7 @@ impl Default for VpcCni {
             max_eni: None,
             prefix_delegation: false,
             ip_cooldown_s: 30,
+            subnet_discovery: true,
         }
     }
 }

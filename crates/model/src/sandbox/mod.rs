@@ -6,6 +6,7 @@
 
 mod cluster_ops;
 mod error;
+mod explain;
 mod workload;
 
 use std::collections::BTreeMap;

@@ -195,3 +195,85 @@ fn deleting_a_pod_frees_room_for_a_pending_one() {
     run(&mut s, r#"{"action":"advance-time","seconds":60}"#).unwrap();
     assert_eq!(count(&s, PodStatus::Running), 2);
 }
+
+#[test]
+fn every_number_explains_itself() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    let node = *s.nodes.keys().next().unwrap();
+    assert_eq!(
+        s.explain_max_pods(node).unwrap().formula,
+        "3 ENIs × (10 − 1) + 2 = 29"
+    );
+    let held = s.explain_node_addresses(node).unwrap();
+    assert_eq!(held.formula, "2 ENI primary IPs + 18 secondary IPs = 20");
+    let nodes_a = s.subnet("nodes-a").unwrap().id;
+    let free = s.explain_subnet_free(nodes_a).unwrap();
+    assert_eq!(free.formula, "256 − 5 reserved − 20 in use = 231");
+    assert!(
+        free.steps[1]
+            .text
+            .starts_with("in use: 1 node IPs, 1 primary IPs of secondary ENIs, 18 secondary IPs"),
+        "{}",
+        free.steps[1].text
+    );
+    let up = s.explain_upgrade().unwrap();
+    assert_eq!(
+        up.formula,
+        "10 (cluster-a) + 10 (cluster-b) = 20; up to 5 needed: enough"
+    );
+}
+
+#[test]
+fn an_overridden_max_pods_says_so_and_quotes_the_formula() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a","max_pods":110}"#,
+    )
+    .unwrap();
+    let node = *s.nodes.keys().next().unwrap();
+    let d = s.explain_max_pods(node).unwrap();
+    assert_eq!(d.value, 110);
+    assert!(d.steps[1].text.contains("the EKS formula would give 29"));
+}
+
+#[test]
+fn subnet_discovery_puts_new_enis_in_the_tagged_subnet_with_most_free_ips() {
+    let mut s = seed();
+    run(&mut s, r#"{"action":"add-subnet","name":"pods-a","cidr":"10.10.64.0/18","az":"eu-west-1a","cni_tag":true}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    let node = s.nodes.values().next().unwrap();
+    let second = node.ipam.enis.get(1).unwrap();
+    assert_eq!(second.subnet, s.subnet("pods-a").unwrap().id);
+    assert_eq!(second.primary_ip.to_string(), "10.10.64.4");
+}
+
+#[test]
+fn prefix_delegation_on_a_xen_type_logs_the_fallback() {
+    let mut s = seed();
+    let cni = r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","prefix_delegation":true}}"#;
+    run(&mut s, cni).unwrap();
+    let events = run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m4.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    assert!(events.iter().any(|e| e
+        .kind
+        .to_string()
+        .contains("Prefix delegation is not supported on non-nitro instance m4.large")));
+    let node = s.nodes.values().next().unwrap();
+    // m4.large is Xen: the secondary-IP formula, 2 ENIs × (10 − 1) + 2.
+    assert_eq!(node.max_pods(), 20);
+}

@@ -25,6 +25,7 @@ const MAX_SETTLE_STEPS: u32 = 100_000;
 struct Access<'a> {
     subnets: &'a mut BTreeMap<SubnetId, Subnet>,
     next_eni: &'a mut u32,
+    discovery: bool,
 }
 
 impl Subnets for Access<'_> {
@@ -82,9 +83,13 @@ impl Sandbox {
         }
         let formula = self.cni.strategy().max_pods(instance).value;
         let node_id = NodeId(self.next.node + 1);
+        let discovery = self.vpc_cni().subnet_discovery;
+        let pd_fallback =
+            self.vpc_cni().prefix_delegation && !instance.supports_prefix_delegation();
         let mut access = Access {
             subnets: &mut self.vpc.subnets,
             next_eni: &mut self.next.eni,
+            discovery,
         };
         let limits = instance.limits();
         let ipam = NodeIpam::launch(
@@ -120,6 +125,16 @@ impl Sandbox {
         };
         self.nodes.insert(node_id, node);
         self.event(events, joined);
+        if pd_fallback {
+            let message = format!("Prefix delegation is not supported on non-nitro instance {} hence falling back to default (secondary IP) mode", instance.name);
+            self.event(
+                events,
+                EventKind::IpamdLog {
+                    node: node_id,
+                    message,
+                },
+            );
+        }
         // The aws-node and kube-proxy DaemonSets: host-network pods, the "+2" of max pods.
         for ds in ["aws-node", "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
@@ -355,6 +370,7 @@ impl Sandbox {
             let mut access = Access {
                 subnets: &mut self.vpc.subnets,
                 next_eni: &mut self.next.eni,
+                discovery: cfg.subnet_discovery,
             };
             changed |= node.ipam.tick(cfg, &mut access, self.now_ms, events);
         }

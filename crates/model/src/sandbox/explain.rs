@@ -1,0 +1,159 @@
+//! The "why?" behind every number the sandbox shows: max pods, the
+//! addresses a node holds, a subnet's free addresses, what an upgrade needs.
+
+use super::Sandbox;
+use crate::addr::{total_count, RESERVED_PER_SUBNET};
+use crate::catalog::lookup;
+use crate::cluster::UPGRADE_FREE_IPS;
+use crate::cni::CniMode;
+use crate::eni::EniKind;
+use crate::explain::Derivation;
+use crate::ids::{NodeId, SubnetId};
+use crate::ipam::Holder;
+
+const VPC_SIZING: &str = "Amazon VPC User Guide, subnet-sizing.md";
+const CNI_TARGETS: &str = "CNI docs/eni-and-ip-target.md; pkg/ipamd/ipamd.go";
+
+impl Sandbox {
+    /// Why the node's kubelet allows this many pods.
+    pub fn explain_max_pods(&self, node: NodeId) -> Option<Derivation> {
+        let n = self.nodes.get(&node)?;
+        let formula = lookup(&n.instance_type)
+            .ok()
+            .map(|t| self.cni.strategy().max_pods(t));
+        if !n.max_pods_overridden {
+            return formula;
+        }
+        let mut d = Derivation::new("max pods", n.max_pods(), format!("set by hand = {}", n.max_pods())).because(
+            "the kubelet's maxPods was overridden (bootstrap --use-max-pods false --kubelet-extra-args '--max-pods=N', or nodeadm's maxPods)",
+            "EKS User Guide, choosing-instance-type.adoc",
+        );
+        if let Some(f) = formula {
+            d = d.because(
+                format!("the EKS formula would give {}: {}", f.value, f.formula),
+                "CNI misc/eni-max-pods.txt",
+            );
+        }
+        Some(d)
+    }
+
+    /// Why the node holds this many addresses of its subnet(s).
+    pub fn explain_node_addresses(&self, node: NodeId) -> Option<Derivation> {
+        let n = self.nodes.get(&node)?;
+        let enis = n.ipam.enis.len() as u32;
+        let stats = n.ipam.stats(self.now_ms);
+        let value = enis + stats.total;
+        let pods_ips = if stats.prefixes > 0 {
+            format!("{} prefixes × 16", stats.prefixes)
+        } else {
+            format!("{} secondary IPs", stats.total)
+        };
+        let mut d = Derivation::new(
+            "addresses held",
+            value,
+            format!("{enis} ENI primary IPs + {pods_ips} = {value}"),
+        )
+        .because(
+            "every ENI has a primary IP, never given to pods; the primary ENI's is the node IP",
+            "CNI misc/eni-max-pods.txt",
+        )
+        .because(
+            format!(
+                "{} of the pod addresses are used by pods, {} are warm (free, kept by ipamd)",
+                stats.assigned, stats.available
+            ),
+            CNI_TARGETS,
+        );
+        let CniMode::AwsVpcCni(cfg) = &self.cni;
+        let rule = if cfg.ip_targets_set() {
+            format!("WARM_IP_TARGET={} keeps that many IPs free and MINIMUM_IP_TARGET={} keeps at least that many held", cfg.warm_ip_target, cfg.minimum_ip_target)
+        } else if n.ipam.uses_prefixes(cfg) {
+            format!(
+                "WARM_PREFIX_TARGET={} keeps that many whole /28 prefixes free",
+                cfg.warm_prefix_target
+            )
+        } else {
+            format!(
+                "WARM_ENI_TARGET={} keeps that many ENIs' worth of IPs ({} each) free",
+                cfg.warm_eni_target,
+                n.ipam.limits.ipv4_per_eni.saturating_sub(1)
+            )
+        };
+        d = d.because(rule, CNI_TARGETS);
+        if stats.total >= n.max_pods() {
+            d = d.because(
+                format!(
+                    "ipamd stops growing at the node's max pods ({})",
+                    n.max_pods()
+                ),
+                "CNI pkg/ipamd/ipamd.go isDatastorePoolTooLow",
+            );
+        }
+        Some(d)
+    }
+
+    /// Why a subnet has this many free addresses, by who holds the rest.
+    pub fn explain_subnet_free(&self, subnet: SubnetId) -> Option<Derivation> {
+        let s = self.vpc.subnets.get(&subnet)?;
+        let (mut node_ips, mut eni_primaries, mut xenis, mut secondaries, mut prefixed) =
+            (0u32, 0u32, 0u32, 0u32, 0u32);
+        let kinds = self.eni_kinds();
+        for (_, holder) in s.pool.holders() {
+            match holder {
+                Holder::Reserved(_) => {}
+                Holder::EniPrimary(eni) => match kinds.get(&eni) {
+                    Some(EniKind::NodePrimary) => node_ips += 1,
+                    Some(EniKind::ControlPlane) => xenis += 1,
+                    _ => eni_primaries += 1,
+                },
+                Holder::Secondary(_) => secondaries += 1,
+                Holder::Prefix(_) => prefixed += 1,
+            }
+        }
+        let total = total_count(s.cidr);
+        let usable = s.pool.usable();
+        let free = s.pool.free();
+        let formula = format!(
+            "{total} − {RESERVED_PER_SUBNET} reserved − {} in use = {free}",
+            s.pool.in_use()
+        );
+        let d = Derivation::new("free addresses", free, formula)
+            .because(format!("a /{} has {total} addresses; AWS keeps 5 (network, router, DNS, future, broadcast), leaving {usable}", s.cidr.prefix_len()), VPC_SIZING)
+            .because(
+                format!("in use: {node_ips} node IPs, {eni_primaries} primary IPs of secondary ENIs, {secondaries} secondary IPs, {prefixed} addresses in /28 prefixes, {xenis} cross-account ENIs of the control plane"),
+                "CNI docs: warm IPs are taken from the subnet even when no pod uses them",
+            );
+        Some(d)
+    }
+
+    /// What a control-plane upgrade needs from the cluster subnets.
+    pub fn explain_upgrade(&self) -> Option<Derivation> {
+        let c = self.cluster.as_ref()?;
+        let frees: Vec<(String, u32)> = c
+            .subnets
+            .iter()
+            .filter_map(|id| self.vpc.subnets.get(id))
+            .map(|s| (s.name.clone(), s.pool.free()))
+            .collect();
+        let total: u32 = frees.iter().map(|(_, f)| f).sum();
+        let terms: Vec<String> = frees.iter().map(|(n, f)| format!("{f} ({n})")).collect();
+        let verdict = if total >= UPGRADE_FREE_IPS {
+            "enough"
+        } else {
+            "not enough"
+        };
+        let d = Derivation::new("free IPs in the cluster subnets", total, format!("{} = {total}; up to {UPGRADE_FREE_IPS} needed: {verdict}", terms.join(" + ")))
+            .because(
+                "an upgrade creates new cross-account ENIs before deleting the old ones, possibly in other cluster subnets",
+                "EKS User Guide, network-reqs.adoc and update-cluster.adoc",
+            )
+            .because("the update needs up to five available IP addresses from the cluster subnets", "EKS User Guide, update-cluster.adoc");
+        Some(d)
+    }
+
+    fn eni_kinds(&self) -> std::collections::BTreeMap<crate::ids::EniId, EniKind> {
+        let on_nodes = self.nodes.values().flat_map(|n| n.ipam.enis.iter());
+        let xenis = self.cluster.iter().flat_map(|c| c.xenis.iter());
+        on_nodes.chain(xenis).map(|e| (e.id, e.kind)).collect()
+    }
+}
