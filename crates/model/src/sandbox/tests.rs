@@ -277,3 +277,25 @@ fn prefix_delegation_on_a_xen_type_logs_the_fallback() {
     // m4.large is Xen: the secondary-IP formula, 2 ENIs × (10 − 1) + 2.
     assert_eq!(node.max_pods(), 20);
 }
+
+#[test]
+fn without_subnet_discovery_new_enis_stay_in_the_node_subnet() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","subnet_discovery":false}}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-subnet","name":"pods-a","cidr":"10.10.64.0/18","az":"eu-west-1a","cni_tag":true}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    let node = s.nodes.values().next().unwrap();
+    assert_eq!(
+        node.ipam.enis.get(1).unwrap().subnet,
+        s.subnet("nodes-a").unwrap().id
+    );
+}

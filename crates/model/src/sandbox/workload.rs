@@ -36,6 +36,9 @@ impl Subnets for Access<'_> {
         let Some(home) = node.enis.first().map(|e| e.subnet) else {
             return SubnetId(0);
         };
+        if !self.discovery {
+            return home;
+        }
         let az = self.subnets.get(&home).map(|s| s.az.as_str());
         self.subnets
             .values()
