@@ -96,6 +96,15 @@ impl NodeIpam {
         subnets: &mut dyn Subnets,
         now_ms: u64,
     ) -> Result<Self, AllocError> {
+        // Check before taking an id, so a refused launch changes nothing.
+        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
+        if pool.free() == 0 {
+            return Err(AllocError::InsufficientFreeAddressesInSubnet {
+                subnet: pool.cidr(),
+                requested: 1,
+                free: 0,
+            });
+        }
         let id = subnets.next_eni_id();
         let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
         let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
@@ -364,7 +373,6 @@ impl NodeIpam {
         events: &mut Vec<Event>,
     ) -> Result<(), AllocError> {
         let subnet = subnets.subnet_for_new_eni(self);
-        let id = subnets.next_eni_id();
         let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
         let needed = if ctx.pd { 1 } else { 1 + n };
         if pool.free() < needed {
@@ -374,6 +382,8 @@ impl NodeIpam {
                 free: pool.free(),
             });
         }
+        let id = subnets.next_eni_id();
+        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
         let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
         let mut eni = Eni {
             id,

@@ -1,0 +1,246 @@
+//! Property tests over random sequences of commands: whatever a learner
+//! does, the sandbox keeps its books straight.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use podnet_model::cluster::PodStatus;
+use podnet_model::{CniMode, Command, Holder, Sandbox, Scenario, VpcCni};
+use proptest::prelude::*;
+
+/// A command with its objects chosen by index among those that exist when it runs.
+#[derive(Debug, Clone)]
+enum Op {
+    AddNode {
+        kind: usize,
+        subnet: usize,
+        max_pods: Option<u32>,
+    },
+    AddPods {
+        count: u32,
+        host_network: bool,
+        pin: Option<usize>,
+    },
+    DeletePod(usize),
+    DeleteNode(usize),
+    SetCni {
+        warm_eni: u32,
+        warm_ip: u32,
+        min_ip: u32,
+        pd: bool,
+        warm_prefix: u32,
+    },
+    Wait(u32),
+    Upgrade(u32),
+    AddSubnet(u8),
+}
+
+const TYPES: &[&str] = &["t3.micro", "t3.small", "m5.large", "c5.large", "m4.large"];
+const SUBNETS: &[&str] = &["nodes-a", "nodes-b", "tiny", "cluster-a"];
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..TYPES.len(), 0..SUBNETS.len(), proptest::option::weighted(0.2, 1u32..60))
+            .prop_map(|(kind, subnet, max_pods)| Op::AddNode { kind, subnet, max_pods }),
+        4 => (1u32..25, proptest::bool::weighted(0.1), proptest::option::weighted(0.2, 0usize..8))
+            .prop_map(|(count, host_network, pin)| Op::AddPods { count, host_network, pin }),
+        3 => (0usize..200).prop_map(Op::DeletePod),
+        1 => (0usize..8).prop_map(Op::DeleteNode),
+        1 => (0u32..3, 0u32..6, 0u32..12, any::<bool>(), 0u32..3)
+            .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix }),
+        2 => (5u32..400).prop_map(Op::Wait),
+        1 => (25u32..40).prop_map(Op::Upgrade),
+        1 => any::<u8>().prop_map(Op::AddSubnet),
+    ]
+}
+
+fn pick<T: Clone>(items: &[T], i: usize) -> Option<T> {
+    (!items.is_empty()).then(|| items[i % items.len()].clone())
+}
+
+fn command(s: &Sandbox, op: &Op) -> Option<Command> {
+    let node_names: Vec<String> = s.nodes.values().map(|n| n.name.clone()).collect();
+    let pod_names: Vec<String> = s
+        .pods
+        .values()
+        .filter(|p| !p.system)
+        .map(|p| p.name.clone())
+        .collect();
+    Some(match op {
+        Op::AddNode {
+            kind,
+            subnet,
+            max_pods,
+        } => Command::AddNode {
+            instance_type: TYPES[*kind].into(),
+            subnet: SUBNETS[*subnet].into(),
+            max_pods: *max_pods,
+        },
+        Op::AddPods {
+            count,
+            host_network,
+            pin,
+        } => Command::AddPods {
+            count: *count,
+            node: pin.and_then(|i| pick(&node_names, i)),
+            host_network: *host_network,
+            name: None,
+        },
+        Op::DeletePod(i) => Command::DeletePod {
+            pod: pick(&pod_names, *i)?,
+        },
+        Op::DeleteNode(i) => Command::DeleteNode {
+            node: pick(&node_names, *i)?,
+        },
+        Op::SetCni {
+            warm_eni,
+            warm_ip,
+            min_ip,
+            pd,
+            warm_prefix,
+        } => Command::SetCni {
+            cni: CniMode::AwsVpcCni(VpcCni {
+                warm_eni_target: *warm_eni,
+                warm_ip_target: *warm_ip,
+                minimum_ip_target: *min_ip,
+                prefix_delegation: *pd,
+                warm_prefix_target: *warm_prefix,
+                ..VpcCni::default()
+            }),
+        },
+        Op::Wait(seconds) => Command::AdvanceTime { seconds: *seconds },
+        Op::Upgrade(minor) => Command::UpgradeControlPlane {
+            version: format!("1.{minor}"),
+        },
+        Op::AddSubnet(third) => Command::AddSubnet {
+            name: None,
+            cidr: format!("10.10.{third}.0/24"),
+            az: "eu-west-1a".into(),
+            cni_tag: third % 2 == 0,
+        },
+    })
+}
+
+fn setup() -> Scenario {
+    let mut s = Scenario::from_json(podnet_model::scenario::builtin::get("seed").unwrap()).unwrap();
+    s.actions.truncate(5); // subnets and cluster, no nodes yet
+    s.actions.push(Command::AddSubnet {
+        name: Some("tiny".into()),
+        cidr: "10.10.3.0/27".into(),
+        az: "eu-west-1b".into(),
+        cni_tag: false,
+    });
+    s
+}
+
+/// Every address is held once, by the ENI that lists it, in its own subnet.
+fn check_books(s: &Sandbox) -> Result<(), TestCaseError> {
+    let mut seen: BTreeSet<Ipv4Addr> = BTreeSet::new();
+    let node_enis = s.nodes.values().flat_map(|n| n.ipam.enis.iter());
+    let xenis = s.cluster.iter().flat_map(|c| c.xenis.iter());
+    let mut held_per_subnet = std::collections::BTreeMap::new();
+    for eni in node_enis.chain(xenis) {
+        let subnet = s.vpc.subnets.get(&eni.subnet).expect("ENI subnet exists");
+        let mut addrs = vec![(eni.primary_ip, Holder::EniPrimary(eni.id))];
+        addrs.extend(
+            eni.secondary
+                .iter()
+                .map(|x| (x.ip, Holder::Secondary(eni.id))),
+        );
+        addrs.extend(
+            eni.prefixes
+                .iter()
+                .flat_map(|p| p.ips.iter().map(|x| (x.ip, Holder::Prefix(eni.id)))),
+        );
+        for (ip, holder) in addrs {
+            prop_assert!(seen.insert(ip), "{ip} held twice");
+            prop_assert!(subnet.cidr.contains(&ip), "{ip} outside {}", subnet.cidr);
+            prop_assert_eq!(
+                subnet.pool.holder(ip),
+                Some(holder),
+                "pool disagrees on {}",
+                ip
+            );
+            *held_per_subnet.entry(eni.subnet).or_insert(0u32) += 1;
+        }
+    }
+    for subnet in s.vpc.subnets.values() {
+        prop_assert_eq!(
+            subnet.pool.in_use() + subnet.pool.free(),
+            subnet.pool.usable()
+        );
+        prop_assert_eq!(
+            subnet.pool.in_use(),
+            held_per_subnet.get(&subnet.id).copied().unwrap_or(0),
+            "{}",
+            subnet.name
+        );
+    }
+    Ok(())
+}
+
+/// Every Running pod's IP is on one of its node's ENIs (or is the node IP).
+fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
+    for pod in s.pods.values() {
+        let node = pod.node.and_then(|n| s.nodes.get(&n));
+        match pod.status {
+            PodStatus::Running => {
+                let node = node.expect("a running pod has a node");
+                let ip = pod.ip.expect("a running pod has an IP");
+                if pod.host_network {
+                    prop_assert_eq!(Some(ip), node.ip());
+                } else {
+                    let on_eni = node
+                        .ipam
+                        .enis
+                        .iter()
+                        .any(|e| e.all_slots().any(|x| x.ip == ip && x.pod == Some(pod.id)));
+                    prop_assert!(on_eni, "{} {} not on its node's ENIs", pod.name, ip);
+                }
+            }
+            PodStatus::Pending => prop_assert!(pod.node.is_none() && pod.ip.is_none()),
+            PodStatus::ContainerCreating => prop_assert!(node.is_some() && pod.ip.is_none()),
+        }
+        if let Some(n) = node {
+            let count = s.pods.values().filter(|p| p.node == Some(n.id)).count() as u32;
+            prop_assert!(
+                count <= n.max_pods(),
+                "{} runs {count} pods, max {}",
+                n.name,
+                n.max_pods()
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn random_sessions_keep_the_books_straight(ops in proptest::collection::vec(op(), 1..40)) {
+        let scenario = setup();
+        let mut s = scenario.replay().unwrap().sandbox;
+        let mut applied = scenario.clone();
+        for op in &ops {
+            let Some(cmd) = command(&s, op) else { continue };
+            let before = s.clone();
+            match s.apply(cmd.clone()) {
+                Ok(_) => applied.actions.push(cmd),
+                Err(_) => prop_assert_eq!(&s, &before, "a refused command changed the sandbox"),
+            }
+            check_books(&s)?;
+            check_pods(&s)?;
+        }
+        // Replay is deterministic.
+        prop_assert_eq!(&applied.replay().unwrap().sandbox, &s);
+        // Deleting every node gives back every address but the X-ENIs'.
+        let names: Vec<String> = s.nodes.values().map(|n| n.name.clone()).collect();
+        for name in names {
+            s.apply(Command::DeleteNode { node: name }).unwrap();
+        }
+        let xenis = s.cluster.as_ref().map_or(0, |c| c.xenis.len() as u32);
+        let in_use: u32 = s.vpc.subnets.values().map(|x| x.pool.in_use()).sum();
+        prop_assert_eq!(in_use, xenis);
+    }
+}
