@@ -209,6 +209,7 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
                 n.name,
                 n.max_pods()
             );
+            prop_assert_eq!(count, n.pods, "{}'s pod count", &n.name);
         }
     }
     Ok(())
@@ -231,6 +232,7 @@ proptest! {
             }
             check_books(&s)?;
             check_pods(&s)?;
+            prop_assert!(s.indexes_agree(), "the pod indexes drifted from the pods");
         }
         // Replay is deterministic.
         prop_assert_eq!(&applied.replay().unwrap().sandbox, &s);

@@ -76,6 +76,9 @@ pub struct Node {
     pub max_pods_overridden: bool,
     /// ENIs and ipamd's pool (its `max_pods` is the kubelet's).
     pub ipam: NodeIpam,
+    /// Pods bound to it, host-network ones included.
+    #[serde(default)]
+    pub pods: u32,
 }
 
 impl Node {

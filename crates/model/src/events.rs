@@ -182,8 +182,6 @@ pub enum EventKind {
     PodScheduled {
         /// The pod.
         pod: PodId,
-        /// Its name.
-        name: String,
         /// The node.
         node: NodeId,
     },
@@ -268,7 +266,7 @@ impl fmt::Display for EventKind {
             Self::NodeDeleted { node, addresses } => {
                 write!(f, "{node} terminated; {addresses} addresses back in the subnets")
             }
-            Self::PodScheduled { pod, name, node } => write!(f, "{pod} {name}: Successfully assigned to {node}"),
+            Self::PodScheduled { pod, node } => write!(f, "{pod}: Successfully assigned to {node}"),
             Self::PodUnschedulable { pod, message } => write!(f, "{pod}: Warning FailedScheduling: {message}"),
             Self::PodDeleted { pod, name } => write!(f, "{pod} {name} deleted"),
             Self::CniChanged { summary } => write!(f, "CNI settings: {summary}"),

@@ -9,7 +9,7 @@ mod error;
 mod explain;
 mod workload;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +49,15 @@ pub struct Sandbox {
     /// Simulated time, ms since the scenario started.
     pub now_ms: u64,
     next: Counters,
+    /// Pods waiting for a node: an index over `pods`.
+    #[serde(default)]
+    pending: BTreeSet<PodId>,
+    /// Pods just bound to a node, not yet through the CNI: an index over `pods`.
+    #[serde(default)]
+    scheduled: BTreeSet<PodId>,
+    /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
+    #[serde(default)]
+    stuck: BTreeSet<(NodeId, PodId)>,
 }
 
 impl Sandbox {
@@ -65,6 +74,9 @@ impl Sandbox {
             cni,
             now_ms: 0,
             next: Counters::default(),
+            pending: BTreeSet::new(),
+            scheduled: BTreeSet::new(),
+            stuck: BTreeSet::new(),
         })
     }
 
@@ -128,6 +140,17 @@ impl Sandbox {
                 reference: reference.to_owned(),
                 known: self.vpc.subnets.values().map(|s| s.name.clone()).collect(),
             })
+    }
+
+    /// Whether the pending / scheduled / stuck indexes agree with the pods
+    /// (for property tests).
+    #[doc(hidden)]
+    pub fn indexes_agree(&self) -> bool {
+        let mut rebuilt = self.clone();
+        rebuilt.reindex();
+        rebuilt.pending == self.pending
+            && rebuilt.scheduled == self.scheduled
+            && rebuilt.stuck == self.stuck
     }
 
     fn event(&self, events: &mut Vec<Event>, kind: EventKind) {

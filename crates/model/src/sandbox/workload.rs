@@ -118,6 +118,7 @@ impl Sandbox {
             subnet: subnet_id,
             max_pods_overridden: max_pods.is_some(),
             ipam,
+            pods: 0,
         };
         let joined = EventKind::NodeJoined {
             node: node_id,
@@ -141,9 +142,10 @@ impl Sandbox {
         // The aws-node and kube-proxy DaemonSets: host-network pods, the "+2" of max pods.
         for ds in ["aws-node", "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
+            self.pending.insert(pod.id);
             self.pods.insert(pod.id, pod);
         }
-        self.schedule_and_settle(events);
+        self.schedule_and_settle(events, BTreeSet::from([node_id]));
         Ok(())
     }
 
@@ -187,9 +189,10 @@ impl Sandbox {
         for _ in 0..count {
             let id = self.next.pod + 1;
             let pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
+            self.pending.insert(pod.id);
             self.pods.insert(pod.id, pod);
         }
-        self.schedule_and_settle(events);
+        self.schedule_and_settle(events, BTreeSet::new());
         Ok(())
     }
 
@@ -222,6 +225,9 @@ impl Sandbox {
             return Err(SandboxError::SystemPod { name: pod.name });
         }
         let cfg = self.vpc_cni().clone();
+        if let Some(node) = pod.node.and_then(|n| self.nodes.get_mut(&n)) {
+            node.pods = node.pods.saturating_sub(1);
+        }
         if let (Some(node), false) = (
             pod.node.and_then(|n| self.nodes.get_mut(&n)),
             pod.host_network,
@@ -238,6 +244,11 @@ impl Sandbox {
             }
         }
         self.pods.remove(&pod.id);
+        self.pending.remove(&pod.id);
+        if let Some(n) = pod.node {
+            self.scheduled.remove(&pod.id);
+            self.stuck.remove(&(n, pod.id));
+        }
         self.event(
             events,
             EventKind::PodDeleted {
@@ -245,7 +256,7 @@ impl Sandbox {
                 name: pod.name,
             },
         );
-        self.schedule_and_settle(events);
+        self.schedule_and_settle(events, pod.node.into_iter().collect());
         Ok(())
     }
 
@@ -280,7 +291,8 @@ impl Sandbox {
             },
         );
         // DaemonSet pods go with the node; the others are recreated and rescheduled.
-        self.pods.retain(|_, p| !(p.system && p.node == Some(id)));
+        self.pods
+            .retain(|_, p| !(p.system && (p.node == Some(id) || p.wants_node == Some(id))));
         for pod in self
             .pods
             .values_mut()
@@ -295,7 +307,8 @@ impl Sandbox {
                 ..pod.clone()
             };
         }
-        self.schedule_and_settle(events);
+        self.reindex();
+        self.schedule_and_settle(events, BTreeSet::new());
         Ok(())
     }
 
@@ -329,7 +342,8 @@ impl Sandbox {
         );
         self.cni = cni;
         self.event(events, EventKind::CniChanged { summary });
-        self.schedule_and_settle(events);
+        let all = self.nodes.keys().copied().collect();
+        self.schedule_and_settle(events, all);
         Ok(())
     }
 
@@ -340,25 +354,32 @@ impl Sandbox {
     ) -> Result<(), SandboxError> {
         check_range("seconds", u64::from(seconds), 1, u64::from(MAX_ADVANCE_S))?;
         let end = self.now_ms + u64::from(seconds) * 1000;
+        let all: BTreeSet<NodeId> = self.nodes.keys().copied().collect();
         while self.now_ms + POOL_MONITOR_INTERVAL_MS <= end {
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
-            self.tick_all(events);
+            self.tick_nodes(&all, events);
             self.assign_ips(events);
         }
         self.now_ms = end;
-        self.schedule_and_settle(events);
+        self.schedule_and_settle(events, all);
         Ok(())
     }
 
     /// Places pending pods, gives scheduled pods their IPs, then lets ipamd
-    /// grow the pools until nothing changes.
-    fn schedule_and_settle(&mut self, events: &mut Vec<Event>) {
-        self.schedule(events);
+    /// grow the pools of the nodes this touched until nothing changes.
+    /// Other nodes' ipamd runs when time is let pass (`AdvanceTime`); this
+    /// keeps one action's cost independent of the cluster's size.
+    pub(super) fn schedule_and_settle(
+        &mut self,
+        events: &mut Vec<Event>,
+        mut touched: BTreeSet<NodeId>,
+    ) {
+        touched.extend(self.schedule(events));
         self.assign_ips(events);
         for _ in 0..MAX_SETTLE_STEPS {
             let before = self.now_ms;
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
-            if !self.tick_all(events) {
+            if !self.tick_nodes(&touched, events) {
                 self.now_ms = before;
                 break;
             }
@@ -366,10 +387,35 @@ impl Sandbox {
         }
     }
 
-    fn tick_all(&mut self, events: &mut Vec<Event>) -> bool {
+    /// Rebuilds the pending / scheduled / stuck indexes from the pods.
+    pub(super) fn reindex(&mut self) {
+        self.pending.clear();
+        self.scheduled.clear();
+        self.stuck.clear();
+        for p in self.pods.values() {
+            match (p.status, p.node) {
+                (PodStatus::Pending, _) => {
+                    self.pending.insert(p.id);
+                }
+                (PodStatus::ContainerCreating, Some(n)) if p.reason.is_some() => {
+                    self.stuck.insert((n, p.id));
+                }
+                (PodStatus::ContainerCreating, Some(_)) => {
+                    self.scheduled.insert(p.id);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// One ipamd loop iteration on each of `nodes`; whether any changed.
+    fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Vec<Event>) -> bool {
         let CniMode::AwsVpcCni(cfg) = &self.cni;
         let mut changed = false;
-        for node in self.nodes.values_mut() {
+        for id in nodes {
+            let Some(node) = self.nodes.get_mut(id) else {
+                continue;
+            };
             let mut access = Access {
                 subnets: &mut self.vpc.subnets,
                 next_eni: &mut self.next.eni,
@@ -382,30 +428,38 @@ impl Sandbox {
 
     /// The scheduler: each pending pod goes to the node with room and the
     /// fewest pods; with none, `0/N nodes are available: N Too many pods.`
-    fn schedule(&mut self, events: &mut Vec<Event>) {
-        let mut load: BTreeMap<NodeId, u32> = self.nodes.keys().map(|id| (*id, 0)).collect();
-        for p in self.pods.values() {
-            if let Some(n) = p.node.and_then(|n| load.get_mut(&n)) {
-                *n += 1;
-            }
-        }
-        let mut room: BTreeSet<(u32, NodeId)> = load
+    /// Returns the nodes that received pods.
+    fn schedule(&mut self, events: &mut Vec<Event>) -> BTreeSet<NodeId> {
+        let mut placed = BTreeSet::new();
+        let pending: Vec<PodId> = std::mem::take(&mut self.pending).into_iter().collect();
+        let unpinned = pending
             .iter()
-            .filter(|(id, n)| self.nodes.get(id).is_some_and(|node| **n < node.max_pods()))
-            .map(|(id, n)| (*n, *id))
-            .collect();
+            .any(|id| self.pods.get(id).is_some_and(|p| p.wants_node.is_none()));
+        // Nodes with room, least loaded first (built only when a pod may go anywhere).
+        let mut room: BTreeSet<(u32, NodeId)> = if unpinned {
+            self.nodes
+                .values()
+                .filter(|n| n.pods < n.max_pods())
+                .map(|n| (n.pods, n.id))
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
         let total = self.nodes.len();
         let now = self.now_ms;
-        for pod in self
-            .pods
-            .values_mut()
-            .filter(|p| p.status == PodStatus::Pending)
-        {
-            let pick = match pod.wants_node {
-                Some(w) => room.iter().find(|(_, id)| *id == w).copied(),
-                None => room.first().copied(),
+        for id in pending {
+            let Some(pod) = self.pods.get_mut(&id) else {
+                continue;
             };
-            let Some((n, node)) = pick else {
+            let pick = match pod.wants_node {
+                Some(w) => self
+                    .nodes
+                    .get(&w)
+                    .filter(|n| n.pods < n.max_pods())
+                    .map(|n| n.id),
+                None => room.first().map(|(_, id)| *id),
+            };
+            let Some(node) = pick.and_then(|n| self.nodes.get_mut(&n)) else {
                 let message = unschedulable_message(total, pod.wants_node.is_some());
                 if pod.reason.as_deref() != Some(message.as_str()) {
                     pod.reason = Some(message.clone());
@@ -417,68 +471,96 @@ impl Sandbox {
                         },
                     });
                 }
+                self.pending.insert(id);
                 continue;
             };
-            room.remove(&(n, node));
-            if self.nodes.get(&node).is_some_and(|x| n + 1 < x.max_pods()) {
-                room.insert((n + 1, node));
+            if room.remove(&(node.pods, node.id)) && node.pods + 1 < node.max_pods() {
+                room.insert((node.pods + 1, node.id));
             }
-            pod.node = Some(node);
+            node.pods += 1;
+            placed.insert(node.id);
+            pod.node = Some(node.id);
             pod.reason = None;
             pod.status = PodStatus::ContainerCreating;
+            self.scheduled.insert(pod.id);
             events.push(Event {
                 at_ms: now,
                 kind: EventKind::PodScheduled {
                     pod: pod.id,
-                    name: pod.name.clone(),
-                    node,
+                    node: node.id,
                 },
             });
         }
+        placed
     }
 
-    /// The CNI ADD for every pod still without an IP.
+    /// The CNI ADD: stuck pods retry first (oldest first, and a node's
+    /// later pods wait once one fails), then newly scheduled pods each try
+    /// once; a failure is the `FailedCreatePodSandBox` event.
     fn assign_ips(&mut self, events: &mut Vec<Event>) {
-        let now = self.now_ms;
-        for pod in self
-            .pods
-            .values_mut()
-            .filter(|p| p.status == PodStatus::ContainerCreating)
-        {
-            let Some(node) = pod.node.and_then(|n| self.nodes.get_mut(&n)) else {
-                continue;
-            };
-            if pod.host_network {
-                pod.ip = node.ip();
-                pod.status = PodStatus::Running;
+        let stuck: Vec<(NodeId, PodId)> = self.stuck.iter().copied().collect();
+        let mut exhausted = None;
+        for (node, pod) in stuck {
+            if exhausted == Some(node) {
                 continue;
             }
-            match node.ipam.assign_pod(pod.id, now) {
-                Some((eni, ip)) => {
-                    pod.ip = Some(ip);
-                    pod.status = PodStatus::Running;
-                    pod.reason = None;
-                    events.push(Event {
-                        at_ms: now,
-                        kind: EventKind::PodIpAssigned {
-                            pod: pod.id,
-                            node: node.id,
-                            eni,
-                            ip,
-                        },
-                    });
-                }
-                None if pod.reason.is_none() => {
+            if self.cni_add(node, pod, events) {
+                self.stuck.remove(&(node, pod));
+            } else {
+                exhausted = Some(node);
+            }
+        }
+        // In pod order: pods were created in order, so this walks them in memory order.
+        for pod in std::mem::take(&mut self.scheduled) {
+            let Some(node) = self.pods.get(&pod).and_then(|p| p.node) else {
+                continue;
+            };
+            if !self.cni_add(node, pod, events) {
+                self.stuck.insert((node, pod));
+            }
+        }
+    }
+
+    /// Gives one pod its IP; false (and the event, once) when there is none.
+    fn cni_add(&mut self, node_id: NodeId, pod_id: PodId, events: &mut Vec<Event>) -> bool {
+        let now = self.now_ms;
+        let (Some(pod), Some(node)) = (self.pods.get_mut(&pod_id), self.nodes.get_mut(&node_id))
+        else {
+            return true; // gone: nothing left to do
+        };
+        if pod.host_network {
+            pod.ip = node.ip();
+            pod.status = PodStatus::Running;
+            return true;
+        }
+        match node.ipam.assign_pod(pod_id, now) {
+            Some((eni, ip)) => {
+                pod.ip = Some(ip);
+                pod.status = PodStatus::Running;
+                pod.reason = None;
+                events.push(Event {
+                    at_ms: now,
+                    kind: EventKind::PodIpAssigned {
+                        pod: pod_id,
+                        node: node_id,
+                        eni,
+                        ip,
+                    },
+                });
+                true
+            }
+            None => {
+                if pod.reason.is_none() {
                     pod.reason = Some("FailedCreatePodSandBox: add cmd: failed to assign an IP address to container".into());
                     events.push(Event {
                         at_ms: now,
                         kind: EventKind::PodSandboxFailed {
-                            pod: pod.id,
-                            node: node.id,
+                            pod: pod_id,
+                            node: node_id,
                         },
                     });
                 }
-                None => {}
+                false
             }
         }
     }

@@ -1,0 +1,213 @@
+//! The model's speed targets, measured and checked (`cargo xtask bench`):
+//!
+//! - replaying a 5,000-node / 150,000-pod scenario takes ≤ 1 s;
+//! - the cost per pod is flat: ≤ 1.3× the 50-node / 1,500-pod case;
+//! - allocating an address costs ≤ 2× a bare bitset's.
+//!
+//! Each figure is the median of several runs. The process exits non-zero
+//! when a target is missed, so a regression is visible.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use podnet_model::{CniMode, Command, EniId, Holder, IpPool, Scenario, VpcCni};
+
+/// The benchmark scenario: `nodes` c5.4xlarge nodes in three /16 subnets of
+/// 100.64.0.0/10 blocks, 30 pods each, WARM_IP_TARGET=5 and
+/// MINIMUM_IP_TARGET=30 (what the CNI docs advise for large clusters).
+fn scenario(nodes: u32) -> Scenario {
+    let mut s = Scenario::new("bench", "10.0.0.0/16");
+    s.cni = CniMode::AwsVpcCni(VpcCni {
+        warm_ip_target: 2,
+        ..VpcCni::default()
+    });
+    let azs = ["us-east-1a", "us-east-1b", "us-east-1c"];
+    for (i, az) in azs.iter().enumerate() {
+        s.actions.push(Command::AddVpcCidr {
+            cidr: format!("100.{}.0.0/16", 64 + i),
+        });
+        s.actions.push(Command::AddSubnet {
+            name: Some(format!("pods-{i}")),
+            cidr: format!("100.{}.0.0/16", 64 + i),
+            az: (*az).into(),
+            cni_tag: false,
+        });
+        s.actions.push(Command::AddSubnet {
+            name: Some(format!("cluster-{i}")),
+            cidr: format!("10.0.{i}.0/28"),
+            az: (*az).into(),
+            cni_tag: false,
+        });
+    }
+    s.actions.push(Command::CreateCluster {
+        name: "bench".into(),
+        version: "1.31".into(),
+        endpoint: Default::default(),
+        subnets: (0..3).map(|i| format!("cluster-{i}")).collect(),
+    });
+    for n in 0..nodes {
+        s.actions.push(Command::AddNode {
+            instance_type: "c5.4xlarge".into(),
+            subnet: format!("pods-{}", n % 3),
+            max_pods: None,
+        });
+    }
+    s.actions.push(Command::AddPods {
+        count: nodes * 30,
+        node: None,
+        host_network: false,
+        name: None,
+    });
+    s
+}
+
+fn median(mut runs: Vec<Duration>) -> Duration {
+    runs.sort();
+    runs.get(runs.len() / 2).copied().unwrap_or_default()
+}
+
+fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+/// Median time to replay the scenario; freeing the result is not timed.
+fn replay(nodes: u32, runs: usize) -> Duration {
+    let s = scenario(nodes);
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                let r = s.replay().expect("the benchmark scenario replays");
+                let took = start.elapsed();
+                let running = r
+                    .sandbox
+                    .pods
+                    .values()
+                    .filter(|p| p.ip.is_some() && !p.host_network)
+                    .count();
+                assert_eq!(running as u32, nodes * 30, "every pod got an IP");
+                drop(black_box(r));
+                took
+            })
+            .collect(),
+    )
+}
+
+/// A bare bitset: the lowest free bit by scanning words from the start.
+struct Bitset(Vec<u64>);
+
+impl Bitset {
+    fn allocate(&mut self) -> Option<u32> {
+        let (i, w) = self
+            .0
+            .iter_mut()
+            .enumerate()
+            .find(|(_, w)| **w != u64::MAX)?;
+        let bit = w.trailing_ones();
+        *w |= 1 << bit;
+        Some(i as u32 * 64 + bit)
+    }
+    fn release(&mut self, off: u32) {
+        if let Some(w) = self.0.get_mut(off as usize / 64) {
+            *w &= !(1 << (off % 64));
+        }
+    }
+}
+
+/// Fill a /16, release every other address, fill again: the pattern of pods
+/// coming and going.
+fn allocation(runs: usize) -> (Duration, Duration) {
+    let cidr = "100.64.0.0/16".parse().expect("a CIDR");
+    let ours = time(runs, || {
+        let mut pool = IpPool::new(cidr);
+        let addrs = pool
+            .allocate_many(pool.free(), Holder::Secondary(EniId(1)))
+            .expect("room");
+        for a in addrs.iter().step_by(2) {
+            pool.release(*a);
+        }
+        while pool.allocate(Holder::Secondary(EniId(2))).is_ok() {}
+        black_box(pool);
+    });
+    let bare = time(runs, || {
+        let mut bits = Bitset(vec![0; 1024]);
+        let mut got = Vec::new();
+        while let Some(o) = bits.allocate() {
+            got.push(o);
+        }
+        for o in got.iter().step_by(2) {
+            bits.release(*o);
+        }
+        while bits.allocate().is_some() {}
+        black_box(bits.0);
+    });
+    (ours, bare)
+}
+
+fn check(label: &str, value: f64, limit: f64, unit: &str) -> bool {
+    let ok = value <= limit;
+    println!(
+        "{} {label}: {value:.2}{unit} (target ≤ {limit}{unit})",
+        if ok { "PASS" } else { "MISS" }
+    );
+    ok
+}
+
+fn main() -> ExitCode {
+    // `cargo test --benches` runs this with --test-ish flags: do nothing then.
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return ExitCode::SUCCESS;
+    }
+    let big = replay(5_000, 3);
+    let small = replay(50, 15);
+    let per_pod_big = big.as_secs_f64() / 150_000.0;
+    let per_pod_small = small.as_secs_f64() / 1_500.0;
+    let (ours, bare) = allocation(9);
+    println!(
+        "replay 5,000 nodes / 150,000 pods: {:.3} s",
+        big.as_secs_f64()
+    );
+    println!(
+        "replay 50 nodes / 1,500 pods:      {:.3} ms",
+        small.as_secs_f64() * 1e3
+    );
+    println!(
+        "per pod: {:.2} µs at 150k, {:.2} µs at 1.5k",
+        per_pod_big * 1e6,
+        per_pod_small * 1e6
+    );
+    println!(
+        "allocation, fill/half-release/refill a /16: IpPool {:.2} ms, bare bitset {:.2} ms",
+        ours.as_secs_f64() * 1e3,
+        bare.as_secs_f64() * 1e3
+    );
+    let all = [
+        check("150k-pod replay", big.as_secs_f64(), 1.0, " s"),
+        check(
+            "cost per pod, 150k vs 1.5k",
+            per_pod_big / per_pod_small,
+            1.3,
+            "×",
+        ),
+        check(
+            "allocation vs bare bitset",
+            ours.as_secs_f64() / bare.as_secs_f64(),
+            2.0,
+            "×",
+        ),
+    ];
+    if all.iter().all(|ok| *ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
