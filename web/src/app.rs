@@ -1,24 +1,110 @@
-//! The app shell: header, the current tool, and the honest-simplifications note.
+//! The app shell: one reducer, the toolbar, the map, the controls, the
+//! inspector and the timeline. Embed mode drops the chrome.
+
+use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::SubnetCalculator;
+use crate::components::{Controls, Inspector, Intro, Messages, Timeline, Toolbar, VpcMap};
+use crate::persist::{self, ViewOptions};
+use crate::state::{Action, AppState};
+
+/// The state handed to components: compared by pointer, so a component
+/// re-renders only when the state really changed.
+#[derive(Clone)]
+pub struct Shared(pub Rc<AppState>);
+
+impl PartialEq for Shared {
+    /// Cheap: the heavy parts are shared `Rc`s, compared by pointer.
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        Rc::ptr_eq(a, b)
+            || (Rc::ptr_eq(&a.scenario, &b.scenario)
+                && Rc::ptr_eq(&a.sandbox, &b.sandbox)
+                && Rc::ptr_eq(&a.steps, &b.steps)
+                && a.cursor == b.cursor
+                && a.error == b.error
+                && a.notice == b.notice
+                && a.selection == b.selection)
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = AppState;
+    fn deref(&self) -> &AppState {
+        &self.0
+    }
+}
+
+/// What every component gets: the state, a way to act, the view options.
+#[derive(Clone, PartialEq, Properties)]
+pub struct ViewProps {
+    /// The state.
+    pub state: Shared,
+    /// Dispatches an action.
+    pub on_action: Callback<Action>,
+    /// Embed, read-only, locked CNI.
+    #[prop_or_default]
+    pub options: ViewOptions,
+}
 
 /// The whole page.
 #[component]
 pub fn App() -> Html {
+    let options = use_memo((), |_| persist::view_options());
+    let state = use_reducer(persist::initial_state);
+    // Autosave whenever the applied scenario changes.
+    {
+        let applied = (state.scenario.clone(), state.cursor);
+        let state = state.clone();
+        use_effect_with(applied, move |_| persist::save(&state.applied()));
+    }
+    let on_action = {
+        let dispatcher = state.dispatcher();
+        Callback::from(move |a: Action| dispatcher.dispatch(a))
+    };
+    let props = ViewProps {
+        state: Shared(Rc::new((*state).clone())),
+        on_action,
+        options: *options,
+    };
+    html! { <Page ..props /> }
+}
+
+/// The layout, given the state (mountable on its own in tests).
+#[component]
+pub fn Page(props: &ViewProps) -> Html {
+    let embed = props.options.embed;
     html! {
-        <>
-            <header class="app__header">
-                <h1 class="app__title">{ "podnet" }</h1>
-                <p class="app__tagline">{ "Kubernetes pod networking on AWS, one address at a time" }</p>
-            </header>
+        <div class={classes!("app", embed.then_some("is-embed"))}>
+            if !embed {
+                <header class="app__header">
+                    <div class="app__brand">
+                        <h1 class="app__title">{ "podnet" }</h1>
+                        <p class="app__tagline">{ "Kubernetes pod networking on AWS, one address at a time" }</p>
+                    </div>
+                    <Toolbar ..props.clone() />
+                </header>
+            } else {
+                <Toolbar ..props.clone() />
+            }
+            <Messages ..props.clone() />
             <main class="app__main">
-                <SubnetCalculator />
+                <div class="app__stage">
+                    if !embed { <Intro ..props.clone() /> }
+                    <VpcMap ..props.clone() />
+                    <Timeline ..props.clone() />
+                </div>
+                <aside class="app__side">
+                    if !props.options.read_only { <Controls ..props.clone() /> }
+                    <Inspector ..props.clone() />
+                </aside>
             </main>
-            <footer class="app__footer">
-                <p>{ "Runs entirely in your browser: no requests, no tracking. Rules follow the Amazon VPC User Guide (subnet sizing)." }</p>
-            </footer>
-        </>
+            if !embed {
+                <footer class="app__footer">
+                    <p>{ "Runs entirely in your browser: no requests, no tracking. Numbers come from the AWS VPC CNI's instance table and documented rules; see \"About this model\" for what is simplified." }</p>
+                </footer>
+            }
+        </div>
     }
 }

@@ -55,6 +55,11 @@ pub enum ScenarioError {
         /// What serde said.
         message: String,
     },
+    /// A share link that cannot be decoded.
+    Link {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Written by a newer podnet.
     UnsupportedVersion {
         /// The file's version.
@@ -84,6 +89,7 @@ impl fmt::Display for ScenarioError {
                 "scenario version {version} is newer than this podnet, which reads version {SCENARIO_VERSION}"
             ),
             Self::Setup(e) => write!(f, "scenario setup: {e}"),
+            Self::Link { reason } => write!(f, "this share link cannot be opened: {reason}"),
             Self::Action { index, action, error } => write!(f, "action {index} ({action}): {error}"),
         }
     }
@@ -169,6 +175,58 @@ impl Scenario {
     }
 }
 
+/// The prefix of a share-link fragment: `s=` + format version + `.`.
+pub const LINK_PREFIX: &str = "s=1.";
+
+impl Scenario {
+    /// The scenario as a URL fragment (without `#`): compact JSON, deflated,
+    /// base64url. `s=1.` names the encoding, so a future one can differ.
+    pub fn to_link_fragment(&self) -> String {
+        use base64::Engine as _;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        let packed = miniz_oxide::deflate::compress_to_vec(&json, 9);
+        format!(
+            "{LINK_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed)
+        )
+    }
+
+    /// Reads a scenario from a share-link fragment (with or without `#`).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Link`] saying what is wrong with the link, or the
+    /// errors of [`Scenario::from_json`].
+    pub fn from_link_fragment(fragment: &str) -> Result<Self, ScenarioError> {
+        use base64::Engine as _;
+        let f = fragment.trim().trim_start_matches('#');
+        let Some(body) = f.strip_prefix(LINK_PREFIX) else {
+            let reason = match f.strip_prefix("s=").and_then(|r| r.split('.').next()) {
+                Some(v) => format!("it uses link format {v}, and this podnet reads format 1"),
+                None => "it does not start with s=1.".to_owned(),
+            };
+            return Err(ScenarioError::Link { reason });
+        };
+        let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|e| ScenarioError::Link {
+                reason: format!("it is not valid base64url ({e}); was it cut short when copied?"),
+            })?;
+        // A link is at most a few KB; refuse to inflate past 8 MB.
+        let json =
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, 8 << 20).map_err(|_| {
+                ScenarioError::Link {
+                    reason:
+                        "its data is corrupt (it does not inflate); was it cut short when copied?"
+                            .into(),
+                }
+            })?;
+        let text = String::from_utf8(json).map_err(|_| ScenarioError::Link {
+            reason: "its data is not UTF-8 text".into(),
+        })?;
+        Self::from_json(&text)
+    }
+}
+
 /// The built-in scenarios, as data files shipped with podnet.
 pub mod builtin {
     /// `(name, JSON)` of every built-in scenario, the default first.
@@ -246,6 +304,48 @@ mod tests {
         });
         let err = s.replay().unwrap_err().to_string();
         assert_eq!(err, "action 1 (add subnet 10.1.0.0/24 in a): subnet 10.1.0.0/24 is outside the VPC's blocks (10.0.0.0/16)");
+    }
+
+    #[test]
+    fn a_share_link_round_trips_and_stays_short() {
+        let s = Scenario::from_json(builtin::ALL[0].1).unwrap();
+        let link = s.to_link_fragment();
+        assert!(link.starts_with("s=1."));
+        assert!(link.len() < 1200, "{} characters", link.len());
+        assert_eq!(
+            Scenario::from_link_fragment(&format!("#{link}")).unwrap(),
+            s
+        );
+    }
+
+    #[test]
+    fn a_broken_share_link_says_what_is_wrong() {
+        let link = Scenario::from_json(builtin::ALL[0].1)
+            .unwrap()
+            .to_link_fragment();
+        let cut = &link[..link.len() / 2];
+        let err = Scenario::from_link_fragment(cut).unwrap_err().to_string();
+        assert!(
+            err.starts_with("this share link cannot be opened: it"),
+            "{err}"
+        );
+        assert!(err.ends_with("was it cut short when copied?"), "{err}");
+        let garbled = format!("s=1.{}", "QUJD".repeat(40));
+        let err = Scenario::from_link_fragment(&garbled)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("this share link cannot be opened: its data is corrupt"),
+            "{err}"
+        );
+        let err = Scenario::from_link_fragment("s=2.abc")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "this share link cannot be opened: it uses link format 2, and this podnet reads format 1");
+        let err = Scenario::from_link_fragment("s=1.!!")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not valid base64url"), "{err}");
     }
 
     #[test]

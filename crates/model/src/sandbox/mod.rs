@@ -7,6 +7,7 @@
 mod cluster_ops;
 mod error;
 mod explain;
+mod uses;
 mod workload;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 pub use error::SandboxError;
+pub use uses::AddressUse;
 
 use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};
@@ -58,6 +60,29 @@ pub struct Sandbox {
     /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
     #[serde(default)]
     stuck: BTreeSet<(NodeId, PodId)>,
+}
+
+impl Default for Sandbox {
+    /// An empty VPC `10.0.0.0/16` with the default CNI.
+    fn default() -> Self {
+        let block =
+            ipnet::Ipv4Net::new(std::net::Ipv4Addr::new(10, 0, 0, 0), 16).unwrap_or_default();
+        Self {
+            vpc: Vpc {
+                cidrs: vec![block],
+                subnets: BTreeMap::new(),
+            },
+            cluster: None,
+            nodes: BTreeMap::new(),
+            pods: BTreeMap::new(),
+            cni: CniMode::default(),
+            now_ms: 0,
+            next: Counters::default(),
+            pending: BTreeSet::new(),
+            scheduled: BTreeSet::new(),
+            stuck: BTreeSet::new(),
+        }
+    }
 }
 
 impl Sandbox {

@@ -299,3 +299,58 @@ fn without_subnet_discovery_new_enis_stay_in_the_node_subnet() {
         s.subnet("nodes-a").unwrap().id
     );
 }
+
+#[test]
+fn address_uses_say_who_holds_each_address() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"t3.small","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
+    let uses = s.address_uses(s.subnet("nodes-a").unwrap().id);
+    let kinds: Vec<&str> = uses
+        .iter()
+        .map(|(_, u)| match u {
+            AddressUse::Reserved { .. } => "reserved",
+            AddressUse::NodeIp { .. } => "node",
+            AddressUse::EniPrimary { .. } => "eni",
+            AddressUse::XEni { .. } => "xeni",
+            AddressUse::Pod { .. } => "pod",
+            AddressUse::Warm { .. } => "warm",
+        })
+        .collect();
+    // .0-.3 reserved, .4 node IP, .5 pod, .6 .7 warm, .8 second ENI, .9-.11 warm, .255 reserved.
+    assert_eq!(
+        kinds,
+        [
+            "reserved", "reserved", "reserved", "reserved", "node", "pod", "warm", "warm", "eni",
+            "warm", "warm", "warm", "reserved"
+        ]
+    );
+    let cluster = s.address_uses(s.subnet("cluster-a").unwrap().id);
+    assert!(matches!(cluster.get(4), Some((_, AddressUse::XEni { .. }))));
+}
+
+#[test]
+fn a_stuck_pod_gets_advice_that_names_the_numbers() {
+    let mut s = Sandbox::new("10.20.0.0/16", CniMode::default()).unwrap();
+    let json = crate::scenario::builtin::get("subnet-exhaustion").unwrap();
+    let scenario = crate::Scenario::from_json(json).unwrap();
+    for a in scenario.actions {
+        s.apply(a).unwrap();
+    }
+    let stuck = s
+        .pods
+        .values()
+        .find(|p| p.status == PodStatus::ContainerCreating)
+        .unwrap()
+        .id;
+    let advice = s.advice_for_pod(stuck);
+    assert_eq!(advice[0], "Subnet nodes-a (10.20.1.0/27) has 7 free addresses, not enough for ipamd's next ENI or IPs (InsufficientFreeAddressesInSubnet).");
+    assert!(advice.iter().any(|a| a.contains("100.64.0.0/16")));
+    assert!(!s
+        .advice_for_subnet(s.subnet("nodes-a").unwrap().id)
+        .is_empty());
+}

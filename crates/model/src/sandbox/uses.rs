@@ -1,0 +1,186 @@
+//! What each address of a subnet is used for, and what would fix a stuck
+//! pod or a full subnet: the answers the IP grid and the inspector show.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use super::Sandbox;
+use crate::addr::ReservedRole;
+use crate::cluster::PodStatus;
+use crate::cni::CniMode;
+use crate::eni::{Eni, EniKind};
+use crate::ids::{EniId, NodeId, PodId, SubnetId};
+use crate::ipam::Holder;
+
+/// Who uses an address, as a learner would say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "use", rename_all = "kebab-case")]
+pub enum AddressUse {
+    /// Kept by AWS.
+    Reserved {
+        /// Why.
+        role: ReservedRole,
+    },
+    /// A node's IP (its primary ENI's primary IP).
+    NodeIp {
+        /// The node.
+        node: NodeId,
+    },
+    /// The primary IP of an ENI the CNI attached (not used for pods).
+    EniPrimary {
+        /// The ENI.
+        eni: EniId,
+    },
+    /// A cross-account ENI of the EKS control plane.
+    XEni {
+        /// The ENI.
+        eni: EniId,
+    },
+    /// A secondary IP or prefix address used by a pod.
+    Pod {
+        /// The pod.
+        pod: PodId,
+        /// The ENI.
+        eni: EniId,
+        /// Part of a /28 prefix.
+        prefix: bool,
+    },
+    /// A secondary IP or prefix address held warm by ipamd.
+    Warm {
+        /// The ENI.
+        eni: EniId,
+        /// Part of a /28 prefix.
+        prefix: bool,
+        /// Still cooling down after its pod left.
+        cooling: bool,
+    },
+}
+
+impl Sandbox {
+    /// Every held or reserved address of `subnet`, lowest first, with its use.
+    pub fn address_uses(&self, subnet: SubnetId) -> Vec<(Ipv4Addr, AddressUse)> {
+        let Some(s) = self.vpc.subnets.get(&subnet) else {
+            return Vec::new();
+        };
+        let enis: BTreeMap<EniId, &Eni> = self
+            .nodes
+            .values()
+            .flat_map(|n| n.ipam.enis.iter())
+            .chain(self.cluster.iter().flat_map(|c| c.xenis.iter()))
+            .filter(|e| e.subnet == subnet)
+            .map(|e| (e.id, e))
+            .collect();
+        let slot_use = |eni: &Eni, ip: Ipv4Addr, prefix: bool| {
+            let slot = eni.all_slots().find(|x| x.ip == ip);
+            match slot.and_then(|x| x.pod) {
+                Some(pod) => AddressUse::Pod {
+                    pod,
+                    eni: eni.id,
+                    prefix,
+                },
+                None => AddressUse::Warm {
+                    eni: eni.id,
+                    prefix,
+                    cooling: slot.is_some_and(|x| x.is_cooling(self.now_ms)),
+                },
+            }
+        };
+        s.pool
+            .holders()
+            .filter_map(|(ip, holder)| {
+                let u = match holder {
+                    Holder::Reserved(role) => AddressUse::Reserved { role },
+                    Holder::EniPrimary(id) => match enis.get(&id) {
+                        Some(e) if e.kind == EniKind::NodePrimary => {
+                            AddressUse::NodeIp { node: e.node? }
+                        }
+                        Some(e) if e.kind == EniKind::ControlPlane => AddressUse::XEni { eni: id },
+                        _ => AddressUse::EniPrimary { eni: id },
+                    },
+                    Holder::Secondary(id) => slot_use(enis.get(&id)?, ip, false),
+                    Holder::Prefix(id) => slot_use(enis.get(&id)?, ip, true),
+                };
+                Some((ip, u))
+            })
+            .collect()
+    }
+
+    /// What would get a Pending or ContainerCreating pod running.
+    pub fn advice_for_pod(&self, pod: PodId) -> Vec<String> {
+        let Some(p) = self.pods.get(&pod) else {
+            return Vec::new();
+        };
+        match (p.status, p.node.and_then(|n| self.nodes.get(&n))) {
+            (PodStatus::Pending, _) if self.nodes.is_empty() => vec!["Add a node: the cluster has none.".into()],
+            (PodStatus::Pending, _) => vec![
+                "Every node is at its max pods: add a node, or delete pods.".into(),
+                "Or give nodes a higher max pods with prefix delegation (each ENI slot then holds 16 addresses), set when nodes are created.".into(),
+                "Or use an instance type with more ENIs and IPs per ENI (max pods = ENIs × (IPs − 1) + 2).".into(),
+            ],
+            (PodStatus::ContainerCreating, Some(node)) => self.container_creating_advice(node.id),
+            _ => Vec::new(),
+        }
+    }
+
+    fn container_creating_advice(&self, node: NodeId) -> Vec<String> {
+        let Some(n) = self.nodes.get(&node) else {
+            return Vec::new();
+        };
+        let CniMode::AwsVpcCni(cfg) = &self.cni;
+        let mut advice = Vec::new();
+        let at_eni_limit = n.ipam.enis.len() as u32
+            >= cfg
+                .max_eni
+                .map_or(n.ipam.limits.max_enis, |c| c.min(n.ipam.limits.max_enis));
+        let capacity = n.ipam.limits.max_enis
+            * n.ipam.limits.ipv4_per_eni.saturating_sub(1)
+            * if n.ipam.uses_prefixes(cfg) { 16 } else { 1 };
+        if at_eni_limit {
+            advice.push(format!(
+                "{} has all its ENIs and they hold {capacity} pod addresses, but its max pods is {}: max pods is higher than the node's IP capacity. Set max pods to {} (the EKS formula), enable prefix delegation, or use a larger instance type.",
+                n.name,
+                n.max_pods(),
+                capacity + 2
+            ));
+        } else if let Some(s) = self.vpc.subnets.get(&n.subnet) {
+            advice.push(format!(
+                "Subnet {} ({}) has {} free addresses, not enough for ipamd's next ENI or IPs (InsufficientFreeAddressesInSubnet).",
+                s.name,
+                s.cidr,
+                s.pool.free()
+            ));
+            advice.extend(subnet_fixes());
+        }
+        advice
+    }
+
+    /// What to do about a subnet that is (nearly) full or starving its
+    /// nodes' pods; empty when it is fine.
+    pub fn advice_for_subnet(&self, subnet: SubnetId) -> Vec<String> {
+        let Some(s) = self.vpc.subnets.get(&subnet) else {
+            return Vec::new();
+        };
+        if s.pool.free() * 10 > s.pool.usable() {
+            return Vec::new();
+        }
+        let mut advice = vec![format!(
+            "{} has {} of {} addresses free.",
+            s.name,
+            s.pool.free(),
+            s.pool.usable()
+        )];
+        advice.extend(subnet_fixes());
+        advice
+    }
+}
+
+fn subnet_fixes() -> Vec<String> {
+    vec![
+        "Use a bigger subnet for new nodes (a /19 holds 8,187 addresses).".into(),
+        "Or add a secondary VPC block such as 100.64.0.0/16 with a subnet tagged kubernetes.io/role/cni=1 in the same AZ: with subnet discovery, new ENIs go there.".into(),
+        "Or keep fewer warm addresses: lower WARM_ENI_TARGET, or set WARM_IP_TARGET and MINIMUM_IP_TARGET.".into(),
+        "Or enable prefix delegation, which needs free, aligned /28 blocks (a subnet CIDR reservation keeps them).".into(),
+    ]
+}

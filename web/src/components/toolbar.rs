@@ -1,0 +1,105 @@
+//! Undo, Redo, Reset, Share link, Export, Import and the theme switch.
+
+use std::rc::Rc;
+
+use gloo::file::callbacks::FileReader;
+use podnet_model::Scenario;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::app::ViewProps;
+use crate::persist;
+use crate::state::Action;
+
+/// The app's toolbar.
+#[component]
+pub fn Toolbar(props: &ViewProps) -> Html {
+    let link = use_state(|| None::<String>);
+    let reader = use_mut_ref(|| None::<FileReader>);
+    let state = &props.state;
+    let act = |a: Action| props.on_action.reform(move |_: MouseEvent| a.clone());
+    let on_share = {
+        let (link, state, on_action) = (link.clone(), state.clone(), props.on_action.clone());
+        Callback::from(move |_: MouseEvent| {
+            link.set(Some(persist::share_link(&state.applied())));
+            on_action.emit(Action::Notice("The link below reproduces this scenario exactly. Copy it into your notes or a chat.".into()));
+        })
+    };
+    let on_export = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| persist::export(&state.applied()))
+    };
+    let on_import = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let name = file.name();
+            let on_action = on_action.clone();
+            let file = gloo::file::File::from(file);
+            *reader.borrow_mut() = Some(gloo::file::callbacks::read_as_text(&file, move |text| {
+                let action = match text.map_err(|e| e.to_string()).and_then(|t| Scenario::from_json(&t).map_err(|e| e.to_string())) {
+                    Ok(s) => Action::Load(Rc::new(s), format!("the file {name}")),
+                    Err(err) => Action::LoadFailed(format!("Could not import {name}: {err}. Your scenario is unchanged.")),
+                };
+                on_action.emit(action);
+            }));
+            input.set_value("");
+        })
+    };
+    let read_only = props.options.read_only;
+    html! {
+        <nav class="toolbar" aria-label="Scenario">
+            <button type="button" onclick={act(Action::Undo)} disabled={!state.can_undo() || read_only}>{ "Undo" }</button>
+            <button type="button" onclick={act(Action::Redo)} disabled={!state.can_redo() || read_only}>{ "Redo" }</button>
+            <button type="button" onclick={act(Action::Reset)} disabled={read_only}>{ "Reset" }</button>
+            <span class="toolbar__sep" aria-hidden="true"></span>
+            <button type="button" onclick={on_share}>{ "Share link" }</button>
+            <button type="button" onclick={on_export}>{ "Export" }</button>
+            if !read_only {
+                <label class="toolbar__file">
+                    <span>{ "Import" }</span>
+                    <input type="file" accept=".json,application/json" onchange={on_import} aria-label="Import" />
+                </label>
+            }
+            <ThemeToggle />
+            if let Some(url) = (*link).clone() {
+                <label class="toolbar__link">
+                    <span>{ "Link to this scenario" }</span>
+                    <input type="text" readonly=true value={url} onfocus={Callback::from(|e: FocusEvent| e.target_unchecked_into::<HtmlInputElement>().select())} />
+                </label>
+            }
+        </nav>
+    }
+}
+
+/// Light / dark / system theme, remembered in localStorage.
+#[component]
+fn ThemeToggle() -> Html {
+    use gloo::storage::{LocalStorage, Storage};
+    let theme = use_state(|| LocalStorage::get::<String>("podnet.theme").unwrap_or_else(|_| "system".into()));
+    {
+        let theme = (*theme).clone();
+        use_effect_with(theme, |t| {
+            let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+            if let Some(root) = root {
+                let _ = if t == "system" { root.remove_attribute("data-theme") } else { root.set_attribute("data-theme", t) };
+            }
+            let _ = LocalStorage::set("podnet.theme", t);
+        });
+    }
+    let next = match theme.as_str() {
+        "system" => "dark",
+        "dark" => "light",
+        _ => "system",
+    };
+    let onclick = {
+        let theme = theme.clone();
+        Callback::from(move |_: MouseEvent| theme.set(next.to_owned()))
+    };
+    html! {
+        <button type="button" class="toolbar__theme" {onclick} aria-label={format!("Theme: {} (switch to {next})", *theme)}>
+            { match theme.as_str() { "dark" => "☾ Dark", "light" => "☀ Light", _ => "◐ System" } }
+        </button>
+    }
+}

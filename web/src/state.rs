@@ -1,0 +1,305 @@
+//! The app's one reducer: the scenario, how far it is applied (undo, redo,
+//! time travel), the sandbox at that point, and what is selected.
+//!
+//! The reducer does no I/O: loading and saving live in `persist.rs`, and
+//! everything networking is the model's `Sandbox::apply`.
+
+use std::rc::Rc;
+
+use podnet_model::events::Event;
+use podnet_model::ids::{EniId, NodeId, PodId, SubnetId};
+use podnet_model::scenario::builtin;
+use podnet_model::{Command, Sandbox, Scenario, ScenarioError};
+use yew::Reducible;
+
+/// One applied command and the events it caused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The command, in words.
+    pub label: String,
+    /// What it caused.
+    pub events: Vec<Event>,
+}
+
+/// What the inspector shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// A subnet.
+    Subnet(SubnetId),
+    /// A node.
+    Node(NodeId),
+    /// A pod.
+    Pod(PodId),
+    /// An ENI (a node's or an X-ENI).
+    Eni(EniId),
+    /// The EKS control plane.
+    ControlPlane,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    /// The scenario, including commands undone but not yet overwritten.
+    pub scenario: Rc<Scenario>,
+    /// How many of its commands are applied.
+    pub cursor: usize,
+    /// The sandbox after `cursor` commands.
+    pub sandbox: Rc<Sandbox>,
+    /// One entry per applied command.
+    pub steps: Rc<Vec<Step>>,
+    /// The last refusal or load failure, shown until dismissed.
+    pub error: Option<String>,
+    /// A short confirmation (link made, file imported…).
+    pub notice: Option<String>,
+    /// What the inspector shows.
+    pub selection: Option<Selection>,
+}
+
+/// What can happen to the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Apply a command after the current point (dropping any redo history).
+    Run(Command),
+    /// Step back one command.
+    Undo,
+    /// Re-apply the next command.
+    Redo,
+    /// Time travel: show the state after `n` commands.
+    GoTo(usize),
+    /// Replace the scenario (import, share link); `source` names it in messages.
+    Load(Rc<Scenario>, String),
+    /// A load that failed before reaching the reducer (bad file, bad link).
+    LoadFailed(String),
+    /// Back to the built-in starting scenario.
+    Reset,
+    /// Select something for the inspector (or nothing).
+    Select(Option<Selection>),
+    /// Show a confirmation.
+    Notice(String),
+    /// Hide the error and the notice.
+    Dismiss,
+}
+
+/// Replays the first `upto` commands, keeping each command's events.
+///
+/// # Errors
+/// The first command the sandbox refuses, or an invalid setup.
+pub fn replay_steps(scenario: &Scenario, upto: usize) -> Result<(Sandbox, Vec<Step>), ScenarioError> {
+    let mut sandbox = Sandbox::new(&scenario.vpc_cidr, scenario.cni.clone()).map_err(ScenarioError::Setup)?;
+    let mut steps = Vec::with_capacity(upto);
+    for (i, cmd) in scenario.actions.iter().take(upto).enumerate() {
+        let events = sandbox.apply(cmd.clone()).map_err(|error| ScenarioError::Action {
+            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            action: cmd.to_string(),
+            error,
+        })?;
+        steps.push(Step { label: cmd.to_string(), events });
+    }
+    Ok((sandbox, steps))
+}
+
+/// The built-in starting scenario.
+pub fn seed() -> Scenario {
+    builtin::get("seed")
+        .and_then(|json| Scenario::from_json(json).ok())
+        .unwrap_or_else(|| Scenario::new("empty", "10.10.0.0/16"))
+}
+
+impl AppState {
+    /// The state of a whole scenario replayed.
+    ///
+    /// # Errors
+    /// When the scenario does not replay.
+    pub fn from_scenario(scenario: Scenario) -> Result<Self, ScenarioError> {
+        let cursor = scenario.actions.len();
+        let (sandbox, steps) = replay_steps(&scenario, cursor)?;
+        Ok(Self {
+            scenario: Rc::new(scenario),
+            cursor,
+            sandbox: Rc::new(sandbox),
+            steps: Rc::new(steps),
+            error: None,
+            notice: None,
+            selection: None,
+        })
+    }
+
+    /// The starting scenario, or an empty VPC if even that fails.
+    pub fn seeded() -> Self {
+        Self::from_scenario(seed()).unwrap_or_else(|_| Self::empty())
+    }
+
+    fn empty() -> Self {
+        let scenario = Scenario::new("empty", "10.10.0.0/16");
+        let sandbox = Sandbox::new(&scenario.vpc_cidr, scenario.cni.clone()).unwrap_or_default();
+        Self {
+            scenario: Rc::new(scenario),
+            cursor: 0,
+            sandbox: Rc::new(sandbox),
+            steps: Rc::new(Vec::new()),
+            error: None,
+            notice: None,
+            selection: None,
+        }
+    }
+
+    /// The scenario as applied so far (what is saved, shared and exported).
+    pub fn applied(&self) -> Scenario {
+        let mut s = (*self.scenario).clone();
+        s.actions.truncate(self.cursor);
+        s
+    }
+
+    /// Whether `Undo` / `Redo` have something to do.
+    pub fn can_undo(&self) -> bool {
+        self.cursor > 0
+    }
+
+    /// See [`AppState::can_undo`].
+    pub fn can_redo(&self) -> bool {
+        self.cursor < self.scenario.actions.len()
+    }
+
+    fn run(&self, cmd: Command) -> Self {
+        let mut sandbox = (*self.sandbox).clone();
+        match sandbox.apply(cmd.clone()) {
+            Ok(events) => {
+                let mut scenario = self.applied();
+                scenario.actions.push(cmd.clone());
+                let mut steps = (*self.steps).clone();
+                steps.truncate(self.cursor);
+                steps.push(Step { label: cmd.to_string(), events });
+                Self {
+                    cursor: scenario.actions.len(),
+                    scenario: Rc::new(scenario),
+                    sandbox: Rc::new(sandbox),
+                    steps: Rc::new(steps),
+                    error: None,
+                    notice: None,
+                    selection: self.selection,
+                }
+            }
+            Err(err) => Self { error: Some(err.to_string()), notice: None, ..self.clone() },
+        }
+    }
+
+    fn go_to(&self, n: usize) -> Self {
+        let n = n.min(self.scenario.actions.len());
+        match replay_steps(&self.scenario, n) {
+            Ok((sandbox, steps)) => Self {
+                cursor: n,
+                sandbox: Rc::new(sandbox),
+                steps: Rc::new(steps),
+                error: None,
+                notice: None,
+                ..self.clone()
+            },
+            Err(err) => Self { error: Some(err.to_string()), ..self.clone() },
+        }
+    }
+
+    fn load(&self, scenario: &Scenario, source: &str) -> Self {
+        match Self::from_scenario(scenario.clone()) {
+            Ok(next) => Self { notice: Some(format!("Loaded {source}.")), ..next },
+            Err(err) => Self {
+                error: Some(format!("Could not load {source}: {err}. Your scenario is unchanged.")),
+                ..self.clone()
+            },
+        }
+    }
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let next = match action {
+            Action::Run(cmd) => self.run(cmd),
+            Action::Undo if self.can_undo() => self.go_to(self.cursor - 1),
+            Action::Redo if self.can_redo() => {
+                let mut next = self.clone();
+                let cmd = self.scenario.actions.get(self.cursor).cloned();
+                if let Some(cmd) = cmd {
+                    let mut sandbox = (*self.sandbox).clone();
+                    match sandbox.apply(cmd.clone()) {
+                        Ok(events) => {
+                            let mut steps = (*self.steps).clone();
+                            steps.push(Step { label: cmd.to_string(), events });
+                            next = Rc::new(Self { cursor: self.cursor + 1, sandbox: Rc::new(sandbox), steps: Rc::new(steps), error: None, ..(*self).clone() });
+                        }
+                        Err(err) => next = Rc::new(Self { error: Some(err.to_string()), ..(*self).clone() }),
+                    }
+                }
+                return next;
+            }
+            Action::Undo | Action::Redo => return self,
+            Action::GoTo(n) if n == self.cursor => return self,
+            Action::GoTo(n) => self.go_to(n),
+            Action::Load(scenario, source) => self.load(&scenario, &source),
+            Action::LoadFailed(message) => Self { error: Some(message), notice: None, ..(*self).clone() },
+            Action::Reset => Self { notice: Some("Back to the starting scenario.".into()), ..Self::seeded() },
+            Action::Select(selection) if selection == self.selection => return self,
+            Action::Select(selection) => Self { selection, ..(*self).clone() },
+            Action::Notice(text) => Self { notice: Some(text), error: None, ..(*self).clone() },
+            Action::Dismiss if self.error.is_none() && self.notice.is_none() => return self,
+            Action::Dismiss => Self { error: None, notice: None, ..(*self).clone() },
+        };
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(state: Rc<AppState>, action: Action) -> Rc<AppState> {
+        state.reduce(action)
+    }
+
+    fn add_pods(n: u32) -> Action {
+        Action::Run(Command::AddPods { count: n, node: None, host_network: false, name: None })
+    }
+
+    #[test]
+    fn run_undo_redo_walk_the_scenario() {
+        let s0 = Rc::new(AppState::seeded());
+        let n = s0.cursor;
+        let s1 = reduce(s0.clone(), add_pods(2));
+        assert_eq!(s1.cursor, n + 1);
+        let s2 = reduce(s1.clone(), Action::Undo);
+        assert_eq!(s2.cursor, n);
+        assert_eq!(*s2.sandbox, *s0.sandbox);
+        assert!(s2.can_redo());
+        let s3 = reduce(s2, Action::Redo);
+        assert_eq!(*s3.sandbox, *s1.sandbox);
+    }
+
+    #[test]
+    fn a_refused_command_keeps_the_state_and_says_why() {
+        let s0 = Rc::new(AppState::seeded());
+        let bad = Command::AddSubnet { name: None, cidr: "10.10.1.0/25".into(), az: "eu-west-1a".into(), cni_tag: false };
+        let s1 = reduce(s0.clone(), Action::Run(bad));
+        assert_eq!(s1.sandbox, s0.sandbox);
+        assert_eq!(s1.cursor, s0.cursor);
+        assert_eq!(s1.error.as_deref(), Some("subnet 10.10.1.0/25 overlaps subnet nodes-a (10.10.1.0/24)"));
+    }
+
+    #[test]
+    fn a_new_command_after_undo_drops_the_redo_history() {
+        let s0 = Rc::new(AppState::seeded());
+        let s1 = reduce(reduce(s0, add_pods(1)), Action::Undo);
+        let s2 = reduce(s1, add_pods(3));
+        assert!(!s2.can_redo());
+        assert_eq!(s2.scenario.actions.len(), s2.cursor);
+    }
+
+    #[test]
+    fn loading_a_scenario_that_does_not_replay_keeps_the_current_one() {
+        let s0 = Rc::new(AppState::seeded());
+        let mut broken = seed();
+        broken.actions.push(Command::DeletePod { pod: "nope".into() });
+        let s1 = reduce(s0.clone(), Action::Load(Rc::new(broken), "the file broken.json".into()));
+        assert_eq!(s1.sandbox, s0.sandbox);
+        assert!(s1.error.as_deref().unwrap().starts_with("Could not load the file broken.json: action 9 (delete pod nope): no pod nope"));
+    }
+}
