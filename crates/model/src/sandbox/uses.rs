@@ -162,11 +162,20 @@ impl Sandbox {
         let Some(s) = self.vpc.subnets.get(&subnet) else {
             return Vec::new();
         };
-        if s.pool.free() * 10 > s.pool.usable() {
+        let starving = self
+            .stuck
+            .iter()
+            .any(|(n, _)| self.nodes.get(n).is_some_and(|n| n.subnet == subnet));
+        if s.pool.free() * 10 > s.pool.usable() && !starving {
             return Vec::new();
         }
+        let starving_note = if starving {
+            ", and pods on its nodes wait for IPs"
+        } else {
+            ""
+        };
         let mut advice = vec![format!(
-            "{} has {} of {} addresses free.",
+            "{} has {} of {} addresses free{starving_note}.",
             s.name,
             s.pool.free(),
             s.pool.usable()
