@@ -30,7 +30,11 @@ impl ViewOptions {
                 .split('&')
                 .any(|kv| kv == name || kv == format!("{name}=1") || kv == format!("{name}=true"))
         };
-        Self { embed: on("embed"), lock_cni: on("lock-cni"), read_only: on("readonly") }
+        Self {
+            embed: on("embed"),
+            lock_cni: on("lock-cni"),
+            read_only: on("readonly"),
+        }
     }
 }
 
@@ -48,18 +52,34 @@ pub fn view_options() -> ViewOptions {
 /// that cannot be read leaves a message and falls back.
 pub fn initial_state() -> AppState {
     let saved = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten();
-    let (base, base_problem) = match saved.map(|json| Scenario::from_json(&json).and_then(AppState::from_scenario)) {
+    let (base, base_problem) = match saved
+        .map(|json| Scenario::from_json(&json).and_then(AppState::from_scenario))
+    {
         Some(Ok(state)) => (state, None),
-        Some(Err(err)) => (AppState::seeded(), Some(format!("Your saved scenario could not be restored ({err}); showing the starting scenario."))),
+        Some(Err(err)) => (
+            AppState::seeded(),
+            Some(format!(
+                "Your saved scenario could not be restored ({err}); showing the starting scenario."
+            )),
+        ),
         None => (AppState::seeded(), None),
     };
     let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
     if !hash.starts_with("#s=") {
-        return AppState { error: base_problem, ..base };
+        return AppState {
+            error: base_problem,
+            ..base
+        };
     }
     match Scenario::from_link_fragment(&hash).and_then(AppState::from_scenario) {
-        Ok(state) => AppState { notice: Some("Opened the shared scenario.".into()), ..state },
-        Err(err) => AppState { error: Some(format!("{err}. Your current scenario is kept.")), ..base },
+        Ok(state) => AppState {
+            notice: Some("Opened the shared scenario.".into()),
+            ..state
+        },
+        Err(err) => AppState {
+            error: Some(format!("{err}. Your current scenario is kept.")),
+            ..base
+        },
     }
 }
 
@@ -72,7 +92,9 @@ pub fn save(scenario: &Scenario) {
 /// Puts the scenario in the URL fragment and returns the full link.
 pub fn share_link(scenario: &Scenario) -> String {
     let fragment = scenario.to_link_fragment();
-    let Some(loc) = location() else { return format!("#{fragment}") };
+    let Some(loc) = location() else {
+        return format!("#{fragment}");
+    };
     let base = format!(
         "{}{}{}",
         loc.origin().unwrap_or_default(),
@@ -93,8 +115,12 @@ pub fn export(scenario: &Scenario) {
     let parts = js_sys_array(&json);
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("application/json");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else { return };
-    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
     let document = web_sys::window().and_then(|w| w.document());
     if let Some(a) = document
         .and_then(|d| d.create_element("a").ok())

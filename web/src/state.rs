@@ -84,16 +84,25 @@ pub enum Action {
 ///
 /// # Errors
 /// The first command the sandbox refuses, or an invalid setup.
-pub fn replay_steps(scenario: &Scenario, upto: usize) -> Result<(Sandbox, Vec<Step>), ScenarioError> {
-    let mut sandbox = Sandbox::new(&scenario.vpc_cidr, scenario.cni.clone()).map_err(ScenarioError::Setup)?;
+pub fn replay_steps(
+    scenario: &Scenario,
+    upto: usize,
+) -> Result<(Sandbox, Vec<Step>), ScenarioError> {
+    let mut sandbox =
+        Sandbox::new(&scenario.vpc_cidr, scenario.cni.clone()).map_err(ScenarioError::Setup)?;
     let mut steps = Vec::with_capacity(upto);
     for (i, cmd) in scenario.actions.iter().take(upto).enumerate() {
-        let events = sandbox.apply(cmd.clone()).map_err(|error| ScenarioError::Action {
-            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            action: cmd.to_string(),
-            error,
-        })?;
-        steps.push(Step { label: cmd.to_string(), events });
+        let events = sandbox
+            .apply(cmd.clone())
+            .map_err(|error| ScenarioError::Action {
+                index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                action: cmd.to_string(),
+                error,
+            })?;
+        steps.push(Step {
+            label: cmd.to_string(),
+            events,
+        });
     }
     Ok((sandbox, steps))
 }
@@ -168,7 +177,10 @@ impl AppState {
                 scenario.actions.push(cmd.clone());
                 let mut steps = (*self.steps).clone();
                 steps.truncate(self.cursor);
-                steps.push(Step { label: cmd.to_string(), events });
+                steps.push(Step {
+                    label: cmd.to_string(),
+                    events,
+                });
                 Self {
                     cursor: scenario.actions.len(),
                     scenario: Rc::new(scenario),
@@ -179,7 +191,11 @@ impl AppState {
                     selection: self.selection,
                 }
             }
-            Err(err) => Self { error: Some(err.to_string()), notice: None, ..self.clone() },
+            Err(err) => Self {
+                error: Some(err.to_string()),
+                notice: None,
+                ..self.clone()
+            },
         }
     }
 
@@ -194,15 +210,23 @@ impl AppState {
                 notice: None,
                 ..self.clone()
             },
-            Err(err) => Self { error: Some(err.to_string()), ..self.clone() },
+            Err(err) => Self {
+                error: Some(err.to_string()),
+                ..self.clone()
+            },
         }
     }
 
     fn load(&self, scenario: &Scenario, source: &str) -> Self {
         match Self::from_scenario(scenario.clone()) {
-            Ok(next) => Self { notice: Some(format!("Loaded {source}.")), ..next },
+            Ok(next) => Self {
+                notice: Some(format!("Loaded {source}.")),
+                ..next
+            },
             Err(err) => Self {
-                error: Some(format!("Could not load {source}: {err}. Your scenario is unchanged.")),
+                error: Some(format!(
+                    "Could not load {source}: {err}. Your scenario is unchanged."
+                )),
                 ..self.clone()
             },
         }
@@ -224,10 +248,24 @@ impl Reducible for AppState {
                     match sandbox.apply(cmd.clone()) {
                         Ok(events) => {
                             let mut steps = (*self.steps).clone();
-                            steps.push(Step { label: cmd.to_string(), events });
-                            next = Rc::new(Self { cursor: self.cursor + 1, sandbox: Rc::new(sandbox), steps: Rc::new(steps), error: None, ..(*self).clone() });
+                            steps.push(Step {
+                                label: cmd.to_string(),
+                                events,
+                            });
+                            next = Rc::new(Self {
+                                cursor: self.cursor + 1,
+                                sandbox: Rc::new(sandbox),
+                                steps: Rc::new(steps),
+                                error: None,
+                                ..(*self).clone()
+                            });
                         }
-                        Err(err) => next = Rc::new(Self { error: Some(err.to_string()), ..(*self).clone() }),
+                        Err(err) => {
+                            next = Rc::new(Self {
+                                error: Some(err.to_string()),
+                                ..(*self).clone()
+                            })
+                        }
                     }
                 }
                 return next;
@@ -236,13 +274,31 @@ impl Reducible for AppState {
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
             Action::Load(scenario, source) => self.load(&scenario, &source),
-            Action::LoadFailed(message) => Self { error: Some(message), notice: None, ..(*self).clone() },
-            Action::Reset => Self { notice: Some("Back to the starting scenario.".into()), ..Self::seeded() },
+            Action::LoadFailed(message) => Self {
+                error: Some(message),
+                notice: None,
+                ..(*self).clone()
+            },
+            Action::Reset => Self {
+                notice: Some("Back to the starting scenario.".into()),
+                ..Self::seeded()
+            },
             Action::Select(selection) if selection == self.selection => return self,
-            Action::Select(selection) => Self { selection, ..(*self).clone() },
-            Action::Notice(text) => Self { notice: Some(text), error: None, ..(*self).clone() },
+            Action::Select(selection) => Self {
+                selection,
+                ..(*self).clone()
+            },
+            Action::Notice(text) => Self {
+                notice: Some(text),
+                error: None,
+                ..(*self).clone()
+            },
             Action::Dismiss if self.error.is_none() && self.notice.is_none() => return self,
-            Action::Dismiss => Self { error: None, notice: None, ..(*self).clone() },
+            Action::Dismiss => Self {
+                error: None,
+                notice: None,
+                ..(*self).clone()
+            },
         };
         Rc::new(next)
     }
@@ -257,7 +313,12 @@ mod tests {
     }
 
     fn add_pods(n: u32) -> Action {
-        Action::Run(Command::AddPods { count: n, node: None, host_network: false, name: None })
+        Action::Run(Command::AddPods {
+            count: n,
+            node: None,
+            host_network: false,
+            name: None,
+        })
     }
 
     #[test]
@@ -277,11 +338,19 @@ mod tests {
     #[test]
     fn a_refused_command_keeps_the_state_and_says_why() {
         let s0 = Rc::new(AppState::seeded());
-        let bad = Command::AddSubnet { name: None, cidr: "10.10.1.0/25".into(), az: "eu-west-1a".into(), cni_tag: false };
+        let bad = Command::AddSubnet {
+            name: None,
+            cidr: "10.10.1.0/25".into(),
+            az: "eu-west-1a".into(),
+            cni_tag: false,
+        };
         let s1 = reduce(s0.clone(), Action::Run(bad));
         assert_eq!(s1.sandbox, s0.sandbox);
         assert_eq!(s1.cursor, s0.cursor);
-        assert_eq!(s1.error.as_deref(), Some("subnet 10.10.1.0/25 overlaps subnet nodes-a (10.10.1.0/24)"));
+        assert_eq!(
+            s1.error.as_deref(),
+            Some("subnet 10.10.1.0/25 overlaps subnet nodes-a (10.10.1.0/24)")
+        );
     }
 
     #[test]
@@ -297,9 +366,16 @@ mod tests {
     fn loading_a_scenario_that_does_not_replay_keeps_the_current_one() {
         let s0 = Rc::new(AppState::seeded());
         let mut broken = seed();
-        broken.actions.push(Command::DeletePod { pod: "nope".into() });
-        let s1 = reduce(s0.clone(), Action::Load(Rc::new(broken), "the file broken.json".into()));
+        broken
+            .actions
+            .push(Command::DeletePod { pod: "nope".into() });
+        let s1 = reduce(
+            s0.clone(),
+            Action::Load(Rc::new(broken), "the file broken.json".into()),
+        );
         assert_eq!(s1.sandbox, s0.sandbox);
-        assert!(s1.error.as_deref().unwrap().starts_with("Could not load the file broken.json: action 9 (delete pod nope): no pod nope"));
+        assert!(s1.error.as_deref().unwrap().starts_with(
+            "Could not load the file broken.json: action 9 (delete pod nope): no pod nope"
+        ));
     }
 }

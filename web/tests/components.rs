@@ -2,89 +2,198 @@
 //! component into a fresh element, flush Yew's scheduler, assert on the DOM.
 #![cfg(target_arch = "wasm32")]
 
-use podnet_model::SubnetSummary;
-use podnet_web::components::address_strip::AddressStripProps;
-use podnet_web::components::subnet_calculator::SubnetCalculatorProps;
-use podnet_web::components::{AddressStrip, SubnetCalculator};
+use std::rc::Rc;
+
+use podnet_model::scenario::builtin;
+use podnet_model::Scenario;
+use podnet_web::app::{Page, Shared, ViewProps};
+use podnet_web::components::ip_grid::{IpGrid, IpGridProps};
+use podnet_web::state::{Action, AppState, Selection};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlInputElement};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn fresh_root() -> Element {
-    let document = gloo_document();
+    let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     root
 }
 
-fn gloo_document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
+fn state_of(name: &str) -> AppState {
+    AppState::from_scenario(Scenario::from_json(builtin::get(name).unwrap()).unwrap()).unwrap()
+}
+
+/// Mounts the page on `state`; returns the root and the actions it dispatched.
+async fn mount_page(state: AppState) -> (Element, Rc<std::cell::RefCell<Vec<Action>>>) {
+    let root = fresh_root();
+    let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let on_action = {
+        let seen = seen.clone();
+        yew::Callback::from(move |a: Action| seen.borrow_mut().push(a))
+    };
+    let props = ViewProps {
+        state: Shared(Rc::new(state)),
+        on_action,
+        options: Default::default(),
+    };
+    yew::Renderer::<Page>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    (root, seen)
+}
+
+fn button(root: &Element, text: &str) -> HtmlElement {
+    let all = root.query_selector_all("button").unwrap();
+    (0..all.length())
+        .filter_map(|i| all.item(i))
+        .find(|b| b.text_content().unwrap_or_default().trim() == text)
+        .unwrap_or_else(|| panic!("no button {text}"))
+        .dyn_into()
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
-async fn calculator_shows_251_usable_for_a_slash_24() {
-    let root = fresh_root();
-    let props = SubnetCalculatorProps {
-        initial: "10.10.1.0/24".into(),
-    };
-    yew::Renderer::<SubnetCalculator>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
+async fn the_page_draws_the_seed_vpc_with_its_control_plane_and_subnets() {
+    let (root, _) = mount_page(state_of("seed")).await;
     let html = root.inner_html();
-    assert!(html.contains(">251</strong>"), "{html}");
-    assert!(html.contains("10.10.1.2"), "{html}");
-    assert!(!html.contains("role=\"alert\""));
+    assert!(html.contains("EKS control plane · demo"), "control plane");
+    assert!(html.contains("10.10.1.0/24"));
+    assert!(
+        html.contains("of 251 (+5 reserved by AWS)"),
+        "subnet meter numbers"
+    );
+    assert_eq!(root.query_selector_all(".node-card").unwrap().length(), 2);
+    assert_eq!(root.query_selector_all(".xeni-chip").unwrap().length(), 2);
+    let events = root
+        .query_selector("section[aria-label=Events]")
+        .unwrap()
+        .expect("an Events region");
+    assert!(events
+        .text_content()
+        .unwrap()
+        .contains("created EKS cluster demo"));
 }
 
 #[wasm_bindgen_test]
-async fn calculator_shows_the_model_error_as_you_type() {
-    let root = fresh_root();
-    let props = SubnetCalculatorProps {
-        initial: "10.10.1.0/24".into(),
-    };
-    yew::Renderer::<SubnetCalculator>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-
+async fn add_pods_dispatches_the_command_with_the_count_typed() {
+    let (root, seen) = mount_page(state_of("seed")).await;
     let input: HtmlInputElement = root
-        .query_selector("input")
+        .query_selector("input[type=number]")
         .unwrap()
         .unwrap()
         .dyn_into()
         .unwrap();
-    input.set_value("10.10.1.5/24");
-    let event = web_sys::InputEvent::new("input").unwrap();
-    input.dispatch_event(&event).unwrap();
+    input.set_value("7");
+    input
+        .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
     yew::scheduler::flush().await;
-
-    let alert = root
-        .query_selector("[role=alert]")
-        .unwrap()
-        .expect("an alert");
-    assert_eq!(
-        alert.text_content().unwrap(),
-        "10.10.1.5/24 is not a network address: host bits are set (the /24 block containing it starts at 10.10.1.0/24)"
+    button(&root, "Add pods").click();
+    yew::scheduler::flush().await;
+    let got = seen.borrow();
+    assert!(
+        matches!(
+            got.last(),
+            Some(Action::Run(podnet_model::Command::AddPods {
+                count: 7,
+                node: None,
+                ..
+            }))
+        ),
+        "{got:?}"
     );
-    assert_eq!(input.get_attribute("aria-invalid").as_deref(), Some("true"));
 }
 
 #[wasm_bindgen_test]
-async fn address_strip_marks_exactly_five_reserved_cells_in_a_slash_28() {
-    let root = fresh_root();
-    let props = AddressStripProps {
-        summary: SubnetSummary::parse("10.10.2.0/28").unwrap(),
-    };
-    yew::Renderer::<AddressStrip>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    let grid = root
-        .query_selector(".address-strip__grid")
+async fn a_stuck_pod_shows_the_reason_and_what_would_fix_it() {
+    let mut state = state_of("subnet-exhaustion");
+    let stuck = state
+        .sandbox
+        .pods
+        .values()
+        .find(|p| p.ip.is_none())
         .unwrap()
+        .id;
+    state.selection = Some(Selection::Pod(stuck));
+    let (root, _) = mount_page(state).await;
+    let inspector = root
+        .query_selector("section[aria-label=Inspector]")
+        .unwrap()
+        .unwrap()
+        .text_content()
         .unwrap();
-    assert_eq!(grid.children().length(), 16);
-    assert_eq!(grid.query_selector_all(".is-reserved").unwrap().length(), 5);
-    let dns = grid.children().item(2).unwrap();
+    assert!(inspector.contains("ContainerCreating"), "{inspector}");
+    assert!(
+        inspector.contains("failed to assign an IP address to container"),
+        "{inspector}"
+    );
+    assert!(inspector.contains("What would fix it"), "{inspector}");
+    assert!(inspector.contains("has 7 free addresses"), "{inspector}");
+}
+
+#[wasm_bindgen_test]
+async fn the_ip_grid_marks_reserved_node_and_pod_addresses() {
+    let state = state_of("seed");
+    let subnet = state.sandbox.subnet("nodes-a").unwrap().id;
+    let root = fresh_root();
+    let props = IpGridProps {
+        state: Shared(Rc::new(state)),
+        subnet,
+    };
+    yew::Renderer::<IpGrid>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let cells = root.query_selector(".ip-grid__cells").unwrap().unwrap();
+    assert_eq!(cells.children().length(), 256);
     assert_eq!(
-        dns.get_attribute("title").as_deref(),
-        Some("10.10.2.2: reserved by AWS for the Amazon DNS server")
+        cells.query_selector_all(".is-reserved").unwrap().length(),
+        5
+    );
+    assert_eq!(cells.query_selector_all(".is-node").unwrap().length(), 1);
+    assert!(cells.query_selector_all(".is-pod").unwrap().length() >= 3);
+    assert_eq!(
+        cells.children().item(4).unwrap().text_content().unwrap(),
+        "N"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_slash_16_subnet_shows_blocks_that_zoom_in() {
+    let mut scenario = Scenario::new("big", "10.0.0.0/16");
+    scenario.actions.push(podnet_model::Command::AddSubnet {
+        name: Some("big".into()),
+        cidr: "10.0.0.0/16".into(),
+        az: "a".into(),
+        cni_tag: false,
+    });
+    let state = AppState::from_scenario(scenario).unwrap();
+    let subnet = state.sandbox.subnet("big").unwrap().id;
+    let root = fresh_root();
+    yew::Renderer::<IpGrid>::with_root_and_props(
+        root.clone(),
+        IpGridProps {
+            state: Shared(Rc::new(state)),
+            subnet,
+        },
+    )
+    .render();
+    yew::scheduler::flush().await;
+    let blocks = root.query_selector_all(".ip-grid__block").unwrap();
+    assert_eq!(blocks.length(), 256);
+    blocks
+        .item(0)
+        .unwrap()
+        .dyn_into::<HtmlElement>()
+        .unwrap()
+        .click();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        root.query_selector(".ip-grid__cells")
+            .unwrap()
+            .unwrap()
+            .children()
+            .length(),
+        256
     );
 }

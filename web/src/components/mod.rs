@@ -1,7 +1,21 @@
-//! Small view components; each has its own stylesheet in `web/styles/`.
+//! View components; each has its own stylesheet in `web/styles/`.
 
-pub mod address_strip;
-pub mod subnet_calculator;
+pub mod controls;
+pub mod inspector;
+pub mod intro;
+pub mod ip_grid;
+pub mod messages;
+pub mod node_card;
+pub mod timeline;
+pub mod toolbar;
+pub mod vpc_map;
 
-pub use address_strip::AddressStrip;
-pub use subnet_calculator::SubnetCalculator;
+pub use controls::Controls;
+pub use inspector::Inspector;
+pub use intro::Intro;
+pub use ip_grid::IpGrid;
+pub use messages::Messages;
+pub use node_card::NodeCard;
+pub use timeline::Timeline;
+pub use toolbar::Toolbar;
+pub use vpc_map::VpcMap;

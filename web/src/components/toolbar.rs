@@ -33,14 +33,21 @@ pub fn Toolbar(props: &ViewProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
             let name = file.name();
             let on_action = on_action.clone();
             let file = gloo::file::File::from(file);
             *reader.borrow_mut() = Some(gloo::file::callbacks::read_as_text(&file, move |text| {
-                let action = match text.map_err(|e| e.to_string()).and_then(|t| Scenario::from_json(&t).map_err(|e| e.to_string())) {
+                let action = match text
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| Scenario::from_json(&t).map_err(|e| e.to_string()))
+                {
                     Ok(s) => Action::Load(Rc::new(s), format!("the file {name}")),
-                    Err(err) => Action::LoadFailed(format!("Could not import {name}: {err}. Your scenario is unchanged.")),
+                    Err(err) => Action::LoadFailed(format!(
+                        "Could not import {name}: {err}. Your scenario is unchanged."
+                    )),
                 };
                 on_action.emit(action);
             }));
@@ -77,13 +84,21 @@ pub fn Toolbar(props: &ViewProps) -> Html {
 #[component]
 fn ThemeToggle() -> Html {
     use gloo::storage::{LocalStorage, Storage};
-    let theme = use_state(|| LocalStorage::get::<String>("podnet.theme").unwrap_or_else(|_| "system".into()));
+    let theme = use_state(|| {
+        LocalStorage::get::<String>("podnet.theme").unwrap_or_else(|_| "system".into())
+    });
     {
         let theme = (*theme).clone();
         use_effect_with(theme, |t| {
-            let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element());
+            let root = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element());
             if let Some(root) = root {
-                let _ = if t == "system" { root.remove_attribute("data-theme") } else { root.set_attribute("data-theme", t) };
+                let _ = if t == "system" {
+                    root.remove_attribute("data-theme")
+                } else {
+                    root.set_attribute("data-theme", t)
+                };
             }
             let _ = LocalStorage::set("podnet.theme", t);
         });

@@ -1,0 +1,304 @@
+//! The controls: add a subnet, a node, pods; CNI settings; upgrade the
+//! control plane; let time pass. Each sends a `Command`; the model decides.
+
+use podnet_model::catalog::{self, lookup};
+use podnet_model::cni::Cni;
+use podnet_model::{CniMode, Command, SubnetSummary, VpcCni};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::app::ViewProps;
+use crate::state::Action;
+
+fn text(e: InputEvent) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+fn bind(h: &UseStateHandle<String>) -> Callback<InputEvent> {
+    let h = h.clone();
+    Callback::from(move |e: InputEvent| h.set(text(e)))
+}
+
+fn bind_select(h: &UseStateHandle<String>) -> Callback<Event> {
+    let h = h.clone();
+    Callback::from(move |e: Event| h.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+}
+
+/// All the forms.
+#[component]
+pub fn Controls(props: &ViewProps) -> Html {
+    html! {
+        <section class="controls" aria-label="Controls">
+            <h2 class="controls__title">{ "Build" }</h2>
+            <AddPods ..props.clone() />
+            <AddNode ..props.clone() />
+            <AddSubnet ..props.clone() />
+            <CniSettings ..props.clone() />
+            <ControlPlane ..props.clone() />
+        </section>
+    }
+}
+
+#[component]
+fn AddSubnet(props: &ViewProps) -> Html {
+    let name = use_state(String::new);
+    let cidr = use_state(|| "10.10.3.0/24".to_owned());
+    let az = use_state(|| {
+        props
+            .state
+            .sandbox
+            .vpc
+            .azs()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "eu-west-1a".into())
+    });
+    let tag = use_state(|| false);
+    let preview = match SubnetSummary::parse(&cidr) {
+        Ok(s) => {
+            html! { <p class="form__hint">{ format!("{} usable addresses ({} − 5 reserved by AWS)", s.usable, s.total) }</p> }
+        }
+        Err(e) => html! { <p class="form__hint is-error">{ e.to_string() }</p> },
+    };
+    let onsubmit = {
+        let (name, cidr, az, tag, on_action) = (
+            name.clone(),
+            cidr.clone(),
+            az.clone(),
+            tag.clone(),
+            props.on_action.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let n = name.trim();
+            on_action.emit(Action::Run(Command::AddSubnet {
+                name: (!n.is_empty()).then(|| n.to_owned()),
+                cidr: (*cidr).clone(),
+                az: (*az).clone(),
+                cni_tag: *tag,
+            }));
+        })
+    };
+    let on_tag = {
+        let tag = tag.clone();
+        Callback::from(move |e: Event| {
+            tag.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    let blocks: Vec<String> = props
+        .state
+        .sandbox
+        .vpc
+        .cidrs
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    html! {
+        <details class="form">
+            <summary>{ "Subnet" }</summary>
+            <form {onsubmit}>
+                <label>{ "Subnet CIDR" }<input type="text" value={(*cidr).clone()} oninput={bind(&cidr)} spellcheck="false" autocomplete="off" /></label>
+                { preview }
+                <p class="form__hint">{ format!("Inside the VPC's blocks: {}", blocks.join(", ")) }</p>
+                <label>{ "Availability Zone" }<input type="text" value={(*az).clone()} oninput={bind(&az)} list="podnet-azs" /></label>
+                <datalist id="podnet-azs">{ for props.state.sandbox.vpc.azs().iter().map(|a| html! { <option value={a.clone()} /> }) }</datalist>
+                <label>{ "Subnet name (optional)" }<input type="text" value={(*name).clone()} oninput={bind(&name)} /></label>
+                <label class="form__check"><input type="checkbox" checked={*tag} onchange={on_tag} />{ "Tag kubernetes.io/role/cni=1 (pod ENIs may go here)" }</label>
+                <button type="submit">{ "Add subnet" }</button>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn AddNode(props: &ViewProps) -> Html {
+    let sb = &props.state.sandbox;
+    let default_subnet = sb
+        .vpc
+        .subnets
+        .values()
+        .find(|s| {
+            !sb.cluster
+                .as_ref()
+                .is_some_and(|c| c.subnets.contains(&s.id))
+        })
+        .or_else(|| sb.vpc.subnets.values().next())
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let itype = use_state(|| "m5.large".to_owned());
+    let subnet = use_state(|| default_subnet);
+    let max_pods = use_state(String::new);
+    let CniMode::AwsVpcCni(cni) = &sb.cni;
+    let info = match lookup(&itype) {
+        Ok(t) => {
+            html! { <p class="form__hint">{ format!("{}: {} ENIs × {} IPv4 each → max pods {}", t.name, t.max_enis, t.ipv4_per_eni, cni.max_pods(t).value) }</p> }
+        }
+        Err(e) => html! { <p class="form__hint is-error">{ e.to_string() }</p> },
+    };
+    let onsubmit = {
+        let (itype, subnet, max_pods, on_action) = (
+            itype.clone(),
+            subnet.clone(),
+            max_pods.clone(),
+            props.on_action.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let mp = max_pods.trim().parse::<u32>().ok();
+            on_action.emit(Action::Run(Command::AddNode {
+                instance_type: (*itype).clone(),
+                subnet: (*subnet).clone(),
+                max_pods: mp,
+            }));
+        })
+    };
+    html! {
+        <details class="form" open=true>
+            <summary>{ "Node" }</summary>
+            <form {onsubmit}>
+                <label>{ "Instance type" }<input type="text" value={(*itype).clone()} oninput={bind(&itype)} list="podnet-types" spellcheck="false" autocomplete="off" /></label>
+                <datalist id="podnet-types">{ for catalog::all().iter().map(|t| html! { <option value={t.name} /> }) }</datalist>
+                { info }
+                <label>{ "Node subnet" }
+                    <select onchange={bind_select(&subnet)}>
+                        { for sb.vpc.subnets.values().map(|s| html! { <option value={s.name.clone()} selected={s.name == *subnet}>{ format!("{} ({}, {})", s.name, s.cidr, s.az) }</option> }) }
+                    </select>
+                </label>
+                <label>{ "Max pods (optional override)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
+                <button type="submit">{ "Add node" }</button>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn AddPods(props: &ViewProps) -> Html {
+    let count = use_state(|| "10".to_owned());
+    let node = use_state(String::new);
+    let onsubmit = {
+        let (count, node, on_action) = (count.clone(), node.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Ok(n) = count.trim().parse::<u32>() else {
+                on_action.emit(Action::LoadFailed(format!(
+                    "\"{}\" is not a number of pods",
+                    count.trim()
+                )));
+                return;
+            };
+            on_action.emit(Action::Run(Command::AddPods {
+                count: n,
+                node: (!node.is_empty()).then(|| (*node).clone()),
+                host_network: false,
+                name: None,
+            }));
+        })
+    };
+    html! {
+        <details class="form" open=true>
+            <summary>{ "Pods" }</summary>
+            <form {onsubmit}>
+                <label>{ "Number of pods" }<input type="number" min="1" max="200000" value={(*count).clone()} oninput={bind(&count)} /></label>
+                <label>{ "On node" }
+                    <select onchange={bind_select(&node)}>
+                        <option value="" selected={node.is_empty()}>{ "Let the scheduler choose" }</option>
+                        { for props.state.sandbox.nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
+                    </select>
+                </label>
+                <button type="submit">{ "Add pods" }</button>
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn CniSettings(props: &ViewProps) -> Html {
+    let CniMode::AwsVpcCni(current) = &props.state.sandbox.cni;
+    let draft = use_state(|| current.clone());
+    let locked = props.options.lock_cni;
+    let num = |label: &'static str, value: u32, set: fn(&mut VpcCni, u32)| {
+        let draft = draft.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let mut next = (*draft).clone();
+            set(&mut next, text(e).trim().parse().unwrap_or(0));
+            draft.set(next);
+        });
+        html! { <label>{ label }<input type="number" min="0" value={value.to_string()} {oninput} disabled={locked} /></label> }
+    };
+    let on_pd = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            next.prefix_delegation = e.target_unchecked_into::<HtmlInputElement>().checked();
+            draft.set(next);
+        })
+    };
+    let onsubmit = {
+        let (draft, on_action) = (draft.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::Run(Command::SetCni {
+                cni: CniMode::AwsVpcCni((*draft).clone()),
+            }));
+        })
+    };
+    html! {
+        <details class="form">
+            <summary>{ "CNI" }</summary>
+            <form {onsubmit}>
+                <fieldset disabled={locked}>
+                    <legend>{ "CNI" }</legend>
+                    <label>{ "Strategy" }<select><option selected=true>{ "AWS VPC CNI" }</option></select></label>
+                    <label class="form__check"><input type="checkbox" checked={draft.prefix_delegation} onchange={on_pd} />{ "Prefix delegation (ENABLE_PREFIX_DELEGATION)" }</label>
+                    { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
+                    { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }
+                    { num("MINIMUM_IP_TARGET (0 = unset)", draft.minimum_ip_target, |c, v| c.minimum_ip_target = v) }
+                    { num("WARM_PREFIX_TARGET", draft.warm_prefix_target, |c, v| c.warm_prefix_target = v) }
+                    <p class="form__hint">{ "Max pods of existing nodes stays as it is: the kubelet reads it when a node boots." }</p>
+                    <button type="submit">{ "Apply CNI settings" }</button>
+                </fieldset>
+                if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
+            </form>
+        </details>
+    }
+}
+
+#[component]
+fn ControlPlane(props: &ViewProps) -> Html {
+    let current = props
+        .state
+        .sandbox
+        .cluster
+        .as_ref()
+        .map(|c| c.version.clone())
+        .unwrap_or_default();
+    let next = next_version(&current);
+    let upgrade = props.on_action.reform(move |_: MouseEvent| {
+        Action::Run(Command::UpgradeControlPlane {
+            version: next.clone(),
+        })
+    });
+    let wait = |s: u32| {
+        props
+            .on_action
+            .reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds: s }))
+    };
+    html! {
+        <details class="form">
+            <summary>{ "Control plane and time" }</summary>
+            <p class="form__hint">{ format!("Kubernetes {current} → {}", next_version(&current)) }</p>
+            <button type="button" onclick={upgrade}>{ "Upgrade control plane" }</button>
+            <p class="form__hint">{ "Let ipamd's loop run on every node: cooldowns end, surplus IPs and ENIs go back." }</p>
+            <button type="button" onclick={wait(30)}>{ "Wait 30 s" }</button>
+            <button type="button" onclick={wait(180)}>{ "Wait 3 min" }</button>
+        </details>
+    }
+}
+
+/// `1.31` → `1.32`.
+fn next_version(v: &str) -> String {
+    match v.split_once('.') {
+        Some((major, minor)) => format!("{major}.{}", minor.parse::<u32>().map_or(0, |m| m + 1)),
+        None => "1.32".into(),
+    }
+}

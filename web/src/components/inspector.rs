@@ -1,0 +1,208 @@
+//! The inspector: a `kubectl describe`-like panel for whatever is
+//! selected. Every number has a "why?" that expands the model's derivation.
+
+use podnet_model::cluster::PodStatus;
+use podnet_model::explain::Derivation;
+use podnet_model::{Command, Sandbox};
+use yew::prelude::*;
+
+use super::ip_grid::IpGrid;
+use crate::app::ViewProps;
+use crate::state::{Action, Selection};
+
+/// The inspector panel.
+#[component]
+pub fn Inspector(props: &ViewProps) -> Html {
+    let sb = &props.state.sandbox;
+    let body = match props.state.selection {
+        None => {
+            html! { <p class="inspector__hint">{ "Select a subnet, node, ENI, pod or the control plane on the map to see its details." }</p> }
+        }
+        Some(Selection::Subnet(id)) => subnet(props, sb, id),
+        Some(Selection::Node(id)) => node(props, sb, id),
+        Some(Selection::Pod(id)) => pod(props, sb, id),
+        Some(Selection::Eni(id)) => eni(sb, id),
+        Some(Selection::ControlPlane) => control_plane(sb),
+    };
+    html! {
+        <section class="inspector" aria-label="Inspector">
+            <h2 class="inspector__title">{ "Inspector" }</h2>
+            { body }
+        </section>
+    }
+}
+
+/// A derivation, folded under "why?".
+fn why(d: Option<Derivation>) -> Html {
+    let Some(d) = d else { return html! {} };
+    html! {
+        <details class="why">
+            <summary>{ "why?" }</summary>
+            <p class="why__formula"><code>{ &d.formula }</code></p>
+            <ul>{ for d.steps.iter().map(|s| html! { <li>{ &s.text }<cite>{ format!(" — {}", s.source) }</cite></li> }) }</ul>
+        </details>
+    }
+}
+
+fn row(label: &str, value: impl Into<Html>) -> Html {
+    html! { <><dt>{ label }</dt><dd>{ value.into() }</dd></> }
+}
+
+fn advice(items: Vec<String>) -> Html {
+    if items.is_empty() {
+        return html! {};
+    }
+    html! {
+        <div class="inspector__fix">
+            <h4>{ "What would fix it" }</h4>
+            <ul>{ for items.iter().map(|a| html! { <li>{ a }</li> }) }</ul>
+        </div>
+    }
+}
+
+fn subnet(props: &ViewProps, sb: &Sandbox, id: podnet_model::SubnetId) -> Html {
+    let Some(s) = sb.vpc.subnets.get(&id) else {
+        return html! {};
+    };
+    html! {
+        <>
+            <h3>{ format!("Subnet {}", s.name) }</h3>
+            <dl class="describe">
+                { row("CIDR", s.cidr.to_string()) }
+                { row("Availability Zone", s.az.clone()) }
+                { row("Usable", format!("{} (AWS keeps 5)", s.pool.usable())) }
+                { row("In use", s.pool.in_use().to_string()) }
+                { row("Free", html! { <>{ s.pool.free() }{ why(sb.explain_subnet_free(id)) }</> }) }
+                { row("Free /28 blocks", s.pool.free_prefixes().to_string()) }
+            </dl>
+            { advice(sb.advice_for_subnet(id)) }
+            <h4>{ "Addresses" }</h4>
+            <IpGrid state={props.state.clone()} subnet={id} />
+        </>
+    }
+}
+
+fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
+    let Some(n) = sb.nodes.get(&id) else {
+        return html! {};
+    };
+    let name = n.name.clone();
+    let delete = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::Run(Command::DeleteNode { node: name.clone() }));
+    let subnet_name = sb
+        .vpc
+        .subnets
+        .get(&n.subnet)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    html! {
+        <>
+            <h3>{ format!("Node {}", n.name) }</h3>
+            <dl class="describe">
+                { row("Instance type", n.instance_type.clone()) }
+                { row("InternalIP", n.ip().map(|i| i.to_string()).unwrap_or_default()) }
+                { row("Subnet", subnet_name) }
+                { row("Capacity pods", html! { <>{ n.max_pods() }{ why(sb.explain_max_pods(id)) }</> }) }
+                { row("Non-terminated pods", n.pods.to_string()) }
+                { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total }{ why(sb.explain_node_addresses(id)) }</> }) }
+                { row("Conditions", "Ready") }
+            </dl>
+            <table class="describe__table">
+                <caption>{ "ENIs" }</caption>
+                <thead><tr><th scope="col">{ "ENI" }</th><th scope="col">{ "Device" }</th><th scope="col">{ "Primary IP" }</th><th scope="col">{ "Pod addresses" }</th><th scope="col">{ "Used" }</th></tr></thead>
+                <tbody>
+                    { for n.ipam.enis.iter().map(|e| html! {
+                        <tr><td>{ e.id.to_string() }</td><td>{ e.device_index }</td><td><code>{ e.primary_ip.to_string() }</code></td><td>{ e.pod_ips() }</td><td>{ e.assigned() }</td></tr>
+                    }) }
+                </tbody>
+            </table>
+            if !props.options.read_only {
+                <button type="button" class="danger" onclick={delete}>{ "Delete" }</button>
+            }
+        </>
+    }
+}
+
+fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
+    let Some(p) = sb.pods.get(&id) else {
+        return html! {};
+    };
+    let name = p.name.clone();
+    let delete = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::Run(Command::DeletePod { pod: name.clone() }));
+    let node = p
+        .node
+        .and_then(|n| sb.nodes.get(&n))
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| "<none>".into());
+    html! {
+        <>
+            <h3>{ format!("Pod {}", p.name) }</h3>
+            <dl class="describe">
+                { row("Status", p.status.to_string()) }
+                { row("Node", node) }
+                { row("IP", p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into())) }
+                { row("Host network", if p.host_network { "yes: it uses the node IP" } else { "no: its own VPC address" }) }
+                if let Some(r) = &p.reason { { row("Reason", html! { <code>{ r }</code> }) } }
+            </dl>
+            if p.status != PodStatus::Running { { advice(sb.advice_for_pod(id)) } }
+            if !p.system && !props.options.read_only {
+                <button type="button" class="danger" onclick={delete}>{ "Delete" }</button>
+            }
+        </>
+    }
+}
+
+fn eni(sb: &Sandbox, id: podnet_model::EniId) -> Html {
+    let e = sb
+        .nodes
+        .values()
+        .flat_map(|n| n.ipam.enis.iter())
+        .chain(sb.cluster.iter().flat_map(|c| c.xenis.iter()))
+        .find(|e| e.id == id);
+    let Some(e) = e else { return html! {} };
+    let subnet = sb
+        .vpc
+        .subnets
+        .get(&e.subnet)
+        .map(|s| format!("{} ({})", s.name, s.cidr))
+        .unwrap_or_default();
+    let owner = match e.node.and_then(|n| sb.nodes.get(&n)) {
+        Some(n) => format!("{} (device index {})", n.name, e.device_index),
+        None => "the EKS control plane (cross-account: its owner is an AWS account, it lives in your subnet)".into(),
+    };
+    html! {
+        <>
+            <h3>{ format!("ENI {}", e.id) }</h3>
+            <dl class="describe">
+                { row("Attached to", owner) }
+                { row("Subnet", subnet) }
+                { row("Primary IP", e.primary_ip.to_string()) }
+                { row("Secondary IPs", e.secondary.len().to_string()) }
+                { row("Prefixes", e.prefixes.iter().map(|p| p.prefix.to_string()).collect::<Vec<_>>().join(", ")) }
+                { row("Used by pods", e.assigned().to_string()) }
+            </dl>
+        </>
+    }
+}
+
+fn control_plane(sb: &Sandbox) -> Html {
+    let Some(c) = &sb.cluster else {
+        return html! { <p>{ "No cluster yet." }</p> };
+    };
+    html! {
+        <>
+            <h3>{ format!("EKS control plane {}", c.name) }</h3>
+            <dl class="describe">
+                { row("Kubernetes", c.version.clone()) }
+                { row("Endpoint access", c.endpoint.to_string()) }
+                { row("Cluster subnets", c.subnets.iter().filter_map(|id| sb.vpc.subnets.get(id)).map(|s| s.name.clone()).collect::<Vec<_>>().join(", ")) }
+                { row("X-ENIs", c.xenis.iter().map(|e| format!("{} {}", e.id, e.primary_ip)).collect::<Vec<_>>().join(", ")) }
+                { row("Upgrade", html! { <>{ "needs up to 5 free IPs" }{ why(sb.explain_upgrade()) }</> }) }
+            </dl>
+            <p class="inspector__note">{ "Nodes reach the API server through the X-ENIs when the endpoint is private (or public and private); kubectl exec and logs always come back through them to the kubelet on port 10250." }</p>
+        </>
+    }
+}

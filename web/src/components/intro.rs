@@ -1,0 +1,32 @@
+//! "What am I looking at" and "About this model": the page explains itself.
+
+use yew::prelude::*;
+
+use crate::app::ViewProps;
+
+/// Two collapsible panels above the map.
+#[component]
+pub fn Intro(_props: &ViewProps) -> Html {
+    html! {
+        <section class="intro" aria-label="Introduction">
+            <details class="intro__panel" open=true>
+                <summary>{ "What am I looking at?" }</summary>
+                <p>{ "A VPC on AWS with an EKS cluster. The dashed box on top is the EKS control plane: it runs in an AWS-managed account and reaches into your VPC through cross-account ENIs (X-ENIs), which take addresses in your cluster subnets. Below, each column is an Availability Zone; each card is a subnet with its nodes." }</p>
+                <p>{ "With the AWS VPC CNI every pod gets a real VPC address from a node's ENI, so any pod reaches any other pod — and the control plane reaches pods — without NAT: the flat pod network. ipamd keeps addresses warm so new pods start fast; warm addresses still come out of the subnet." }</p>
+                <p>{ "Try it: add pods until a node is full (Pending, Too many pods) or its subnet runs dry (ContainerCreating, failed to assign an IP address). Click anything to inspect it; every number has a why." }</p>
+            </details>
+            <details class="intro__panel">
+                <summary>{ "About this model" }</summary>
+                <ul>
+                    <li>{ "Numbers follow the AWS VPC CNI's instance table (1,391 types, default network card) and its documented rules: max pods = ENIs × (IPs per ENI − 1) + 2; WARM_ENI_TARGET, WARM_IP_TARGET, MINIMUM_IP_TARGET, WARM_PREFIX_TARGET, the 30 s IP cooldown." }</li>
+                    <li>{ "ipamd's 5-second loop runs as steps of simulated time; EC2 answers at once (no API latency, no throttling)." }</li>
+                    <li>{ "After an action, ipamd runs on the nodes it touched until they settle; \"Wait\" lets every node's ipamd run (releases, cooldowns)." }</li>
+                    <li>{ "EC2 picks free addresses in an unspecified order; podnet takes the lowest free one so replays match exactly. ENIs are used in device-index order (the real datastore walks a map)." }</li>
+                    <li>{ "Each node runs the aws-node and kube-proxy DaemonSet pods (host network, the \"+2\"). Other pods are bare pods; deleting a node reschedules its pods." }</li>
+                    <li>{ "A control-plane upgrade needs 5 free addresses across the cluster subnets, as the EKS guide says (\"up to five\"); EKS may need fewer." }</li>
+                    <li>{ "Only the AWS VPC CNI is modelled so far; Flannel, Calico and Cilium are coming." }</li>
+                </ul>
+            </details>
+        </section>
+    }
+}

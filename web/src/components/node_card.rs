@@ -1,0 +1,99 @@
+//! A node inside its subnet card: its ENIs (device index, primary IP,
+//! secondary IPs or prefixes, used vs warm) and its pods.
+
+use podnet_model::cluster::{Node, Pod, PodStatus};
+use yew::prelude::*;
+
+use crate::state::{Action, Selection};
+
+/// Pod chips drawn per node before "and N more".
+const MAX_POD_CHIPS: usize = 48;
+
+/// Properties of [`NodeCard`].
+#[derive(Properties, PartialEq)]
+pub struct NodeCardProps {
+    /// The node.
+    pub node: Node,
+    /// Its pods.
+    pub pods: Vec<Pod>,
+    /// What is selected (to highlight it).
+    pub selection: Option<Selection>,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+    /// Simulated time (for cooling addresses).
+    pub now_ms: u64,
+}
+
+/// One node.
+#[component]
+pub fn NodeCard(props: &NodeCardProps) -> Html {
+    let n = &props.node;
+    let id = n.id;
+    let select = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::Select(Some(Selection::Node(id))));
+    let count = props.pods.len();
+    let full = count as u32 >= n.max_pods();
+    let selected = props.selection == Some(Selection::Node(id));
+    html! {
+        <section class={classes!("node-card", selected.then_some("is-selected"))} aria-label={format!("Node {}", n.name)}>
+            <button type="button" class="node-card__head" onclick={select}>
+                <strong>{ &n.name }</strong>
+                <span>{ format!("{} · {} · {}", n.id, n.instance_type, n.ip().map(|i| i.to_string()).unwrap_or_default()) }</span>
+                <span class={classes!("node-card__pods", full.then_some("is-full"))}>{ format!("{count}/{} pods", n.max_pods()) }</span>
+            </button>
+            <ul class="node-card__enis">
+                { for n.ipam.enis.iter().map(|e| {
+                    let eni = e.id;
+                    let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Eni(eni))));
+                    let slots: Vec<Html> = e.all_slots().map(|s| {
+                        let class = if s.pod.is_some() { "is-used" } else if s.is_cooling(props.now_ms) { "is-cooling" } else { "is-warm" };
+                        html! { <span class={classes!("slot", class)}></span> }
+                    }).collect();
+                    let what = if e.prefixes.is_empty() {
+                        format!("{} secondary IPs", e.secondary.len())
+                    } else {
+                        format!("{} × /28 prefixes", e.prefixes.len())
+                    };
+                    html! {
+                        <li class="eni-row">
+                            <button type="button" class="eni-row__label" {onclick} title="Select this ENI">
+                                { format!("eth{} {} · {} · {what} · {} used", e.device_index, e.id, e.primary_ip, e.assigned()) }
+                            </button>
+                            <span class="eni-row__slots" aria-hidden="true">{ for slots }</span>
+                        </li>
+                    }
+                }) }
+            </ul>
+            <ul class="pod-list">
+                { for props.pods.iter().filter(|p| !p.system).take(MAX_POD_CHIPS).map(|p| pod_chip(p, &props.on_action, props.selection)) }
+            </ul>
+            if props.pods.iter().filter(|p| !p.system).count() > MAX_POD_CHIPS {
+                <p class="node-card__more">{ format!("and {} more pods", props.pods.iter().filter(|p| !p.system).count() - MAX_POD_CHIPS) }</p>
+            }
+        </section>
+    }
+}
+
+fn pod_chip(p: &Pod, on_action: &Callback<Action>, selection: Option<Selection>) -> Html {
+    let id = p.id;
+    let onclick = on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
+    let (class, glyph) = match p.status {
+        PodStatus::Running if p.host_network => ("is-host", "⌂"),
+        PodStatus::Running => ("is-running", "●"),
+        PodStatus::ContainerCreating => ("is-creating", "◌"),
+        PodStatus::Pending => ("is-pending", "⏸"),
+    };
+    let ip =
+        p.ip.map(|i| i.to_string())
+            .unwrap_or_else(|| "no IP".into());
+    let selected = selection == Some(Selection::Pod(id));
+    html! {
+        <li>
+            <button type="button" class={classes!("pod-chip", class, selected.then_some("is-selected"))} {onclick}
+                    title={format!("{} · {} · {}", p.name, p.status, p.reason.clone().unwrap_or_default())}>
+                { format!("{glyph} {} {ip}", p.name) }
+            </button>
+        </li>
+    }
+}

@@ -1,0 +1,174 @@
+//! The VPC map: the control plane outside the VPC, Availability Zones as
+//! columns, subnets as cards with their nodes, ENIs and pods.
+
+use std::collections::BTreeMap;
+
+use podnet_model::cluster::{Node, Pod};
+use podnet_model::ids::NodeId;
+use podnet_model::vpc::Subnet;
+use podnet_model::Sandbox;
+use yew::prelude::*;
+
+use super::node_card::NodeCard;
+use crate::app::ViewProps;
+use crate::state::{Action, Selection};
+
+/// Node cards drawn per subnet before "and N more".
+const MAX_NODE_CARDS: usize = 24;
+
+/// The whole map.
+#[component]
+pub fn VpcMap(props: &ViewProps) -> Html {
+    let sb = &props.state.sandbox;
+    let mut pods_by_node: BTreeMap<NodeId, Vec<&Pod>> = BTreeMap::new();
+    for p in sb.pods.values() {
+        if let Some(n) = p.node {
+            pods_by_node.entry(n).or_default().push(p);
+        }
+    }
+    let pending: Vec<&Pod> = sb.pods.values().filter(|p| p.node.is_none()).collect();
+    let blocks: Vec<String> = sb.vpc.cidrs.iter().map(ToString::to_string).collect();
+    html! {
+        <section class="vpc-map" aria-label="VPC map">
+            <ControlPlaneBox ..props.clone() />
+            if !pending.is_empty() {
+                <PendingTray pods={pending.iter().map(|p| (*p).clone()).collect::<Vec<_>>()} on_action={props.on_action.clone()} />
+            }
+            <div class="vpc-map__vpc">
+                <p class="vpc-map__label"><span class="vpc-map__tag">{ "VPC" }</span>{ blocks.join(" + ") }</p>
+                <div class="vpc-map__azs">
+                    { for sb.vpc.azs().iter().map(|az| html! {
+                        <div class="vpc-map__az" key={az.clone()}>
+                            <h3 class="vpc-map__az-name">{ az }</h3>
+                            { for sb.vpc.subnets.values().filter(|s| &s.az == az).map(|s| subnet_card(props, sb, s, &pods_by_node)) }
+                        </div>
+                    }) }
+                </div>
+                if sb.vpc.subnets.is_empty() {
+                    <p class="vpc-map__empty">{ "No subnets yet: add one with the form on the right." }</p>
+                }
+            </div>
+        </section>
+    }
+}
+
+fn subnet_card(
+    props: &ViewProps,
+    sb: &Sandbox,
+    s: &Subnet,
+    pods_by_node: &BTreeMap<NodeId, Vec<&Pod>>,
+) -> Html {
+    let id = s.id;
+    let select = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::Select(Some(Selection::Subnet(id))));
+    let nodes: Vec<&Node> = sb.nodes.values().filter(|n| n.subnet == id).collect();
+    let cluster_subnet = sb.cluster.as_ref().is_some_and(|c| c.subnets.contains(&id));
+    let xenis: Vec<_> = sb
+        .cluster
+        .iter()
+        .flat_map(|c| c.xenis.iter())
+        .filter(|e| e.subnet == id)
+        .collect();
+    let used_pct = f64::from(s.pool.in_use()) * 100.0 / f64::from(s.pool.usable().max(1));
+    let level = if s.pool.free() == 0 {
+        "is-full"
+    } else if used_pct >= 90.0 {
+        "is-high"
+    } else {
+        ""
+    };
+    let selected = props.state.selection == Some(Selection::Subnet(id));
+    html! {
+        <article class={classes!("subnet-card", level, selected.then_some("is-selected"))} key={id.0}>
+            <header class="subnet-card__head">
+                <button type="button" class="subnet-card__name" onclick={select} aria-label={format!("Inspect subnet {}", s.name)}>
+                    <span>{ &s.name }</span>
+                    <code>{ s.cidr.to_string() }</code>
+                </button>
+                <span class="subnet-card__tags">
+                    if cluster_subnet { <span class="tag is-cluster" title="A cluster subnet: EKS may place its cross-account ENIs here">{ "cluster" }</span> }
+                    if s.cni_tag { <span class="tag is-cni" title="Tagged kubernetes.io/role/cni=1: the VPC CNI may put pod ENIs here">{ "cni" }</span> }
+                </span>
+            </header>
+            <div class="meter" role="meter" aria-label={format!("Addresses in use in {}", s.name)}
+                 aria-valuemin="0" aria-valuemax={s.pool.usable().to_string()} aria-valuenow={s.pool.in_use().to_string()}>
+                <span class="meter__fill" style={format!("width: {used_pct:.1}%")}></span>
+            </div>
+            <p class="subnet-card__numbers">
+                { format!("{} used · {} free of {} (+5 reserved by AWS)", s.pool.in_use(), s.pool.free(), s.pool.usable()) }
+                if s.pool.free() == 0 { <strong class="subnet-card__full">{ " — full" }</strong> }
+            </p>
+            if !xenis.is_empty() {
+                <ul class="subnet-card__xenis" aria-label="Cross-account ENIs">
+                    { for xenis.iter().map(|e| {
+                        let eni = e.id;
+                        let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Eni(eni))));
+                        html! { <li><button type="button" class="xeni-chip" {onclick} title="A cross-account ENI: the EKS control plane's foot in your VPC">{ format!("⇅ X-ENI {} {}", e.id, e.primary_ip) }</button></li> }
+                    }) }
+                </ul>
+            }
+            <div class="subnet-card__nodes">
+                { for nodes.iter().take(MAX_NODE_CARDS).map(|n| html! {
+                    <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
+                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} />
+                }) }
+                if nodes.len() > MAX_NODE_CARDS {
+                    <p class="subnet-card__more">{ format!("and {} more nodes", nodes.len() - MAX_NODE_CARDS) }</p>
+                }
+            </div>
+        </article>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PendingProps {
+    pods: Vec<Pod>,
+    on_action: Callback<Action>,
+}
+
+/// Pods no node would take, with the scheduler's message.
+#[component]
+fn PendingTray(props: &PendingProps) -> Html {
+    let reason = props
+        .pods
+        .iter()
+        .find_map(|p| p.reason.clone())
+        .unwrap_or_default();
+    html! {
+        <section class="pending-tray" aria-label="Pending pods">
+            <h3>{ format!("{} Pending pods", props.pods.len()) }</h3>
+            <p class="pending-tray__reason"><code>{ format!("FailedScheduling: {reason}") }</code></p>
+            <ul class="pod-list">
+                { for props.pods.iter().take(60).map(|p| {
+                    let id = p.id;
+                    let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
+                    html! { <li><button type="button" class="pod-chip is-pending" {onclick}>{ format!("⏸ {}", p.name) }</button></li> }
+                }) }
+            </ul>
+        </section>
+    }
+}
+
+/// The EKS control plane, outside the VPC, in an AWS-managed account.
+#[component]
+fn ControlPlaneBox(props: &ViewProps) -> Html {
+    let sb = &props.state.sandbox;
+    let select = props
+        .on_action
+        .reform(|_: MouseEvent| Action::Select(Some(Selection::ControlPlane)));
+    html! {
+        <div class="vpc-map__cp">
+            <p class="vpc-map__label"><span class="vpc-map__tag is-aws">{ "AWS-managed account" }</span></p>
+            { match &sb.cluster {
+                Some(c) => html! {
+                    <button type="button" class="cp-card" onclick={select}>
+                        <strong>{ format!("EKS control plane · {}", c.name) }</strong>
+                        <span>{ format!("Kubernetes {} · endpoint {} · {} X-ENIs in your cluster subnets ⇣", c.version, c.endpoint, c.xenis.len()) }</span>
+                    </button>
+                },
+                None => html! { <p class="cp-card is-empty">{ "No EKS cluster yet." }</p> },
+            } }
+        </div>
+    }
+}
