@@ -70,8 +70,8 @@ export async function launchBrowser() {
  * Opens the app in a fresh page. Returns the page and `problems()`, which
  * lists console errors, uncaught errors and off-origin requests seen so far.
  */
-export async function openApp(browser, origin, { colorScheme = 'light', viewport = { width: 1280, height: 900 }, query = '' } = {}) {
-  const context = await browser.newContext({ colorScheme, viewport });
+export async function openApp(browser, origin, { colorScheme = 'light', viewport = { width: 1280, height: 900 }, query = '', context: given } = {}) {
+  const context = given ?? (await browser.newContext({ colorScheme, viewport }));
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
@@ -80,7 +80,8 @@ export async function openApp(browser, origin, { colorScheme = 'light', viewport
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('request', (req) => {
     const url = req.url();
-    if (!url.startsWith(`${origin}/`) && !url.startsWith('data:')) problems.push(`request outside the page's origin: ${url}`);
+    const own = url.startsWith(`${origin}/`) || url.startsWith(`blob:${origin}/`) || url.startsWith('data:');
+    if (!own) problems.push(`request outside the page's origin: ${url}`);
   });
   await page.goto(`${origin}${BASE_PATH}${query}`);
   return { page, context, problems: () => problems.slice() };
@@ -92,4 +93,17 @@ export async function screenshot(page, name) {
   const path = join(SHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A fingerprint of what the map shows: every subnet's numbers and the step counter. */
+export async function fingerprint(page) {
+  const subnets = await page.locator('.subnet-card__numbers').allTextContents();
+  const clock = await page.locator('.timeline__clock').textContent();
+  const pods = await page.locator('.pod-chip').count();
+  return JSON.stringify({ subnets, clock, pods });
+}
+
+/** Waits until the page shows `n` node cards. */
+export async function waitForNodes(page, n) {
+  await page.waitForFunction((want) => document.querySelectorAll('.node-card').length === want, n);
 }

@@ -96,8 +96,8 @@ pub fn Page(props: &ViewProps) -> Html {
                     <Timeline ..props.clone() />
                 </div>
                 <aside class="app__side">
-                    if !props.options.read_only { <Controls ..props.clone() /> }
                     <Inspector ..props.clone() />
+                    if !props.options.read_only { <Controls ..props.clone() /> }
                 </aside>
             </main>
             if !embed {

@@ -52,18 +52,17 @@ pub fn view_options() -> ViewOptions {
 /// that cannot be read leaves a message and falls back.
 pub fn initial_state() -> AppState {
     let saved = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten();
-    let (base, base_problem) = match saved
-        .map(|json| Scenario::from_json(&json).and_then(AppState::from_scenario))
-    {
-        Some(Ok(state)) => (state, None),
-        Some(Err(err)) => (
-            AppState::seeded(),
-            Some(format!(
+    let (base, base_problem) =
+        match saved.map(|json| Scenario::from_json(&json).and_then(AppState::from_scenario)) {
+            Some(Ok(state)) => (state, None),
+            Some(Err(err)) => (
+                AppState::seeded(),
+                Some(format!(
                 "Your saved scenario could not be restored ({err}); showing the starting scenario."
             )),
-        ),
-        None => (AppState::seeded(), None),
-    };
+            ),
+            None => (AppState::seeded(), None),
+        };
     let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
     if !hash.starts_with("#s=") {
         return AppState {

@@ -94,7 +94,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
         .map(ToString::to_string)
         .collect();
     html! {
-        <details class="form">
+        <details class="form" open=true>
             <summary>{ "Subnet" }</summary>
             <form {onsubmit}>
                 <label>{ "Subnet CIDR" }<input type="text" value={(*cidr).clone()} oninput={bind(&cidr)} spellcheck="false" autocomplete="off" /></label>
@@ -243,7 +243,7 @@ fn CniSettings(props: &ViewProps) -> Html {
         })
     };
     html! {
-        <details class="form">
+        <details class="form" open=true>
             <summary>{ "CNI" }</summary>
             <form {onsubmit}>
                 <fieldset disabled={locked}>
@@ -284,7 +284,7 @@ fn ControlPlane(props: &ViewProps) -> Html {
             .reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds: s }))
     };
     html! {
-        <details class="form">
+        <details class="form" open=true>
             <summary>{ "Control plane and time" }</summary>
             <p class="form__hint">{ format!("Kubernetes {current} → {}", next_version(&current)) }</p>
             <button type="button" onclick={upgrade}>{ "Upgrade control plane" }</button>

@@ -71,10 +71,10 @@ pub fn Timeline(props: &ViewProps) -> Html {
                         <li class={classes!("timeline__step", current.then_some("is-current"))} value={(i + 1).to_string()}>
                             <button type="button" onclick={go} aria-current={current.then_some("step")}>{ &step.label }</button>
                             <ul class="timeline__events">
-                                { for shown.iter().take(MAX_EVENTS).map(|t| html! {
+                                { for capped(&shown).into_iter().map(|t| html! {
                                     <li class={classes!(event_class(t))}>{ t }</li>
                                 }) }
-                                if shown.len() > MAX_EVENTS { <li class="timeline__more">{ format!("and {} more", shown.len() - MAX_EVENTS) }</li> }
+                                if shown.len() > capped(&shown).len() { <li class="timeline__more">{ format!("and {} more (filter to find them)", shown.len() - capped(&shown).len()) }</li> }
                             </ul>
                         </li>
                     }
@@ -82,6 +82,22 @@ pub fn Timeline(props: &ViewProps) -> Html {
             </ol>
         </section>
     }
+}
+
+/// Every warning, and the first `MAX_EVENTS` other events, in order: a
+/// failure must never hide behind a hundred routine lines.
+fn capped(events: &[String]) -> Vec<&String> {
+    let mut routine = 0;
+    events
+        .iter()
+        .filter(|t| {
+            let keep = event_class(t).is_some() || routine < MAX_EVENTS;
+            if event_class(t).is_none() {
+                routine += 1;
+            }
+            keep
+        })
+        .collect()
 }
 
 /// Warnings and failures stand out (with a glyph in the CSS, not colour alone).

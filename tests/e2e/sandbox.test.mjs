@@ -1,0 +1,154 @@
+// The sandbox end to end, on the built site under a sub-path: open on the
+// seed, run a subnet out of addresses, undo, share, reload, import, and a
+// corrupt link. Elements are found by role and accessible name.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { serveDist, launchBrowser, openApp, screenshot, fingerprint, waitForNodes, BASE_PATH } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('the page opens on the seed example with the VPC, the control plane and the events', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByRole('heading', { name: 'podnet', level: 1 }).waitFor();
+  await page.getByRole('region', { name: 'Events' }).waitFor();
+  await page.getByText('EKS control plane · demo').waitFor();
+  assert.equal(await page.locator('.subnet-card').count(), 4);
+  assert.match(await page.locator('.subnet-card', { hasText: 'nodes-a' }).textContent(), /231 free of 251/);
+  for (const name of ['Add subnet', 'Add node', 'Add pods', 'Upgrade control plane', 'Undo', 'Redo', 'Share link', 'Export', 'Reset']) {
+    assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a ${name} button`);
+  }
+  assert.equal(await page.getByLabel('Import').count(), 1);
+  assert.equal(await page.getByRole('group', { name: 'CNI' }).count(), 1);
+  await screenshot(page, 'sandbox-seed');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('adding t3.medium nodes and pods runs 10.10.1.0/24 out, undo brings it back', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByLabel('Instance type').fill('t3.medium');
+  await page.getByLabel('Node subnet').selectOption('nodes-a');
+  for (let n = 3; n <= 15; n++) {
+    await page.getByRole('button', { name: 'Add node', exact: true }).click();
+    await waitForNodes(page, n);
+  }
+  await page.getByLabel('Number of pods').fill('200');
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  const events = page.getByRole('region', { name: 'Events' });
+  await events.getByText(/InsufficientFreeAddressesInSubnet/).first().waitFor();
+  const stuck = page.locator('.pod-chip.is-creating');
+  assert.ok((await stuck.count()) > 0, 'some pods are stuck in ContainerCreating');
+  const card = page.locator('.subnet-card', { hasText: 'nodes-a' });
+  assert.match(await card.getAttribute('class'), /is-(full|high)/);
+  await stuck.first().click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByText('What would fix it').waitFor();
+  assert.match(await inspector.textContent(), /failed to assign an IP address to container/);
+  await screenshot(page, 'sandbox-exhausted');
+
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.pod-chip.is-creating').length === 0);
+  assert.match(await page.locator('.timeline__clock').textContent(), /step 21 of 22/);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('a share link reproduces the scenario in a fresh browser, and a reload restores it', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByLabel('Number of pods').fill('12');
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  const before = await fingerprint(page);
+  await page.getByRole('button', { name: 'Share link', exact: true }).click();
+  const link = await page.getByLabel('Link to this scenario').inputValue();
+  assert.ok(link.startsWith(`${server.origin}${BASE_PATH}#s=1.`), link);
+
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await other.goto(link);
+  await other.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  assert.equal(await fingerprint(other), before);
+  await fresh.close();
+
+  await page.goto(`${server.origin}${BASE_PATH}`);
+  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  assert.equal(await fingerprint(page), before, 'autosave restored the scenario');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('export then import round-trips the scenario', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByLabel('Number of pods').fill('3');
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  const before = await fingerprint(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
+  const file = await download.path();
+  const json = JSON.parse(await readFile(file, 'utf8'));
+  assert.equal(json.version, 1);
+  assert.equal(json.actions.length, 9);
+
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await page.locator('.timeline__clock', { hasText: 'step 8 of 8' }).waitFor();
+  await page.getByLabel('Import').setInputFiles(file);
+  await page.getByRole('status').filter({ hasText: 'Loaded the file' }).waitFor();
+  assert.equal(await fingerprint(page), before);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('a corrupt share link gets a clear message and the current scenario stays', async () => {
+  const context = await browser.newContext();
+  const { page, problems } = await openApp(browser, server.origin, { context, query: '#s=1.bm90LWRlZmxhdGU' });
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /this share link cannot be opened: its data is corrupt.*Your current scenario is kept/);
+  await page.getByText('EKS control plane · demo').waitFor();
+  await screenshot(page, 'sandbox-corrupt-link');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('a refused action names the object and the numbers, and changes nothing', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const before = await fingerprint(page);
+  await page.getByLabel('Subnet CIDR').fill('10.10.1.128/25');
+  await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /subnet 10\.10\.1\.128\/25 overlaps subnet nodes-a \(10\.10\.1\.0\/24\)/);
+  assert.equal(await fingerprint(page), before);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('dark mode and a 360 px window render without sideways scrolling', async () => {
+  const dark = await openApp(browser, server.origin, { colorScheme: 'dark' });
+  await dark.page.getByRole('region', { name: 'Events' }).waitFor();
+  const bg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(15, 20, 25)', 'dark theme background');
+  await screenshot(dark.page, 'sandbox-dark');
+  assert.deepEqual(dark.problems(), []);
+  await dark.context.close();
+
+  const narrow = await openApp(browser, server.origin, { viewport: { width: 360, height: 800 } });
+  await narrow.page.getByRole('region', { name: 'Events' }).waitFor();
+  const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 360px wide`);
+  await screenshot(narrow.page, 'sandbox-narrow');
+  assert.deepEqual(narrow.problems(), []);
+  await narrow.context.close();
+});
