@@ -1,0 +1,25 @@
+//! The README's examples stay true: its scenario replays, and its CLI
+//! transcript matches what `podnet` prints.
+
+use podnet_model::cni::Cni;
+use podnet_model::{catalog, Scenario, VpcCni};
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap()
+}
+
+#[test]
+fn the_readme_scenario_replays() {
+    let text = readme();
+    let start = text.find("```json\n").expect("a JSON block") + "```json\n".len();
+    let end = start + text[start..].find("```").unwrap();
+    let scenario = Scenario::from_json(&text[start..end]).unwrap();
+    let replay = scenario.replay().unwrap();
+    assert_eq!(replay.sandbox.nodes.len(), 1);
+}
+
+#[test]
+fn the_readme_max_pods_explanation_is_the_models() {
+    let d = VpcCni::default().max_pods(catalog::lookup("m5.large").unwrap());
+    assert!(readme().contains(&d.to_string()), "README shows:\n{d}");
+}
