@@ -152,3 +152,61 @@ test('dark mode and a 360 px window render without sideways scrolling', async ()
   assert.deepEqual(narrow.problems(), []);
   await narrow.context.close();
 });
+
+test('the table view lists what the map shows, for screen readers', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByRole('button', { name: 'Table', exact: true }).click();
+  const subnets = page.getByRole('table', { name: 'Subnets' });
+  await subnets.waitFor();
+  assert.match(await subnets.getByRole('row', { name: /nodes-a/ }).textContent(), /10\.10\.1\.0\/24.*251.*20.*231/);
+  assert.equal(await page.getByRole('table', { name: 'Nodes' }).getByRole('row').count(), 3);
+  assert.ok((await page.getByRole('table', { name: 'Pods' }).getByRole('row').count()) >= 11);
+  await page.getByRole('button', { name: 'Map', exact: true }).click();
+  await page.locator('.node-card').first().waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('the keyboard alone can add pods', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByLabel('Number of pods').focus();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('4');
+  await page.keyboard.press('Enter');
+  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  assert.match(await page.getByRole('region', { name: 'Events' }).textContent(), /add 4 pods/);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('embed mode drops the chrome, and readonly and lock-cni hold', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin, { query: '?embed=1&readonly=1' });
+  await page.getByRole('region', { name: 'Events' }).waitFor();
+  assert.equal(await page.getByRole('heading', { name: 'podnet', level: 1 }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Add pods', exact: true }).count(), 0);
+  assert.ok(await page.getByRole('button', { name: 'Undo', exact: true }).isDisabled());
+  await page.getByRole('button', { name: '◀ Step back' }).click();
+  await page.locator('.timeline__clock', { hasText: 'step 7 of 8' }).waitFor();
+  await screenshot(page, 'sandbox-embed');
+  await context.close();
+
+  const locked = await openApp(browser, server.origin, { query: '?embed=1&lock-cni=1' });
+  const cni = locked.page.getByRole('group', { name: 'CNI' });
+  await cni.waitFor();
+  assert.ok(await cni.getByLabel('WARM_ENI_TARGET').isDisabled());
+  assert.ok(await locked.page.getByRole('button', { name: 'Add pods', exact: true }).isEnabled());
+  assert.deepEqual([...problems(), ...locked.problems()], []);
+  await locked.context.close();
+});
+
+test('importing a corrupt file says where it is broken and keeps the scenario', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const before = await fingerprint(page);
+  await page.getByLabel('Import').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1,\n "name": 7}') });
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /Could not import broken\.json: not a podnet scenario: line 2, column \d+.*Your scenario is unchanged/);
+  assert.equal(await fingerprint(page), before);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -10,6 +10,7 @@ use podnet_model::Sandbox;
 use yew::prelude::*;
 
 use super::node_card::NodeCard;
+use super::table_view::TableView;
 use crate::app::ViewProps;
 use crate::state::{Action, Selection};
 
@@ -28,8 +29,28 @@ pub fn VpcMap(props: &ViewProps) -> Html {
     }
     let pending: Vec<&Pod> = sb.pods.values().filter(|p| p.node.is_none()).collect();
     let blocks: Vec<String> = sb.vpc.cidrs.iter().map(ToString::to_string).collect();
+    let as_table = use_state(|| false);
+    let switch = |to: bool| {
+        let as_table = as_table.clone();
+        Callback::from(move |_: MouseEvent| as_table.set(to))
+    };
+    let view_switch = html! {
+        <div class="vpc-map__views" role="group" aria-label="View">
+            <button type="button" aria-pressed={(!*as_table).to_string()} onclick={switch(false)}>{ "Map" }</button>
+            <button type="button" aria-pressed={as_table.to_string()} onclick={switch(true)}>{ "Table" }</button>
+        </div>
+    };
+    if *as_table {
+        return html! {
+            <section class="vpc-map" aria-label="VPC map">
+                { view_switch }
+                <TableView sandbox={sb.clone()} />
+            </section>
+        };
+    }
     html! {
         <section class="vpc-map" aria-label="VPC map">
+            { view_switch }
             <ControlPlaneBox ..props.clone() />
             if !pending.is_empty() {
                 <PendingTray pods={pending.iter().map(|p| (*p).clone()).collect::<Vec<_>>()} on_action={props.on_action.clone()} />
