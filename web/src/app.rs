@@ -20,7 +20,7 @@ impl PartialEq for Shared {
         let (a, b) = (&self.0, &other.0);
         Rc::ptr_eq(a, b)
             || (Rc::ptr_eq(&a.scenario, &b.scenario)
-                && Rc::ptr_eq(&a.sandbox, &b.sandbox)
+                && a.same_sandbox(b)
                 && Rc::ptr_eq(&a.steps, &b.steps)
                 && a.cursor == b.cursor
                 && a.error == b.error

@@ -65,20 +65,11 @@ pub fn initial_state() -> AppState {
         };
     let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
     if !hash.starts_with("#s=") {
-        return AppState {
-            error: base_problem,
-            ..base
-        };
+        return base.with_error(base_problem);
     }
     match Scenario::from_link_fragment(&hash).and_then(AppState::from_scenario) {
-        Ok(state) => AppState {
-            notice: Some("Opened the shared scenario.".into()),
-            ..state
-        },
-        Err(err) => AppState {
-            error: Some(format!("{err}. Your current scenario is kept.")),
-            ..base
-        },
+        Ok(state) => state.with_notice("Opened the shared scenario."),
+        Err(err) => base.with_error(Some(format!("{err}. Your current scenario is kept."))),
     }
 }
 

@@ -4,6 +4,7 @@
 //! The reducer does no I/O: loading and saving live in `persist.rs`, and
 //! everything networking is the model's `Sandbox::apply`.
 
+use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use podnet_model::events::Event;
@@ -43,10 +44,16 @@ pub struct AppState {
     pub scenario: Rc<Scenario>,
     /// How many of its commands are applied.
     pub cursor: usize,
-    /// The sandbox after `cursor` commands.
-    pub sandbox: Rc<Sandbox>,
+    /// The sandbox after `cursor` commands. A command that the model
+    /// accepts is applied in place (a 150,000-pod sandbox is too big to copy
+    /// per click), so an older `AppState` must not be read after a newer one
+    /// was made; `version` tells renders apart. A refused command changes
+    /// nothing (the model validates before it mutates).
+    sandbox: Rc<RefCell<Sandbox>>,
+    /// Bumped whenever the sandbox changes in place.
+    pub version: u64,
     /// One entry per applied command.
-    pub steps: Rc<Vec<Step>>,
+    pub steps: Rc<Vec<Rc<Step>>>,
     /// The last refusal or load failure, shown until dismissed.
     pub error: Option<String>,
     /// A short confirmation (link made, file imported…).
@@ -87,7 +94,7 @@ pub enum Action {
 pub fn replay_steps(
     scenario: &Scenario,
     upto: usize,
-) -> Result<(Sandbox, Vec<Step>), ScenarioError> {
+) -> Result<(Sandbox, Vec<Rc<Step>>), ScenarioError> {
     let mut sandbox =
         Sandbox::new(&scenario.vpc_cidr, scenario.cni.clone()).map_err(ScenarioError::Setup)?;
     let mut steps = Vec::with_capacity(upto);
@@ -99,10 +106,10 @@ pub fn replay_steps(
                 action: cmd.to_string(),
                 error,
             })?;
-        steps.push(Step {
+        steps.push(Rc::new(Step {
             label: cmd.to_string(),
             events,
-        });
+        }));
     }
     Ok((sandbox, steps))
 }
@@ -125,7 +132,8 @@ impl AppState {
         Ok(Self {
             scenario: Rc::new(scenario),
             cursor,
-            sandbox: Rc::new(sandbox),
+            sandbox: Rc::new(RefCell::new(sandbox)),
+            version: 0,
             steps: Rc::new(steps),
             error: None,
             notice: None,
@@ -144,12 +152,38 @@ impl AppState {
         Self {
             scenario: Rc::new(scenario),
             cursor: 0,
-            sandbox: Rc::new(sandbox),
+            sandbox: Rc::new(RefCell::new(sandbox)),
+            version: 0,
             steps: Rc::new(Vec::new()),
             error: None,
             notice: None,
             selection: None,
         }
+    }
+
+    /// The same state with an error message.
+    #[must_use]
+    pub fn with_error(self, error: Option<String>) -> Self {
+        Self { error, ..self }
+    }
+
+    /// The same state with a notice.
+    #[must_use]
+    pub fn with_notice(self, notice: &str) -> Self {
+        Self {
+            notice: Some(notice.to_owned()),
+            ..self
+        }
+    }
+
+    /// The sandbox after `cursor` commands.
+    pub fn sandbox(&self) -> Ref<'_, Sandbox> {
+        self.sandbox.borrow()
+    }
+
+    /// Whether two states show the same sandbox (cheap: by identity).
+    pub fn same_sandbox(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.sandbox, &other.sandbox) && self.version == other.version
     }
 
     /// The scenario as applied so far (what is saved, shared and exported).
@@ -170,21 +204,22 @@ impl AppState {
     }
 
     fn run(&self, cmd: Command) -> Self {
-        let mut sandbox = (*self.sandbox).clone();
-        match sandbox.apply(cmd.clone()) {
+        let applied = self.apply_in_place(&cmd);
+        match applied {
             Ok(events) => {
                 let mut scenario = self.applied();
                 scenario.actions.push(cmd.clone());
                 let mut steps = (*self.steps).clone();
                 steps.truncate(self.cursor);
-                steps.push(Step {
+                steps.push(Rc::new(Step {
                     label: cmd.to_string(),
                     events,
-                });
+                }));
                 Self {
                     cursor: scenario.actions.len(),
                     scenario: Rc::new(scenario),
-                    sandbox: Rc::new(sandbox),
+                    sandbox: self.sandbox.clone(),
+                    version: self.version + 1,
                     steps: Rc::new(steps),
                     error: None,
                     notice: None,
@@ -192,8 +227,45 @@ impl AppState {
                 }
             }
             Err(err) => Self {
-                error: Some(err.to_string()),
+                error: Some(err),
                 notice: None,
+                ..self.clone()
+            },
+        }
+    }
+
+    /// Applies `cmd` to the sandbox in place. A borrow conflict cannot
+    /// happen (renders hold no borrow across a dispatch); if it ever did,
+    /// the command is refused rather than the page panicking.
+    fn apply_in_place(&self, cmd: &Command) -> Result<Vec<Event>, String> {
+        match self.sandbox.try_borrow_mut() {
+            Ok(mut sandbox) => sandbox.apply(cmd.clone()).map_err(|e| e.to_string()),
+            Err(_) => Err("the sandbox is busy; try again".into()),
+        }
+    }
+
+    fn redo(&self) -> Self {
+        let Some(cmd) = self.scenario.actions.get(self.cursor).cloned() else {
+            return self.clone();
+        };
+        let applied = self.apply_in_place(&cmd);
+        match applied {
+            Ok(events) => {
+                let mut steps = (*self.steps).clone();
+                steps.push(Rc::new(Step {
+                    label: cmd.to_string(),
+                    events,
+                }));
+                Self {
+                    cursor: self.cursor + 1,
+                    version: self.version + 1,
+                    steps: Rc::new(steps),
+                    error: None,
+                    ..self.clone()
+                }
+            }
+            Err(err) => Self {
+                error: Some(err.to_string()),
                 ..self.clone()
             },
         }
@@ -204,7 +276,8 @@ impl AppState {
         match replay_steps(&self.scenario, n) {
             Ok((sandbox, steps)) => Self {
                 cursor: n,
-                sandbox: Rc::new(sandbox),
+                sandbox: Rc::new(RefCell::new(sandbox)),
+                version: self.version + 1,
                 steps: Rc::new(steps),
                 error: None,
                 notice: None,
@@ -240,36 +313,7 @@ impl Reducible for AppState {
         let next = match action {
             Action::Run(cmd) => self.run(cmd),
             Action::Undo if self.can_undo() => self.go_to(self.cursor - 1),
-            Action::Redo if self.can_redo() => {
-                let mut next = self.clone();
-                let cmd = self.scenario.actions.get(self.cursor).cloned();
-                if let Some(cmd) = cmd {
-                    let mut sandbox = (*self.sandbox).clone();
-                    match sandbox.apply(cmd.clone()) {
-                        Ok(events) => {
-                            let mut steps = (*self.steps).clone();
-                            steps.push(Step {
-                                label: cmd.to_string(),
-                                events,
-                            });
-                            next = Rc::new(Self {
-                                cursor: self.cursor + 1,
-                                sandbox: Rc::new(sandbox),
-                                steps: Rc::new(steps),
-                                error: None,
-                                ..(*self).clone()
-                            });
-                        }
-                        Err(err) => {
-                            next = Rc::new(Self {
-                                error: Some(err.to_string()),
-                                ..(*self).clone()
-                            })
-                        }
-                    }
-                }
-                return next;
-            }
+            Action::Redo if self.can_redo() => self.redo(),
             Action::Undo | Action::Redo => return self,
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
@@ -324,15 +368,17 @@ mod tests {
     #[test]
     fn run_undo_redo_walk_the_scenario() {
         let s0 = Rc::new(AppState::seeded());
-        let n = s0.cursor;
-        let s1 = reduce(s0.clone(), add_pods(2));
+        let (n, seeded) = (s0.cursor, s0.sandbox().clone());
+        let s1 = reduce(s0, add_pods(2));
         assert_eq!(s1.cursor, n + 1);
-        let s2 = reduce(s1.clone(), Action::Undo);
+        let with_pods = s1.sandbox().clone();
+        assert_ne!(with_pods, seeded);
+        let s2 = reduce(s1, Action::Undo);
         assert_eq!(s2.cursor, n);
-        assert_eq!(*s2.sandbox, *s0.sandbox);
+        assert_eq!(*s2.sandbox(), seeded);
         assert!(s2.can_redo());
         let s3 = reduce(s2, Action::Redo);
-        assert_eq!(*s3.sandbox, *s1.sandbox);
+        assert_eq!(*s3.sandbox(), with_pods);
     }
 
     #[test]

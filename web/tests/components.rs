@@ -110,7 +110,7 @@ async fn add_pods_dispatches_the_command_with_the_count_typed() {
 async fn a_stuck_pod_shows_the_reason_and_what_would_fix_it() {
     let mut state = state_of("subnet-exhaustion");
     let stuck = state
-        .sandbox
+        .sandbox()
         .pods
         .values()
         .find(|p| p.ip.is_none())
@@ -136,7 +136,7 @@ async fn a_stuck_pod_shows_the_reason_and_what_would_fix_it() {
 #[wasm_bindgen_test]
 async fn the_ip_grid_marks_reserved_node_and_pod_addresses() {
     let state = state_of("seed");
-    let subnet = state.sandbox.subnet("nodes-a").unwrap().id;
+    let subnet = state.sandbox().subnet("nodes-a").unwrap().id;
     let root = fresh_root();
     let props = IpGridProps {
         state: Shared(Rc::new(state)),
@@ -168,7 +168,7 @@ async fn a_slash_16_subnet_shows_blocks_that_zoom_in() {
         cni_tag: false,
     });
     let state = AppState::from_scenario(scenario).unwrap();
-    let subnet = state.sandbox.subnet("big").unwrap().id;
+    let subnet = state.sandbox().subnet("big").unwrap().id;
     let root = fresh_root();
     yew::Renderer::<IpGrid>::with_root_and_props(
         root.clone(),

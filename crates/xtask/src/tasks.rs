@@ -87,16 +87,37 @@ fn kib(n: usize) -> String {
     format!("{:.1} KiB", n as f64 / 1024.0)
 }
 
-/// Criterion benchmarks of the model.
+/// The model's benchmarks (criterion, and the speed targets in
+/// `benches/targets.rs`), then the UI's speed targets in headless Chromium
+/// on the release build. Every target is reported; any miss fails the task.
 ///
 /// # Errors
-/// When `cargo bench` fails.
+/// When setup or the build fails, or a target is missed.
 pub fn bench() -> Result<(), String> {
-    step("benchmarks (criterion): reports in target/criterion/");
-    status(
+    let tools = setup::all()?;
+    step("model benchmarks (criterion reports in target/criterion/; targets checked by benches/targets.rs)");
+    let model = status(
         command("cargo").args(["bench", "--package", "podnet-model"]),
-        "cargo bench",
-    )
+        "model speed targets",
+    );
+    step("release build for the UI benchmark");
+    build_release()?;
+    size_report(&run::root().join("dist"))?;
+    step("UI speed targets (headless Chromium)");
+    let root = run::root();
+    let mut cmd = command("node");
+    cmd.arg(root.join("tests/e2e/bench/ui.mjs"))
+        .env("PODNET_DIST", root.join("dist"))
+        .env("PODNET_CHROMIUM", &tools.chromium);
+    let ui = status(&mut cmd, "UI speed targets");
+    match (model, ui) {
+        (Ok(()), Ok(())) => Ok(()),
+        (m, u) => Err([m.err(), u.err()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
 }
 
 /// Setup, then every test; a summary at the end; fails if any step failed.

@@ -46,7 +46,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
     let az = use_state(|| {
         props
             .state
-            .sandbox
+            .sandbox()
             .vpc
             .azs()
             .first()
@@ -87,7 +87,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
     };
     let blocks: Vec<String> = props
         .state
-        .sandbox
+        .sandbox()
         .vpc
         .cidrs
         .iter()
@@ -101,7 +101,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
                 { preview }
                 <p class="form__hint">{ format!("Inside the VPC's blocks: {}", blocks.join(", ")) }</p>
                 <label>{ "Availability Zone" }<input type="text" value={(*az).clone()} oninput={bind(&az)} list="podnet-azs" /></label>
-                <datalist id="podnet-azs">{ for props.state.sandbox.vpc.azs().iter().map(|a| html! { <option value={a.clone()} /> }) }</datalist>
+                <datalist id="podnet-azs">{ for props.state.sandbox().vpc.azs().iter().map(|a| html! { <option value={a.clone()} /> }) }</datalist>
                 <label>{ "Subnet name (optional)" }<input type="text" value={(*name).clone()} oninput={bind(&name)} /></label>
                 <label class="form__check"><input type="checkbox" checked={*tag} onchange={on_tag} />{ "Tag kubernetes.io/role/cni=1 (pod ENIs may go here)" }</label>
                 <button type="submit">{ "Add subnet" }</button>
@@ -112,7 +112,8 @@ fn AddSubnet(props: &ViewProps) -> Html {
 
 #[component]
 fn AddNode(props: &ViewProps) -> Html {
-    let sb = &props.state.sandbox;
+    let sandbox = props.state.sandbox();
+    let sb = &*sandbox;
     let default_subnet = sb
         .vpc
         .subnets
@@ -202,7 +203,7 @@ fn AddPods(props: &ViewProps) -> Html {
                 <label>{ "On node" }
                     <select onchange={bind_select(&node)}>
                         <option value="" selected={node.is_empty()}>{ "Let the scheduler choose" }</option>
-                        { for props.state.sandbox.nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
+                        { for props.state.sandbox().nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
                     </select>
                 </label>
                 <button type="submit">{ "Add pods" }</button>
@@ -213,7 +214,7 @@ fn AddPods(props: &ViewProps) -> Html {
 
 #[component]
 fn CniSettings(props: &ViewProps) -> Html {
-    let CniMode::AwsVpcCni(current) = &props.state.sandbox.cni;
+    let CniMode::AwsVpcCni(current) = &props.state.sandbox().cni;
     let draft = use_state(|| current.clone());
     let locked = props.options.lock_cni;
     let num = |label: &'static str, value: u32, set: fn(&mut VpcCni, u32)| {
@@ -267,7 +268,7 @@ fn CniSettings(props: &ViewProps) -> Html {
 fn ControlPlane(props: &ViewProps) -> Html {
     let current = props
         .state
-        .sandbox
+        .sandbox()
         .cluster
         .as_ref()
         .map(|c| c.version.clone())

@@ -13,7 +13,8 @@ use crate::state::{Action, Selection};
 /// The inspector panel.
 #[component]
 pub fn Inspector(props: &ViewProps) -> Html {
-    let sb = &props.state.sandbox;
+    let sandbox = props.state.sandbox();
+    let sb = &*sandbox;
     let body = match props.state.selection {
         None => {
             html! { <p class="inspector__hint">{ "Select a subnet, node, ENI, pod or the control plane on the map to see its details." }</p> }

@@ -31,7 +31,8 @@ pub struct IpGridProps {
 pub fn IpGrid(props: &IpGridProps) -> Html {
     let zoom = use_state(|| None::<u32>);
     let active = use_state(|| None::<u32>);
-    let sb = &props.state.sandbox;
+    let sandbox = props.state.sandbox();
+    let sb = &*sandbox;
     let Some(s) = sb.vpc.subnets.get(&props.subnet) else {
         return html! {};
     };

@@ -10,8 +10,8 @@ const MAX_ROWS: usize = 500;
 /// Properties of [`TableView`].
 #[derive(Properties, PartialEq)]
 pub struct TableViewProps {
-    /// The sandbox to list.
-    pub sandbox: std::rc::Rc<Sandbox>,
+    /// The state whose sandbox to list.
+    pub state: crate::app::Shared,
 }
 
 fn more(total: usize) -> Html {
@@ -25,7 +25,8 @@ fn more(total: usize) -> Html {
 /// The map as tables.
 #[component]
 pub fn TableView(props: &TableViewProps) -> Html {
-    let sb = &props.sandbox;
+    let sandbox = props.state.sandbox();
+    let sb: &Sandbox = &sandbox;
     let subnet_name = |id| {
         sb.vpc
             .subnets

@@ -1,11 +1,14 @@
 //! The timeline: every applied command with the events it caused, in
 //! kubectl / ipamd / EC2 wording, filterable; any step can be revisited.
 
+use std::rc::Rc;
+
+use podnet_model::events::{Event, EventKind};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::app::ViewProps;
-use crate::state::Action;
+use crate::state::{Action, Step};
 
 /// Steps listed (newest first) before the older ones are folded.
 const MAX_STEPS: usize = 60;
@@ -44,7 +47,7 @@ pub fn Timeline(props: &ViewProps) -> Html {
         <section class="timeline" aria-label="Events">
             <header class="timeline__head">
                 <h2>{ "Events" }</h2>
-                <span class="timeline__clock">{ format!("t = {} s · step {cursor} of {total}", state.sandbox.now_ms / 1000) }</span>
+                <span class="timeline__clock">{ format!("t = {} s · step {cursor} of {total}", state.sandbox().now_ms / 1000) }</span>
                 <button type="button" onclick={back} disabled={cursor == 0}>{ "◀ Step back" }</button>
                 <button type="button" onclick={forward} disabled={cursor >= total}>{ "Step forward ▶" }</button>
                 <label class="timeline__filter">
@@ -57,59 +60,103 @@ pub fn Timeline(props: &ViewProps) -> Html {
                     let go = props.on_action.reform({ let i = *i; move |_: MouseEvent| Action::GoTo(i + 1) });
                     html! { <li class="timeline__step is-undone" value={(i + 1).to_string()}><button type="button" onclick={go}>{ format!("{label} (undone)") }</button></li> }
                 }) }
-                { for state.steps.iter().enumerate().rev().take(MAX_STEPS).map(|(i, step)| {
-                    let go = props.on_action.reform(move |_: MouseEvent| Action::GoTo(i + 1));
-                    let shown: Vec<String> = step.events.iter()
-                        .map(|e| format!("t={:>4}s  {}", e.at_ms / 1000, e.kind))
-                        .filter(|t| needle.is_empty() || t.to_lowercase().contains(&needle))
-                        .collect();
-                    if !needle.is_empty() && shown.is_empty() && !step.label.to_lowercase().contains(&needle) {
-                        return html! {};
-                    }
-                    let current = i + 1 == cursor;
-                    html! {
-                        <li class={classes!("timeline__step", current.then_some("is-current"))} value={(i + 1).to_string()}>
-                            <button type="button" onclick={go} aria-current={current.then_some("step")}>{ &step.label }</button>
-                            <ul class="timeline__events">
-                                { for capped(&shown).into_iter().map(|t| html! {
-                                    <li class={classes!(event_class(t))}>{ t }</li>
-                                }) }
-                                if shown.len() > capped(&shown).len() { <li class="timeline__more">{ format!("and {} more (filter to find them)", shown.len() - capped(&shown).len()) }</li> }
-                            </ul>
-                        </li>
-                    }
+                { for state.steps.iter().enumerate().rev().take(MAX_STEPS).map(|(i, step)| html! {
+                    <StepItem key={i} index={i + 1} step={StepRef(step.clone())} current={i + 1 == cursor}
+                              needle={needle.clone()} on_action={props.on_action.clone()} />
                 }) }
             </ol>
         </section>
     }
 }
 
-/// Every warning, and the first `MAX_EVENTS` other events, in order: a
-/// failure must never hide behind a hundred routine lines.
-fn capped(events: &[String]) -> Vec<&String> {
-    let mut routine = 0;
-    events
-        .iter()
-        .filter(|t| {
-            let keep = event_class(t).is_some() || routine < MAX_EVENTS;
-            if event_class(t).is_none() {
-                routine += 1;
-            }
-            keep
-        })
-        .collect()
+/// A step, compared by identity: an unchanged step never re-renders.
+#[derive(Clone)]
+struct StepRef(Rc<Step>);
+
+impl PartialEq for StepRef {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
-/// Warnings and failures stand out (with a glyph in the CSS, not colour alone).
-fn event_class(text: &str) -> Option<&'static str> {
-    let warn = [
-        "Warning",
-        "Failed",
-        "Insufficient",
-        "Skipping",
-        "not supported",
-    ];
-    warn.iter()
-        .any(|w| text.contains(w))
-        .then_some("is-warning")
+#[derive(Properties, PartialEq)]
+struct StepItemProps {
+    index: usize,
+    step: StepRef,
+    current: bool,
+    needle: String,
+    on_action: Callback<Action>,
+}
+
+/// One applied command and its events.
+#[component]
+fn StepItem(props: &StepItemProps) -> Html {
+    let step = &props.step.0;
+    let index = props.index;
+    let go = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::GoTo(index));
+    let (shown, hidden) = lines(&step.events, &props.needle);
+    if !props.needle.is_empty()
+        && shown.is_empty()
+        && !step.label.to_lowercase().contains(&props.needle)
+    {
+        return html! {};
+    }
+    html! {
+        <li class={classes!("timeline__step", props.current.then_some("is-current"))} value={index.to_string()}>
+            <button type="button" onclick={go} aria-current={props.current.then_some("step")}>{ &step.label }</button>
+            <ul class="timeline__events">
+                { for shown.iter().map(|(t, warning)| html! {
+                    <li class={classes!(warning.then_some("is-warning"))}>{ t }</li>
+                }) }
+                if hidden > 0 { <li class="timeline__more">{ format!("and {hidden} more (filter to find them)") }</li> }
+            </ul>
+        </li>
+    }
+}
+
+/// Warnings listed per step before they too are folded.
+const MAX_WARNINGS: usize = 200;
+
+/// Whether an event is a warning or a failure (shown first and marked).
+fn is_warning(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::PodSandboxFailed { .. }
+            | EventKind::PodUnschedulable { .. }
+            | EventKind::IpamdLog { .. }
+    )
+}
+
+/// The lines of one step: with no filter, every warning (up to
+/// `MAX_WARNINGS`) and the first `MAX_EVENTS` others, in order — a failure
+/// never hides behind routine lines; with a filter, the first matches.
+/// Only shown events are formatted: a 150,000-pod step has 500,000 events.
+/// Returns the lines (text, warning) and how many were left out.
+fn lines(events: &[Event], needle: &str) -> (Vec<(String, bool)>, usize) {
+    let text = |e: &Event| format!("t={:>4}s  {}", e.at_ms / 1000, e.kind);
+    let (mut shown, mut routine, mut warnings, mut hidden) = (Vec::new(), 0, 0, 0);
+    for e in events {
+        let warning = is_warning(&e.kind);
+        if !needle.is_empty() {
+            if shown.len() >= MAX_EVENTS + MAX_WARNINGS {
+                hidden += 1;
+                continue;
+            }
+            let t = text(e);
+            if t.to_lowercase().contains(needle) {
+                shown.push((t, warning));
+            }
+        } else if warning && warnings < MAX_WARNINGS {
+            warnings += 1;
+            shown.push((text(e), true));
+        } else if !warning && routine < MAX_EVENTS {
+            routine += 1;
+            shown.push((text(e), false));
+        } else {
+            hidden += 1;
+        }
+    }
+    (shown, hidden)
 }

@@ -20,7 +20,8 @@ const MAX_NODE_CARDS: usize = 24;
 /// The whole map.
 #[component]
 pub fn VpcMap(props: &ViewProps) -> Html {
-    let sb = &props.state.sandbox;
+    let sandbox = props.state.sandbox();
+    let sb = &*sandbox;
     let mut pods_by_node: BTreeMap<NodeId, Vec<&Pod>> = BTreeMap::new();
     for p in sb.pods.values() {
         if let Some(n) = p.node {
@@ -44,7 +45,7 @@ pub fn VpcMap(props: &ViewProps) -> Html {
         return html! {
             <section class="vpc-map" aria-label="VPC map">
                 { view_switch }
-                <TableView sandbox={sb.clone()} />
+                <TableView state={props.state.clone()} />
             </section>
         };
     }
@@ -174,7 +175,8 @@ fn PendingTray(props: &PendingProps) -> Html {
 /// The EKS control plane, outside the VPC, in an AWS-managed account.
 #[component]
 fn ControlPlaneBox(props: &ViewProps) -> Html {
-    let sb = &props.state.sandbox;
+    let sandbox = props.state.sandbox();
+    let sb = &*sandbox;
     let select = props
         .on_action
         .reform(|_: MouseEvent| Action::Select(Some(Selection::ControlPlane)));

@@ -1,0 +1,94 @@
+// UI speed targets, measured in headless Chromium on the built dist/ (run by
+// `cargo xtask bench`, never by the tests):
+//   - click `Add pods` (10) → updated DOM on a 1,000-pod cluster: ≤ 16 ms;
+//   - the same on a 150,000-pod cluster: ≤ 100 ms;
+//   - time to first render of the seed scenario (reported).
+// Scenarios arrive as share links, so this also exercises the link codec.
+import { deflateRawSync } from 'node:zlib';
+import { serveDist, launchBrowser, BASE_PATH } from '../harness.mjs';
+
+function scenario(nodes, podsPerNode) {
+  const azs = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+  const actions = [];
+  azs.forEach((az, i) => {
+    actions.push({ action: 'add-vpc-cidr', cidr: `100.${64 + i}.0.0/16` });
+    actions.push({ action: 'add-subnet', name: `pods-${i}`, cidr: `100.${64 + i}.0.0/16`, az });
+    actions.push({ action: 'add-subnet', name: `cluster-${i}`, cidr: `10.0.${i}.0/28`, az });
+  });
+  actions.push({ action: 'create-cluster', name: 'bench', version: '1.31', subnets: ['cluster-0', 'cluster-1', 'cluster-2'] });
+  for (let n = 0; n < nodes; n++) actions.push({ action: 'add-node', instance_type: 'c5.4xlarge', subnet: `pods-${n % 3}` });
+  actions.push({ action: 'add-pods', count: nodes * podsPerNode });
+  return {
+    version: 1, name: 'bench', vpc_cidr: '10.0.0.0/16',
+    cni: { cni: 'aws-vpc-cni', warm_ip_target: 5, minimum_ip_target: 30 },
+    actions,
+  };
+}
+
+function link(origin, s) {
+  const data = deflateRawSync(Buffer.from(JSON.stringify(s)), { level: 9 }).toString('base64url');
+  return `${origin}${BASE_PATH}#s=1.${data}`;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function clickToDom(page) {
+  return page.evaluate(async () => {
+    const clock = document.querySelector('.timeline__clock');
+    const before = clock.textContent;
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Add pods');
+    const input = [...document.querySelectorAll('label')].find((l) => l.textContent.startsWith('Number of pods')).querySelector('input');
+    input.value = '10';
+    input.dispatchEvent(new InputEvent('input', { bubbles: true }));
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    const t0 = performance.now();
+    const done = new Promise((resolve) => {
+      const obs = new MutationObserver(() => {
+        if (clock.textContent !== before) { obs.disconnect(); resolve(performance.now()); }
+      });
+      obs.observe(clock, { characterData: true, subtree: true, childList: true });
+    });
+    button.click();
+    return (await done) - t0;
+  });
+}
+
+async function measure(browser, origin, label, s, runs) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const t0 = Date.now();
+  await page.goto(link(origin, s));
+  await page.locator('.timeline__clock').waitFor({ timeout: 600_000 });
+  const load = Date.now() - t0;
+  const times = [];
+  for (let i = 0; i < runs; i++) times.push(await clickToDom(page));
+  await context.close();
+  console.log(`${label}: load ${(load / 1000).toFixed(2)} s; Add pods (10) → DOM median ${median(times).toFixed(1)} ms over ${runs} clicks`);
+  return median(times);
+}
+
+const server = await serveDist();
+const browser = await launchBrowser();
+let ok = true;
+const check = (what, value, limit, unit) => {
+  const pass = value <= limit;
+  ok &&= pass;
+  console.log(`${pass ? 'PASS' : 'MISS'} ${what}: ${value.toFixed(1)}${unit} (target ≤ ${limit}${unit})`);
+};
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.origin}${BASE_PATH}`);
+  await page.locator('.node-card').first().waitFor();
+  const firstRender = await page.evaluate(() => performance.now());
+  console.log(`first render of the seed scenario: ${firstRender.toFixed(0)} ms after navigation`);
+  await context.close();
+  const small = await measure(browser, server.origin, '1,000 pods (40 nodes)', scenario(40, 25), 9);
+  const big = await measure(browser, server.origin, '150,000 pods (5,000 nodes)', scenario(5000, 30), 3);
+  check('Add pods → DOM at 1,000 pods', small, 16, ' ms');
+  check('Add pods → DOM at 150,000 pods', big, 100, ' ms');
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(ok ? 0 : 1);
