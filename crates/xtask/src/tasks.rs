@@ -72,6 +72,9 @@ fn size_report(dist: &Path) -> Result<(), String> {
         .iter()
         .fold((0, 0), |(r, g), row| (r + row.1, g + row.2));
     println!("{:<44} {:>10} {:>10}", "total", kib(raw), kib(gz));
+    // Issue target: the gzipped download stays under 300 KB.
+    let verdict = if gz <= 300 * 1024 { "PASS" } else { "MISS" };
+    println!("{verdict} gzipped download {} (target ≤ 300 KiB)", kib(gz));
     Ok(())
 }
 
