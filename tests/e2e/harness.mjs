@@ -25,6 +25,10 @@ const TYPES = {
 
 /** Serves DIST at BASE_PATH on 127.0.0.1; resolves to { origin, close }. */
 export async function serveDist() {
+  const index = await readFile(join(DIST, 'index.html'), 'utf8');
+  if (index.includes('__trunk_address__')) {
+    throw new Error(`${DIST} holds a \`trunk serve\` (debug, live-reload) build: run \`cargo xtask dist\` first`);
+  }
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (!url.pathname.startsWith(BASE_PATH)) {

@@ -210,3 +210,40 @@ test('importing a corrupt file says where it is broken and keeps the scenario', 
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('the inspector explains max pods, and Delete removes the selected pod', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByRole('button', { name: /^ip-10-10-1-4/ }).click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByRole('heading', { name: 'Node ip-10-10-1-4' }).waitFor();
+  await inspector.getByText('why?').first().click();
+  await inspector.getByText('3 ENIs × (10 − 1) + 2 = 29').waitFor();
+  assert.match(await inspector.textContent(), /aws-node and kube-proxy/);
+
+  await page.getByRole('button', { name: /^● app-5 / }).click();
+  await inspector.getByRole('heading', { name: 'Pod app-5' }).waitFor();
+  await inspector.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText('pod-5 app-5 deleted').waitFor();
+  assert.equal(await page.getByRole('button', { name: /^● app-5 / }).count(), 0);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('Upgrade control plane replaces the X-ENIs, and is refused when the cluster subnets are full', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByRole('button', { name: 'Upgrade control plane', exact: true }).click();
+  const events = page.getByRole('region', { name: 'Events' });
+  await events.getByText('control plane upgraded from 1.31 to 1.32').waitFor();
+  assert.match(await page.locator('.vpc-map__cp').textContent(), /Kubernetes 1\.32/);
+
+  const blocked = new URL('../../crates/model/scenarios/upgrade-blocked.json', import.meta.url).pathname;
+  await page.getByLabel('Import').setInputFiles(blocked);
+  await page.getByRole('status').filter({ hasText: 'Loaded the file upgrade-blocked.json' }).waitFor();
+  await page.getByRole('button', { name: 'Upgrade control plane', exact: true }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /cannot upgrade the control plane to 1\.31: EKS creates new network interfaces before deleting the old ones and needs up to 5 free IP addresses in the cluster subnets, which have 4/);
+  await screenshot(page, 'sandbox-upgrade-refused');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
