@@ -26,7 +26,7 @@ const TYPES = {
 /** Serves DIST at BASE_PATH on 127.0.0.1; resolves to { origin, close }. */
 export async function serveDist() {
   const index = await readFile(join(DIST, 'index.html'), 'utf8');
-  if (index.includes('__trunk_address__')) {
+  if (index.includes('.well-known/trunk/ws')) {
     throw new Error(`${DIST} holds a \`trunk serve\` (debug, live-reload) build: run \`cargo xtask dist\` first`);
   }
   const server = createServer(async (req, res) => {
