@@ -71,8 +71,8 @@ fn subnet(props: &ViewProps, sb: &Sandbox, id: podnet_model::SubnetId) -> Html {
             <dl class="describe">
                 { row("CIDR", s.cidr.to_string()) }
                 { row("Availability Zone", s.az.clone()) }
-                { row("Usable", format!("{} (AWS keeps 5)", s.pool.usable())) }
-                { row("In use", s.pool.in_use().to_string()) }
+                { row("Usable", html! { <>{ format!("{} (AWS keeps 5)", s.pool.usable()) }{ why(sb.explain_subnet_usable(id)) }</> }) }
+                { row("In use", html! { <>{ s.pool.in_use() }{ why(sb.explain_subnet_free(id)) }</> }) }
                 { row("Free", html! { <>{ s.pool.free() }{ why(sb.explain_subnet_free(id)) }</> }) }
                 { row("Free /28 blocks", s.pool.free_prefixes().to_string()) }
             </dl>
@@ -144,7 +144,7 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
             <dl class="describe">
                 { row("Status", p.status.to_string()) }
                 { row("Node", node) }
-                { row("IP", p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into())) }
+                { row("IP", html! { <>{ p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into()) }{ why(sb.explain_pod_ip(id)) }</> }) }
                 { row("Host network", if p.host_network { "yes: it uses the node IP" } else { "no: its own VPC address" }) }
                 if let Some(r) = &p.reason { { row("Reason", html! { <code>{ r }</code> }) } }
             </dl>
@@ -183,6 +183,7 @@ fn eni(sb: &Sandbox, id: podnet_model::EniId) -> Html {
                 { row("Primary IP", e.primary_ip.to_string()) }
                 { row("Secondary IPs", e.secondary.len().to_string()) }
                 { row("Prefixes", e.prefixes.iter().map(|p| p.prefix.to_string()).collect::<Vec<_>>().join(", ")) }
+                { row("Pod addresses", html! { <>{ e.pod_ips() }{ why(sb.explain_eni(id)) }</> }) }
                 { row("Used by pods", e.assigned().to_string()) }
             </dl>
         </>

@@ -157,3 +157,82 @@ impl Sandbox {
         on_nodes.chain(xenis).map(|e| (e.id, e.kind)).collect()
     }
 }
+
+impl Sandbox {
+    /// Why a subnet has this many usable addresses.
+    pub fn explain_subnet_usable(&self, subnet: SubnetId) -> Option<Derivation> {
+        let s = self.vpc.subnets.get(&subnet)?;
+        let total = total_count(s.cidr);
+        let usable = s.pool.usable();
+        Some(
+            Derivation::new("usable addresses", usable, format!("2^(32 − {}) − {RESERVED_PER_SUBNET} = {total} − {RESERVED_PER_SUBNET} = {usable}", s.cidr.prefix_len()))
+                .because("AWS keeps the network address, the VPC router (+1), the Amazon DNS server (+2), one for future use (+3) and the broadcast address", VPC_SIZING),
+        )
+    }
+
+    /// Why an ENI holds this many pod addresses.
+    pub fn explain_eni(&self, eni: crate::ids::EniId) -> Option<Derivation> {
+        let node = self
+            .nodes
+            .values()
+            .find(|n| n.ipam.enis.iter().any(|e| e.id == eni));
+        let Some(node) = node else {
+            let x = self.cluster.as_ref()?.xenis.iter().find(|e| e.id == eni)?;
+            return Some(
+                Derivation::new("addresses", 1, format!("1 primary IP ({}) = 1", x.primary_ip))
+                    .because("a cross-account ENI holds one IP of its cluster subnet; EKS creates 2–4 of them", "EKS User Guide, network-reqs.adoc"),
+            );
+        };
+        let e = node.ipam.enis.iter().find(|e| e.id == eni)?;
+        let slots = node.ipam.limits.ipv4_per_eni.saturating_sub(1);
+        let formula = if e.prefixes.is_empty() {
+            format!(
+                "{} secondary IPs = {} pod addresses ({} of {slots} slots used)",
+                e.secondary.len(),
+                e.pod_ips(),
+                e.slots_used()
+            )
+        } else {
+            format!(
+                "{} prefixes × 16 = {} pod addresses ({} of {slots} slots used)",
+                e.prefixes.len(),
+                e.pod_ips(),
+                e.slots_used()
+            )
+        };
+        Some(
+            Derivation::new("pod addresses", e.pod_ips(), formula)
+                .because(format!("an ENI of {} has {} IPv4 slots; the first is its primary IP, never given to pods", node.instance_type, node.ipam.limits.ipv4_per_eni), "CNI pkg/awsutils/awsutils.go GetENIIPv4Limit")
+                .because(format!("{} used by pods, the rest warm: ipamd adds IPs or prefixes to an ENI before it attaches a new one", e.assigned()), CNI_TARGETS),
+        )
+    }
+
+    /// Where a pod's IP comes from.
+    pub fn explain_pod_ip(&self, pod: crate::ids::PodId) -> Option<Derivation> {
+        let p = self.pods.get(&pod)?;
+        let ip = p.ip?;
+        let node = p.node.and_then(|n| self.nodes.get(&n))?;
+        if p.host_network {
+            return Some(
+                Derivation::new("pod IP", 1, format!("{ip} = the node IP of {}", node.name))
+                    .because("a hostNetwork pod shares the node's network namespace and IP; it uses no ENI slot but counts against max pods", "EKS best practices guide, vpc-cni.adoc"),
+            );
+        }
+        let eni = node
+            .ipam
+            .enis
+            .iter()
+            .find(|e| e.all_slots().any(|s| s.ip == ip))?;
+        let subnet = self
+            .vpc
+            .subnets
+            .get(&eni.subnet)
+            .map(|s| format!("{} ({})", s.name, s.cidr))
+            .unwrap_or_default();
+        Some(
+            Derivation::new("pod IP", 1, format!("{ip} on {} (eth{}) of {}, in subnet {subnet}", eni.id, eni.device_index, node.name))
+                .because("the VPC CNI gives every pod a real VPC address from its node's ENIs: no overlay, no NAT inside the VPC", "CNI README.md; EKS User Guide, pod networking")
+                .because("ipamd hands out the first free address of its datastore (AssignPodIPv4Address)", "CNI pkg/ipamd/datastore/data_store.go"),
+        )
+    }
+}

@@ -354,3 +354,32 @@ fn a_stuck_pod_gets_advice_that_names_the_numbers() {
         .advice_for_subnet(s.subnet("nodes-a").unwrap().id)
         .is_empty());
 }
+
+#[test]
+fn enis_pods_and_usable_counts_explain_themselves() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
+    let nodes_a = s.subnet("nodes-a").unwrap().id;
+    assert_eq!(
+        s.explain_subnet_usable(nodes_a).unwrap().formula,
+        "2^(32 − 24) − 5 = 256 − 5 = 251"
+    );
+    let node = s.nodes.values().next().unwrap();
+    let eni = node.ipam.enis[0].id;
+    assert_eq!(
+        s.explain_eni(eni).unwrap().formula,
+        "9 secondary IPs = 9 pod addresses (9 of 9 slots used)"
+    );
+    let pod = s.pods.values().find(|p| !p.system).unwrap().id;
+    assert_eq!(
+        s.explain_pod_ip(pod).unwrap().formula,
+        "10.10.1.5 on eni-3 (eth0) of ip-10-10-1-4, in subnet nodes-a (10.10.1.0/24)"
+    );
+    let xeni = s.cluster.as_ref().unwrap().xenis[0].id;
+    assert_eq!(s.explain_eni(xeni).unwrap().value, 1);
+}
