@@ -17,6 +17,9 @@ pub struct MaxPodsArgs {
     /// Use prefix delegation (/28 prefixes; Nitro and bare metal only).
     #[arg(long)]
     pub prefix_delegation: bool,
+    /// Custom networking: the primary ENI holds no pod addresses.
+    #[arg(long)]
+    pub custom_networking: bool,
     /// Show the derivation and the rules behind it.
     #[arg(long)]
     pub explain: bool,
@@ -32,6 +35,7 @@ pub struct MaxPodsArgs {
 pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     let cni = VpcCni {
         prefix_delegation: args.prefix_delegation,
+        custom_networking: args.custom_networking,
         ..VpcCni::default()
     };
     if args.all {

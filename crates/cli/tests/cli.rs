@@ -185,3 +185,22 @@ fn run_rejects_a_corrupt_file_with_its_position() {
         "{err}"
     );
 }
+
+#[test]
+fn max_pods_with_custom_networking_drops_the_primary_eni() {
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--custom-networking",
+    ]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "20");
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--custom-networking",
+        "--prefix-delegation",
+    ]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "290");
+}

@@ -79,12 +79,20 @@ pub struct Node {
     /// Pods bound to it, host-network ones included.
     #[serde(default)]
     pub pods: u32,
+    /// Why the node is not Ready (the CNI could not start), if it is not.
+    #[serde(default)]
+    pub not_ready: Option<String>,
 }
 
 impl Node {
     /// The kubelet's max pods (`allocatable.pods`).
     pub fn max_pods(&self) -> u32 {
         self.ipam.max_pods
+    }
+
+    /// Whether the kubelet reports Ready (the scheduler's test).
+    pub fn ready(&self) -> bool {
+        self.not_ready.is_none()
     }
 
     /// The node IP.

@@ -171,6 +171,13 @@ pub enum EventKind {
         /// The kubelet's max pods.
         max_pods: u32,
     },
+    /// A node registered but is not Ready: its CNI could not start.
+    NodeNotReady {
+        /// The node.
+        node: NodeId,
+        /// Why.
+        reason: String,
+    },
     /// A node terminated; its addresses went back to the subnets.
     NodeDeleted {
         /// The node.
@@ -263,6 +270,7 @@ impl fmt::Display for EventKind {
             Self::NodeJoined { node, name, instance_type, ip, max_pods } => {
                 write!(f, "{node} {name} ({instance_type}, IP {ip}) registered and Ready; max pods {max_pods}")
             }
+            Self::NodeNotReady { node, reason } => write!(f, "{node}: Warning NodeNotReady: {reason}"),
             Self::NodeDeleted { node, addresses } => {
                 write!(f, "{node} terminated; {addresses} addresses back in the subnets")
             }

@@ -244,6 +244,10 @@ pub mod builtin {
             "upgrade-blocked",
             include_str!("../scenarios/upgrade-blocked.json"),
         ),
+        (
+            "custom-networking",
+            include_str!("../scenarios/custom-networking.json"),
+        ),
     ];
 
     /// The JSON of the built-in scenario called `name`.

@@ -30,8 +30,9 @@ pub const MIN_ENI_LIFETIME_MS: u64 = 60_000;
 
 /// Where a node's ENIs get their addresses.
 pub trait Subnets {
-    /// The subnet a new ENI of `node` goes in.
-    fn subnet_for_new_eni(&self, node: &NodeIpam) -> SubnetId;
+    /// The subnet a new ENI of `node` goes in; `None` when custom
+    /// networking finds no ENIConfig for the node's AZ.
+    fn subnet_for_new_eni(&self, node: &NodeIpam) -> Option<SubnetId>;
     /// The address pool of `subnet`.
     fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool>;
     /// A fresh ENI id.
@@ -68,6 +69,10 @@ pub struct NodeIpam {
     pub max_pods: u32,
     /// ENIs, by device index (the primary ENI first).
     pub enis: Vec<Eni>,
+    /// Created while custom networking was on: pod ENIs go in the
+    /// ENIConfig's subnet and the primary ENI holds no pod addresses.
+    #[serde(default)]
+    pub custom_networking: bool,
     last_decrease_ms: u64,
     last_log: Option<String>,
 }
@@ -125,9 +130,25 @@ impl NodeIpam {
             prefix_capable,
             max_pods,
             enis: vec![primary],
+            custom_networking: false,
             last_decrease_ms: now_ms,
             last_log: None,
         })
+    }
+
+    /// The same node, using custom networking or not.
+    #[must_use]
+    pub fn with_custom_networking(self, on: bool) -> Self {
+        Self {
+            custom_networking: on,
+            ..self
+        }
+    }
+
+    /// Whether `eni` may hold pod addresses (custom networking skips the
+    /// primary ENI: `GetAllocatableENIs(..., skipPrimary)`).
+    fn for_pods(&self, eni: &Eni) -> bool {
+        !(self.custom_networking && eni.device_index == 0)
     }
 
     /// The node IP (the primary ENI's primary IP).
@@ -138,12 +159,12 @@ impl NodeIpam {
     /// The pool as ipamd counts it.
     pub fn stats(&self, now_ms: u64) -> PoolStats {
         let mut s = PoolStats::default();
-        for e in &self.enis {
+        s.enis = self.enis.len() as u32;
+        for e in self.enis.iter().filter(|e| self.for_pods(e)) {
             s.total += e.pod_ips();
             s.assigned += e.assigned();
             s.prefixes += e.prefixes.len() as u32;
             s.idle_prefixes += e.prefixes.iter().filter(|p| p.is_idle(now_ms)).count() as u32;
-            s.enis += 1;
         }
         s.available = s.total.saturating_sub(s.assigned);
         s
@@ -167,8 +188,10 @@ impl NodeIpam {
 
     /// Gives `pod` the first free address, like `AssignPodIPv4Address`.
     pub fn assign_pod(&mut self, pod: PodId, now_ms: u64) -> Option<(EniId, Ipv4Addr)> {
+        let custom = self.custom_networking;
         self.enis
             .iter_mut()
+            .filter(|e| !(custom && e.device_index == 0))
             .find_map(|e| e.assign(pod, now_ms).map(|ip| (e.id, ip)))
     }
 
@@ -243,7 +266,10 @@ impl NodeIpam {
     ) -> bool {
         let want = self.request(ctx, s);
         let reason = self.too_low_reason(ctx, s);
-        let existing = self.enis.iter().position(|e| e.slots_used() < ctx.m);
+        let existing = self
+            .enis
+            .iter()
+            .position(|e| self.for_pods(e) && e.slots_used() < ctx.m);
         if let Some(idx) = existing {
             match self.add_to_eni(ctx, idx, want, subnets, now_ms, events) {
                 Ok(()) => {
@@ -275,9 +301,11 @@ impl NodeIpam {
             return false;
         }
         match self.create_eni(ctx, want.min(ctx.m), subnets, now_ms, events) {
-            Ok(()) => {
-                self.last_log = None;
-                true
+            Ok(created) => {
+                if created {
+                    self.last_log = None;
+                }
+                created
             }
             Err(err) => {
                 self.log(
@@ -371,8 +399,12 @@ impl NodeIpam {
         subnets: &mut dyn Subnets,
         now_ms: u64,
         events: &mut Vec<Event>,
-    ) -> Result<(), AllocError> {
-        let subnet = subnets.subnet_for_new_eni(self);
+    ) -> Result<bool, AllocError> {
+        let Some(subnet) = subnets.subnet_for_new_eni(self) else {
+            // ipamd's words when custom networking has no ENIConfig for the node.
+            self.log(now_ms, events, "No ENIConfig could be found for this node; Failed to attach any ENIs for custom networking".into());
+            return Ok(false);
+        };
         let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
         let needed = if ctx.pd { 1 } else { 1 + n };
         if pool.free() < needed {
@@ -422,7 +454,7 @@ impl NodeIpam {
         ));
         self.enis.push(eni);
         self.enis.sort_by_key(|e| e.device_index);
-        Ok(())
+        Ok(true)
     }
 
     /// `awsGetFreeDeviceNumber`: the lowest index no ENI of the node uses.

@@ -26,8 +26,8 @@ struct OneSubnet {
 }
 
 impl Subnets for OneSubnet {
-    fn subnet_for_new_eni(&self, _node: &NodeIpam) -> SubnetId {
-        SubnetId(1)
+    fn subnet_for_new_eni(&self, _node: &NodeIpam) -> Option<SubnetId> {
+        Some(SubnetId(1))
     }
 
     fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool> {

@@ -40,6 +40,16 @@ pub struct VpcCni {
     /// in subnets of the node's AZ tagged `kubernetes.io/role/cni`.
     #[serde(default = "yes")]
     pub subnet_discovery: bool,
+    /// `AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG`: pod ENIs go in the subnet of
+    /// the node's ENIConfig, and the primary ENI is not used for pods. Only
+    /// nodes created after it is enabled use it.
+    #[serde(default)]
+    pub custom_networking: bool,
+    /// ENIConfigs, one per Availability Zone (as with
+    /// `ENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone`): AZ → subnet
+    /// (name or CIDR).
+    #[serde(default)]
+    pub eni_configs: std::collections::BTreeMap<String, String>,
 }
 
 fn yes() -> bool {
@@ -65,6 +75,8 @@ impl Default for VpcCni {
             prefix_delegation: false,
             ip_cooldown_s: 30,
             subnet_discovery: true,
+            custom_networking: false,
+            eni_configs: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -83,6 +95,18 @@ impl VpcCni {
         self.prefix_delegation && instance.supports_prefix_delegation()
     }
 
+    /// ENIs that hold pod addresses: with custom networking the primary ENI
+    /// does not ("no IP addresses assigned to the primary network interface
+    /// are assigned to Pods", EKS User Guide).
+    pub fn pod_enis(&self, instance: &InstanceType) -> u32 {
+        let enis = self.max_enis(instance);
+        if self.custom_networking {
+            enis.saturating_sub(1)
+        } else {
+            enis
+        }
+    }
+
     /// ENIs the CNI may use on `instance`: `min(instance limit, MAX_ENI)`.
     pub fn max_enis(&self, instance: &InstanceType) -> u32 {
         self.max_eni
@@ -98,7 +122,7 @@ impl Cni for VpcCni {
     /// `ENIs × (IPs per ENI − 1) + 2`, or `ENIs × ((IPs per ENI − 1) × 16) + 2`
     /// with prefix delegation; uncapped, like `eni-max-pods.txt` and nodeadm.
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
-        let enis = self.max_enis(instance);
+        let enis = self.pod_enis(instance);
         let ips = instance.ipv4_per_eni;
         let slots = ips.saturating_sub(1);
         let pd = self.uses_prefixes_on(instance);
@@ -191,6 +215,22 @@ mod tests {
             max_pods(&pd, "m4.large"),
             max_pods(&VpcCni::default(), "m4.large")
         );
+    }
+
+    #[test]
+    fn custom_networking_takes_the_primary_eni_out_of_the_formula() {
+        let custom = VpcCni {
+            custom_networking: true,
+            ..VpcCni::default()
+        };
+        assert_eq!(max_pods(&custom, "m5.large"), 20);
+        let pd = VpcCni {
+            custom_networking: true,
+            prefix_delegation: true,
+            ..VpcCni::default()
+        };
+        assert_eq!(max_pods(&pd, "m5.large"), 290);
+        assert_eq!(max_pods(&custom, "hpc6id.32xlarge"), 2);
     }
 
     #[test]

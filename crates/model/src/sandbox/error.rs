@@ -86,6 +86,15 @@ pub enum SandboxError {
         /// EC2's answer.
         cause: AllocError,
     },
+    /// An ENIConfig whose subnet is in another Availability Zone.
+    EniConfigAz {
+        /// The ENIConfig's AZ (its name).
+        az: String,
+        /// The subnet it names.
+        subnet: String,
+        /// That subnet's AZ.
+        subnet_az: String,
+    },
     /// A count or duration out of range.
     OutOfRange {
         /// What.
@@ -136,6 +145,10 @@ impl fmt::Display for SandboxError {
             Self::NodeLaunch { instance_type, subnet, cause } => {
                 write!(f, "cannot launch a {instance_type} node in subnet {subnet}: {cause}")
             }
+            Self::EniConfigAz { az, subnet, subnet_az } => write!(
+                f,
+                "ENIConfig {az} names subnet {subnet}, which is in {subnet_az}: an ENIConfig's subnet must be in the node's Availability Zone"
+            ),
             Self::OutOfRange { what, value, min, max } => {
                 write!(f, "{what} must be from {min} to {max}, not {value}")
             }

@@ -383,3 +383,112 @@ fn enis_pods_and_usable_counts_explain_themselves() {
     let xeni = s.cluster.as_ref().unwrap().xenis[0].id;
     assert_eq!(s.explain_eni(xeni).unwrap().value, 1);
 }
+
+fn custom() -> Sandbox {
+    let json = crate::scenario::builtin::get("custom-networking").unwrap();
+    crate::Scenario::from_json(json)
+        .unwrap()
+        .replay()
+        .unwrap()
+        .sandbox
+}
+
+#[test]
+fn custom_networking_takes_pod_ips_from_the_eniconfig_subnet() {
+    let s = custom();
+    let pods_a = s.subnet("pods-a").unwrap().cidr;
+    let pods_b = s.subnet("pods-b").unwrap().cidr;
+    for p in s.pods.values().filter(|p| !p.host_network) {
+        let ip = p.ip.unwrap();
+        assert!(
+            pods_a.contains(&ip) || pods_b.contains(&ip),
+            "{} has {ip}",
+            p.name
+        );
+    }
+    // The node subnets hold only the node IPs; the primary ENIs hold no pod IPs.
+    assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 1);
+    for n in s.nodes.values() {
+        assert_eq!(n.max_pods(), 20);
+        assert_eq!(n.ipam.enis[0].pod_ips(), 0);
+    }
+}
+
+#[test]
+fn custom_networking_applies_only_to_nodes_created_after_it() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-vpc-cidr","cidr":"100.64.0.0/16"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-subnet","name":"pods-a","cidr":"100.64.0.0/17","az":"eu-west-1a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true,"eni_configs":{"eu-west-1a":"pods-a"}}}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    let old = s.nodes.values().next().unwrap();
+    let new = s.nodes.values().nth(1).unwrap();
+    assert_eq!((old.max_pods(), new.max_pods()), (29, 20));
+    assert!(!old.ipam.custom_networking && new.ipam.custom_networking);
+    assert_eq!(new.ipam.enis[1].subnet, s.subnet("pods-a").unwrap().id);
+}
+
+#[test]
+fn without_an_eniconfig_for_its_az_a_node_is_not_ready_and_gets_no_pods() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true}}"#,
+    )
+    .unwrap();
+    let events = run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.contains("No ENIConfig could be found for this node")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("Warning NodeNotReady")),
+        "{text:#?}"
+    );
+    run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
+    let pending = s.pods.values().find(|p| !p.system).unwrap();
+    assert_eq!(pending.status, PodStatus::Pending);
+    assert_eq!(pending.reason.as_deref(), Some("0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }."));
+    // Adding the ENIConfig lets the node's CNI start.
+    run(
+        &mut s,
+        r#"{"action":"add-subnet","name":"pods-a","cidr":"10.10.128.0/18","az":"eu-west-1a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true,"eni_configs":{"eu-west-1a":"pods-a"}}}"#).unwrap();
+    assert!(s
+        .pods
+        .values()
+        .filter(|p| !p.system)
+        .all(|p| p.status == PodStatus::Running));
+}
+
+#[test]
+fn an_eniconfig_subnet_in_another_az_is_refused() {
+    let mut s = seed();
+    let err = run(&mut s, r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true,"eni_configs":{"eu-west-1a":"cluster-b"}}}"#).unwrap_err();
+    assert_eq!(err.to_string(), "ENIConfig eu-west-1a names subnet cluster-b, which is in eu-west-1b: an ENIConfig's subnet must be in the node's Availability Zone");
+}

@@ -26,25 +26,32 @@ struct Access<'a> {
     subnets: &'a mut BTreeMap<SubnetId, Subnet>,
     next_eni: &'a mut u32,
     discovery: bool,
+    /// ENIConfigs resolved: AZ → subnet.
+    eni_configs: &'a BTreeMap<String, SubnetId>,
 }
 
 impl Subnets for Access<'_> {
-    /// With `ENABLE_SUBNET_DISCOVERY` (the default since v1.18): the node's
-    /// subnet or a subnet of its AZ tagged `kubernetes.io/role/cni`, the one
-    /// with the most free IPs (CNI `createENI`, `GetVpcSubnets`).
-    fn subnet_for_new_eni(&self, node: &NodeIpam) -> SubnetId {
-        let Some(home) = node.enis.first().map(|e| e.subnet) else {
-            return SubnetId(0);
-        };
-        if !self.discovery {
-            return home;
-        }
+    /// With custom networking, the subnet of the ENIConfig for the node's
+    /// AZ. Otherwise, with `ENABLE_SUBNET_DISCOVERY` (the default since
+    /// v1.18): the node's subnet or a subnet of its AZ tagged
+    /// `kubernetes.io/role/cni`, the one with the most free IPs (CNI
+    /// `createENI`, `GetVpcSubnets`).
+    fn subnet_for_new_eni(&self, node: &NodeIpam) -> Option<SubnetId> {
+        let home = node.enis.first().map(|e| e.subnet)?;
         let az = self.subnets.get(&home).map(|s| s.az.as_str());
-        self.subnets
+        if node.custom_networking {
+            return az.and_then(|az| self.eni_configs.get(az).copied());
+        }
+        if !self.discovery {
+            return Some(home);
+        }
+        let pick = self
+            .subnets
             .values()
             .filter(|s| Some(s.az.as_str()) == az && (s.id == home || s.cni_tag))
             .max_by_key(|s| (s.pool.free(), std::cmp::Reverse(s.id)))
-            .map_or(home, |s| s.id)
+            .map_or(home, |s| s.id);
+        Some(pick)
     }
 
     fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool> {
@@ -64,6 +71,16 @@ impl Sandbox {
         }
     }
 
+    /// The ENIConfigs resolved to subnets: AZ → subnet (names that do not
+    /// resolve were refused by `set_cni`).
+    fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
+        self.vpc_cni()
+            .eni_configs
+            .iter()
+            .filter_map(|(az, r)| self.vpc.find_subnet(r).map(|s| (az.clone(), s.id)))
+            .collect()
+    }
+
     pub(super) fn add_node(
         &mut self,
         instance_type: &str,
@@ -77,9 +94,9 @@ impl Sandbox {
             });
         }
         let instance = lookup(instance_type)?;
-        let (subnet_id, subnet_name) = {
+        let (subnet_id, subnet_name, subnet_az) = {
             let s = self.subnet(subnet)?;
-            (s.id, s.name.clone())
+            (s.id, s.name.clone(), s.az.clone())
         };
         if let Some(n) = max_pods {
             check_range("max pods", u64::from(n), 1, 1_000)?;
@@ -87,12 +104,18 @@ impl Sandbox {
         let formula = self.cni.strategy().max_pods(instance).value;
         let node_id = NodeId(self.next.node + 1);
         let discovery = self.vpc_cni().subnet_discovery;
+        let custom = self.vpc_cni().custom_networking;
+        let eni_configs = self.eni_config_subnets();
+        let not_ready = (custom && !eni_configs.contains_key(&subnet_az)).then(|| {
+            format!("custom networking is on and no ENIConfig exists for {subnet_az}: aws-node logs \"No ENIConfig could be found for this node\" and the CNI does not become ready")
+        });
         let pd_fallback =
             self.vpc_cni().prefix_delegation && !instance.supports_prefix_delegation();
         let mut access = Access {
             subnets: &mut self.vpc.subnets,
             next_eni: &mut self.next.eni,
             discovery,
+            eni_configs: &eni_configs,
         };
         let limits = instance.limits();
         let ipam = NodeIpam::launch(
@@ -117,8 +140,9 @@ impl Sandbox {
             instance_type: instance.name.into(),
             subnet: subnet_id,
             max_pods_overridden: max_pods.is_some(),
-            ipam,
+            ipam: ipam.with_custom_networking(custom),
             pods: 0,
+            not_ready: not_ready.clone(),
         };
         let joined = EventKind::NodeJoined {
             node: node_id,
@@ -129,6 +153,15 @@ impl Sandbox {
         };
         self.nodes.insert(node_id, node);
         self.event(events, joined);
+        if let Some(reason) = not_ready {
+            self.event(
+                events,
+                EventKind::NodeNotReady {
+                    node: node_id,
+                    reason,
+                },
+            );
+        }
         if pd_fallback {
             let message = format!("Prefix delegation is not supported on non-nitro instance {} hence falling back to default (secondary IP) mode", instance.name);
             self.event(
@@ -332,9 +365,21 @@ impl Sandbox {
             0,
             100,
         )?;
+        // Each ENIConfig names a subnet of the VPC in its own AZ (CNI README, ENIConfig).
+        for (az, reference) in &c.eni_configs {
+            let subnet = self.subnet(reference)?;
+            if &subnet.az != az {
+                return Err(SandboxError::EniConfigAz {
+                    az: az.clone(),
+                    subnet: subnet.name.clone(),
+                    subnet_az: subnet.az.clone(),
+                });
+            }
+        }
         let summary = format!(
-            "AWS VPC CNI, prefix delegation {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (max pods of existing nodes unchanged: the kubelet reads it at bootstrap)",
+            "AWS VPC CNI, prefix delegation {}, custom networking {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap)",
             if c.prefix_delegation { "on" } else { "off" },
+            if c.custom_networking { "on" } else { "off" },
             c.warm_eni_target,
             c.warm_ip_target,
             c.minimum_ip_target,
@@ -342,6 +387,22 @@ impl Sandbox {
         );
         self.cni = cni;
         self.event(events, EventKind::CniChanged { summary });
+        // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
+        let configs = self.eni_config_subnets();
+        let azs: BTreeMap<SubnetId, String> = self
+            .vpc
+            .subnets
+            .values()
+            .map(|s| (s.id, s.az.clone()))
+            .collect();
+        for node in self.nodes.values_mut().filter(|n| n.not_ready.is_some()) {
+            if azs
+                .get(&node.subnet)
+                .is_some_and(|az| configs.contains_key(az))
+            {
+                node.not_ready = None;
+            }
+        }
         let all = self.nodes.keys().copied().collect();
         self.schedule_and_settle(events, all);
         Ok(())
@@ -410,6 +471,7 @@ impl Sandbox {
 
     /// One ipamd loop iteration on each of `nodes`; whether any changed.
     fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Vec<Event>) -> bool {
+        let eni_configs = self.eni_config_subnets();
         let CniMode::AwsVpcCni(cfg) = &self.cni;
         let mut changed = false;
         for id in nodes {
@@ -420,6 +482,7 @@ impl Sandbox {
                 subnets: &mut self.vpc.subnets,
                 next_eni: &mut self.next.eni,
                 discovery: cfg.subnet_discovery,
+                eni_configs: &eni_configs,
             };
             changed |= node.ipam.tick(cfg, &mut access, self.now_ms, events);
         }
@@ -439,13 +502,14 @@ impl Sandbox {
         let mut room: BTreeSet<(u32, NodeId)> = if unpinned {
             self.nodes
                 .values()
-                .filter(|n| n.pods < n.max_pods())
+                .filter(|n| n.ready() && n.pods < n.max_pods())
                 .map(|n| (n.pods, n.id))
                 .collect()
         } else {
             BTreeSet::new()
         };
         let total = self.nodes.len();
+        let not_ready = self.nodes.values().filter(|n| !n.ready()).count();
         let now = self.now_ms;
         for id in pending {
             let Some(pod) = self.pods.get_mut(&id) else {
@@ -455,12 +519,12 @@ impl Sandbox {
                 Some(w) => self
                     .nodes
                     .get(&w)
-                    .filter(|n| n.pods < n.max_pods())
+                    .filter(|n| (n.ready() || pod.system) && n.pods < n.max_pods())
                     .map(|n| n.id),
                 None => room.first().map(|(_, id)| *id),
             };
             let Some(node) = pick.and_then(|n| self.nodes.get_mut(&n)) else {
-                let message = unschedulable_message(total, pod.wants_node.is_some());
+                let message = unschedulable_message(total, not_ready, pod.wants_node.is_some());
                 if pod.reason.as_deref() != Some(message.as_str()) {
                     pod.reason = Some(message.clone());
                     events.push(Event {
@@ -566,13 +630,32 @@ impl Sandbox {
     }
 }
 
-fn unschedulable_message(nodes: usize, pinned: bool) -> String {
-    match (nodes, pinned) {
-        (0, _) => "0/0 nodes are available: no nodes available to schedule pods.".into(),
-        (1, _) => "0/1 nodes are available: 1 Too many pods.".into(),
-        (n, true) => format!("0/{n} nodes are available: 1 Too many pods, {} node(s) didn't match Pod's node affinity/selector.", n - 1),
-        (n, false) => format!("0/{n} nodes are available: {n} Too many pods."),
+/// The scheduler's `FailedScheduling` message, in kube-scheduler's words.
+fn unschedulable_message(nodes: usize, not_ready: usize, pinned: bool) -> String {
+    if nodes == 0 {
+        return "0/0 nodes are available: no nodes available to schedule pods.".into();
     }
+    let mut reasons = Vec::new();
+    if not_ready > 0 {
+        reasons.push(format!(
+            "{not_ready} node(s) had untolerated taint {{node.kubernetes.io/not-ready: }}"
+        ));
+    }
+    let full = if pinned {
+        1.min(nodes - not_ready)
+    } else {
+        nodes - not_ready
+    };
+    if full > 0 {
+        reasons.push(format!("{full} Too many pods"));
+    }
+    if pinned && nodes > not_ready + full {
+        reasons.push(format!(
+            "{} node(s) didn't match Pod's node affinity/selector",
+            nodes - not_ready - full
+        ));
+    }
+    format!("0/{nodes} nodes are available: {}.", reasons.join(", "))
 }
 
 fn check_range(what: &str, value: u64, min: u64, max: u64) -> Result<(), SandboxError> {
