@@ -247,3 +247,31 @@ test('Upgrade control plane replaces the X-ENIs, and is refused when the cluster
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('custom networking on the page: new nodes take pod addresses from the ENIConfig subnet', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByLabel('Subnet CIDR').fill('10.10.128.0/18');
+  await page.getByLabel('Subnet name (optional)').fill('pods-a');
+  await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
+  await page.locator('.subnet-card', { hasText: 'pods-a' }).waitFor();
+
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Custom networking (AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG)').check();
+  await cni.getByLabel('ENIConfig for eu-west-1a').selectOption('pods-a');
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/custom networking on/).waitFor();
+
+  await page.getByLabel('Node subnet').selectOption('nodes-a');
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await waitForNodes(page, 3);
+  const node = page.locator('.node-card', { hasText: 'custom networking' });
+  assert.match(await node.textContent(), /0\/20 pods|2\/20 pods/);
+  await page.getByLabel('On node').selectOption({ index: 3 });
+  await page.getByLabel('Number of pods').fill('5');
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await node.getByText(/● app-\d+ 10\.10\.1(28|29)\./).first().waitFor();
+  assert.match(await page.locator('.subnet-card', { hasText: 'pods-a' }).locator('.subnet-card__numbers').textContent(), /^(1[0-9]|[1-9]) used/);
+  await screenshot(page, 'sandbox-custom-networking');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -243,6 +243,25 @@ fn CniSettings(props: &ViewProps) -> Html {
             }));
         })
     };
+    let on_custom = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            next.custom_networking = e.target_unchecked_into::<HtmlInputElement>().checked();
+            draft.set(next);
+        })
+    };
+    let (azs, subnets_by_az) = {
+        let sandbox = props.state.sandbox();
+        let azs = sandbox.vpc.azs();
+        let by_az: Vec<(String, String)> = sandbox
+            .vpc
+            .subnets
+            .values()
+            .map(|s| (s.az.clone(), s.name.clone()))
+            .collect();
+        (azs, by_az)
+    };
     html! {
         <details class="form" open=true>
             <summary>{ "CNI" }</summary>
@@ -251,6 +270,11 @@ fn CniSettings(props: &ViewProps) -> Html {
                     <legend>{ "CNI" }</legend>
                     <label>{ "Strategy" }<select><option selected=true>{ "AWS VPC CNI" }</option></select></label>
                     <label class="form__check"><input type="checkbox" checked={draft.prefix_delegation} onchange={on_pd} />{ "Prefix delegation (ENABLE_PREFIX_DELEGATION)" }</label>
+                    <label class="form__check"><input type="checkbox" checked={draft.custom_networking} onchange={on_custom} />{ "Custom networking (AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG)" }</label>
+                    if draft.custom_networking {
+                        { for azs.iter().map(|az| eni_config_select(az, &subnets_by_az, &draft)) }
+                        <p class="form__hint">{ "Pods of nodes created from now on take their addresses from the ENIConfig's subnet; their primary ENI keeps only the node IP." }</p>
+                    }
                     { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
                     { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }
                     { num("MINIMUM_IP_TARGET (0 = unset)", draft.minimum_ip_target, |c, v| c.minimum_ip_target = v) }
@@ -293,6 +317,38 @@ fn ControlPlane(props: &ViewProps) -> Html {
             <button type="button" onclick={wait(30)}>{ "Wait 30 s" }</button>
             <button type="button" onclick={wait(180)}>{ "Wait 3 min" }</button>
         </details>
+    }
+}
+
+/// One ENIConfig (named after its AZ): which subnet pod ENIs use there.
+fn eni_config_select(
+    az: &str,
+    subnets: &[(String, String)],
+    draft: &UseStateHandle<VpcCni>,
+) -> Html {
+    let current = draft.eni_configs.get(az).cloned().unwrap_or_default();
+    let onchange = {
+        let (draft, az) = (draft.clone(), az.to_owned());
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if value.is_empty() {
+                next.eni_configs.remove(&az);
+            } else {
+                next.eni_configs.insert(az.clone(), value);
+            }
+            draft.set(next);
+        })
+    };
+    html! {
+        <label>{ format!("ENIConfig for {az}") }
+            <select {onchange}>
+                <option value="" selected={current.is_empty()}>{ "(none: nodes here will not become Ready)" }</option>
+                { for subnets.iter().filter(|(a, _)| a == az).map(|(_, name)| html! {
+                    <option value={name.clone()} selected={*name == current}>{ name.clone() }</option>
+                }) }
+            </select>
+        </label>
     }
 }
 

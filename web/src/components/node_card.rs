@@ -41,6 +41,8 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                 <strong>{ &n.name }</strong>
                 <span>{ format!("{} · {} · {}", n.id, n.instance_type, n.ip().map(|i| i.to_string()).unwrap_or_default()) }</span>
                 <span class={classes!("node-card__pods", full.then_some("is-full"))}>{ format!("{count}/{} pods", n.max_pods()) }</span>
+                if n.ipam.custom_networking { <span class="tag is-cni" title="Custom networking: pod ENIs in the ENIConfig's subnet">{ "custom networking" }</span> }
+                if let Some(reason) = &n.not_ready { <span class="tag is-not-ready" title={reason.clone()}>{ "⚠ NotReady" }</span> }
             </button>
             <ul class="node-card__enis">
                 { for n.ipam.enis.iter().map(|e| {

@@ -158,8 +158,10 @@ impl NodeIpam {
 
     /// The pool as ipamd counts it.
     pub fn stats(&self, now_ms: u64) -> PoolStats {
-        let mut s = PoolStats::default();
-        s.enis = self.enis.len() as u32;
+        let mut s = PoolStats {
+            enis: self.enis.len() as u32,
+            ..PoolStats::default()
+        };
         for e in self.enis.iter().filter(|e| self.for_pods(e)) {
             s.total += e.pod_ips();
             s.assigned += e.assigned();
