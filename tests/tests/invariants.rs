@@ -30,6 +30,7 @@ enum Op {
         pd: bool,
         warm_prefix: u32,
     },
+    Flannel(u8),
     Wait(u32),
     Upgrade(u32),
     AddSubnet(u8),
@@ -49,6 +50,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u32..3, 0u32..6, 0u32..12, any::<bool>(), 0u32..3)
             .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix }),
         2 => (5u32..400).prop_map(Op::Wait),
+        1 => (22u8..=25).prop_map(Op::Flannel),
         1 => (25u32..40).prop_map(Op::Upgrade),
         1 => any::<u8>().prop_map(Op::AddSubnet),
     ]
@@ -109,6 +111,14 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             }),
         },
         Op::Wait(seconds) => Command::AdvanceTime { seconds: *seconds },
+        // A small cluster CIDR so that node CIDRs run out too.
+        Op::Flannel(len) => Command::SetCni {
+            cni: CniMode::Flannel(podnet_model::cni::Flannel {
+                network: "10.244.0.0/22".into(),
+                subnet_len: *len,
+                ..Default::default()
+            }),
+        },
         Op::Upgrade(minor) => Command::UpgradeControlPlane {
             version: format!("1.{minor}"),
         },
@@ -189,6 +199,14 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
                 let ip = pod.ip.expect("a running pod has an IP");
                 if pod.host_network {
                     prop_assert_eq!(Some(ip), node.ip());
+                } else if let Some(range) = &node.overlay {
+                    prop_assert!(
+                        range.cidr.contains(&ip),
+                        "{} {} outside its node's pod CIDR",
+                        pod.name,
+                        ip
+                    );
+                    prop_assert_eq!(range.used.get(&ip), Some(&pod.id));
                 } else {
                     let on_eni = node
                         .ipam

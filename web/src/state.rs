@@ -75,6 +75,9 @@ pub enum Action {
     GoTo(usize),
     /// Replace the scenario (import, share link); `source` names it in messages.
     Load(Rc<Scenario>, String),
+    /// Replay the scenario under another CNI (or other settings fixed at
+    /// boot): the `SetCni` commands of the old one are dropped.
+    ReplayUnder(podnet_model::CniMode),
     /// A load that failed before reaching the reducer (bad file, bad link).
     LoadFailed(String),
     /// Back to the built-in starting scenario.
@@ -318,6 +321,18 @@ impl Reducible for AppState {
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
             Action::Load(scenario, source) => self.load(&scenario, &source),
+            Action::ReplayUnder(mode) => {
+                let name = podnet_model::cni::Cni::name(mode.strategy()).to_owned();
+                let mut scenario = self.applied();
+                scenario.cni = mode;
+                scenario
+                    .actions
+                    .retain(|a| !matches!(a, Command::SetCni { .. }));
+                Self {
+                    selection: None,
+                    ..self.load(&scenario, &format!("the scenario under {name}"))
+                }
+            }
             Action::LoadFailed(message) => Self {
                 error: Some(message),
                 notice: None,
@@ -379,6 +394,27 @@ mod tests {
         assert!(s2.can_redo());
         let s3 = reduce(s2, Action::Redo);
         assert_eq!(*s3.sandbox(), with_pods);
+    }
+
+    #[test]
+    fn replaying_under_flannel_moves_pod_ips_out_of_the_vpc() {
+        let s0 = Rc::new(AppState::seeded());
+        let s1 = reduce(
+            s0,
+            Action::ReplayUnder(podnet_model::CniMode::Flannel(Default::default())),
+        );
+        assert_eq!(s1.error, None);
+        let sb = s1.sandbox();
+        let pod = sb.pods.values().find(|p| !p.host_network).unwrap();
+        assert!(
+            pod.ip.unwrap().to_string().starts_with("10.244."),
+            "{:?}",
+            pod.ip
+        );
+        assert_eq!(
+            s1.notice.as_deref(),
+            Some("Loaded the scenario under Flannel.")
+        );
     }
 
     #[test]

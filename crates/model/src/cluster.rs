@@ -59,6 +59,19 @@ pub struct ControlPlane {
     pub subnets: Vec<SubnetId>,
     /// The cross-account ENIs, each holding one IP of a cluster subnet.
     pub xenis: Vec<Eni>,
+    /// The service CIDR chosen at creation.
+    #[serde(default)]
+    pub service_cidr: Option<ipnet::Ipv4Net>,
+}
+
+impl ControlPlane {
+    /// The Kubernetes service CIDR: EKS picks 10.100.0.0/16 or
+    /// 172.20.0.0/16, whichever does not overlap the VPC (EKS User Guide,
+    /// create-cluster.adoc). Stored as chosen at creation.
+    pub fn service_cidr(&self) -> ipnet::Ipv4Net {
+        self.service_cidr
+            .unwrap_or_else(|| "10.100.0.0/16".parse().unwrap_or_default())
+    }
 }
 
 /// A worker node: an EC2 instance joined to the cluster.
@@ -82,6 +95,9 @@ pub struct Node {
     /// Why the node is not Ready (the CNI could not start), if it is not.
     #[serde(default)]
     pub not_ready: Option<String>,
+    /// With an overlay CNI: the node's pod CIDR and host-local's state.
+    #[serde(default)]
+    pub overlay: Option<crate::cni::flannel::HostLocal>,
 }
 
 impl Node {

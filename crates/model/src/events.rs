@@ -96,12 +96,41 @@ pub enum EventKind {
         /// The address.
         ip: Ipv4Addr,
     },
+    /// An overlay CNI gave a pod an address from its node's pod CIDR.
+    PodOverlayIpAssigned {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The address (not a VPC address).
+        ip: Ipv4Addr,
+    },
     /// The CNI could not give a pod an IP: the pod stays ContainerCreating.
     PodSandboxFailed {
         /// The pod.
         pod: PodId,
         /// The node.
         node: NodeId,
+        /// The CNI plugin's `type` (`aws-cni` when empty).
+        #[serde(default)]
+        plugin: String,
+        /// What the plugin said (the VPC CNI's message when empty).
+        #[serde(default)]
+        cause: String,
+    },
+    /// kube-controller-manager gave a node its pod CIDR.
+    PodCidrAssigned {
+        /// The node.
+        node: NodeId,
+        /// Its pod CIDR.
+        cidr: Ipv4Net,
+    },
+    /// kube-controller-manager had no pod CIDR left for a node.
+    CidrNotAvailable {
+        /// The node.
+        node: NodeId,
+        /// The cluster CIDR.
+        cluster_cidr: Ipv4Net,
     },
     /// A deleted pod's IP went back to the node's warm pool, after a cooldown.
     PodIpReleased {
@@ -247,11 +276,22 @@ impl fmt::Display for EventKind {
                 write!(f, "{node}: detached and deleted {eni}; {addresses} addresses back in the subnet")
             }
             Self::PodIpAssigned { pod, node, eni, ip } => write!(f, "{pod} on {node}: got IP {ip} from {eni}"),
-            Self::PodSandboxFailed { pod, node } => write!(
+            Self::PodSandboxFailed { pod, node, plugin, cause } => {
+                let plugin = if plugin.is_empty() { "aws-cni" } else { plugin };
+                let cause = if cause.is_empty() { "add cmd: failed to assign an IP address to container" } else { cause };
+                write!(
+                    f,
+                    "{pod} on {node}: Warning FailedCreatePodSandBox: Failed to create pod sandbox: rpc error: code = Unknown desc = \
+                     failed to setup network for sandbox: plugin type=\"{plugin}\" name=\"{plugin}\" failed (add): {cause}"
+                )
+            }
+            Self::PodOverlayIpAssigned { pod, node, ip } => {
+                write!(f, "{pod} on {node}: got IP {ip} from host-local (the node's pod CIDR; not a VPC address)")
+            }
+            Self::PodCidrAssigned { node, cidr } => write!(f, "{node}: kube-controller-manager assigned pod CIDR {cidr}"),
+            Self::CidrNotAvailable { node, cluster_cidr } => write!(
                 f,
-                "{pod} on {node}: Warning FailedCreatePodSandBox: Failed to create pod sandbox: rpc error: code = Unknown desc = \
-                 failed to setup network for sandbox: plugin type=\"aws-cni\" name=\"aws-cni\" failed (add): \
-                 add cmd: failed to assign an IP address to container"
+                "{node}: Normal CIDRNotAvailable: Node status is now: CIDRNotAvailable (CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range {cluster_cidr})"
             ),
             Self::PodIpReleased { pod, ip, cooldown_s } => {
                 write!(f, "{pod}: released IP {ip}; it cools down for {cooldown_s} s before reuse")

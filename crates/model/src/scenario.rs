@@ -248,6 +248,7 @@ pub mod builtin {
             "custom-networking",
             include_str!("../scenarios/custom-networking.json"),
         ),
+        ("flannel", include_str!("../scenarios/flannel.json")),
     ];
 
     /// The JSON of the built-in scenario called `name`.

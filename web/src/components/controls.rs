@@ -2,8 +2,7 @@
 //! control plane; let time pass. Each sends a `Command`; the model decides.
 
 use podnet_model::catalog::{self, lookup};
-use podnet_model::cni::Cni;
-use podnet_model::{CniMode, Command, SubnetSummary, VpcCni};
+use podnet_model::{Command, SubnetSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -33,7 +32,7 @@ pub fn Controls(props: &ViewProps) -> Html {
             <AddPods ..props.clone() />
             <AddNode ..props.clone() />
             <AddSubnet ..props.clone() />
-            <CniSettings ..props.clone() />
+            <super::cni_settings::CniSettings ..props.clone() />
             <ControlPlane ..props.clone() />
         </section>
     }
@@ -129,10 +128,9 @@ fn AddNode(props: &ViewProps) -> Html {
     let itype = use_state(|| "m5.large".to_owned());
     let subnet = use_state(|| default_subnet);
     let max_pods = use_state(String::new);
-    let CniMode::AwsVpcCni(cni) = &sb.cni;
     let info = match lookup(&itype) {
         Ok(t) => {
-            html! { <p class="form__hint">{ format!("{}: {} ENIs × {} IPv4 each → max pods {}", t.name, t.max_enis, t.ipv4_per_eni, cni.max_pods(t).value) }</p> }
+            html! { <p class="form__hint">{ format!("{}: {} ENIs × {} IPv4 each → max pods {}", t.name, t.max_enis, t.ipv4_per_eni, sb.cni.strategy().max_pods(t).value) }</p> }
         }
         Err(e) => html! { <p class="form__hint is-error">{ e.to_string() }</p> },
     };
@@ -213,82 +211,6 @@ fn AddPods(props: &ViewProps) -> Html {
 }
 
 #[component]
-fn CniSettings(props: &ViewProps) -> Html {
-    let CniMode::AwsVpcCni(current) = &props.state.sandbox().cni;
-    let draft = use_state(|| current.clone());
-    let locked = props.options.lock_cni;
-    let num = |label: &'static str, value: u32, set: fn(&mut VpcCni, u32)| {
-        let draft = draft.clone();
-        let oninput = Callback::from(move |e: InputEvent| {
-            let mut next = (*draft).clone();
-            set(&mut next, text(e).trim().parse().unwrap_or(0));
-            draft.set(next);
-        });
-        html! { <label>{ label }<input type="number" min="0" value={value.to_string()} {oninput} disabled={locked} /></label> }
-    };
-    let on_pd = {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let mut next = (*draft).clone();
-            next.prefix_delegation = e.target_unchecked_into::<HtmlInputElement>().checked();
-            draft.set(next);
-        })
-    };
-    let onsubmit = {
-        let (draft, on_action) = (draft.clone(), props.on_action.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            on_action.emit(Action::Run(Command::SetCni {
-                cni: CniMode::AwsVpcCni((*draft).clone()),
-            }));
-        })
-    };
-    let on_custom = {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let mut next = (*draft).clone();
-            next.custom_networking = e.target_unchecked_into::<HtmlInputElement>().checked();
-            draft.set(next);
-        })
-    };
-    let (azs, subnets_by_az) = {
-        let sandbox = props.state.sandbox();
-        let azs = sandbox.vpc.azs();
-        let by_az: Vec<(String, String)> = sandbox
-            .vpc
-            .subnets
-            .values()
-            .map(|s| (s.az.clone(), s.name.clone()))
-            .collect();
-        (azs, by_az)
-    };
-    html! {
-        <details class="form" open=true>
-            <summary>{ "CNI" }</summary>
-            <form {onsubmit}>
-                <fieldset disabled={locked}>
-                    <legend>{ "CNI" }</legend>
-                    <label>{ "Strategy" }<select><option selected=true>{ "AWS VPC CNI" }</option></select></label>
-                    <label class="form__check"><input type="checkbox" checked={draft.prefix_delegation} onchange={on_pd} />{ "Prefix delegation (ENABLE_PREFIX_DELEGATION)" }</label>
-                    <label class="form__check"><input type="checkbox" checked={draft.custom_networking} onchange={on_custom} />{ "Custom networking (AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG)" }</label>
-                    if draft.custom_networking {
-                        { for azs.iter().map(|az| eni_config_select(az, &subnets_by_az, &draft)) }
-                        <p class="form__hint">{ "Pods of nodes created from now on take their addresses from the ENIConfig's subnet; their primary ENI keeps only the node IP." }</p>
-                    }
-                    { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
-                    { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }
-                    { num("MINIMUM_IP_TARGET (0 = unset)", draft.minimum_ip_target, |c, v| c.minimum_ip_target = v) }
-                    { num("WARM_PREFIX_TARGET", draft.warm_prefix_target, |c, v| c.warm_prefix_target = v) }
-                    <p class="form__hint">{ "Max pods of existing nodes stays as it is: the kubelet reads it when a node boots." }</p>
-                    <button type="submit">{ "Apply CNI settings" }</button>
-                </fieldset>
-                if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
-            </form>
-        </details>
-    }
-}
-
-#[component]
 fn ControlPlane(props: &ViewProps) -> Html {
     let current = props
         .state
@@ -317,38 +239,6 @@ fn ControlPlane(props: &ViewProps) -> Html {
             <button type="button" onclick={wait(30)}>{ "Wait 30 s" }</button>
             <button type="button" onclick={wait(180)}>{ "Wait 3 min" }</button>
         </details>
-    }
-}
-
-/// One ENIConfig (named after its AZ): which subnet pod ENIs use there.
-fn eni_config_select(
-    az: &str,
-    subnets: &[(String, String)],
-    draft: &UseStateHandle<VpcCni>,
-) -> Html {
-    let current = draft.eni_configs.get(az).cloned().unwrap_or_default();
-    let onchange = {
-        let (draft, az) = (draft.clone(), az.to_owned());
-        Callback::from(move |e: Event| {
-            let mut next = (*draft).clone();
-            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
-            if value.is_empty() {
-                next.eni_configs.remove(&az);
-            } else {
-                next.eni_configs.insert(az.clone(), value);
-            }
-            draft.set(next);
-        })
-    };
-    html! {
-        <label>{ format!("ENIConfig for {az}") }
-            <select {onchange}>
-                <option value="" selected={current.is_empty()}>{ "(none: nodes here will not become Ready)" }</option>
-                { for subnets.iter().filter(|(a, _)| a == az).map(|(_, name)| html! {
-                    <option value={name.clone()} selected={*name == current}>{ name.clone() }</option>
-                }) }
-            </select>
-        </label>
     }
 }
 

@@ -1,5 +1,6 @@
 //! View components; each has its own stylesheet in `web/styles/`.
 
+pub mod cni_settings;
 pub mod controls;
 pub mod inspector;
 pub mod intro;

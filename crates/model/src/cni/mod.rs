@@ -3,8 +3,10 @@
 //! Each strategy is one module; [`CniMode`] is the closed, serialisable
 //! choice among them, so scenarios and UI state stay `Clone + PartialEq +
 //! Serialize`. Today: the AWS VPC CNI (secondary IPs and prefix delegation,
-//! with ipamd's warm pool). Flannel, Calico and Cilium plug in here.
+//! with ipamd's warm pool, custom networking) and Flannel. Calico and
+//! Cilium plug in here.
 
+pub mod flannel;
 pub mod ipamd;
 pub mod node_sim;
 pub mod vpc_cni;
@@ -14,7 +16,40 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
+pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
+
+/// How pod packets travel between nodes, and what it costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Datapath {
+    /// The encapsulation, in words (`none` when packets go as they are).
+    pub encapsulation: String,
+    /// Bytes of outer headers per packet.
+    pub overhead: u32,
+    /// Where the overhead figure comes from.
+    pub source: String,
+    /// Whether pod IPs are VPC addresses, so the VPC routes them: other VPC
+    /// hosts and the EKS control plane (through its X-ENIs) can reach pods.
+    pub vpc_routable: bool,
+}
+
+impl Datapath {
+    /// An overlay with `overhead` bytes of encapsulation.
+    pub fn encapsulated(name: &str, overhead: u32, source: &str) -> Self {
+        Self {
+            encapsulation: name.into(),
+            overhead,
+            source: source.into(),
+            vpc_routable: false,
+        }
+    }
+
+    /// The pod MTU on a link of `link_mtu` bytes (9001 inside a VPC, 1500
+    /// across a VPN or the internet).
+    pub fn mtu(&self, link_mtu: u32) -> u32 {
+        link_mtu.saturating_sub(self.overhead)
+    }
+}
 
 /// What a CNI strategy answers about a node before any pod exists.
 pub trait Cni {
@@ -22,6 +57,8 @@ pub trait Cni {
     fn name(&self) -> &'static str;
     /// Pods the node can run (uncapped), with the derivation.
     fn max_pods(&self, instance: &InstanceType) -> Derivation;
+    /// How pod traffic crosses between nodes.
+    fn datapath(&self) -> Datapath;
 }
 
 /// The CNI a cluster runs, with its settings.
@@ -31,6 +68,8 @@ pub trait Cni {
 pub enum CniMode {
     /// The AWS VPC CNI: pod IPs are VPC IPs on the node's ENIs.
     AwsVpcCni(VpcCni),
+    /// Flannel: an overlay with a pod CIDR per node.
+    Flannel(Flannel),
 }
 
 impl Default for CniMode {
@@ -44,6 +83,7 @@ impl CniMode {
     pub fn strategy(&self) -> &dyn Cni {
         match self {
             Self::AwsVpcCni(c) => c,
+            Self::Flannel(c) => c,
         }
     }
 }

@@ -213,12 +213,16 @@ impl SingleNode {
                             == EventKind::PodSandboxFailed {
                                 pod,
                                 node: self.ipam.node,
+                                plugin: String::new(),
+                                cause: String::new(),
                             }
                     });
                     if first_failure {
                         let kind = EventKind::PodSandboxFailed {
                             pod,
                             node: self.ipam.node,
+                            plugin: String::new(),
+                            cause: String::new(),
                         };
                         self.events.push(Event {
                             at_ms: self.now_ms,

@@ -119,6 +119,17 @@ impl Cni for VpcCni {
         "AWS VPC CNI"
     }
 
+    /// No encapsulation: pods have VPC addresses on the node's ENIs, and
+    /// the VPC routes them (`AWS_VPC_ENI_MTU` 9001).
+    fn datapath(&self) -> super::Datapath {
+        super::Datapath {
+            encapsulation: "none: pod IPs are VPC addresses on the node's ENIs".into(),
+            overhead: 0,
+            source: "CNI README.md (AWS_VPC_ENI_MTU)".into(),
+            vpc_routable: true,
+        }
+    }
+
     /// `ENIs × (IPs per ENI − 1) + 2`, or `ENIs × ((IPs per ENI − 1) × 16) + 2`
     /// with prefix delegation; uncapped, like `eni-max-pods.txt` and nodeadm.
     fn max_pods(&self, instance: &InstanceType) -> Derivation {

@@ -86,6 +86,20 @@ pub enum SandboxError {
         /// EC2's answer.
         cause: AllocError,
     },
+    /// Another CNI strategy while nodes run the current one.
+    CniSwitch {
+        /// The current CNI.
+        from: String,
+        /// The one asked for.
+        to: String,
+        /// Nodes running.
+        nodes: u32,
+    },
+    /// CNI settings that cannot work.
+    CniSettings {
+        /// Why.
+        reason: String,
+    },
     /// An ENIConfig whose subnet is in another Availability Zone.
     EniConfigAz {
         /// The ENIConfig's AZ (its name).
@@ -145,6 +159,11 @@ impl fmt::Display for SandboxError {
             Self::NodeLaunch { instance_type, subnet, cause } => {
                 write!(f, "cannot launch a {instance_type} node in subnet {subnet}: {cause}")
             }
+            Self::CniSwitch { from, to, nodes } => write!(
+                f,
+                "cannot switch from {from} to {to} with {nodes} nodes running: a CNI is chosen before nodes join (replay the scenario under {to} instead)"
+            ),
+            Self::CniSettings { reason } => write!(f, "CNI settings refused: {reason}"),
             Self::EniConfigAz { az, subnet, subnet_az } => write!(
                 f,
                 "ENIConfig {az} names subnet {subnet}, which is in {subnet_az}: an ENIConfig's subnet must be in the node's Availability Zone"

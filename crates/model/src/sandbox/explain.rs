@@ -64,7 +64,16 @@ impl Sandbox {
             ),
             CNI_TARGETS,
         );
-        let CniMode::AwsVpcCni(cfg) = &self.cni;
+        let CniMode::AwsVpcCni(cfg) = &self.cni else {
+            let range = n
+                .overlay
+                .as_ref()
+                .map_or_else(|| "none yet".to_owned(), |o| o.cidr.to_string());
+            return Some(d.because(
+                format!("an overlay CNI keeps no warm pool and attaches no ENIs: the node holds only its own IP, and pods take addresses from its pod CIDR ({range})"),
+                "flannel Documentation/kubernetes.md",
+            ));
+        };
         let rule = if cfg.ip_targets_set() {
             format!("WARM_IP_TARGET={} keeps that many IPs free and MINIMUM_IP_TARGET={} keeps at least that many held", cfg.warm_ip_target, cfg.minimum_ip_target)
         } else if n.ipam.uses_prefixes(cfg) {

@@ -7,6 +7,7 @@
 mod cluster_ops;
 mod error;
 mod explain;
+mod overlay;
 mod uses;
 mod workload;
 

@@ -492,3 +492,153 @@ fn an_eniconfig_subnet_in_another_az_is_refused() {
     let err = run(&mut s, r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true,"eni_configs":{"eu-west-1a":"cluster-b"}}}"#).unwrap_err();
     assert_eq!(err.to_string(), "ENIConfig eu-west-1a names subnet cluster-b, which is in eu-west-1b: an ENIConfig's subnet must be in the node's Availability Zone");
 }
+
+fn flannel(network: &str) -> Sandbox {
+    let mut s = Sandbox::new(
+        "10.10.0.0/16",
+        CniMode::Flannel(crate::cni::Flannel {
+            network: network.into(),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    for cmd in [
+        r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
+        r#"{"action":"add-subnet","name":"nodes-a","cidr":"10.10.1.0/24","az":"eu-west-1a"}"#,
+        r#"{"action":"create-cluster","name":"demo","version":"1.31","subnets":["cluster-a","cluster-b"]}"#,
+    ] {
+        s.apply(serde_json::from_str(cmd).unwrap()).unwrap();
+    }
+    s
+}
+
+#[test]
+fn flannel_pods_take_addresses_from_the_node_pod_cidr_not_the_subnet() {
+    let mut s = flannel("10.244.0.0/16");
+    let events = run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    assert!(events
+        .iter()
+        .any(|e| e.kind.to_string()
+            == "node-1: kube-controller-manager assigned pod CIDR 10.244.0.0/24"));
+    run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    let ips: Vec<String> = s
+        .pods
+        .values()
+        .filter(|p| !p.host_network)
+        .map(|p| p.ip.unwrap().to_string())
+        .collect();
+    assert_eq!(ips, ["10.244.0.2", "10.244.0.3", "10.244.0.4"]);
+    // The subnet holds the node IP only: no ENIs, no warm pool.
+    assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 1);
+    assert!(s.pods.values().any(|p| p.name == "kube-flannel-1"));
+}
+
+#[test]
+fn flannel_runs_out_of_node_cidrs_with_cidr_not_available() {
+    let mut s = flannel("10.244.0.0/23");
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    let events = run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    assert!(events
+        .iter()
+        .any(|e| e.kind.to_string().contains("CIDRNotAvailable")));
+    run(
+        &mut s,
+        r#"{"action":"add-pods","count":3,"node":"ip-10-10-1-6"}"#,
+    )
+    .unwrap();
+    let stuck = s
+        .pods
+        .values()
+        .find(|p| p.status == PodStatus::ContainerCreating)
+        .unwrap();
+    assert!(
+        stuck
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("pod cidr not assigned"),
+        "{:?}",
+        stuck.reason
+    );
+}
+
+#[test]
+fn a_full_flannel_range_says_no_ip_addresses_available_in_range_set() {
+    let mut s = flannel("10.244.0.0/16");
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"c5.18xlarge","subnet":"nodes-a","max_pods":300}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":260}"#).unwrap();
+    let stuck: Vec<_> = s
+        .pods
+        .values()
+        .filter(|p| p.status == PodStatus::ContainerCreating)
+        .collect();
+    assert_eq!(stuck.len(), 260 - 253);
+    assert_eq!(
+        stuck[0].reason.as_deref(),
+        Some("FailedCreatePodSandBox: plugin type=\"flannel\" failed (add): failed to allocate for range 0: no IP addresses available in range set: 10.244.0.1-10.244.0.254")
+    );
+    // Deleting a pod frees its address at once (no cooldown): one more pod runs.
+    let running = s
+        .pods
+        .values()
+        .find(|p| !p.host_network && p.ip.is_some())
+        .unwrap()
+        .name
+        .clone();
+    run(
+        &mut s,
+        &format!(r#"{{"action":"delete-pod","pod":"{running}"}}"#),
+    )
+    .unwrap();
+    assert_eq!(
+        s.pods
+            .values()
+            .filter(|p| p.status == PodStatus::ContainerCreating)
+            .count(),
+        6
+    );
+}
+
+#[test]
+fn switching_the_cni_with_nodes_running_or_overlapping_the_vpc_is_refused() {
+    let mut s = seed();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    let err = run(&mut s, r#"{"action":"set-cni","cni":{"cni":"flannel"}}"#)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err, "cannot switch from AWS VPC CNI to Flannel with 1 nodes running: a CNI is chosen before nodes join (replay the scenario under Flannel instead)");
+    let mut s = seed();
+    let err = run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"flannel","network":"10.0.0.0/8"}}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(err, "CNI settings refused: flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
+}

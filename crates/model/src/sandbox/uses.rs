@@ -128,7 +128,18 @@ impl Sandbox {
         let Some(n) = self.nodes.get(&node) else {
             return Vec::new();
         };
-        let CniMode::AwsVpcCni(cfg) = &self.cni;
+        let CniMode::AwsVpcCni(cfg) = &self.cni else {
+            return match &n.overlay {
+                None => vec![
+                    format!("{} has no pod CIDR: the cluster CIDR has no free /{} left (CIDRNotAvailable), so flannel cannot start there.", n.name, match &self.cni { CniMode::Flannel(f) => f.subnet_len, _ => 24 }),
+                    "Use a larger flannel Network, or a larger --node-cidr-mask-size (smaller pod CIDRs, more of them), or delete nodes.".into(),
+                ],
+                Some(range) => vec![
+                    format!("{}'s pod CIDR {} holds {} pod addresses and all are in use.", n.name, range.cidr, range.capacity()),
+                    "Lower the kubelet's max pods below the range's size, or use a smaller --node-cidr-mask-size (a bigger range per node).".into(),
+                ],
+            };
+        };
         let mut advice = Vec::new();
         let at_eni_limit = n.ipam.enis.len() as u32
             >= cfg

@@ -65,9 +65,35 @@ impl Subnets for Access<'_> {
 }
 
 impl Sandbox {
-    fn vpc_cni(&self) -> &VpcCni {
+    /// The VPC CNI's settings, when it is the CNI.
+    pub(super) fn vpc_cni(&self) -> Option<&VpcCni> {
         match &self.cni {
-            CniMode::AwsVpcCni(c) => c,
+            CniMode::AwsVpcCni(c) => Some(c),
+            CniMode::Flannel(_) => None,
+        }
+    }
+
+    /// Gives a deleted pod's address back: to the node's warm pool after
+    /// the VPC CNI's cooldown, or to the overlay range at once.
+    fn release_pod_ip(&mut self, node: NodeId, pod: PodId, events: &mut Vec<Event>) {
+        let now = self.now_ms;
+        let Some(cfg) = self.vpc_cni().cloned() else {
+            self.overlay_release(node, pod);
+            return;
+        };
+        let released = self
+            .nodes
+            .get_mut(&node)
+            .and_then(|n| n.ipam.unassign_pod(pod, &cfg, now));
+        if let Some(ip) = released {
+            self.event(
+                events,
+                EventKind::PodIpReleased {
+                    pod,
+                    ip,
+                    cooldown_s: cfg.ip_cooldown_s,
+                },
+            );
         }
     }
 
@@ -75,10 +101,13 @@ impl Sandbox {
     /// resolve were refused by `set_cni`).
     fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
         self.vpc_cni()
-            .eni_configs
-            .iter()
-            .filter_map(|(az, r)| self.vpc.find_subnet(r).map(|s| (az.clone(), s.id)))
-            .collect()
+            .map(|c| {
+                c.eni_configs
+                    .iter()
+                    .filter_map(|(az, r)| self.vpc.find_subnet(r).map(|s| (az.clone(), s.id)))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub(super) fn add_node(
@@ -103,14 +132,14 @@ impl Sandbox {
         }
         let formula = self.cni.strategy().max_pods(instance).value;
         let node_id = NodeId(self.next.node + 1);
-        let discovery = self.vpc_cni().subnet_discovery;
-        let custom = self.vpc_cni().custom_networking;
+        let discovery = self.vpc_cni().is_none_or(|c| c.subnet_discovery);
+        let custom = self.vpc_cni().is_some_and(|c| c.custom_networking);
         let eni_configs = self.eni_config_subnets();
         let not_ready = (custom && !eni_configs.contains_key(&subnet_az)).then(|| {
             format!("custom networking is on and no ENIConfig exists for {subnet_az}: aws-node logs \"No ENIConfig could be found for this node\" and the CNI does not become ready")
         });
-        let pd_fallback =
-            self.vpc_cni().prefix_delegation && !instance.supports_prefix_delegation();
+        let pd_fallback = self.vpc_cni().is_some_and(|c| c.prefix_delegation)
+            && !instance.supports_prefix_delegation();
         let mut access = Access {
             subnets: &mut self.vpc.subnets,
             next_eni: &mut self.next.eni,
@@ -143,6 +172,7 @@ impl Sandbox {
             ipam: ipam.with_custom_networking(custom),
             pods: 0,
             not_ready: not_ready.clone(),
+            overlay: None,
         };
         let joined = EventKind::NodeJoined {
             node: node_id,
@@ -172,8 +202,14 @@ impl Sandbox {
                 },
             );
         }
-        // The aws-node and kube-proxy DaemonSets: host-network pods, the "+2" of max pods.
-        for ds in ["aws-node", "kube-proxy"] {
+        self.assign_pod_cidr(node_id, events);
+        // The CNI's and kube-proxy's DaemonSets: host-network pods, the "+2" of max pods.
+        let cni_ds = if self.vpc_cni().is_some() {
+            "aws-node"
+        } else {
+            "kube-flannel"
+        };
+        for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
             self.pending.insert(pod.id);
             self.pods.insert(pod.id, pod);
@@ -257,24 +293,11 @@ impl Sandbox {
         if pod.system {
             return Err(SandboxError::SystemPod { name: pod.name });
         }
-        let cfg = self.vpc_cni().clone();
         if let Some(node) = pod.node.and_then(|n| self.nodes.get_mut(&n)) {
             node.pods = node.pods.saturating_sub(1);
         }
-        if let (Some(node), false) = (
-            pod.node.and_then(|n| self.nodes.get_mut(&n)),
-            pod.host_network,
-        ) {
-            if let Some(ip) = node.ipam.unassign_pod(pod.id, &cfg, self.now_ms) {
-                self.event(
-                    events,
-                    EventKind::PodIpReleased {
-                        pod: pod.id,
-                        ip,
-                        cooldown_s: cfg.ip_cooldown_s,
-                    },
-                );
-            }
+        if let (Some(node), false) = (pod.node, pod.host_network) {
+            self.release_pod_ip(node, pod.id, events);
         }
         self.pods.remove(&pod.id);
         self.pending.remove(&pod.id);
@@ -350,7 +373,31 @@ impl Sandbox {
         cni: CniMode,
         events: &mut Vec<Event>,
     ) -> Result<(), SandboxError> {
-        let CniMode::AwsVpcCni(c) = &cni;
+        if std::mem::discriminant(&cni) != std::mem::discriminant(&self.cni)
+            && !self.nodes.is_empty()
+        {
+            return Err(SandboxError::CniSwitch {
+                from: self.cni.strategy().name().into(),
+                to: cni.strategy().name().into(),
+                nodes: self.nodes.len() as u32,
+            });
+        }
+        let c = match &cni {
+            CniMode::AwsVpcCni(c) => c,
+            CniMode::Flannel(f) => {
+                let service = self.cluster.as_ref().map(|c| c.service_cidr());
+                if let Some(reason) = f.problem(&self.vpc.cidrs, service) {
+                    return Err(SandboxError::CniSettings { reason });
+                }
+                let summary = format!(
+                    "Flannel, Network {}, /{} per node, backend {:?}",
+                    f.network, f.subnet_len, f.backend
+                );
+                self.cni = cni;
+                self.event(events, EventKind::CniChanged { summary });
+                return Ok(());
+            }
+        };
         check_range("WARM_ENI_TARGET", u64::from(c.warm_eni_target), 0, 100)?;
         check_range("WARM_IP_TARGET", u64::from(c.warm_ip_target), 0, 10_000)?;
         check_range(
@@ -472,7 +519,10 @@ impl Sandbox {
     /// One ipamd loop iteration on each of `nodes`; whether any changed.
     fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Vec<Event>) -> bool {
         let eni_configs = self.eni_config_subnets();
-        let CniMode::AwsVpcCni(cfg) = &self.cni;
+        // Only the VPC CNI runs ipamd; an overlay has no pool to grow.
+        let CniMode::AwsVpcCni(cfg) = &self.cni else {
+            return false;
+        };
         let mut changed = false;
         for id in nodes {
             let Some(node) = self.nodes.get_mut(id) else {
@@ -597,30 +647,54 @@ impl Sandbox {
             pod.status = PodStatus::Running;
             return true;
         }
-        match node.ipam.assign_pod(pod_id, now) {
-            Some((eni, ip)) => {
-                pod.ip = Some(ip);
+        let result = if self.vpc_cni().is_some() {
+            self.nodes
+                .get_mut(&node_id)
+                .and_then(|n| n.ipam.assign_pod(pod_id, now))
+                .map(|(eni, ip)| EventKind::PodIpAssigned {
+                    pod: pod_id,
+                    node: node_id,
+                    eni,
+                    ip,
+                })
+                .ok_or((String::new(), String::new()))
+        } else {
+            self.overlay_add(node_id, pod_id)
+                .map(|ip| EventKind::PodOverlayIpAssigned {
+                    pod: pod_id,
+                    node: node_id,
+                    ip,
+                })
+        };
+        let Some(pod) = self.pods.get_mut(&pod_id) else {
+            return true;
+        };
+        match result {
+            Ok(kind) => {
+                if let EventKind::PodIpAssigned { ip, .. }
+                | EventKind::PodOverlayIpAssigned { ip, .. } = &kind
+                {
+                    pod.ip = Some(*ip);
+                }
                 pod.status = PodStatus::Running;
                 pod.reason = None;
-                events.push(Event {
-                    at_ms: now,
-                    kind: EventKind::PodIpAssigned {
-                        pod: pod_id,
-                        node: node_id,
-                        eni,
-                        ip,
-                    },
-                });
+                events.push(Event { at_ms: now, kind });
                 true
             }
-            None => {
+            Err((plugin, cause)) => {
                 if pod.reason.is_none() {
-                    pod.reason = Some("FailedCreatePodSandBox: add cmd: failed to assign an IP address to container".into());
+                    pod.reason = Some(if plugin.is_empty() {
+                        "FailedCreatePodSandBox: add cmd: failed to assign an IP address to container".into()
+                    } else {
+                        format!("FailedCreatePodSandBox: plugin type=\"{plugin}\" failed (add): {cause}")
+                    });
                     events.push(Event {
                         at_ms: now,
                         kind: EventKind::PodSandboxFailed {
                             pod: pod_id,
                             node: node_id,
+                            plugin,
+                            cause,
                         },
                     });
                 }

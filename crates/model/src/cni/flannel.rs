@@ -1,0 +1,300 @@
+//! Flannel: an overlay. Pods take addresses from the cluster CIDR
+//! (default `10.244.0.0/16`), which is split into one pod CIDR per node
+//! (`/24` by default) by kube-controller-manager; on each node the
+//! host-local IPAM plugin hands out `.2`–`.254`, `.1` being the `cni0`
+//! bridge. Pod addresses are not VPC addresses: only node IPs come from
+//! the subnets, and traffic between nodes is VXLAN-encapsulated.
+//!
+//! Sources: flannel `Documentation/kube-flannel.yml`, `configuration.md`,
+//! `backends.md`, `pkg/backend/vxlan` (50-byte overhead); kube-controller-
+//! manager `--node-cidr-mask-size` (24) and `cidr_set.go`;
+//! containernetworking/plugins host-local `range.go`, `allocator.go`.
+
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+
+use super::{Cni, Datapath};
+use crate::addr::overlaps;
+use crate::catalog::InstanceType;
+use crate::explain::Derivation;
+use crate::ids::PodId;
+
+/// How flannel carries pod traffic between nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlannelBackend {
+    /// VXLAN (the default): UDP 8472, 50 bytes of overhead.
+    #[default]
+    Vxlan,
+    /// host-gw: plain routes via the other nodes' IPs; needs layer-2
+    /// adjacency, which a VPC does not give across subnets.
+    HostGw,
+}
+
+/// Flannel's settings (`net-conf.json` and kube-controller-manager flags).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flannel {
+    /// `Network`: the cluster CIDR pods come from.
+    #[serde(default = "default_network")]
+    pub network: String,
+    /// `--node-cidr-mask-size`: each node's pod CIDR.
+    #[serde(default = "default_subnet_len")]
+    pub subnet_len: u8,
+    /// `Backend.Type`.
+    #[serde(default)]
+    pub backend: FlannelBackend,
+}
+
+fn default_network() -> String {
+    "10.244.0.0/16".into()
+}
+
+fn default_subnet_len() -> u8 {
+    24
+}
+
+impl Default for Flannel {
+    fn default() -> Self {
+        Self {
+            network: default_network(),
+            subnet_len: default_subnet_len(),
+            backend: FlannelBackend::default(),
+        }
+    }
+}
+
+impl Flannel {
+    /// The cluster CIDR, if it parses.
+    pub fn network(&self) -> Option<Ipv4Net> {
+        self.network
+            .trim()
+            .parse::<Ipv4Net>()
+            .ok()
+            .map(|n| n.trunc())
+    }
+
+    /// Why the settings cannot be used with these VPC blocks and service
+    /// CIDR, if they cannot.
+    pub fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+        let Some(net) = self.network() else {
+            return Some(format!(
+                "flannel Network \"{}\" is not an IPv4 CIDR",
+                self.network
+            ));
+        };
+        if !(net.prefix_len()..=30).contains(&self.subnet_len) {
+            return Some(format!(
+                "a /{} pod CIDR per node does not fit in flannel Network {net}",
+                self.subnet_len
+            ));
+        }
+        if let Some(v) = vpc.iter().find(|v| overlaps(**v, net)) {
+            return Some(format!("flannel Network {net} overlaps the VPC block {v}: pod and VPC addresses would collide"));
+        }
+        if let Some(s) = service.filter(|s| overlaps(*s, net)) {
+            return Some(format!(
+                "flannel Network {net} overlaps the service CIDR {s}"
+            ));
+        }
+        None
+    }
+
+    /// The `index`-th pod CIDR of the cluster CIDR, if there is one.
+    pub fn pod_cidr(&self, index: u32) -> Option<Ipv4Net> {
+        let net = self.network()?;
+        let bits = self
+            .subnet_len
+            .checked_sub(net.prefix_len())
+            .filter(|b| *b <= 31)?;
+        if u64::from(index) >= 1u64 << bits || self.subnet_len > 32 {
+            return None;
+        }
+        let size = 1u32.checked_shl(32 - u32::from(self.subnet_len))?;
+        let start = u32::from(net.network()).checked_add(index.checked_mul(size)?)?;
+        Ipv4Net::new(Ipv4Addr::from(start), self.subnet_len).ok()
+    }
+
+    /// Pod CIDRs the cluster CIDR holds.
+    pub fn pod_cidrs(&self) -> u32 {
+        self.network().map_or(0, |n| {
+            1u32 << (self.subnet_len.saturating_sub(n.prefix_len()).min(31))
+        })
+    }
+}
+
+impl Cni for Flannel {
+    fn name(&self) -> &'static str {
+        "Flannel"
+    }
+
+    /// The kubelet's max pods is what the EKS AMI sets from the VPC CNI's
+    /// formula, whatever the CNI: nodeadm and bootstrap.sh read
+    /// `eni-max-pods`. An overlay needs no ENI addresses, so it can be raised.
+    fn max_pods(&self, instance: &InstanceType) -> Derivation {
+        let enis = instance.max_enis;
+        let ips = instance.ipv4_per_eni;
+        let value = enis * (ips - 1) + 2;
+        let per_node = self.pod_cidr(0).map_or(0, |c| {
+            (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(3)
+        });
+        Derivation::new("max pods", value, format!("{enis} ENIs × ({ips} − 1) + 2 = {value}"))
+            .because(
+                "the EKS AMI sets the kubelet's maxPods from the VPC CNI's formula, whichever CNI runs",
+                "AMI nodeadm/internal/kubelet/eni_max_pods.go",
+            )
+            .because(
+                format!("with flannel no pod uses an ENI address: a /{} pod CIDR holds {per_node} pod addresses, so max pods can be raised (kubelet default 110)", self.subnet_len),
+                "containernetworking/plugins host-local; kubelet defaults.go",
+            )
+    }
+
+    fn datapath(&self) -> Datapath {
+        match self.backend {
+            FlannelBackend::Vxlan => Datapath::encapsulated(
+                "VXLAN (UDP 8472)",
+                50,
+                "flannel pkg/backend/vxlan (encapOverhead = 50)",
+            ),
+            FlannelBackend::HostGw => Datapath {
+                encapsulation: "none (host-gw: routes via node IPs; needs layer-2 adjacency)"
+                    .into(),
+                overhead: 0,
+                source: "flannel Documentation/backends.md".into(),
+                vpc_routable: false,
+            },
+        }
+    }
+}
+
+/// host-local IPAM on one node: hands out `.2` onwards (`.1` is the `cni0`
+/// gateway), never the network or broadcast address, round-robin after the
+/// last address it gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostLocal {
+    /// The node's pod CIDR.
+    pub cidr: Ipv4Net,
+    /// Addresses in use, with their pods.
+    pub used: std::collections::BTreeMap<Ipv4Addr, PodId>,
+    /// The last address handed out (`lastReservedIP`).
+    pub last: Option<Ipv4Addr>,
+}
+
+impl HostLocal {
+    /// A fresh range.
+    pub fn new(cidr: Ipv4Net) -> Self {
+        Self {
+            cidr,
+            used: std::collections::BTreeMap::new(),
+            last: None,
+        }
+    }
+
+    fn first(&self) -> u32 {
+        u32::from(self.cidr.network()) + 2
+    }
+
+    fn last_usable(&self) -> u32 {
+        u32::from(self.cidr.broadcast()).saturating_sub(1)
+    }
+
+    /// Addresses pods can have: `.2` to broadcast − 1.
+    pub fn capacity(&self) -> u32 {
+        (self.last_usable() + 1).saturating_sub(self.first())
+    }
+
+    /// The range as host-local prints it in errors (`rangeStart-rangeEnd`).
+    pub fn range_text(&self) -> String {
+        let start = Ipv4Addr::from(u32::from(self.cidr.network()) + 1);
+        format!("{start}-{}", Ipv4Addr::from(self.last_usable()))
+    }
+
+    /// Gives `pod` the next free address after the last one handed out.
+    ///
+    /// # Errors
+    /// host-local's message when the range is full.
+    pub fn allocate(&mut self, pod: PodId) -> Result<Ipv4Addr, String> {
+        let (first, last) = (self.first(), self.last_usable());
+        let start = self.last.map_or(first, |l| u32::from(l) + 1);
+        let candidates = (start..=last).chain(first..start.min(last + 1));
+        for a in candidates {
+            let ip = Ipv4Addr::from(a);
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.used.entry(ip) {
+                slot.insert(pod);
+                self.last = Some(ip);
+                return Ok(ip);
+            }
+        }
+        Err(format!(
+            "failed to allocate for range 0: no IP addresses available in range set: {}",
+            self.range_text()
+        ))
+    }
+
+    /// Frees `pod`'s address.
+    pub fn release(&mut self, pod: PodId) -> Option<Ipv4Addr> {
+        let ip = self
+            .used
+            .iter()
+            .find(|(_, p)| **p == pod)
+            .map(|(ip, _)| *ip)?;
+        self.used.remove(&ip);
+        Some(ip)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cluster_cidr_splits_into_256_node_slash_24s() {
+        let f = Flannel::default();
+        assert_eq!(f.pod_cidrs(), 256);
+        assert_eq!(f.pod_cidr(1).unwrap().to_string(), "10.244.1.0/24");
+        assert_eq!(f.pod_cidr(255).unwrap().to_string(), "10.244.255.0/24");
+        assert!(f.pod_cidr(256).is_none());
+    }
+
+    #[test]
+    fn host_local_hands_out_2_to_254_then_says_the_range_is_full() {
+        let mut h = HostLocal::new("10.244.1.0/24".parse().unwrap());
+        assert_eq!(h.capacity(), 253);
+        assert_eq!(h.allocate(PodId(1)).unwrap().to_string(), "10.244.1.2");
+        for i in 2..=253 {
+            h.allocate(PodId(i)).unwrap();
+        }
+        assert_eq!(
+            h.allocate(PodId(999)).unwrap_err(),
+            "failed to allocate for range 0: no IP addresses available in range set: 10.244.1.1-10.244.1.254"
+        );
+    }
+
+    #[test]
+    fn host_local_goes_round_robin_before_reusing_a_freed_address() {
+        let mut h = HostLocal::new("10.244.1.0/24".parse().unwrap());
+        let a = h.allocate(PodId(1)).unwrap();
+        h.allocate(PodId(2)).unwrap();
+        h.release(PodId(1));
+        assert_ne!(h.allocate(PodId(3)).unwrap(), a);
+    }
+
+    #[test]
+    fn a_network_overlapping_the_vpc_is_refused() {
+        let f = Flannel {
+            network: "10.0.0.0/8".into(),
+            ..Flannel::default()
+        };
+        let vpc = ["10.10.0.0/16".parse().unwrap()];
+        assert_eq!(f.problem(&vpc, None).unwrap(), "flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
+        assert!(Flannel::default().problem(&vpc, None).is_none());
+    }
+
+    #[test]
+    fn vxlan_costs_50_bytes() {
+        let d = Flannel::default().datapath();
+        assert_eq!((d.overhead, d.mtu(9001), d.mtu(1500)), (50, 8951, 1450));
+        assert!(!d.vpc_routable);
+    }
+}

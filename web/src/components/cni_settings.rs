@@ -1,0 +1,245 @@
+//! The CNI panel: which CNI, its settings, and what its datapath costs.
+//! Settings of the running CNI change with `SetCni`; another CNI replays
+//! the whole scenario under it (nodes choose their CNI when they boot).
+
+use std::collections::BTreeMap;
+
+use podnet_model::cni::flannel::{Flannel, FlannelBackend};
+use podnet_model::cni::Datapath;
+use podnet_model::{CniMode, Command, VpcCni};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::app::ViewProps;
+use crate::state::Action;
+
+/// The CNI panel.
+#[component]
+pub fn CniSettings(props: &ViewProps) -> Html {
+    let cni = props.state.sandbox().cni.clone();
+    let locked = props.options.lock_cni;
+    let on_strategy = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let mode = match e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .as_str()
+            {
+                "flannel" => CniMode::Flannel(Flannel::default()),
+                _ => CniMode::AwsVpcCni(VpcCni::default()),
+            };
+            on_action.emit(Action::ReplayUnder(mode));
+        })
+    };
+    let strategy = match &cni {
+        CniMode::AwsVpcCni(_) => "vpc",
+        CniMode::Flannel(_) => "flannel",
+    };
+    html! {
+        <details class="form" open=true>
+            <summary>{ "CNI" }</summary>
+            <fieldset disabled={locked}>
+                <legend>{ "CNI" }</legend>
+                <label>{ "Strategy" }
+                    <select onchange={on_strategy}>
+                        <option value="vpc" selected={strategy == "vpc"}>{ "AWS VPC CNI" }</option>
+                        <option value="flannel" selected={strategy == "flannel"}>{ "Flannel (overlay)" }</option>
+                    </select>
+                </label>
+                <p class="form__hint">{ "Another strategy replays the whole scenario under it: nodes pick their CNI when they boot." }</p>
+                { datapath(&cni.strategy().datapath()) }
+                { match &cni {
+                    CniMode::AwsVpcCni(c) => html! { <VpcCniForm key="vpc" current={c.clone()} on_action={props.on_action.clone()} azs={azs(props)} /> },
+                    CniMode::Flannel(f) => html! { <FlannelForm key="flannel" current={f.clone()} on_action={props.on_action.clone()} /> },
+                } }
+            </fieldset>
+            if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
+        </details>
+    }
+}
+
+/// AZ → subnet names in it.
+fn azs(props: &ViewProps) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in props.state.sandbox().vpc.subnets.values() {
+        out.entry(s.az.clone()).or_default().push(s.name.clone());
+    }
+    out
+}
+
+fn datapath(d: &Datapath) -> Html {
+    let reach = if d.vpc_routable {
+        "yes: other VPC hosts and the EKS control plane (through its X-ENIs) reach pods directly"
+    } else {
+        "no: the control plane cannot reach pod IPs (webhooks need hostNetwork)"
+    };
+    html! {
+        <dl class="form__datapath">
+            <dt>{ "Encapsulation" }</dt><dd>{ format!("{} ({} bytes)", d.encapsulation, d.overhead) }</dd>
+            <dt>{ "Pod MTU" }</dt><dd>{ format!("{} on 9001-byte links, {} on 1500", d.mtu(9001), d.mtu(1500)) }</dd>
+            <dt>{ "Pod IPs in the VPC" }</dt><dd>{ reach }</dd>
+        </dl>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct VpcCniFormProps {
+    current: VpcCni,
+    on_action: Callback<Action>,
+    azs: BTreeMap<String, Vec<String>>,
+}
+
+#[component]
+fn VpcCniForm(props: &VpcCniFormProps) -> Html {
+    let draft = use_state(|| props.current.clone());
+    let num = |label: &'static str, value: u32, set: fn(&mut VpcCni, u32)| {
+        let draft = draft.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let mut next = (*draft).clone();
+            set(
+                &mut next,
+                e.target_unchecked_into::<HtmlInputElement>()
+                    .value()
+                    .trim()
+                    .parse()
+                    .unwrap_or(0),
+            );
+            draft.set(next);
+        });
+        html! { <label>{ label }<input type="number" min="0" value={value.to_string()} {oninput} /></label> }
+    };
+    let check = |label: &'static str, value: bool, set: fn(&mut VpcCni, bool)| {
+        let draft = draft.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            set(
+                &mut next,
+                e.target_unchecked_into::<HtmlInputElement>().checked(),
+            );
+            draft.set(next);
+        });
+        html! { <label class="form__check"><input type="checkbox" checked={value} {onchange} />{ label }</label> }
+    };
+    let onsubmit = {
+        let (draft, on_action) = (draft.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::Run(Command::SetCni {
+                cni: CniMode::AwsVpcCni((*draft).clone()),
+            }));
+        })
+    };
+    html! {
+        <form {onsubmit}>
+            { check("Prefix delegation (ENABLE_PREFIX_DELEGATION)", draft.prefix_delegation, |c, v| c.prefix_delegation = v) }
+            { check("Custom networking (AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG)", draft.custom_networking, |c, v| c.custom_networking = v) }
+            if draft.custom_networking {
+                { for props.azs.iter().map(|(az, subnets)| eni_config_select(az, subnets, &draft)) }
+                <p class="form__hint">{ "Pods of nodes created from now on take their addresses from the ENIConfig's subnet; their primary ENI keeps only the node IP." }</p>
+            }
+            { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
+            { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }
+            { num("MINIMUM_IP_TARGET (0 = unset)", draft.minimum_ip_target, |c, v| c.minimum_ip_target = v) }
+            { num("WARM_PREFIX_TARGET", draft.warm_prefix_target, |c, v| c.warm_prefix_target = v) }
+            <p class="form__hint">{ "Max pods of existing nodes stays as it is: the kubelet reads it when a node boots." }</p>
+            <button type="submit">{ "Apply CNI settings" }</button>
+        </form>
+    }
+}
+
+/// One ENIConfig (named after its AZ): which subnet pod ENIs use there.
+fn eni_config_select(az: &str, subnets: &[String], draft: &UseStateHandle<VpcCni>) -> Html {
+    let current = draft.eni_configs.get(az).cloned().unwrap_or_default();
+    let onchange = {
+        let (draft, az) = (draft.clone(), az.to_owned());
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            let value = e.target_unchecked_into::<HtmlSelectElement>().value();
+            if value.is_empty() {
+                next.eni_configs.remove(&az);
+            } else {
+                next.eni_configs.insert(az.clone(), value);
+            }
+            draft.set(next);
+        })
+    };
+    html! {
+        <label>{ format!("ENIConfig for {az}") }
+            <select {onchange}>
+                <option value="" selected={current.is_empty()}>{ "(none: nodes here will not become Ready)" }</option>
+                { for subnets.iter().map(|name| html! { <option value={name.clone()} selected={*name == current}>{ name.clone() }</option> }) }
+            </select>
+        </label>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct FlannelFormProps {
+    current: Flannel,
+    on_action: Callback<Action>,
+}
+
+#[component]
+fn FlannelForm(props: &FlannelFormProps) -> Html {
+    let draft = use_state(|| props.current.clone());
+    let on_network = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(Flannel {
+                network: e.target_unchecked_into::<HtmlInputElement>().value(),
+                ..(*draft).clone()
+            })
+        })
+    };
+    let on_len = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .trim()
+                .parse()
+                .unwrap_or(24);
+            draft.set(Flannel {
+                subnet_len: v,
+                ..(*draft).clone()
+            });
+        })
+    };
+    let on_backend = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let backend = if e.target_unchecked_into::<HtmlSelectElement>().value() == "host-gw" {
+                FlannelBackend::HostGw
+            } else {
+                FlannelBackend::Vxlan
+            };
+            draft.set(Flannel {
+                backend,
+                ..(*draft).clone()
+            });
+        })
+    };
+    let onsubmit = {
+        let (draft, on_action) = (draft.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::ReplayUnder(CniMode::Flannel((*draft).clone())));
+        })
+    };
+    html! {
+        <form {onsubmit}>
+            <label>{ "Network (cluster CIDR)" }<input type="text" value={draft.network.clone()} oninput={on_network} spellcheck="false" /></label>
+            <label>{ "Pod CIDR per node (--node-cidr-mask-size)" }<input type="number" min="16" max="28" value={draft.subnet_len.to_string()} oninput={on_len} /></label>
+            <label>{ "Backend" }
+                <select onchange={on_backend}>
+                    <option value="vxlan" selected={draft.backend == FlannelBackend::Vxlan}>{ "vxlan" }</option>
+                    <option value="host-gw" selected={draft.backend == FlannelBackend::HostGw}>{ "host-gw" }</option>
+                </select>
+            </label>
+            <p class="form__hint">{ format!("{} pod CIDRs of {} addresses each (.2 to .254 for a /24)", draft.pod_cidrs(), draft.pod_cidr(0).map_or(0, |c| (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(3))) }</p>
+            <button type="submit">{ "Apply CNI settings" }</button>
+        </form>
+    }
+}
