@@ -275,3 +275,18 @@ test('custom networking on the page: new nodes take pod addresses from the ENICo
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('switching the CNI to Flannel replays the cluster: pod IPs leave the VPC for the overlay', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Strategy').selectOption('flannel');
+  await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Flannel' }).waitFor();
+  const chips = await page.locator('.pod-chip.is-running').allTextContents();
+  assert.ok(chips.length >= 6);
+  assert.ok(chips.every((t) => / 10\.244\./.test(t)), chips.join(' | '));
+  assert.match(await cni.textContent(), /VXLAN \(UDP 8472\) \(50 bytes\).*8951 on 9001-byte links, 1450 on 1500.*the control plane cannot reach pod IPs/);
+  assert.match(await page.locator('.subnet-card', { hasText: 'nodes-a' }).textContent(), /1 used · 250 free of 251/);
+  await screenshot(page, 'sandbox-flannel');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -3,7 +3,8 @@
 use clap::Args;
 use podnet_model::catalog::{self, lookup};
 use podnet_model::cni::Cni;
-use podnet_model::VpcCni;
+use podnet_model::cni::Flannel;
+use podnet_model::{CniMode, VpcCni};
 
 /// Arguments of `podnet max-pods`.
 #[derive(Debug, Args)]
@@ -20,6 +21,9 @@ pub struct MaxPodsArgs {
     /// Custom networking: the primary ENI holds no pod addresses.
     #[arg(long)]
     pub custom_networking: bool,
+    /// The CNI: `vpc` (the AWS VPC CNI) or `flannel`.
+    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel"])]
+    pub cni: String,
     /// Show the derivation and the rules behind it.
     #[arg(long)]
     pub explain: bool,
@@ -33,11 +37,15 @@ pub struct MaxPodsArgs {
 /// # Errors
 /// The model's message for an unknown instance type.
 pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
-    let cni = VpcCni {
-        prefix_delegation: args.prefix_delegation,
-        custom_networking: args.custom_networking,
-        ..VpcCni::default()
+    let mode = match args.cni.as_str() {
+        "flannel" => CniMode::Flannel(Flannel::default()),
+        _ => CniMode::AwsVpcCni(VpcCni {
+            prefix_delegation: args.prefix_delegation,
+            custom_networking: args.custom_networking,
+            ..VpcCni::default()
+        }),
     };
+    let cni = mode.strategy();
     if args.all {
         let rows: Vec<String> = catalog::all()
             .iter()

@@ -204,3 +204,34 @@ fn max_pods_with_custom_networking_drops_the_primary_eni() {
     ]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "290");
 }
+
+#[test]
+fn max_pods_under_flannel_explains_the_ami_default() {
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--cni",
+        "flannel",
+        "--explain",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("max pods = 29"), "{text}");
+    assert!(text.contains("253 pod addresses"), "{text}");
+}
+
+#[test]
+fn run_honours_the_scenario_cni() {
+    let out = podnet(&["run", "flannel", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ip = json["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["host_network"] == false)
+        .unwrap()["ip"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ip.starts_with("10.244."), "{ip}");
+}
