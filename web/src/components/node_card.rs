@@ -67,6 +67,11 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                     }
                 }) }
             </ul>
+            if let Some(range) = &n.overlay {
+                <p class="node-card__overlay" title="Pod addresses from the node's pod CIDR (host-local), not from the VPC">
+                    { format!("PodCIDR {} · {} of {} pod addresses used (overlay)", range.cidr, range.used.len(), range.capacity()) }
+                </p>
+            }
             <ul class="pod-list">
                 { for props.pods.iter().filter(|p| !p.system).take(MAX_POD_CHIPS).map(|p| pod_chip(p, &props.on_action, props.selection)) }
             </ul>
