@@ -3,6 +3,7 @@
 //! Human-readable output by default; `--json` prints JSON on stdout for
 //! scripts. Errors go to stderr with a non-zero exit code.
 
+mod compare;
 mod ipamd;
 mod max_pods;
 mod run;
@@ -30,6 +31,8 @@ enum Command {
     Ipamd(ipamd::IpamdArgs),
     /// Replay a scenario (a JSON file or a built-in name) and show the result.
     Run(run::RunArgs),
+    /// Replay a scenario under every CNI and compare them side by side.
+    Compare(compare::CompareArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::MaxPods(args) => max_pods::run(&args),
         Command::Ipamd(args) => ipamd::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Compare(args) => compare::run(&args),
     };
     match result {
         Ok(text) => {

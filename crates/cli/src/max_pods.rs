@@ -2,7 +2,6 @@
 
 use clap::Args;
 use podnet_model::catalog::{self, lookup};
-use podnet_model::cni::Cni;
 use podnet_model::cni::Flannel;
 use podnet_model::{CniMode, VpcCni};
 

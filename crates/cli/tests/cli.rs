@@ -235,3 +235,16 @@ fn run_honours_the_scenario_cni() {
         .to_owned();
     assert!(ip.starts_with("10.244."), "{ip}");
 }
+
+#[test]
+fn compare_puts_the_cnis_side_by_side() {
+    let out = podnet(&["compare", "seed"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("AWS VPC CNI"), "{text}");
+    assert!(text.contains("Flannel"), "{text}");
+    assert!(text.contains("VXLAN"), "{text}");
+    let out = podnet(&["compare", "seed", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[1]["vpc_addresses"], 4);
+}

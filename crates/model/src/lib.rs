@@ -17,6 +17,7 @@
 //! - [`vpc`]: the VPC, its blocks and subnets.
 //! - [`cluster`]: the EKS control plane and X-ENIs, nodes and pods.
 //! - [`command`]: what can be asked of the sandbox.
+//! - [`compare`]: one scenario under several CNIs, side by side.
 //! - [`sandbox`]: [`Sandbox`], the world, changed only by `apply(Command)`.
 //! - [`scenario`]: [`Scenario`], setup + commands, replayed; the built-in ones.
 
@@ -25,6 +26,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod cni;
 pub mod command;
+pub mod compare;
 pub mod eni;
 pub mod events;
 pub mod explain;

@@ -1,0 +1,68 @@
+//! `podnet compare SCENARIO`: the same scenario under every CNI podnet models.
+
+use clap::Args;
+use podnet_model::compare::{all_cnis, compare};
+
+use crate::run::load;
+
+/// Arguments of `podnet compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A scenario JSON file, or the name of a built-in scenario.
+    pub scenario: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the subcommand and returns what to print.
+///
+/// # Errors
+/// An unreadable file, or a replay that fails under one of the CNIs.
+pub fn run(args: &CompareArgs) -> Result<String, String> {
+    let scenario = load(&args.scenario)?;
+    let rows = compare(&scenario, &all_cnis()).map_err(|e| format!("{}: {e}", args.scenario))?;
+    if args.json {
+        return serde_json::to_string_pretty(&rows).map_err(|e| e.to_string());
+    }
+    let mut out = format!("scenario {} under each CNI\n\n", scenario.name);
+    out += &format!(
+        "{:<14} {:>13} {:>8} {:>8} {:>18} {:>9} {:>9} {:>9}  {}\n",
+        "CNI",
+        "VPC ADDRESSES",
+        "RUNNING",
+        "PENDING",
+        "CONTAINERCREATING",
+        "MAX PODS",
+        "MTU@9001",
+        "MTU@1500",
+        "ENCAPSULATION"
+    );
+    for r in &rows {
+        let max = if r.max_pods.0 == r.max_pods.1 {
+            r.max_pods.0.to_string()
+        } else {
+            format!("{}-{}", r.max_pods.0, r.max_pods.1)
+        };
+        out += &format!(
+            "{:<14} {:>13} {:>8} {:>8} {:>18} {:>9} {:>9} {:>9}  {}\n",
+            r.cni,
+            r.vpc_addresses,
+            r.running,
+            r.pending,
+            r.container_creating,
+            max,
+            r.datapath.mtu(9001),
+            r.datapath.mtu(1500),
+            r.datapath.encapsulation
+        );
+    }
+    for r in rows.iter().filter(|r| r.first_problem.is_some()) {
+        out += &format!(
+            "\n{}: {}",
+            r.cni,
+            r.first_problem.clone().unwrap_or_default()
+        );
+    }
+    Ok(out.trim_end().to_owned())
+}

@@ -1,0 +1,109 @@
+//! The same scenario under several CNIs, side by side: what each costs in
+//! VPC addresses, where pods end up, and what the datapath looks like.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::PodStatus;
+use crate::cni::{CniMode, Datapath, Flannel, VpcCni};
+use crate::command::Command;
+use crate::scenario::{Scenario, ScenarioError};
+
+/// One CNI's outcome for a scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The CNI's name.
+    pub cni: String,
+    /// VPC addresses held (node IPs, ENIs, warm and pod IPs, X-ENIs), all subnets.
+    pub vpc_addresses: u32,
+    /// Pods Running (DaemonSet pods excluded).
+    pub running: u32,
+    /// Pods Pending (no node would take them).
+    pub pending: u32,
+    /// Pods ContainerCreating (no IP).
+    pub container_creating: u32,
+    /// The first reason a pod is not Running, if any.
+    pub first_problem: Option<String>,
+    /// Max pods of each node, lowest and highest.
+    pub max_pods: (u32, u32),
+    /// How pod traffic crosses between nodes.
+    pub datapath: Datapath,
+}
+
+/// The CNIs podnet models, with their default settings.
+pub fn all_cnis() -> Vec<CniMode> {
+    vec![
+        CniMode::AwsVpcCni(VpcCni::default()),
+        CniMode::Flannel(Flannel::default()),
+    ]
+}
+
+/// The scenario under `mode`: its `set-cni` commands belong to its own CNI
+/// and are dropped.
+pub fn under(scenario: &Scenario, mode: CniMode) -> Scenario {
+    let mut s = scenario.clone();
+    if std::mem::discriminant(&s.cni) != std::mem::discriminant(&mode) {
+        s.actions.retain(|a| !matches!(a, Command::SetCni { .. }));
+        s.cni = mode;
+    }
+    s
+}
+
+/// Replays `scenario` under each of `modes`.
+///
+/// # Errors
+/// The first replay that fails, e.g. an overlay CIDR that overlaps the VPC.
+pub fn compare(scenario: &Scenario, modes: &[CniMode]) -> Result<Vec<Comparison>, ScenarioError> {
+    modes
+        .iter()
+        .map(|mode| {
+            let r = under(scenario, mode.clone()).replay()?;
+            let sb = &r.sandbox;
+            let count = |status| {
+                sb.pods
+                    .values()
+                    .filter(|p| !p.system && p.status == status)
+                    .count() as u32
+            };
+            let max_pods = sb.nodes.values().map(|n| n.max_pods());
+            Ok(Comparison {
+                cni: sb.cni.strategy().name().into(),
+                vpc_addresses: sb.vpc.subnets.values().map(|s| s.pool.in_use()).sum(),
+                running: count(PodStatus::Running),
+                pending: count(PodStatus::Pending),
+                container_creating: count(PodStatus::ContainerCreating),
+                first_problem: sb.pods.values().find_map(|p| p.reason.clone()),
+                max_pods: (
+                    max_pods.clone().min().unwrap_or(0),
+                    max_pods.max().unwrap_or(0),
+                ),
+                datapath: sb.cni.strategy().datapath(),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::builtin;
+
+    #[test]
+    fn the_seed_costs_far_fewer_vpc_addresses_under_flannel() {
+        let s = Scenario::from_json(builtin::get("seed").unwrap()).unwrap();
+        let rows = compare(&s, &all_cnis()).unwrap();
+        assert_eq!(rows[0].cni, "AWS VPC CNI");
+        assert_eq!(rows[0].vpc_addresses, 42); // 2 X-ENIs + 2 × (node IP + 9 IPs + second ENI 1 + 9)
+        assert_eq!(rows[1].cni, "Flannel");
+        assert_eq!(rows[1].vpc_addresses, 4); // 2 X-ENIs + 2 node IPs
+        assert!(rows.iter().all(|r| r.running == 6 && r.pending == 0));
+        assert!(rows[0].datapath.vpc_routable && !rows[1].datapath.vpc_routable);
+    }
+
+    #[test]
+    fn subnet_exhaustion_is_a_vpc_cni_problem_only() {
+        let s = Scenario::from_json(builtin::get("subnet-exhaustion").unwrap()).unwrap();
+        let rows = compare(&s, &all_cnis()).unwrap();
+        assert_eq!(rows[0].container_creating, 2);
+        assert_eq!(rows[1].container_creating, 0);
+    }
+}
