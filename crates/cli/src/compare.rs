@@ -18,10 +18,10 @@ pub struct CompareArgs {
 /// Runs the subcommand and returns what to print.
 ///
 /// # Errors
-/// An unreadable file, or a replay that fails under one of the CNIs.
+/// An unreadable file.
 pub fn run(args: &CompareArgs) -> Result<String, String> {
     let scenario = load(&args.scenario)?;
-    let rows = compare(&scenario, &all_cnis()).map_err(|e| format!("{}: {e}", args.scenario))?;
+    let rows = compare(&scenario, &all_cnis());
     if args.json {
         return serde_json::to_string_pretty(&rows).map_err(|e| e.to_string());
     }
@@ -38,7 +38,7 @@ pub fn run(args: &CompareArgs) -> Result<String, String> {
         "MTU@1500",
         "ENCAPSULATION"
     );
-    for r in &rows {
+    for r in rows.iter().filter(|r| r.error.is_none()) {
         let max = if r.max_pods.0 == r.max_pods.1 {
             r.max_pods.0.to_string()
         } else {
@@ -57,12 +57,12 @@ pub fn run(args: &CompareArgs) -> Result<String, String> {
             r.datapath.encapsulation
         );
     }
-    for r in rows.iter().filter(|r| r.first_problem.is_some()) {
-        out += &format!(
-            "\n{}: {}",
-            r.cni,
-            r.first_problem.clone().unwrap_or_default()
-        );
+    for r in &rows {
+        if let Some(err) = &r.error {
+            out += &format!("\n{}: does not replay: {err}", r.cni);
+        } else if let Some(problem) = &r.first_problem {
+            out += &format!("\n{}: {problem}", r.cni);
+        }
     }
     Ok(out.trim_end().to_owned())
 }

@@ -97,7 +97,7 @@ pub struct Node {
     pub not_ready: Option<String>,
     /// With an overlay CNI: the node's pod CIDR and host-local's state.
     #[serde(default)]
-    pub overlay: Option<crate::cni::flannel::HostLocal>,
+    pub overlay: Option<crate::cni::node_range::NodeRange>,
 }
 
 impl Node {

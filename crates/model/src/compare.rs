@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::PodStatus;
-use crate::cni::{CniMode, Datapath, Flannel, VpcCni};
+use crate::cni::{Cilium, CniMode, Datapath, Flannel, VpcCni};
 use crate::command::Command;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -27,6 +27,9 @@ pub struct Comparison {
     pub max_pods: (u32, u32),
     /// How pod traffic crosses between nodes.
     pub datapath: Datapath,
+    /// Why the scenario does not replay under this CNI, if it does not
+    /// (then the numbers are zero).
+    pub error: Option<String>,
 }
 
 /// The CNIs podnet models, with their default settings.
@@ -34,6 +37,7 @@ pub fn all_cnis() -> Vec<CniMode> {
     vec![
         CniMode::AwsVpcCni(VpcCni::default()),
         CniMode::Flannel(Flannel::default()),
+        CniMode::Cilium(Cilium::default()),
     ]
 }
 
@@ -48,38 +52,51 @@ pub fn under(scenario: &Scenario, mode: CniMode) -> Scenario {
     s
 }
 
-/// Replays `scenario` under each of `modes`.
-///
-/// # Errors
-/// The first replay that fails, e.g. an overlay CIDR that overlaps the VPC.
-pub fn compare(scenario: &Scenario, modes: &[CniMode]) -> Result<Vec<Comparison>, ScenarioError> {
-    modes
-        .iter()
-        .map(|mode| {
-            let r = under(scenario, mode.clone()).replay()?;
-            let sb = &r.sandbox;
-            let count = |status| {
-                sb.pods
-                    .values()
-                    .filter(|p| !p.system && p.status == status)
-                    .count() as u32
-            };
-            let max_pods = sb.nodes.values().map(|n| n.max_pods());
-            Ok(Comparison {
-                cni: sb.cni.strategy().name().into(),
-                vpc_addresses: sb.vpc.subnets.values().map(|s| s.pool.in_use()).sum(),
-                running: count(PodStatus::Running),
-                pending: count(PodStatus::Pending),
-                container_creating: count(PodStatus::ContainerCreating),
-                first_problem: sb.pods.values().find_map(|p| p.reason.clone()),
-                max_pods: (
-                    max_pods.clone().min().unwrap_or(0),
-                    max_pods.max().unwrap_or(0),
-                ),
-                datapath: sb.cni.strategy().datapath(),
-            })
-        })
-        .collect()
+/// Replays `scenario` under each of `modes`; a CNI under which it does
+/// not replay (an overlay CIDR overlapping the VPC, say) gets a row with
+/// the reason.
+pub fn compare(scenario: &Scenario, modes: &[CniMode]) -> Vec<Comparison> {
+    modes.iter().map(|mode| one(scenario, mode)).collect()
+}
+
+fn one(scenario: &Scenario, mode: &CniMode) -> Comparison {
+    let replay = under(scenario, mode.clone()).replay();
+    let Ok(r) = replay else {
+        let error = replay.err().map(|e: ScenarioError| e.to_string());
+        return Comparison {
+            cni: mode.strategy().name().into(),
+            vpc_addresses: 0,
+            running: 0,
+            pending: 0,
+            container_creating: 0,
+            first_problem: None,
+            max_pods: (0, 0),
+            datapath: mode.strategy().datapath(),
+            error,
+        };
+    };
+    let sb = &r.sandbox;
+    let count = |status| {
+        sb.pods
+            .values()
+            .filter(|p| !p.system && p.status == status)
+            .count() as u32
+    };
+    let max_pods = sb.nodes.values().map(|n| n.max_pods());
+    Comparison {
+        cni: sb.cni.strategy().name().into(),
+        vpc_addresses: sb.vpc.subnets.values().map(|s| s.pool.in_use()).sum(),
+        running: count(PodStatus::Running),
+        pending: count(PodStatus::Pending),
+        container_creating: count(PodStatus::ContainerCreating),
+        first_problem: sb.pods.values().find_map(|p| p.reason.clone()),
+        max_pods: (
+            max_pods.clone().min().unwrap_or(0),
+            max_pods.max().unwrap_or(0),
+        ),
+        datapath: sb.cni.strategy().datapath(),
+        error: None,
+    }
 }
 
 #[cfg(test)]
@@ -90,19 +107,25 @@ mod tests {
     #[test]
     fn the_seed_costs_far_fewer_vpc_addresses_under_flannel() {
         let s = Scenario::from_json(builtin::get("seed").unwrap()).unwrap();
-        let rows = compare(&s, &all_cnis()).unwrap();
+        let rows = compare(&s, &all_cnis());
         assert_eq!(rows[0].cni, "AWS VPC CNI");
         assert_eq!(rows[0].vpc_addresses, 42); // 2 X-ENIs + 2 × (node IP + 9 IPs + second ENI 1 + 9)
         assert_eq!(rows[1].cni, "Flannel");
         assert_eq!(rows[1].vpc_addresses, 4); // 2 X-ENIs + 2 node IPs
-        assert!(rows.iter().all(|r| r.running == 6 && r.pending == 0));
+        assert!(rows[..2].iter().all(|r| r.running == 6 && r.pending == 0));
+        // Cilium's default pool is 10.0.0.0/8: it refuses this 10.10.0.0/16 VPC.
+        assert!(rows[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("overlaps the VPC block 10.10.0.0/16"));
         assert!(rows[0].datapath.vpc_routable && !rows[1].datapath.vpc_routable);
     }
 
     #[test]
     fn subnet_exhaustion_is_a_vpc_cni_problem_only() {
         let s = Scenario::from_json(builtin::get("subnet-exhaustion").unwrap()).unwrap();
-        let rows = compare(&s, &all_cnis()).unwrap();
+        let rows = compare(&s, &all_cnis());
         assert_eq!(rows[0].container_creating, 2);
         assert_eq!(rows[1].container_creating, 0);
     }

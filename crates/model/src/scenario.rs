@@ -249,6 +249,7 @@ pub mod builtin {
             include_str!("../scenarios/custom-networking.json"),
         ),
         ("flannel", include_str!("../scenarios/flannel.json")),
+        ("cilium", include_str!("../scenarios/cilium.json")),
     ];
 
     /// The JSON of the built-in scenario called `name`.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use podnet_model::cni::cilium::{Cilium, CiliumRouting};
 use podnet_model::cni::flannel::{Flannel, FlannelBackend};
 use podnet_model::cni::Datapath;
 use podnet_model::{CniMode, Command, VpcCni};
@@ -20,6 +21,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
     let locked = props.options.lock_cni;
     let on_strategy = {
         let on_action = props.on_action.clone();
+        let vpc = props.state.sandbox().vpc.cidrs.clone();
         Callback::from(move |e: Event| {
             let mode = match e
                 .target_unchecked_into::<HtmlSelectElement>()
@@ -27,6 +29,8 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                 .as_str()
             {
                 "flannel" => CniMode::Flannel(Flannel::default()),
+                // The Helm default 10.0.0.0/8 would collide with a 10.x VPC: take a pool that fits.
+                "cilium" => CniMode::Cilium(Cilium::fitting(&vpc)),
                 _ => CniMode::AwsVpcCni(VpcCni::default()),
             };
             on_action.emit(Action::ReplayUnder(mode));
@@ -35,6 +39,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
     let strategy = match &cni {
         CniMode::AwsVpcCni(_) => "vpc",
         CniMode::Flannel(_) => "flannel",
+        CniMode::Cilium(_) => "cilium",
     };
     html! {
         <details class="form" open=true>
@@ -45,13 +50,16 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                     <select onchange={on_strategy}>
                         <option value="vpc" selected={strategy == "vpc"}>{ "AWS VPC CNI" }</option>
                         <option value="flannel" selected={strategy == "flannel"}>{ "Flannel (overlay)" }</option>
+                        <option value="cilium" selected={strategy == "cilium"}>{ "Cilium, cluster-pool (overlay)" }</option>
                     </select>
                 </label>
                 <p class="form__hint">{ "Another strategy replays the whole scenario under it: nodes pick their CNI when they boot." }</p>
                 { datapath(&cni.strategy().datapath()) }
+                <super::compare_view::CompareView state={props.state.clone()} />
                 { match &cni {
                     CniMode::AwsVpcCni(c) => html! { <VpcCniForm key="vpc" current={c.clone()} on_action={props.on_action.clone()} azs={azs(props)} /> },
                     CniMode::Flannel(f) => html! { <FlannelForm key="flannel" current={f.clone()} on_action={props.on_action.clone()} /> },
+                    CniMode::Cilium(c) => html! { <CiliumForm key="cilium" current={c.clone()} on_action={props.on_action.clone()} /> },
                 } }
             </fieldset>
             if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
@@ -239,6 +247,81 @@ fn FlannelForm(props: &FlannelFormProps) -> Html {
                 </select>
             </label>
             <p class="form__hint">{ format!("{} pod CIDRs of {} addresses each (.2 to .254 for a /24)", draft.pod_cidrs(), draft.pod_cidr(0).map_or(0, |c| (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(3))) }</p>
+            <button type="submit">{ "Apply CNI settings" }</button>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CiliumFormProps {
+    current: Cilium,
+    on_action: Callback<Action>,
+}
+
+#[component]
+fn CiliumForm(props: &CiliumFormProps) -> Html {
+    let draft = use_state(|| props.current.clone());
+    let on_pool = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            draft.set(Cilium {
+                pool: e.target_unchecked_into::<HtmlInputElement>().value(),
+                ..(*draft).clone()
+            })
+        })
+    };
+    let on_mask = {
+        let draft = draft.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e
+                .target_unchecked_into::<HtmlInputElement>()
+                .value()
+                .trim()
+                .parse()
+                .unwrap_or(24);
+            draft.set(Cilium {
+                mask_size: v,
+                ..(*draft).clone()
+            });
+        })
+    };
+    let on_routing = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let routing = match e
+                .target_unchecked_into::<HtmlSelectElement>()
+                .value()
+                .as_str()
+            {
+                "geneve" => CiliumRouting::Geneve,
+                "native" => CiliumRouting::Native,
+                _ => CiliumRouting::Vxlan,
+            };
+            draft.set(Cilium {
+                routing,
+                ..(*draft).clone()
+            });
+        })
+    };
+    let onsubmit = {
+        let (draft, on_action) = (draft.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::ReplayUnder(CniMode::Cilium((*draft).clone())));
+        })
+    };
+    html! {
+        <form {onsubmit}>
+            <label>{ "Cluster pool (clusterPoolIPv4PodCIDRList)" }<input type="text" value={draft.pool.clone()} oninput={on_pool} spellcheck="false" /></label>
+            <label>{ "Pod CIDR per node (clusterPoolIPv4MaskSize)" }<input type="number" min="16" max="28" value={draft.mask_size.to_string()} oninput={on_mask} /></label>
+            <label>{ "Routing" }
+                <select onchange={on_routing}>
+                    <option value="vxlan" selected={draft.routing == CiliumRouting::Vxlan}>{ "tunnel: VXLAN" }</option>
+                    <option value="geneve" selected={draft.routing == CiliumRouting::Geneve}>{ "tunnel: Geneve" }</option>
+                    <option value="native" selected={draft.routing == CiliumRouting::Native}>{ "native routing" }</option>
+                </select>
+            </label>
+            <p class="form__hint">{ "The Helm default pool is 10.0.0.0/8, which collides with a 10.x VPC; each node's range loses 2 addresses to cilium_host and cilium-health." }</p>
             <button type="submit">{ "Apply CNI settings" }</button>
         </form>
     }

@@ -19,7 +19,6 @@ use super::{Cni, Datapath};
 use crate::addr::overlaps;
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
-use crate::ids::PodId;
 
 /// How flannel carries pod traffic between nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -116,6 +115,15 @@ impl Flannel {
         Ipv4Net::new(Ipv4Addr::from(start), self.subnet_len).ok()
     }
 
+    /// How node ranges are carved and used.
+    pub fn plan(&self) -> Option<super::node_range::RangePlan> {
+        Some(super::node_range::RangePlan {
+            cluster: self.network()?,
+            node_len: self.subnet_len,
+            kind: super::node_range::RangeKind::HostLocal,
+        })
+    }
+
     /// Pod CIDRs the cluster CIDR holds.
     pub fn pod_cidrs(&self) -> u32 {
         self.network().map_or(0, |n| {
@@ -168,82 +176,6 @@ impl Cni for Flannel {
     }
 }
 
-/// host-local IPAM on one node: hands out `.2` onwards (`.1` is the `cni0`
-/// gateway), never the network or broadcast address, round-robin after the
-/// last address it gave.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HostLocal {
-    /// The node's pod CIDR.
-    pub cidr: Ipv4Net,
-    /// Addresses in use, with their pods.
-    pub used: std::collections::BTreeMap<Ipv4Addr, PodId>,
-    /// The last address handed out (`lastReservedIP`).
-    pub last: Option<Ipv4Addr>,
-}
-
-impl HostLocal {
-    /// A fresh range.
-    pub fn new(cidr: Ipv4Net) -> Self {
-        Self {
-            cidr,
-            used: std::collections::BTreeMap::new(),
-            last: None,
-        }
-    }
-
-    fn first(&self) -> u32 {
-        u32::from(self.cidr.network()) + 2
-    }
-
-    fn last_usable(&self) -> u32 {
-        u32::from(self.cidr.broadcast()).saturating_sub(1)
-    }
-
-    /// Addresses pods can have: `.2` to broadcast − 1.
-    pub fn capacity(&self) -> u32 {
-        (self.last_usable() + 1).saturating_sub(self.first())
-    }
-
-    /// The range as host-local prints it in errors (`rangeStart-rangeEnd`).
-    pub fn range_text(&self) -> String {
-        let start = Ipv4Addr::from(u32::from(self.cidr.network()) + 1);
-        format!("{start}-{}", Ipv4Addr::from(self.last_usable()))
-    }
-
-    /// Gives `pod` the next free address after the last one handed out.
-    ///
-    /// # Errors
-    /// host-local's message when the range is full.
-    pub fn allocate(&mut self, pod: PodId) -> Result<Ipv4Addr, String> {
-        let (first, last) = (self.first(), self.last_usable());
-        let start = self.last.map_or(first, |l| u32::from(l) + 1);
-        let candidates = (start..=last).chain(first..start.min(last + 1));
-        for a in candidates {
-            let ip = Ipv4Addr::from(a);
-            if let std::collections::btree_map::Entry::Vacant(slot) = self.used.entry(ip) {
-                slot.insert(pod);
-                self.last = Some(ip);
-                return Ok(ip);
-            }
-        }
-        Err(format!(
-            "failed to allocate for range 0: no IP addresses available in range set: {}",
-            self.range_text()
-        ))
-    }
-
-    /// Frees `pod`'s address.
-    pub fn release(&mut self, pod: PodId) -> Option<Ipv4Addr> {
-        let ip = self
-            .used
-            .iter()
-            .find(|(_, p)| **p == pod)
-            .map(|(ip, _)| *ip)?;
-        self.used.remove(&ip);
-        Some(ip)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,29 +187,6 @@ mod tests {
         assert_eq!(f.pod_cidr(1).unwrap().to_string(), "10.244.1.0/24");
         assert_eq!(f.pod_cidr(255).unwrap().to_string(), "10.244.255.0/24");
         assert!(f.pod_cidr(256).is_none());
-    }
-
-    #[test]
-    fn host_local_hands_out_2_to_254_then_says_the_range_is_full() {
-        let mut h = HostLocal::new("10.244.1.0/24".parse().unwrap());
-        assert_eq!(h.capacity(), 253);
-        assert_eq!(h.allocate(PodId(1)).unwrap().to_string(), "10.244.1.2");
-        for i in 2..=253 {
-            h.allocate(PodId(i)).unwrap();
-        }
-        assert_eq!(
-            h.allocate(PodId(999)).unwrap_err(),
-            "failed to allocate for range 0: no IP addresses available in range set: 10.244.1.1-10.244.1.254"
-        );
-    }
-
-    #[test]
-    fn host_local_goes_round_robin_before_reusing_a_freed_address() {
-        let mut h = HostLocal::new("10.244.1.0/24".parse().unwrap());
-        let a = h.allocate(PodId(1)).unwrap();
-        h.allocate(PodId(2)).unwrap();
-        h.release(PodId(1));
-        assert_ne!(h.allocate(PodId(3)).unwrap(), a);
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! with ipamd's warm pool, custom networking) and Flannel. Calico and
 //! Cilium plug in here.
 
+pub mod cilium;
 pub mod flannel;
 pub mod ipamd;
+pub mod node_range;
 pub mod node_sim;
 pub mod vpc_cni;
 
@@ -16,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
+pub use cilium::Cilium;
 pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
 
@@ -70,6 +73,8 @@ pub enum CniMode {
     AwsVpcCni(VpcCni),
     /// Flannel: an overlay with a pod CIDR per node.
     Flannel(Flannel),
+    /// Cilium with cluster-pool IPAM: an overlay with a pod CIDR per node.
+    Cilium(Cilium),
 }
 
 impl Default for CniMode {
@@ -84,6 +89,30 @@ impl CniMode {
         match self {
             Self::AwsVpcCni(c) => c,
             Self::Flannel(c) => c,
+            Self::Cilium(c) => c,
+        }
+    }
+
+    /// How an overlay carves node ranges (`None` for the VPC CNI).
+    pub fn plan(&self) -> Option<node_range::RangePlan> {
+        match self {
+            Self::AwsVpcCni(_) => None,
+            Self::Flannel(f) => f.plan(),
+            Self::Cilium(c) => c.plan(),
+        }
+    }
+
+    /// Why an overlay's settings cannot work with these VPC blocks and
+    /// service CIDR, if they cannot.
+    pub fn problem(
+        &self,
+        vpc: &[ipnet::Ipv4Net],
+        service: Option<ipnet::Ipv4Net>,
+    ) -> Option<String> {
+        match self {
+            Self::AwsVpcCni(_) => None,
+            Self::Flannel(f) => f.problem(vpc, service),
+            Self::Cilium(c) => c.problem(vpc, service),
         }
     }
 }

@@ -90,10 +90,15 @@ impl Sandbox {
     /// An empty sandbox: a VPC with its primary block, no subnets yet.
     ///
     /// # Errors
-    /// [`SandboxError::Vpc`] when the block is not a valid VPC block.
+    /// [`SandboxError::Vpc`] when the block is not a valid VPC block;
+    /// [`SandboxError::CniSettings`] when an overlay's CIDR overlaps it.
     pub fn new(vpc_cidr: &str, cni: CniMode) -> Result<Self, SandboxError> {
+        let vpc = Vpc::new(vpc_cidr)?;
+        if let Some(reason) = cni.problem(&vpc.cidrs, None) {
+            return Err(SandboxError::CniSettings { reason });
+        }
         Ok(Self {
-            vpc: Vpc::new(vpc_cidr)?,
+            vpc,
             cluster: None,
             nodes: BTreeMap::new(),
             pods: BTreeMap::new(),
@@ -188,6 +193,11 @@ impl Sandbox {
 
     fn add_vpc_cidr(&mut self, cidr: &str, events: &mut Vec<Event>) -> Result<(), SandboxError> {
         let cidr = self.vpc.check_secondary_cidr(cidr)?;
+        let mut blocks = self.vpc.cidrs.clone();
+        blocks.push(cidr);
+        if let Some(reason) = self.cni.problem(&blocks, None) {
+            return Err(SandboxError::CniSettings { reason });
+        }
         self.vpc.cidrs.push(cidr);
         self.event(events, EventKind::VpcCidrAdded { cidr });
         Ok(())

@@ -5,35 +5,43 @@
 use std::collections::BTreeSet;
 
 use super::Sandbox;
-use crate::cni::flannel::HostLocal;
-use crate::cni::CniMode;
+use crate::cni::node_range::{NodeRange, RangeKind};
 use crate::events::{Event, EventKind};
 use crate::ids::{NodeId, PodId};
 
 impl Sandbox {
     /// Gives a new node its pod CIDR (the lowest free one, as
-    /// `cidr_set.go` does for a fresh cluster), or the CIDRNotAvailable event.
+    /// kube-controller-manager's `cidr_set.go` and the cilium-operator do
+    /// for a fresh cluster), or the allocator's failure.
     pub(super) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Vec<Event>) {
-        let CniMode::Flannel(f) = &self.cni else {
-            return;
-        };
+        let Some(plan) = self.cni.plan() else { return };
         let taken: BTreeSet<ipnet::Ipv4Net> = self
             .nodes
             .values()
             .filter_map(|n| n.overlay.as_ref().map(|o| o.cidr))
             .collect();
-        let free = (0..f.pod_cidrs())
-            .filter_map(|i| f.pod_cidr(i))
+        let free = (0..plan.count())
+            .filter_map(|i| plan.range(i))
             .find(|c| !taken.contains(c));
-        let kind = match (free, f.network()) {
+        let kind = match (free, plan.kind) {
             (Some(cidr), _) => {
                 if let Some(n) = self.nodes.get_mut(&node) {
-                    n.overlay = Some(HostLocal::new(cidr));
+                    n.overlay = Some(NodeRange::new(cidr, plan.kind));
                 }
                 EventKind::PodCidrAssigned { node, cidr }
             }
-            (None, Some(cluster_cidr)) => EventKind::CidrNotAvailable { node, cluster_cidr },
-            (None, None) => return,
+            (None, RangeKind::HostLocal) => EventKind::CidrNotAvailable {
+                node,
+                cluster_cidr: plan.cluster,
+            },
+            (None, RangeKind::CiliumPool) => {
+                // The agent waits for its podCIDR and the node stays NotReady.
+                let reason = format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len);
+                if let Some(n) = self.nodes.get_mut(&node) {
+                    n.not_ready = Some(reason.clone());
+                }
+                EventKind::NodeNotReady { node, reason }
+            }
         };
         self.event(events, kind);
     }

@@ -642,3 +642,87 @@ fn switching_the_cni_with_nodes_running_or_overlapping_the_vpc_is_refused() {
     .to_string();
     assert_eq!(err, "CNI settings refused: flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
 }
+
+fn cilium(pool: &str) -> Sandbox {
+    let mut s = Sandbox::new(
+        "10.10.0.0/16",
+        CniMode::Cilium(crate::cni::Cilium {
+            pool: pool.into(),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    for cmd in [
+        r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
+        r#"{"action":"add-subnet","name":"nodes-a","cidr":"10.10.1.0/24","az":"eu-west-1a"}"#,
+        r#"{"action":"create-cluster","name":"demo","version":"1.31","subnets":["cluster-a","cluster-b"]}"#,
+    ] {
+        s.apply(serde_json::from_str(cmd).unwrap()).unwrap();
+    }
+    s
+}
+
+#[test]
+fn cilium_default_pool_is_refused_in_a_10_slash_8_vpc() {
+    let err = Sandbox::new("10.10.0.0/16", CniMode::Cilium(Default::default()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("CNI settings refused: cilium cluster pool 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16"), "{err}");
+    // A VPC block added later may not collide with the pool either.
+    let mut s = cilium("100.64.0.0/16");
+    let err = run(
+        &mut s,
+        r#"{"action":"add-vpc-cidr","cidr":"100.64.0.0/16"}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("overlaps the VPC block 100.64.0.0/16"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cilium_pods_skip_the_router_and_health_addresses() {
+    let mut s = cilium("192.168.0.0/16");
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
+    let ips: Vec<String> = s
+        .pods
+        .values()
+        .filter(|p| !p.host_network)
+        .map(|p| p.ip.unwrap().to_string())
+        .collect();
+    assert_eq!(ips, ["192.168.0.3", "192.168.0.4"]);
+    assert!(s.pods.values().any(|p| p.name == "cilium-1"));
+}
+
+#[test]
+fn cilium_out_of_pool_leaves_the_node_not_ready() {
+    let mut s = cilium("192.168.0.0/23");
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    let events = run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
+    assert!(events.iter().any(|e| e
+        .kind
+        .to_string()
+        .contains("Failed to allocate PodCIDRs to node")));
+    assert_eq!(s.nodes.values().filter(|n| !n.ready()).count(), 1);
+}

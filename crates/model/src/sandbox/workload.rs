@@ -69,7 +69,7 @@ impl Sandbox {
     pub(super) fn vpc_cni(&self) -> Option<&VpcCni> {
         match &self.cni {
             CniMode::AwsVpcCni(c) => Some(c),
-            CniMode::Flannel(_) => None,
+            CniMode::Flannel(_) | CniMode::Cilium(_) => None,
         }
     }
 
@@ -204,10 +204,10 @@ impl Sandbox {
         }
         self.assign_pod_cidr(node_id, events);
         // The CNI's and kube-proxy's DaemonSets: host-network pods, the "+2" of max pods.
-        let cni_ds = if self.vpc_cni().is_some() {
-            "aws-node"
-        } else {
-            "kube-flannel"
+        let cni_ds = match &self.cni {
+            CniMode::AwsVpcCni(_) => "aws-node",
+            CniMode::Flannel(_) => "kube-flannel",
+            CniMode::Cilium(_) => "cilium",
         };
         for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
@@ -382,21 +382,25 @@ impl Sandbox {
                 nodes: self.nodes.len() as u32,
             });
         }
-        let c = match &cni {
-            CniMode::AwsVpcCni(c) => c,
-            CniMode::Flannel(f) => {
-                let service = self.cluster.as_ref().map(|c| c.service_cidr());
-                if let Some(reason) = f.problem(&self.vpc.cidrs, service) {
-                    return Err(SandboxError::CniSettings { reason });
-                }
-                let summary = format!(
+        let CniMode::AwsVpcCni(c) = &cni else {
+            let service = self.cluster.as_ref().map(|c| c.service_cidr());
+            if let Some(reason) = cni.problem(&self.vpc.cidrs, service) {
+                return Err(SandboxError::CniSettings { reason });
+            }
+            let summary = match &cni {
+                CniMode::Flannel(f) => format!(
                     "Flannel, Network {}, /{} per node, backend {:?}",
                     f.network, f.subnet_len, f.backend
-                );
-                self.cni = cni;
-                self.event(events, EventKind::CniChanged { summary });
-                return Ok(());
-            }
+                ),
+                CniMode::Cilium(c) => format!(
+                    "Cilium cluster-pool {}, /{} per node, routing {:?}",
+                    c.pool, c.mask_size, c.routing
+                ),
+                CniMode::AwsVpcCni(_) => String::new(),
+            };
+            self.cni = cni;
+            self.event(events, EventKind::CniChanged { summary });
+            return Ok(());
         };
         check_range("WARM_ENI_TARGET", u64::from(c.warm_eni_target), 0, 100)?;
         check_range("WARM_IP_TARGET", u64::from(c.warm_ip_target), 0, 10_000)?;

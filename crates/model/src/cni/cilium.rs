@@ -1,0 +1,210 @@
+//! Cilium with cluster-pool IPAM (its default): the cilium-operator hands
+//! each node a pod CIDR from the cluster pool (default `10.0.0.0/8`, `/24`
+//! per node); the agent takes the router and health addresses and gives pods
+//! the rest. Pod addresses are not VPC addresses; traffic between nodes is
+//! encapsulated (VXLAN by default, or Geneve), or routed natively when the
+//! network can route the pod CIDRs.
+//!
+//! Sources: cilium `Documentation/network/concepts/ipam/cluster-pool.rst`,
+//! `install/kubernetes/cilium/values.yaml` (`clusterPoolIPv4PodCIDRList`,
+//! `clusterPoolIPv4MaskSize`), `Documentation/network/concepts/routing.rst`,
+//! `pkg/mtu/mtu.go` (`TunnelOverheadIPv4 = 50`).
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+
+use super::node_range::{RangeKind, RangePlan};
+use super::{Cni, Datapath};
+use crate::addr::overlaps;
+use crate::catalog::InstanceType;
+use crate::explain::Derivation;
+
+/// How Cilium carries pod traffic between nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiliumRouting {
+    /// VXLAN tunnel (the default): UDP 8472.
+    #[default]
+    Vxlan,
+    /// Geneve tunnel: UDP 6081.
+    Geneve,
+    /// Native routing: the network must route every node's pod CIDR.
+    Native,
+}
+
+/// Cilium's settings (Helm values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cilium {
+    /// `ipam.operator.clusterPoolIPv4PodCIDRList`.
+    #[serde(default = "default_pool")]
+    pub pool: String,
+    /// `ipam.operator.clusterPoolIPv4MaskSize`.
+    #[serde(default = "default_mask")]
+    pub mask_size: u8,
+    /// `routingMode` / `tunnelProtocol`.
+    #[serde(default)]
+    pub routing: CiliumRouting,
+}
+
+fn default_pool() -> String {
+    "10.0.0.0/8".into()
+}
+
+fn default_mask() -> u8 {
+    24
+}
+
+impl Default for Cilium {
+    fn default() -> Self {
+        Self {
+            pool: default_pool(),
+            mask_size: default_mask(),
+            routing: CiliumRouting::default(),
+        }
+    }
+}
+
+impl Cilium {
+    /// The cluster pool, if it parses.
+    pub fn pool(&self) -> Option<Ipv4Net> {
+        self.pool.trim().parse::<Ipv4Net>().ok().map(|n| n.trunc())
+    }
+
+    /// Cilium with the first of the usual pools (the Helm default
+    /// `10.0.0.0/8`, then `192.168.0.0/16`, `172.16.0.0/12`) that does not
+    /// overlap `vpc`; the default when none fits.
+    pub fn fitting(vpc: &[Ipv4Net]) -> Self {
+        ["10.0.0.0/8", "192.168.0.0/16", "172.16.0.0/12"]
+            .iter()
+            .map(|p| Self {
+                pool: (*p).to_owned(),
+                ..Self::default()
+            })
+            .find(|c| c.problem(vpc, None).is_none())
+            .unwrap_or_default()
+    }
+
+    /// How node ranges are carved and used.
+    pub fn plan(&self) -> Option<RangePlan> {
+        Some(RangePlan {
+            cluster: self.pool()?,
+            node_len: self.mask_size,
+            kind: RangeKind::CiliumPool,
+        })
+    }
+
+    /// Why the settings cannot be used with these VPC blocks and service
+    /// CIDR, if they cannot.
+    pub fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+        let Some(pool) = self.pool() else {
+            return Some(format!(
+                "cilium cluster pool \"{}\" is not an IPv4 CIDR",
+                self.pool
+            ));
+        };
+        if !(pool.prefix_len()..=30).contains(&self.mask_size) {
+            return Some(format!(
+                "a /{} pod CIDR per node does not fit in the cilium cluster pool {pool}",
+                self.mask_size
+            ));
+        }
+        if let Some(v) = vpc.iter().find(|v| overlaps(**v, pool)) {
+            return Some(format!(
+                "cilium cluster pool {pool} overlaps the VPC block {v} (\"10.0.0.0/8 is the default pod CIDR. If your node network is in the same range you will lose connectivity\"): choose a pool outside the VPC, e.g. 192.168.0.0/16"
+            ));
+        }
+        if let Some(s) = service.filter(|s| overlaps(*s, pool)) {
+            return Some(format!(
+                "cilium cluster pool {pool} overlaps the service CIDR {s}"
+            ));
+        }
+        None
+    }
+}
+
+impl Cni for Cilium {
+    fn name(&self) -> &'static str {
+        "Cilium"
+    }
+
+    fn max_pods(&self, instance: &InstanceType) -> Derivation {
+        let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
+        let value = enis * (ips - 1) + 2;
+        let per_node = self.plan().and_then(|p| p.range(0)).map_or(0, |c| {
+            (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(4)
+        });
+        Derivation::new("max pods", value, format!("{enis} ENIs × ({ips} − 1) + 2 = {value}"))
+            .because(
+                "the EKS AMI sets the kubelet's maxPods from the VPC CNI's formula, whichever CNI runs",
+                "AMI nodeadm/internal/kubelet/eni_max_pods.go",
+            )
+            .because(
+                format!("with cluster-pool IPAM no pod uses an ENI address: a /{} holds {per_node} pod addresses after the router and health addresses, so max pods can be raised", self.mask_size),
+                "cilium Documentation/network/kubernetes/ipam-cluster-pool.rst",
+            )
+    }
+
+    fn datapath(&self) -> Datapath {
+        match self.routing {
+            CiliumRouting::Vxlan => Datapath::encapsulated(
+                "VXLAN (UDP 8472)",
+                50,
+                "cilium pkg/mtu/mtu.go (TunnelOverheadIPv4 = 50)",
+            ),
+            CiliumRouting::Geneve => Datapath::encapsulated(
+                "Geneve (UDP 6081)",
+                50,
+                "cilium pkg/mtu/mtu.go (TunnelOverheadIPv4 = 50; options add more)",
+            ),
+            CiliumRouting::Native => Datapath {
+                encapsulation: "none (native routing: the VPC must route each node's pod CIDR)"
+                    .into(),
+                overhead: 0,
+                source: "cilium Documentation/network/concepts/routing.rst".into(),
+                vpc_routable: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_pool_collides_with_a_10_slash_8_vpc() {
+        let vpc = ["10.10.0.0/16".parse().unwrap()];
+        let err = Cilium::default().problem(&vpc, None).unwrap();
+        assert!(
+            err.starts_with("cilium cluster pool 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16"),
+            "{err}"
+        );
+        let ok = Cilium {
+            pool: "192.168.0.0/16".into(),
+            ..Cilium::default()
+        };
+        assert!(ok.problem(&vpc, None).is_none());
+    }
+
+    #[test]
+    fn fitting_skips_pools_that_overlap_the_vpc() {
+        assert_eq!(
+            Cilium::fitting(&["10.10.0.0/16".parse().unwrap()]).pool,
+            "192.168.0.0/16"
+        );
+        assert_eq!(
+            Cilium::fitting(&["172.31.0.0/16".parse().unwrap()]).pool,
+            "10.0.0.0/8"
+        );
+    }
+
+    #[test]
+    fn tunnels_cost_50_bytes_and_native_routing_none() {
+        assert_eq!(Cilium::default().datapath().mtu(1500), 1450);
+        let native = Cilium {
+            routing: CiliumRouting::Native,
+            ..Cilium::default()
+        };
+        assert_eq!(native.datapath().mtu(9001), 9001);
+    }
+}
