@@ -20,8 +20,8 @@ pub struct MaxPodsArgs {
     /// Custom networking: the primary ENI holds no pod addresses.
     #[arg(long)]
     pub custom_networking: bool,
-    /// The CNI: `vpc` (the AWS VPC CNI) or `flannel`.
-    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel"])]
+    /// The CNI: `vpc` (the AWS VPC CNI), `flannel` or `cilium`.
+    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "cilium"])]
     pub cni: String,
     /// Show the derivation and the rules behind it.
     #[arg(long)]
@@ -38,6 +38,7 @@ pub struct MaxPodsArgs {
 pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     let mode = match args.cni.as_str() {
         "flannel" => CniMode::Flannel(Flannel::default()),
+        "cilium" => CniMode::Cilium(podnet_model::cni::Cilium::default()),
         _ => CniMode::AwsVpcCni(VpcCni {
             prefix_delegation: args.prefix_delegation,
             custom_networking: args.custom_networking,
