@@ -76,7 +76,7 @@ pub fn initial_state() -> AppState {
 /// Autosaves the applied scenario.
 pub fn save(scenario: &Scenario) {
     // Storage can be full or disabled (private windows): then nothing is saved, silently.
-    let _ = LocalStorage::raw().set_item(STORAGE_KEY, &scenario.to_json());
+    let _ = LocalStorage::raw().set_item(STORAGE_KEY, &scenario.to_compact_json());
 }
 
 /// Puts the scenario in the URL fragment and returns the full link.
@@ -101,7 +101,20 @@ pub fn share_link(scenario: &Scenario) -> String {
 /// Offers the scenario as a JSON file download (the format `podnet run` reads).
 pub fn export(scenario: &Scenario) {
     use wasm_bindgen::JsCast;
-    let json = scenario.to_json();
+    // Pretty-printed by the browser's JSON, which costs the .wasm nothing.
+    let compact = scenario.to_compact_json();
+    let json = js_sys::JSON::parse(&compact)
+        .ok()
+        .and_then(|v| {
+            js_sys::JSON::stringify_with_replacer_and_space(
+                &v,
+                &wasm_bindgen::JsValue::NULL,
+                &wasm_bindgen::JsValue::from(2),
+            )
+            .ok()
+        })
+        .and_then(|s| s.as_string())
+        .unwrap_or(compact);
     let parts = js_sys_array(&json);
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type("application/json");

@@ -1,8 +1,8 @@
 //! EC2 instance types and their ENI limits.
 //!
 //! All 1,391 types of `data/instance-enis.csv`, extracted from the AWS VPC CNI
-//! (`pkg/vpc/vpc_ip_resource_limit.go` at v1.23.1), compiled into a static
-//! table by `build.rs`. Limits are for the **default network card** only, as
+//! (`pkg/vpc/vpc_ip_resource_limit.go` at v1.23.1), validated by `build.rs`
+//! and parsed once on first use. Limits are for the **default network card** only, as
 //! the VPC CNI and the max-pods formula use them. Max-pods arithmetic lives
 //! with the CNIs; this module only knows the hardware.
 
@@ -36,11 +36,43 @@ pub struct InstanceType {
     pub hypervisor: Hypervisor,
     /// Whether this is a bare-metal type.
     pub bare_metal: bool,
-    /// Max ENIs of each network card, in card order (card 0 is the default).
-    pub network_card_max_enis: &'static [u32],
+    /// Max ENIs of each network card, `;`-separated in card order (card 0
+    /// is the default), as in the CSV.
+    pub cards: &'static str,
 }
 
-include!(concat!(env!("OUT_DIR"), "/catalog_data.rs"));
+/// The validated, sorted catalog text `build.rs` wrote.
+const DATA: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.csv"));
+
+/// The catalog, parsed once.
+static TABLE: std::sync::OnceLock<Vec<InstanceType>> = std::sync::OnceLock::new();
+
+fn table() -> &'static [InstanceType] {
+    TABLE.get_or_init(|| DATA.lines().filter_map(parse_line).collect())
+}
+
+/// One line of `catalog.csv` (build.rs checked every line, so none is skipped).
+fn parse_line(line: &'static str) -> Option<InstanceType> {
+    let mut f = line.split(',');
+    let name = f.next()?;
+    let max_enis = f.next()?.parse().ok()?;
+    let ipv4_per_eni = f.next()?.parse().ok()?;
+    let hypervisor = match f.next()? {
+        "n" => Hypervisor::Nitro,
+        "x" => Hypervisor::Xen,
+        _ => Hypervisor::Unknown,
+    };
+    let bare_metal = f.next()? == "1";
+    let cards = f.next()?;
+    Some(InstanceType {
+        name,
+        max_enis,
+        ipv4_per_eni,
+        hypervisor,
+        bare_metal,
+        cards,
+    })
+}
 
 impl InstanceType {
     /// The ENI limits the CNIs compute with.
@@ -59,12 +91,15 @@ impl InstanceType {
 
     /// Number of network cards.
     pub fn network_cards(&self) -> u32 {
-        u32::try_from(self.network_card_max_enis.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.cards.split(';').count()).unwrap_or(u32::MAX)
     }
 
     /// ENIs over all network cards (only card 0 is used for pods).
     pub fn total_enis_all_cards(&self) -> u32 {
-        self.network_card_max_enis.iter().sum()
+        self.cards
+            .split(';')
+            .filter_map(|c| c.parse::<u32>().ok())
+            .sum()
     }
 }
 
@@ -79,7 +114,7 @@ pub struct InstanceLimits {
 
 /// Every instance type, sorted by name.
 pub fn all() -> &'static [InstanceType] {
-    INSTANCE_TYPES
+    table()
 }
 
 /// An instance type name the catalog does not have.
@@ -101,11 +136,7 @@ impl fmt::Display for CatalogError {
             Self::UnknownInstanceType { name, suggestions } => {
                 write!(f, "unknown instance type {name}")?;
                 match suggestions.as_slice() {
-                    [] => write!(
-                        f,
-                        " ({} types are known, e.g. m5.large)",
-                        INSTANCE_TYPES.len()
-                    ),
+                    [] => write!(f, " ({} types are known, e.g. m5.large)", table().len()),
                     [one] => write!(f, "; did you mean {one}?"),
                     many => write!(f, "; did you mean {}?", many.join(", ")),
                 }
@@ -122,10 +153,10 @@ impl std::error::Error for CatalogError {}
 /// [`CatalogError::UnknownInstanceType`] with the closest names.
 pub fn lookup(name: &str) -> Result<&'static InstanceType, CatalogError> {
     let wanted = name.trim().to_ascii_lowercase();
-    INSTANCE_TYPES
+    table()
         .binary_search_by(|t| t.name.cmp(wanted.as_str()))
         .ok()
-        .and_then(|i| INSTANCE_TYPES.get(i))
+        .and_then(|i| table().get(i))
         .ok_or_else(|| CatalogError::UnknownInstanceType {
             name: name.trim().to_owned(),
             suggestions: closest(&wanted, 3),
@@ -136,11 +167,8 @@ pub fn lookup(name: &str) -> Result<&'static InstanceType, CatalogError> {
 /// picker: names starting with the query first.
 pub fn search(query: &str) -> Vec<&'static InstanceType> {
     let q = query.trim().to_ascii_lowercase();
-    let mut hits: Vec<&InstanceType> = INSTANCE_TYPES
-        .iter()
-        .filter(|t| t.name.contains(&q))
-        .collect();
-    hits.sort_by_key(|t| (!t.name.starts_with(&q), t.name));
+    let mut hits: Vec<&InstanceType> = table().iter().filter(|t| t.name.contains(&q)).collect();
+    hits.sort_unstable_by_key(|t| (!t.name.starts_with(&q), t.name));
     hits
 }
 
@@ -148,12 +176,12 @@ pub fn search(query: &str) -> Vec<&'static InstanceType> {
 /// distance still looks like a typo.
 fn closest(wanted: &str, n: usize) -> Vec<String> {
     let limit = (wanted.len() / 3).clamp(1, 3);
-    let mut scored: Vec<(usize, &str)> = INSTANCE_TYPES
+    let mut scored: Vec<(usize, &str)> = table()
         .iter()
         .map(|t| (edit_distance(wanted, t.name), t.name))
         .filter(|(d, _)| *d <= limit)
         .collect();
-    scored.sort();
+    scored.sort_unstable();
     // Only the nearest: "m5.lage" should suggest m5.large, not every *.large.
     let best = scored.first().map_or(0, |(d, _)| *d);
     scored

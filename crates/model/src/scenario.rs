@@ -144,6 +144,11 @@ impl Scenario {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The scenario as compact JSON (for storage; smaller code than pretty).
+    pub fn to_compact_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// Replays the first `steps` commands (all of them with `None`).
     ///
     /// # Errors

@@ -227,7 +227,7 @@ impl Vpc {
     /// Availability Zones that have subnets, sorted.
     pub fn azs(&self) -> Vec<String> {
         let mut azs: Vec<String> = self.subnets.values().map(|s| s.az.clone()).collect();
-        azs.sort();
+        azs.sort_unstable();
         azs.dedup();
         azs
     }

@@ -108,11 +108,11 @@ fn blocks(
             <div class="ip-grid__blocks" role="group" aria-label="Blocks of 256 addresses: choose one to see its addresses">
                 { for held.iter().enumerate().map(|(i, h)| {
                     let start = i as u32 * CELLS;
-                    let pct = f64::from(*h) * 100.0 / f64::from(CELLS);
+                    let pct = h * 100 / CELLS;
                     let onclick = { let zoom = zoom.clone(); Callback::from(move |_: MouseEvent| zoom.set(Some(start))) };
                     html! {
                         <button type="button" class="ip-grid__block" {onclick} aria-label={format!("Block {} of {}: {h} of 256 held", i + 1, held.len())}
-                                style={format!("--fill: {pct:.0}%")}></button>
+                                style={format!("--fill: {pct}%")}></button>
                     }
                 }) }
             </div>

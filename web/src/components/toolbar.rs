@@ -85,7 +85,11 @@ pub fn Toolbar(props: &ViewProps) -> Html {
 fn ThemeToggle() -> Html {
     use gloo::storage::{LocalStorage, Storage};
     let theme = use_state(|| {
-        LocalStorage::get::<String>("podnet.theme").unwrap_or_else(|_| "system".into())
+        LocalStorage::raw()
+            .get_item("podnet.theme")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "system".into())
     });
     {
         let theme = (*theme).clone();
@@ -100,7 +104,7 @@ fn ThemeToggle() -> Html {
                     root.set_attribute("data-theme", t)
                 };
             }
-            let _ = LocalStorage::set("podnet.theme", t);
+            let _ = LocalStorage::raw().set_item("podnet.theme", t);
         });
     }
     let next = match theme.as_str() {

@@ -92,10 +92,11 @@ fn subnet_card(
         .flat_map(|c| c.xenis.iter())
         .filter(|e| e.subnet == id)
         .collect();
-    let used_pct = f64::from(s.pool.in_use()) * 100.0 / f64::from(s.pool.usable().max(1));
+    // Per mille, in integers: float formatting would add kilobytes to the download.
+    let used = u64::from(s.pool.in_use()) * 1000 / u64::from(s.pool.usable().max(1));
     let level = if s.pool.free() == 0 {
         "is-full"
-    } else if used_pct >= 90.0 {
+    } else if used >= 900 {
         "is-high"
     } else {
         ""
@@ -115,7 +116,7 @@ fn subnet_card(
             </header>
             <div class="meter" role="meter" aria-label={format!("Addresses in use in {}", s.name)}
                  aria-valuemin="0" aria-valuemax={s.pool.usable().to_string()} aria-valuenow={s.pool.in_use().to_string()}>
-                <span class="meter__fill" style={format!("width: {used_pct:.1}%")}></span>
+                <span class="meter__fill" style={format!("width: {}.{}%", used / 10, used % 10)}></span>
             </div>
             <p class="subnet-card__numbers">
                 { format!("{} used · {} free of {} (+5 reserved by AWS)", s.pool.in_use(), s.pool.free(), s.pool.usable()) }

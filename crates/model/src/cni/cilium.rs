@@ -32,6 +32,16 @@ pub enum CiliumRouting {
     Native,
 }
 
+impl std::fmt::Display for CiliumRouting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Vxlan => "tunnel (VXLAN)",
+            Self::Geneve => "tunnel (Geneve)",
+            Self::Native => "native",
+        })
+    }
+}
+
 /// Cilium's settings (Helm values).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cilium {

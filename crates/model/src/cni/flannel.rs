@@ -32,6 +32,15 @@ pub enum FlannelBackend {
     HostGw,
 }
 
+impl std::fmt::Display for FlannelBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Vxlan => "vxlan",
+            Self::HostGw => "host-gw",
+        })
+    }
+}
+
 /// Flannel's settings (`net-conf.json` and kube-controller-manager flags).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flannel {

@@ -455,7 +455,7 @@ impl NodeIpam {
             },
         ));
         self.enis.push(eni);
-        self.enis.sort_by_key(|e| e.device_index);
+        self.enis.sort_unstable_by_key(|e| e.device_index);
         Ok(true)
     }
 

@@ -75,7 +75,7 @@ impl NodeIpam {
                 pool.release(*ip);
             }
             if !ips.is_empty() {
-                ips.sort();
+                ips.sort_unstable();
                 events.push(at(
                     now_ms,
                     EventKind::SecondaryIpsReleased {

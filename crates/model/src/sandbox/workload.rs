@@ -389,11 +389,11 @@ impl Sandbox {
             }
             let summary = match &cni {
                 CniMode::Flannel(f) => format!(
-                    "Flannel, Network {}, /{} per node, backend {:?}",
+                    "Flannel, Network {}, /{} per node, backend {}",
                     f.network, f.subnet_len, f.backend
                 ),
                 CniMode::Cilium(c) => format!(
-                    "Cilium cluster-pool {}, /{} per node, routing {:?}",
+                    "Cilium cluster-pool {}, /{} per node, routing {}",
                     c.pool, c.mask_size, c.routing
                 ),
                 CniMode::AwsVpcCni(_) => String::new(),
