@@ -104,6 +104,8 @@ pub enum EventKind {
         node: NodeId,
         /// The address (not a VPC address).
         ip: Ipv4Addr,
+        /// The IPAM that gave it (`host-local`, `cilium cluster-pool`).
+        ipam: String,
     },
     /// The CNI could not give a pod an IP: the pod stays ContainerCreating.
     PodSandboxFailed {
@@ -285,8 +287,8 @@ impl fmt::Display for EventKind {
                      failed to setup network for sandbox: plugin type=\"{plugin}\" name=\"{plugin}\" failed (add): {cause}"
                 )
             }
-            Self::PodOverlayIpAssigned { pod, node, ip } => {
-                write!(f, "{pod} on {node}: got IP {ip} from host-local (the node's pod CIDR; not a VPC address)")
+            Self::PodOverlayIpAssigned { pod, node, ip, ipam } => {
+                write!(f, "{pod} on {node}: got IP {ip} from {ipam} (the node's pod CIDR; not a VPC address)")
             }
             Self::PodCidrAssigned { node, cidr } => write!(f, "{node}: kube-controller-manager assigned pod CIDR {cidr}"),
             Self::CidrNotAvailable { node, cluster_cidr } => write!(

@@ -134,6 +134,14 @@ impl NodeRange {
         }
     }
 
+    /// The IPAM's name, as events say it.
+    pub fn ipam(&self) -> &'static str {
+        match self.kind {
+            RangeKind::HostLocal => "host-local",
+            RangeKind::CiliumPool => "the cilium agent (cluster-pool)",
+        }
+    }
+
     /// Gives `pod` an address: host-local goes round-robin after the last
     /// address it gave; Cilium takes the lowest free one.
     ///

@@ -52,13 +52,17 @@ impl Sandbox {
         &mut self,
         node: NodeId,
         pod: PodId,
-    ) -> Result<std::net::Ipv4Addr, (String, String)> {
+    ) -> Result<(std::net::Ipv4Addr, String), (String, String)> {
         let Some(n) = self.nodes.get_mut(&node) else {
-            return Err(("flannel".into(), "node is gone".into()));
+            return Err(("cni".into(), "node is gone".into()));
         };
         match n.overlay.as_mut() {
-            Some(range) => range.allocate(pod).map_err(|e| ("flannel".into(), e)),
-            // flanneld cannot start without a pod CIDR (FLANNEL pkg/subnet/kube/kube.go).
+            Some(range) => {
+                let (plugin, ipam) = (range.plugin().to_owned(), range.ipam().to_owned());
+                range.allocate(pod).map(|ip| (ip, ipam)).map_err(|e| (plugin, e))
+            }
+            // flanneld cannot start without a pod CIDR (FLANNEL pkg/subnet/kube/kube.go);
+            // a Cilium node without one is NotReady, so no pod gets here.
             None => Err((
                 "flannel".into(),
                 format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{}\" pod cidr not assigned)", n.name),

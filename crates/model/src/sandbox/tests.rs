@@ -726,3 +726,24 @@ fn cilium_out_of_pool_leaves_the_node_not_ready() {
         .contains("Failed to allocate PodCIDRs to node")));
     assert_eq!(s.nodes.values().filter(|n| !n.ready()).count(), 1);
 }
+
+#[test]
+fn a_full_cilium_range_says_range_is_full_from_the_cilium_plugin() {
+    let mut s = cilium("192.168.0.0/16");
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"c5.18xlarge","subnet":"nodes-a","max_pods":300}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":255}"#).unwrap();
+    let stuck: Vec<_> = s
+        .pods
+        .values()
+        .filter(|p| p.status == PodStatus::ContainerCreating)
+        .collect();
+    assert_eq!(stuck.len(), 255 - 252);
+    assert_eq!(
+        stuck[0].reason.as_deref(),
+        Some("FailedCreatePodSandBox: plugin type=\"cilium-cni\" failed (add): unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full")
+    );
+}

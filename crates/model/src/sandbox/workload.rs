@@ -664,10 +664,11 @@ impl Sandbox {
                 .ok_or((String::new(), String::new()))
         } else {
             self.overlay_add(node_id, pod_id)
-                .map(|ip| EventKind::PodOverlayIpAssigned {
+                .map(|(ip, ipam)| EventKind::PodOverlayIpAssigned {
                     pod: pod_id,
                     node: node_id,
                     ip,
+                    ipam,
                 })
         };
         let Some(pod) = self.pods.get_mut(&pod_id) else {
