@@ -98,22 +98,13 @@ pub fn replay_steps(
     scenario: &Scenario,
     upto: usize,
 ) -> Result<(Sandbox, Vec<Rc<Step>>), ScenarioError> {
-    let mut sandbox =
-        Sandbox::new(&scenario.vpc_cidr, scenario.cni.clone()).map_err(ScenarioError::Setup)?;
     let mut steps = Vec::with_capacity(upto);
-    for (i, cmd) in scenario.actions.iter().take(upto).enumerate() {
-        let events = sandbox
-            .apply(cmd.clone())
-            .map_err(|error| ScenarioError::Action {
-                index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                action: cmd.to_string(),
-                error,
-            })?;
+    let sandbox = scenario.replay_each(Some(upto), |cmd, events| {
         steps.push(Rc::new(Step {
             label: cmd.to_string(),
             events,
         }));
-    }
+    })?;
     Ok((sandbox, steps))
 }
 

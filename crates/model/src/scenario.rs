@@ -154,9 +154,24 @@ impl Scenario {
     /// # Errors
     /// The first refused command, with its position.
     pub fn replay_until(&self, steps: Option<usize>) -> Result<Replay, ScenarioError> {
+        let mut events = Vec::new();
+        let sandbox = self.replay_each(steps, |_, got| events.extend(got))?;
+        Ok(Replay { sandbox, events })
+    }
+
+    /// Replays the first `steps` commands (all with `None`), handing each
+    /// command and the events it caused to `each` (the page keeps them per
+    /// step for its timeline).
+    ///
+    /// # Errors
+    /// The first refused command, with its position.
+    pub fn replay_each(
+        &self,
+        steps: Option<usize>,
+        mut each: impl FnMut(&Command, Vec<Event>),
+    ) -> Result<Sandbox, ScenarioError> {
         let mut sandbox =
             Sandbox::new(&self.vpc_cidr, self.cni.clone()).map_err(ScenarioError::Setup)?;
-        let mut events = Vec::new();
         let take = steps.unwrap_or(self.actions.len());
         for (i, action) in self.actions.iter().take(take).enumerate() {
             let got = sandbox
@@ -166,9 +181,9 @@ impl Scenario {
                     action: action.to_string(),
                     error,
                 })?;
-            events.extend(got);
+            each(action, got);
         }
-        Ok(Replay { sandbox, events })
+        Ok(sandbox)
     }
 
     /// Replays every command.

@@ -182,6 +182,35 @@ fn eni_config_select(az: &str, subnets: &[String], draft: &UseStateHandle<VpcCni
     }
 }
 
+/// An `oninput` that writes the field's text into the draft with `set`.
+fn edit<T: Clone + 'static>(
+    draft: &UseStateHandle<T>,
+    set: fn(&mut T, String),
+) -> Callback<InputEvent> {
+    let draft = draft.clone();
+    Callback::from(move |e: InputEvent| {
+        let mut next = (*draft).clone();
+        set(
+            &mut next,
+            e.target_unchecked_into::<HtmlInputElement>().value(),
+        );
+        draft.set(next);
+    })
+}
+
+/// An `onchange` that writes the selected option into the draft with `set`.
+fn pick<T: Clone + 'static>(draft: &UseStateHandle<T>, set: fn(&mut T, String)) -> Callback<Event> {
+    let draft = draft.clone();
+    Callback::from(move |e: Event| {
+        let mut next = (*draft).clone();
+        set(
+            &mut next,
+            e.target_unchecked_into::<HtmlSelectElement>().value(),
+        );
+        draft.set(next);
+    })
+}
+
 #[derive(Properties, PartialEq)]
 struct FlannelFormProps {
     current: Flannel,
@@ -191,44 +220,17 @@ struct FlannelFormProps {
 #[component]
 fn FlannelForm(props: &FlannelFormProps) -> Html {
     let draft = use_state(|| props.current.clone());
-    let on_network = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            draft.set(Flannel {
-                network: e.target_unchecked_into::<HtmlInputElement>().value(),
-                ..(*draft).clone()
-            })
-        })
-    };
-    let on_len = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            let v = e
-                .target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .trim()
-                .parse()
-                .unwrap_or(24);
-            draft.set(Flannel {
-                subnet_len: v,
-                ..(*draft).clone()
-            });
-        })
-    };
-    let on_backend = {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let backend = if e.target_unchecked_into::<HtmlSelectElement>().value() == "host-gw" {
-                FlannelBackend::HostGw
-            } else {
-                FlannelBackend::Vxlan
-            };
-            draft.set(Flannel {
-                backend,
-                ..(*draft).clone()
-            });
-        })
-    };
+    let on_network = edit(&draft, |d: &mut Flannel, v: String| d.network = v);
+    let on_len = edit(&draft, |d: &mut Flannel, v: String| {
+        d.subnet_len = v.trim().parse().unwrap_or(24)
+    });
+    let on_backend = pick(&draft, |d: &mut Flannel, v: String| {
+        d.backend = if v == "host-gw" {
+            FlannelBackend::HostGw
+        } else {
+            FlannelBackend::Vxlan
+        };
+    });
     let onsubmit = {
         let (draft, on_action) = (draft.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -261,48 +263,17 @@ struct CiliumFormProps {
 #[component]
 fn CiliumForm(props: &CiliumFormProps) -> Html {
     let draft = use_state(|| props.current.clone());
-    let on_pool = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            draft.set(Cilium {
-                pool: e.target_unchecked_into::<HtmlInputElement>().value(),
-                ..(*draft).clone()
-            })
-        })
-    };
-    let on_mask = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            let v = e
-                .target_unchecked_into::<HtmlInputElement>()
-                .value()
-                .trim()
-                .parse()
-                .unwrap_or(24);
-            draft.set(Cilium {
-                mask_size: v,
-                ..(*draft).clone()
-            });
-        })
-    };
-    let on_routing = {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let routing = match e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .as_str()
-            {
-                "geneve" => CiliumRouting::Geneve,
-                "native" => CiliumRouting::Native,
-                _ => CiliumRouting::Vxlan,
-            };
-            draft.set(Cilium {
-                routing,
-                ..(*draft).clone()
-            });
-        })
-    };
+    let on_pool = edit(&draft, |d: &mut Cilium, v: String| d.pool = v);
+    let on_mask = edit(&draft, |d: &mut Cilium, v: String| {
+        d.mask_size = v.trim().parse().unwrap_or(24)
+    });
+    let on_routing = pick(&draft, |d: &mut Cilium, v: String| {
+        d.routing = match v.as_str() {
+            "geneve" => CiliumRouting::Geneve,
+            "native" => CiliumRouting::Native,
+            _ => CiliumRouting::Vxlan,
+        };
+    });
     let onsubmit = {
         let (draft, on_action) = (draft.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {

@@ -4,6 +4,8 @@
 use podnet_model::Sandbox;
 use yew::prelude::*;
 
+use crate::app::Shared;
+
 /// Rows per table before "and N more".
 const MAX_ROWS: usize = 500;
 
@@ -11,14 +13,32 @@ const MAX_ROWS: usize = 500;
 #[derive(Properties, PartialEq)]
 pub struct TableViewProps {
     /// The state whose sandbox to list.
-    pub state: crate::app::Shared,
+    pub state: Shared,
 }
 
-fn more(total: usize) -> Html {
-    if total > MAX_ROWS {
-        html! { <p class="table-view__more">{ format!("and {} more rows", total - MAX_ROWS) }</p> }
-    } else {
-        html! {}
+/// One table: a caption, column headers, and rows whose first cell heads
+/// the row. One code path for every table keeps the download small.
+/// `rows` holds at most `MAX_ROWS` rows of `total`.
+fn table(caption: String, headers: &[&str], rows: Vec<Vec<String>>, total: usize) -> Html {
+    html! {
+        <>
+            <table>
+                <caption>{ caption }</caption>
+                <thead><tr>{ for headers.iter().map(|h| html! { <th scope="col">{ *h }</th> }) }</tr></thead>
+                <tbody>
+                    { for rows.into_iter().map(|row| html! {
+                        <tr>{ for row.into_iter().enumerate().map(|(i, cell)| if i == 0 {
+                            html! { <th scope="row">{ cell }</th> }
+                        } else {
+                            html! { <td>{ cell }</td> }
+                        }) }</tr>
+                    }) }
+                </tbody>
+            </table>
+            if total > MAX_ROWS {
+                <p class="table-view__more">{ format!("and {} more rows", total - MAX_ROWS) }</p>
+            }
+        </>
     }
 }
 
@@ -37,40 +57,66 @@ pub fn TableView(props: &TableViewProps) -> Html {
         id.and_then(|n| sb.nodes.get(&n))
             .map_or_else(|| "—".into(), |n| n.name.clone())
     };
+    let subnets = sb
+        .vpc
+        .subnets
+        .values()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                s.cidr.to_string(),
+                s.az.clone(),
+                s.pool.usable().to_string(),
+                s.pool.in_use().to_string(),
+                s.pool.free().to_string(),
+            ]
+        })
+        .collect();
+    let nodes = sb
+        .nodes
+        .values()
+        .take(MAX_ROWS)
+        .map(|n| {
+            let ip = n.ip().map(|i| i.to_string()).unwrap_or_default();
+            vec![
+                n.name.clone(),
+                n.instance_type.clone(),
+                subnet_name(n.subnet),
+                ip,
+                n.ipam.enis.len().to_string(),
+                n.pods.to_string(),
+                n.max_pods().to_string(),
+            ]
+        })
+        .collect();
+    let pods = sb
+        .pods
+        .values()
+        .take(MAX_ROWS)
+        .map(|p| {
+            let ip = p.ip.map(|i| i.to_string()).unwrap_or_else(|| "—".into());
+            vec![
+                p.name.clone(),
+                p.status.to_string(),
+                ip,
+                node_name(p.node),
+                p.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
     html! {
         <div class="table-view">
-            <table>
-                <caption>{ "Subnets" }</caption>
-                <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "CIDR" }</th><th scope="col">{ "AZ" }</th><th scope="col">{ "Usable" }</th><th scope="col">{ "In use" }</th><th scope="col">{ "Free" }</th></tr></thead>
-                <tbody>{ for sb.vpc.subnets.values().map(|s| html! {
-                    <tr><th scope="row">{ &s.name }</th><td>{ s.cidr.to_string() }</td><td>{ &s.az }</td><td>{ s.pool.usable() }</td><td>{ s.pool.in_use() }</td><td>{ s.pool.free() }</td></tr>
-                }) }</tbody>
-            </table>
+            { table("Subnets".into(), &["Name", "CIDR", "AZ", "Usable", "In use", "Free"], subnets, sb.vpc.subnets.len()) }
             if let Some(c) = &sb.cluster {
-                <table>
-                    <caption>{ format!("Control plane {} (Kubernetes {}, endpoint {}): cross-account ENIs", c.name, c.version, c.endpoint) }</caption>
-                    <thead><tr><th scope="col">{ "ENI" }</th><th scope="col">{ "Subnet" }</th><th scope="col">{ "IP" }</th></tr></thead>
-                    <tbody>{ for c.xenis.iter().map(|e| html! {
-                        <tr><th scope="row">{ e.id.to_string() }</th><td>{ subnet_name(e.subnet) }</td><td>{ e.primary_ip.to_string() }</td></tr>
-                    }) }</tbody>
-                </table>
+                { table(
+                    format!("Control plane {} (Kubernetes {}, endpoint {}): cross-account ENIs", c.name, c.version, c.endpoint),
+                    &["ENI", "Subnet", "IP"],
+                    c.xenis.iter().map(|e| vec![e.id.to_string(), subnet_name(e.subnet), e.primary_ip.to_string()]).collect(),
+                    c.xenis.len(),
+                ) }
             }
-            <table>
-                <caption>{ "Nodes" }</caption>
-                <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Instance type" }</th><th scope="col">{ "Subnet" }</th><th scope="col">{ "IP" }</th><th scope="col">{ "ENIs" }</th><th scope="col">{ "Pods" }</th><th scope="col">{ "Max pods" }</th></tr></thead>
-                <tbody>{ for sb.nodes.values().take(MAX_ROWS).map(|n| html! {
-                    <tr><th scope="row">{ &n.name }</th><td>{ &n.instance_type }</td><td>{ subnet_name(n.subnet) }</td><td>{ n.ip().map(|i| i.to_string()).unwrap_or_default() }</td><td>{ n.ipam.enis.len() }</td><td>{ n.pods }</td><td>{ n.max_pods() }</td></tr>
-                }) }</tbody>
-            </table>
-            { more(sb.nodes.len()) }
-            <table>
-                <caption>{ "Pods" }</caption>
-                <thead><tr><th scope="col">{ "Name" }</th><th scope="col">{ "Status" }</th><th scope="col">{ "IP" }</th><th scope="col">{ "Node" }</th><th scope="col">{ "Reason" }</th></tr></thead>
-                <tbody>{ for sb.pods.values().take(MAX_ROWS).map(|p| html! {
-                    <tr><th scope="row">{ &p.name }</th><td>{ p.status.to_string() }</td><td>{ p.ip.map(|i| i.to_string()).unwrap_or_else(|| "—".into()) }</td><td>{ node_name(p.node) }</td><td>{ p.reason.clone().unwrap_or_default() }</td></tr>
-                }) }</tbody>
-            </table>
-            { more(sb.pods.len()) }
+            { table("Nodes".into(), &["Name", "Instance type", "Subnet", "IP", "ENIs", "Pods", "Max pods"], nodes, sb.nodes.len()) }
+            { table("Pods".into(), &["Name", "Status", "IP", "Node", "Reason"], pods, sb.pods.len()) }
         </div>
     }
 }

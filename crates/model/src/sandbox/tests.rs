@@ -1,8 +1,9 @@
 use super::*;
 use crate::cluster::PodStatus;
 
-fn seed() -> Sandbox {
-    let mut s = Sandbox::new("10.10.0.0/16", CniMode::default()).unwrap();
+/// A VPC with two /28 cluster subnets, a node subnet and the cluster, under `cni`.
+fn with_cluster(cni: CniMode) -> Sandbox {
+    let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
     for cmd in [
         r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
         r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
@@ -12,6 +13,20 @@ fn seed() -> Sandbox {
         s.apply(serde_json::from_str(cmd).unwrap()).unwrap();
     }
     s
+}
+
+fn seed() -> Sandbox {
+    with_cluster(CniMode::default())
+}
+
+/// Adds a node, which must succeed.
+fn add_node(s: &mut Sandbox, instance_type: &str, subnet: &str) -> Vec<Event> {
+    let cmd = Command::AddNode {
+        instance_type: instance_type.into(),
+        subnet: subnet.into(),
+        max_pods: None,
+    };
+    s.apply(cmd).unwrap()
 }
 
 fn run(s: &mut Sandbox, json: &str) -> Result<Vec<Event>, SandboxError> {
@@ -37,11 +52,7 @@ fn the_cluster_puts_one_xeni_in_each_cluster_subnet() {
 #[test]
 fn a_node_joins_with_its_daemonset_pods_and_a_warm_eni() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     let node = s.nodes.values().next().unwrap();
     assert_eq!(node.name, "ip-10-10-1-4");
     assert_eq!(node.max_pods(), 29);
@@ -58,11 +69,7 @@ fn a_node_joins_with_its_daemonset_pods_and_a_warm_eni() {
 #[test]
 fn pods_beyond_max_pods_stay_pending_with_too_many_pods() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"t3.micro","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "t3.micro", "nodes-a");
     let events = run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     // t3.micro: max pods 4 = 2 DaemonSet pods + 2 more.
     assert_eq!(
@@ -183,11 +190,7 @@ fn an_upgrade_replaces_the_xenis() {
 #[test]
 fn deleting_a_pod_frees_room_for_a_pending_one() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"t3.micro","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "t3.micro", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     run(&mut s, r#"{"action":"delete-pod","pod":"app-5"}"#).unwrap();
     // app-7 is scheduled; app-5's IP is cooling down for 30 s, so app-7 waits for it.
@@ -199,11 +202,7 @@ fn deleting_a_pod_frees_room_for_a_pending_one() {
 #[test]
 fn every_number_explains_itself() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let node = *s.nodes.keys().next().unwrap();
     assert_eq!(
@@ -247,11 +246,7 @@ fn an_overridden_max_pods_says_so_and_quotes_the_formula() {
 fn subnet_discovery_puts_new_enis_in_the_tagged_subnet_with_most_free_ips() {
     let mut s = seed();
     run(&mut s, r#"{"action":"add-subnet","name":"pods-a","cidr":"10.10.64.0/18","az":"eu-west-1a","cni_tag":true}"#).unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let node = s.nodes.values().next().unwrap();
     let second = node.ipam.enis.get(1).unwrap();
@@ -264,11 +259,7 @@ fn prefix_delegation_on_a_xen_type_logs_the_fallback() {
     let mut s = seed();
     let cni = r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","prefix_delegation":true}}"#;
     run(&mut s, cni).unwrap();
-    let events = run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m4.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    let events = add_node(&mut s, "m4.large", "nodes-a");
     assert!(events.iter().any(|e| e
         .kind
         .to_string()
@@ -287,11 +278,7 @@ fn without_subnet_discovery_new_enis_stay_in_the_node_subnet() {
     )
     .unwrap();
     run(&mut s, r#"{"action":"add-subnet","name":"pods-a","cidr":"10.10.64.0/18","az":"eu-west-1a","cni_tag":true}"#).unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let node = s.nodes.values().next().unwrap();
     assert_eq!(
@@ -303,11 +290,7 @@ fn without_subnet_discovery_new_enis_stay_in_the_node_subnet() {
 #[test]
 fn address_uses_say_who_holds_each_address() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"t3.small","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "t3.small", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
     let uses = s.address_uses(s.subnet("nodes-a").unwrap().id);
     let kinds: Vec<&str> = uses
@@ -358,11 +341,7 @@ fn a_stuck_pod_gets_advice_that_names_the_numbers() {
 #[test]
 fn enis_pods_and_usable_counts_explain_themselves() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
     let nodes_a = s.subnet("nodes-a").unwrap().id;
     assert_eq!(
@@ -417,11 +396,7 @@ fn custom_networking_takes_pod_ips_from_the_eniconfig_subnet() {
 #[test]
 fn custom_networking_applies_only_to_nodes_created_after_it() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     run(
         &mut s,
         r#"{"action":"add-vpc-cidr","cidr":"100.64.0.0/16"}"#,
@@ -433,11 +408,7 @@ fn custom_networking_applies_only_to_nodes_created_after_it() {
     )
     .unwrap();
     run(&mut s, r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true,"eni_configs":{"eu-west-1a":"pods-a"}}}"#).unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     let old = s.nodes.values().next().unwrap();
     let new = s.nodes.values().nth(1).unwrap();
     assert_eq!((old.max_pods(), new.max_pods()), (29, 20));
@@ -453,11 +424,7 @@ fn without_an_eniconfig_for_its_az_a_node_is_not_ready_and_gets_no_pods() {
         r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","custom_networking":true}}"#,
     )
     .unwrap();
-    let events = run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    let events = add_node(&mut s, "m5.large", "nodes-a");
     let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
     assert!(
         text.iter()
@@ -494,33 +461,16 @@ fn an_eniconfig_subnet_in_another_az_is_refused() {
 }
 
 fn flannel(network: &str) -> Sandbox {
-    let mut s = Sandbox::new(
-        "10.10.0.0/16",
-        CniMode::Flannel(crate::cni::Flannel {
-            network: network.into(),
-            ..Default::default()
-        }),
-    )
-    .unwrap();
-    for cmd in [
-        r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
-        r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
-        r#"{"action":"add-subnet","name":"nodes-a","cidr":"10.10.1.0/24","az":"eu-west-1a"}"#,
-        r#"{"action":"create-cluster","name":"demo","version":"1.31","subnets":["cluster-a","cluster-b"]}"#,
-    ] {
-        s.apply(serde_json::from_str(cmd).unwrap()).unwrap();
-    }
-    s
+    with_cluster(CniMode::Flannel(crate::cni::Flannel {
+        network: network.into(),
+        ..Default::default()
+    }))
 }
 
 #[test]
 fn flannel_pods_take_addresses_from_the_node_pod_cidr_not_the_subnet() {
     let mut s = flannel("10.244.0.0/16");
-    let events = run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    let events = add_node(&mut s, "m5.large", "nodes-a");
     assert!(events
         .iter()
         .any(|e| e.kind.to_string()
@@ -541,21 +491,9 @@ fn flannel_pods_take_addresses_from_the_node_pod_cidr_not_the_subnet() {
 #[test]
 fn flannel_runs_out_of_node_cidrs_with_cidr_not_available() {
     let mut s = flannel("10.244.0.0/23");
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
-    let events = run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
+    add_node(&mut s, "m5.large", "nodes-a");
+    let events = add_node(&mut s, "m5.large", "nodes-a");
     assert!(events
         .iter()
         .any(|e| e.kind.to_string().contains("CIDRNotAvailable")));
@@ -624,11 +562,7 @@ fn a_full_flannel_range_says_no_ip_addresses_available_in_range_set() {
 #[test]
 fn switching_the_cni_with_nodes_running_or_overlapping_the_vpc_is_refused() {
     let mut s = seed();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     let err = run(&mut s, r#"{"action":"set-cni","cni":{"cni":"flannel"}}"#)
         .unwrap_err()
         .to_string();
@@ -644,23 +578,10 @@ fn switching_the_cni_with_nodes_running_or_overlapping_the_vpc_is_refused() {
 }
 
 fn cilium(pool: &str) -> Sandbox {
-    let mut s = Sandbox::new(
-        "10.10.0.0/16",
-        CniMode::Cilium(crate::cni::Cilium {
-            pool: pool.into(),
-            ..Default::default()
-        }),
-    )
-    .unwrap();
-    for cmd in [
-        r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
-        r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
-        r#"{"action":"add-subnet","name":"nodes-a","cidr":"10.10.1.0/24","az":"eu-west-1a"}"#,
-        r#"{"action":"create-cluster","name":"demo","version":"1.31","subnets":["cluster-a","cluster-b"]}"#,
-    ] {
-        s.apply(serde_json::from_str(cmd).unwrap()).unwrap();
-    }
-    s
+    with_cluster(CniMode::Cilium(crate::cni::Cilium {
+        pool: pool.into(),
+        ..Default::default()
+    }))
 }
 
 #[test]
@@ -686,11 +607,7 @@ fn cilium_default_pool_is_refused_in_a_10_slash_8_vpc() {
 #[test]
 fn cilium_pods_skip_the_router_and_health_addresses() {
     let mut s = cilium("192.168.0.0/16");
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
     let ips: Vec<String> = s
         .pods
@@ -705,21 +622,9 @@ fn cilium_pods_skip_the_router_and_health_addresses() {
 #[test]
 fn cilium_out_of_pool_leaves_the_node_not_ready() {
     let mut s = cilium("192.168.0.0/23");
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
-    let events = run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+    add_node(&mut s, "m5.large", "nodes-a");
+    add_node(&mut s, "m5.large", "nodes-a");
+    let events = add_node(&mut s, "m5.large", "nodes-a");
     assert!(events.iter().any(|e| e
         .kind
         .to_string()
