@@ -1,3 +1,6 @@
+//! Tests of the single-node ipamd simulation; this file is a test module
+//! (`#[cfg(test)] mod tests` in node_sim.rs), never compiled into podnet.
+
 use super::*;
 use crate::catalog::lookup;
 use proptest::prelude::*;

@@ -1,3 +1,6 @@
+//! Tests of `IpPool`; this file is a test module (`#[cfg(test)] mod tests`
+//! in ipam.rs), never compiled into podnet.
+
 use super::*;
 use proptest::prelude::*;
 

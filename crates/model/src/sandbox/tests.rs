@@ -1,3 +1,6 @@
+//! Scenario-level tests of `Sandbox::apply`; this file is a test module
+//! (`#[cfg(test)] mod tests` in mod.rs), never compiled into podnet.
+
 use super::*;
 use crate::cluster::PodStatus;
 
