@@ -197,3 +197,61 @@ async fn a_slash_16_subnet_shows_blocks_that_zoom_in() {
         256
     );
 }
+
+fn clock(root: &Element) -> String {
+    root.query_selector(".timeline__clock")
+        .unwrap()
+        .unwrap()
+        .text_content()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_app_reducer_runs_undoes_and_redoes_commands() {
+    // A fresh start: no autosave, no share link.
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let root = fresh_root();
+    yew::Renderer::<podnet_web::App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    assert!(clock(&root).ends_with("step 8 of 8"), "{}", clock(&root));
+
+    button(&root, "Add pods").click();
+    yew::scheduler::flush().await;
+    assert!(clock(&root).ends_with("step 9 of 9"), "{}", clock(&root));
+    assert_eq!(
+        root.query_selector_all(".pod-chip.is-running")
+            .unwrap()
+            .length(),
+        16
+    );
+
+    button(&root, "Undo").click();
+    yew::scheduler::flush().await;
+    assert!(clock(&root).ends_with("step 8 of 9"), "{}", clock(&root));
+    assert_eq!(
+        root.query_selector_all(".pod-chip.is-running")
+            .unwrap()
+            .length(),
+        6
+    );
+
+    button(&root, "Redo").click();
+    yew::scheduler::flush().await;
+    assert!(clock(&root).ends_with("step 9 of 9"), "{}", clock(&root));
+    // The autosave holds the applied scenario.
+    let saved = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(podnet_web::persist::STORAGE_KEY)
+        .unwrap()
+        .unwrap();
+    assert_eq!(Scenario::from_json(&saved).unwrap().actions.len(), 9);
+}
