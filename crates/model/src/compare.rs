@@ -82,17 +82,18 @@ fn one(scenario: &Scenario, mode: &CniMode) -> Comparison {
             .filter(|p| !p.system && p.status == status)
             .count() as u32
     };
-    let max_pods = sb.nodes.values().map(|n| n.max_pods());
+    let max_pods: Vec<u32> = sb.nodes.values().map(|n| n.max_pods()).collect();
+    let first_problem = sb.pods.values().find_map(|p| p.reason.clone());
     Comparison {
         cni: sb.cni.strategy().name().into(),
         vpc_addresses: sb.vpc.subnets.values().map(|s| s.pool.in_use()).sum(),
         running: count(PodStatus::Running),
         pending: count(PodStatus::Pending),
         container_creating: count(PodStatus::ContainerCreating),
-        first_problem: sb.pods.values().find_map(|p| p.reason.clone()),
+        first_problem,
         max_pods: (
-            max_pods.clone().min().unwrap_or(0),
-            max_pods.max().unwrap_or(0),
+            max_pods.iter().copied().min().unwrap_or(0),
+            max_pods.iter().copied().max().unwrap_or(0),
         ),
         datapath: sb.cni.strategy().datapath(),
         error: None,

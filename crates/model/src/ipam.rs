@@ -9,7 +9,6 @@
 //! EC2 does not document the order in which it picks free addresses; podnet
 //! takes the lowest free one so every replay gives the same addresses.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
 
@@ -129,7 +128,8 @@ pub struct IpPool {
     full: Vec<u64>,
     /// Bit `w` set when `words[w]` has an aligned group of 16 free bits.
     has_block: Vec<u64>,
-    holders: BTreeMap<u32, Holder>,
+    /// Who holds each address, by offset (dense: a /16 is 65,536 slots).
+    holders: Vec<Option<Holder>>,
     in_use: u32,
 }
 
@@ -143,7 +143,7 @@ impl IpPool {
             words: vec![0; n_words],
             full: vec![0; n_words.div_ceil(64)],
             has_block: vec![0; n_words.div_ceil(64)],
-            holders: BTreeMap::new(),
+            holders: vec![None; size as usize],
             in_use: 0,
         };
         // Bits past the end of a small subnet (a /28 uses 16 of 64) count as taken.
@@ -160,7 +160,9 @@ impl IpPool {
         for r in reserved_addresses(cidr) {
             if let Some(off) = pool.offset(r.addr) {
                 pool.set(off, true);
-                pool.holders.insert(off, Holder::Reserved(r.role));
+                if let Some(slot) = pool.holders.get_mut(off as usize) {
+                    *slot = Some(Holder::Reserved(r.role));
+                }
             }
         }
         pool
@@ -189,15 +191,15 @@ impl IpPool {
     /// Who holds `addr`, or `None` when it is free or outside the subnet.
     pub fn holder(&self, addr: Ipv4Addr) -> Option<Holder> {
         self.offset(addr)
-            .and_then(|off| self.holders.get(&off).copied())
+            .and_then(|off| self.holders.get(off as usize).copied().flatten())
     }
 
     /// Every held or reserved address with its holder, lowest first.
     pub fn holders(&self) -> impl Iterator<Item = (Ipv4Addr, Holder)> + '_ {
         let base = u32::from(self.cidr.network());
-        self.holders
-            .iter()
-            .map(move |(off, h)| (Ipv4Addr::from(base.wrapping_add(*off)), *h))
+        self.holders.iter().enumerate().filter_map(move |(off, h)| {
+            h.map(|h| (Ipv4Addr::from(base.wrapping_add(off as u32)), h))
+        })
     }
 
     /// Takes the lowest free address for `holder`, like
@@ -260,10 +262,10 @@ impl IpPool {
     /// Returns who held it.
     pub fn release(&mut self, addr: Ipv4Addr) -> Option<Holder> {
         let off = self.offset(addr)?;
-        match self.holders.get(&off) {
+        match self.holders.get(off as usize).copied().flatten() {
             None | Some(Holder::Reserved(_)) => None,
             Some(_) => {
-                let held = self.holders.remove(&off);
+                let held = self.holders.get_mut(off as usize).and_then(Option::take);
                 self.set(off, false);
                 self.in_use = self.in_use.saturating_sub(1);
                 held
@@ -298,7 +300,9 @@ impl IpPool {
 
     fn take(&mut self, off: u32, holder: Holder) {
         self.set(off, true);
-        self.holders.insert(off, holder);
+        if let Some(slot) = self.holders.get_mut(off as usize) {
+            *slot = Some(holder);
+        }
         self.in_use += 1;
     }
 

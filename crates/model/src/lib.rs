@@ -30,6 +30,7 @@ pub mod compare;
 pub mod eni;
 pub mod events;
 pub mod explain;
+pub mod idmap;
 pub mod ids;
 pub mod ipam;
 pub mod sandbox;

@@ -3,6 +3,7 @@
 
 use super::*;
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 fn pool(cidr: &str) -> IpPool {
     IpPool::new(cidr.parse().unwrap())

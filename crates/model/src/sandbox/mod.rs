@@ -23,6 +23,7 @@ use crate::cluster::{ControlPlane, Node, Pod};
 use crate::cni::CniMode;
 use crate::command::Command;
 use crate::events::{Event, EventKind};
+use crate::idmap::IdMap;
 use crate::ids::{NodeId, PodId, SubnetId};
 use crate::ipam::IpPool;
 use crate::vpc::{Subnet, Vpc};
@@ -44,9 +45,9 @@ pub struct Sandbox {
     /// The EKS control plane, once created.
     pub cluster: Option<ControlPlane>,
     /// Nodes by id.
-    pub nodes: BTreeMap<NodeId, Node>,
+    pub nodes: IdMap<NodeId, Node>,
     /// Pods by id.
-    pub pods: BTreeMap<PodId, Pod>,
+    pub pods: IdMap<PodId, Pod>,
     /// The CNI and its settings.
     pub cni: CniMode,
     /// Simulated time, ms since the scenario started.
@@ -54,10 +55,10 @@ pub struct Sandbox {
     next: Counters,
     /// Pods waiting for a node: an index over `pods`.
     #[serde(default)]
-    pending: BTreeSet<PodId>,
+    pending: Vec<PodId>,
     /// Pods just bound to a node, not yet through the CNI: an index over `pods`.
     #[serde(default)]
-    scheduled: BTreeSet<PodId>,
+    scheduled: Vec<(NodeId, PodId)>,
     /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
     #[serde(default)]
     stuck: BTreeSet<(NodeId, PodId)>,
@@ -74,13 +75,13 @@ impl Default for Sandbox {
                 subnets: BTreeMap::new(),
             },
             cluster: None,
-            nodes: BTreeMap::new(),
-            pods: BTreeMap::new(),
+            nodes: IdMap::new(),
+            pods: IdMap::new(),
             cni: CniMode::default(),
             now_ms: 0,
             next: Counters::default(),
-            pending: BTreeSet::new(),
-            scheduled: BTreeSet::new(),
+            pending: Vec::new(),
+            scheduled: Vec::new(),
             stuck: BTreeSet::new(),
         }
     }
@@ -100,13 +101,13 @@ impl Sandbox {
         Ok(Self {
             vpc,
             cluster: None,
-            nodes: BTreeMap::new(),
-            pods: BTreeMap::new(),
+            nodes: IdMap::new(),
+            pods: IdMap::new(),
             cni,
             now_ms: 0,
             next: Counters::default(),
-            pending: BTreeSet::new(),
-            scheduled: BTreeSet::new(),
+            pending: Vec::new(),
+            scheduled: Vec::new(),
             stuck: BTreeSet::new(),
         })
     }
@@ -180,10 +181,11 @@ impl Sandbox {
         let mut rebuilt = self.clone();
         rebuilt.reindex();
         rebuilt.pending == self.pending
-            && rebuilt.scheduled == self.scheduled
+            && sorted(&rebuilt.scheduled) == sorted(&self.scheduled)
             && rebuilt.stuck == self.stuck
     }
 
+    #[doc(hidden)]
     fn event(&self, events: &mut Vec<Event>, kind: EventKind) {
         events.push(Event {
             at_ms: self.now_ms,
@@ -241,3 +243,9 @@ impl Sandbox {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v
+}

@@ -211,7 +211,7 @@ impl Sandbox {
         };
         for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
-            self.pending.insert(pod.id);
+            self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);
         }
         self.schedule_and_settle(events, BTreeSet::from([node_id]));
@@ -258,7 +258,7 @@ impl Sandbox {
         for _ in 0..count {
             let id = self.next.pod + 1;
             let pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
-            self.pending.insert(pod.id);
+            self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);
         }
         self.schedule_and_settle(events, BTreeSet::new());
@@ -300,9 +300,9 @@ impl Sandbox {
             self.release_pod_ip(node, pod.id, events);
         }
         self.pods.remove(&pod.id);
-        self.pending.remove(&pod.id);
+        self.pending.retain(|p| *p != pod.id);
         if let Some(n) = pod.node {
-            self.scheduled.remove(&pod.id);
+            self.scheduled.retain(|(_, p)| *p != pod.id);
             self.stuck.remove(&(n, pod.id));
         }
         self.event(
@@ -507,13 +507,13 @@ impl Sandbox {
         for p in self.pods.values() {
             match (p.status, p.node) {
                 (PodStatus::Pending, _) => {
-                    self.pending.insert(p.id);
+                    self.pending.push(p.id);
                 }
                 (PodStatus::ContainerCreating, Some(n)) if p.reason.is_some() => {
                     self.stuck.insert((n, p.id));
                 }
-                (PodStatus::ContainerCreating, Some(_)) => {
-                    self.scheduled.insert(p.id);
+                (PodStatus::ContainerCreating, Some(n)) => {
+                    self.scheduled.push((n, p.id));
                 }
                 _ => {}
             }
@@ -548,7 +548,7 @@ impl Sandbox {
     /// Returns the nodes that received pods.
     fn schedule(&mut self, events: &mut Vec<Event>) -> BTreeSet<NodeId> {
         let mut placed = BTreeSet::new();
-        let pending: Vec<PodId> = std::mem::take(&mut self.pending).into_iter().collect();
+        let pending: Vec<PodId> = std::mem::take(&mut self.pending);
         let unpinned = pending
             .iter()
             .any(|id| self.pods.get(id).is_some_and(|p| p.wants_node.is_none()));
@@ -563,7 +563,8 @@ impl Sandbox {
             BTreeSet::new()
         };
         let total = self.nodes.len();
-        let not_ready = self.nodes.values().filter(|n| !n.ready()).count();
+        // Counted only when a pod cannot be placed: it walks every node.
+        let mut not_ready = None;
         let now = self.now_ms;
         for id in pending {
             let Some(pod) = self.pods.get_mut(&id) else {
@@ -578,6 +579,8 @@ impl Sandbox {
                 None => room.first().map(|(_, id)| *id),
             };
             let Some(node) = pick.and_then(|n| self.nodes.get_mut(&n)) else {
+                let not_ready = *not_ready
+                    .get_or_insert_with(|| self.nodes.values().filter(|n| !n.ready()).count());
                 let message = unschedulable_message(total, not_ready, pod.wants_node.is_some());
                 if pod.reason.as_deref() != Some(message.as_str()) {
                     pod.reason = Some(message.clone());
@@ -589,7 +592,7 @@ impl Sandbox {
                         },
                     });
                 }
-                self.pending.insert(id);
+                self.pending.push(id);
                 continue;
             };
             if room.remove(&(node.pods, node.id)) && node.pods + 1 < node.max_pods() {
@@ -600,7 +603,7 @@ impl Sandbox {
             pod.node = Some(node.id);
             pod.reason = None;
             pod.status = PodStatus::ContainerCreating;
-            self.scheduled.insert(pod.id);
+            self.scheduled.push((node.id, pod.id));
             events.push(Event {
                 at_ms: now,
                 kind: EventKind::PodScheduled {
@@ -628,11 +631,8 @@ impl Sandbox {
                 exhausted = Some(node);
             }
         }
-        // In pod order: pods were created in order, so this walks them in memory order.
-        for pod in std::mem::take(&mut self.scheduled) {
-            let Some(node) = self.pods.get(&pod).and_then(|p| p.node) else {
-                continue;
-            };
+        // In scheduling order, which is pod order: it walks the pods in memory order.
+        for (node, pod) in std::mem::take(&mut self.scheduled) {
             if !self.cni_add(node, pod, events) {
                 self.stuck.insert((node, pod));
             }
