@@ -19,7 +19,8 @@ use podnet_model::{CniMode, Command, EniId, Holder, IpPool, Scenario, VpcCni};
 fn scenario(nodes: u32) -> Scenario {
     let mut s = Scenario::new("bench", "10.0.0.0/16");
     s.cni = CniMode::AwsVpcCni(VpcCni {
-        warm_ip_target: 2,
+        warm_ip_target: 5,
+        minimum_ip_target: 30,
         ..VpcCni::default()
     });
     let azs = ["us-east-1a", "us-east-1b", "us-east-1c"];
@@ -96,6 +97,9 @@ fn replay(nodes: u32, runs: usize) -> Duration {
                     .count();
                 assert_eq!(running as u32, nodes * 30, "every pod got an IP");
                 drop(black_box(r));
+                if std::env::var_os("PODNET_BENCH_VERBOSE").is_some() {
+                    eprintln!("  {nodes} nodes: {:.3} s", took.as_secs_f64());
+                }
                 took
             })
             .collect(),
@@ -167,7 +171,7 @@ fn main() -> ExitCode {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return ExitCode::SUCCESS;
     }
-    let big = replay(5_000, 3);
+    let big = replay(5_000, 7);
     let small = replay(50, 15);
     let per_pod_big = big.as_secs_f64() / 150_000.0;
     let per_pod_small = small.as_secs_f64() / 1_500.0;

@@ -56,6 +56,11 @@ impl<K: DenseId, V> IdMap<K, V> {
         Self::default()
     }
 
+    /// Makes room for ids up to `additional` past the highest slot.
+    pub fn reserve(&mut self, additional: usize) {
+        self.slots.reserve(additional);
+    }
+
     /// The value of `key`.
     pub fn get(&self, key: &K) -> Option<&V> {
         self.slots.get(key.index())?.as_ref().map(|(_, v)| v)

@@ -11,7 +11,7 @@ mod overlay;
 mod uses;
 mod workload;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,7 +61,7 @@ pub struct Sandbox {
     scheduled: Vec<(NodeId, PodId)>,
     /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
     #[serde(default)]
-    stuck: BTreeSet<(NodeId, PodId)>,
+    stuck: IdMap<NodeId, std::collections::VecDeque<PodId>>,
 }
 
 impl Default for Sandbox {
@@ -82,7 +82,7 @@ impl Default for Sandbox {
             next: Counters::default(),
             pending: Vec::new(),
             scheduled: Vec::new(),
-            stuck: BTreeSet::new(),
+            stuck: IdMap::new(),
         }
     }
 }
@@ -108,7 +108,7 @@ impl Sandbox {
             next: Counters::default(),
             pending: Vec::new(),
             scheduled: Vec::new(),
-            stuck: BTreeSet::new(),
+            stuck: IdMap::new(),
         })
     }
 
@@ -182,7 +182,7 @@ impl Sandbox {
         rebuilt.reindex();
         rebuilt.pending == self.pending
             && sorted(&rebuilt.scheduled) == sorted(&self.scheduled)
-            && rebuilt.stuck == self.stuck
+            && stuck_set(&rebuilt) == stuck_set(self)
     }
 
     #[doc(hidden)]
@@ -246,6 +246,12 @@ mod tests;
 
 fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
     let mut v = v.to_vec();
+    v.sort_unstable();
+    v
+}
+
+fn stuck_set(s: &Sandbox) -> Vec<(NodeId, PodId)> {
+    let mut v: Vec<(NodeId, PodId)> = s.stuck.iter().flat_map(|(n, q)| q.iter().map(move |p| (*n, *p))).collect();
     v.sort_unstable();
     v
 }

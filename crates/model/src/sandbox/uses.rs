@@ -176,7 +176,7 @@ impl Sandbox {
         let starving = self
             .stuck
             .iter()
-            .any(|(n, _)| self.nodes.get(n).is_some_and(|n| n.subnet == subnet));
+            .any(|(n, q)| !q.is_empty() && self.nodes.get(n).is_some_and(|n| n.subnet == subnet));
         if s.pool.free() * 10 > s.pool.usable() && !starving {
             return Vec::new();
         }

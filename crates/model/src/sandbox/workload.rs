@@ -10,6 +10,7 @@ use crate::cluster::{node_name, Node, Pod, PodStatus};
 use crate::cni::ipamd::{NodeIpam, Subnets, POOL_MONITOR_INTERVAL_MS};
 use crate::cni::{CniMode, VpcCni};
 use crate::events::{Event, EventKind};
+use crate::idmap::IdMap;
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 use crate::ipam::IpPool;
 use crate::vpc::Subnet;
@@ -255,6 +256,9 @@ impl Sandbox {
         )?;
         let wants = node.map(|n| self.node_by_name(n)).transpose()?;
         let prefix = name.unwrap_or("app").trim().to_owned();
+        // Each pod adds a slot and about three events: grow once, not by doubling.
+        self.pods.reserve(count as usize);
+        events.reserve(count as usize * 3);
         for _ in 0..count {
             let id = self.next.pod + 1;
             let pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
@@ -303,7 +307,9 @@ impl Sandbox {
         self.pending.retain(|p| *p != pod.id);
         if let Some(n) = pod.node {
             self.scheduled.retain(|(_, p)| *p != pod.id);
-            self.stuck.remove(&(n, pod.id));
+            if let Some(q) = self.stuck.get_mut(&n) {
+                q.retain(|p| *p != pod.id);
+            }
         }
         self.event(
             events,
@@ -503,20 +509,24 @@ impl Sandbox {
     pub(super) fn reindex(&mut self) {
         self.pending.clear();
         self.scheduled.clear();
-        self.stuck.clear();
+        self.stuck = IdMap::new();
+        let mut stuck = Vec::new();
         for p in self.pods.values() {
             match (p.status, p.node) {
                 (PodStatus::Pending, _) => {
                     self.pending.push(p.id);
                 }
                 (PodStatus::ContainerCreating, Some(n)) if p.reason.is_some() => {
-                    self.stuck.insert((n, p.id));
+                    stuck.push((n, p.id));
                 }
                 (PodStatus::ContainerCreating, Some(n)) => {
                     self.scheduled.push((n, p.id));
                 }
                 _ => {}
             }
+        }
+        for (n, pod) in stuck {
+            self.push_stuck(n, pod);
         }
     }
 
@@ -547,7 +557,7 @@ impl Sandbox {
     /// fewest pods; with none, `0/N nodes are available: N Too many pods.`
     /// Returns the nodes that received pods.
     fn schedule(&mut self, events: &mut Vec<Event>) -> BTreeSet<NodeId> {
-        let mut placed = BTreeSet::new();
+        let mut placed = Vec::new();
         let pending: Vec<PodId> = std::mem::take(&mut self.pending);
         let unpinned = pending
             .iter()
@@ -599,7 +609,7 @@ impl Sandbox {
                 room.insert((node.pods + 1, node.id));
             }
             node.pods += 1;
-            placed.insert(node.id);
+            placed.push(node.id);
             pod.node = Some(node.id);
             pod.reason = None;
             pod.status = PodStatus::ContainerCreating;
@@ -612,29 +622,42 @@ impl Sandbox {
                 },
             });
         }
-        placed
+        placed.sort_unstable();
+        placed.dedup();
+        placed.into_iter().collect()
     }
 
     /// The CNI ADD: stuck pods retry first (oldest first, and a node's
     /// later pods wait once one fails), then newly scheduled pods each try
     /// once; a failure is the `FailedCreatePodSandBox` event.
     fn assign_ips(&mut self, events: &mut Vec<Event>) {
-        let stuck: Vec<(NodeId, PodId)> = self.stuck.iter().copied().collect();
-        let mut exhausted = None;
-        for (node, pod) in stuck {
-            if exhausted == Some(node) {
-                continue;
-            }
-            if self.cni_add(node, pod, events) {
-                self.stuck.remove(&(node, pod));
-            } else {
-                exhausted = Some(node);
+        // Stuck pods retry node by node, oldest first; once a node has no
+        // address left, its other pods would fail the same way.
+        let nodes: Vec<NodeId> = self.stuck.iter().filter(|(_, q)| !q.is_empty()).map(|(n, _)| *n).collect();
+        for node in nodes {
+            while let Some(pod) = self.stuck.get(&node).and_then(|q| q.front().copied()) {
+                if !self.cni_add(node, pod, events) {
+                    break;
+                }
+                if let Some(q) = self.stuck.get_mut(&node) {
+                    q.pop_front();
+                }
             }
         }
         // In scheduling order, which is pod order: it walks the pods in memory order.
         for (node, pod) in std::mem::take(&mut self.scheduled) {
             if !self.cni_add(node, pod, events) {
-                self.stuck.insert((node, pod));
+                self.push_stuck(node, pod);
+            }
+        }
+    }
+
+    /// Queues a pod that got no IP behind its node's other waiting pods.
+    fn push_stuck(&mut self, node: NodeId, pod: PodId) {
+        match self.stuck.get_mut(&node) {
+            Some(q) => q.push_back(pod),
+            None => {
+                self.stuck.insert(node, std::collections::VecDeque::from([pod]));
             }
         }
     }
