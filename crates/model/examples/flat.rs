@@ -3,7 +3,8 @@ use std::time::Instant;
 pub fn scenario(n: u32) -> Scenario {
     let mut s = Scenario::new("bench", "10.0.0.0/16");
     s.cni = CniMode::AwsVpcCni(VpcCni {
-        warm_ip_target: 2,
+        warm_ip_target: 5,
+        minimum_ip_target: 30,
         ..VpcCni::default()
     });
     let azs = ["us-east-1a", "us-east-1b", "us-east-1c"];

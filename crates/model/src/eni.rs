@@ -112,6 +112,11 @@ pub struct Eni {
     pub prefixes: Vec<PrefixSlot>,
     /// When it was attached (ms of simulated time).
     pub attached_at_ms: u64,
+    /// No secondary IP below this index is without a pod: where the search
+    /// for a free one starts (pods take addresses in order, so this keeps
+    /// `assign` from rescanning the used ones).
+    #[serde(default)]
+    pub free_from: u32,
 }
 
 impl Eni {
@@ -147,10 +152,32 @@ impl Eni {
     /// Gives the first free address to `pod`, like ipamd's
     /// `AssignPodIPv4Address`. Returns the address.
     pub fn assign(&mut self, pod: PodId, now_ms: u64) -> Option<Ipv4Addr> {
-        let slot = self
+        let from = (self.free_from as usize).min(self.secondary.len());
+        let found = self
             .secondary
+            .iter()
+            .skip(from)
+            .position(|s| s.is_free(now_ms))
+            .map(|i| i + from);
+        if let Some(i) = found {
+            let slot = self.secondary.get_mut(i)?;
+            slot.pod = Some(pod);
+            slot.cooldown_until_ms = None;
+            let ip = slot.ip;
+            // Move the start past the slots that now all have pods.
+            let next = self
+                .secondary
+                .iter()
+                .skip(from)
+                .position(|s| s.pod.is_none())
+                .map_or(self.secondary.len(), |j| j + from);
+            self.free_from = u32::try_from(next).unwrap_or(u32::MAX);
+            return Some(ip);
+        }
+        let slot = self
+            .prefixes
             .iter_mut()
-            .chain(self.prefixes.iter_mut().flat_map(|p| p.ips.iter_mut()))
+            .flat_map(|p| p.ips.iter_mut())
             .find(|s| s.is_free(now_ms))?;
         slot.pod = Some(pod);
         slot.cooldown_until_ms = None;
@@ -159,10 +186,17 @@ impl Eni {
 
     /// Frees `pod`'s address, which then cools down until `cooldown_until_ms`.
     pub fn unassign(&mut self, pod: PodId, cooldown_until_ms: u64) -> Option<Ipv4Addr> {
+        if let Some(i) = self.secondary.iter().position(|s| s.pod == Some(pod)) {
+            let slot = self.secondary.get_mut(i)?;
+            slot.pod = None;
+            slot.cooldown_until_ms = Some(cooldown_until_ms);
+            self.free_from = self.free_from.min(u32::try_from(i).unwrap_or(u32::MAX));
+            return Some(slot.ip);
+        }
         let slot = self
-            .secondary
+            .prefixes
             .iter_mut()
-            .chain(self.prefixes.iter_mut().flat_map(|p| p.ips.iter_mut()))
+            .flat_map(|p| p.ips.iter_mut())
             .find(|s| s.pod == Some(pod))?;
         slot.pod = None;
         slot.cooldown_until_ms = Some(cooldown_until_ms);
@@ -193,6 +227,7 @@ mod tests {
                 .collect(),
             prefixes: vec![],
             attached_at_ms: 0,
+            free_from: 0,
         }
     }
 

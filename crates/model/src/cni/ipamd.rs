@@ -123,6 +123,7 @@ impl NodeIpam {
             secondary: Vec::new(),
             prefixes: Vec::new(),
             attached_at_ms: now_ms,
+            free_from: 0,
         };
         Ok(Self {
             node,
@@ -429,6 +430,7 @@ impl NodeIpam {
             secondary: Vec::new(),
             prefixes: Vec::new(),
             attached_at_ms: now_ms,
+            free_from: 0,
         };
         if ctx.pd {
             match take_prefixes(pool, id, n) {

@@ -74,6 +74,8 @@ impl NodeIpam {
             for ip in &ips {
                 pool.release(*ip);
             }
+            // Slots moved: search for free ones from the start again.
+            eni.free_from = 0;
             if !ips.is_empty() {
                 ips.sort_unstable();
                 events.push(at(

@@ -128,6 +128,7 @@ impl Sandbox {
             secondary: Vec::new(),
             prefixes: Vec::new(),
             attached_at_ms: self.now_ms,
+            free_from: 0,
         })
     }
 

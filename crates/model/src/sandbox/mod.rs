@@ -8,6 +8,7 @@ mod cluster_ops;
 mod error;
 mod explain;
 mod overlay;
+mod room;
 mod uses;
 mod workload;
 
@@ -251,7 +252,11 @@ fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
 }
 
 fn stuck_set(s: &Sandbox) -> Vec<(NodeId, PodId)> {
-    let mut v: Vec<(NodeId, PodId)> = s.stuck.iter().flat_map(|(n, q)| q.iter().map(move |p| (*n, *p))).collect();
+    let mut v: Vec<(NodeId, PodId)> = s
+        .stuck
+        .iter()
+        .flat_map(|(n, q)| q.iter().map(move |p| (*n, *p)))
+        .collect();
     v.sort_unstable();
     v
 }

@@ -655,3 +655,19 @@ fn a_full_cilium_range_says_range_is_full_from_the_cilium_plugin() {
         Some("FailedCreatePodSandBox: plugin type=\"cilium-cni\" failed (add): unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full")
     );
 }
+
+#[test]
+fn the_scheduler_fills_the_least_loaded_node_first() {
+    let mut s = seed();
+    add_node(&mut s, "m5.large", "nodes-a");
+    add_node(&mut s, "m5.large", "nodes-a");
+    run(
+        &mut s,
+        r#"{"action":"add-pods","count":4,"node":"ip-10-10-1-4"}"#,
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":6}"#).unwrap();
+    // node-1 had 6 pods, node-2 had 2: the next 4 go to node-2, then they alternate.
+    let loads: Vec<u32> = s.nodes.values().map(|n| n.pods).collect();
+    assert_eq!(loads, [7, 7]);
+}

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::room::Room;
 use super::{Sandbox, SandboxError};
 use crate::catalog::lookup;
 use crate::cluster::{node_name, Node, Pod, PodStatus};
@@ -563,15 +564,16 @@ impl Sandbox {
             .iter()
             .any(|id| self.pods.get(id).is_some_and(|p| p.wants_node.is_none()));
         // Nodes with room, least loaded first (built only when a pod may go anywhere).
-        let mut room: BTreeSet<(u32, NodeId)> = if unpinned {
-            self.nodes
+        let mut room = Room::default();
+        if unpinned {
+            for n in self
+                .nodes
                 .values()
                 .filter(|n| n.ready() && n.pods < n.max_pods())
-                .map(|n| (n.pods, n.id))
-                .collect()
-        } else {
-            BTreeSet::new()
-        };
+            {
+                room.push(n.pods, n.id);
+            }
+        }
         let total = self.nodes.len();
         // Counted only when a pod cannot be placed: it walks every node.
         let mut not_ready = None;
@@ -586,7 +588,15 @@ impl Sandbox {
                     .get(&w)
                     .filter(|n| (n.ready() || pod.system) && n.pods < n.max_pods())
                     .map(|n| n.id),
-                None => room.first().map(|(_, id)| *id),
+                None => {
+                    let nodes = &self.nodes;
+                    room.peek(|n| {
+                        nodes
+                            .get(&n)
+                            .filter(|x| x.ready() && x.pods < x.max_pods())
+                            .map(|x| x.pods)
+                    })
+                }
             };
             let Some(node) = pick.and_then(|n| self.nodes.get_mut(&n)) else {
                 let not_ready = *not_ready
@@ -605,9 +615,11 @@ impl Sandbox {
                 self.pending.push(id);
                 continue;
             };
-            if room.remove(&(node.pods, node.id)) && node.pods + 1 < node.max_pods() {
-                room.insert((node.pods + 1, node.id));
-            }
+            room.placed(
+                node.id,
+                node.pods,
+                node.ready() && node.pods + 1 < node.max_pods(),
+            );
             node.pods += 1;
             placed.push(node.id);
             pod.node = Some(node.id);
@@ -633,7 +645,12 @@ impl Sandbox {
     fn assign_ips(&mut self, events: &mut Vec<Event>) {
         // Stuck pods retry node by node, oldest first; once a node has no
         // address left, its other pods would fail the same way.
-        let nodes: Vec<NodeId> = self.stuck.iter().filter(|(_, q)| !q.is_empty()).map(|(n, _)| *n).collect();
+        let nodes: Vec<NodeId> = self
+            .stuck
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(n, _)| *n)
+            .collect();
         for node in nodes {
             while let Some(pod) = self.stuck.get(&node).and_then(|q| q.front().copied()) {
                 if !self.cni_add(node, pod, events) {
@@ -657,7 +674,8 @@ impl Sandbox {
         match self.stuck.get_mut(&node) {
             Some(q) => q.push_back(pod),
             None => {
-                self.stuck.insert(node, std::collections::VecDeque::from([pod]));
+                self.stuck
+                    .insert(node, std::collections::VecDeque::from([pod]));
             }
         }
     }
