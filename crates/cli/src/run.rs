@@ -80,7 +80,7 @@ pub fn report(r: &Replay) -> Value {
             "name": p.name, "status": p.status, "ip": p.ip, "node": p.node.and_then(|id| s.nodes.get(&id)).map(|n| n.name.clone()),
             "host_network": p.host_network, "reason": p.reason,
         })).collect::<Vec<_>>(),
-        "events": r.events.iter().map(|e| json!({"at_ms": e.at_ms, "text": e.kind.to_string(), "event": e.kind})).collect::<Vec<_>>(),
+        "events": r.events().map(|e| json!({"at_ms": e.at_ms, "text": e.kind.to_string(), "event": e.kind})).collect::<Vec<_>>(),
     })
 }
 
@@ -146,7 +146,7 @@ fn render(scenario: &Scenario, r: &Replay) -> String {
         );
     }
     out += "\nEVENTS\n";
-    for e in &r.events {
+    for e in r.events() {
         out += &format!("t={:>5}s  {}\n", e.at_ms / 1000, e.kind);
     }
     out.trim_end().to_owned()

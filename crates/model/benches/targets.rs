@@ -179,8 +179,8 @@ fn main() -> ExitCode {
     if std::env::args().any(|a| a == "--test" || a == "--list") {
         return ExitCode::SUCCESS;
     }
-    let big = replay(5_000, 5);
-    let small = replay(50, 15);
+    let big = replay(5_000, 9);
+    let small = replay(50, 61);
     let per_pod_big = big.as_secs_f64() / 150_000.0;
     let per_pod_small = small.as_secs_f64() / 1_500.0;
     let (ours, bare) = allocation(9);

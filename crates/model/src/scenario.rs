@@ -102,8 +102,16 @@ impl std::error::Error for ScenarioError {}
 pub struct Replay {
     /// The state after the last command.
     pub sandbox: Sandbox,
+    /// The events of each command, in order (kept per command: one 150,000-pod
+    /// command alone causes half a million events, too many to copy around).
+    pub steps: Vec<Vec<Event>>,
+}
+
+impl Replay {
     /// Every event, oldest first.
-    pub events: Vec<Event>,
+    pub fn events(&self) -> impl Iterator<Item = &Event> {
+        self.steps.iter().flatten()
+    }
 }
 
 impl Scenario {
@@ -154,9 +162,12 @@ impl Scenario {
     /// # Errors
     /// The first refused command, with its position.
     pub fn replay_until(&self, steps: Option<usize>) -> Result<Replay, ScenarioError> {
-        let mut events = Vec::new();
-        let sandbox = self.replay_each(steps, |_, got| events.extend(got))?;
-        Ok(Replay { sandbox, events })
+        let mut all = Vec::new();
+        let sandbox = self.replay_each(steps, |_, got| all.push(got))?;
+        Ok(Replay {
+            sandbox,
+            steps: all,
+        })
     }
 
     /// Replays the first `steps` commands (all with `None`), handing each
