@@ -291,7 +291,7 @@ test('switching the CNI to Flannel replays the cluster: pod IPs leave the VPC fo
   await context.close();
 });
 
-test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all three side by side', async () => {
+test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side by side', async () => {
   const { page, context, problems } = await openApp(browser, server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   await cni.getByRole('button', { name: 'Compare CNIs' }).click();
@@ -300,6 +300,7 @@ test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all three side
   assert.match(await table.getByRole('row', { name: /AWS VPC CNI/ }).textContent(), /AWS VPC CNI\s*42\s*6\s*0\s*29/);
   assert.match(await table.getByRole('row', { name: /Flannel/ }).textContent(), /Flannel\s*4\s*6\s*0\s*29\s*8951 \/ 1450/);
   assert.match(await table.getByRole('row', { name: /Cilium/ }).textContent(), /Cilium\s*4\s*6/);
+  assert.match(await table.getByRole('row', { name: /Calico/ }).textContent(), /Calico\s*4\s*6\s*0\s*29\s*8951 \/ 1450/);
 
   await cni.getByLabel('Strategy').selectOption('cilium');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Cilium' }).waitFor();
@@ -307,6 +308,33 @@ test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all three side
   const chips = await page.locator('.pod-chip.is-running').allTextContents();
   assert.ok(chips.every((t) => / 192\.168\.\d+\.([3-9]|\d\d+)$/.test(t.trim())), chips.join(' | '));
   await screenshot(page, 'sandbox-cilium');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('Calico: nodes claim /26 blocks, take a tunnel address, and strictAffinity stops borrowing', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Strategy').selectOption('calico');
+  await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Calico' }).waitFor();
+  assert.equal(await cni.getByLabel('IPPool cidr').inputValue(), '192.168.0.0/16');
+  // Each node's pods come from its own block; .0 of the block is the node's vxlan.calico address.
+  const chips = await page.locator('.pod-chip.is-running').allTextContents();
+  assert.ok(chips.length >= 6);
+  assert.ok(chips.every((t) => / 192\.168\.0\.(\d+)$/.test(t.trim())), chips.join(' | '));
+  const nodeA = page.getByRole('region', { name: /^Node ip-10-10-1-/ });
+  assert.match(await nodeA.textContent(), /Calico blocks 192\.168\.0\.0\/26 \(\d+ of 64 used\) \(overlay\)/);
+  assert.match(await page.locator('.subnet-card', { hasText: 'nodes-a' }).textContent(), /1 used · 250 free of 251/);
+
+  // A pool of one block: the second node has nothing of its own, and with
+  // strictAffinity it may not borrow, so its pods stay ContainerCreating.
+  await cni.getByLabel('IPPool cidr').fill('192.168.0.0/26');
+  await cni.getByRole('checkbox', { name: /^strictAffinity/ }).check();
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.locator('.pod-chip.is-creating').first().waitFor();
+  await page.locator('.pod-chip.is-creating').first().click();
+  await page.getByText(/No more free affine blocks and strict affinity enabled/).first().waitFor();
+  await screenshot(page, 'sandbox-calico');
   assert.deepEqual(problems(), []);
   await context.close();
 });

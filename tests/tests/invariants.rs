@@ -31,6 +31,10 @@ enum Op {
         warm_prefix: u32,
     },
     Flannel(u8),
+    Calico {
+        strict: bool,
+        tunnel: bool,
+    },
     Wait(u32),
     Upgrade(u32),
     AddSubnet(u8),
@@ -51,6 +55,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix }),
         2 => (5u32..400).prop_map(Op::Wait),
         1 => (22u8..=25).prop_map(Op::Flannel),
+        1 => (any::<bool>(), any::<bool>()).prop_map(|(strict, tunnel)| Op::Calico { strict, tunnel }),
         1 => (25u32..40).prop_map(Op::Upgrade),
         1 => any::<u8>().prop_map(Op::AddSubnet),
     ]
@@ -116,6 +121,19 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             cni: CniMode::Flannel(podnet_model::cni::Flannel {
                 network: "10.244.0.0/22".into(),
                 subnet_len: *len,
+                ..Default::default()
+            }),
+        },
+        // Four /26 blocks, so that nodes borrow and the pool runs out.
+        Op::Calico { strict, tunnel } => Command::SetCni {
+            cni: CniMode::Calico(podnet_model::cni::Calico {
+                pool: "192.168.0.0/24".into(),
+                strict_affinity: *strict,
+                encapsulation: if *tunnel {
+                    podnet_model::cni::calico::CalicoEncapsulation::IpIp
+                } else {
+                    podnet_model::cni::calico::CalicoEncapsulation::None
+                },
                 ..Default::default()
             }),
         },
@@ -199,6 +217,16 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
                 let ip = pod.ip.expect("a running pod has an IP");
                 if pod.host_network {
                     prop_assert_eq!(Some(ip), node.ip());
+                } else if let CniMode::Calico(_) = &s.cni {
+                    let holders: Vec<_> = s
+                        .calico
+                        .blocks
+                        .iter()
+                        .filter_map(|b| b.holder(ip))
+                        .collect();
+                    prop_assert_eq!(holders.len(), 1, "{} {} held by Calico once", &pod.name, ip);
+                    prop_assert_eq!(holders[0].pod, Some(pod.id));
+                    prop_assert_eq!(holders[0].node, node.id);
                 } else if let Some(range) = &node.overlay {
                     prop_assert!(
                         range.cidr.contains(&ip),
@@ -262,5 +290,6 @@ proptest! {
         let xenis = s.cluster.as_ref().map_or(0, |c| c.xenis.len() as u32);
         let in_use: u32 = s.vpc.subnets.values().map(|x| x.pool.in_use()).sum();
         prop_assert_eq!(in_use, xenis);
+        prop_assert!(s.calico.blocks.is_empty(), "Calico blocks outlived their nodes: {:?}", s.calico.blocks);
     }
 }

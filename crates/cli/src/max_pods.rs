@@ -20,8 +20,8 @@ pub struct MaxPodsArgs {
     /// Custom networking: the primary ENI holds no pod addresses.
     #[arg(long)]
     pub custom_networking: bool,
-    /// The CNI: `vpc` (the AWS VPC CNI), `flannel` or `cilium`.
-    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "cilium"])]
+    /// The CNI: `vpc` (the AWS VPC CNI), `flannel`, `calico` or `cilium`.
+    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "calico", "cilium"])]
     pub cni: String,
     /// Show the derivation and the rules behind it.
     #[arg(long)]
@@ -39,6 +39,7 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     let mode = match args.cni.as_str() {
         "flannel" => CniMode::Flannel(Flannel::default()),
         "cilium" => CniMode::Cilium(podnet_model::cni::Cilium::default()),
+        "calico" => CniMode::Calico(podnet_model::cni::Calico::default()),
         _ => CniMode::AwsVpcCni(VpcCni {
             prefix_delegation: args.prefix_delegation,
             custom_networking: args.custom_networking,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::PodStatus;
-use crate::cni::{Cilium, CniMode, Datapath, Flannel, VpcCni};
+use crate::cni::{Calico, Cilium, CniMode, Datapath, Flannel, VpcCni};
 use crate::command::Command;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -37,6 +37,7 @@ pub fn all_cnis() -> Vec<CniMode> {
     vec![
         CniMode::AwsVpcCni(VpcCni::default()),
         CniMode::Flannel(Flannel::default()),
+        CniMode::Calico(Calico::default()),
         CniMode::Cilium(Cilium::default()),
     ]
 }
@@ -113,9 +114,15 @@ mod tests {
         assert_eq!(rows[0].vpc_addresses, 42); // 2 X-ENIs + 2 × (node IP + 9 IPs + second ENI 1 + 9)
         assert_eq!(rows[1].cni, "Flannel");
         assert_eq!(rows[1].vpc_addresses, 4); // 2 X-ENIs + 2 node IPs
-        assert!(rows[..2].iter().all(|r| r.running == 6 && r.pending == 0));
+        assert_eq!(rows[2].cni, "Calico");
+        assert_eq!(
+            rows[2].vpc_addresses, 4,
+            "Calico pods take no VPC address either"
+        );
+        assert!(rows[..3].iter().all(|r| r.running == 6 && r.pending == 0));
+        assert_eq!(rows[2].datapath.mtu(9001), 8951, "VXLAN costs 50 bytes");
         // Cilium's default pool is 10.0.0.0/8: it refuses this 10.10.0.0/16 VPC.
-        assert!(rows[2]
+        assert!(rows[3]
             .error
             .as_deref()
             .unwrap()
@@ -129,5 +136,6 @@ mod tests {
         let rows = compare(&s, &all_cnis());
         assert_eq!(rows[0].container_creating, 2);
         assert_eq!(rows[1].container_creating, 0);
+        assert_eq!(rows[2].container_creating, 0);
     }
 }

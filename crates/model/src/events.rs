@@ -249,6 +249,31 @@ pub enum EventKind {
         /// The line.
         message: String,
     },
+    /// Calico IPAM claimed a block of the pool for a node (its affinity).
+    CalicoBlockClaimed {
+        /// The node the block is now affine to.
+        node: NodeId,
+        /// The block.
+        block: Ipv4Net,
+    },
+    /// calico-node found no address for the node's tunnel device.
+    CalicoTunnelFailed {
+        /// The node.
+        node: NodeId,
+        /// The device.
+        device: String,
+        /// Calico IPAM's message.
+        reason: String,
+    },
+    /// calico-node gave a node its tunnel address (`tunl0` / `vxlan.calico`).
+    CalicoTunnelAddress {
+        /// The node.
+        node: NodeId,
+        /// The device.
+        device: String,
+        /// The address.
+        ip: Ipv4Addr,
+    },
 }
 
 impl fmt::Display for EventKind {
@@ -288,7 +313,7 @@ impl fmt::Display for EventKind {
                 )
             }
             Self::PodOverlayIpAssigned { pod, node, ip, ipam } => {
-                write!(f, "{pod} on {node}: got IP {ip} from {ipam} (the node's pod CIDR; not a VPC address)")
+                write!(f, "{pod} on {node}: got IP {ip} from {ipam} (not a VPC address)")
             }
             Self::PodCidrAssigned { node, cidr } => write!(f, "{node}: kube-controller-manager assigned pod CIDR {cidr}"),
             Self::CidrNotAvailable { node, cluster_cidr } => write!(
@@ -299,6 +324,9 @@ impl fmt::Display for EventKind {
                 write!(f, "{pod}: released IP {ip}; it cools down for {cooldown_s} s before reuse")
             }
             Self::IpamdLog { node, message } => write!(f, "{node} ipamd: {message}"),
+            Self::CalicoBlockClaimed { node, block } => write!(f, "{node} calico-ipam: claimed block {block} (affine to the node)"),
+            Self::CalicoTunnelFailed { node, device, reason } => write!(f, "{node} calico-node: no {device} tunnel address: {reason}"),
+            Self::CalicoTunnelAddress { node, device, ip } => write!(f, "{node} calico-node: tunnel address {ip} on {device}"),
             Self::VpcCidrAdded { cidr } => write!(f, "associated {cidr} with the VPC"),
             Self::SubnetCreated { subnet, cidr, az, usable } => {
                 write!(f, "created {subnet} {cidr} in {az}: {usable} usable addresses after AWS's 5")

@@ -280,6 +280,7 @@ pub mod builtin {
             include_str!("../scenarios/custom-networking.json"),
         ),
         ("flannel", include_str!("../scenarios/flannel.json")),
+        ("calico", include_str!("../scenarios/calico.json")),
         ("cilium", include_str!("../scenarios/cilium.json")),
     ];
 

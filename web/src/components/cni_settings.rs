@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use podnet_model::cni::calico::{Calico, CalicoEncapsulation};
 use podnet_model::cni::cilium::{Cilium, CiliumRouting};
 use podnet_model::cni::flannel::{Flannel, FlannelBackend};
 use podnet_model::cni::Datapath;
@@ -31,6 +32,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                 "flannel" => CniMode::Flannel(Flannel::default()),
                 // The Helm default 10.0.0.0/8 would collide with a 10.x VPC: take a pool that fits.
                 "cilium" => CniMode::Cilium(Cilium::fitting(&vpc)),
+                "calico" => CniMode::Calico(Calico::fitting(&vpc)),
                 _ => CniMode::AwsVpcCni(VpcCni::default()),
             };
             on_action.emit(Action::ReplayUnder(mode));
@@ -40,6 +42,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
         CniMode::AwsVpcCni(_) => "vpc",
         CniMode::Flannel(_) => "flannel",
         CniMode::Cilium(_) => "cilium",
+        CniMode::Calico(_) => "calico",
     };
     html! {
         <details class="form" open=true>
@@ -50,6 +53,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                     <select onchange={on_strategy}>
                         <option value="vpc" selected={strategy == "vpc"}>{ "AWS VPC CNI" }</option>
                         <option value="flannel" selected={strategy == "flannel"}>{ "Flannel (overlay)" }</option>
+                        <option value="calico" selected={strategy == "calico"}>{ "Calico IPAM (overlay)" }</option>
                         <option value="cilium" selected={strategy == "cilium"}>{ "Cilium, cluster-pool (overlay)" }</option>
                     </select>
                 </label>
@@ -60,6 +64,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                     CniMode::AwsVpcCni(c) => html! { <VpcCniForm key="vpc" current={c.clone()} on_action={props.on_action.clone()} azs={azs(props)} /> },
                     CniMode::Flannel(f) => html! { <FlannelForm key="flannel" current={f.clone()} on_action={props.on_action.clone()} /> },
                     CniMode::Cilium(c) => html! { <CiliumForm key="cilium" current={c.clone()} on_action={props.on_action.clone()} /> },
+                    CniMode::Calico(c) => html! { <CalicoForm key="calico" current={c.clone()} on_action={props.on_action.clone()} /> },
                 } }
             </fieldset>
             if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
@@ -293,6 +298,66 @@ fn CiliumForm(props: &CiliumFormProps) -> Html {
                 </select>
             </label>
             <p class="form__hint">{ "The Helm default pool is 10.0.0.0/8, which collides with a 10.x VPC; each node's range loses 2 addresses to cilium_host and cilium-health." }</p>
+            <button type="submit">{ "Apply CNI settings" }</button>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CalicoFormProps {
+    current: Calico,
+    on_action: Callback<Action>,
+}
+
+#[component]
+fn CalicoForm(props: &CalicoFormProps) -> Html {
+    let draft = use_state(|| props.current.clone());
+    let on_pool = edit(&draft, |d: &mut Calico, v: String| d.pool = v);
+    let on_block = edit(&draft, |d: &mut Calico, v: String| {
+        d.block_size = v.trim().parse().unwrap_or(26)
+    });
+    let on_max = edit(&draft, |d: &mut Calico, v: String| {
+        d.max_blocks_per_host = v.trim().parse().unwrap_or(0)
+    });
+    let on_encap = pick(&draft, |d: &mut Calico, v: String| {
+        d.encapsulation = match v.as_str() {
+            "ipip" => CalicoEncapsulation::IpIp,
+            "vxlan" => CalicoEncapsulation::Vxlan,
+            "none" => CalicoEncapsulation::None,
+            _ => CalicoEncapsulation::VxlanCrossSubnet,
+        };
+    });
+    let on_strict = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            next.strict_affinity = e.target_unchecked_into::<HtmlInputElement>().checked();
+            draft.set(next);
+        })
+    };
+    let onsubmit = {
+        let (draft, on_action) = (draft.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::ReplayUnder(CniMode::Calico((*draft).clone())));
+        })
+    };
+    let e = draft.encapsulation;
+    html! {
+        <form {onsubmit}>
+            <label>{ "IPPool cidr" }<input type="text" value={draft.pool.clone()} oninput={on_pool} spellcheck="false" /></label>
+            <label>{ "Block size (blockSize)" }<input type="number" min="20" max="32" value={draft.block_size.to_string()} oninput={on_block} /></label>
+            <label>{ "Encapsulation" }
+                <select onchange={on_encap}>
+                    <option value="vxlan-cross-subnet" selected={e == CalicoEncapsulation::VxlanCrossSubnet}>{ "VXLANCrossSubnet (operator default)" }</option>
+                    <option value="vxlan" selected={e == CalicoEncapsulation::Vxlan}>{ "VXLAN" }</option>
+                    <option value="ipip" selected={e == CalicoEncapsulation::IpIp}>{ "IPIP (manifest default)" }</option>
+                    <option value="none" selected={e == CalicoEncapsulation::None}>{ "none (BGP only)" }</option>
+                </select>
+            </label>
+            <label class="form__check"><input type="checkbox" checked={draft.strict_affinity} onchange={on_strict} />{ "strictAffinity (never borrow from other nodes' blocks)" }</label>
+            <label>{ "maxBlocksPerHost (0 = unlimited; needs strictAffinity)" }<input type="number" min="0" value={draft.max_blocks_per_host.to_string()} oninput={on_max} /></label>
+            <p class="form__hint">{ format!("{} block(s) of {} addresses, all usable (.0 and .255 too); a node claims one when its blocks are full. Real Calico picks free blocks and blocks to borrow from at random; the sandbox takes the lowest, so replays match.", draft.blocks(), draft.block_addresses()) }</p>
             <button type="submit">{ "Apply CNI settings" }</button>
         </form>
     }

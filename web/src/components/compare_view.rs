@@ -1,7 +1,7 @@
 //! The same scenario under every CNI, side by side (computed on request:
 //! it replays the scenario once per CNI).
 
-use podnet_model::cni::Cilium;
+use podnet_model::cni::{Calico, Cilium};
 use podnet_model::compare::{all_cnis, compare, Comparison};
 use podnet_model::CniMode;
 use yew::prelude::*;
@@ -25,10 +25,12 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             let scenario = state.applied();
             let vpc = state.sandbox().vpc.cidrs.clone();
             let mut modes = all_cnis();
-            // Cilium's Helm default pool collides with 10.x VPCs; compare it with a pool that fits.
+            // Cilium's Helm default pool collides with 10.x VPCs (Calico's with 192.168.x ones): compare with pools that fit.
             for m in &mut modes {
-                if let CniMode::Cilium(c) = m {
-                    *c = Cilium::fitting(&vpc);
+                match m {
+                    CniMode::Cilium(c) => *c = Cilium::fitting(&vpc),
+                    CniMode::Calico(c) => *c = Calico::fitting(&vpc),
+                    _ => {}
                 }
             }
             rows.set(Some(compare(&scenario, &modes)));

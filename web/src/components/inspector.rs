@@ -104,7 +104,7 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
                 { row("Instance type", n.instance_type.clone()) }
                 { row("InternalIP", n.ip().map(|i| i.to_string()).unwrap_or_default()) }
                 { row("Subnet", subnet_name) }
-                if let Some(range) = &n.overlay { { row("PodCIDR", format!("{} ({} of {} addresses used)", range.cidr, range.used.len(), range.capacity())) } }
+                if let Some(ranges) = sb.pod_ranges(id) { { row("Pod addresses", ranges) } }
                 { row("Capacity pods", html! { <>{ n.max_pods() }{ why(sb.explain_max_pods(id)) }</> }) }
                 { row("Non-terminated pods", n.pods.to_string()) }
                 { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total }{ why(sb.explain_node_addresses(id)) }</> }) }

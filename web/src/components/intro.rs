@@ -24,7 +24,8 @@ pub fn Intro(_props: &ViewProps) -> Html {
                     <li>{ "EC2 picks free addresses in an unspecified order; podnet takes the lowest free one so replays match exactly. ENIs are used in device-index order (the real datastore walks a map)." }</li>
                     <li>{ "Each node runs the aws-node and kube-proxy DaemonSet pods (host network, the \"+2\"). Other pods are bare pods; deleting a node reschedules its pods." }</li>
                     <li>{ "A control-plane upgrade needs 5 free addresses across the cluster subnets, as the EKS guide says (\"up to five\"); EKS may need fewer." }</li>
-                    <li>{ "CNIs so far: the AWS VPC CNI (secondary IPs, prefix delegation, custom networking), Flannel and Cilium with cluster-pool IPAM (overlays). Another strategy replays the scenario, since nodes choose their CNI when they boot; for Cilium the page picks a pool that fits the VPC (the Helm default 10.0.0.0/8 collides with 10.x VPCs). Calico, Cilium's ENI mode and security groups for pods are coming." }</li>
+                    <li>{ "CNIs so far: the AWS VPC CNI (secondary IPs, prefix delegation, custom networking), Flannel, Calico with its own IPAM and Cilium with cluster-pool IPAM (overlays). Another strategy replays the scenario, since nodes choose their CNI when they boot; for Cilium and Calico the page picks a pool that fits the VPC (Cilium's Helm default 10.0.0.0/8 collides with 10.x VPCs). Cilium's ENI mode and security groups for pods are coming." }</li>
+                    <li>{ "Calico picks the free block a node claims, and the block it borrows from, at random (seeded by the host name); podnet takes the lowest, so replays match." }</li>
                 </ul>
             </details>
         </section>

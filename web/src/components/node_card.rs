@@ -22,6 +22,9 @@ pub struct NodeCardProps {
     pub on_action: Callback<Action>,
     /// Simulated time (for cooling addresses).
     pub now_ms: u64,
+    /// With an overlay CNI: where its pods' addresses come from.
+    #[prop_or_default]
+    pub pod_ranges: Option<String>,
 }
 
 /// One node.
@@ -67,9 +70,9 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                     }
                 }) }
             </ul>
-            if let Some(range) = &n.overlay {
-                <p class="node-card__overlay" title="Pod addresses from the node's pod CIDR (host-local), not from the VPC">
-                    { format!("PodCIDR {} · {} of {} pod addresses used (overlay)", range.cidr, range.used.len(), range.capacity()) }
+            if let Some(ranges) = &props.pod_ranges {
+                <p class="node-card__overlay" title="Pod addresses from the overlay CNI's own range, not from the VPC">
+                    { format!("{ranges} (overlay)") }
                 </p>
             }
             <ul class="pod-list">

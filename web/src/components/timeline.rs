@@ -126,6 +126,7 @@ fn is_warning(kind: &EventKind) -> bool {
         EventKind::PodSandboxFailed { .. }
             | EventKind::PodUnschedulable { .. }
             | EventKind::IpamdLog { .. }
+            | EventKind::CalicoTunnelFailed { .. }
     )
 }
 

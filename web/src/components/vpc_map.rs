@@ -134,7 +134,7 @@ fn subnet_card(
             <div class="subnet-card__nodes">
                 { for nodes.iter().take(MAX_NODE_CARDS).map(|n| html! {
                     <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
-                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} />
+                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} />
                 }) }
                 if nodes.len() > MAX_NODE_CARDS {
                     <p class="subnet-card__more">{ format!("and {} more nodes", nodes.len() - MAX_NODE_CARDS) }</p>

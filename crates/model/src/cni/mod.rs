@@ -3,9 +3,10 @@
 //! Each strategy is one module; [`CniMode`] is the closed, serialisable
 //! choice among them, so scenarios and UI state stay `Clone + PartialEq +
 //! Serialize`. Today: the AWS VPC CNI (secondary IPs and prefix delegation,
-//! with ipamd's warm pool, custom networking) and Flannel. Calico and
-//! Cilium plug in here.
+//! with ipamd's warm pool, custom networking), Flannel, Cilium
+//! (cluster-pool) and Calico.
 
+pub mod calico;
 pub mod cilium;
 pub mod flannel;
 pub mod ipamd;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
+pub use calico::Calico;
 pub use cilium::Cilium;
 pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
@@ -75,6 +77,8 @@ pub enum CniMode {
     Flannel(Flannel),
     /// Cilium with cluster-pool IPAM: an overlay with a pod CIDR per node.
     Cilium(Cilium),
+    /// Calico with its own IPAM: an overlay with blocks claimed on demand.
+    Calico(Calico),
 }
 
 impl Default for CniMode {
@@ -90,13 +94,14 @@ impl CniMode {
             Self::AwsVpcCni(c) => c,
             Self::Flannel(c) => c,
             Self::Cilium(c) => c,
+            Self::Calico(c) => c,
         }
     }
 
     /// How an overlay carves node ranges (`None` for the VPC CNI).
     pub fn plan(&self) -> Option<node_range::RangePlan> {
         match self {
-            Self::AwsVpcCni(_) => None,
+            Self::AwsVpcCni(_) | Self::Calico(_) => None,
             Self::Flannel(f) => f.plan(),
             Self::Cilium(c) => c.plan(),
         }
@@ -113,6 +118,7 @@ impl CniMode {
             Self::AwsVpcCni(_) => None,
             Self::Flannel(f) => f.problem(vpc, service),
             Self::Cilium(c) => c.problem(vpc, service),
+            Self::Calico(c) => c.problem(vpc, service),
         }
     }
 }

@@ -137,8 +137,8 @@ impl NodeRange {
     /// The IPAM's name, as events say it.
     pub fn ipam(&self) -> &'static str {
         match self.kind {
-            RangeKind::HostLocal => "host-local",
-            RangeKind::CiliumPool => "the cilium agent (cluster-pool)",
+            RangeKind::HostLocal => "host-local (the node's pod CIDR)",
+            RangeKind::CiliumPool => "the cilium agent (cluster-pool, the node's pod CIDR)",
         }
     }
 

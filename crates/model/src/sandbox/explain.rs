@@ -64,6 +64,22 @@ impl Sandbox {
             ),
             CNI_TARGETS,
         );
+        if matches!(self.cni, CniMode::Calico(_)) {
+            let blocks: Vec<String> = self
+                .calico
+                .blocks_of(node)
+                .map(|b| b.cidr.to_string())
+                .collect();
+            let blocks = if blocks.is_empty() {
+                "none yet".to_owned()
+            } else {
+                blocks.join(", ")
+            };
+            return Some(d.because(
+                format!("Calico keeps no warm pool and attaches no ENIs: the node holds only its own IP, and pods take addresses from the blocks affine to it ({blocks}), or borrow from other nodes' blocks"),
+                "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
+            ));
+        }
         let CniMode::AwsVpcCni(cfg) = &self.cni else {
             let range = n
                 .overlay

@@ -63,6 +63,9 @@ pub struct Sandbox {
     /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
     #[serde(default)]
     stuck: IdMap<NodeId, std::collections::VecDeque<PodId>>,
+    /// Calico's pool and block affinities (empty under other CNIs).
+    #[serde(default)]
+    pub calico: crate::cni::calico::CalicoIpam,
 }
 
 impl Default for Sandbox {
@@ -84,6 +87,7 @@ impl Default for Sandbox {
             pending: Vec::new(),
             scheduled: Vec::new(),
             stuck: IdMap::new(),
+            calico: Default::default(),
         }
     }
 }
@@ -110,6 +114,7 @@ impl Sandbox {
             pending: Vec::new(),
             scheduled: Vec::new(),
             stuck: IdMap::new(),
+            calico: Default::default(),
         })
     }
 

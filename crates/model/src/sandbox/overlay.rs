@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::Sandbox;
+use crate::cni::calico::{Calico, CalicoEncapsulation, CalicoHolder};
 use crate::cni::node_range::{NodeRange, RangeKind};
+use crate::cni::CniMode;
 use crate::events::{Event, EventKind};
 use crate::ids::{NodeId, PodId};
 
@@ -14,6 +16,11 @@ impl Sandbox {
     /// kube-controller-manager's `cidr_set.go` and the cilium-operator do
     /// for a fresh cluster), or the allocator's failure.
     pub(super) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Vec<Event>) {
+        if let CniMode::Calico(cfg) = &self.cni {
+            let cfg = cfg.clone();
+            self.calico_tunnel(node, &cfg, events);
+            return;
+        }
         let Some(plan) = self.cni.plan() else { return };
         let taken: BTreeSet<ipnet::Ipv4Net> = self
             .nodes
@@ -46,13 +53,81 @@ impl Sandbox {
         self.event(events, kind);
     }
 
-    /// The overlay CNI ADD: an address from the node's range, or the
-    /// plugin's error.
+    /// calico-node's tunnel address, taken from the node's first block as
+    /// any other address (calico `node/pkg/allocateip/allocateip.go`).
+    /// Without a free address the node runs without it and its pods fail
+    /// the same way, so the failure is only logged.
+    fn calico_tunnel(&mut self, node: NodeId, cfg: &Calico, events: &mut Vec<Event>) {
+        if !cfg.encapsulation.has_tunnel() {
+            return;
+        }
+        let device = if cfg.encapsulation == CalicoEncapsulation::IpIp {
+            "tunl0"
+        } else {
+            "vxlan.calico"
+        };
+        match self.calico_assign(node, None, cfg, events) {
+            Ok(ip) => self.event(
+                events,
+                EventKind::CalicoTunnelAddress {
+                    node,
+                    device: device.into(),
+                    ip,
+                },
+            ),
+            Err(reason) => self.event(
+                events,
+                EventKind::CalicoTunnelFailed {
+                    node,
+                    device: device.into(),
+                    reason,
+                },
+            ),
+        }
+    }
+
+    /// Calico IPAM for one address, with an event for each block claimed.
+    fn calico_assign(
+        &mut self,
+        node: NodeId,
+        pod: Option<PodId>,
+        cfg: &Calico,
+        events: &mut Vec<Event>,
+    ) -> Result<std::net::Ipv4Addr, String> {
+        let before = self.calico.blocks_of(node).count();
+        let ip = self.calico.assign(cfg, CalicoHolder { node, pod })?;
+        if self.calico.blocks_of(node).count() > before {
+            if let Some(block) = self.calico.blocks_of(node).find(|b| b.cidr.contains(&ip)) {
+                let block = block.cidr;
+                self.event(events, EventKind::CalicoBlockClaimed { node, block });
+            }
+        }
+        Ok(ip)
+    }
+
+    /// The overlay CNI ADD: an address from the node's range (or Calico's
+    /// pool), or the plugin's error.
     pub(super) fn overlay_add(
         &mut self,
         node: NodeId,
         pod: PodId,
+        events: &mut Vec<Event>,
     ) -> Result<(std::net::Ipv4Addr, String), (String, String)> {
+        if let CniMode::Calico(cfg) = &self.cni {
+            let cfg = cfg.clone();
+            return match self.calico_assign(node, Some(pod), &cfg, events) {
+                Ok(ip) => {
+                    let own = self.calico.blocks_of(node).any(|b| b.cidr.contains(&ip));
+                    let from = if own {
+                        "calico-ipam (a block affine to the node)"
+                    } else {
+                        "calico-ipam (borrowed from another node's block)"
+                    };
+                    Ok((ip, from.to_owned()))
+                }
+                Err(e) => Err(("calico".into(), e)),
+            };
+        }
         let Some(n) = self.nodes.get_mut(&node) else {
             return Err(("cni".into(), "node is gone".into()));
         };
@@ -70,8 +145,39 @@ impl Sandbox {
         }
     }
 
+    /// Where an overlay node's pods take addresses from, in one line
+    /// (`None` under the VPC CNI): its pod CIDR, or its Calico blocks.
+    pub fn pod_ranges(&self, node: NodeId) -> Option<String> {
+        if matches!(self.cni, CniMode::Calico(_)) {
+            let blocks: Vec<String> = self
+                .calico
+                .blocks_of(node)
+                .map(|b| {
+                    let size = 1u64 << (32 - u32::from(b.cidr.prefix_len()));
+                    format!("{} ({} of {size} used)", b.cidr, b.used())
+                })
+                .collect();
+            return Some(if blocks.is_empty() {
+                "Calico blocks: none claimed".to_owned()
+            } else {
+                format!("Calico blocks {}", blocks.join(", "))
+            });
+        }
+        let range = self.nodes.get(&node)?.overlay.as_ref()?;
+        Some(format!(
+            "PodCIDR {} · {} of {} pod addresses used",
+            range.cidr,
+            range.used.len(),
+            range.capacity()
+        ))
+    }
+
     /// Frees a pod's overlay address.
     pub(super) fn overlay_release(&mut self, node: NodeId, pod: PodId) {
+        if matches!(self.cni, CniMode::Calico(_)) {
+            self.calico.release_pod(pod);
+            return;
+        }
         if let Some(range) = self.nodes.get_mut(&node).and_then(|n| n.overlay.as_mut()) {
             range.release(pod);
         }

@@ -671,3 +671,116 @@ fn the_scheduler_fills_the_least_loaded_node_first() {
     let loads: Vec<u32> = s.nodes.values().map(|n| n.pods).collect();
     assert_eq!(loads, [7, 7]);
 }
+
+fn calico(pool: &str, strict: bool) -> Sandbox {
+    with_cluster(CniMode::Calico(crate::cni::Calico {
+        pool: pool.into(),
+        strict_affinity: strict,
+        ..Default::default()
+    }))
+}
+
+#[test]
+fn a_calico_node_claims_a_block_takes_its_tunnel_address_and_gives_pods_the_rest() {
+    let mut s = calico("192.168.0.0/16", false);
+    let events = add_node(&mut s, "m5.large", "nodes-a");
+    let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    assert!(
+        text.iter()
+            .any(|t| t.ends_with("calico-ipam: claimed block 192.168.0.0/26 (affine to the node)")),
+        "{text:?}"
+    );
+    assert!(text
+        .iter()
+        .any(|t| t.ends_with("calico-node: tunnel address 192.168.0.0 on vxlan.calico")));
+    assert!(s.pods.values().any(|p| p.name == "calico-node-1"));
+    run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
+    let ips: Vec<String> = s
+        .pods
+        .values()
+        .filter(|p| !p.host_network)
+        .map(|p| p.ip.unwrap().to_string())
+        .collect();
+    assert_eq!(ips, ["192.168.0.1", "192.168.0.2"]);
+    assert_eq!(
+        s.pod_ranges(NodeId(1)).unwrap(),
+        "Calico blocks 192.168.0.0/26 (3 of 64 used)"
+    );
+    // No VPC address is used by a pod: the node holds only its own IP.
+    let node_subnet = s
+        .vpc
+        .subnets
+        .values()
+        .find(|x| x.name == "nodes-a")
+        .unwrap();
+    assert_eq!(node_subnet.pool.in_use(), 1);
+}
+
+#[test]
+fn a_full_calico_pool_leaves_pods_container_creating_with_no_ips_available_in_pools() {
+    // One /26 block: the node's tunnel address and 63 pods fill it.
+    let mut s = calico("192.168.0.0/26", false);
+    add_node(&mut s, "m5.4xlarge", "nodes-a");
+    run(&mut s, r#"{"action":"add-pods","count":64}"#).unwrap();
+    let stuck: Vec<_> = s
+        .pods
+        .values()
+        .filter(|p| p.status == PodStatus::ContainerCreating)
+        .collect();
+    assert_eq!(stuck.len(), 1);
+    assert_eq!(
+        stuck[0].reason.as_deref(),
+        Some("FailedCreatePodSandBox: plugin type=\"calico\" failed (add): failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; No IPs available in pools: [192.168.0.0/26]")
+    );
+    // Deleting a pod frees its address for the stuck one after a tick.
+    let victim = s
+        .pods
+        .values()
+        .find(|p| p.status == PodStatus::Running && !p.system)
+        .unwrap()
+        .name
+        .clone();
+    run(
+        &mut s,
+        &format!(r#"{{"action":"delete-pod","pod":"{victim}"}}"#),
+    )
+    .unwrap();
+    run(&mut s, r#"{"action":"advance-time","seconds":5}"#).unwrap();
+    assert!(s.pods.values().all(|p| p.status == PodStatus::Running));
+}
+
+#[test]
+fn a_second_calico_node_borrows_unless_strict_affinity() {
+    for strict in [false, true] {
+        // One /26 block, claimed by the first node.
+        let mut s = calico("192.168.0.0/26", strict);
+        add_node(&mut s, "m5.large", "nodes-a");
+        add_node(&mut s, "m5.large", "nodes-a");
+        let second = s.nodes.get(&NodeId(2)).unwrap().name.clone();
+        run(
+            &mut s,
+            &format!(r#"{{"action":"add-pods","count":1,"node":"{second}"}}"#),
+        )
+        .unwrap();
+        let pod = s
+            .pods
+            .values()
+            .find(|p| !p.system && p.node == Some(NodeId(2)))
+            .unwrap();
+        if strict {
+            assert_eq!(pod.status, PodStatus::ContainerCreating);
+            assert!(pod
+                .reason
+                .as_deref()
+                .unwrap()
+                .ends_with("No more free affine blocks and strict affinity enabled"));
+        } else {
+            assert_eq!(pod.status, PodStatus::Running);
+            let ip = pod.ip.unwrap();
+            assert!(
+                s.calico.blocks_of(NodeId(1)).any(|b| b.cidr.contains(&ip)),
+                "borrowed from node 1's block"
+            );
+        }
+    }
+}

@@ -128,6 +128,13 @@ impl Sandbox {
         let Some(n) = self.nodes.get(&node) else {
             return Vec::new();
         };
+        if let CniMode::Calico(c) = &self.cni {
+            let blocks = self.calico.blocks_of(node).count();
+            return vec![
+                format!("Calico IPPool {} has no free address for {} ({} blocks of /{} claimed by the node; every block of the pool is in use{}).", c.pool, n.name, blocks, c.block_size, if c.strict_affinity { " and strictAffinity forbids borrowing" } else { "" }),
+                "Use a larger IPPool (or add a second pool), a smaller blockSize so nodes strand fewer addresses, or turn strictAffinity off to let nodes borrow.".into(),
+            ];
+        }
         let CniMode::AwsVpcCni(cfg) = &self.cni else {
             return match &n.overlay {
                 None => vec![

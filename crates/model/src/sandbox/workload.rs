@@ -71,7 +71,7 @@ impl Sandbox {
     pub(super) fn vpc_cni(&self) -> Option<&VpcCni> {
         match &self.cni {
             CniMode::AwsVpcCni(c) => Some(c),
-            CniMode::Flannel(_) | CniMode::Cilium(_) => None,
+            CniMode::Flannel(_) | CniMode::Cilium(_) | CniMode::Calico(_) => None,
         }
     }
 
@@ -210,6 +210,7 @@ impl Sandbox {
             CniMode::AwsVpcCni(_) => "aws-node",
             CniMode::Flannel(_) => "kube-flannel",
             CniMode::Cilium(_) => "cilium",
+            CniMode::Calico(_) => "calico-node",
         };
         for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
@@ -332,6 +333,9 @@ impl Sandbox {
         let Some(node) = self.nodes.remove(&id) else {
             return Ok(());
         };
+        // Calico: the node's pods' and tunnel addresses go, and so do its
+        // block affinities (ipam.go ReleaseHostAffinities).
+        self.calico.release_node(id);
         let mut addresses = 0;
         for eni in &node.ipam.enis {
             if let Some(s) = self.vpc.subnets.get_mut(&eni.subnet) {
@@ -402,6 +406,10 @@ impl Sandbox {
                 CniMode::Cilium(c) => format!(
                     "Cilium cluster-pool {}, /{} per node, routing {}",
                     c.pool, c.mask_size, c.routing
+                ),
+                CniMode::Calico(c) => format!(
+                    "Calico IPPool {}, /{} blocks, encapsulation {}, strictAffinity {}",
+                    c.pool, c.block_size, c.encapsulation, c.strict_affinity
                 ),
                 CniMode::AwsVpcCni(_) => String::new(),
             };
@@ -704,13 +712,14 @@ impl Sandbox {
                 })
                 .ok_or((String::new(), String::new()))
         } else {
-            self.overlay_add(node_id, pod_id)
-                .map(|(ip, ipam)| EventKind::PodOverlayIpAssigned {
+            self.overlay_add(node_id, pod_id, events).map(|(ip, ipam)| {
+                EventKind::PodOverlayIpAssigned {
                     pod: pod_id,
                     node: node_id,
                     ip,
                     ipam,
-                })
+                }
+            })
         };
         let Some(pod) = self.pods.get_mut(&pod_id) else {
             return true;

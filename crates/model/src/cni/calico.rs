@@ -1,0 +1,558 @@
+//! Calico with its own IPAM: pods take addresses from an IP pool (default
+//! `192.168.0.0/16`) carved into blocks (`/26` by default). A node claims a
+//! block when it needs one (the block becomes *affine* to it) and gives its
+//! pods addresses from its own blocks first; when no free block is left it
+//! **borrows** addresses from other nodes' blocks, unless `strictAffinity`
+//! is on. Every address of a block is usable, `.0` and `.255` included.
+//! With IPIP or VXLAN each node also takes one tunnel address (`tunl0` /
+//! `vxlan.calico`) from the pool. Pod addresses are not VPC addresses.
+//!
+//! Sources: calico `libcalico-go/lib/ipam/ipam.go` (`autoAssign`: affine
+//! blocks, then a new block, then non-affine blocks; `GetIPAMConfig`
+//! defaults), `node/pkg/lifecycle/startup/startup.go` (default pool and
+//! block size), `node/pkg/allocateip/allocateip.go` (tunnel addresses),
+//! `felix/dataplane/linux/int_dataplane.go` (IPIP 20 bytes, VXLAN 50),
+//! `manifests/custom-resources.yaml` (the operator's `VXLANCrossSubnet`),
+//! https://docs.tigera.io/calico/latest/reference/public-cloud/AWS.
+//!
+//! Simplified: real Calico starts its search for a free block, and picks
+//! the blocks it borrows from, at random (seeded by the host name); the
+//! model takes the lowest free block and the lowest block with a free
+//! address, so every replay gives the same addresses.
+
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+
+use super::{Cni, Datapath};
+use crate::addr::overlaps;
+use crate::catalog::InstanceType;
+use crate::explain::Derivation;
+use crate::ids::{NodeId, PodId};
+
+/// How Calico carries pod traffic between nodes (the IPPool's `ipipMode`
+/// and `vxlanMode`, which are mutually exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalicoEncapsulation {
+    /// `ipipMode: Always` (the manifest install): IP protocol 4, 20 bytes.
+    #[serde(rename = "ipip")]
+    IpIp,
+    /// `vxlanMode: Always`: UDP 4789, 50 bytes.
+    Vxlan,
+    /// `vxlanMode: CrossSubnet` (the operator install's default): VXLAN
+    /// only between subnets; inside a subnet packets go unencapsulated.
+    #[default]
+    VxlanCrossSubnet,
+    /// Neither: BGP-distributed routes only.
+    None,
+}
+
+impl std::fmt::Display for CalicoEncapsulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::IpIp => "IPIP",
+            Self::Vxlan => "VXLAN",
+            Self::VxlanCrossSubnet => "VXLANCrossSubnet",
+            Self::None => "none",
+        })
+    }
+}
+
+impl CalicoEncapsulation {
+    /// Whether calico-node gives each node a tunnel address.
+    pub fn has_tunnel(self) -> bool {
+        !matches!(self, Self::None)
+    }
+}
+
+/// Calico's settings: the default IPPool and the IPAMConfig.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Calico {
+    /// The IPPool's `cidr`.
+    #[serde(default = "default_pool")]
+    pub pool: String,
+    /// The IPPool's `blockSize` (20–32 for IPv4).
+    #[serde(default = "default_block")]
+    pub block_size: u8,
+    /// The IPPool's encapsulation.
+    #[serde(default)]
+    pub encapsulation: CalicoEncapsulation,
+    /// IPAMConfig `strictAffinity`: when on, a node never borrows.
+    #[serde(default)]
+    pub strict_affinity: bool,
+    /// IPAMConfig `maxBlocksPerHost` (0 = unlimited; needs strict affinity).
+    #[serde(default)]
+    pub max_blocks_per_host: u32,
+}
+
+fn default_pool() -> String {
+    "192.168.0.0/16".into()
+}
+
+fn default_block() -> u8 {
+    26
+}
+
+impl Default for Calico {
+    fn default() -> Self {
+        Self {
+            pool: default_pool(),
+            block_size: default_block(),
+            encapsulation: CalicoEncapsulation::default(),
+            strict_affinity: false,
+            max_blocks_per_host: 0,
+        }
+    }
+}
+
+impl Calico {
+    /// The pool, if it parses.
+    pub fn pool(&self) -> Option<Ipv4Net> {
+        self.pool.trim().parse::<Ipv4Net>().ok().map(|n| n.trunc())
+    }
+
+    /// Calico with the first usual pool (its default `192.168.0.0/16`, then
+    /// `172.16.0.0/12`, `10.244.0.0/16`) that does not overlap `vpc`.
+    pub fn fitting(vpc: &[Ipv4Net]) -> Self {
+        ["192.168.0.0/16", "172.16.0.0/12", "10.244.0.0/16"]
+            .iter()
+            .map(|p| Self {
+                pool: (*p).to_owned(),
+                ..Self::default()
+            })
+            .find(|c| c.problem(vpc, None).is_none())
+            .unwrap_or_default()
+    }
+
+    /// Addresses in one block.
+    pub fn block_addresses(&self) -> u32 {
+        1u32 << (32 - u32::from(self.block_size.min(32)))
+    }
+
+    /// Blocks the pool holds.
+    pub fn blocks(&self) -> u32 {
+        self.pool().map_or(0, |p| {
+            1u32 << self.block_size.saturating_sub(p.prefix_len()).min(31)
+        })
+    }
+
+    /// The `index`-th block of the pool, if there is one.
+    pub fn block(&self, index: u32) -> Option<Ipv4Net> {
+        if index >= self.blocks() {
+            return None;
+        }
+        let start = u32::from(self.pool()?.network())
+            .checked_add(index.checked_mul(self.block_addresses())?)?;
+        Ipv4Net::new(Ipv4Addr::from(start), self.block_size).ok()
+    }
+
+    /// Why the settings cannot be used with these VPC blocks and service
+    /// CIDR, if they cannot.
+    pub fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+        let Some(pool) = self.pool() else {
+            return Some(format!(
+                "calico IPPool cidr \"{}\" is not an IPv4 CIDR",
+                self.pool
+            ));
+        };
+        // IPPool validation: blockSize 20–32, and the pool at least one block.
+        if !(20..=32).contains(&self.block_size) || self.block_size < pool.prefix_len() {
+            return Some(format!(
+                "calico IPPool blockSize /{} must be between /20 and /32 and no larger than the pool {pool}",
+                self.block_size
+            ));
+        }
+        // ipam.go SetIPAMConfig: "Cannot set MaxBlocksPerHost without StrictAffinity".
+        if self.max_blocks_per_host > 0 && !self.strict_affinity {
+            return Some(format!(
+                "calico maxBlocksPerHost {} needs strictAffinity: true",
+                self.max_blocks_per_host
+            ));
+        }
+        if let Some(v) = vpc.iter().find(|v| overlaps(**v, pool)) {
+            return Some(format!("calico IPPool {pool} overlaps the VPC block {v}: pod and VPC addresses would collide"));
+        }
+        if let Some(s) = service.filter(|s| overlaps(*s, pool)) {
+            return Some(format!(
+                "calico IPPool {pool} overlaps the service CIDR {s}"
+            ));
+        }
+        None
+    }
+}
+
+impl Cni for Calico {
+    fn name(&self) -> &'static str {
+        "Calico"
+    }
+
+    fn max_pods(&self, instance: &InstanceType) -> Derivation {
+        let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
+        let value = enis * (ips - 1) + 2;
+        Derivation::new("max pods", value, format!("{enis} ENIs × ({ips} − 1) + 2 = {value}"))
+            .because(
+                "the EKS AMI sets the kubelet's maxPods from the VPC CNI's formula, whichever CNI runs",
+                "AMI nodeadm/internal/kubelet/eni_max_pods.go",
+            )
+            .because(
+                format!("with Calico IPAM no pod uses an ENI address: a node claims another /{} block of {} addresses whenever its blocks are full, so max pods can be raised", self.block_size, self.block_addresses()),
+                "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
+            )
+    }
+
+    fn datapath(&self) -> Datapath {
+        const FELIX: &str = "calico felix/dataplane/linux/int_dataplane.go";
+        match self.encapsulation {
+            CalicoEncapsulation::IpIp => {
+                Datapath::encapsulated("IP-in-IP (IP protocol 4)", 20, FELIX)
+            }
+            CalicoEncapsulation::Vxlan => Datapath::encapsulated("VXLAN (UDP 4789)", 50, FELIX),
+            CalicoEncapsulation::VxlanCrossSubnet => Datapath::encapsulated(
+                "VXLAN (UDP 4789) between subnets only; unencapsulated inside a subnet, so the EC2 source/destination check must be off",
+                50,
+                FELIX,
+            ),
+            CalicoEncapsulation::None => Datapath {
+                encapsulation: "none (BGP routes; the EC2 source/destination check must be off, and pods reach only nodes in the same subnet)".into(),
+                overhead: 0,
+                source: "docs.tigera.io, reference/public-cloud/AWS".into(),
+                vpc_routable: false,
+            },
+        }
+    }
+}
+
+/// Who holds a Calico address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalicoHolder {
+    /// The node whose calico-node (tunnel) or pod holds it.
+    pub node: NodeId,
+    /// The pod, or `None` for the node's tunnel address.
+    pub pod: Option<PodId>,
+}
+
+/// One block of the pool: its affinity and the addresses in use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalicoBlock {
+    /// Its position in the pool.
+    pub index: u32,
+    /// The block's CIDR.
+    pub cidr: Ipv4Net,
+    /// The node the block is affine to (`None` once that node is gone and
+    /// other nodes' pods still hold addresses in it).
+    pub affinity: Option<NodeId>,
+    /// Who holds each address, by offset in the block.
+    pub holders: Vec<Option<CalicoHolder>>,
+}
+
+impl CalicoBlock {
+    /// Addresses in use.
+    pub fn used(&self) -> usize {
+        self.holders.iter().flatten().count()
+    }
+
+    /// Who holds `ip`, if it is in the block and held.
+    pub fn holder(&self, ip: Ipv4Addr) -> Option<&CalicoHolder> {
+        let offset = u32::from(ip).checked_sub(u32::from(self.cidr.network()))?;
+        self.holders.get(offset as usize)?.as_ref()
+    }
+
+    /// The lowest free address.
+    fn free(&self) -> Option<(usize, Ipv4Addr)> {
+        let offset = self.holders.iter().position(Option::is_none)?;
+        Some((
+            offset,
+            Ipv4Addr::from(u32::from(self.cidr.network()).wrapping_add(offset as u32)),
+        ))
+    }
+}
+
+/// The pool's state: the blocks that exist, in pool order.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CalicoIpam {
+    /// Claimed blocks, sorted by index.
+    pub blocks: Vec<CalicoBlock>,
+}
+
+impl CalicoIpam {
+    /// Blocks affine to `node`, in pool order.
+    pub fn blocks_of(&self, node: NodeId) -> impl Iterator<Item = &CalicoBlock> {
+        self.blocks.iter().filter(move |b| b.affinity == Some(node))
+    }
+
+    /// Addresses in use across the pool.
+    pub fn in_use(&self) -> usize {
+        self.blocks.iter().map(CalicoBlock::used).sum()
+    }
+
+    /// `autoAssign` for one address: a free address in the node's affine
+    /// blocks, else a newly claimed block, else (without strict affinity) a
+    /// borrowed address from another block.
+    ///
+    /// # Errors
+    /// The IPAM plugin's message, as the kubelet reports it.
+    pub fn assign(&mut self, cfg: &Calico, holder: CalicoHolder) -> Result<Ipv4Addr, String> {
+        let node = holder.node;
+        let affine = self
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.affinity == Some(node))
+            .find_map(|(i, b)| b.free().map(|f| (i, f)));
+        let owned = self.blocks_of(node).count() as u32;
+        let chosen = match affine {
+            Some(found) => Some(found),
+            None if cfg.max_blocks_per_host > 0 && owned >= cfg.max_blocks_per_host => {
+                return Err(failure(&format!("Need to allocate an IPAM block but could not - limit of {} blocks reached for this node", cfg.max_blocks_per_host)));
+            }
+            None => match self.claim(cfg, node) {
+                Some(position) => self
+                    .blocks
+                    .get(position)
+                    .and_then(CalicoBlock::free)
+                    .map(|f| (position, f)),
+                None if cfg.strict_affinity => {
+                    return Err(failure(
+                        "No more free affine blocks and strict affinity enabled",
+                    ));
+                }
+                None => self
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .find_map(|(i, b)| b.free().map(|f| (i, f))),
+            },
+        };
+        let Some((position, (offset, ip))) = chosen else {
+            let pool = cfg.pool().map(|p| p.to_string()).unwrap_or_default();
+            return Err(failure(&format!("No IPs available in pools: [{pool}]")));
+        };
+        if let Some(slot) = self
+            .blocks
+            .get_mut(position)
+            .and_then(|b| b.holders.get_mut(offset))
+        {
+            *slot = Some(holder);
+        }
+        Ok(ip)
+    }
+
+    /// Claims the lowest unclaimed block of the pool for `node`; its
+    /// position in `blocks`.
+    fn claim(&mut self, cfg: &Calico, node: NodeId) -> Option<usize> {
+        // Blocks are sorted by index: the first gap is the lowest free one.
+        let index = self
+            .blocks
+            .iter()
+            .enumerate()
+            .find(|(i, b)| b.index != *i as u32)
+            .map_or(self.blocks.len() as u32, |(i, _)| i as u32);
+        let cidr = cfg.block(index)?;
+        let position = index as usize;
+        self.blocks.insert(
+            position.min(self.blocks.len()),
+            CalicoBlock {
+                index,
+                cidr,
+                affinity: Some(node),
+                holders: vec![None; cfg.block_addresses() as usize],
+            },
+        );
+        Some(position)
+    }
+
+    /// Frees the address `pod` holds, if any.
+    pub fn release_pod(&mut self, pod: PodId) -> Option<Ipv4Addr> {
+        self.blocks.iter_mut().find_map(|b| {
+            let offset = b
+                .holders
+                .iter()
+                .position(|h| h.is_some_and(|h| h.pod == Some(pod)))?;
+            *b.holders.get_mut(offset)? = None;
+            Some(Ipv4Addr::from(
+                u32::from(b.cidr.network()).wrapping_add(offset as u32),
+            ))
+        })
+    }
+
+    /// A node is deleted: its pods' and tunnel addresses are freed, and its
+    /// blocks lose their affinity; empty blocks go back to the pool
+    /// (ipam.go `ReleaseHostAffinities`). Returns the addresses freed.
+    pub fn release_node(&mut self, node: NodeId) -> usize {
+        let mut freed = 0;
+        for b in &mut self.blocks {
+            for slot in &mut b.holders {
+                if slot.is_some_and(|h| h.node == node) {
+                    *slot = None;
+                    freed += 1;
+                }
+            }
+            if b.affinity == Some(node) {
+                b.affinity = None;
+            }
+        }
+        self.blocks.retain(|b| b.affinity.is_some() || b.used() > 0);
+        freed
+    }
+}
+
+/// The CNI IPAM plugin's failure for one requested address
+/// (calico `cni-plugin/pkg/ipamplugin/ipam_plugin.go`, ipam.go
+/// `PartialFulfillmentError`).
+fn failure(reason: &str) -> String {
+    format!(
+        "failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; {reason}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(node: u32, pod: u32) -> CalicoHolder {
+        CalicoHolder {
+            node: NodeId(node),
+            pod: Some(PodId(pod)),
+        }
+    }
+
+    fn small(strict: bool) -> Calico {
+        // Two /26 blocks.
+        Calico {
+            pool: "192.168.0.0/25".into(),
+            strict_affinity: strict,
+            ..Calico::default()
+        }
+    }
+
+    #[test]
+    fn the_default_pool_has_1024_blocks_of_64_addresses() {
+        let c = Calico::default();
+        assert_eq!((c.blocks(), c.block_addresses()), (1024, 64));
+        assert_eq!(c.block(1).unwrap().to_string(), "192.168.0.64/26");
+        assert!(c.block(1024).is_none());
+    }
+
+    #[test]
+    fn a_node_claims_a_block_and_uses_every_address_in_it() {
+        let cfg = small(false);
+        let mut ipam = CalicoIpam::default();
+        let first = ipam.assign(&cfg, pod(1, 1)).unwrap();
+        assert_eq!(first.to_string(), "192.168.0.0", ".0 is usable");
+        for p in 2..=64 {
+            ipam.assign(&cfg, pod(1, p)).unwrap();
+        }
+        assert_eq!(ipam.blocks_of(NodeId(1)).count(), 1);
+        // The 65th address needs a second block.
+        assert_eq!(
+            ipam.assign(&cfg, pod(1, 65)).unwrap().to_string(),
+            "192.168.0.64"
+        );
+        assert_eq!(ipam.blocks_of(NodeId(1)).count(), 2);
+    }
+
+    #[test]
+    fn without_strict_affinity_a_node_borrows_then_the_pool_runs_out() {
+        let cfg = small(false);
+        let mut ipam = CalicoIpam::default();
+        ipam.assign(&cfg, pod(1, 1)).unwrap();
+        ipam.assign(&cfg, pod(2, 2)).unwrap();
+        // Both blocks are claimed; node 3 borrows from node 1's block.
+        let borrowed = ipam.assign(&cfg, pod(3, 3)).unwrap();
+        assert_eq!(borrowed.to_string(), "192.168.0.1");
+        for p in 4..=128 {
+            ipam.assign(&cfg, pod(3, p)).unwrap();
+        }
+        assert_eq!(
+            ipam.assign(&cfg, pod(3, 999)).unwrap_err(),
+            "failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; No IPs available in pools: [192.168.0.0/25]"
+        );
+    }
+
+    #[test]
+    fn strict_affinity_refuses_to_borrow() {
+        let cfg = small(true);
+        let mut ipam = CalicoIpam::default();
+        ipam.assign(&cfg, pod(1, 1)).unwrap();
+        ipam.assign(&cfg, pod(2, 2)).unwrap();
+        let err = ipam.assign(&cfg, pod(3, 3)).unwrap_err();
+        assert!(
+            err.ends_with("No more free affine blocks and strict affinity enabled"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn max_blocks_per_host_stops_a_node_at_its_limit() {
+        let cfg = Calico {
+            strict_affinity: true,
+            max_blocks_per_host: 1,
+            ..Calico::default()
+        };
+        let mut ipam = CalicoIpam::default();
+        for p in 1..=64 {
+            ipam.assign(&cfg, pod(1, p)).unwrap();
+        }
+        let err = ipam.assign(&cfg, pod(1, 65)).unwrap_err();
+        assert!(
+            err.ends_with("limit of 1 blocks reached for this node"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn releasing_reuses_and_a_deleted_node_gives_its_empty_blocks_back() {
+        let cfg = small(false);
+        let mut ipam = CalicoIpam::default();
+        let a = ipam.assign(&cfg, pod(1, 1)).unwrap();
+        ipam.assign(&cfg, pod(1, 2)).unwrap();
+        assert_eq!(ipam.release_pod(PodId(1)), Some(a));
+        assert_eq!(
+            ipam.assign(&cfg, pod(1, 3)).unwrap(),
+            a,
+            "lowest free again"
+        );
+        ipam.assign(&cfg, pod(2, 4)).unwrap();
+        // Node 3 borrows from node 1's block; node 1 goes; the block stays
+        // (it still holds node 3's pod) without affinity.
+        ipam.assign(&cfg, pod(3, 5)).unwrap();
+        assert_eq!(ipam.release_node(NodeId(1)), 2);
+        assert_eq!(ipam.blocks.len(), 2);
+        assert!(ipam.blocks.iter().any(|b| b.affinity.is_none()));
+        assert_eq!(ipam.release_node(NodeId(3)), 1);
+        assert_eq!(ipam.blocks.len(), 1, "the orphaned empty block is freed");
+        assert_eq!(ipam.in_use(), 1);
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        let vpc = ["192.168.0.0/16".parse().unwrap()];
+        assert!(Calico::default()
+            .problem(&vpc, None)
+            .unwrap()
+            .contains("overlaps the VPC block 192.168.0.0/16"));
+        assert_eq!(Calico::fitting(&vpc).pool, "172.16.0.0/12");
+        let limit = Calico {
+            max_blocks_per_host: 4,
+            ..Calico::default()
+        };
+        assert!(limit.problem(&[], None).unwrap().contains("strictAffinity"));
+        let tiny = Calico {
+            block_size: 19,
+            ..Calico::default()
+        };
+        assert!(tiny.problem(&[], None).is_some());
+    }
+
+    #[test]
+    fn ipip_costs_20_bytes_and_vxlan_50() {
+        let ipip = Calico {
+            encapsulation: CalicoEncapsulation::IpIp,
+            ..Calico::default()
+        };
+        assert_eq!(ipip.datapath().mtu(9001), 8981);
+        assert_eq!(Calico::default().datapath().mtu(1500), 1450);
+    }
+}
