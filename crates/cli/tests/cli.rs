@@ -221,6 +221,36 @@ fn max_pods_under_flannel_explains_the_ami_default() {
 }
 
 #[test]
+fn max_pods_under_calico_names_its_blocks() {
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--cni",
+        "calico",
+        "--explain",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("max pods = 29"), "{text}");
+    assert!(text.contains("/26 block of 64 addresses"), "{text}");
+}
+
+#[test]
+fn run_honours_a_calico_scenario() {
+    let out = podnet(&["run", "calico", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ips: Vec<&str> = json["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["host_network"] == false)
+        .map(|p| p["ip"].as_str().unwrap())
+        .collect();
+    assert_eq!(ips.len(), 6);
+    assert!(ips.iter().all(|ip| ip.starts_with("192.168.0.")), "{ips:?}");
+}
+
+#[test]
 fn run_honours_the_scenario_cni() {
     let out = podnet(&["run", "flannel", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
