@@ -784,3 +784,26 @@ fn a_second_calico_node_borrows_unless_strict_affinity() {
         }
     }
 }
+
+#[test]
+fn a_calico_pool_in_use_cannot_change_its_cidr_but_can_turn_strict() {
+    let mut s = calico("192.168.0.0/16", false);
+    add_node(&mut s, "m5.large", "nodes-a");
+    let before = s.clone();
+    let err = run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"calico","pool":"172.16.0.0/16"}}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("calico IPPool 192.168.0.0/16 (/26 blocks) has 1 blocks allocated"),
+        "{err}"
+    );
+    assert_eq!(s, before);
+    run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"calico","pool":"192.168.0.0/16","strict_affinity":true}}"#,
+    )
+    .unwrap();
+}
