@@ -807,3 +807,24 @@ fn a_calico_pool_in_use_cannot_change_its_cidr_but_can_turn_strict() {
     )
     .unwrap();
 }
+
+#[test]
+fn an_overlay_cluster_cidr_cannot_change_under_running_nodes() {
+    let mut s = with_cluster(CniMode::Flannel(Default::default()));
+    add_node(&mut s, "m5.large", "nodes-a");
+    let before = s.clone();
+    let err = run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"flannel","network":"10.245.0.0/16"}}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(err, "CNI settings refused: 1 nodes hold pod CIDRs from 10.244.0.0/16 (/24 per node): the cluster CIDR and per-node size cannot change while they run (replay the scenario under the new settings instead)");
+    assert_eq!(s, before);
+    // The backend is not part of the carving: it may change.
+    run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"flannel","backend":"host-gw"}}"#,
+    )
+    .unwrap();
+}

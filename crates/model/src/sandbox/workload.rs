@@ -398,6 +398,18 @@ impl Sandbox {
             if let Some(reason) = cni.problem(&self.vpc.cidrs, service) {
                 return Err(SandboxError::CniSettings { reason });
             }
+            // Node pod CIDRs are given once, when a node registers
+            // (kube-controller-manager cidr_set.go, the cilium-operator): a
+            // new cluster CIDR or mask would leave running nodes outside it.
+            let (before, after) = (self.cni.plan(), cni.plan());
+            if before.is_some() && before != after && !self.nodes.is_empty() {
+                let plan = before
+                    .map(|p| format!("{} (/{} per node)", p.cluster, p.node_len))
+                    .unwrap_or_default();
+                return Err(SandboxError::CniSettings {
+                    reason: format!("{} nodes hold pod CIDRs from {plan}: the cluster CIDR and per-node size cannot change while they run (replay the scenario under the new settings instead)", self.nodes.len()),
+                });
+            }
             // An IPPool's cidr cannot be modified and its blockSize is set at
             // creation (docs.tigera.io, reference/resources/ippool).
             if let (CniMode::Calico(now), CniMode::Calico(next)) = (&self.cni, &cni) {
