@@ -34,7 +34,7 @@ pub fn Timeline(props: &ViewProps) -> Html {
             filter.set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
-    let needle = filter.trim().to_lowercase();
+    let needle = filter.trim().to_ascii_lowercase();
     let undone: Vec<(usize, String)> = state
         .scenario
         .actions
@@ -99,7 +99,7 @@ fn StepItem(props: &StepItemProps) -> Html {
     let (shown, hidden) = lines(&step.events, &props.needle);
     if !props.needle.is_empty()
         && shown.is_empty()
-        && !step.label.to_lowercase().contains(&props.needle)
+        && !step.label.to_ascii_lowercase().contains(&props.needle)
     {
         return html! {};
     }
@@ -146,7 +146,7 @@ fn lines(events: &[Event], needle: &str) -> (Vec<(String, bool)>, usize) {
                 continue;
             }
             let t = text(e);
-            if t.to_lowercase().contains(needle) {
+            if t.to_ascii_lowercase().contains(needle) {
                 shown.push((t, warning));
             }
         } else if warning && warnings < MAX_WARNINGS {
