@@ -337,4 +337,14 @@ test('Calico: nodes claim /26 blocks, take a tunnel address, and strictAffinity 
   await screenshot(page, 'sandbox-calico');
   assert.deepEqual(problems(), []);
   await context.close();
+
+  // The Calico form and block lines fit a dark 360 px window.
+  const small = await openApp(browser, server.origin, { colorScheme: 'dark', viewport: { width: 360, height: 800 } });
+  await small.page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('calico');
+  await small.page.getByRole('status').filter({ hasText: 'Loaded the scenario under Calico' }).waitFor();
+  const overflow = await small.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 360px wide`);
+  await screenshot(small.page, 'sandbox-calico-dark-narrow');
+  assert.deepEqual(small.problems(), []);
+  await small.context.close();
 });
