@@ -75,6 +75,7 @@ pub fn report(r: &Replay) -> Value {
             "name": n.name, "instance_type": n.instance_type, "subnet": subnet_name(s, n.subnet), "ip": n.ip(),
             "enis": n.ipam.enis.len(), "max_pods": n.max_pods(),
             "pods": s.pods.values().filter(|p| p.node == Some(n.id)).count(),
+            "pod_addresses": s.pod_ranges(n.id),
         })).collect::<Vec<_>>(),
         "pods": s.pods.values().map(|p| json!({
             "name": p.name, "status": p.status, "ip": p.ip, "node": p.node.and_then(|id| s.nodes.get(&id)).map(|n| n.name.clone()),
@@ -128,6 +129,15 @@ fn render(scenario: &Scenario, r: &Replay) -> String {
             pods,
             n.max_pods()
         );
+    }
+    let ranges: Vec<String> = s
+        .nodes
+        .values()
+        .filter_map(|n| s.pod_ranges(n.id).map(|r| format!("{:<17} {r}\n", n.name)))
+        .collect();
+    if !ranges.is_empty() {
+        out += "\nOVERLAY POD ADDRESSES (not VPC addresses)\n";
+        out += &ranges.concat();
     }
     out +=
         "\nPODS\nNAME              STATUS             IP              NODE              REASON\n";

@@ -248,6 +248,15 @@ fn run_honours_a_calico_scenario() {
         .collect();
     assert_eq!(ips.len(), 6);
     assert!(ips.iter().all(|ip| ip.starts_with("192.168.0.")), "{ips:?}");
+    assert_eq!(
+        json["nodes"][0]["pod_addresses"],
+        "Calico blocks 192.168.0.0/26 (4 of 64 used)"
+    );
+    let text = String::from_utf8(podnet(&["run", "calico"]).stdout).unwrap();
+    assert!(
+        text.contains("OVERLAY POD ADDRESSES (not VPC addresses)\nip-10-10-1-4      Calico blocks 192.168.0.0/26"),
+        "{text}"
+    );
 }
 
 #[test]
