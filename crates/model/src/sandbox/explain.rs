@@ -243,6 +243,9 @@ impl Sandbox {
                     .because("a hostNetwork pod shares the node's network namespace and IP; it uses no ENI slot but counts against max pods", "EKS best practices guide, vpc-cni.adoc"),
             );
         }
+        if self.vpc_cni().is_none() {
+            return Some(self.explain_overlay_ip(ip, node));
+        }
         let eni = node
             .ipam
             .enis
@@ -259,5 +262,52 @@ impl Sandbox {
                 .because("the VPC CNI gives every pod a real VPC address from its node's ENIs: no overlay, no NAT inside the VPC", "CNI README.md; EKS User Guide, pod networking")
                 .because("ipamd hands out the first free address of its datastore (AssignPodIPv4Address)", "CNI pkg/ipamd/datastore/data_store.go"),
         )
+    }
+
+    /// Where an overlay pod's IP comes from, and how other pods reach it.
+    fn explain_overlay_ip(
+        &self,
+        ip: std::net::Ipv4Addr,
+        node: &crate::cluster::Node,
+    ) -> Derivation {
+        let datapath = self.cni.strategy().datapath();
+        let (formula, rule, source) = match &self.cni {
+            CniMode::Calico(_) => {
+                let block = self.calico.blocks.iter().find(|b| b.holder(ip).is_some());
+                let owner = block
+                    .and_then(|b| b.affinity)
+                    .and_then(|n| self.nodes.get(&n))
+                    .map_or_else(|| "no node".to_owned(), |n| n.name.clone());
+                let cidr = block.map(|b| b.cidr.to_string()).unwrap_or_default();
+                let rule = if owner == node.name {
+                    format!("Calico IPAM gives a pod the first free address of a block affine to its node ({cidr} belongs to {owner})")
+                } else {
+                    format!("{}'s blocks were full and the pool had no free block, so Calico IPAM borrowed it from {cidr}, affine to {owner}", node.name)
+                };
+                (
+                    format!("{ip} from Calico block {cidr}"),
+                    rule,
+                    "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
+                )
+            }
+            _ => {
+                let cidr = node
+                    .overlay
+                    .as_ref()
+                    .map(|o| o.cidr.to_string())
+                    .unwrap_or_default();
+                (
+                    format!("{ip} from {}'s pod CIDR {cidr}", node.name),
+                    "the node's IPAM (host-local or the cilium agent) gives a pod an address of the node's own pod CIDR".to_owned(),
+                    "containernetworking/plugins host-local; cilium ipam-cluster-pool.rst",
+                )
+            }
+        };
+        Derivation::new("pod IP", 1, formula)
+            .because(rule, source)
+            .because(
+                format!("not a VPC address: pods on other nodes reach it over the CNI's datapath ({}); the VPC, other VPC hosts and the EKS control plane cannot route to it", datapath.encapsulation),
+                &datapath.source,
+            )
     }
 }

@@ -766,6 +766,7 @@ fn a_second_calico_node_borrows_unless_strict_affinity() {
             .values()
             .find(|p| !p.system && p.node == Some(NodeId(2)))
             .unwrap();
+        let pod_id = pod.id;
         if strict {
             assert_eq!(pod.status, PodStatus::ContainerCreating);
             assert!(pod
@@ -780,6 +781,20 @@ fn a_second_calico_node_borrows_unless_strict_affinity() {
                 s.calico.blocks_of(NodeId(1)).any(|b| b.cidr.contains(&ip)),
                 "borrowed from node 1's block"
             );
+            let why = s.explain_pod_ip(pod_id).unwrap();
+            assert!(
+                why.formula.ends_with("from Calico block 192.168.0.0/26"),
+                "{}",
+                why.formula
+            );
+            assert!(
+                why.steps[0]
+                    .text
+                    .contains("borrowed it from 192.168.0.0/26, affine to ip-10-10-1-4"),
+                "{:?}",
+                why.steps
+            );
+            assert!(why.steps[1].text.starts_with("not a VPC address"));
         }
     }
 }
@@ -826,4 +841,15 @@ fn an_overlay_cluster_cidr_cannot_change_under_running_nodes() {
         r#"{"action":"set-cni","cni":{"cni":"flannel","backend":"host-gw"}}"#,
     )
     .unwrap();
+}
+
+#[test]
+fn an_overlay_pod_ip_explains_its_pod_cidr_and_that_the_vpc_cannot_route_it() {
+    let mut s = with_cluster(CniMode::Flannel(Default::default()));
+    add_node(&mut s, "m5.large", "nodes-a");
+    run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
+    let pod = s.pods.values().find(|p| !p.system).unwrap().id;
+    let why = s.explain_pod_ip(pod).unwrap();
+    assert_eq!(why.formula, "10.244.0.2 from ip-10-10-1-4's pod CIDR 10.244.0.0/24");
+    assert!(why.steps[1].text.contains("VXLAN (UDP 8472)"), "{:?}", why.steps);
 }
