@@ -850,6 +850,13 @@ fn an_overlay_pod_ip_explains_its_pod_cidr_and_that_the_vpc_cannot_route_it() {
     run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
     let pod = s.pods.values().find(|p| !p.system).unwrap().id;
     let why = s.explain_pod_ip(pod).unwrap();
-    assert_eq!(why.formula, "10.244.0.2 from ip-10-10-1-4's pod CIDR 10.244.0.0/24");
-    assert!(why.steps[1].text.contains("VXLAN (UDP 8472)"), "{:?}", why.steps);
+    assert_eq!(
+        why.formula,
+        "10.244.0.2 from ip-10-10-1-4's pod CIDR 10.244.0.0/24"
+    );
+    assert!(
+        why.steps[1].text.contains("VXLAN (UDP 8472)"),
+        "{:?}",
+        why.steps
+    );
 }
