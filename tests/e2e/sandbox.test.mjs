@@ -286,6 +286,7 @@ test('switching the CNI to Flannel replays the cluster: pod IPs leave the VPC fo
   assert.ok(chips.every((t) => / 10\.244\./.test(t)), chips.join(' | '));
   assert.match(await cni.textContent(), /VXLAN \(UDP 8472\) \(50 bytes\).*8951 on 9001-byte links, 1450 on 1500.*the control plane cannot reach pod IPs/);
   assert.match(await page.locator('.subnet-card', { hasText: 'nodes-a' }).textContent(), /1 used · 250 free of 251/);
+  assert.match(await page.getByRole('region', { name: 'Introduction' }).textContent(), /This cluster runs Flannel instead: pods take addresses from 10\.244\.0\.0\/16/);
   await screenshot(page, 'sandbox-flannel');
   assert.deepEqual(problems(), []);
   await context.close();

@@ -1,18 +1,31 @@
 //! "What am I looking at" and "About this model": the page explains itself.
 
+use podnet_model::CniMode;
 use yew::prelude::*;
 
 use crate::app::ViewProps;
 
 /// Two collapsible panels above the map.
 #[component]
-pub fn Intro(_props: &ViewProps) -> Html {
+pub fn Intro(props: &ViewProps) -> Html {
+    let cni = &props.state.sandbox().cni;
+    let overlay = match cni {
+        CniMode::AwsVpcCni(_) => None,
+        CniMode::Flannel(f) => Some(f.network.clone()),
+        CniMode::Calico(c) => Some(c.pool.clone()),
+        CniMode::Cilium(c) => Some(c.pool.clone()),
+    };
+    let overlay = overlay.map(|range| {
+        let datapath = cni.strategy().datapath();
+        format!("This cluster runs {} instead: pods take addresses from {range}, the CNI's own range, not from the VPC. Pods still reach each other without NAT, carried by the CNI ({}), but the VPC and the control plane cannot route to pod IPs, so webhooks need hostNetwork. Compare with the CNI panel.", cni.strategy().name(), datapath.encapsulation)
+    });
     html! {
         <section class="intro" aria-label="Introduction">
             <details class="intro__panel" open=true>
                 <summary>{ "What am I looking at?" }</summary>
                 <p>{ "A VPC on AWS with an EKS cluster. The dashed box on top is the EKS control plane: it runs in an AWS-managed account and reaches into your VPC through cross-account ENIs (X-ENIs), which take addresses in your cluster subnets. Below, each column is an Availability Zone; each card is a subnet with its nodes." }</p>
                 <p>{ "With the AWS VPC CNI every pod gets a real VPC address from a node's ENI, so any pod reaches any other pod — and the control plane reaches pods — without NAT: the flat pod network. ipamd keeps addresses warm so new pods start fast; warm addresses still come out of the subnet." }</p>
+                if let Some(text) = overlay { <p class="intro__overlay">{ text }</p> }
                 <p>{ "Try it: add pods until a node is full (Pending, Too many pods) or its subnet runs dry (ContainerCreating, failed to assign an IP address). Click anything to inspect it; every number has a why." }</p>
             </details>
             <details class="intro__panel">
