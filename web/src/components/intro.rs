@@ -17,7 +17,7 @@ pub fn Intro(props: &ViewProps) -> Html {
     };
     let overlay = overlay.map(|range| {
         let datapath = cni.strategy().datapath();
-        format!("This cluster runs {} instead: pods take addresses from {range}, the CNI's own range, not from the VPC. Pods still reach each other without NAT, carried by the CNI ({}), but the VPC and the control plane cannot route to pod IPs, so webhooks need hostNetwork. Compare with the CNI panel.", cni.strategy().name(), datapath.encapsulation)
+        format!("This cluster runs {} instead: pods take addresses from {range}, the CNI's own range, not from the VPC. Pods still reach each other without NAT — the CNI carries them: {} — but the VPC and the control plane cannot route to pod IPs, so webhooks need hostNetwork. Compare with the CNI panel.", cni.strategy().name(), datapath.encapsulation)
     });
     html! {
         <section class="intro" aria-label="Introduction">
