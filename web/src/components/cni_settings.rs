@@ -253,7 +253,7 @@ fn FlannelForm(props: &FlannelFormProps) -> Html {
                     <option value="host-gw" selected={draft.backend == FlannelBackend::HostGw}>{ "host-gw" }</option>
                 </select>
             </label>
-            <p class="form__hint">{ format!("{} pod CIDRs of {} addresses each (.2 to .254 for a /24)", draft.pod_cidrs(), draft.pod_cidr(0).map_or(0, |c| (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(3))) }</p>
+            <p class="form__hint">{ format!("{} pod CIDRs of {} addresses each (.2 to .254 for a /24)", draft.pod_cidrs(), draft.pod_cidr(0).map_or(0, |c| podnet_model::addr::total_count(c).saturating_sub(3))) }</p>
             <button type="submit">{ "Apply CNI settings" }</button>
         </form>
     }

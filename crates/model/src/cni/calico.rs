@@ -128,7 +128,8 @@ impl Calico {
 
     /// Addresses in one block.
     pub fn block_addresses(&self) -> u32 {
-        1u32 << (32 - u32::from(self.block_size.min(32)))
+        1u32.checked_shl(32 - u32::from(self.block_size.min(32)))
+            .unwrap_or(u32::MAX)
     }
 
     /// Blocks the pool holds.
@@ -544,6 +545,13 @@ mod tests {
             ..Calico::default()
         };
         assert!(tiny.problem(&[], None).is_some());
+        // A draft being typed in the page may hold any number: no overflow.
+        let zero = Calico {
+            block_size: 0,
+            ..Calico::default()
+        };
+        assert!(zero.problem(&[], None).is_some());
+        assert_eq!(zero.block_addresses(), u32::MAX);
     }
 
     #[test]

@@ -140,9 +140,10 @@ impl Cni for Cilium {
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;
-        let per_node = self.plan().and_then(|p| p.range(0)).map_or(0, |c| {
-            (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(4)
-        });
+        let per_node = self
+            .plan()
+            .and_then(|p| p.range(0))
+            .map_or(0, |c| crate::addr::total_count(c).saturating_sub(4));
         Derivation::new("max pods", value, format!("{enis} ENIs × ({ips} − 1) + 2 = {value}"))
             .because(
                 "the EKS AMI sets the kubelet's maxPods from the VPC CNI's formula, whichever CNI runs",

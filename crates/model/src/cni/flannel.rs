@@ -153,9 +153,9 @@ impl Cni for Flannel {
         let enis = instance.max_enis;
         let ips = instance.ipv4_per_eni;
         let value = enis * (ips - 1) + 2;
-        let per_node = self.pod_cidr(0).map_or(0, |c| {
-            (1u32 << (32 - u32::from(c.prefix_len()))).saturating_sub(3)
-        });
+        let per_node = self
+            .pod_cidr(0)
+            .map_or(0, |c| crate::addr::total_count(c).saturating_sub(3));
         Derivation::new("max pods", value, format!("{enis} ENIs × ({ips} − 1) + 2 = {value}"))
             .because(
                 "the EKS AMI sets the kubelet's maxPods from the VPC CNI's formula, whichever CNI runs",
