@@ -216,6 +216,20 @@ fn pick<T: Clone + 'static>(draft: &UseStateHandle<T>, set: fn(&mut T, String)) 
     })
 }
 
+/// An `onsubmit` that replays the scenario under the draft settings
+/// (an overlay's ranges are handed out as nodes join, so new ones need a replay).
+fn replay_on_submit<T: Clone + 'static>(
+    draft: &UseStateHandle<T>,
+    on_action: &Callback<Action>,
+    mode: fn(T) -> CniMode,
+) -> Callback<SubmitEvent> {
+    let (draft, on_action) = (draft.clone(), on_action.clone());
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        on_action.emit(Action::ReplayUnder(mode((*draft).clone())));
+    })
+}
+
 #[derive(Properties, PartialEq)]
 struct FlannelFormProps {
     current: Flannel,
@@ -236,13 +250,7 @@ fn FlannelForm(props: &FlannelFormProps) -> Html {
             FlannelBackend::Vxlan
         };
     });
-    let onsubmit = {
-        let (draft, on_action) = (draft.clone(), props.on_action.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            on_action.emit(Action::ReplayUnder(CniMode::Flannel((*draft).clone())));
-        })
-    };
+    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Flannel);
     html! {
         <form {onsubmit}>
             <label>{ "Network (cluster CIDR)" }<input type="text" value={draft.network.clone()} oninput={on_network} spellcheck="false" /></label>
@@ -279,13 +287,7 @@ fn CiliumForm(props: &CiliumFormProps) -> Html {
             _ => CiliumRouting::Vxlan,
         };
     });
-    let onsubmit = {
-        let (draft, on_action) = (draft.clone(), props.on_action.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            on_action.emit(Action::ReplayUnder(CniMode::Cilium((*draft).clone())));
-        })
-    };
+    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Cilium);
     html! {
         <form {onsubmit}>
             <label>{ "Cluster pool (clusterPoolIPv4PodCIDRList)" }<input type="text" value={draft.pool.clone()} oninput={on_pool} spellcheck="false" /></label>
@@ -335,13 +337,7 @@ fn CalicoForm(props: &CalicoFormProps) -> Html {
             draft.set(next);
         })
     };
-    let onsubmit = {
-        let (draft, on_action) = (draft.clone(), props.on_action.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            on_action.emit(Action::ReplayUnder(CniMode::Calico((*draft).clone())));
-        })
-    };
+    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Calico);
     let e = draft.encapsulation;
     html! {
         <form {onsubmit}>

@@ -1,7 +1,6 @@
 //! The same scenario under every CNI, side by side (computed on request:
 //! it replays the scenario once per CNI).
 
-use podnet_model::cni::{Calico, Cilium};
 use podnet_model::compare::{all_cnis, compare, Comparison};
 use podnet_model::CniMode;
 use yew::prelude::*;
@@ -24,15 +23,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let scenario = state.applied();
             let vpc = state.sandbox().vpc.cidrs.clone();
-            let mut modes = all_cnis();
-            // Cilium's Helm default pool collides with 10.x VPCs (Calico's with 192.168.x ones): compare with pools that fit.
-            for m in &mut modes {
-                match m {
-                    CniMode::Cilium(c) => *c = Cilium::fitting(&vpc),
-                    CniMode::Calico(c) => *c = Calico::fitting(&vpc),
-                    _ => {}
-                }
-            }
+            let modes: Vec<CniMode> = all_cnis().into_iter().map(|m| m.fitting(&vpc)).collect();
             rows.set(Some(compare(&scenario, &modes)));
         })
     };

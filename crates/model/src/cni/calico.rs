@@ -270,6 +270,17 @@ impl CalicoBlock {
     }
 }
 
+/// What one `autoAssign` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assigned {
+    /// The address.
+    pub ip: Ipv4Addr,
+    /// The block claimed for the node to get it, if one was.
+    pub claimed: Option<Ipv4Net>,
+    /// Whether it came from a block affine to another node (or to none).
+    pub borrowed: bool,
+}
+
 /// The pool's state: the blocks that exist, in pool order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CalicoIpam {
@@ -294,7 +305,7 @@ impl CalicoIpam {
     ///
     /// # Errors
     /// The IPAM plugin's message, as the kubelet reports it.
-    pub fn assign(&mut self, cfg: &Calico, holder: CalicoHolder) -> Result<Ipv4Addr, String> {
+    pub fn assign(&mut self, cfg: &Calico, holder: CalicoHolder) -> Result<Assigned, String> {
         let node = holder.node;
         let affine = self
             .blocks
@@ -303,17 +314,17 @@ impl CalicoIpam {
             .filter(|(_, b)| b.affinity == Some(node))
             .find_map(|(i, b)| b.free().map(|f| (i, f)));
         let owned = self.blocks_of(node).count() as u32;
+        let mut claimed = None;
         let chosen = match affine {
             Some(found) => Some(found),
             None if cfg.max_blocks_per_host > 0 && owned >= cfg.max_blocks_per_host => {
                 return Err(failure(&format!("Need to allocate an IPAM block but could not - limit of {} blocks reached for this node", cfg.max_blocks_per_host)));
             }
             None => match self.claim(cfg, node) {
-                Some(position) => self
-                    .blocks
-                    .get(position)
-                    .and_then(CalicoBlock::free)
-                    .map(|f| (position, f)),
+                Some(position) => self.blocks.get(position).and_then(|b| {
+                    claimed = Some(b.cidr);
+                    b.free().map(|f| (position, f))
+                }),
                 None if cfg.strict_affinity => {
                     return Err(failure(
                         "No more free affine blocks and strict affinity enabled",
@@ -330,14 +341,18 @@ impl CalicoIpam {
             let pool = cfg.pool().map(|p| p.to_string()).unwrap_or_default();
             return Err(failure(&format!("No IPs available in pools: [{pool}]")));
         };
-        if let Some(slot) = self
-            .blocks
-            .get_mut(position)
-            .and_then(|b| b.holders.get_mut(offset))
-        {
-            *slot = Some(holder);
+        let mut borrowed = true;
+        if let Some(b) = self.blocks.get_mut(position) {
+            borrowed = b.affinity != Some(node);
+            if let Some(slot) = b.holders.get_mut(offset) {
+                *slot = Some(holder);
+            }
         }
-        Ok(ip)
+        Ok(Assigned {
+            ip,
+            claimed,
+            borrowed,
+        })
     }
 
     /// Claims the lowest unclaimed block of the pool for `node`; its
@@ -440,15 +455,17 @@ mod tests {
     fn a_node_claims_a_block_and_uses_every_address_in_it() {
         let cfg = small(false);
         let mut ipam = CalicoIpam::default();
-        let first = ipam.assign(&cfg, pod(1, 1)).unwrap();
-        assert_eq!(first.to_string(), "192.168.0.0", ".0 is usable");
+        let got = ipam.assign(&cfg, pod(1, 1)).unwrap();
+        assert_eq!(got.ip.to_string(), "192.168.0.0", ".0 is usable");
+        assert_eq!(got.claimed.unwrap().to_string(), "192.168.0.0/26");
+        assert!(!got.borrowed);
         for p in 2..=64 {
             ipam.assign(&cfg, pod(1, p)).unwrap();
         }
         assert_eq!(ipam.blocks_of(NodeId(1)).count(), 1);
         // The 65th address needs a second block.
         assert_eq!(
-            ipam.assign(&cfg, pod(1, 65)).unwrap().to_string(),
+            ipam.assign(&cfg, pod(1, 65)).unwrap().ip.to_string(),
             "192.168.0.64"
         );
         assert_eq!(ipam.blocks_of(NodeId(1)).count(), 2);
@@ -461,8 +478,9 @@ mod tests {
         ipam.assign(&cfg, pod(1, 1)).unwrap();
         ipam.assign(&cfg, pod(2, 2)).unwrap();
         // Both blocks are claimed; node 3 borrows from node 1's block.
-        let borrowed = ipam.assign(&cfg, pod(3, 3)).unwrap();
-        assert_eq!(borrowed.to_string(), "192.168.0.1");
+        let got = ipam.assign(&cfg, pod(3, 3)).unwrap();
+        assert_eq!(got.ip.to_string(), "192.168.0.1");
+        assert!(got.borrowed && got.claimed.is_none());
         for p in 4..=128 {
             ipam.assign(&cfg, pod(3, p)).unwrap();
         }
@@ -507,11 +525,11 @@ mod tests {
     fn releasing_reuses_and_a_deleted_node_gives_its_empty_blocks_back() {
         let cfg = small(false);
         let mut ipam = CalicoIpam::default();
-        let a = ipam.assign(&cfg, pod(1, 1)).unwrap();
+        let a = ipam.assign(&cfg, pod(1, 1)).unwrap().ip;
         ipam.assign(&cfg, pod(1, 2)).unwrap();
         assert_eq!(ipam.release_pod(PodId(1)), Some(a));
         assert_eq!(
-            ipam.assign(&cfg, pod(1, 3)).unwrap(),
+            ipam.assign(&cfg, pod(1, 3)).unwrap().ip,
             a,
             "lowest free again"
         );

@@ -107,6 +107,17 @@ impl CniMode {
         }
     }
 
+    /// The same strategy with its defaults, but with a pool that fits `vpc`
+    /// where the default would collide (Cilium's `10.0.0.0/8` in a `10.x`
+    /// VPC, Calico's `192.168.0.0/16` in a `192.168.x` one).
+    pub fn fitting(self, vpc: &[ipnet::Ipv4Net]) -> Self {
+        match self {
+            Self::Cilium(_) => Self::Cilium(Cilium::fitting(vpc)),
+            Self::Calico(_) => Self::Calico(Calico::fitting(vpc)),
+            other => other,
+        }
+    }
+
     /// Why an overlay's settings cannot work with these VPC blocks and
     /// service CIDR, if they cannot.
     pub fn problem(

@@ -105,16 +105,8 @@ impl Sandbox {
         }
         Ok(Self {
             vpc,
-            cluster: None,
-            nodes: IdMap::new(),
-            pods: IdMap::new(),
             cni,
-            now_ms: 0,
-            next: Counters::default(),
-            pending: Vec::new(),
-            scheduled: Vec::new(),
-            stuck: IdMap::new(),
-            calico: Default::default(),
+            ..Self::default()
         })
     }
 

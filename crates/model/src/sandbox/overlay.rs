@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::Sandbox;
-use crate::cni::calico::{Calico, CalicoEncapsulation, CalicoHolder};
+use crate::cni::calico::{Assigned, Calico, CalicoEncapsulation, CalicoHolder};
 use crate::cni::node_range::{NodeRange, RangeKind};
 use crate::cni::CniMode;
 use crate::events::{Event, EventKind};
@@ -67,12 +67,12 @@ impl Sandbox {
             "vxlan.calico"
         };
         match self.calico_assign(node, None, cfg, events) {
-            Ok(ip) => self.event(
+            Ok(got) => self.event(
                 events,
                 EventKind::CalicoTunnelAddress {
                     node,
                     device: device.into(),
-                    ip,
+                    ip: got.ip,
                 },
             ),
             Err(reason) => self.event(
@@ -93,16 +93,12 @@ impl Sandbox {
         pod: Option<PodId>,
         cfg: &Calico,
         events: &mut Vec<Event>,
-    ) -> Result<std::net::Ipv4Addr, String> {
-        let before = self.calico.blocks_of(node).count();
-        let ip = self.calico.assign(cfg, CalicoHolder { node, pod })?;
-        if self.calico.blocks_of(node).count() > before {
-            if let Some(block) = self.calico.blocks_of(node).find(|b| b.cidr.contains(&ip)) {
-                let block = block.cidr;
-                self.event(events, EventKind::CalicoBlockClaimed { node, block });
-            }
+    ) -> Result<Assigned, String> {
+        let got = self.calico.assign(cfg, CalicoHolder { node, pod })?;
+        if let Some(block) = got.claimed {
+            self.event(events, EventKind::CalicoBlockClaimed { node, block });
         }
-        Ok(ip)
+        Ok(got)
     }
 
     /// The overlay CNI ADD: an address from the node's range (or Calico's
@@ -116,14 +112,13 @@ impl Sandbox {
         if let CniMode::Calico(cfg) = &self.cni {
             let cfg = cfg.clone();
             return match self.calico_assign(node, Some(pod), &cfg, events) {
-                Ok(ip) => {
-                    let own = self.calico.blocks_of(node).any(|b| b.cidr.contains(&ip));
-                    let from = if own {
-                        "calico-ipam (a block affine to the node)"
-                    } else {
+                Ok(got) => {
+                    let from = if got.borrowed {
                         "calico-ipam (borrowed from another node's block)"
+                    } else {
+                        "calico-ipam (a block affine to the node)"
                     };
-                    Ok((ip, from.to_owned()))
+                    Ok((got.ip, from.to_owned()))
                 }
                 Err(e) => Err(("calico".into(), e)),
             };
@@ -153,7 +148,7 @@ impl Sandbox {
                 .calico
                 .blocks_of(node)
                 .map(|b| {
-                    let size = 1u64 << (32 - u32::from(b.cidr.prefix_len()));
+                    let size = crate::addr::total_count(b.cidr);
                     format!("{} ({} of {size} used)", b.cidr, b.used())
                 })
                 .collect();
