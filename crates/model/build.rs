@@ -7,7 +7,30 @@ use std::path::PathBuf;
 
 fn main() {
     let csv_path = "data/instance-enis.csv";
+    let branch_path = "data/branch-enis.csv";
     println!("cargo:rerun-if-changed={csv_path}");
+    println!("cargo:rerun-if-changed={branch_path}");
+    let branch_csv =
+        std::fs::read_to_string(branch_path).expect("data/branch-enis.csv is readable");
+    // instance type -> branch ENIs (trunking-compatible types only).
+    let mut branches: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for (n, line) in branch_csv.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (name, count) = line
+            .split_once(',')
+            .unwrap_or_else(|| panic!("row {} of {branch_path} has no comma", n + 1));
+        let count: u32 = count.parse().unwrap_or_else(|_| {
+            panic!("row {}: branch_interfaces is not a number: {count}", n + 1)
+        });
+        assert!(count >= 1, "row {}: a listed type has branch ENIs", n + 1);
+        assert!(
+            branches.insert(name, count).is_none(),
+            "row {}: {name} is listed twice",
+            n + 1
+        );
+    }
     let csv = std::fs::read_to_string(csv_path).expect("data/instance-enis.csv is readable");
     let mut rows: Vec<Vec<&str>> = csv
         .lines()
@@ -16,7 +39,8 @@ fn main() {
         .map(|l| l.split(',').collect())
         .collect();
     rows.sort_by(|a, b| a[0].cmp(b[0]));
-    // A compact, validated, sorted copy: name,max_enis,ipv4_per_eni,hypervisor(n/x/u),bare_metal(1/0),cards.
+    // A compact, validated, sorted copy:
+    // name,max_enis,ipv4_per_eni,hypervisor(n/x/u),bare_metal(1/0),branch_enis(0 = no trunking),cards.
     // Text compresses far better in the .wasm than a table of pointers.
     let mut out = String::new();
     for (n, r) in rows.iter().enumerate() {
@@ -58,9 +82,10 @@ fn main() {
             "row {}: an instance needs an ENI with 2 addresses",
             n + 2
         );
+        let branch = branches.remove(r[0]).unwrap_or(0);
         writeln!(
             out,
-            "{},{},{},{hypervisor},{bare_metal},{}",
+            "{},{},{},{hypervisor},{bare_metal},{branch},{}",
             r[0],
             num(1),
             num(2),
@@ -68,6 +93,11 @@ fn main() {
         )
         .unwrap();
     }
+    assert!(
+        branches.is_empty(),
+        "{branch_path} lists types {csv_path} does not have: {:?}",
+        branches.keys().collect::<Vec<_>>()
+    );
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("catalog.csv");
     std::fs::write(dest, out).unwrap();
 }

@@ -349,3 +349,33 @@ test('Calico: nodes claim /26 blocks, take a tunnel address, and strictAffinity 
   assert.deepEqual(small.problems(), []);
   await small.context.close();
 });
+
+test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, and the example runs out of pod-eni', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Security groups for pods (ENABLE_POD_ENI)').check();
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/attached trunk eni-\d+ .*vpc\.amazonaws\.com\/pod-eni: 9/).first().waitFor();
+  const node = page.getByRole('region', { name: /^Node ip-10-10-1-/ });
+  await node.getByText(/trunk · 0\/9 branch ENIs/).waitFor();
+
+  await page.getByLabel('Number of pods').fill('3');
+  await page.getByLabel(/With their own security groups/).check();
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.locator('.pod-chip.is-branch').nth(2).waitFor();
+  const chips = await page.locator('.pod-chip.is-branch').allTextContents();
+  assert.ok(chips.every((t) => /^◆ app-\d+ 10\.10\.[12]\.\d+$/.test(t.trim())), chips.join(' | '));
+  await page.locator('.pod-chip.is-branch').first().click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByText(/its own \(a SecurityGroupPolicy matches it\)/).waitFor();
+  await screenshot(page, 'sandbox-security-groups');
+
+  // The built-in example: nine branch ENIs on the m5.large, none on the t3.large.
+  await page.getByRole('combobox', { name: 'Open an example' }).selectOption('security-groups-for-pods');
+  await page.getByRole('status').filter({ hasText: 'Loaded the example security-groups-for-pods' }).waitFor();
+  await page.getByText(/trunk · 9\/9 branch ENIs/).waitFor();
+  await page.locator('.pod-chip.is-pending').first().click();
+  await inspector.getByText('0/2 nodes are available: 2 Insufficient vpc.amazonaws.com/pod-eni.').waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -20,6 +20,7 @@ enum Op {
         count: u32,
         host_network: bool,
         pin: Option<usize>,
+        security_groups: bool,
     },
     DeletePod(usize),
     DeleteNode(usize),
@@ -29,6 +30,7 @@ enum Op {
         min_ip: u32,
         pd: bool,
         warm_prefix: u32,
+        pod_eni: bool,
     },
     Flannel(u8),
     Calico {
@@ -47,12 +49,12 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0..TYPES.len(), 0..SUBNETS.len(), proptest::option::weighted(0.2, 1u32..60))
             .prop_map(|(kind, subnet, max_pods)| Op::AddNode { kind, subnet, max_pods }),
-        4 => (1u32..25, proptest::bool::weighted(0.1), proptest::option::weighted(0.2, 0usize..8))
-            .prop_map(|(count, host_network, pin)| Op::AddPods { count, host_network, pin }),
+        4 => (1u32..25, proptest::bool::weighted(0.1), proptest::option::weighted(0.2, 0usize..8), proptest::bool::weighted(0.25))
+            .prop_map(|(count, host_network, pin, security_groups)| Op::AddPods { count, host_network, pin, security_groups }),
         3 => (0usize..200).prop_map(Op::DeletePod),
         1 => (0usize..8).prop_map(Op::DeleteNode),
-        1 => (0u32..3, 0u32..6, 0u32..12, any::<bool>(), 0u32..3)
-            .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix }),
+        1 => (0u32..3, 0u32..6, 0u32..12, any::<bool>(), 0u32..3, any::<bool>())
+            .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix, pod_eni)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix, pod_eni }),
         2 => (5u32..400).prop_map(Op::Wait),
         1 => (22u8..=25).prop_map(Op::Flannel),
         1 => (any::<bool>(), any::<bool>()).prop_map(|(strict, tunnel)| Op::Calico { strict, tunnel }),
@@ -87,11 +89,13 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             count,
             host_network,
             pin,
+            security_groups,
         } => Command::AddPods {
             count: *count,
             node: pin.and_then(|i| pick(&node_names, i)),
             host_network: *host_network,
             name: None,
+            security_groups: *security_groups,
         },
         Op::DeletePod(i) => Command::DeletePod {
             pod: pick(&pod_names, *i)?,
@@ -105,6 +109,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             min_ip,
             pd,
             warm_prefix,
+            pod_eni,
         } => Command::SetCni {
             cni: CniMode::AwsVpcCni(VpcCni {
                 warm_eni_target: *warm_eni,
@@ -112,6 +117,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                 minimum_ip_target: *min_ip,
                 prefix_delegation: *pd,
                 warm_prefix_target: *warm_prefix,
+                pod_eni: *pod_eni,
                 ..VpcCni::default()
             }),
         },
@@ -192,6 +198,12 @@ fn check_books(s: &Sandbox) -> Result<(), TestCaseError> {
             *held_per_subnet.entry(eni.subnet).or_insert(0u32) += 1;
         }
     }
+    for b in s.nodes.values().flat_map(|n| n.ipam.branches.iter()) {
+        let subnet = s.vpc.subnets.get(&b.subnet).expect("branch subnet exists");
+        prop_assert!(seen.insert(b.ip), "{} held twice", b.ip);
+        prop_assert_eq!(subnet.pool.holder(b.ip), Some(Holder::Branch(b.id)));
+        *held_per_subnet.entry(b.subnet).or_insert(0u32) += 1;
+    }
     for subnet in s.vpc.subnets.values() {
         prop_assert_eq!(
             subnet.pool.in_use() + subnet.pool.free(),
@@ -217,6 +229,10 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
                 let ip = pod.ip.expect("a running pod has an IP");
                 if pod.host_network {
                     prop_assert_eq!(Some(ip), node.ip());
+                } else if pod.security_groups {
+                    let branch = node.ipam.branches.iter().find(|b| b.pod == pod.id);
+                    prop_assert_eq!(branch.map(|b| b.ip), Some(ip), "{}'s branch ENI", &pod.name);
+                    prop_assert!(node.branch_pods <= node.ipam.branch_capacity());
                 } else if let CniMode::Calico(_) = &s.cni {
                     let holders: Vec<_> = s
                         .calico

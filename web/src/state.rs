@@ -368,6 +368,7 @@ mod tests {
             node: None,
             host_network: false,
             name: None,
+            security_groups: false,
         })
     }
 

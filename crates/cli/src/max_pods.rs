@@ -20,6 +20,10 @@ pub struct MaxPodsArgs {
     /// Custom networking: the primary ENI holds no pod addresses.
     #[arg(long)]
     pub custom_networking: bool,
+    /// Security groups for pods (ENABLE_POD_ENI): also show the branch ENIs
+    /// the type's trunk carries, and that the trunk takes an ENI slot.
+    #[arg(long)]
+    pub security_groups_for_pods: bool,
     /// The CNI: `vpc` (the AWS VPC CNI), `flannel`, `calico` or `cilium`.
     #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "calico", "cilium"])]
     pub cni: String,
@@ -43,6 +47,7 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
         _ => CniMode::AwsVpcCni(VpcCni {
             prefix_delegation: args.prefix_delegation,
             custom_networking: args.custom_networking,
+            pod_eni: args.security_groups_for_pods,
             ..VpcCni::default()
         }),
     };
@@ -56,12 +61,31 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     }
     let name = args.instance_type.as_deref().unwrap_or_default();
     let instance = lookup(name).map_err(|e| e.to_string())?;
-    let d = cni.max_pods(instance);
+    let mut d = cni.max_pods(instance);
+    let sgp = args.security_groups_for_pods && args.cni == "vpc";
+    if sgp {
+        d = if instance.trunking_compatible() {
+            d.because(
+                format!("security groups for pods: a trunk ENI takes one of the ENI slots (ipamd's pool holds one ENI fewer) and carries up to {} branch ENIs, one per pod with its own security groups, on top of this", instance.branch_enis),
+                "VPC Resource Controller pkg/aws/vpc/limits.go; EKS User Guide, security-groups-for-pods",
+            )
+        } else {
+            d.because(
+                format!("security groups for pods: {} is not trunking-compatible (Nitro types outside the t family only), so it gets no trunk and no branch ENIs", instance.name),
+                "VPC Resource Controller pkg/aws/vpc/limits.go (IsTrunkingCompatible)",
+            )
+        };
+    }
     if args.json {
         return serde_json::to_string_pretty(&d).map_err(|e| e.to_string());
     }
     Ok(if args.explain {
         d.to_string()
+    } else if sgp {
+        format!(
+            "{} (+{} branch ENIs for pods with their own security groups)",
+            d.value, instance.branch_enis
+        )
     } else {
         d.value.to_string()
     })

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// A scenario JSON file, or the name of a built-in scenario (seed,
-    /// subnet-exhaustion, prefix-delegation, upgrade-blocked).
+    /// subnet-exhaustion, prefix-delegation, upgrade-blocked,
+    /// custom-networking, flannel, calico, cilium, security-groups-for-pods).
     pub scenario: String,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -76,10 +77,12 @@ pub fn report(r: &Replay) -> Value {
             "enis": n.ipam.enis.len(), "max_pods": n.max_pods(),
             "pods": s.pods.values().filter(|p| p.node == Some(n.id)).count(),
             "pod_addresses": s.pod_ranges(n.id),
+            "trunk_eni": n.ipam.trunk().map(|t| t.id.to_string()),
+            "branch_enis": n.ipam.branches.len(), "branch_capacity": n.ipam.branch_capacity(),
         })).collect::<Vec<_>>(),
         "pods": s.pods.values().map(|p| json!({
             "name": p.name, "status": p.status, "ip": p.ip, "node": p.node.and_then(|id| s.nodes.get(&id)).map(|n| n.name.clone()),
-            "host_network": p.host_network, "reason": p.reason,
+            "host_network": p.host_network, "security_groups": p.security_groups, "reason": p.reason,
         })).collect::<Vec<_>>(),
         "events": r.events().map(|e| json!({"at_ms": e.at_ms, "text": e.kind.to_string(), "event": e.kind})).collect::<Vec<_>>(),
     })
@@ -138,6 +141,26 @@ fn render(scenario: &Scenario, r: &Replay) -> String {
     if !ranges.is_empty() {
         out += "\nOVERLAY POD ADDRESSES (not VPC addresses)\n";
         out += &ranges.concat();
+    }
+    let trunks: Vec<String> = s
+        .nodes
+        .values()
+        .filter_map(|n| {
+            n.ipam.trunk().map(|t| {
+                format!(
+                    "{:<17} {:<9} {:<15} {}/{}\n",
+                    n.name,
+                    t.id.to_string(),
+                    t.primary_ip,
+                    n.ipam.branches.len(),
+                    n.ipam.branch_limit
+                )
+            })
+        })
+        .collect();
+    if !trunks.is_empty() {
+        out += "\nTRUNK ENIS (security groups for pods)\nNODE              TRUNK     IP              BRANCH ENIS\n";
+        out += &trunks.concat();
     }
     out +=
         "\nPODS\nNAME              STATUS             IP              NODE              REASON\n";

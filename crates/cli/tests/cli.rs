@@ -287,3 +287,43 @@ fn compare_puts_the_cnis_side_by_side() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json[1]["vpc_addresses"], 4);
 }
+
+#[test]
+fn max_pods_with_security_groups_for_pods_adds_the_branch_enis() {
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "c5.4xlarge",
+        "--security-groups-for-pods",
+    ]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        "234 (+54 branch ENIs for pods with their own security groups)"
+    );
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "t3.large",
+        "--security-groups-for-pods",
+        "--explain",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("not trunking-compatible"), "{text}");
+}
+
+#[test]
+fn run_shows_trunks_and_the_pod_eni_shortage() {
+    let out = podnet(&["run", "security-groups-for-pods"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("TRUNK ENIS (security groups for pods)"),
+        "{text}"
+    );
+    assert!(text.contains("9/9"), "{text}");
+    assert!(
+        text.contains("0/2 nodes are available: 2 Insufficient vpc.amazonaws.com/pod-eni."),
+        "{text}"
+    );
+    assert!(text.contains("ResourceAllocated"), "{text}");
+}

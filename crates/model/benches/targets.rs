@@ -59,6 +59,7 @@ fn scenario(nodes: u32) -> Scenario {
         node: None,
         host_network: false,
         name: None,
+        security_groups: false,
     });
     s
 }

@@ -39,6 +39,10 @@ pub struct InstanceType {
     /// Max ENIs of each network card, `;`-separated in card order (card 0
     /// is the default), as in the CSV.
     pub cards: &'static str,
+    /// Branch ENIs a trunk ENI can carry (security groups for pods); 0 when
+    /// the type is not trunking-compatible (`data/branch-enis.csv`, from the
+    /// VPC Resource Controller's `pkg/aws/vpc/limits.go`).
+    pub branch_enis: u32,
 }
 
 /// The validated, sorted catalog text `build.rs` wrote.
@@ -63,6 +67,7 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
         _ => Hypervisor::Unknown,
     };
     let bare_metal = f.next()? == "1";
+    let branch_enis = f.next()?.parse().ok()?;
     let cards = f.next()?;
     Some(InstanceType {
         name,
@@ -71,6 +76,7 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
         hypervisor,
         bare_metal,
         cards,
+        branch_enis,
     })
 }
 
@@ -87,6 +93,14 @@ impl InstanceType {
     /// (CNI `pkg/awsutils/awsutils.go`, `IsPrefixDelegationSupported`).
     pub fn supports_prefix_delegation(&self) -> bool {
         self.hypervisor == Hypervisor::Nitro || self.bare_metal
+    }
+
+    /// Whether the VPC Resource Controller can attach a trunk ENI here, so
+    /// pods can have their own security groups (`IsTrunkingCompatible`:
+    /// Nitro types outside the `t` family, EKS User Guide
+    /// security-groups-for-pods).
+    pub fn trunking_compatible(&self) -> bool {
+        self.branch_enis > 0
     }
 
     /// Number of network cards.
@@ -234,6 +248,43 @@ mod tests {
         );
         assert!(m5.supports_prefix_delegation());
         assert_eq!(lookup(" M5.Large ").unwrap().name, "m5.large");
+    }
+
+    #[test]
+    fn branch_enis_come_from_the_resource_controller_table() {
+        // EKS User Guide: "a c5.4xlarge ... up to 54 branch network interfaces".
+        for (t, want) in [
+            ("c5.4xlarge", 54),
+            ("m5.large", 9),
+            ("m5.xlarge", 18),
+            ("m5.metal", 120),
+            ("c6g.medium", 4),
+            ("c7i-flex.large", 3),
+            ("t3.large", 0),
+            ("m4.large", 0),
+            ("i4i.large", 0),
+        ] {
+            assert_eq!(lookup(t).unwrap().branch_enis, want, "{t}");
+        }
+        let trunking = all().iter().filter(|t| t.trunking_compatible()).count();
+        assert_eq!(trunking, 913);
+    }
+
+    #[test]
+    fn only_nitro_or_bare_metal_types_outside_the_t_family_trunk() {
+        for t in all().iter().filter(|t| t.trunking_compatible()) {
+            assert!(
+                t.hypervisor == Hypervisor::Nitro || t.bare_metal,
+                "{} is trunking-compatible but not Nitro",
+                t.name
+            );
+            let family = t.name.split('.').next().unwrap_or_default();
+            assert!(
+                !family.starts_with('t') || family.starts_with("trn"),
+                "{} is in the t family",
+                t.name
+            );
+        }
     }
 
     #[test]

@@ -98,6 +98,14 @@ pub struct Node {
     /// With an overlay CNI: the node's pod CIDR and host-local's state.
     #[serde(default)]
     pub overlay: Option<crate::cni::node_range::NodeRange>,
+    /// Pods with their own security groups bound to it: each uses one
+    /// `vpc.amazonaws.com/pod-eni` (a branch ENI).
+    #[serde(default)]
+    pub branch_pods: u32,
+    /// Why the VPC Resource Controller has not attached the node's trunk
+    /// ENI yet, if it wants one.
+    #[serde(default)]
+    pub trunk_waiting: Option<String>,
 }
 
 impl Node {
@@ -160,6 +168,11 @@ pub struct Pod {
     pub reason: Option<String>,
     /// Created by the cluster (a DaemonSet pod), not by the learner.
     pub system: bool,
+    /// Matched by a `SecurityGroupPolicy`: the VPC Resource Controller's
+    /// webhook adds a `vpc.amazonaws.com/pod-eni` request, and the pod gets
+    /// its own branch ENI and security groups.
+    #[serde(default)]
+    pub security_groups: bool,
 }
 
 /// kubectl's node name for an IP: `ip-10-10-1-4`.

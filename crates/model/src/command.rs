@@ -73,6 +73,10 @@ pub enum Command {
         /// Name prefix; default `app`.
         #[serde(default)]
         name: Option<String>,
+        /// Matched by a `SecurityGroupPolicy`: each pod needs a branch ENI
+        /// (security groups for pods).
+        #[serde(default)]
+        security_groups: bool,
     },
     /// Delete a pod by name.
     DeletePod {

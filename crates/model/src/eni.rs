@@ -22,6 +22,28 @@ pub enum EniKind {
     NodeSecondary,
     /// A cross-account ENI the EKS control plane places in a cluster subnet.
     ControlPlane,
+    /// The trunk ENI the VPC Resource Controller attaches for security
+    /// groups for pods: it takes an ENI slot and carries the branch ENIs
+    /// (EKS User Guide, security-groups-for-pods). Holds no pod addresses.
+    Trunk,
+}
+
+/// A branch ENI: one pod's own network interface, VLAN-tagged on the
+/// node's trunk ENI, with the pod's security groups. Its primary IP is the
+/// pod IP (EKS User Guide, security-groups-for-pods; VPC Resource
+/// Controller `pkg/provider/branch`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchEni {
+    /// Its id.
+    pub id: EniId,
+    /// The pod it belongs to.
+    pub pod: PodId,
+    /// The subnet its address comes from (the trunk's).
+    pub subnet: SubnetId,
+    /// Its primary IP: the pod IP.
+    pub ip: Ipv4Addr,
+    /// The VLAN ID that tags its traffic on the trunk.
+    pub vlan: u32,
 }
 
 /// One pod address on an ENI: free (warm), used by a pod, or cooling down.

@@ -265,6 +265,63 @@ pub enum EventKind {
         /// Calico IPAM's message.
         reason: String,
     },
+    /// The VPC Resource Controller attached a trunk ENI (security groups
+    /// for pods); the node now advertises `vpc.amazonaws.com/pod-eni`.
+    TrunkEniAttached {
+        /// The node.
+        node: NodeId,
+        /// The trunk ENI.
+        eni: EniId,
+        /// Its subnet.
+        subnet: SubnetId,
+        /// Its device index.
+        device_index: u32,
+        /// Its primary IP (not a pod IP).
+        ip: Ipv4Addr,
+        /// Branch ENIs it can carry.
+        branches: u32,
+    },
+    /// A trunk ENI could not be attached: every ENI slot is in use, or the
+    /// subnet is full.
+    TrunkEniWaiting {
+        /// The node.
+        node: NodeId,
+        /// Why.
+        reason: String,
+    },
+    /// The VPC Resource Controller gave a pod its own branch ENI
+    /// (`ResourceAllocated`); its primary IP is the pod IP.
+    BranchEniCreated {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The branch ENI.
+        eni: EniId,
+        /// The pod IP.
+        ip: Ipv4Addr,
+        /// Its VLAN on the trunk.
+        vlan: u32,
+    },
+    /// A pod's branch ENI deleted with the pod; its IP is free at once.
+    BranchEniDeleted {
+        /// The pod.
+        pod: PodId,
+        /// The branch ENI.
+        eni: EniId,
+        /// Its address, back in the subnet.
+        ip: Ipv4Addr,
+    },
+    /// The VPC Resource Controller could not create a pod's branch ENI
+    /// (`BranchAllocationFailed`): the pod stays ContainerCreating.
+    BranchAllocationFailed {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// EC2's refusal.
+        cause: String,
+    },
     /// calico-node gave a node its tunnel address (`tunl0` / `vxlan.calico`).
     CalicoTunnelAddress {
         /// The node.
@@ -327,6 +384,20 @@ impl fmt::Display for EventKind {
             Self::CalicoBlockClaimed { node, block } => write!(f, "{node} calico-ipam: claimed block {block} (affine to the node)"),
             Self::CalicoTunnelFailed { node, device, reason } => write!(f, "{node} calico-node: no {device} tunnel address: {reason}"),
             Self::CalicoTunnelAddress { node, device, ip } => write!(f, "{node} calico-node: tunnel address {ip} on {device}"),
+            Self::TrunkEniAttached { node, eni, subnet, device_index, ip, branches } => write!(
+                f,
+                "{node} vpc-resource-controller: attached trunk {eni} at device index {device_index} in {subnet} (IP {ip}); the node advertises vpc.amazonaws.com/pod-eni: {branches}"
+            ),
+            Self::TrunkEniWaiting { node, reason } => write!(f, "{node} vpc-resource-controller: no trunk ENI yet: {reason}"),
+            Self::BranchEniCreated { pod, node, eni, ip, vlan } => write!(
+                f,
+                "{pod} on {node}: Normal ResourceAllocated: branch {eni} (VLAN {vlan} on the trunk) with IP {ip}, the pod's own security groups"
+            ),
+            Self::BranchEniDeleted { pod, eni, ip } => write!(f, "{pod}: branch {eni} deleted; {ip} is free again"),
+            Self::BranchAllocationFailed { pod, node, cause } => write!(
+                f,
+                "{pod} on {node}: Warning BranchAllocationFailed: failed to allocate branch ENI to pod: {cause}"
+            ),
             Self::VpcCidrAdded { cidr } => write!(f, "associated {cidr} with the VPC"),
             Self::SubnetCreated { subnet, cidr, az, usable } => {
                 write!(f, "created {subnet} {cidr} in {az}: {usable} usable addresses after AWS's 5")

@@ -35,6 +35,9 @@ pub enum Holder {
     Secondary(EniId),
     /// Part of a `/28` prefix delegated to an ENI.
     Prefix(EniId),
+    /// The primary IP of a branch ENI: a pod's own interface (security
+    /// groups for pods).
+    Branch(EniId),
 }
 
 impl Holder {
@@ -42,7 +45,7 @@ impl Holder {
     pub fn eni(self) -> Option<EniId> {
         match self {
             Self::Reserved(_) => None,
-            Self::EniPrimary(e) | Self::Secondary(e) | Self::Prefix(e) => Some(e),
+            Self::EniPrimary(e) | Self::Secondary(e) | Self::Prefix(e) | Self::Branch(e) => Some(e),
         }
     }
 }

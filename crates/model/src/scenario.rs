@@ -282,6 +282,10 @@ pub mod builtin {
         ("flannel", include_str!("../scenarios/flannel.json")),
         ("calico", include_str!("../scenarios/calico.json")),
         ("cilium", include_str!("../scenarios/cilium.json")),
+        (
+            "security-groups-for-pods",
+            include_str!("../scenarios/security-groups-for-pods.json"),
+        ),
     ];
 
     /// The JSON of the built-in scenario called `name`.

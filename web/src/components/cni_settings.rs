@@ -151,6 +151,10 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
                 { for props.azs.iter().map(|(az, subnets)| eni_config_select(az, subnets, &draft)) }
                 <p class="form__hint">{ "Pods of nodes created from now on take their addresses from the ENIConfig's subnet; their primary ENI keeps only the node IP." }</p>
             }
+            { check("Security groups for pods (ENABLE_POD_ENI)", draft.pod_eni, |c, v| c.pod_eni = v) }
+            if draft.pod_eni {
+                <p class="form__hint">{ "The VPC Resource Controller attaches a trunk ENI to each Nitro node outside the t family; it takes one ENI slot from ipamd. Pods added \"with their own security groups\" get a branch ENI each, outside the warm pool. The sandbox creates and deletes branch ENIs at once (the controller's cooldown is not modelled)." }</p>
+            }
             { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
             { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }
             { num("MINIMUM_IP_TARGET (0 = unset)", draft.minimum_ip_target, |c, v| c.minimum_ip_target = v) }

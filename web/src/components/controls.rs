@@ -174,8 +174,20 @@ fn AddNode(props: &ViewProps) -> Html {
 fn AddPods(props: &ViewProps) -> Html {
     let count = use_state(|| "10".to_owned());
     let node = use_state(String::new);
+    let own_sg = use_state(|| false);
+    let on_sg = {
+        let own_sg = own_sg.clone();
+        Callback::from(move |e: Event| {
+            own_sg.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
     let onsubmit = {
-        let (count, node, on_action) = (count.clone(), node.clone(), props.on_action.clone());
+        let (count, node, own_sg, on_action) = (
+            count.clone(),
+            node.clone(),
+            own_sg.clone(),
+            props.on_action.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Ok(n) = count.trim().parse::<u32>() else {
@@ -190,6 +202,7 @@ fn AddPods(props: &ViewProps) -> Html {
                 node: (!node.is_empty()).then(|| (*node).clone()),
                 host_network: false,
                 name: None,
+                security_groups: *own_sg,
             }));
         })
     };
@@ -204,6 +217,7 @@ fn AddPods(props: &ViewProps) -> Html {
                         { for props.state.sandbox().nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
                     </select>
                 </label>
+                <label class="form__check"><input type="checkbox" checked={*own_sg} onchange={on_sg} />{ "With their own security groups (a SecurityGroupPolicy matches them)" }</label>
                 <button type="submit">{ "Add pods" }</button>
             </form>
         </details>

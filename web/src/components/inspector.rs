@@ -147,6 +147,7 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
                 { row("Node", node) }
                 { row("IP", html! { <>{ p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into()) }{ why(sb.explain_pod_ip(id)) }</> }) }
                 { row("Host network", if p.host_network { "yes: it uses the node IP" } else { "no: its own VPC address" }) }
+                if p.security_groups { { row("Security groups", "its own (a SecurityGroupPolicy matches it): a branch ENI, requested as vpc.amazonaws.com/pod-eni") } }
                 if let Some(r) = &p.reason { { row("Reason", html! { <code>{ r }</code> }) } }
             </dl>
             if p.status != PodStatus::Running { { advice(sb.advice_for_pod(id)) } }
@@ -175,6 +176,24 @@ fn eni(sb: &Sandbox, id: podnet_model::EniId) -> Html {
         Some(n) => format!("{} (device index {})", n.name, e.device_index),
         None => "the EKS control plane (cross-account: its owner is an AWS account, it lives in your subnet)".into(),
     };
+    if e.kind == podnet_model::eni::EniKind::Trunk {
+        let branches = e
+            .node
+            .and_then(|n| sb.nodes.get(&n))
+            .map(|n| n.ipam.branches.len())
+            .unwrap_or_default();
+        return html! {
+            <>
+                <h3>{ format!("Trunk ENI {}", e.id) }</h3>
+                <dl class="describe">
+                    { row("Attached to", owner) }
+                    { row("Subnet", subnet) }
+                    { row("Primary IP", e.primary_ip.to_string()) }
+                    { row("Branch ENIs", html! { <>{ branches }{ why(sb.explain_eni(id)) }</> }) }
+                </dl>
+            </>
+        };
+    }
     html! {
         <>
             <h3>{ format!("ENI {}", e.id) }</h3>

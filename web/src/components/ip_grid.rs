@@ -128,6 +128,8 @@ fn cell_look(u: Option<&AddressUse>) -> (&'static str, &'static str) {
         Some(AddressUse::NodeIp { .. }) => ("is-node", "N"),
         Some(AddressUse::EniPrimary { .. }) => ("is-eni", "E"),
         Some(AddressUse::XEni { .. }) => ("is-xeni", "X"),
+        Some(AddressUse::Trunk { .. }) => ("is-eni", "T"),
+        Some(AddressUse::Branch { .. }) => ("is-pod is-branch", "◆"),
         Some(AddressUse::Pod { prefix: false, .. }) => ("is-pod", "●"),
         Some(AddressUse::Pod { prefix: true, .. }) => ("is-pod is-prefix", "●"),
         Some(AddressUse::Warm { cooling: true, .. }) => ("is-cooling", "◔"),
@@ -143,6 +145,7 @@ fn legend() -> Html {
         ("is-eni", "E", "ENI primary IP"),
         ("is-xeni", "X", "X-ENI (control plane)"),
         ("is-pod", "●", "pod IP"),
+        ("is-pod is-branch", "◆", "pod on its own branch ENI"),
         ("is-warm", "○", "warm (held, unused)"),
         ("is-cooling", "◔", "cooling down"),
         ("is-free", "", "free"),
@@ -186,6 +189,16 @@ pub fn describe(sb: &Sandbox, ip: Ipv4Addr, u: Option<&AddressUse>) -> String {
         Some(AddressUse::XEni { eni }) => {
             format!("{ip}: cross-account {eni} of the EKS control plane")
         }
+        Some(AddressUse::Trunk { node, eni }) => format!(
+            "{ip}: primary IP of trunk {eni} of {}: carries the branch ENIs of pods with their own security groups",
+            sb.nodes
+                .get(node)
+                .map_or_else(|| node.to_string(), |n| n.name.clone())
+        ),
+        Some(AddressUse::Branch { pod, eni, vlan }) => format!(
+            "{ip}: pod {} on its own branch {eni} (VLAN {vlan} on the trunk): its own security groups, outside the warm pool",
+            pod_name(*pod)
+        ),
         Some(AddressUse::Pod { pod, eni, prefix }) => format!(
             "{ip}: pod {} ({} on {eni}{})",
             pod_name(*pod),

@@ -2,6 +2,7 @@
 //! secondary IPs or prefixes, used vs warm) and its pods.
 
 use podnet_model::cluster::{Node, Pod, PodStatus};
+use podnet_model::eni::EniKind;
 use yew::prelude::*;
 
 use crate::state::{Action, Selection};
@@ -46,11 +47,27 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                 <span class={classes!("node-card__pods", full.then_some("is-full"))}>{ format!("{count}/{} pods", n.max_pods()) }</span>
                 if n.ipam.custom_networking { <span class="tag is-cni" title="Custom networking: pod ENIs in the ENIConfig's subnet">{ "custom networking" }</span> }
                 if let Some(reason) = &n.not_ready { <span class="tag is-not-ready" title={reason.clone()}>{ "⚠ NotReady" }</span> }
+                if n.ipam.keeps_trunk_slot() { <span class="tag is-not-ready" title={n.trunk_waiting.clone().unwrap_or_default()}>{ "trunk ENI waiting" }</span> }
             </button>
             <ul class="node-card__enis">
                 { for n.ipam.enis.iter().map(|e| {
                     let eni = e.id;
                     let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Eni(eni))));
+                    if e.kind == EniKind::Trunk {
+                        let used = n.ipam.branches.len();
+                        let free = (n.ipam.branch_limit as usize).saturating_sub(used);
+                        return html! {
+                            <li class="eni-row is-trunk">
+                                <button type="button" class="eni-row__label" {onclick} title="Select this trunk ENI">
+                                    { format!("eth{} {} · {} · trunk · {used}/{} branch ENIs", e.device_index, e.id, e.primary_ip, n.ipam.branch_limit) }
+                                </button>
+                                <span class="eni-row__slots" aria-hidden="true">
+                                    { for (0..used).map(|_| html! { <span class="slot is-used is-branch"></span> }) }
+                                    { for (0..free).map(|_| html! { <span class="slot is-free"></span> }) }
+                                </span>
+                            </li>
+                        };
+                    }
                     let slots: Vec<Html> = e.all_slots().map(|s| {
                         let class = if s.pod.is_some() { "is-used" } else if s.is_cooling(props.now_ms) { "is-cooling" } else { "is-warm" };
                         html! { <span class={classes!("slot", class)}></span> }
@@ -90,6 +107,7 @@ fn pod_chip(p: &Pod, on_action: &Callback<Action>, selection: Option<Selection>)
     let onclick = on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
     let (class, glyph) = match p.status {
         PodStatus::Running if p.host_network => ("is-host", "⌂"),
+        PodStatus::Running if p.security_groups => ("is-running is-branch", "◆"),
         PodStatus::Running => ("is-running", "●"),
         PodStatus::ContainerCreating => ("is-creating", "◌"),
         PodStatus::Pending => ("is-pending", "⏸"),

@@ -73,6 +73,17 @@ pub struct NodeIpam {
     /// ENIConfig's subnet and the primary ENI holds no pod addresses.
     #[serde(default)]
     pub custom_networking: bool,
+    /// Created (or restarted) with `ENABLE_POD_ENI`: ipamd keeps an ENI
+    /// slot for the trunk ENI.
+    #[serde(default)]
+    pub pod_eni: bool,
+    /// Branch ENIs the instance type's trunk can carry (0: not
+    /// trunking-compatible; `data/branch-enis.csv`).
+    #[serde(default)]
+    pub branch_limit: u32,
+    /// Branch ENIs on the trunk, one per pod with its own security groups.
+    #[serde(default)]
+    pub branches: Vec<crate::eni::BranchEni>,
     last_decrease_ms: u64,
     last_log: Option<String>,
 }
@@ -132,6 +143,9 @@ impl NodeIpam {
             max_pods,
             enis: vec![primary],
             custom_networking: false,
+            pod_eni: false,
+            branch_limit: 0,
+            branches: Vec::new(),
             last_decrease_ms: now_ms,
             last_log: None,
         })
@@ -147,9 +161,10 @@ impl NodeIpam {
     }
 
     /// Whether `eni` may hold pod addresses (custom networking skips the
-    /// primary ENI: `GetAllocatableENIs(..., skipPrimary)`).
+    /// primary ENI: `GetAllocatableENIs(..., skipPrimary)`; the trunk ENI
+    /// belongs to the VPC Resource Controller).
     fn for_pods(&self, eni: &Eni) -> bool {
-        !(self.custom_networking && eni.device_index == 0)
+        eni.kind != EniKind::Trunk && !(self.custom_networking && eni.device_index == 0)
     }
 
     /// The node IP (the primary ENI's primary IP).
@@ -185,7 +200,8 @@ impl NodeIpam {
             m: self.limits.ipv4_per_eni.saturating_sub(1),
             max_enis: cfg
                 .max_eni
-                .map_or(self.limits.max_enis, |c| c.min(self.limits.max_enis)),
+                .map_or(self.limits.max_enis, |c| c.min(self.limits.max_enis))
+                .saturating_sub(u32::from(self.keeps_trunk_slot())),
         }
     }
 
@@ -194,7 +210,7 @@ impl NodeIpam {
         let custom = self.custom_networking;
         self.enis
             .iter_mut()
-            .filter(|e| !(custom && e.device_index == 0))
+            .filter(|e| e.kind != EniKind::Trunk && !(custom && e.device_index == 0))
             .find_map(|e| e.assign(pod, now_ms).map(|ip| (e.id, ip)))
     }
 
@@ -522,3 +538,6 @@ pub(super) fn at(at_ms: u64, kind: EventKind) -> Event {
 
 #[path = "ipamd_shrink.rs"]
 mod shrink;
+
+#[path = "trunk.rs"]
+mod trunk;

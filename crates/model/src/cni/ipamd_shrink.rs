@@ -4,6 +4,7 @@
 
 use super::{at, Ctx, NodeIpam, Subnets, MIN_ENI_LIFETIME_MS};
 use crate::cni::vpc_cni::IPS_PER_PREFIX;
+use crate::eni::EniKind;
 use crate::events::{Event, EventKind};
 
 impl NodeIpam {
@@ -146,7 +147,7 @@ impl NodeIpam {
         let s = self.stats(now_ms);
         let cfg = ctx.cfg;
         let candidate = self.enis.iter().rposition(|e| {
-            let idle = e.device_index != 0
+            let idle = e.kind == EniKind::NodeSecondary
                 && e.assigned() == 0
                 && !e.is_cooling(now_ms)
                 && now_ms.saturating_sub(e.attached_at_ms) >= MIN_ENI_LIFETIME_MS;

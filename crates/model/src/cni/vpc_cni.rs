@@ -50,6 +50,12 @@ pub struct VpcCni {
     /// (name or CIDR).
     #[serde(default)]
     pub eni_configs: std::collections::BTreeMap<String, String>,
+    /// `ENABLE_POD_ENI`: security groups for pods. ipamd keeps one ENI slot
+    /// for the trunk ENI the VPC Resource Controller attaches to
+    /// trunking-compatible nodes; pods matched by a `SecurityGroupPolicy`
+    /// get branch ENIs (CNI README, EKS User Guide security-groups-for-pods).
+    #[serde(default)]
+    pub pod_eni: bool,
 }
 
 fn yes() -> bool {
@@ -77,6 +83,7 @@ impl Default for VpcCni {
             subnet_discovery: true,
             custom_networking: false,
             eni_configs: std::collections::BTreeMap::new(),
+            pod_eni: false,
         }
     }
 }

@@ -21,6 +21,16 @@ impl Sandbox {
         let formula = lookup(&n.instance_type)
             .ok()
             .map(|t| self.cni.strategy().max_pods(t));
+        let formula = formula.map(|d| {
+            if n.ipam.pod_eni && n.ipam.branch_limit > 0 {
+                d.because(
+                    format!("security groups for pods: the trunk ENI takes one ENI slot, so ipamd's own pool holds one ENI fewer than this formula counts; pods with their own security groups use the trunk's {} branch ENIs instead", n.ipam.branch_limit),
+                    "CNI pkg/ipamd/ipamd.go hasRoomForEni; EKS User Guide, security-groups-for-pods",
+                )
+            } else {
+                d
+            }
+        });
         if !n.max_pods_overridden {
             return formula;
         }
@@ -42,16 +52,22 @@ impl Sandbox {
         let n = self.nodes.get(&node)?;
         let enis = n.ipam.enis.len() as u32;
         let stats = n.ipam.stats(self.now_ms);
-        let value = enis + stats.total;
+        let branches = n.ipam.branches.len() as u32;
+        let value = enis + stats.total + branches;
         let pods_ips = if stats.prefixes > 0 {
             format!("{} prefixes × 16", stats.prefixes)
         } else {
             format!("{} secondary IPs", stats.total)
         };
+        let branch_term = if branches > 0 {
+            format!(" + {branches} branch ENIs")
+        } else {
+            String::new()
+        };
         let mut d = Derivation::new(
             "addresses held",
             value,
-            format!("{enis} ENI primary IPs + {pods_ips} = {value}"),
+            format!("{enis} ENI primary IPs + {pods_ips}{branch_term} = {value}"),
         )
         .because(
             "every ENI has a primary IP, never given to pods; the primary ENI's is the node IP",
@@ -122,6 +138,7 @@ impl Sandbox {
         let s = self.vpc.subnets.get(&subnet)?;
         let (mut node_ips, mut eni_primaries, mut xenis, mut secondaries, mut prefixed) =
             (0u32, 0u32, 0u32, 0u32, 0u32);
+        let (mut trunks, mut branches) = (0u32, 0u32);
         let kinds = self.eni_kinds();
         for (_, holder) in s.pool.holders() {
             match holder {
@@ -129,10 +146,12 @@ impl Sandbox {
                 Holder::EniPrimary(eni) => match kinds.get(&eni) {
                     Some(EniKind::NodePrimary) => node_ips += 1,
                     Some(EniKind::ControlPlane) => xenis += 1,
+                    Some(EniKind::Trunk) => trunks += 1,
                     _ => eni_primaries += 1,
                 },
                 Holder::Secondary(_) => secondaries += 1,
                 Holder::Prefix(_) => prefixed += 1,
+                Holder::Branch(_) => branches += 1,
             }
         }
         let total = total_count(s.cidr);
@@ -142,12 +161,18 @@ impl Sandbox {
             "{total} − {RESERVED_PER_SUBNET} reserved − {} in use = {free}",
             s.pool.in_use()
         );
-        let d = Derivation::new("free addresses", free, formula)
+        let mut d = Derivation::new("free addresses", free, formula)
             .because(format!("a /{} has {total} addresses; AWS keeps 5 (network, router, DNS, future, broadcast), leaving {usable}", s.cidr.prefix_len()), VPC_SIZING)
             .because(
                 format!("in use: {node_ips} node IPs, {eni_primaries} primary IPs of secondary ENIs, {secondaries} secondary IPs, {prefixed} addresses in /28 prefixes, {xenis} cross-account ENIs of the control plane"),
                 "CNI docs: warm IPs are taken from the subnet even when no pod uses them",
             );
+        if trunks + branches > 0 {
+            d = d.because(
+                format!("and {trunks} trunk ENIs and {branches} branch ENIs (one per pod with its own security groups)"),
+                "EKS User Guide, security-groups-for-pods",
+            );
+        }
         Some(d)
     }
 
@@ -195,8 +220,20 @@ impl Sandbox {
         )
     }
 
-    /// Why an ENI holds this many pod addresses.
+    /// Why an ENI holds this many pod addresses (for a trunk: branch ENIs).
     pub fn explain_eni(&self, eni: crate::ids::EniId) -> Option<Derivation> {
+        if let Some(n) = self
+            .nodes
+            .values()
+            .find(|n| n.ipam.trunk().is_some_and(|t| t.id == eni))
+        {
+            let used = n.ipam.branches.len() as u32;
+            return Some(
+                Derivation::new("branch ENIs", used, format!("{used} of {} branch ENIs in use", n.ipam.branch_limit))
+                    .because(format!("a trunk ENI on {} carries up to {} branch ENIs, one per pod with its own security groups; the node advertises them as vpc.amazonaws.com/pod-eni", n.instance_type, n.ipam.branch_limit), "VPC Resource Controller pkg/aws/vpc/limits.go (BranchInterface)")
+                    .because("the trunk takes one of the node's ENI slots, so ipamd's pool has one ENI fewer; branch capacity is additive to it", "CNI pkg/ipamd/ipamd.go hasRoomForEni; EKS User Guide, security-groups-for-pods"),
+            );
+        }
         let node = self
             .nodes
             .values()
@@ -241,6 +278,24 @@ impl Sandbox {
             return Some(
                 Derivation::new("pod IP", 1, format!("{ip} = the node IP of {}", node.name))
                     .because("a hostNetwork pod shares the node's network namespace and IP; it uses no ENI slot but counts against max pods", "EKS best practices guide, vpc-cni.adoc"),
+            );
+        }
+        if let Some(b) = node.ipam.branches.iter().find(|b| b.pod == pod) {
+            let subnet = self
+                .vpc
+                .subnets
+                .get(&b.subnet)
+                .map(|s| format!("{} ({})", s.name, s.cidr))
+                .unwrap_or_default();
+            let trunk = node
+                .ipam
+                .trunk()
+                .map(|t| t.id.to_string())
+                .unwrap_or_default();
+            return Some(
+                Derivation::new("pod IP", 1, format!("{ip} = primary IP of branch {} (VLAN {} on trunk {trunk} of {}), in subnet {subnet}", b.id, b.vlan, node.name))
+                    .because("a pod matched by a SecurityGroupPolicy gets its own branch ENI, whose primary IP is the pod IP, with the policy's security groups", "EKS User Guide, security-groups-for-pods")
+                    .because("branch ENIs come from the trunk's subnet and do not use ipamd's warm pool: warm targets do not apply", "EKS User Guide, security-groups-for-pods; VPC Resource Controller pkg/provider/branch"),
             );
         }
         if self.vpc_cni().is_none() {

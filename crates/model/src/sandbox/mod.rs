@@ -9,6 +9,7 @@ mod error;
 mod explain;
 mod overlay;
 mod room;
+mod sgp;
 mod uses;
 mod workload;
 
@@ -144,11 +145,13 @@ impl Sandbox {
                 node,
                 host_network,
                 name,
+                security_groups,
             } => self.add_pods(
                 count,
                 node.as_deref(),
                 host_network,
                 name.as_deref(),
+                security_groups,
                 &mut events,
             )?,
             Command::DeletePod { pod } => self.delete_pod(&pod, &mut events)?,
@@ -178,9 +181,18 @@ impl Sandbox {
     pub fn indexes_agree(&self) -> bool {
         let mut rebuilt = self.clone();
         rebuilt.reindex();
+        let branch_pods_agree = self.nodes.values().all(|n| {
+            let bound = self
+                .pods
+                .values()
+                .filter(|p| p.security_groups && p.node == Some(n.id))
+                .count();
+            n.branch_pods as usize == bound && n.ipam.branches.len() <= bound
+        });
         rebuilt.pending == self.pending
             && sorted(&rebuilt.scheduled) == sorted(&self.scheduled)
             && stuck_set(&rebuilt) == stuck_set(self)
+            && branch_pods_agree
     }
 
     #[doc(hidden)]
@@ -241,6 +253,10 @@ impl Sandbox {
 #[cfg(test)]
 #[path = "tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "sgp_tests.rs"]
+mod sgp_tests;
 
 fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
     let mut v = v.to_vec();

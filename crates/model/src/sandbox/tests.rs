@@ -5,7 +5,7 @@ use super::*;
 use crate::cluster::PodStatus;
 
 /// A VPC with two /28 cluster subnets, a node subnet and the cluster, under `cni`.
-fn with_cluster(cni: CniMode) -> Sandbox {
+pub(super) fn with_cluster(cni: CniMode) -> Sandbox {
     let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
     for cmd in [
         r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
@@ -23,7 +23,7 @@ fn seed() -> Sandbox {
 }
 
 /// Adds a node, which must succeed.
-fn add_node(s: &mut Sandbox, instance_type: &str, subnet: &str) -> Vec<Event> {
+pub(super) fn add_node(s: &mut Sandbox, instance_type: &str, subnet: &str) -> Vec<Event> {
     let cmd = Command::AddNode {
         instance_type: instance_type.into(),
         subnet: subnet.into(),
@@ -32,7 +32,7 @@ fn add_node(s: &mut Sandbox, instance_type: &str, subnet: &str) -> Vec<Event> {
     s.apply(cmd).unwrap()
 }
 
-fn run(s: &mut Sandbox, json: &str) -> Result<Vec<Event>, SandboxError> {
+pub(super) fn run(s: &mut Sandbox, json: &str) -> Result<Vec<Event>, SandboxError> {
     s.apply(serde_json::from_str(json).unwrap())
 }
 
@@ -305,6 +305,8 @@ fn address_uses_say_who_holds_each_address() {
             AddressUse::XEni { .. } => "xeni",
             AddressUse::Pod { .. } => "pod",
             AddressUse::Warm { .. } => "warm",
+            AddressUse::Trunk { .. } => "trunk",
+            AddressUse::Branch { .. } => "branch",
         })
         .collect();
     // .0-.3 reserved, .4 node IP, .5 pod, .6 .7 warm, .8 second ENI, .9-.11 warm, .255 reserved.

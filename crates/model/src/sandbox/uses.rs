@@ -38,6 +38,22 @@ pub enum AddressUse {
         /// The ENI.
         eni: EniId,
     },
+    /// The primary IP of a node's trunk ENI (security groups for pods).
+    Trunk {
+        /// The node.
+        node: NodeId,
+        /// The trunk ENI.
+        eni: EniId,
+    },
+    /// A pod's branch ENI: the pod IP, with the pod's own security groups.
+    Branch {
+        /// The pod.
+        pod: PodId,
+        /// The branch ENI.
+        eni: EniId,
+        /// Its VLAN on the trunk.
+        vlan: u32,
+    },
     /// A secondary IP or prefix address used by a pod.
     Pod {
         /// The pod.
@@ -97,10 +113,26 @@ impl Sandbox {
                             AddressUse::NodeIp { node: e.node? }
                         }
                         Some(e) if e.kind == EniKind::ControlPlane => AddressUse::XEni { eni: id },
+                        Some(e) if e.kind == EniKind::Trunk => AddressUse::Trunk {
+                            node: e.node?,
+                            eni: id,
+                        },
                         _ => AddressUse::EniPrimary { eni: id },
                     },
                     Holder::Secondary(id) => slot_use(enis.get(&id)?, ip, false),
                     Holder::Prefix(id) => slot_use(enis.get(&id)?, ip, true),
+                    Holder::Branch(id) => {
+                        let b = self
+                            .nodes
+                            .values()
+                            .flat_map(|n| n.ipam.branches.iter())
+                            .find(|b| b.id == id)?;
+                        AddressUse::Branch {
+                            pod: b.pod,
+                            eni: id,
+                            vlan: b.vlan,
+                        }
+                    }
                 };
                 Some((ip, u))
             })
@@ -114,6 +146,19 @@ impl Sandbox {
         };
         match (p.status, p.node.and_then(|n| self.nodes.get(&n))) {
             (PodStatus::Pending, _) if self.nodes.is_empty() => vec!["Add a node: the cluster has none.".into()],
+            (PodStatus::Pending, _) if p.security_groups => self.branch_pod_advice(),
+            (PodStatus::ContainerCreating, Some(node)) if p.security_groups => {
+                let subnet = node
+                    .ipam
+                    .trunk()
+                    .and_then(|t| self.vpc.subnets.get(&t.subnet));
+                let mut advice = vec![subnet.map_or_else(
+                    || format!("{} has no trunk ENI.", node.name),
+                    |s| format!("The trunk's subnet {} ({}) has {} free addresses: the VPC Resource Controller cannot create the pod's branch ENI.", s.name, s.cidr, s.pool.free()),
+                )];
+                advice.extend(subnet_fixes());
+                advice
+            }
             (PodStatus::Pending, _) => vec![
                 "Every node is at its max pods: add a node, or delete pods.".into(),
                 "Or give nodes a higher max pods with prefix delegation (each ENI slot then holds 16 addresses), set when nodes are created.".into(),
@@ -122,6 +167,37 @@ impl Sandbox {
             (PodStatus::ContainerCreating, Some(node)) => self.container_creating_advice(node.id),
             _ => Vec::new(),
         }
+    }
+
+    /// Why no node can take a pod with its own security groups.
+    fn branch_pod_advice(&self) -> Vec<String> {
+        let CniMode::AwsVpcCni(cfg) = &self.cni else {
+            return vec![
+                "Security groups for pods need the AWS VPC CNI: under an overlay no node advertises vpc.amazonaws.com/pod-eni, so pods matched by a SecurityGroupPolicy stay Pending.".into(),
+            ];
+        };
+        if !cfg.pod_eni {
+            return vec!["Turn on security groups for pods (ENABLE_POD_ENI): the VPC Resource Controller then attaches trunk ENIs and nodes advertise vpc.amazonaws.com/pod-eni.".into()];
+        }
+        let mut advice = Vec::new();
+        let unsupported: Vec<&str> = self
+            .nodes
+            .values()
+            .filter(|n| n.ipam.branch_limit == 0)
+            .map(|n| n.instance_type.as_str())
+            .collect();
+        if !unsupported.is_empty() {
+            advice.push(format!("{} nodes are of types that cannot trunk ({}): use Nitro types outside the t family, such as m5.large.", unsupported.len(), unsupported.first().copied().unwrap_or_default()));
+        }
+        if self
+            .nodes
+            .values()
+            .any(|n| n.trunk_waiting.is_some() && n.ipam.branch_limit > 0)
+        {
+            advice.push("Some nodes wait for a free ENI slot for their trunk: add new nodes (they reserve the slot from the start).".into());
+        }
+        advice.push("Every trunk's branch ENIs may be in use: add nodes, or use a larger type (branch ENIs per type: m5.large 9, m5.xlarge 18, m5.2xlarge 38, c5.4xlarge 54).".into());
+        advice
     }
 
     fn container_creating_advice(&self, node: NodeId) -> Vec<String> {

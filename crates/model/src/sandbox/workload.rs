@@ -24,12 +24,12 @@ pub const MAX_ADVANCE_S: u32 = 86_400;
 const MAX_SETTLE_STEPS: u32 = 100_000;
 
 /// The VPC's subnets as ipamd sees them from one node.
-struct Access<'a> {
-    subnets: &'a mut BTreeMap<SubnetId, Subnet>,
-    next_eni: &'a mut u32,
-    discovery: bool,
+pub(super) struct Access<'a> {
+    pub(super) subnets: &'a mut BTreeMap<SubnetId, Subnet>,
+    pub(super) next_eni: &'a mut u32,
+    pub(super) discovery: bool,
     /// ENIConfigs resolved: AZ → subnet.
-    eni_configs: &'a BTreeMap<String, SubnetId>,
+    pub(super) eni_configs: &'a BTreeMap<String, SubnetId>,
 }
 
 impl Subnets for Access<'_> {
@@ -101,7 +101,7 @@ impl Sandbox {
 
     /// The ENIConfigs resolved to subnets: AZ → subnet (names that do not
     /// resolve were refused by `set_cni`).
-    fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
+    pub(super) fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
         self.vpc_cni()
             .map(|c| {
                 c.eni_configs
@@ -136,6 +136,7 @@ impl Sandbox {
         let node_id = NodeId(self.next.node + 1);
         let discovery = self.vpc_cni().is_none_or(|c| c.subnet_discovery);
         let custom = self.vpc_cni().is_some_and(|c| c.custom_networking);
+        let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
         let eni_configs = self.eni_config_subnets();
         let not_ready = (custom && !eni_configs.contains_key(&subnet_az)).then(|| {
             format!("custom networking is on and no ENIConfig exists for {subnet_az}: aws-node logs \"No ENIConfig could be found for this node\" and the CNI does not become ready")
@@ -171,10 +172,14 @@ impl Sandbox {
             instance_type: instance.name.into(),
             subnet: subnet_id,
             max_pods_overridden: max_pods.is_some(),
-            ipam: ipam.with_custom_networking(custom),
+            ipam: ipam
+                .with_custom_networking(custom)
+                .with_pod_eni(pod_eni, instance.branch_enis),
             pods: 0,
             not_ready: not_ready.clone(),
             overlay: None,
+            branch_pods: 0,
+            trunk_waiting: None,
         };
         let joined = EventKind::NodeJoined {
             node: node_id,
@@ -205,6 +210,17 @@ impl Sandbox {
             );
         }
         self.assign_pod_cidr(node_id, events);
+        if pod_eni && !instance.trunking_compatible() {
+            let message = format!("{} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni", instance.name);
+            self.event(
+                events,
+                EventKind::TrunkEniWaiting {
+                    node: node_id,
+                    reason: message,
+                },
+            );
+        }
+        self.ensure_trunks(&BTreeSet::from([node_id]), events);
         // The CNI's and kube-proxy's DaemonSets: host-network pods, the "+2" of max pods.
         let cni_ds = match &self.cni {
             CniMode::AwsVpcCni(_) => "aws-node",
@@ -239,6 +255,7 @@ impl Sandbox {
             status: PodStatus::Pending,
             reason: None,
             system,
+            security_groups: false,
         }
     }
 
@@ -248,6 +265,7 @@ impl Sandbox {
         node: Option<&str>,
         host_network: bool,
         name: Option<&str>,
+        security_groups: bool,
         events: &mut Vec<Event>,
     ) -> Result<(), SandboxError> {
         check_range(
@@ -263,7 +281,9 @@ impl Sandbox {
         events.reserve(count as usize * 3);
         for _ in 0..count {
             let id = self.next.pod + 1;
-            let pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
+            let mut pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
+            // A host-network pod uses the node's ENI: no SecurityGroupPolicy applies.
+            pod.security_groups = security_groups && !host_network;
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);
         }
@@ -302,8 +322,10 @@ impl Sandbox {
         if let Some(node) = pod.node.and_then(|n| self.nodes.get_mut(&n)) {
             node.pods = node.pods.saturating_sub(1);
         }
-        if let (Some(node), false) = (pod.node, pod.host_network) {
-            self.release_pod_ip(node, pod.id, events);
+        match (pod.node, pod.host_network, pod.security_groups) {
+            (Some(node), false, true) => self.release_branch(node, pod.id, events),
+            (Some(node), false, false) => self.release_pod_ip(node, pod.id, events),
+            _ => {}
         }
         self.pods.remove(&pod.id);
         self.pending.retain(|p| *p != pod.id);
@@ -348,6 +370,12 @@ impl Sandbox {
                     s.pool.release_prefix(p.prefix);
                 }
                 addresses += before - s.pool.in_use();
+            }
+        }
+        for b in &node.ipam.branches {
+            if let Some(s) = self.vpc.subnets.get_mut(&b.subnet) {
+                s.pool.release(b.ip);
+                addresses += 1;
             }
         }
         self.event(
@@ -464,10 +492,12 @@ impl Sandbox {
                 });
             }
         }
+        let pod_eni = c.pod_eni;
         let summary = format!(
-            "AWS VPC CNI, prefix delegation {}, custom networking {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap)",
+            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
             if c.prefix_delegation { "on" } else { "off" },
             if c.custom_networking { "on" } else { "off" },
+            if c.pod_eni { "on" } else { "off" },
             c.warm_eni_target,
             c.warm_ip_target,
             c.minimum_ip_target,
@@ -483,15 +513,20 @@ impl Sandbox {
             .values()
             .map(|s| (s.id, s.az.clone()))
             .collect();
-        for node in self.nodes.values_mut().filter(|n| n.not_ready.is_some()) {
-            if azs
-                .get(&node.subnet)
-                .is_some_and(|az| configs.contains_key(az))
+        for node in self.nodes.values_mut() {
+            if node.not_ready.is_some()
+                && azs
+                    .get(&node.subnet)
+                    .is_some_and(|az| configs.contains_key(az))
             {
                 node.not_ready = None;
             }
+            // aws-node restarts with the new ENABLE_POD_ENI: ipamd keeps (or
+            // stops keeping) a slot for the trunk; an attached trunk stays.
+            node.ipam.pod_eni = pod_eni;
         }
-        let all = self.nodes.keys().copied().collect();
+        let all: BTreeSet<NodeId> = self.nodes.keys().copied().collect();
+        self.ensure_trunks(&all, events);
         self.schedule_and_settle(events, all);
         Ok(())
     }
@@ -510,6 +545,8 @@ impl Sandbox {
             self.assign_ips(events);
         }
         self.now_ms = end;
+        // A trunk that waited for an ENI slot gets one once ipamd freed it.
+        self.ensure_trunks(&all, events);
         self.schedule_and_settle(events, all);
         Ok(())
     }
@@ -609,14 +646,21 @@ impl Sandbox {
         let mut not_ready = None;
         let now = self.now_ms;
         for id in pending {
-            let Some(pod) = self.pods.get_mut(&id) else {
+            let Some((wants, system, branch)) = self
+                .pods
+                .get(&id)
+                .map(|p| (p.wants_node, p.system, p.security_groups))
+            else {
                 continue;
             };
-            let pick = match pod.wants_node {
+            let pick = match wants {
+                // A pod with its own security groups needs a free
+                // vpc.amazonaws.com/pod-eni (a branch ENI on a trunk).
+                _ if branch => self.pick_for_branch_pod(wants, system),
                 Some(w) => self
                     .nodes
                     .get(&w)
-                    .filter(|n| (n.ready() || pod.system) && n.pods < n.max_pods())
+                    .filter(|n| (n.ready() || system) && n.pods < n.max_pods())
                     .map(|n| n.id),
                 None => {
                     let nodes = &self.nodes;
@@ -628,10 +672,19 @@ impl Sandbox {
                     })
                 }
             };
+            let message = match pick {
+                Some(_) => String::new(),
+                None if branch => self.branch_unschedulable_message(wants),
+                None => {
+                    let not_ready = *not_ready
+                        .get_or_insert_with(|| self.nodes.values().filter(|n| !n.ready()).count());
+                    unschedulable_message(total, not_ready, wants.is_some())
+                }
+            };
+            let Some(pod) = self.pods.get_mut(&id) else {
+                continue;
+            };
             let Some(node) = pick.and_then(|n| self.nodes.get_mut(&n)) else {
-                let not_ready = *not_ready
-                    .get_or_insert_with(|| self.nodes.values().filter(|n| !n.ready()).count());
-                let message = unschedulable_message(total, not_ready, pod.wants_node.is_some());
                 if pod.reason.as_deref() != Some(message.as_str()) {
                     pod.reason = Some(message.clone());
                     events.push(Event {
@@ -651,6 +704,7 @@ impl Sandbox {
                 node.ready() && node.pods + 1 < node.max_pods(),
             );
             node.pods += 1;
+            node.branch_pods += u32::from(branch);
             placed.push(node.id);
             pod.node = Some(node.id);
             pod.reason = None;
@@ -722,7 +776,11 @@ impl Sandbox {
             pod.status = PodStatus::Running;
             return true;
         }
-        let result = if self.vpc_cni().is_some() {
+        let branch = pod.security_groups;
+        let result = if branch {
+            self.branch_add(node_id, pod_id)
+                .map_err(|cause| ("vpc-resource-controller".to_owned(), cause))
+        } else if self.vpc_cni().is_some() {
             self.nodes
                 .get_mut(&node_id)
                 .and_then(|n| n.ipam.assign_pod(pod_id, now))
@@ -749,7 +807,8 @@ impl Sandbox {
         match result {
             Ok(kind) => {
                 if let EventKind::PodIpAssigned { ip, .. }
-                | EventKind::PodOverlayIpAssigned { ip, .. } = &kind
+                | EventKind::PodOverlayIpAssigned { ip, .. }
+                | EventKind::BranchEniCreated { ip, .. } = &kind
                 {
                     pod.ip = Some(*ip);
                 }
@@ -757,6 +816,22 @@ impl Sandbox {
                 pod.reason = None;
                 events.push(Event { at_ms: now, kind });
                 true
+            }
+            Err((_, cause)) if branch => {
+                if pod.reason.is_none() {
+                    pod.reason = Some(format!(
+                        "BranchAllocationFailed: failed to allocate branch ENI to pod: {cause}"
+                    ));
+                    events.push(Event {
+                        at_ms: now,
+                        kind: EventKind::BranchAllocationFailed {
+                            pod: pod_id,
+                            node: node_id,
+                            cause,
+                        },
+                    });
+                }
+                false
             }
             Err((plugin, cause)) => {
                 if pod.reason.is_none() {
