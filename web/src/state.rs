@@ -75,6 +75,8 @@ pub enum Action {
     GoTo(usize),
     /// Replace the scenario (import, share link); `source` names it in messages.
     Load(Rc<Scenario>, String),
+    /// Replace the scenario with a built-in example, by name.
+    LoadExample(String),
     /// Replay the scenario under another CNI (or other settings fixed at
     /// boot): the `SetCni` commands of the old one are dropped.
     ReplayUnder(podnet_model::CniMode),
@@ -312,6 +314,14 @@ impl Reducible for AppState {
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
             Action::Load(scenario, source) => self.load(&scenario, &source),
+            Action::LoadExample(name) => match builtin::get(&name).map(Scenario::from_json) {
+                Some(Ok(scenario)) => self.load(&scenario, &format!("the example {name}")),
+                Some(Err(err)) => Self {
+                    error: Some(format!("Could not open the example {name}: {err}")),
+                    ..(*self).clone()
+                },
+                None => return self,
+            },
             Action::ReplayUnder(mode) => {
                 let name = podnet_model::cni::Cni::name(mode.strategy()).to_owned();
                 let mut scenario = self.applied();
@@ -434,6 +444,26 @@ mod tests {
         let s2 = reduce(s1, add_pods(3));
         assert!(!s2.can_redo());
         assert_eq!(s2.scenario.actions.len(), s2.cursor);
+    }
+
+    #[test]
+    fn an_example_loads_by_name_and_an_unknown_name_changes_nothing() {
+        let s0 = Rc::new(AppState::seeded());
+        let s1 = reduce(
+            s0.clone(),
+            Action::LoadExample("security-groups-for-pods".into()),
+        );
+        assert_eq!(
+            s1.notice.as_deref(),
+            Some("Loaded the example security-groups-for-pods.")
+        );
+        assert!(s1
+            .sandbox()
+            .nodes
+            .values()
+            .any(|n| n.ipam.trunk().is_some()));
+        let s2 = reduce(s1.clone(), Action::LoadExample("nope".into()));
+        assert!(Rc::ptr_eq(&s1, &s2));
     }
 
     #[test]

@@ -6,13 +6,18 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::cluster::EndpointAccess;
 use crate::cni::CniMode;
 
 /// One thing to do to the sandbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Deserialised through [`RawCommand`] (one flat struct) rather than
+/// serde's internally tagged enum: same JSON, same error messages, and a
+/// fraction of the code in the `.wasm`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Command {
     /// Associate a secondary IPv4 block with the VPC (e.g. `100.64.0.0/16`).
@@ -138,5 +143,191 @@ impl fmt::Display for Command {
             Self::SetCni { .. } => write!(f, "change the CNI settings"),
             Self::AdvanceTime { seconds } => write!(f, "wait {seconds} s"),
         }
+    }
+}
+
+/// Every field any command has, all optional: what a command's JSON object
+/// holds before its `action` says which fields it needs.
+#[derive(Deserialize)]
+struct RawCommand {
+    action: String,
+    cidr: Option<String>,
+    name: Option<String>,
+    az: Option<String>,
+    cni_tag: Option<bool>,
+    version: Option<String>,
+    endpoint: Option<EndpointAccess>,
+    subnets: Option<Vec<String>>,
+    instance_type: Option<String>,
+    subnet: Option<String>,
+    max_pods: Option<u32>,
+    count: Option<u32>,
+    node: Option<String>,
+    host_network: Option<bool>,
+    security_groups: Option<bool>,
+    pod: Option<String>,
+    cni: Option<CniMode>,
+    seconds: Option<u32>,
+}
+
+/// The `action` names, as serde would list them.
+const ACTIONS: &[&str] = &[
+    "add-vpc-cidr",
+    "add-subnet",
+    "create-cluster",
+    "upgrade-control-plane",
+    "add-node",
+    "add-pods",
+    "delete-pod",
+    "delete-node",
+    "set-cni",
+    "advance-time",
+];
+
+fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(field))
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let r = RawCommand::deserialize(deserializer)?;
+        Ok(match r.action.as_str() {
+            "add-vpc-cidr" => Self::AddVpcCidr {
+                cidr: need(r.cidr, "cidr")?,
+            },
+            "add-subnet" => Self::AddSubnet {
+                name: r.name,
+                cidr: need(r.cidr, "cidr")?,
+                az: need(r.az, "az")?,
+                cni_tag: r.cni_tag.unwrap_or_default(),
+            },
+            "create-cluster" => Self::CreateCluster {
+                name: need(r.name, "name")?,
+                version: need(r.version, "version")?,
+                endpoint: r.endpoint.unwrap_or_default(),
+                subnets: need(r.subnets, "subnets")?,
+            },
+            "upgrade-control-plane" => Self::UpgradeControlPlane {
+                version: need(r.version, "version")?,
+            },
+            "add-node" => Self::AddNode {
+                instance_type: need(r.instance_type, "instance_type")?,
+                subnet: need(r.subnet, "subnet")?,
+                max_pods: r.max_pods,
+            },
+            "add-pods" => Self::AddPods {
+                count: need(r.count, "count")?,
+                node: r.node,
+                host_network: r.host_network.unwrap_or_default(),
+                name: r.name,
+                security_groups: r.security_groups.unwrap_or_default(),
+            },
+            "delete-pod" => Self::DeletePod {
+                pod: need(r.pod, "pod")?,
+            },
+            "delete-node" => Self::DeleteNode {
+                node: need(r.node, "node")?,
+            },
+            "set-cni" => Self::SetCni {
+                cni: need(r.cni, "cni")?,
+            },
+            "advance-time" => Self::AdvanceTime {
+                seconds: need(r.seconds, "seconds")?,
+            },
+            other => return Err(D::Error::unknown_variant(other, ACTIONS)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_kind() -> Vec<Command> {
+        vec![
+            Command::AddVpcCidr {
+                cidr: "100.64.0.0/16".into(),
+            },
+            Command::AddSubnet {
+                name: Some("a".into()),
+                cidr: "10.0.1.0/24".into(),
+                az: "eu-west-1a".into(),
+                cni_tag: true,
+            },
+            Command::CreateCluster {
+                name: "demo".into(),
+                version: "1.31".into(),
+                endpoint: EndpointAccess::Private,
+                subnets: vec!["a".into(), "b".into()],
+            },
+            Command::UpgradeControlPlane {
+                version: "1.32".into(),
+            },
+            Command::AddNode {
+                instance_type: "m5.large".into(),
+                subnet: "a".into(),
+                max_pods: Some(50),
+            },
+            Command::AddPods {
+                count: 3,
+                node: Some("ip-10-0-1-4".into()),
+                host_network: true,
+                name: Some("web".into()),
+                security_groups: true,
+            },
+            Command::DeletePod {
+                pod: "web-1".into(),
+            },
+            Command::DeleteNode {
+                node: "ip-10-0-1-4".into(),
+            },
+            Command::SetCni {
+                cni: CniMode::default(),
+            },
+            Command::AdvanceTime { seconds: 30 },
+        ]
+    }
+
+    #[test]
+    fn every_command_round_trips_through_json() {
+        for cmd in every_kind() {
+            let json = serde_json::to_string(&cmd).unwrap();
+            let back: Command = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, cmd, "{json}");
+        }
+        assert_eq!(ACTIONS.len(), every_kind().len());
+    }
+
+    #[test]
+    fn defaults_apply_and_bad_commands_say_what_is_wrong() {
+        let c: Command = serde_json::from_str(r#"{"action":"add-pods","count":2}"#).unwrap();
+        assert_eq!(
+            c,
+            Command::AddPods {
+                count: 2,
+                node: None,
+                host_network: false,
+                name: None,
+                security_groups: false
+            }
+        );
+        let err = serde_json::from_str::<Command>(r#"{"action":"add-node","subnet":"a"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("missing field `instance_type`"), "{err}");
+        let err = serde_json::from_str::<Command>(r#"{"action":"fly"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("unknown variant `fly`, expected one of `add-vpc-cidr`"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Command>(r#"{"action":"add-pods","count":"x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid type: string \"x\", expected u32"),
+            "{err}"
+        );
     }
 }

@@ -133,6 +133,8 @@ impl Scenario {
     /// # Errors
     /// [`ScenarioError::Parse`] with the position, or
     /// [`ScenarioError::UnsupportedVersion`].
+    // One copy in the .wasm, however many callers (it is big).
+    #[inline(never)]
     pub fn from_json(text: &str) -> Result<Self, ScenarioError> {
         let scenario: Self = serde_json::from_str(text).map_err(|e| ScenarioError::Parse {
             line: u32::try_from(e.line()).unwrap_or(u32::MAX),
@@ -292,11 +294,31 @@ pub mod builtin {
     pub fn get(name: &str) -> Option<&'static str> {
         ALL.iter().find(|(n, _)| *n == name).map(|(_, json)| *json)
     }
+
+    /// `(name, title)` of every built-in scenario, read from the JSON
+    /// without parsing it all (titles hold no escapes; a test checks).
+    pub fn titles() -> impl Iterator<Item = (&'static str, &'static str)> {
+        ALL.iter().filter_map(|(name, json)| {
+            let (_, rest) = json.split_once("\"title\": \"")?;
+            let (title, _) = rest.split_once('"')?;
+            Some((*name, title))
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_titles_are_the_parsed_titles() {
+        let titles: Vec<(&str, &str)> = builtin::titles().collect();
+        assert_eq!(titles.len(), builtin::ALL.len());
+        for (name, title) in titles {
+            let json = builtin::get(name).unwrap();
+            assert_eq!(Scenario::from_json(json).unwrap().title, title, "{name}");
+        }
+    }
 
     #[test]
     fn every_builtin_scenario_replays() {

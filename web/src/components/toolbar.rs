@@ -54,26 +54,13 @@ pub fn Toolbar(props: &ViewProps) -> Html {
             input.set_value("");
         })
     };
-    // The built-in scenarios, parsed once: (name, title).
-    let examples = use_state(|| {
-        podnet_model::scenario::builtin::ALL
-            .iter()
-            .filter_map(|(name, json)| Scenario::from_json(json).ok().map(|s| (*name, s.title)))
-            .collect::<Vec<_>>()
-    });
     let on_example = {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             let name = select.value();
             select.set_value("");
-            let Some(json) = podnet_model::scenario::builtin::get(&name) else {
-                return;
-            };
-            on_action.emit(match Scenario::from_json(json) {
-                Ok(s) => Action::Load(Rc::new(s), format!("the example {name}")),
-                Err(err) => Action::LoadFailed(format!("Could not open the example {name}: {err}")),
-            });
+            on_action.emit(Action::LoadExample(name));
         })
     };
     let read_only = props.options.read_only;
@@ -85,7 +72,7 @@ pub fn Toolbar(props: &ViewProps) -> Html {
             if !read_only {
                 <select class="toolbar__examples" aria-label="Open an example" onchange={on_example}>
                     <option value="" selected=true>{ "Open an example…" }</option>
-                    { for examples.iter().map(|(name, title)| html! { <option value={*name}>{ title.clone() }</option> }) }
+                    { for podnet_model::scenario::builtin::titles().map(|(name, title)| html! { <option value={name}>{ title }</option> }) }
                 </select>
             }
             <span class="toolbar__sep" aria-hidden="true"></span>
