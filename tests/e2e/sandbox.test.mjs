@@ -300,7 +300,8 @@ test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side 
   await table.waitFor();
   assert.match(await table.getByRole('row', { name: /AWS VPC CNI/ }).textContent(), /AWS VPC CNI\s*42\s*6\s*0\s*29/);
   assert.match(await table.getByRole('row', { name: /Flannel/ }).textContent(), /Flannel\s*4\s*6\s*0\s*29\s*8951 \/ 1450/);
-  assert.match(await table.getByRole('row', { name: /Cilium/ }).textContent(), /Cilium\s*4\s*6/);
+  assert.match(await table.getByRole('row', { name: /^Cilium(?! \(ENI)/ }).textContent(), /Cilium\s*4\s*6/);
+  assert.match(await table.getByRole('row', { name: /Cilium \(ENI mode\)/ }).textContent(), /Cilium \(ENI mode\)\s*28\s*6\s*0\s*29/);
   assert.match(await table.getByRole('row', { name: /Calico/ }).textContent(), /Calico\s*4\s*6\s*0\s*29\s*8951 \/ 1450/);
 
   await cni.getByLabel('Strategy').selectOption('cilium');
@@ -376,6 +377,31 @@ test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, 
   await page.getByText(/trunk · 9\/9 branch ENIs/).waitFor();
   await page.locator('.pod-chip.is-pending').first().click();
   await inspector.getByText('0/2 nodes are available: 2 Insufficient vpc.amazonaws.com/pod-eni.').waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('Cilium ENI mode: pods keep VPC addresses, the operator pre-allocates 8 per node, a full node says range is full', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Strategy').selectOption('cilium-eni');
+  await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Cilium (ENI mode)' }).waitFor();
+  const chips = await page.locator('.pod-chip.is-running').allTextContents();
+  assert.ok(chips.length >= 6);
+  assert.ok(chips.every((t) => / 10\.10\.[12]\.\d+$/.test(t.trim())), chips.join(' | '));
+  assert.match(await cni.textContent(), /none: pod IPs are VPC addresses .*yes: other VPC hosts and the EKS control plane/);
+  assert.match(await page.getByRole('region', { name: 'Introduction' }).textContent(), /Cilium in ENI mode instead: pod IPs are still VPC addresses/);
+  assert.equal(await cni.getByLabel('pre-allocate (free IPs kept per node)').inputValue(), '8');
+  const events = page.getByRole('region', { name: 'Events' });
+  assert.doesNotMatch(await events.textContent(), /ipamd/);
+
+  // The built-in example: the t3.micro's extra pods find its ENIs full.
+  await page.getByRole('combobox', { name: 'Open an example' }).selectOption('cilium-eni');
+  await page.getByRole('status').filter({ hasText: 'Loaded the example cilium-eni' }).waitFor();
+  await page.locator('.pod-chip.is-creating').first().click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByText(/postIpamFailure {2}range is full/).waitFor();
+  await screenshot(page, 'sandbox-cilium-eni');
   assert.deepEqual(problems(), []);
   await context.close();
 });

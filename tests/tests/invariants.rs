@@ -37,6 +37,11 @@ enum Op {
         strict: bool,
         tunnel: bool,
     },
+    CiliumEni {
+        pre: u32,
+        release: bool,
+        first: u32,
+    },
     Wait(u32),
     Upgrade(u32),
     AddSubnet(u8),
@@ -58,6 +63,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (5u32..400).prop_map(Op::Wait),
         1 => (22u8..=25).prop_map(Op::Flannel),
         1 => (any::<bool>(), any::<bool>()).prop_map(|(strict, tunnel)| Op::Calico { strict, tunnel }),
+        1 => (0u32..12, any::<bool>(), 0u32..2).prop_map(|(pre, release, first)| Op::CiliumEni { pre, release, first }),
         1 => (25u32..40).prop_map(Op::Upgrade),
         1 => any::<u8>().prop_map(Op::AddSubnet),
     ]
@@ -140,6 +146,19 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                 } else {
                     podnet_model::cni::calico::CalicoEncapsulation::None
                 },
+                ..Default::default()
+            }),
+        },
+        Op::CiliumEni {
+            pre,
+            release,
+            first,
+        } => Command::SetCni {
+            cni: CniMode::CiliumEni(podnet_model::cni::CiliumEni {
+                pre_allocate: *pre,
+                release_excess_ips: *release,
+                excess_ip_release_delay_s: 30,
+                first_interface_index: *first,
                 ..Default::default()
             }),
         },

@@ -17,15 +17,17 @@ pub struct MaxPodsArgs {
     /// Use prefix delegation (/28 prefixes; Nitro and bare metal only).
     #[arg(long)]
     pub prefix_delegation: bool,
-    /// Custom networking: the primary ENI holds no pod addresses.
+    /// Custom networking: the primary ENI holds no pod addresses (with
+    /// `--cni cilium-eni`: first-interface-index 1).
     #[arg(long)]
     pub custom_networking: bool,
     /// Security groups for pods (ENABLE_POD_ENI): also show the branch ENIs
     /// the type's trunk carries, and that the trunk takes an ENI slot.
     #[arg(long)]
     pub security_groups_for_pods: bool,
-    /// The CNI: `vpc` (the AWS VPC CNI), `flannel`, `calico` or `cilium`.
-    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "calico", "cilium"])]
+    /// The CNI: `vpc` (the AWS VPC CNI), `flannel`, `calico`, `cilium`
+    /// (cluster-pool) or `cilium-eni` (Cilium's ENI mode).
+    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "calico", "cilium", "cilium-eni"])]
     pub cni: String,
     /// Show the derivation and the rules behind it.
     #[arg(long)]
@@ -44,6 +46,11 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
         "flannel" => CniMode::Flannel(Flannel::default()),
         "cilium" => CniMode::Cilium(podnet_model::cni::Cilium::default()),
         "calico" => CniMode::Calico(podnet_model::cni::Calico::default()),
+        "cilium-eni" => CniMode::CiliumEni(podnet_model::cni::CiliumEni {
+            prefix_delegation: args.prefix_delegation,
+            first_interface_index: u32::from(args.custom_networking),
+            ..Default::default()
+        }),
         _ => CniMode::AwsVpcCni(VpcCni {
             prefix_delegation: args.prefix_delegation,
             custom_networking: args.custom_networking,

@@ -327,3 +327,32 @@ fn run_shows_trunks_and_the_pod_eni_shortage() {
     );
     assert!(text.contains("ResourceAllocated"), "{text}");
 }
+
+#[test]
+fn cilium_eni_mode_counts_eth0_and_fails_with_range_is_full() {
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--cni",
+        "cilium-eni",
+    ]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "29");
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--cni",
+        "cilium-eni",
+        "--custom-networking",
+        "--explain",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("max pods = 20"), "{text}");
+    assert!(text.contains("first-interface-index is 1"), "{text}");
+    let out = podnet(&["run", "cilium-eni"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("postIpamFailure  range is full"), "{text}");
+    assert!(text.contains("assigned 8 secondary IPs"), "{text}");
+    assert!(!text.contains("ipamd"), "{text}");
+}

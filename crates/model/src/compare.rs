@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::PodStatus;
-use crate::cni::{Calico, Cilium, CniMode, Datapath, Flannel, VpcCni};
+use crate::cni::{Calico, Cilium, CiliumEni, CniMode, Datapath, Flannel, VpcCni};
 use crate::command::Command;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -39,6 +39,7 @@ pub fn all_cnis() -> Vec<CniMode> {
         CniMode::Flannel(Flannel::default()),
         CniMode::Calico(Calico::default()),
         CniMode::Cilium(Cilium::default()),
+        CniMode::CiliumEni(CiliumEni::default()),
     ]
 }
 
@@ -128,6 +129,12 @@ mod tests {
             .unwrap()
             .contains("overlaps the VPC block 10.10.0.0/16"));
         assert!(rows[0].datapath.vpc_routable && !rows[1].datapath.vpc_routable);
+        // Cilium's ENI mode: VPC addresses too, but used + 8 per node
+        // (eth0's 9, then an ENI with 2) instead of a whole warm ENI.
+        assert_eq!(rows[4].cni, "Cilium (ENI mode)");
+        assert_eq!(rows[4].vpc_addresses, 2 + 2 * (1 + 9 + 1 + 2));
+        assert_eq!(rows[4].running, 6);
+        assert!(rows[4].datapath.vpc_routable);
     }
 
     #[test]

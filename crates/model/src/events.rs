@@ -249,6 +249,13 @@ pub enum EventKind {
         /// The line.
         message: String,
     },
+    /// A line from the cilium-operator's log about a node (Cilium ENI mode).
+    OperatorLog {
+        /// The node.
+        node: NodeId,
+        /// The line.
+        message: String,
+    },
     /// Calico IPAM claimed a block of the pool for a node (its affinity).
     CalicoBlockClaimed {
         /// The node the block is now affine to.
@@ -377,10 +384,14 @@ impl fmt::Display for EventKind {
                 f,
                 "{node}: Normal CIDRNotAvailable: Node status is now: CIDRNotAvailable (CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range {cluster_cidr})"
             ),
+            Self::PodIpReleased { pod, ip, cooldown_s: 0 } => {
+                write!(f, "{pod}: released IP {ip} back to the node's pool")
+            }
             Self::PodIpReleased { pod, ip, cooldown_s } => {
                 write!(f, "{pod}: released IP {ip}; it cools down for {cooldown_s} s before reuse")
             }
             Self::IpamdLog { node, message } => write!(f, "{node} ipamd: {message}"),
+            Self::OperatorLog { node, message } => write!(f, "{node} cilium-operator: {message}"),
             Self::CalicoBlockClaimed { node, block } => write!(f, "{node} calico-ipam: claimed block {block} (affine to the node)"),
             Self::CalicoTunnelFailed { node, device, reason } => write!(f, "{node} calico-node: no {device} tunnel address: {reason}"),
             Self::CalicoTunnelAddress { node, device, ip } => write!(f, "{node} calico-node: tunnel address {ip} on {device}"),

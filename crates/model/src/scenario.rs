@@ -284,6 +284,7 @@ pub mod builtin {
         ("flannel", include_str!("../scenarios/flannel.json")),
         ("calico", include_str!("../scenarios/calico.json")),
         ("cilium", include_str!("../scenarios/cilium.json")),
+        ("cilium-eni", include_str!("../scenarios/cilium-eni.json")),
         (
             "security-groups-for-pods",
             include_str!("../scenarios/security-groups-for-pods.json"),

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use podnet_model::cni::calico::{Calico, CalicoEncapsulation};
 use podnet_model::cni::cilium::{Cilium, CiliumRouting};
 use podnet_model::cni::flannel::{Flannel, FlannelBackend};
+use podnet_model::cni::CiliumEni;
 use podnet_model::cni::Datapath;
 use podnet_model::{CniMode, Command, VpcCni};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -33,6 +34,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                 // The Helm default 10.0.0.0/8 would collide with a 10.x VPC: take a pool that fits.
                 "cilium" => CniMode::Cilium(Cilium::fitting(&vpc)),
                 "calico" => CniMode::Calico(Calico::fitting(&vpc)),
+                "cilium-eni" => CniMode::CiliumEni(CiliumEni::default()),
                 _ => CniMode::AwsVpcCni(VpcCni::default()),
             };
             on_action.emit(Action::ReplayUnder(mode));
@@ -43,6 +45,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
         CniMode::Flannel(_) => "flannel",
         CniMode::Cilium(_) => "cilium",
         CniMode::Calico(_) => "calico",
+        CniMode::CiliumEni(_) => "cilium-eni",
     };
     html! {
         <details class="form" open=true>
@@ -55,6 +58,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                         <option value="flannel" selected={strategy == "flannel"}>{ "Flannel (overlay)" }</option>
                         <option value="calico" selected={strategy == "calico"}>{ "Calico IPAM (overlay)" }</option>
                         <option value="cilium" selected={strategy == "cilium"}>{ "Cilium, cluster-pool (overlay)" }</option>
+                        <option value="cilium-eni" selected={strategy == "cilium-eni"}>{ "Cilium, ENI mode (VPC addresses)" }</option>
                     </select>
                 </label>
                 <p class="form__hint">{ "Another strategy replays the whole scenario under it: nodes pick their CNI when they boot." }</p>
@@ -65,6 +69,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                     CniMode::Flannel(f) => html! { <FlannelForm key="flannel" current={f.clone()} on_action={props.on_action.clone()} /> },
                     CniMode::Cilium(c) => html! { <CiliumForm key="cilium" current={c.clone()} on_action={props.on_action.clone()} /> },
                     CniMode::Calico(c) => html! { <CalicoForm key="calico" current={c.clone()} on_action={props.on_action.clone()} /> },
+                    CniMode::CiliumEni(c) => html! { <CiliumEniForm key="cilium-eni" current={c.clone()} on_action={props.on_action.clone()} /> },
                 } }
             </fieldset>
             if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
@@ -207,6 +212,19 @@ fn edit<T: Clone + 'static>(
     })
 }
 
+/// An `onchange` that writes a checkbox into the draft with `set`.
+fn toggle<T: Clone + 'static>(draft: &UseStateHandle<T>, set: fn(&mut T, bool)) -> Callback<Event> {
+    let draft = draft.clone();
+    Callback::from(move |e: Event| {
+        let mut next = (*draft).clone();
+        set(
+            &mut next,
+            e.target_unchecked_into::<HtmlInputElement>().checked(),
+        );
+        draft.set(next);
+    })
+}
+
 /// An `onchange` that writes the selected option into the draft with `set`.
 fn pick<T: Clone + 'static>(draft: &UseStateHandle<T>, set: fn(&mut T, String)) -> Callback<Event> {
     let draft = draft.clone();
@@ -333,14 +351,7 @@ fn CalicoForm(props: &CalicoFormProps) -> Html {
             _ => CalicoEncapsulation::VxlanCrossSubnet,
         };
     });
-    let on_strict = {
-        let draft = draft.clone();
-        Callback::from(move |e: Event| {
-            let mut next = (*draft).clone();
-            next.strict_affinity = e.target_unchecked_into::<HtmlInputElement>().checked();
-            draft.set(next);
-        })
-    };
+    let on_strict = toggle(&draft, |d: &mut Calico, v| d.strict_affinity = v);
     let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Calico);
     let e = draft.encapsulation;
     html! {
@@ -358,6 +369,54 @@ fn CalicoForm(props: &CalicoFormProps) -> Html {
             <label class="form__check"><input type="checkbox" checked={draft.strict_affinity} onchange={on_strict} />{ "strictAffinity (never borrow from other nodes' blocks)" }</label>
             <label>{ "maxBlocksPerHost (0 = unlimited; needs strictAffinity)" }<input type="number" min="0" value={draft.max_blocks_per_host.to_string()} oninput={on_max} /></label>
             <p class="form__hint">{ format!("{} block(s) of {} addresses, all usable (.0 and .255 too); a node claims one when its blocks are full. Real Calico picks free blocks and blocks to borrow from at random; the sandbox takes the lowest, so replays match.", draft.blocks(), draft.block_addresses()) }</p>
+            <button type="submit">{ "Apply CNI settings" }</button>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CiliumEniFormProps {
+    current: CiliumEni,
+    on_action: Callback<Action>,
+}
+
+/// Cilium's ENI IPAM: the operator's watermarks apply to running nodes.
+#[component]
+fn CiliumEniForm(props: &CiliumEniFormProps) -> Html {
+    let draft = use_state(|| props.current.clone());
+    let number = |label: &'static str, value: u32, set: fn(&mut CiliumEni, String)| {
+        html! { <label>{ label }<input type="number" min="0" value={value.to_string()} oninput={edit(&draft, set)} /></label> }
+    };
+    let on_release = toggle(&draft, |d: &mut CiliumEni, v| d.release_excess_ips = v);
+    let on_pd = toggle(&draft, |d: &mut CiliumEni, v| d.prefix_delegation = v);
+    let on_first = pick(&draft, |d: &mut CiliumEni, v: String| {
+        d.first_interface_index = u32::from(v == "1");
+    });
+    let onsubmit = {
+        let (draft, on_action) = (draft.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::Run(Command::SetCni {
+                cni: CniMode::CiliumEni((*draft).clone()),
+            }));
+        })
+    };
+    html! {
+        <form {onsubmit}>
+            { number("pre-allocate (free IPs kept per node)", draft.pre_allocate, |d, v| d.pre_allocate = v.trim().parse().unwrap_or(0)) }
+            { number("min-allocate (0 = unset)", draft.min_allocate, |d, v| d.min_allocate = v.trim().parse().unwrap_or(0)) }
+            { number("max-allocate (0 = no limit)", draft.max_allocate, |d, v| d.max_allocate = v.trim().parse().unwrap_or(0)) }
+            { number("max-above-watermark", draft.max_above_watermark, |d, v| d.max_above_watermark = v.trim().parse().unwrap_or(0)) }
+            <label class="form__check"><input type="checkbox" checked={draft.release_excess_ips} onchange={on_release} />{ "Release excess IPs (--aws-release-excess-ips)" }</label>
+            { number("excess-ip-release-delay (s)", draft.excess_ip_release_delay_s, |d, v| d.excess_ip_release_delay_s = v.trim().parse().unwrap_or(180)) }
+            <label>{ "first-interface-index" }
+                <select onchange={on_first}>
+                    <option value="0" selected={draft.first_interface_index == 0}>{ "0: eth0 holds pod addresses too (default)" }</option>
+                    <option value="1" selected={draft.first_interface_index == 1}>{ "1: eth0 keeps only the node IP" }</option>
+                </select>
+            </label>
+            <label class="form__check"><input type="checkbox" checked={draft.prefix_delegation} onchange={on_pd} />{ "Prefix delegation (--aws-enable-prefix-delegation)" }</label>
+            <p class="form__hint">{ "One cilium-operator allocates every node's ENIs and IPs from EC2 and keeps pre-allocate addresses free; without release, IPs are never given back and ENIs stay attached. New ENIs go in the node's subnet (the sandbox has no subnet-ids or subnet-tags). first-interface-index applies to nodes created from now on." }</p>
             <button type="submit">{ "Apply CNI settings" }</button>
         </form>
     }

@@ -249,7 +249,7 @@ fn ControlPlane(props: &ViewProps) -> Html {
             <summary>{ "Control plane and time" }</summary>
             <p class="form__hint">{ format!("Kubernetes {current} → {}", next_version(&current)) }</p>
             <button type="button" onclick={upgrade}>{ "Upgrade control plane" }</button>
-            <p class="form__hint">{ "Let ipamd's loop run on every node: cooldowns end, surplus IPs and ENIs go back." }</p>
+            <p class="form__hint">{ "Let simulated time pass on every node: ipamd (or the cilium-operator) runs, cooldowns end, surplus IPs and ENIs go back." }</p>
             <button type="button" onclick={wait(30)}>{ "Wait 30 s" }</button>
             <button type="button" onclick={wait(180)}>{ "Wait 3 min" }</button>
         </details>

@@ -10,7 +10,7 @@ use crate::app::ViewProps;
 pub fn Intro(props: &ViewProps) -> Html {
     let cni = &props.state.sandbox().cni;
     let overlay = match cni {
-        CniMode::AwsVpcCni(_) => None,
+        CniMode::AwsVpcCni(_) | CniMode::CiliumEni(_) => None,
         CniMode::Flannel(f) => Some(f.network.clone()),
         CniMode::Calico(c) => Some(c.pool.clone()),
         CniMode::Cilium(c) => Some(c.pool.clone()),
@@ -26,6 +26,9 @@ pub fn Intro(props: &ViewProps) -> Html {
                 <p>{ "A VPC on AWS with an EKS cluster. The dashed box on top is the EKS control plane: it runs in an AWS-managed account and reaches into your VPC through cross-account ENIs (X-ENIs), which take addresses in your cluster subnets. Below, each column is an Availability Zone; each card is a subnet with its nodes." }</p>
                 <p>{ "With the AWS VPC CNI every pod gets a real VPC address from a node's ENI, so any pod reaches any other pod — and the control plane reaches pods — without NAT: the flat pod network. ipamd keeps addresses warm so new pods start fast; warm addresses still come out of the subnet." }</p>
                 if let Some(text) = overlay { <p class="intro__overlay">{ text }</p> }
+                if matches!(cni, CniMode::CiliumEni(_)) {
+                    <p class="intro__overlay">{ "This cluster runs Cilium in ENI mode instead: pod IPs are still VPC addresses on the nodes' ENIs, so the network stays flat and the control plane reaches pods; but one cilium-operator allocates them from EC2, keeping pre-allocate (8) addresses free per node instead of ipamd's warm ENI, and eth0 holds pods too." }</p>
+                }
                 <p>{ "Try it: add pods until a node is full (Pending, Too many pods) or its subnet runs dry (ContainerCreating, failed to assign an IP address). Click anything to inspect it; every number has a why." }</p>
             </details>
             <details class="intro__panel">
@@ -37,7 +40,9 @@ pub fn Intro(props: &ViewProps) -> Html {
                     <li>{ "EC2 picks free addresses in an unspecified order; podnet takes the lowest free one so replays match exactly. ENIs are used in device-index order (the real datastore walks a map)." }</li>
                     <li>{ "Each node runs the aws-node and kube-proxy DaemonSet pods (host network, the \"+2\"). Other pods are bare pods; deleting a node reschedules its pods." }</li>
                     <li>{ "A control-plane upgrade needs 5 free addresses across the cluster subnets, as the EKS guide says (\"up to five\"); EKS may need fewer." }</li>
-                    <li>{ "CNIs so far: the AWS VPC CNI (secondary IPs, prefix delegation, custom networking), Flannel, Calico with its own IPAM and Cilium with cluster-pool IPAM (overlays). Another strategy replays the scenario, since nodes choose their CNI when they boot; for Cilium and Calico the page picks a pool that fits the VPC (Cilium's Helm default 10.0.0.0/8 collides with 10.x VPCs). Cilium's ENI mode and security groups for pods are coming." }</li>
+                    <li>{ "CNIs: the AWS VPC CNI (secondary IPs, prefix delegation, custom networking, security groups for pods), Flannel, Calico with its own IPAM and Cilium with cluster-pool IPAM (overlays), and Cilium's ENI mode. Another strategy replays the scenario, since nodes choose their CNI when they boot; for Cilium and Calico the page picks a pool that fits the VPC (Cilium's Helm default 10.0.0.0/8 collides with 10.x VPCs)." }</li>
+                    <li>{ "Security groups for pods: the VPC Resource Controller creates and deletes trunk and branch ENIs at once (no EC2 latency, no cooldown before a branch ENI is deleted)." }</li>
+                    <li>{ "Cilium ENI mode: the operator acts on each node every 5 s, one allocation at a time, puts new ENIs in the node's own subnet (no subnet-ids or subnet-tags) and does not surge for pending pods." }</li>
                     <li>{ "Calico picks the free block a node claims, and the block it borrows from, at random (seeded by the host name); podnet takes the lowest, so replays match." }</li>
                 </ul>
             </details>

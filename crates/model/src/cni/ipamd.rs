@@ -84,6 +84,14 @@ pub struct NodeIpam {
     /// Branch ENIs on the trunk, one per pod with its own security groups.
     #[serde(default)]
     pub branches: Vec<crate::eni::BranchEni>,
+    /// Cilium's ENI mode: the lowest device index whose ENI holds pod
+    /// addresses (`first-interface-index`, 0 by default: eth0 too).
+    #[serde(default)]
+    pub first_pod_eni: u32,
+    /// Cilium's ENI mode: since when the node has held more free addresses
+    /// than its watermarks want (release waits `excess-ip-release-delay`).
+    #[serde(default)]
+    pub excess_since_ms: Option<u64>,
     last_decrease_ms: u64,
     last_log: Option<String>,
 }
@@ -146,6 +154,8 @@ impl NodeIpam {
             pod_eni: false,
             branch_limit: 0,
             branches: Vec::new(),
+            first_pod_eni: 0,
+            excess_since_ms: None,
             last_decrease_ms: now_ms,
             last_log: None,
         })
@@ -164,7 +174,9 @@ impl NodeIpam {
     /// primary ENI: `GetAllocatableENIs(..., skipPrimary)`; the trunk ENI
     /// belongs to the VPC Resource Controller).
     fn for_pods(&self, eni: &Eni) -> bool {
-        eni.kind != EniKind::Trunk && !(self.custom_networking && eni.device_index == 0)
+        eni.kind != EniKind::Trunk
+            && !(self.custom_networking && eni.device_index == 0)
+            && eni.device_index >= self.first_pod_eni
     }
 
     /// The node IP (the primary ENI's primary IP).
@@ -207,16 +219,20 @@ impl NodeIpam {
 
     /// Gives `pod` the first free address, like `AssignPodIPv4Address`.
     pub fn assign_pod(&mut self, pod: PodId, now_ms: u64) -> Option<(EniId, Ipv4Addr)> {
-        let custom = self.custom_networking;
+        let (custom, first) = (self.custom_networking, self.first_pod_eni);
         self.enis
             .iter_mut()
-            .filter(|e| e.kind != EniKind::Trunk && !(custom && e.device_index == 0))
+            .filter(|e| {
+                e.kind != EniKind::Trunk
+                    && !(custom && e.device_index == 0)
+                    && e.device_index >= first
+            })
             .find_map(|e| e.assign(pod, now_ms).map(|ip| (e.id, ip)))
     }
 
     /// Frees `pod`'s address; it cools down for `IP_COOLDOWN_PERIOD`.
-    pub fn unassign_pod(&mut self, pod: PodId, cfg: &VpcCni, now_ms: u64) -> Option<Ipv4Addr> {
-        let until = now_ms + u64::from(cfg.ip_cooldown_s) * 1000;
+    pub fn unassign_pod(&mut self, pod: PodId, cooldown_s: u32, now_ms: u64) -> Option<Ipv4Addr> {
+        let until = now_ms + u64::from(cooldown_s) * 1000;
         self.enis.iter_mut().find_map(|e| e.unassign(pod, until))
     }
 
@@ -290,7 +306,7 @@ impl NodeIpam {
             .iter()
             .position(|e| self.for_pods(e) && e.slots_used() < ctx.m);
         if let Some(idx) = existing {
-            match self.add_to_eni(ctx, idx, want, subnets, now_ms, events) {
+            match self.add_to_eni(ctx.pd, ctx.m, idx, want, subnets, now_ms, events) {
                 Ok(()) => {
                     self.last_log = None;
                     return true;
@@ -319,7 +335,7 @@ impl NodeIpam {
             );
             return false;
         }
-        match self.create_eni(ctx, want.min(ctx.m), subnets, now_ms, events) {
+        match self.create_eni(ctx.pd, want.min(ctx.m), subnets, now_ms, events) {
             Ok(created) => {
                 if created {
                     self.last_log = None;
@@ -363,9 +379,11 @@ impl NodeIpam {
 
     /// Adds up to `want` slots to ENI `idx`; in secondary mode a failed
     /// batch is retried with 1, as `tryAssignIPs` does.
+    #[allow(clippy::too_many_arguments)]
     fn add_to_eni(
         &mut self,
-        ctx: &Ctx,
+        pd: bool,
+        m: u32,
         idx: usize,
         want: u32,
         subnets: &mut dyn Subnets,
@@ -376,11 +394,11 @@ impl NodeIpam {
         let Some(eni) = self.enis.get_mut(idx) else {
             return Ok(());
         };
-        let n = want.min(ctx.m.saturating_sub(eni.slots_used()));
+        let n = want.min(m.saturating_sub(eni.slots_used()));
         let pool = subnets
             .pool_mut(eni.subnet)
             .ok_or_else(|| no_pool(eni.subnet))?;
-        if ctx.pd {
+        if pd {
             let prefixes = take_prefixes(pool, eni.id, n)?;
             eni.prefixes
                 .extend(prefixes.iter().map(|p| PrefixSlot::new(*p)));
@@ -413,7 +431,7 @@ impl NodeIpam {
     /// call, then attach at the lowest free device index.
     fn create_eni(
         &mut self,
-        ctx: &Ctx,
+        pd: bool,
         n: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
@@ -425,7 +443,7 @@ impl NodeIpam {
             return Ok(false);
         };
         let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
-        let needed = if ctx.pd { 1 } else { 1 + n };
+        let needed = if pd { 1 } else { 1 + n };
         if pool.free() < needed {
             return Err(AllocError::InsufficientFreeAddressesInSubnet {
                 subnet: pool.cidr(),
@@ -448,7 +466,7 @@ impl NodeIpam {
             attached_at_ms: now_ms,
             free_from: 0,
         };
-        if ctx.pd {
+        if pd {
             match take_prefixes(pool, id, n) {
                 Ok(prefixes) => eni.prefixes = prefixes.into_iter().map(PrefixSlot::new).collect(),
                 Err(err) => {
@@ -541,3 +559,6 @@ mod shrink;
 
 #[path = "trunk.rs"]
 mod trunk;
+
+#[path = "cilium_operator.rs"]
+mod cilium_operator;

@@ -47,7 +47,7 @@ impl NodeIpam {
         }
     }
 
-    fn release_ips(
+    pub(super) fn release_ips(
         &mut self,
         mut over: u32,
         subnets: &mut dyn Subnets,
@@ -93,7 +93,7 @@ impl NodeIpam {
         changed
     }
 
-    fn release_prefixes(
+    pub(super) fn release_prefixes(
         &mut self,
         mut over: u32,
         subnets: &mut dyn Subnets,

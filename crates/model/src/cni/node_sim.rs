@@ -126,7 +126,10 @@ impl SingleNode {
     /// Deletes a pod; its IP cools down, then ipamd may shrink the pool.
     pub fn delete_pod(&mut self, pod: PodId) {
         self.waiting.retain(|p| *p != pod);
-        if let Some(ip) = self.ipam.unassign_pod(pod, &self.cfg, self.now_ms) {
+        if let Some(ip) = self
+            .ipam
+            .unassign_pod(pod, self.cfg.ip_cooldown_s, self.now_ms)
+        {
             self.running.retain(|(p, _)| *p != pod);
             let kind = EventKind::PodIpReleased {
                 pod,

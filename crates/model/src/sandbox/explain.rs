@@ -96,6 +96,12 @@ impl Sandbox {
                 "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
             ));
         }
+        if let CniMode::CiliumEni(c) = &self.cni {
+            return Some(d.because(
+                format!("the cilium-operator keeps pre-allocate={} addresses free on each node (min-allocate={}, max-allocate={}); excess addresses go back only with --aws-release-excess-ips{}, and ENIs stay attached", c.pre_allocate, c.min_allocate, c.max_allocate, if c.release_excess_ips { format!(", after {} s", c.excess_ip_release_delay_s) } else { " (off)".into() }),
+                "cilium Documentation/network/concepts/ipam/eni.rst",
+            ));
+        }
         let CniMode::AwsVpcCni(cfg) = &self.cni else {
             let range = n
                 .overlay
@@ -298,7 +304,7 @@ impl Sandbox {
                     .because("branch ENIs come from the trunk's subnet and do not use ipamd's warm pool: warm targets do not apply", "EKS User Guide, security-groups-for-pods; VPC Resource Controller pkg/provider/branch"),
             );
         }
-        if self.vpc_cni().is_none() {
+        if !self.cni.uses_enis() {
             return Some(self.explain_overlay_ip(ip, node));
         }
         let eni = node
@@ -312,11 +318,21 @@ impl Sandbox {
             .get(&eni.subnet)
             .map(|s| format!("{} ({})", s.name, s.cidr))
             .unwrap_or_default();
-        Some(
-            Derivation::new("pod IP", 1, format!("{ip} on {} (eth{}) of {}, in subnet {subnet}", eni.id, eni.device_index, node.name))
-                .because("the VPC CNI gives every pod a real VPC address from its node's ENIs: no overlay, no NAT inside the VPC", "CNI README.md; EKS User Guide, pod networking")
-                .because("ipamd hands out the first free address of its datastore (AssignPodIPv4Address)", "CNI pkg/ipamd/datastore/data_store.go"),
-        )
+        let d = Derivation::new(
+            "pod IP",
+            1,
+            format!(
+                "{ip} on {} (eth{}) of {}, in subnet {subnet}",
+                eni.id, eni.device_index, node.name
+            ),
+        );
+        Some(if matches!(self.cni, CniMode::CiliumEni(_)) {
+            d.because("Cilium's ENI IPAM gives every pod a real VPC address from its node's ENIs, which the cilium-operator allocated: native routing, no NAT inside the VPC", "cilium Documentation/network/concepts/ipam/eni.rst")
+                .because("the agent hands out a free address of the node's CiliumNode pool", "cilium Documentation/network/concepts/ipam/eni.rst")
+        } else {
+            d.because("the VPC CNI gives every pod a real VPC address from its node's ENIs: no overlay, no NAT inside the VPC", "CNI README.md; EKS User Guide, pod networking")
+                .because("ipamd hands out the first free address of its datastore (AssignPodIPv4Address)", "CNI pkg/ipamd/datastore/data_store.go")
+        })
     }
 
     /// Where an overlay pod's IP comes from, and how other pods reach it.

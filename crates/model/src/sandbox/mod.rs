@@ -258,6 +258,10 @@ mod tests;
 #[path = "sgp_tests.rs"]
 mod sgp_tests;
 
+#[cfg(test)]
+#[path = "cilium_eni_tests.rs"]
+mod cilium_eni_tests;
+
 fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
     let mut v = v.to_vec();
     v.sort_unstable();

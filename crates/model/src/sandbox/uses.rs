@@ -211,6 +211,18 @@ impl Sandbox {
                 "Use a larger IPPool (or add a second pool), a smaller blockSize so nodes strand fewer addresses, or turn strictAffinity off to let nodes borrow.".into(),
             ];
         }
+        if matches!(self.cni, CniMode::CiliumEni(_)) {
+            let full = n.ipam.enis.len() as u32 >= n.ipam.limits.max_enis;
+            let mut advice = vec![if full {
+                format!("{} has all {} ENIs attached and full: Cilium's agent says \"range is full\". Lower the kubelet's max pods to the node's capacity, enable prefix delegation, or use a larger instance type.", n.name, n.ipam.limits.max_enis)
+            } else {
+                format!("The cilium-operator could not get more addresses for {}: its subnet is out of free addresses (InsufficientFreeAddressesInSubnet).", n.name)
+            }];
+            if !full {
+                advice.extend(subnet_fixes().into_iter().take(2));
+            }
+            return advice;
+        }
         let CniMode::AwsVpcCni(cfg) = &self.cni else {
             return match &n.overlay {
                 None => vec![

@@ -71,7 +71,10 @@ impl Sandbox {
     pub(super) fn vpc_cni(&self) -> Option<&VpcCni> {
         match &self.cni {
             CniMode::AwsVpcCni(c) => Some(c),
-            CniMode::Flannel(_) | CniMode::Cilium(_) | CniMode::Calico(_) => None,
+            CniMode::Flannel(_)
+            | CniMode::Cilium(_)
+            | CniMode::Calico(_)
+            | CniMode::CiliumEni(_) => None,
         }
     }
 
@@ -79,21 +82,27 @@ impl Sandbox {
     /// the VPC CNI's cooldown, or to the overlay range at once.
     fn release_pod_ip(&mut self, node: NodeId, pod: PodId, events: &mut Vec<Event>) {
         let now = self.now_ms;
-        let Some(cfg) = self.vpc_cni().cloned() else {
-            self.overlay_release(node, pod);
-            return;
+        // The VPC CNI cools a freed address down; Cilium's agent hands it
+        // back to the node's pool at once.
+        let cooldown_s = match &self.cni {
+            CniMode::AwsVpcCni(cfg) => cfg.ip_cooldown_s,
+            CniMode::CiliumEni(_) => 0,
+            _ => {
+                self.overlay_release(node, pod);
+                return;
+            }
         };
         let released = self
             .nodes
             .get_mut(&node)
-            .and_then(|n| n.ipam.unassign_pod(pod, &cfg, now));
+            .and_then(|n| n.ipam.unassign_pod(pod, cooldown_s, now));
         if let Some(ip) = released {
             self.event(
                 events,
                 EventKind::PodIpReleased {
                     pod,
                     ip,
-                    cooldown_s: cfg.ip_cooldown_s,
+                    cooldown_s,
                 },
             );
         }
@@ -134,7 +143,12 @@ impl Sandbox {
         }
         let formula = self.cni.strategy().max_pods(instance).value;
         let node_id = NodeId(self.next.node + 1);
-        let discovery = self.vpc_cni().is_none_or(|c| c.subnet_discovery);
+        // The cilium-operator puts ENIs in the node's subnet (no subnet-ids or tags here).
+        let discovery = self.vpc_cni().is_some_and(|c| c.subnet_discovery);
+        let first_pod_eni = match &self.cni {
+            CniMode::CiliumEni(c) => c.first_interface_index,
+            _ => 0,
+        };
         let custom = self.vpc_cni().is_some_and(|c| c.custom_networking);
         let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
         let eni_configs = self.eni_config_subnets();
@@ -174,7 +188,8 @@ impl Sandbox {
             max_pods_overridden: max_pods.is_some(),
             ipam: ipam
                 .with_custom_networking(custom)
-                .with_pod_eni(pod_eni, instance.branch_enis),
+                .with_pod_eni(pod_eni, instance.branch_enis)
+                .with_first_pod_eni(first_pod_eni),
             pods: 0,
             not_ready: not_ready.clone(),
             overlay: None,
@@ -225,7 +240,7 @@ impl Sandbox {
         let cni_ds = match &self.cni {
             CniMode::AwsVpcCni(_) => "aws-node",
             CniMode::Flannel(_) => "kube-flannel",
-            CniMode::Cilium(_) => "cilium",
+            CniMode::Cilium(_) | CniMode::CiliumEni(_) => "cilium",
             CniMode::Calico(_) => "calico-node",
         };
         for ds in [cni_ds, "kube-proxy"] {
@@ -461,10 +476,26 @@ impl Sandbox {
                     "Calico IPPool {}, /{} blocks, encapsulation {}, strictAffinity {}",
                     c.pool, c.block_size, c.encapsulation, c.strict_affinity
                 ),
+                CniMode::CiliumEni(c) => format!(
+                    "Cilium ENI mode, pre-allocate {}, min-allocate {}, max-allocate {}, release excess IPs {} (after {} s), first-interface-index {}, prefix delegation {} (existing nodes keep their first-interface-index, read at boot)",
+                    c.pre_allocate,
+                    c.min_allocate,
+                    c.max_allocate,
+                    if c.release_excess_ips { "on" } else { "off" },
+                    c.excess_ip_release_delay_s,
+                    c.first_interface_index,
+                    if c.prefix_delegation { "on" } else { "off" }
+                ),
                 CniMode::AwsVpcCni(_) => String::new(),
             };
+            let eni_ipam = cni.uses_enis();
             self.cni = cni;
             self.event(events, EventKind::CniChanged { summary });
+            if eni_ipam {
+                // The operator applies new watermarks to every node.
+                let all = self.nodes.keys().copied().collect();
+                self.schedule_and_settle(events, all);
+            }
             return Ok(());
         };
         check_range("WARM_ENI_TARGET", u64::from(c.warm_eni_target), 0, 100)?;
@@ -601,6 +632,9 @@ impl Sandbox {
     /// One ipamd loop iteration on each of `nodes`; whether any changed.
     fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Vec<Event>) -> bool {
         let eni_configs = self.eni_config_subnets();
+        if let CniMode::CiliumEni(cfg) = &self.cni {
+            return self.tick_operator(&cfg.clone(), nodes, events);
+        }
         // Only the VPC CNI runs ipamd; an overlay has no pool to grow.
         let CniMode::AwsVpcCni(cfg) = &self.cni else {
             return false;
@@ -617,6 +651,32 @@ impl Sandbox {
                 eni_configs: &eni_configs,
             };
             changed |= node.ipam.tick(cfg, &mut access, self.now_ms, events);
+        }
+        changed
+    }
+
+    /// One cilium-operator resync of each of `nodes` (Cilium ENI mode).
+    fn tick_operator(
+        &mut self,
+        cfg: &crate::cni::CiliumEni,
+        nodes: &BTreeSet<NodeId>,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let none = BTreeMap::new();
+        let mut changed = false;
+        for id in nodes {
+            let Some(node) = self.nodes.get_mut(id) else {
+                continue;
+            };
+            let mut access = Access {
+                subnets: &mut self.vpc.subnets,
+                next_eni: &mut self.next.eni,
+                discovery: false,
+                eni_configs: &none,
+            };
+            changed |= node
+                .ipam
+                .operator_tick(cfg, &mut access, self.now_ms, events);
         }
         changed
     }
@@ -780,7 +840,14 @@ impl Sandbox {
         let result = if branch {
             self.branch_add(node_id, pod_id)
                 .map_err(|cause| ("vpc-resource-controller".to_owned(), cause))
-        } else if self.vpc_cni().is_some() {
+        } else if self.cni.uses_enis() {
+            let no_ip = match &self.cni {
+                CniMode::CiliumEni(_) => (
+                    "cilium-cni".to_owned(),
+                    "unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full".to_owned(),
+                ),
+                _ => (String::new(), String::new()),
+            };
             self.nodes
                 .get_mut(&node_id)
                 .and_then(|n| n.ipam.assign_pod(pod_id, now))
@@ -790,7 +857,7 @@ impl Sandbox {
                     eni,
                     ip,
                 })
-                .ok_or((String::new(), String::new()))
+                .ok_or(no_ip)
         } else {
             self.overlay_add(node_id, pod_id, events).map(|(ip, ipam)| {
                 EventKind::PodOverlayIpAssigned {

@@ -1,0 +1,241 @@
+//! Cilium with AWS ENI IPAM (`ipam: eni`): pod IPs are VPC addresses on the
+//! node's ENIs, as with the AWS VPC CNI, but one cluster-wide
+//! cilium-operator calls EC2 and keeps each node's pool between
+//! watermarks, instead of an ipamd per node keeping warm ENIs.
+//!
+//! The rules (domain-facts §7 "ENI mode vs the AWS VPC CNI"; cilium
+//! `Documentation/network/concepts/ipam/eni.rst`, `operator/option/config.go`):
+//! - `neededIPs = max(pre-allocate − (available − used), min-allocate − available)`,
+//!   `pre-allocate` 8 by default; `max-allocate` caps what a node holds.
+//! - Excess IPs go back only with `--aws-release-excess-ips`, after
+//!   `--excess-ip-release-delay` (180 s); ENIs stay attached.
+//! - `first-interface-index` 0: eth0, the primary ENI, holds pod addresses
+//!   too; each ENI's primary IP is not used (`use-primary-address` off).
+//! - New ENIs go in the node's subnet (the operator's fallback when no
+//!   `subnet-ids` or `subnet-tags` are set); prefix delegation needs
+//!   `--aws-enable-prefix-delegation` and a Nitro or bare-metal type.
+//! - Native routing: no encapsulation, and pod IPs are VPC-routable.
+//!
+//! Simplified, and said in the UI: subnets come only from the node's own
+//! (no `subnet-ids` / `subnet-tags`), one operator action per node each
+//! 5 s, no surge allocation for pending pods.
+
+use serde::{Deserialize, Serialize};
+
+use super::vpc_cni::IPS_PER_PREFIX;
+use super::{Cni, Datapath};
+use crate::catalog::InstanceType;
+use crate::explain::Derivation;
+
+/// Settings of Cilium's ENI IPAM (`CiliumNode.spec.ipam` / `spec.eni` and
+/// the operator's flags).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CiliumEni {
+    /// `spec.ipam.pre-allocate`: free IPs to keep (default 8).
+    #[serde(default = "eight")]
+    pub pre_allocate: u32,
+    /// `spec.ipam.min-allocate`: IPs a node holds at least (0 = unset).
+    #[serde(default)]
+    pub min_allocate: u32,
+    /// `spec.ipam.max-allocate`: IPs a node holds at most (0 = no limit).
+    #[serde(default)]
+    pub max_allocate: u32,
+    /// `spec.ipam.max-above-watermark`: extra IPs allowed above the
+    /// watermark before any counts as excess.
+    #[serde(default)]
+    pub max_above_watermark: u32,
+    /// `--aws-release-excess-ips` (default off: IPs are never given back).
+    #[serde(default)]
+    pub release_excess_ips: bool,
+    /// `--excess-ip-release-delay` in seconds (default 180).
+    #[serde(default = "one_eighty")]
+    pub excess_ip_release_delay_s: u32,
+    /// `spec.eni.first-interface-index` (0: eth0 holds pods; 1: it does not,
+    /// like custom networking).
+    #[serde(default)]
+    pub first_interface_index: u32,
+    /// `--aws-enable-prefix-delegation`: `/28` prefixes on Nitro types.
+    #[serde(default)]
+    pub prefix_delegation: bool,
+}
+
+fn eight() -> u32 {
+    8
+}
+
+fn one_eighty() -> u32 {
+    180
+}
+
+impl Default for CiliumEni {
+    fn default() -> Self {
+        Self {
+            pre_allocate: 8,
+            min_allocate: 0,
+            max_allocate: 0,
+            max_above_watermark: 0,
+            release_excess_ips: false,
+            excess_ip_release_delay_s: 180,
+            first_interface_index: 0,
+            prefix_delegation: false,
+        }
+    }
+}
+
+impl CiliumEni {
+    /// ENIs that hold pod addresses on `instance`.
+    pub fn pod_enis(&self, instance: &InstanceType) -> u32 {
+        instance.max_enis.saturating_sub(self.first_interface_index)
+    }
+
+    /// Whether the operator uses prefixes on `instance`.
+    pub fn uses_prefixes_on(&self, instance: &InstanceType) -> bool {
+        self.prefix_delegation && instance.supports_prefix_delegation()
+    }
+
+    /// IPs the operator asks for now: `max(pre − (available − used),
+    /// min − available)`, capped by `max-allocate` (0 when none).
+    pub fn needed(&self, available: u32, used: u32) -> u32 {
+        let free = i64::from(available) - i64::from(used);
+        let by_pre = i64::from(self.pre_allocate) - free;
+        let by_min = i64::from(self.min_allocate) - i64::from(available);
+        let mut need = by_pre.max(by_min).max(0);
+        if self.max_allocate > 0 {
+            need = need.min(i64::from(self.max_allocate.saturating_sub(available)));
+        }
+        u32::try_from(need).unwrap_or(0)
+    }
+
+    /// IPs held beyond the watermark: `available − used − pre-allocate −
+    /// max-above-watermark` (0 when none).
+    pub fn excess(&self, available: u32, used: u32) -> u32 {
+        available
+            .saturating_sub(used)
+            .saturating_sub(self.pre_allocate)
+            .saturating_sub(self.max_above_watermark)
+    }
+
+    /// Why these settings cannot be used, if they cannot.
+    pub fn problem(&self) -> Option<String> {
+        if self.first_interface_index > 1 {
+            return Some(format!("first-interface-index {} is not supported here: use 0 (eth0 holds pods) or 1 (it does not)", self.first_interface_index));
+        }
+        if self.max_allocate > 0 && self.max_allocate < self.min_allocate {
+            return Some(format!(
+                "max-allocate {} is below min-allocate {}",
+                self.max_allocate, self.min_allocate
+            ));
+        }
+        None
+    }
+}
+
+impl Cni for CiliumEni {
+    fn name(&self) -> &'static str {
+        "Cilium (ENI mode)"
+    }
+
+    /// `pod ENIs × (IPs per ENI − 1) + 2`, ×16 per slot with prefixes: the
+    /// node's ENIs bound its pods, as with the VPC CNI.
+    fn max_pods(&self, instance: &InstanceType) -> Derivation {
+        let enis = self.pod_enis(instance);
+        let ips = instance.ipv4_per_eni;
+        let pd = self.uses_prefixes_on(instance);
+        let per_eni = ips.saturating_sub(1) * if pd { IPS_PER_PREFIX } else { 1 };
+        let value = enis.saturating_mul(per_eni).saturating_add(2);
+        let formula = if pd {
+            format!("{enis} ENIs × (({ips} − 1) × 16) + 2 = {value}")
+        } else {
+            format!("{enis} ENIs × ({ips} − 1) + 2 = {value}")
+        };
+        let mut d = Derivation::new("max pods", value, formula)
+            .because(
+                format!(
+                    "{} has {} ENIs of {ips} IPv4 addresses each; \"the number of ENI IPs is limited per instance\"",
+                    instance.name, instance.max_enis
+                ),
+                "cilium Documentation/network/concepts/routing.rst; instance-enis.csv",
+            )
+            .because(
+                "each ENI's primary IP is not used for pods (use-primary-address is off)",
+                "cilium Documentation/network/concepts/ipam/eni.rst",
+            );
+        d = if self.first_interface_index == 0 {
+            d.because(
+                "first-interface-index is 0, so eth0 (the primary ENI) holds pod addresses too",
+                "cilium Documentation/network/concepts/ipam/eni.rst",
+            )
+        } else {
+            d.because(
+                "first-interface-index is 1: eth0 keeps only the node IP, like the VPC CNI's custom networking",
+                "cilium Documentation/network/concepts/ipam/eni.rst",
+            )
+        };
+        if pd {
+            d = d.because(
+                "--aws-enable-prefix-delegation: each slot holds a /28 prefix of 16 addresses",
+                "cilium operator/option/config.go",
+            );
+        }
+        d.because(
+            "+2 for the host-network pods (cilium, kube-proxy), as in the EKS formula the AMI uses",
+            "AMI nodeadm/internal/kubelet/eni_max_pods.go",
+        )
+    }
+
+    /// Native routing: pod addresses are VPC addresses, routed by the VPC.
+    fn datapath(&self) -> Datapath {
+        Datapath {
+            encapsulation: "none: pod IPs are VPC addresses on the node's ENIs (native routing)"
+                .into(),
+            overhead: 0,
+            source: "cilium Documentation/network/concepts/routing.rst (AWS ENI datapath)".into(),
+            vpc_routable: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::lookup;
+
+    #[test]
+    fn the_watermark_formula_matches_the_docs() {
+        let c = CiliumEni::default();
+        // A fresh node: nothing held, nothing used: pre-allocate 8.
+        assert_eq!(c.needed(0, 0), 8);
+        // 8 held, 3 used: 5 free, 3 more wanted.
+        assert_eq!(c.needed(8, 3), 3);
+        assert_eq!(c.needed(20, 3), 0);
+        let min = CiliumEni {
+            min_allocate: 20,
+            ..CiliumEni::default()
+        };
+        assert_eq!(min.needed(8, 0), 12);
+        let max = CiliumEni {
+            max_allocate: 10,
+            ..CiliumEni::default()
+        };
+        assert_eq!(max.needed(8, 7), 2);
+        assert_eq!(max.needed(10, 10), 0);
+        assert_eq!(c.excess(20, 3), 9);
+    }
+
+    #[test]
+    fn max_pods_counts_eth0_unless_the_first_interface_index_skips_it() {
+        let t = lookup("m5.large").unwrap();
+        assert_eq!(CiliumEni::default().max_pods(t).value, 29);
+        let skip = CiliumEni {
+            first_interface_index: 1,
+            ..CiliumEni::default()
+        };
+        assert_eq!(skip.max_pods(t).value, 20);
+        let pd = CiliumEni {
+            prefix_delegation: true,
+            ..CiliumEni::default()
+        };
+        assert_eq!(pd.max_pods(t).value, 3 * 9 * 16 + 2);
+        assert!(CiliumEni::default().datapath().vpc_routable);
+    }
+}

@@ -1,0 +1,131 @@
+//! The cilium-operator keeping one node's ENI pool between its watermarks
+//! (Cilium's ENI IPAM; the rules are in [`crate::cni::cilium_eni`]). It
+//! reuses the ENI mechanics of ipamd's module, not its policy.
+
+use super::{at, ec2_code, NodeIpam, Subnets};
+use crate::cni::cilium_eni::CiliumEni;
+use crate::cni::vpc_cni::IPS_PER_PREFIX;
+use crate::events::{Event, EventKind};
+
+impl NodeIpam {
+    /// The same node under Cilium's ENI IPAM: ENIs below `first` hold no
+    /// pod addresses (`first-interface-index`).
+    #[must_use]
+    pub fn with_first_pod_eni(self, first: u32) -> Self {
+        Self {
+            first_pod_eni: first,
+            ..self
+        }
+    }
+
+    /// One operator resync of this node: allocate what the watermarks ask
+    /// for (IPs on an ENI with free slots, else a new ENI), or release the
+    /// excess once it has lasted the release delay. Whether anything changed.
+    pub fn operator_tick(
+        &mut self,
+        cfg: &CiliumEni,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let s = self.stats(now_ms);
+        let pd = cfg.prefix_delegation && self.prefix_capable;
+        let m = self.limits.ipv4_per_eni.saturating_sub(1);
+        let need = cfg.needed(s.total, s.assigned);
+        if need > 0 {
+            self.excess_since_ms = None;
+            return self.operator_allocate(pd, m, need, subnets, now_ms, events);
+        }
+        let excess = cfg.excess(s.total, s.assigned);
+        if !cfg.release_excess_ips || excess == 0 {
+            self.excess_since_ms = None;
+            return false;
+        }
+        let since = *self.excess_since_ms.get_or_insert(now_ms);
+        if now_ms.saturating_sub(since) < u64::from(cfg.excess_ip_release_delay_s) * 1000 {
+            return false;
+        }
+        self.excess_since_ms = None;
+        if pd {
+            self.release_prefixes(excess / IPS_PER_PREFIX, subnets, now_ms, events)
+        } else {
+            self.release_ips(excess, subnets, now_ms, events)
+        }
+    }
+
+    fn operator_allocate(
+        &mut self,
+        pd: bool,
+        m: u32,
+        need: u32,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Vec<Event>,
+    ) -> bool {
+        let want = if pd {
+            need.div_ceil(IPS_PER_PREFIX)
+        } else {
+            need
+        };
+        let existing = self
+            .enis
+            .iter()
+            .position(|e| self.for_pods(e) && e.slots_used() < m);
+        if let Some(idx) = existing {
+            let eni = self.enis.get(idx).map(|e| e.id);
+            return match self.add_to_eni(pd, m, idx, want, subnets, now_ms, events) {
+                Ok(()) => {
+                    self.last_log = None;
+                    true
+                }
+                Err(err) => {
+                    let eni = eni.map(|e| e.to_string()).unwrap_or_default();
+                    self.operator_log(
+                        now_ms,
+                        events,
+                        format!(
+                            "Unable to assign additional IPs to interface {eni}: {}",
+                            ec2_code(&err)
+                        ),
+                    );
+                    false
+                }
+            };
+        }
+        if self.enis.len() as u32 >= self.limits.max_enis {
+            let message = format!(
+                "no more IPs for the node: all {} ENIs of the instance are attached and full ({need} more wanted by pre-allocate)",
+                self.limits.max_enis
+            );
+            self.operator_log(now_ms, events, message);
+            return false;
+        }
+        match self.create_eni(pd, want.min(m), subnets, now_ms, events) {
+            Ok(created) => {
+                if created {
+                    self.last_log = None;
+                }
+                created
+            }
+            Err(err) => {
+                let message = format!("Unable to create ENI: {}", ec2_code(&err));
+                self.operator_log(now_ms, events, message);
+                false
+            }
+        }
+    }
+
+    fn operator_log(&mut self, now_ms: u64, events: &mut Vec<Event>, message: String) {
+        // The operator retries every resync; the timeline shows a line once.
+        if self.last_log.as_deref() != Some(message.as_str()) {
+            self.last_log = Some(message.clone());
+            events.push(at(
+                now_ms,
+                EventKind::OperatorLog {
+                    node: self.node,
+                    message,
+                },
+            ));
+        }
+    }
+}

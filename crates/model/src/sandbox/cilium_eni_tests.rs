@@ -1,0 +1,215 @@
+//! Cilium's ENI IPAM: the operator's watermarks on real ENIs.
+
+use super::tests::{add_node, run, with_cluster};
+use super::*;
+use crate::cluster::PodStatus;
+use crate::cni::CiliumEni;
+
+fn eni_mode(cfg: CiliumEni) -> Sandbox {
+    with_cluster(CniMode::CiliumEni(cfg))
+}
+
+fn held(s: &Sandbox) -> u32 {
+    s.subnet("nodes-a").unwrap().pool.in_use()
+}
+
+fn texts(events: &[Event]) -> Vec<String> {
+    events.iter().map(|e| e.kind.to_string()).collect()
+}
+
+#[test]
+fn a_new_node_pre_allocates_eight_ips_on_eth0() {
+    let mut s = eni_mode(CiliumEni::default());
+    let events = add_node(&mut s, "m5.large", "nodes-a");
+    let node = s.nodes.values().next().unwrap();
+    assert_eq!(node.ipam.enis.len(), 1, "no second ENI: eth0 holds pods");
+    assert_eq!(node.ipam.enis[0].secondary.len(), 8);
+    assert_eq!(held(&s), 9, "node IP + 8 pre-allocated");
+    assert_eq!(node.max_pods(), 29);
+    let all = texts(&events).join("\n");
+    assert!(!all.contains("ipamd"), "{all}");
+    // With 3 pods the operator holds used + 8 (eth0 full, then eth1 with
+    // 2); the VPC CNI's ipamd attaches a whole warm ENI of 9.
+    run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    assert_eq!(held(&s), 1 + 9 + 1 + 2);
+    let mut vpc = with_cluster(CniMode::default());
+    add_node(&mut vpc, "m5.large", "nodes-a");
+    run(&mut vpc, r#"{"action":"add-pods","count":3}"#).unwrap();
+    assert_eq!(held(&vpc), 1 + 9 + 1 + 9);
+}
+
+#[test]
+fn pods_take_vpc_addresses_and_the_operator_keeps_eight_free() {
+    let mut s = eni_mode(CiliumEni::default());
+    add_node(&mut s, "m5.large", "nodes-a");
+    run(&mut s, r#"{"action":"add-pods","count":5}"#).unwrap();
+    let node = s.nodes.values().next().unwrap();
+    let stats = node.ipam.stats(s.now_ms);
+    assert_eq!((stats.assigned, stats.total), (5, 13));
+    assert_eq!(
+        node.ipam.enis.len(),
+        2,
+        "eth0 full at 9, eth1 created with 4"
+    );
+    assert_eq!(node.ipam.enis[1].device_index, 1);
+    let subnet = s.subnet("nodes-a").unwrap().cidr;
+    for p in s.pods.values().filter(|p| !p.system) {
+        assert_eq!(p.status, PodStatus::Running);
+        assert!(subnet.contains(&p.ip.unwrap()));
+    }
+    let why = s
+        .explain_pod_ip(s.pods.values().find(|p| !p.system).unwrap().id)
+        .unwrap()
+        .to_string();
+    assert!(why.contains("cilium-operator"), "{why}");
+}
+
+#[test]
+fn freed_ips_are_reused_at_once_and_kept_without_the_release_flag() {
+    let mut s = eni_mode(CiliumEni::default());
+    add_node(&mut s, "m5.large", "nodes-a");
+    run(&mut s, r#"{"action":"add-pods","count":5,"name":"web"}"#).unwrap();
+    let ip = s.pods.values().find(|p| p.name == "web-3").unwrap().ip;
+    let events = run(&mut s, r#"{"action":"delete-pod","pod":"web-3"}"#).unwrap();
+    assert!(texts(&events)
+        .iter()
+        .any(|t| t.ends_with("back to the node's pool")));
+    run(&mut s, r#"{"action":"add-pods","count":1,"name":"again"}"#).unwrap();
+    assert_eq!(
+        s.pods.values().find(|p| p.name == "again-8").unwrap().ip,
+        ip,
+        "no cooldown: the next pod takes the freed address"
+    );
+    let before = held(&s);
+    for name in ["web-4", "web-5", "web-6", "web-7", "again-8"] {
+        run(
+            &mut s,
+            &format!(r#"{{"action":"delete-pod","pod":"{name}"}}"#),
+        )
+        .unwrap();
+    }
+    run(&mut s, r#"{"action":"advance-time","seconds":600}"#).unwrap();
+    assert_eq!(held(&s), before, "IPs are never given back by default");
+}
+
+#[test]
+fn with_release_excess_ips_the_surplus_goes_after_the_delay_and_enis_stay() {
+    let mut s = eni_mode(CiliumEni {
+        release_excess_ips: true,
+        ..CiliumEni::default()
+    });
+    add_node(&mut s, "m5.large", "nodes-a");
+    run(&mut s, r#"{"action":"add-pods","count":10,"name":"web"}"#).unwrap();
+    let enis = s.nodes.values().next().unwrap().ipam.enis.len();
+    let names: Vec<String> = s
+        .pods
+        .values()
+        .filter(|p| p.name.starts_with("web"))
+        .map(|p| p.name.clone())
+        .collect();
+    for name in names {
+        run(
+            &mut s,
+            &format!(r#"{{"action":"delete-pod","pod":"{name}"}}"#),
+        )
+        .unwrap();
+    }
+    // 18 held, 0 used: 10 in excess of pre-allocate; not before 180 s.
+    run(&mut s, r#"{"action":"advance-time","seconds":170}"#).unwrap();
+    assert_eq!(
+        s.nodes.values().next().unwrap().ipam.stats(s.now_ms).total,
+        18
+    );
+    let events = run(&mut s, r#"{"action":"advance-time","seconds":30}"#).unwrap();
+    assert!(events
+        .iter()
+        .any(|e| matches!(e.kind, EventKind::SecondaryIpsReleased { .. })));
+    let node = s.nodes.values().next().unwrap();
+    assert_eq!(node.ipam.stats(s.now_ms).total, 8);
+    assert_eq!(node.ipam.enis.len(), enis, "ENIs stay attached");
+}
+
+#[test]
+fn a_node_out_of_enis_fails_with_range_is_full() {
+    let mut s = eni_mode(CiliumEni::default());
+    let cmd = Command::AddNode {
+        instance_type: "t3.micro".into(),
+        subnet: "nodes-a".into(),
+        max_pods: Some(10),
+    };
+    s.apply(cmd).unwrap();
+    let events = run(&mut s, r#"{"action":"add-pods","count":4}"#).unwrap();
+    let stuck: Vec<&Pod> = s
+        .pods
+        .values()
+        .filter(|p| p.status == PodStatus::ContainerCreating)
+        .collect();
+    assert_eq!(stuck.len(), 2, "t3.micro holds 2 pod addresses");
+    let reason = stuck[0].reason.as_deref().unwrap();
+    assert!(reason.contains("plugin type=\"cilium-cni\""), "{reason}");
+    assert!(
+        reason.ends_with("postIpamFailure  range is full"),
+        "{reason}"
+    );
+    let all = texts(&events).join("\n");
+    assert!(
+        all.contains("cilium-operator: no more IPs for the node: all 2 ENIs"),
+        "{all}"
+    );
+    let advice = s.advice_for_pod(stuck[0].id).join(" ");
+    assert!(advice.contains("range is full"), "{advice}");
+}
+
+#[test]
+fn a_full_subnet_stops_the_operator_with_ec2s_words() {
+    let mut s = eni_mode(CiliumEni::default());
+    run(
+        &mut s,
+        r#"{"action":"add-subnet","name":"small","cidr":"10.10.2.0/28","az":"eu-west-1a"}"#,
+    )
+    .unwrap();
+    add_node(&mut s, "m5.large", "small");
+    // 11 usable: node IP, eth0's 9; an ENI for the tenth pod does not fit.
+    let events = run(&mut s, r#"{"action":"add-pods","count":10}"#).unwrap();
+    let all = texts(&events).join("\n");
+    assert!(all.contains("cilium-operator: Unable to"), "{all}");
+    assert!(all.contains("InsufficientFreeAddressesInSubnet"), "{all}");
+    assert!(s
+        .pods
+        .values()
+        .any(|p| p.status == PodStatus::ContainerCreating));
+}
+
+#[test]
+fn first_interface_index_one_keeps_pods_off_eth0() {
+    let mut s = eni_mode(CiliumEni {
+        first_interface_index: 1,
+        ..CiliumEni::default()
+    });
+    add_node(&mut s, "m5.large", "nodes-a");
+    run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    let node = s.nodes.values().next().unwrap();
+    assert_eq!(node.max_pods(), 20);
+    assert!(node.ipam.enis[0].secondary.is_empty());
+    assert_eq!(node.ipam.enis[1].assigned(), 3);
+}
+
+#[test]
+fn settings_are_validated() {
+    let mut s = eni_mode(CiliumEni::default());
+    let bad = CiliumEni {
+        max_allocate: 4,
+        min_allocate: 10,
+        ..CiliumEni::default()
+    };
+    let err = s
+        .apply(Command::SetCni {
+            cni: CniMode::CiliumEni(bad),
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("max-allocate 4 is below min-allocate 10"),
+        "{err}"
+    );
+}
