@@ -41,7 +41,7 @@ pub fn Intro(props: &ViewProps) -> Html {
                     <li>{ "Each node runs the aws-node and kube-proxy DaemonSet pods (host network, the \"+2\"). Other pods are bare pods; deleting a node reschedules its pods." }</li>
                     <li>{ "A control-plane upgrade needs 5 free addresses across the cluster subnets, as the EKS guide says (\"up to five\"); EKS may need fewer." }</li>
                     <li>{ "CNIs: the AWS VPC CNI (secondary IPs, prefix delegation, custom networking, security groups for pods), Flannel, Calico with its own IPAM and Cilium with cluster-pool IPAM (overlays), and Cilium's ENI mode. Another strategy replays the scenario, since nodes choose their CNI when they boot; for Cilium and Calico the page picks a pool that fits the VPC (Cilium's Helm default 10.0.0.0/8 collides with 10.x VPCs)." }</li>
-                    <li>{ "Security groups for pods: the VPC Resource Controller creates and deletes trunk and branch ENIs at once (no EC2 latency, no cooldown before a branch ENI is deleted)." }</li>
+                    <li>{ "Security groups for pods: the VPC Resource Controller creates and deletes trunk and branch ENIs at once (no EC2 latency, no cooldown before a branch ENI is deleted). Its branch-ENI table is from October 2025: newer types count as not trunking-compatible." }</li>
                     <li>{ "Cilium ENI mode: the operator acts on each node every 5 s, one allocation at a time, puts new ENIs in the node's own subnet (no subnet-ids or subnet-tags) and does not surge for pending pods." }</li>
                     <li>{ "Calico picks the free block a node claims, and the block it borrows from, at random (seeded by the host name); podnet takes the lowest, so replays match." }</li>
                 </ul>
