@@ -405,3 +405,56 @@ test('Cilium ENI mode: pods keep VPC addresses, the operator pre-allocates 8 per
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('follow the packets: a private join goes through an X-ENI, Flannel wraps pod traffic in VXLAN, DNS off stops the join', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const paths = page.getByRole('region', { name: 'Follow the packets' });
+  // The seed's endpoint is public and private: the node reaches the API server through an X-ENI.
+  await paths.getByLabel('From', { exact: true }).selectOption('ip-10-10-1-4');
+  await paths.getByLabel('To', { exact: true }).selectOption('api-server');
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('status').filter({ hasText: /through X-ENI 10\.10\.0\.4/ }).waitFor();
+  const hops = paths.getByRole('list', { name: 'Hops' });
+  await hops.getByRole('button', { name: /^X-ENI eni-1 in cluster-a/ }).click();
+  // The hop is lit up on the map.
+  await page.locator('.xeni-chip.is-on-path').waitFor();
+  await paths.getByRole('button', { name: 'Join' }).click();
+  await paths.getByRole('status').filter({ hasText: /^Joined\. .* through the X-ENIs/ }).waitFor();
+  await paths.getByRole('list', { name: 'Join steps' }).getByText(/resolves to the X-ENIs' IPs 10\.10\.0\.4, 10\.10\.0\.20/).waitFor();
+  await screenshot(page, 'paths-join');
+
+  // Private only, and the VPC's DNS hostnames off: a new node cannot find the API server.
+  await page.getByLabel('Endpoint access').selectOption('private');
+  await page.getByLabel('VPC DNS hostnames (enableDnsHostnames)').uncheck();
+  await page.getByRole('region', { name: 'Events' }).getByText(/kubelet: dial tcp: lookup .* no such host/).first().waitFor();
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await page.getByText('⚠ not registered').first().waitFor();
+  await paths.getByLabel('Node to join').selectOption({ index: 2 });
+  await paths.getByRole('button', { name: 'Join' }).click();
+  await paths.getByRole('status').filter({ hasText: /^Does not join\./ }).waitFor();
+  await paths.getByText(/no such host/).first().waitFor();
+  await page.getByLabel('VPC DNS hostnames (enableDnsHostnames)').check();
+  await page.locator('.node-card').filter({ hasText: '⚠ not registered' }).waitFor({ state: 'detached' });
+
+  // Flannel: the packet between nodes travels inside VXLAN between the node IPs.
+  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('flannel');
+  await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Flannel' }).waitFor();
+  const pods = await page.locator('.pod-chip.is-running').allTextContents();
+  const a = pods.find((t) => / 10\.244\.0\./.test(t)).trim().split(' ')[1];
+  const b = pods.find((t) => / 10\.244\.1\./.test(t)).trim().split(' ')[1];
+  await paths.getByLabel('From', { exact: true }).selectOption(a);
+  await paths.getByLabel('To', { exact: true }).selectOption(b);
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('status').filter({ hasText: /receives the packet .* no NAT/ }).waitFor();
+  await paths.getByRole('button', { name: 'Next hop ▶' }).click();
+  const headers = paths.getByRole('table', { name: 'Headers at this hop' });
+  assert.match(await headers.getByRole('row', { name: /outer/ }).textContent(), /outer10\.10\.1\.410\.10\.2\.4UDP 8472 \(VXLAN, VNI 1\)/);
+  assert.match(await headers.getByRole('row', { name: /inner/ }).textContent(), /inner10\.244\.0\.\d+10\.244\.1\.\d+TCP 8080/);
+  await paths.getByRole('img', { name: /MTU 9001: 50 bytes of encapsulation, 8951 for the packet inside/ }).waitFor();
+  await paths.getByRole('button', { name: 'Is the pod network flat?' }).click();
+  await paths.getByRole('status').filter({ hasText: /^Yes: under Flannel every pod reaches every other pod/ }).waitFor();
+  await paths.getByText(/but not pod IPs: .* webhooks must run with hostNetwork: true/).waitFor();
+  await screenshot(page, 'paths-flannel');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -5,7 +5,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use crate::components::{Controls, Inspector, Intro, Messages, Timeline, Toolbar, VpcMap};
+use crate::components::{
+    Controls, Inspector, Intro, Messages, PathsView, Timeline, Toolbar, VpcMap,
+};
 use crate::persist::{self, ViewOptions};
 use crate::state::{Action, AppState};
 
@@ -93,6 +95,7 @@ pub fn Page(props: &ViewProps) -> Html {
                 <div class="app__stage">
                     if !embed { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
+                    <PathsView ..props.clone() />
                     <Timeline ..props.clone() />
                 </div>
                 <aside class="app__side">

@@ -60,6 +60,8 @@ pub struct AppState {
     pub notice: Option<String>,
     /// What the inspector shows.
     pub selection: Option<Selection>,
+    /// The hop of a traced path the map lights up.
+    pub mark: Option<podnet_model::paths::Place>,
 }
 
 /// What can happen to the state.
@@ -90,6 +92,8 @@ pub enum Action {
     Notice(String),
     /// Hide the error and the notice.
     Dismiss,
+    /// Light up a hop of a traced path on the map (or nothing).
+    Mark(Option<podnet_model::paths::Place>),
 }
 
 /// Replays the first `upto` commands, keeping each command's events.
@@ -134,6 +138,7 @@ impl AppState {
             error: None,
             notice: None,
             selection: None,
+            mark: None,
         })
     }
 
@@ -154,6 +159,7 @@ impl AppState {
             error: None,
             notice: None,
             selection: None,
+            mark: None,
         }
     }
 
@@ -220,6 +226,7 @@ impl AppState {
                     error: None,
                     notice: None,
                     selection: self.selection,
+                    mark: None,
                 }
             }
             Err(err) => Self {
@@ -306,6 +313,11 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        // A changed scenario makes a traced path stale: its mark goes.
+        let keeps_mark = matches!(
+            action,
+            Action::Select(_) | Action::Notice(_) | Action::Dismiss | Action::Mark(_)
+        );
         let next = match action {
             Action::Run(cmd) => self.run(cmd),
             Action::Undo if self.can_undo() => self.go_to(self.cursor - 1),
@@ -359,8 +371,17 @@ impl Reducible for AppState {
                 notice: None,
                 ..(*self).clone()
             },
+            Action::Mark(mark) if mark == self.mark => return self,
+            Action::Mark(mark) => Self {
+                mark,
+                ..(*self).clone()
+            },
         };
-        Rc::new(next)
+        if keeps_mark || next.mark.is_none() {
+            Rc::new(next)
+        } else {
+            Rc::new(Self { mark: None, ..next })
+        }
     }
 }
 

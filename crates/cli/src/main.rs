@@ -6,6 +6,7 @@
 mod compare;
 mod ipamd;
 mod max_pods;
+mod paths;
 mod run;
 mod subnet;
 
@@ -33,6 +34,12 @@ enum Command {
     Run(run::RunArgs),
     /// Replay a scenario under every CNI and compare them side by side.
     Compare(compare::CompareArgs),
+    /// Follow a packet hop by hop in a scenario (pod, node, address, API server, control plane).
+    Trace(paths::TraceArgs),
+    /// How a node joins the control plane, step by step, and where it fails.
+    Join(paths::JoinArgs),
+    /// Can every pod reach every other pod without NAT? And what can the control plane reach?
+    Flat(paths::FlatArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +50,9 @@ fn main() -> ExitCode {
         Command::Ipamd(args) => ipamd::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Compare(args) => compare::run(&args),
+        Command::Trace(args) => paths::trace(&args),
+        Command::Join(args) => paths::join(&args),
+        Command::Flat(args) => paths::flat(&args),
     };
     match result {
         Ok(text) => {

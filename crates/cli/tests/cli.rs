@@ -356,3 +356,38 @@ fn cilium_eni_mode_counts_eth0_and_fails_with_range_is_full() {
     assert!(text.contains("assigned 8 secondary IPs"), "{text}");
     assert!(!text.contains("ipamd"), "{text}");
 }
+
+#[test]
+fn trace_join_and_flat_follow_the_packets() {
+    let out = podnet(&["trace", "flannel", "app-7", "app-8"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("outer: 10.10.1.4 → 10.10.2.4 UDP 8472 (VXLAN, VNI 1)"),
+        "{text}"
+    );
+    let out = podnet(&["trace", "seed", "control-plane", "ip-10-10-1-4", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["reachable"], true);
+    assert_eq!(json["hops"][1]["place"]["at"], "x-eni");
+    let out = podnet(&["join", "seed", "ip-10-10-1-4"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("— joined and Ready"), "{text}");
+    assert!(text.contains("X-ENIs' IPs 10.10.0.4, 10.10.0.20"), "{text}");
+    let out = podnet(&["flat", "flannel"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Yes: under Flannel"), "{text}");
+    assert!(
+        text.contains("webhooks must run with hostNetwork: true"),
+        "{text}"
+    );
+    let out = podnet(&["trace", "seed", "app-7", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("no pod, node or address \"nope\""));
+}

@@ -46,6 +46,49 @@ impl fmt::Display for EndpointAccess {
     }
 }
 
+/// How the node IAM role is mapped to a Kubernetes user (EKS User Guide,
+/// grant-k8s-access.adoc, auth-configmap.adoc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum NodeAccess {
+    /// An access entry of type `EC2_Linux` (managed node groups get one).
+    #[default]
+    AccessEntry,
+    /// A `mapRoles` entry in the `aws-auth` ConfigMap.
+    AwsAuth,
+    /// Neither: the kubelet's token authenticates but maps to no user.
+    None,
+}
+
+impl fmt::Display for NodeAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::AccessEntry => "an EC2_Linux access entry",
+            Self::AwsAuth => "the aws-auth ConfigMap (mapRoles)",
+            Self::None => "no access entry and no aws-auth mapping",
+        })
+    }
+}
+
+/// The security group rules a node's join and the API server's calls need
+/// (EKS User Guide, sec-group-reqs.adoc: TCP 443 and TCP 10250).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SgRules {
+    /// The cluster security group (on the X-ENIs) lets nodes in on TCP 443.
+    pub api_443: bool,
+    /// The nodes' security group lets the control plane in on TCP 10250.
+    pub kubelet_10250: bool,
+}
+
+impl Default for SgRules {
+    fn default() -> Self {
+        Self {
+            api_443: true,
+            kubelet_10250: true,
+        }
+    }
+}
+
 /// The EKS control plane, in an AWS-managed account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlPlane {
@@ -62,6 +105,12 @@ pub struct ControlPlane {
     /// The service CIDR chosen at creation.
     #[serde(default)]
     pub service_cidr: Option<ipnet::Ipv4Net>,
+    /// How the node role maps to a Kubernetes user.
+    #[serde(default)]
+    pub node_access: NodeAccess,
+    /// Security group rules for 443 (nodes → API) and 10250 (API → kubelet).
+    #[serde(default)]
+    pub rules: SgRules,
 }
 
 impl ControlPlane {
@@ -95,6 +144,14 @@ pub struct Node {
     /// Why the node is not Ready (the CNI could not start), if it is not.
     #[serde(default)]
     pub not_ready: Option<String>,
+    /// Whether the kubelet registered the node with the API server; an
+    /// instance that failed to join runs but is no Kubernetes node.
+    #[serde(default = "registered")]
+    pub registered: bool,
+    /// Why the kubelet cannot join, or lost the API server: the first step
+    /// of the join that fails (see [`crate::Sandbox::join`]).
+    #[serde(default)]
+    pub join_error: Option<String>,
     /// With an overlay CNI: the node's pod CIDR and host-local's state.
     #[serde(default)]
     pub overlay: Option<crate::cni::node_range::NodeRange>,
@@ -116,7 +173,7 @@ impl Node {
 
     /// Whether the kubelet reports Ready (the scheduler's test).
     pub fn ready(&self) -> bool {
-        self.not_ready.is_none()
+        self.registered && self.not_ready.is_none() && self.join_error.is_none()
     }
 
     /// The node IP.
@@ -173,6 +230,10 @@ pub struct Pod {
     /// its own branch ENI and security groups.
     #[serde(default)]
     pub security_groups: bool,
+}
+
+fn registered() -> bool {
+    true
 }
 
 /// kubectl's node name for an IP: `ip-10-10-1-4`.

@@ -103,6 +103,28 @@ pub enum Command {
         /// Seconds.
         seconds: u32,
     },
+    /// Turn the VPC's `enableDnsHostnames` (and `enableDnsSupport`) on or off.
+    SetVpcDns {
+        /// On or off.
+        dns_hostnames: bool,
+    },
+    /// Change the cluster's endpoint access (`UpdateClusterConfig`).
+    SetEndpointAccess {
+        /// Public, public and private, or private.
+        endpoint: EndpointAccess,
+    },
+    /// How the node role is mapped: an access entry, `aws-auth`, or none.
+    SetNodeAccess {
+        /// The mapping.
+        access: crate::cluster::NodeAccess,
+    },
+    /// The two security group rules EKS needs.
+    SetSecurityGroups {
+        /// The cluster security group lets nodes in on TCP 443.
+        api_443: bool,
+        /// The node security group lets the control plane in on TCP 10250.
+        kubelet_10250: bool,
+    },
 }
 
 impl fmt::Display for Command {
@@ -142,6 +164,22 @@ impl fmt::Display for Command {
             Self::DeleteNode { node } => write!(f, "delete node {node}"),
             Self::SetCni { .. } => write!(f, "change the CNI settings"),
             Self::AdvanceTime { seconds } => write!(f, "wait {seconds} s"),
+            Self::SetVpcDns { dns_hostnames } => write!(
+                f,
+                "turn the VPC's DNS hostnames {}",
+                if *dns_hostnames { "on" } else { "off" }
+            ),
+            Self::SetEndpointAccess { endpoint } => write!(f, "make the endpoint {endpoint}"),
+            Self::SetNodeAccess { access } => write!(f, "map the node role with {access}"),
+            Self::SetSecurityGroups {
+                api_443,
+                kubelet_10250,
+            } => write!(
+                f,
+                "security groups: 443 to the API {}, 10250 to kubelets {}",
+                if *api_443 { "allowed" } else { "blocked" },
+                if *kubelet_10250 { "allowed" } else { "blocked" }
+            ),
         }
     }
 }
@@ -168,6 +206,10 @@ struct RawCommand {
     pod: Option<String>,
     cni: Option<CniMode>,
     seconds: Option<u32>,
+    dns_hostnames: Option<bool>,
+    access: Option<crate::cluster::NodeAccess>,
+    api_443: Option<bool>,
+    kubelet_10250: Option<bool>,
 }
 
 /// The `action` names, as serde would list them.
@@ -182,6 +224,10 @@ const ACTIONS: &[&str] = &[
     "delete-node",
     "set-cni",
     "advance-time",
+    "set-vpc-dns",
+    "set-endpoint-access",
+    "set-node-access",
+    "set-security-groups",
 ];
 
 fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
@@ -234,6 +280,19 @@ impl<'de> Deserialize<'de> for Command {
             "advance-time" => Self::AdvanceTime {
                 seconds: need(r.seconds, "seconds")?,
             },
+            "set-vpc-dns" => Self::SetVpcDns {
+                dns_hostnames: need(r.dns_hostnames, "dns_hostnames")?,
+            },
+            "set-endpoint-access" => Self::SetEndpointAccess {
+                endpoint: need(r.endpoint, "endpoint")?,
+            },
+            "set-node-access" => Self::SetNodeAccess {
+                access: need(r.access, "access")?,
+            },
+            "set-security-groups" => Self::SetSecurityGroups {
+                api_443: r.api_443.unwrap_or(true),
+                kubelet_10250: r.kubelet_10250.unwrap_or(true),
+            },
             other => return Err(D::Error::unknown_variant(other, ACTIONS)),
         })
     }
@@ -285,6 +344,19 @@ mod tests {
                 cni: CniMode::default(),
             },
             Command::AdvanceTime { seconds: 30 },
+            Command::SetVpcDns {
+                dns_hostnames: false,
+            },
+            Command::SetEndpointAccess {
+                endpoint: EndpointAccess::Private,
+            },
+            Command::SetNodeAccess {
+                access: crate::cluster::NodeAccess::AwsAuth,
+            },
+            Command::SetSecurityGroups {
+                api_443: false,
+                kubelet_10250: true,
+            },
         ]
     }
 

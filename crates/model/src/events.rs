@@ -202,6 +202,14 @@ pub enum EventKind {
         /// The kubelet's max pods.
         max_pods: u32,
     },
+    /// A node's kubelet cannot reach or authenticate to the API server: the
+    /// instance runs, but is (or stays) no usable Kubernetes node.
+    NodeJoinFailed {
+        /// The node.
+        node: NodeId,
+        /// The kubelet's error.
+        message: String,
+    },
     /// A node registered but is not Ready: its CNI could not start.
     NodeNotReady {
         /// The node.
@@ -236,6 +244,12 @@ pub enum EventKind {
         pod: PodId,
         /// Its name.
         name: String,
+    },
+    /// A VPC or cluster setting changed (DNS, endpoint access, access
+    /// mapping, security groups), or a node's state followed from one.
+    SettingChanged {
+        /// What changed.
+        summary: String,
     },
     /// The CNI settings changed.
     CniChanged {
@@ -423,6 +437,7 @@ impl fmt::Display for EventKind {
                 write!(f, "{node} {name} ({instance_type}, IP {ip}) registered and Ready; max pods {max_pods}")
             }
             Self::NodeNotReady { node, reason } => write!(f, "{node}: Warning NodeNotReady: {reason}"),
+            Self::NodeJoinFailed { node, message } => write!(f, "{node} kubelet: {message}"),
             Self::NodeDeleted { node, addresses } => {
                 write!(f, "{node} terminated; {addresses} addresses back in the subnets")
             }
@@ -430,6 +445,7 @@ impl fmt::Display for EventKind {
             Self::PodUnschedulable { pod, message } => write!(f, "{pod}: Warning FailedScheduling: {message}"),
             Self::PodDeleted { pod, name } => write!(f, "{pod} {name} deleted"),
             Self::CniChanged { summary } => write!(f, "CNI settings: {summary}"),
+            Self::SettingChanged { summary } => f.write_str(summary),
         }
     }
 }

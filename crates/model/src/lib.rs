@@ -33,6 +33,7 @@ pub mod explain;
 pub mod idmap;
 pub mod ids;
 pub mod ipam;
+pub mod paths;
 pub mod sandbox;
 pub mod scenario;
 pub mod vpc;

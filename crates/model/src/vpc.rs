@@ -45,6 +45,15 @@ pub struct Vpc {
     pub cidrs: Vec<Ipv4Net>,
     /// Subnets by id.
     pub subnets: BTreeMap<SubnetId, Subnet>,
+    /// `enableDnsHostnames` (and `enableDnsSupport`): the private endpoint's
+    /// Route 53 private hosted zone needs them (EKS User Guide,
+    /// cluster-endpoint.adoc, network-reqs.adoc).
+    #[serde(default = "yes")]
+    pub dns_hostnames: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A VPC or subnet change AWS would refuse.
@@ -155,6 +164,7 @@ impl Vpc {
         Ok(Self {
             cidrs: vec![cidr],
             subnets: BTreeMap::new(),
+            dns_hostnames: true,
         })
     }
 

@@ -252,7 +252,84 @@ fn ControlPlane(props: &ViewProps) -> Html {
             <p class="form__hint">{ "Let simulated time pass on every node: ipamd (or the cilium-operator) runs, cooldowns end, surplus IPs and ENIs go back." }</p>
             <button type="button" onclick={wait(30)}>{ "Wait 30 s" }</button>
             <button type="button" onclick={wait(180)}>{ "Wait 3 min" }</button>
+            <ClusterAccess ..props.clone() />
         </details>
+    }
+}
+
+/// What a node's join depends on: each change applies at once and every
+/// node tries its way to the API server again.
+#[component]
+fn ClusterAccess(props: &ViewProps) -> Html {
+    use podnet_model::cluster::{NodeAccess, SgRules};
+    use podnet_model::EndpointAccess;
+    let sandbox = props.state.sandbox();
+    let Some(c) = sandbox.cluster.as_ref() else {
+        return html! {};
+    };
+    let (endpoint, access, rules, dns) = (
+        c.endpoint,
+        c.node_access,
+        c.rules,
+        sandbox.vpc.dns_hostnames,
+    );
+    let run = |f: fn(&str, bool, SgRules) -> Command| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let (value, checked) = match e.target_dyn_into::<HtmlSelectElement>() {
+                Some(select) => (select.value(), false),
+                None => {
+                    let input: HtmlInputElement = e.target_unchecked_into();
+                    (input.value(), input.checked())
+                }
+            };
+            on_action.emit(Action::Run(f(&value, checked, rules)));
+        })
+    };
+    let on_endpoint = run(|v, _, _| Command::SetEndpointAccess {
+        endpoint: match v {
+            "private" => EndpointAccess::Private,
+            "public" => EndpointAccess::Public,
+            _ => EndpointAccess::PublicAndPrivate,
+        },
+    });
+    let on_access = run(|v, _, _| Command::SetNodeAccess {
+        access: match v {
+            "aws-auth" => NodeAccess::AwsAuth,
+            "none" => NodeAccess::None,
+            _ => NodeAccess::AccessEntry,
+        },
+    });
+    let on_dns = run(|_, on, _| Command::SetVpcDns { dns_hostnames: on });
+    let on_443 = run(|_, on, r| Command::SetSecurityGroups {
+        api_443: on,
+        kubelet_10250: r.kubelet_10250,
+    });
+    let on_10250 = run(|_, on, r| Command::SetSecurityGroups {
+        api_443: r.api_443,
+        kubelet_10250: on,
+    });
+    html! {
+        <fieldset class="form__group">
+            <legend>{ "How nodes reach the control plane" }</legend>
+            <label>{ "Endpoint access" }
+                <select onchange={on_endpoint}>
+                    <option value="public" selected={endpoint == EndpointAccess::Public}>{ "public" }</option>
+                    <option value="public-and-private" selected={endpoint == EndpointAccess::PublicAndPrivate}>{ "public and private" }</option>
+                    <option value="private" selected={endpoint == EndpointAccess::Private}>{ "private" }</option>
+                </select>
+            </label>
+            <label class="form__check"><input type="checkbox" checked={dns} onchange={on_dns} />{ "VPC DNS hostnames (enableDnsHostnames)" }</label>
+            <label>{ "Node role mapped by" }
+                <select onchange={on_access}>
+                    <option value="access-entry" selected={access == NodeAccess::AccessEntry}>{ "an access entry (EC2_Linux)" }</option>
+                    <option value="aws-auth" selected={access == NodeAccess::AwsAuth}>{ "the aws-auth ConfigMap" }</option>
+                    <option value="none" selected={access == NodeAccess::None}>{ "nothing" }</option>
+                </select>
+            </label>
+            <label class="form__check"><input type="checkbox" checked={rules.api_443} onchange={on_443} />{ "Cluster security group allows TCP 443 from nodes" }</label>
+            <label class="form__check"><input type="checkbox" checked={rules.kubelet_10250} onchange={on_10250} />{ "Node security group allows TCP 10250 from the control plane" }</label>
+        </fieldset>
     }
 }
 

@@ -3,6 +3,7 @@
 
 use podnet_model::cluster::{Node, Pod, PodStatus};
 use podnet_model::eni::EniKind;
+use podnet_model::paths::Place;
 use yew::prelude::*;
 
 use crate::state::{Action, Selection};
@@ -26,6 +27,9 @@ pub struct NodeCardProps {
     /// With an overlay CNI: where its pods' addresses come from.
     #[prop_or_default]
     pub pod_ranges: Option<String>,
+    /// The hop of a traced path lit up on the map.
+    #[prop_or_default]
+    pub mark: Option<Place>,
 }
 
 /// One node.
@@ -39,20 +43,25 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
     let count = props.pods.len();
     let full = count as u32 >= n.max_pods();
     let selected = props.selection == Some(Selection::Node(id));
+    let mark = props.mark;
+    let on_path = mark == Some(Place::Node { node: id });
     html! {
-        <section class={classes!("node-card", selected.then_some("is-selected"))} aria-label={format!("Node {}", n.name)}>
+        <section class={classes!("node-card", selected.then_some("is-selected"), on_path.then_some("is-on-path"))} aria-label={format!("Node {}", n.name)}>
             <button type="button" class="node-card__head" onclick={select}>
                 <strong>{ &n.name }</strong>
                 <span>{ format!("{} · {} · {}", n.id, n.instance_type, n.ip().map(|i| i.to_string()).unwrap_or_default()) }</span>
                 <span class={classes!("node-card__pods", full.then_some("is-full"))}>{ format!("{count}/{} pods", n.max_pods()) }</span>
                 if n.ipam.custom_networking { <span class="tag is-cni" title="Custom networking: pod ENIs in the ENIConfig's subnet">{ "custom networking" }</span> }
                 if let Some(reason) = &n.not_ready { <span class="tag is-not-ready" title={reason.clone()}>{ "⚠ NotReady" }</span> }
+                if !n.registered { <span class="tag is-not-ready" title={n.join_error.clone().unwrap_or_default()}>{ "⚠ not registered" }</span> }
+                else if n.join_error.is_some() { <span class="tag is-not-ready" title={n.join_error.clone().unwrap_or_default()}>{ "⚠ lost the API server" }</span> }
                 if n.ipam.keeps_trunk_slot() { <span class="tag is-not-ready" title={n.trunk_waiting.clone().unwrap_or_default()}>{ "trunk ENI waiting" }</span> }
             </button>
             <ul class="node-card__enis">
                 { for n.ipam.enis.iter().map(|e| {
                     let eni = e.id;
                     let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Eni(eni))));
+                    let on = mark == Some(Place::Eni { eni });
                     if e.kind == EniKind::Trunk {
                         let used = n.ipam.branches.len();
                         let free = (n.ipam.branch_limit as usize).saturating_sub(used);
@@ -78,7 +87,7 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                         format!("{} × /28 prefixes", e.prefixes.len())
                     };
                     html! {
-                        <li class="eni-row">
+                        <li class={classes!("eni-row", on.then_some("is-on-path"))}>
                             <button type="button" class="eni-row__label" {onclick} title="Select this ENI">
                                 { format!("eth{} {} · {} · {what} · {} used", e.device_index, e.id, e.primary_ip, e.assigned()) }
                             </button>
@@ -93,7 +102,7 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                 </p>
             }
             <ul class="pod-list">
-                { for props.pods.iter().filter(|p| !p.system).take(MAX_POD_CHIPS).map(|p| pod_chip(p, &props.on_action, props.selection)) }
+                { for props.pods.iter().filter(|p| !p.system).take(MAX_POD_CHIPS).map(|p| pod_chip(p, &props.on_action, props.selection, mark)) }
             </ul>
             if props.pods.iter().filter(|p| !p.system).count() > MAX_POD_CHIPS {
                 <p class="node-card__more">{ format!("and {} more pods", props.pods.iter().filter(|p| !p.system).count() - MAX_POD_CHIPS) }</p>
@@ -102,7 +111,12 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
     }
 }
 
-fn pod_chip(p: &Pod, on_action: &Callback<Action>, selection: Option<Selection>) -> Html {
+fn pod_chip(
+    p: &Pod,
+    on_action: &Callback<Action>,
+    selection: Option<Selection>,
+    mark: Option<Place>,
+) -> Html {
     let id = p.id;
     let onclick = on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
     let (class, glyph) = match p.status {
@@ -116,9 +130,10 @@ fn pod_chip(p: &Pod, on_action: &Callback<Action>, selection: Option<Selection>)
         p.ip.map(|i| i.to_string())
             .unwrap_or_else(|| "no IP".into());
     let selected = selection == Some(Selection::Pod(id));
+    let on = mark == Some(Place::Pod { pod: id });
     html! {
         <li>
-            <button type="button" class={classes!("pod-chip", class, selected.then_some("is-selected"))} {onclick}
+            <button type="button" class={classes!("pod-chip", class, selected.then_some("is-selected"), on.then_some("is-on-path"))} {onclick}
                     title={format!("{} · {} · {}", p.name, p.status, p.reason.clone().unwrap_or_default())}>
                 { format!("{glyph} {} {ip}", p.name) }
             </button>

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use podnet_model::cluster::{Node, Pod};
 use podnet_model::ids::NodeId;
+use podnet_model::paths::Place;
 use podnet_model::vpc::Subnet;
 use podnet_model::Sandbox;
 use yew::prelude::*;
@@ -53,6 +54,9 @@ pub fn VpcMap(props: &ViewProps) -> Html {
         <section class="vpc-map" aria-label="VPC map">
             { view_switch }
             <ControlPlaneBox ..props.clone() />
+            if props.state.mark == Some(Place::Outside) {
+                <p class="vpc-map__outside is-on-path">{ "⇡ Out of the VPC: a NAT gateway or an internet gateway (route tables are not modelled)" }</p>
+            }
             if !pending.is_empty() {
                 <PendingTray pods={pending.iter().map(|p| (*p).clone()).collect::<Vec<_>>()} on_action={props.on_action.clone()} />
             }
@@ -102,8 +106,10 @@ fn subnet_card(
         ""
     };
     let selected = props.state.selection == Some(Selection::Subnet(id));
+    let mark = props.state.mark;
+    let router = mark == Some(Place::Router { subnet: id });
     html! {
-        <article class={classes!("subnet-card", level, selected.then_some("is-selected"))} key={id.0}>
+        <article class={classes!("subnet-card", level, selected.then_some("is-selected"), router.then_some("is-on-path"))} key={id.0}>
             <header class="subnet-card__head">
                 <button type="button" class="subnet-card__name" onclick={select} aria-label={format!("Inspect subnet {}", s.name)}>
                     <span>{ &s.name }</span>
@@ -127,14 +133,15 @@ fn subnet_card(
                     { for xenis.iter().map(|e| {
                         let eni = e.id;
                         let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Eni(eni))));
-                        html! { <li><button type="button" class="xeni-chip" {onclick} title="A cross-account ENI: the EKS control plane's foot in your VPC">{ format!("⇅ X-ENI {} {}", e.id, e.primary_ip) }</button></li> }
+                        let on = mark == Some(Place::XEni { eni });
+                        html! { <li><button type="button" class={classes!("xeni-chip", on.then_some("is-on-path"))} {onclick} title="A cross-account ENI: the EKS control plane's foot in your VPC">{ format!("⇅ X-ENI {} {}", e.id, e.primary_ip) }</button></li> }
                     }) }
                 </ul>
             }
             <div class="subnet-card__nodes">
                 { for nodes.iter().take(MAX_NODE_CARDS).map(|n| html! {
                     <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
-                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} />
+                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} />
                 }) }
                 if nodes.len() > MAX_NODE_CARDS {
                     <p class="subnet-card__more">{ format!("and {} more nodes", nodes.len() - MAX_NODE_CARDS) }</p>
@@ -186,7 +193,7 @@ fn ControlPlaneBox(props: &ViewProps) -> Html {
             <p class="vpc-map__label"><span class="vpc-map__tag is-aws">{ "AWS-managed account" }</span></p>
             { match &sb.cluster {
                 Some(c) => html! {
-                    <button type="button" class="cp-card" onclick={select}>
+                    <button type="button" class={classes!("cp-card", (props.state.mark == Some(Place::ControlPlane)).then_some("is-on-path"))} onclick={select}>
                         <strong>{ format!("EKS control plane · {}", c.name) }</strong>
                         <span>{ format!("Kubernetes {} · endpoint {} · {} X-ENIs in your cluster subnets ⇣", c.version, c.endpoint, c.xenis.len()) }</span>
                     </button>

@@ -26,6 +26,7 @@ struct RawCni {
     custom_networking: Option<bool>,
     eni_configs: Option<BTreeMap<String, String>>,
     pod_eni: Option<bool>,
+    external_snat: Option<bool>,
     network: Option<String>,
     subnet_len: Option<u8>,
     backend: Option<FlannelBackend>,
@@ -66,6 +67,7 @@ impl<'de> Deserialize<'de> for CniMode {
                     custom_networking: r.custom_networking.unwrap_or(d.custom_networking),
                     eni_configs: r.eni_configs.unwrap_or(d.eni_configs),
                     pod_eni: r.pod_eni.unwrap_or(d.pod_eni),
+                    external_snat: r.external_snat.unwrap_or(d.external_snat),
                 })
             }
             "flannel" => {
@@ -134,6 +136,7 @@ mod tests {
                 custom_networking: true,
                 eni_configs: [("eu-west-1a".to_owned(), "pods-a".to_owned())].into(),
                 pod_eni: true,
+                external_snat: true,
             }),
             CniMode::Flannel(Flannel {
                 network: "10.200.0.0/16".into(),

@@ -56,6 +56,11 @@ pub struct VpcCni {
     /// get branch ENIs (CNI README, EKS User Guide security-groups-for-pods).
     #[serde(default)]
     pub pod_eni: bool,
+    /// `AWS_VPC_K8S_CNI_EXTERNALSNAT`: when false (the default), pod
+    /// traffic leaving the VPC is SNATed to the node's primary IP; when
+    /// true, a NAT gateway must do it (CNI README).
+    #[serde(default)]
+    pub external_snat: bool,
 }
 
 fn yes() -> bool {
@@ -84,6 +89,7 @@ impl Default for VpcCni {
             custom_networking: false,
             eni_configs: std::collections::BTreeMap::new(),
             pod_eni: false,
+            external_snat: false,
         }
     }
 }

@@ -51,6 +51,8 @@ impl Sandbox {
             endpoint,
             subnets: ids,
             xenis: xenis.into_iter().flatten().collect(),
+            node_access: crate::cluster::NodeAccess::default(),
+            rules: crate::cluster::SgRules::default(),
         });
         let kind = EventKind::ClusterCreated {
             name: name.trim().to_owned(),

@@ -4,6 +4,7 @@
 //! leaves the sandbox exactly as it was; an `Ok` returns the events the
 //! command caused, in order. Time moves only through commands.
 
+mod access;
 mod cluster_ops;
 mod error;
 mod explain;
@@ -78,6 +79,7 @@ impl Default for Sandbox {
             vpc: Vpc {
                 cidrs: vec![block],
                 subnets: BTreeMap::new(),
+                dns_hostnames: true,
             },
             cluster: None,
             nodes: IdMap::new(),
@@ -158,6 +160,21 @@ impl Sandbox {
             Command::DeleteNode { node } => self.delete_node(&node, &mut events)?,
             Command::SetCni { cni } => self.set_cni(cni, &mut events)?,
             Command::AdvanceTime { seconds } => self.advance(seconds, &mut events)?,
+            Command::SetVpcDns { dns_hostnames } => self.set_vpc_dns(dns_hostnames, &mut events),
+            Command::SetEndpointAccess { endpoint } => {
+                self.set_endpoint_access(endpoint, &mut events)?;
+            }
+            Command::SetNodeAccess { access } => self.set_node_access(access, &mut events)?,
+            Command::SetSecurityGroups {
+                api_443,
+                kubelet_10250,
+            } => self.set_security_groups(
+                crate::cluster::SgRules {
+                    api_443,
+                    kubelet_10250,
+                },
+                &mut events,
+            )?,
         }
         Ok(events)
     }

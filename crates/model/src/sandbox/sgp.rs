@@ -33,7 +33,8 @@ impl Sandbox {
             let Some(node) = self.nodes.get(id) else {
                 continue;
             };
-            if !node.ipam.keeps_trunk_slot() {
+            // The controller acts on nodes whose aws-node labelled them.
+            if !node.registered || !node.ipam.keeps_trunk_slot() {
                 continue;
             }
             let subnet = self.trunk_subnet(node);
@@ -92,10 +93,15 @@ impl Sandbox {
     /// kube-scheduler's message when no node has a `pod-eni` for the pod.
     pub(super) fn branch_unschedulable_message(&self, wants: Option<NodeId>) -> String {
         let candidates: Vec<&Node> = match wants {
-            Some(w) => self.nodes.get(&w).into_iter().collect(),
-            None => self.nodes.values().collect(),
+            Some(w) => self
+                .nodes
+                .get(&w)
+                .filter(|n| n.registered)
+                .into_iter()
+                .collect(),
+            None => self.nodes.values().filter(|n| n.registered).collect(),
         };
-        let total = self.nodes.len();
+        let total = self.nodes.values().filter(|n| n.registered).count();
         if total == 0 {
             return "0/0 nodes are available: no nodes available to schedule pods.".into();
         }

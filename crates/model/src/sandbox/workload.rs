@@ -155,8 +155,6 @@ impl Sandbox {
         let not_ready = (custom && !eni_configs.contains_key(&subnet_az)).then(|| {
             format!("custom networking is on and no ENIConfig exists for {subnet_az}: aws-node logs \"No ENIConfig could be found for this node\" and the CNI does not become ready")
         });
-        let pd_fallback = self.vpc_cni().is_some_and(|c| c.prefix_delegation)
-            && !instance.supports_prefix_delegation();
         let mut access = Access {
             subnets: &mut self.vpc.subnets,
             next_eni: &mut self.next.eni,
@@ -191,11 +189,47 @@ impl Sandbox {
                 .with_pod_eni(pod_eni, instance.branch_enis)
                 .with_first_pod_eni(first_pod_eni),
             pods: 0,
-            not_ready: not_ready.clone(),
+            not_ready,
+            registered: false,
+            join_error: None,
             overlay: None,
             branch_pods: 0,
             trunk_waiting: None,
         };
+        self.nodes.insert(node_id, node);
+        // The kubelet's way to the API server: resolve, connect, authenticate.
+        if let Some(message) = self.nodes.get(&node_id).and_then(|n| self.join_failure(n)) {
+            if let Some(n) = self.nodes.get_mut(&node_id) {
+                n.join_error = Some(message.clone());
+            }
+            self.event(
+                events,
+                EventKind::NodeJoinFailed {
+                    node: node_id,
+                    message,
+                },
+            );
+            return Ok(());
+        }
+        self.register(node_id, events);
+        Ok(())
+    }
+
+    /// The kubelet registered: the node appears, its CNI and kube-proxy
+    /// start (DaemonSet pods), and pods may come.
+    pub(super) fn register(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+        let Some(node) = self.nodes.get_mut(&node_id) else {
+            return;
+        };
+        node.registered = true;
+        node.join_error = None;
+        let ip = node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+        let not_ready = node.not_ready.clone();
+        let (instance, prefix_capable, trunking) = (
+            node.instance_type.clone(),
+            node.ipam.prefix_capable,
+            node.ipam.branch_limit > 0,
+        );
         let joined = EventKind::NodeJoined {
             node: node_id,
             name: node.name.clone(),
@@ -203,8 +237,9 @@ impl Sandbox {
             ip,
             max_pods: node.max_pods(),
         };
-        self.nodes.insert(node_id, node);
         self.event(events, joined);
+        let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
+        let pd_fallback = self.vpc_cni().is_some_and(|c| c.prefix_delegation) && !prefix_capable;
         if let Some(reason) = not_ready {
             self.event(
                 events,
@@ -215,7 +250,7 @@ impl Sandbox {
             );
         }
         if pd_fallback {
-            let message = format!("Prefix delegation is not supported on non-nitro instance {} hence falling back to default (secondary IP) mode", instance.name);
+            let message = format!("Prefix delegation is not supported on non-nitro instance {instance} hence falling back to default (secondary IP) mode");
             self.event(
                 events,
                 EventKind::IpamdLog {
@@ -225,8 +260,8 @@ impl Sandbox {
             );
         }
         self.assign_pod_cidr(node_id, events);
-        if pod_eni && !instance.trunking_compatible() {
-            let message = format!("{} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni", instance.name);
+        if pod_eni && !trunking {
+            let message = format!("{instance} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni");
             self.event(
                 events,
                 EventKind::TrunkEniWaiting {
@@ -249,7 +284,6 @@ impl Sandbox {
             self.pods.insert(pod.id, pod);
         }
         self.schedule_and_settle(events, BTreeSet::from([node_id]));
-        Ok(())
     }
 
     fn new_pod(
@@ -641,7 +675,8 @@ impl Sandbox {
         };
         let mut changed = false;
         for id in nodes {
-            let Some(node) = self.nodes.get_mut(id) else {
+            // ipamd runs in aws-node, a DaemonSet pod: not on an unregistered instance.
+            let Some(node) = self.nodes.get_mut(id).filter(|n| n.registered) else {
                 continue;
             };
             let mut access = Access {
@@ -665,7 +700,7 @@ impl Sandbox {
         let none = BTreeMap::new();
         let mut changed = false;
         for id in nodes {
-            let Some(node) = self.nodes.get_mut(id) else {
+            let Some(node) = self.nodes.get_mut(id).filter(|n| n.registered) else {
                 continue;
             };
             let mut access = Access {
@@ -701,7 +736,8 @@ impl Sandbox {
                 room.push(n.pods, n.id);
             }
         }
-        let total = self.nodes.len();
+        // Instances that never registered are no nodes to the scheduler.
+        let total = self.nodes.values().filter(|n| n.registered).count();
         // Counted only when a pod cannot be placed: it walks every node.
         let mut not_ready = None;
         let now = self.now_ms;
@@ -736,8 +772,12 @@ impl Sandbox {
                 Some(_) => String::new(),
                 None if branch => self.branch_unschedulable_message(wants),
                 None => {
-                    let not_ready = *not_ready
-                        .get_or_insert_with(|| self.nodes.values().filter(|n| !n.ready()).count());
+                    let not_ready = *not_ready.get_or_insert_with(|| {
+                        self.nodes
+                            .values()
+                            .filter(|n| n.registered && !n.ready())
+                            .count()
+                    });
                     unschedulable_message(total, not_ready, wants.is_some())
                 }
             };

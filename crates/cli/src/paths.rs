@@ -1,0 +1,108 @@
+//! `podnet trace`, `podnet join` and `podnet flat`: follow the packets in a
+//! replayed scenario.
+
+use clap::Args;
+use podnet_model::Sandbox;
+
+use crate::run::load;
+
+/// Arguments of `podnet trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// A scenario JSON file, or the name of a built-in scenario.
+    pub scenario: String,
+    /// From: a pod name, a node name (ip-10-…), or control-plane.
+    pub from: String,
+    /// To: a pod or node name, an IPv4 address (a VPC host or the
+    /// internet), or api-server.
+    pub to: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `podnet join`.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// A scenario JSON file, or the name of a built-in scenario.
+    pub scenario: String,
+    /// The node (its kubectl name, e.g. ip-10-10-1-4).
+    pub node: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `podnet flat`.
+#[derive(Debug, Args)]
+pub struct FlatArgs {
+    /// A scenario JSON file, or the name of a built-in scenario.
+    pub scenario: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn sandbox(reference: &str) -> Result<Sandbox, String> {
+    let scenario = load(reference)?;
+    scenario
+        .replay()
+        .map(|r| r.sandbox)
+        .map_err(|e| format!("{reference}: {e}"))
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_json::to_string_pretty(value).map_err(|e| e.to_string())
+}
+
+/// `podnet trace`.
+///
+/// # Errors
+/// An unreadable scenario, or an end the sandbox does not know.
+pub fn trace(args: &TraceArgs) -> Result<String, String> {
+    let s = sandbox(&args.scenario)?;
+    let from = s.endpoint(&args.from).map_err(|e| e.to_string())?;
+    let to = s.endpoint(&args.to).map_err(|e| e.to_string())?;
+    let path = s.trace(from, to).map_err(|e| e.to_string())?;
+    if args.json {
+        json(&path)
+    } else {
+        Ok(path.to_text())
+    }
+}
+
+/// `podnet join`.
+///
+/// # Errors
+/// An unreadable scenario or an unknown node.
+pub fn join(args: &JoinArgs) -> Result<String, String> {
+    let s = sandbox(&args.scenario)?;
+    let join = s.join(&args.node).map_err(|e| e.to_string())?;
+    if args.json {
+        json(&join)
+    } else {
+        Ok(join.to_text())
+    }
+}
+
+/// `podnet flat`.
+///
+/// # Errors
+/// An unreadable scenario.
+pub fn flat(args: &FlatArgs) -> Result<String, String> {
+    let s = sandbox(&args.scenario)?;
+    let check = s.flat_network();
+    if args.json {
+        return json(&check);
+    }
+    let mut out = format!("{}\n", check.answer);
+    for p in &check.pairs {
+        let mark = if p.reachable && !p.nat { "ok" } else { "NO" };
+        out += &format!(
+            "  [{mark}] {}: {} → {}: {}\n",
+            p.kind, p.from, p.to, p.verdict
+        );
+    }
+    out += &check.control_plane;
+    Ok(out)
+}

@@ -1,0 +1,370 @@
+//! Paths, joins and the flat-network check on small clusters.
+
+use crate::cluster::{EndpointAccess, NodeAccess, PodStatus};
+use crate::cni::calico::CalicoEncapsulation;
+use crate::cni::{Calico, CiliumEni, CniMode, Flannel};
+use crate::paths::{Endpoint, Place, StepStatus};
+use crate::{Command, Sandbox};
+
+/// Two AZs, a node subnet in each (two in a), the cluster, under `cni`:
+/// nodes a1, a2 (same subnet), a3 (other subnet, same AZ), b1 (other AZ),
+/// two pods on each.
+fn cluster(cni: CniMode, endpoint: &str) -> Sandbox {
+    let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
+    for cmd in [
+        r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
+        r#"{"action":"add-subnet","name":"nodes-a","cidr":"10.10.1.0/24","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"nodes-a2","cidr":"10.10.3.0/24","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"nodes-b","cidr":"10.10.2.0/24","az":"eu-west-1b"}"#,
+    ] {
+        s.apply(serde_json::from_str(cmd).unwrap()).unwrap();
+    }
+    s.apply(
+        serde_json::from_str(&format!(r#"{{"action":"create-cluster","name":"demo","version":"1.31","endpoint":"{endpoint}","subnets":["cluster-a","cluster-b"]}}"#))
+            .unwrap(),
+    )
+    .unwrap();
+    for subnet in ["nodes-a", "nodes-a", "nodes-a2", "nodes-b"] {
+        s.apply(Command::AddNode {
+            instance_type: "m5.large".into(),
+            subnet: subnet.into(),
+            max_pods: None,
+        })
+        .unwrap();
+    }
+    s.apply(serde_json::from_str(r#"{"action":"add-pods","count":8}"#).unwrap())
+        .unwrap();
+    s
+}
+
+fn pods_on(s: &Sandbox, node: usize) -> Vec<crate::ids::PodId> {
+    let n = s.nodes.values().nth(node).unwrap().id;
+    s.pods
+        .values()
+        .filter(|p| p.node == Some(n) && !p.host_network && p.status == PodStatus::Running)
+        .map(|p| p.id)
+        .collect()
+}
+
+fn pod(s: &Sandbox, node: usize, i: usize) -> Endpoint {
+    Endpoint::Pod {
+        pod: pods_on(s, node)[i],
+    }
+}
+
+#[test]
+fn vpc_cni_pods_talk_across_nodes_through_the_vpc_router_with_no_nat() {
+    let s = cluster(CniMode::default(), "public-and-private");
+    let same = s.trace(pod(&s, 0, 0), pod(&s, 0, 1)).unwrap();
+    assert_eq!(same.kind, "pod to pod, same node");
+    assert!(same.reachable && !same.nat);
+    assert!(!same
+        .hops
+        .iter()
+        .any(|h| matches!(h.place, Place::Router { .. })));
+    for (to, kind) in [
+        (1, "pod to pod, another node, same subnet"),
+        (2, "pod to pod, another node, another subnet, same AZ"),
+        (3, "pod to pod, another node, another AZ"),
+    ] {
+        let p = s.trace(pod(&s, 0, 0), pod(&s, to, 0)).unwrap();
+        assert_eq!(p.kind, kind);
+        assert!(p.reachable && !p.nat, "{}", p.to_text());
+        assert_eq!(p.mtu, 9001);
+        // Every hop sees the same pod-to-pod header.
+        let first = &p.hops[0].headers[0];
+        assert!(p
+            .hops
+            .iter()
+            .all(|h| h.headers.len() == 1 && &h.headers[0] == first));
+        assert!(p
+            .hops
+            .iter()
+            .any(|h| matches!(h.place, Place::Router { .. })));
+    }
+    let text = s.trace(pod(&s, 0, 0), pod(&s, 3, 0)).unwrap().to_text();
+    assert!(text.contains("local route 10.10.0.0/16 → local"), "{text}");
+}
+
+#[test]
+fn flannel_wraps_pod_packets_in_vxlan_between_nodes() {
+    let s = cluster(CniMode::Flannel(Flannel::default()), "public");
+    let p = s.trace(pod(&s, 0, 0), pod(&s, 3, 0)).unwrap();
+    assert!(p.reachable && !p.nat);
+    assert_eq!(p.mtu, 8951);
+    let tunnel = p
+        .hops
+        .iter()
+        .find(|h| h.headers.len() == 2)
+        .expect("an encapsulated hop");
+    assert_eq!(tunnel.headers[0].proto, "UDP 8472 (VXLAN, VNI 1)");
+    let (a, b) = (
+        s.nodes.values().next().unwrap().ip().unwrap().to_string(),
+        s.nodes.values().nth(3).unwrap().ip().unwrap().to_string(),
+    );
+    assert_eq!(
+        (
+            tunnel.headers[0].src.as_str(),
+            tunnel.headers[0].dst.as_str()
+        ),
+        (a.as_str(), b.as_str())
+    );
+    assert!(tunnel.headers[1].src.starts_with("10.244."));
+    assert_eq!(tunnel.overhead, 50);
+    assert!(p.to_text().contains("outer: "));
+}
+
+#[test]
+fn calico_without_encapsulation_stops_between_subnets() {
+    let calico = Calico {
+        encapsulation: CalicoEncapsulation::None,
+        ..Calico::default()
+    };
+    let s = cluster(CniMode::Calico(calico), "public");
+    let same_subnet = s.trace(pod(&s, 0, 0), pod(&s, 1, 0)).unwrap();
+    assert!(same_subnet.reachable);
+    assert!(same_subnet
+        .to_text()
+        .contains("source/destination check off"));
+    let across = s.trace(pod(&s, 0, 0), pod(&s, 2, 0)).unwrap();
+    assert!(!across.reachable);
+    assert!(across
+        .hops
+        .last()
+        .unwrap()
+        .blocked
+        .as_deref()
+        .unwrap()
+        .contains("no route to"));
+    let flat = s.flat_network();
+    assert!(!flat.flat);
+    assert!(flat.answer.starts_with("No: "), "{}", flat.answer);
+    // IPIP: 20 bytes, protocol 4.
+    let s = cluster(
+        CniMode::Calico(Calico {
+            encapsulation: CalicoEncapsulation::IpIp,
+            ..Calico::default()
+        }),
+        "public",
+    );
+    let p = s.trace(pod(&s, 0, 0), pod(&s, 3, 0)).unwrap();
+    assert_eq!(p.mtu, 8981);
+    assert!(p.hops.iter().any(|h| h
+        .headers
+        .first()
+        .is_some_and(|x| x.proto == "IP protocol 4 (IP-in-IP)")));
+}
+
+#[test]
+fn leaving_the_vpc_is_snat_to_the_node_ip_unless_external_snat() {
+    let s = cluster(CniMode::default(), "public");
+    let to = Endpoint::Address {
+        ip: "1.1.1.1".parse().unwrap(),
+    };
+    let p = s.trace(pod(&s, 0, 0), to).unwrap();
+    assert!(p.nat && p.reachable);
+    assert_eq!(p.mtu, 1500);
+    let node_ip = s.nodes.values().next().unwrap().ip().unwrap().to_string();
+    let snat = p.hops.iter().find_map(|h| h.nat.clone()).unwrap();
+    assert!(
+        snat.contains(&format!("→ {node_ip}")) && snat.contains("AWS-SNAT-CHAIN"),
+        "{snat}"
+    );
+    let mut ext = s.clone();
+    let cni = CniMode::AwsVpcCni(crate::VpcCni {
+        external_snat: true,
+        ..crate::VpcCni::default()
+    });
+    ext.apply(Command::SetCni { cni }).unwrap();
+    let p = ext.trace(pod(&ext, 0, 0), to).unwrap();
+    assert!(
+        p.hops.iter().filter(|h| h.nat.is_some()).count() == 1,
+        "only the gateway translates"
+    );
+    // A VPC host sees the pod IP under the VPC CNI, the node IP under an overlay.
+    let host = Endpoint::Address {
+        ip: "10.10.5.10".parse().unwrap(),
+    };
+    assert!(!s.trace(pod(&s, 0, 0), host).unwrap().nat);
+    let f = cluster(CniMode::Flannel(Flannel::default()), "public");
+    let p = f.trace(pod(&f, 0, 0), host).unwrap();
+    assert!(
+        p.nat && p.verdict.contains("sees the node IP"),
+        "{}",
+        p.verdict
+    );
+}
+
+#[test]
+fn nodes_reach_the_api_server_through_x_enis_or_the_public_endpoint() {
+    let s = cluster(CniMode::default(), "private");
+    let node = Endpoint::Node {
+        node: s.nodes.values().next().unwrap().id,
+    };
+    let p = s.trace(node, Endpoint::ApiServer).unwrap();
+    assert!(p.reachable && p.kind.ends_with("private endpoint"));
+    assert!(p.hops.iter().any(|h| matches!(h.place, Place::XEni { .. })));
+    let s = cluster(CniMode::default(), "public");
+    let p = s.trace(node, Endpoint::ApiServer).unwrap();
+    assert!(p.kind.ends_with("public endpoint"));
+    assert!(p.hops.iter().any(|h| h.place == Place::Outside));
+    assert!(!p.hops.iter().any(|h| matches!(h.place, Place::XEni { .. })));
+}
+
+#[test]
+fn the_control_plane_reaches_kubelets_always_and_pods_only_with_vpc_addresses() {
+    let s = cluster(CniMode::default(), "public");
+    let node = Endpoint::Node {
+        node: s.nodes.values().next().unwrap().id,
+    };
+    let p = s.trace(Endpoint::ControlPlane, node).unwrap();
+    assert!(p.reachable);
+    assert!(p.hops[0].headers[0].proto == "TCP 10250");
+    assert!(matches!(p.hops[1].place, Place::XEni { .. }));
+    assert!(
+        s.trace(Endpoint::ControlPlane, pod(&s, 0, 0))
+            .unwrap()
+            .reachable
+    );
+    let f = cluster(CniMode::Flannel(Flannel::default()), "public");
+    let p = f.trace(Endpoint::ControlPlane, pod(&f, 0, 0)).unwrap();
+    assert!(!p.reachable);
+    assert!(p.to_text().contains("hostNetwork: true"));
+    // A hostNetwork pod is its node: reachable.
+    let hostnet = f.pods.values().find(|p| p.host_network).unwrap().id;
+    assert!(
+        f.trace(Endpoint::ControlPlane, Endpoint::Pod { pod: hostnet })
+            .unwrap()
+            .reachable
+    );
+    let flat = f.flat_network();
+    assert!(
+        flat.flat,
+        "VXLAN keeps the pod network flat: {}",
+        flat.answer
+    );
+    assert!(!flat.control_plane_reaches_pods);
+    assert!(flat.control_plane.contains("hostNetwork"));
+    let eni = cluster(CniMode::CiliumEni(CiliumEni::default()), "public");
+    assert!(eni.flat_network().control_plane_reaches_pods);
+}
+
+#[test]
+fn a_private_endpoint_with_dns_hostnames_off_stops_the_join() {
+    let mut s = cluster(CniMode::default(), "private");
+    s.apply(Command::SetVpcDns {
+        dns_hostnames: false,
+    })
+    .unwrap();
+    let events = s
+        .apply(Command::AddNode {
+            instance_type: "m5.large".into(),
+            subnet: "nodes-a".into(),
+            max_pods: None,
+        })
+        .unwrap();
+    let node = s.nodes.values().last().unwrap();
+    assert!(!node.registered);
+    let msg = node.join_error.clone().unwrap();
+    assert!(
+        msg.starts_with("dial tcp: lookup ") && msg.ends_with(":53: no such host"),
+        "{msg}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| e.kind.to_string().contains("no such host")));
+    let join = s.join(&node.name).unwrap();
+    assert!(!join.joined);
+    assert_eq!(join.steps[2].status, StepStatus::Failed);
+    assert_eq!(join.steps[3].status, StepStatus::NotReached);
+    // The instance holds its IP but gets no pods and no ENIs.
+    assert_eq!(node.ipam.enis.len(), 1);
+    assert_eq!(node.pods, 0);
+    // The already-registered nodes lost the API server too: NotReady.
+    assert!(s.nodes.values().take(4).all(|n| n.join_error.is_some()));
+    // DNS hostnames on: every node is back, the new one registers.
+    s.apply(Command::SetVpcDns {
+        dns_hostnames: true,
+    })
+    .unwrap();
+    assert!(s.nodes.values().all(|n| n.registered && n.ready()));
+    let join = s.join(&s.nodes.values().last().unwrap().name).unwrap();
+    assert!(join.joined && join.via_xeni);
+}
+
+#[test]
+fn without_a_mapping_for_the_node_role_the_kubelet_is_unauthorized() {
+    let mut s = cluster(CniMode::default(), "public");
+    s.apply(Command::SetNodeAccess {
+        access: NodeAccess::None,
+    })
+    .unwrap();
+    let name = s.nodes.values().next().unwrap().name.clone();
+    let msg = s.nodes.values().next().unwrap().join_error.clone().unwrap();
+    assert_eq!(
+        msg,
+        format!("Unable to register node \"{name}\" with API server: Unauthorized")
+    );
+    // New pods find no Ready node.
+    s.apply(serde_json::from_str(r#"{"action":"add-pods","count":1,"name":"late"}"#).unwrap())
+        .unwrap();
+    let late = s
+        .pods
+        .values()
+        .find(|p| p.name.starts_with("late"))
+        .unwrap();
+    assert_eq!(late.status, PodStatus::Pending);
+    assert!(late
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("4 node(s) had untolerated taint"));
+    s.apply(Command::SetNodeAccess {
+        access: NodeAccess::AwsAuth,
+    })
+    .unwrap();
+    let late = s
+        .pods
+        .values()
+        .find(|p| p.name.starts_with("late"))
+        .unwrap();
+    assert_eq!(late.status, PodStatus::Running);
+    assert!(s.join(&name).unwrap().steps[4].detail.contains("aws-auth"));
+}
+
+#[test]
+fn security_groups_block_443_at_the_x_eni_and_10250_at_the_node() {
+    let mut s = cluster(CniMode::default(), "private");
+    s.apply(Command::SetSecurityGroups {
+        api_443: true,
+        kubelet_10250: false,
+    })
+    .unwrap();
+    let node = s.nodes.values().next().unwrap();
+    assert!(node.ready(), "10250 does not stop the join");
+    let p = s
+        .trace(Endpoint::ControlPlane, Endpoint::Node { node: node.id })
+        .unwrap();
+    assert!(!p.reachable);
+    assert!(p.to_text().contains("error dialing backend"));
+    let j = s.join(&node.name).unwrap();
+    assert_eq!(j.steps.last().unwrap().status, StepStatus::Warning);
+    s.apply(Command::SetSecurityGroups {
+        api_443: false,
+        kubelet_10250: true,
+    })
+    .unwrap();
+    let node = s.nodes.values().next().unwrap();
+    assert!(node
+        .join_error
+        .as_deref()
+        .unwrap()
+        .ends_with(":443: i/o timeout"));
+    // A public endpoint does not go through the X-ENIs' security group.
+    s.apply(Command::SetEndpointAccess {
+        endpoint: EndpointAccess::Public,
+    })
+    .unwrap();
+    assert!(s.nodes.values().all(|n| n.ready()));
+}

@@ -1,0 +1,943 @@
+//! `trace(from, to)`: the hops a packet takes, under the cluster's CNI.
+
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Header, Hop, Path, Place, TraceError};
+use crate::cluster::{EndpointAccess, Node, Pod};
+use crate::cni::calico::CalicoEncapsulation;
+use crate::cni::cilium::CiliumRouting;
+use crate::cni::flannel::FlannelBackend;
+use crate::cni::CniMode;
+use crate::eni::Eni;
+use crate::ids::{NodeId, PodId};
+use crate::sandbox::Sandbox;
+
+/// MTU of an ENI inside a VPC (`AWS_VPC_ENI_MTU` 9001; jumbo frames).
+const VPC_MTU: u32 = 9001;
+/// MTU once traffic leaves the VPC for the internet.
+const INTERNET_MTU: u32 = 1500;
+const VPC_ROUTE: &str = "Amazon VPC User Guide, route tables (the local route)";
+const POD_GW: &str = "CNI pkg/networkutils/helper.go (gateway 169.254.1.1)";
+
+/// One end of a trace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Endpoint {
+    /// A pod (a hostNetwork pod is its node).
+    Pod {
+        /// The pod.
+        pod: PodId,
+    },
+    /// A node's host network.
+    Node {
+        /// The node.
+        node: NodeId,
+    },
+    /// Any other address: a host in the VPC, or outside it.
+    Address {
+        /// The address.
+        ip: Ipv4Addr,
+    },
+    /// The cluster's API server endpoint (as a destination).
+    ApiServer,
+    /// The EKS control plane (as a source: the API server calling out).
+    ControlPlane,
+}
+
+/// A resolved end: who, which IP, which node.
+#[derive(Clone, Copy)]
+enum End<'a> {
+    Pod(&'a Pod, &'a Node, Ipv4Addr),
+    Node(&'a Node, Ipv4Addr),
+    VpcHost(Ipv4Addr),
+    Internet(Ipv4Addr),
+    Api,
+}
+
+/// How pods on two nodes reach each other under the CNI.
+enum Carry {
+    /// Pod IPs are VPC addresses: the VPC routes them.
+    Vpc,
+    /// Encapsulated: outer node-to-node headers, with their protocol.
+    Tunnel(String, u32, &'static str),
+    /// Routed as they are between nodes (no encapsulation).
+    Direct(&'static str),
+}
+
+impl Sandbox {
+    /// Resolves a pod name, node name, IPv4 address, `api-server` or
+    /// `control-plane`.
+    ///
+    /// # Errors
+    /// [`TraceError::UnknownEndpoint`].
+    pub fn endpoint(&self, reference: &str) -> Result<Endpoint, TraceError> {
+        let r = reference.trim();
+        match r {
+            "api-server" | "api" | "apiserver" => return Ok(Endpoint::ApiServer),
+            "control-plane" | "controlplane" => return Ok(Endpoint::ControlPlane),
+            _ => {}
+        }
+        if let Some(p) = self.pods.values().find(|p| p.name == r) {
+            return Ok(Endpoint::Pod { pod: p.id });
+        }
+        if let Some(n) = self
+            .nodes
+            .values()
+            .find(|n| n.name == r || n.id.to_string() == r)
+        {
+            return Ok(Endpoint::Node { node: n.id });
+        }
+        let ip: Ipv4Addr = r.parse().map_err(|_| TraceError::UnknownEndpoint {
+            reference: r.to_owned(),
+        })?;
+        if let Some(p) = self
+            .pods
+            .values()
+            .find(|p| p.ip == Some(ip) && !p.host_network)
+        {
+            return Ok(Endpoint::Pod { pod: p.id });
+        }
+        if let Some(n) = self.nodes.values().find(|n| n.ip() == Some(ip)) {
+            return Ok(Endpoint::Node { node: n.id });
+        }
+        Ok(Endpoint::Address { ip })
+    }
+
+    /// The path a packet takes from `from` to `to`, hop by hop.
+    ///
+    /// # Errors
+    /// [`TraceError`] for an unknown end, a pod without an IP, or no cluster
+    /// when the control plane is involved.
+    pub fn trace(&self, from: Endpoint, to: Endpoint) -> Result<Path, TraceError> {
+        if from == Endpoint::ControlPlane || from == Endpoint::ApiServer {
+            return self.control_plane_to(self.end(to)?);
+        }
+        let src = self.end(from)?;
+        if matches!(src, End::VpcHost(_) | End::Internet(_) | End::Api) {
+            return Err(TraceError::UnsupportedSource);
+        }
+        let dst = if to == Endpoint::ControlPlane {
+            End::Api
+        } else {
+            self.end(to)?
+        };
+        match dst {
+            End::Api => self.to_api(src),
+            End::Internet(ip) => self.to_outside(src, ip),
+            End::VpcHost(ip) => self.to_vpc_host(src, ip),
+            End::Pod(..) | End::Node(..) => self.between(src, dst),
+        }
+    }
+
+    fn end(&self, e: Endpoint) -> Result<End<'_>, TraceError> {
+        let unknown = |r: String| TraceError::UnknownEndpoint { reference: r };
+        Ok(match e {
+            Endpoint::Pod { pod } => {
+                let p = self
+                    .pods
+                    .get(&pod)
+                    .ok_or_else(|| unknown(pod.to_string()))?;
+                let ip = p.ip.ok_or_else(|| TraceError::NoIp {
+                    pod: p.name.clone(),
+                })?;
+                let n =
+                    p.node
+                        .and_then(|n| self.nodes.get(&n))
+                        .ok_or_else(|| TraceError::NoIp {
+                            pod: p.name.clone(),
+                        })?;
+                if p.host_network {
+                    End::Node(n, ip)
+                } else {
+                    End::Pod(p, n, ip)
+                }
+            }
+            Endpoint::Node { node } => {
+                let n = self
+                    .nodes
+                    .get(&node)
+                    .ok_or_else(|| unknown(node.to_string()))?;
+                End::Node(n, n.ip().unwrap_or(Ipv4Addr::UNSPECIFIED))
+            }
+            Endpoint::Address { ip } => {
+                if self.vpc.cidrs.iter().any(|c| c.contains(&ip)) {
+                    End::VpcHost(ip)
+                } else {
+                    End::Internet(ip)
+                }
+            }
+            Endpoint::ApiServer | Endpoint::ControlPlane => End::Api,
+        })
+    }
+
+    /// Pod or node to pod or node.
+    fn between(&self, src: End, dst: End) -> Result<Path, TraceError> {
+        let (sn, sip) = host_of(src)?;
+        let (dn, dip) = host_of(dst)?;
+        let pods = matches!(src, End::Pod(..)) && matches!(dst, End::Pod(..));
+        let kind = if sn.id == dn.id {
+            "same node".to_owned()
+        } else {
+            format!("another node, {}", self.distance(sn, dn))
+        };
+        let kind = format!("{} to {}, {kind}", who(src), who(dst));
+        let mut hops = Vec::new();
+        let pkt = Header::new(sip, dip, "TCP 8080");
+        if let End::Pod(p, n, _) = src {
+            hops.push(self.pod_out(p, n, &pkt));
+        }
+        let carry = self.carry(sn, dn, src, dst);
+        let mut reachable = true;
+        if sn.id == dn.id {
+            hops.push(self.host_local(sn, dip, &pkt));
+        } else {
+            match &carry {
+                Carry::Vpc => {
+                    hops.push(self.eni_out(sn, sip, &pkt, src));
+                    hops.push(self.router(sn, dip, &pkt, dn));
+                    hops.push(self.eni_in(dn, dip, &pkt, dst));
+                }
+                Carry::Tunnel(proto, overhead, source) => {
+                    let (snip, dnip) = (ip_of(sn), ip_of(dn));
+                    let outer = Header::new(snip, dnip, proto);
+                    let mut h = self.node_hop(sn, format!("{} (encapsulates)", tunnel_dev(&self.cni)), vec![outer.clone(), pkt.clone()], format!("route to {dip}'s node range via the tunnel device: the packet is wrapped in {proto} to {} ({dnip})", dn.name), source);
+                    h.overhead = *overhead;
+                    h.mtu = VPC_MTU;
+                    hops.push(h);
+                    let mut r = self.router(sn, dnip, &outer, dn);
+                    r.headers = vec![outer.clone(), pkt.clone()];
+                    r.decision += "; the VPC sees only the node addresses on the outside";
+                    r.overhead = *overhead;
+                    hops.push(r);
+                    let mut h = self.node_hop(
+                        dn,
+                        format!("{} (decapsulates)", tunnel_dev(&self.cni)),
+                        vec![outer, pkt.clone()],
+                        "the tunnel device unwraps the packet and routes the inner one to the pod"
+                            .into(),
+                        source,
+                    );
+                    h.overhead = *overhead;
+                    hops.push(h);
+                }
+                Carry::Direct(source) => {
+                    let same_subnet = sn.subnet == dn.subnet;
+                    let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("route to {dip}'s node range via {} (no encapsulation): the packet leaves with the pod address as source", ip_of(dn)), source);
+                    if same_subnet {
+                        h.decision += "; within one subnet this works only with the EC2 source/destination check off on both nodes (the model assumes it is)";
+                        hops.push(h);
+                    } else {
+                        h.blocked = Some(format!("the VPC router has no route to {dip}: its route tables know only the VPC's blocks, not the nodes' pod ranges, so the packet is dropped between subnets"));
+                        hops.push(h);
+                        reachable = false;
+                    }
+                }
+            }
+            if reachable {
+                hops.push(self.host_local(dn, dip, &pkt));
+            }
+        }
+        if let (End::Pod(p, n, _), true) = (dst, reachable) {
+            hops.push(self.pod_in(p, n, &pkt));
+        }
+        let mtu = if pods || matches!(src, End::Pod(..)) || matches!(dst, End::Pod(..)) {
+            self.cni.strategy().datapath().mtu(VPC_MTU)
+        } else {
+            VPC_MTU
+        };
+        let verdict = if reachable {
+            format!("{dip} receives the packet from {sip} unchanged: no NAT on the way")
+        } else {
+            format!("{dip} is unreachable from {sip}")
+        };
+        Ok(Path {
+            from: describe(src),
+            to: describe(dst),
+            kind,
+            reachable,
+            verdict,
+            nat: false,
+            mtu,
+            hops,
+        })
+    }
+
+    /// Pod or node to an address of the VPC that is no pod and no node.
+    fn to_vpc_host(&self, src: End, ip: Ipv4Addr) -> Result<Path, TraceError> {
+        let (sn, sip) = host_of(src)?;
+        let pkt = Header::new(sip, ip, "TCP 5432");
+        let mut hops = Vec::new();
+        let mut nat = None;
+        if let End::Pod(p, n, _) = src {
+            hops.push(self.pod_out(p, n, &pkt));
+        }
+        let out = if matches!(src, End::Pod(..)) && !self.cni.uses_enis() {
+            // Overlays masquerade what leaves the pod range.
+            let node_ip = ip_of(sn);
+            let (rule, source) = masquerade(&self.cni);
+            nat = Some(format!("SNAT {sip} → {node_ip} ({rule})"));
+            let snat = Header::new(node_ip, ip, "TCP 5432");
+            let mut h = self.node_hop(
+                sn,
+                "eth0".into(),
+                vec![snat.clone()],
+                format!("{ip} is outside the pod range: {rule} rewrites the source to the node IP"),
+                source,
+            );
+            h.nat = nat.clone();
+            hops.push(h);
+            snat
+        } else {
+            hops.push(self.eni_out(sn, sip, &pkt, src));
+            pkt.clone()
+        };
+        let subnet = self.vpc.subnets.values().find(|s| s.cidr.contains(&ip));
+        let mut r = self.router(sn, ip, &out, sn);
+        r.decision = format!(
+            "{ip} is in the VPC ({}): the local route delivers it",
+            subnet.map_or_else(
+                || "no subnet of the sandbox".to_owned(),
+                |s| format!("subnet {}", s.name)
+            )
+        );
+        hops.push(r);
+        let verdict = match &nat {
+            Some(n) => format!("{ip} sees the node IP, not the pod: {n}"),
+            None => format!("{ip} sees {sip}: pod IPs are VPC addresses, no NAT inside the VPC"),
+        };
+        Ok(Path {
+            from: describe(src),
+            to: format!("VPC host {ip}"),
+            kind: format!("{} to a VPC host", who(src)),
+            reachable: true,
+            verdict,
+            nat: nat.is_some(),
+            mtu: self.pod_mtu(src),
+            hops,
+        })
+    }
+
+    /// Pod or node to an address outside the VPC.
+    fn to_outside(&self, src: End, ip: Ipv4Addr) -> Result<Path, TraceError> {
+        let (sn, sip) = host_of(src)?;
+        let node_ip = ip_of(sn);
+        let pkt = Header::new(sip, ip, "TCP 443");
+        let mut hops = Vec::new();
+        if let End::Pod(p, n, _) = src {
+            hops.push(self.pod_out(p, n, &pkt));
+        }
+        let external = matches!(&self.cni, CniMode::AwsVpcCni(c) if c.external_snat);
+        let (nat, out) = match (src, &self.cni) {
+            (End::Node(..), _) => (None, pkt.clone()),
+            (_, CniMode::AwsVpcCni(_)) if external => (None, pkt.clone()),
+            (_, CniMode::AwsVpcCni(_)) => (Some((format!("SNAT {sip} → {node_ip}, out eth0 (AWS-SNAT-CHAIN: AWS_VPC_K8S_CNI_EXTERNALSNAT=false)"), "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT)")), Header::new(node_ip, ip, "TCP 443")),
+            _ => {
+                let (rule, source) = masquerade(&self.cni);
+                (Some((format!("SNAT {sip} → {node_ip} ({rule})"), source)), Header::new(node_ip, ip, "TCP 443"))
+            }
+        };
+        let mut h = match &nat {
+            Some((n, source)) => {
+                let mut h = self.node_hop(sn, "eth0".into(), vec![out.clone()], format!("{ip} is outside the VPC: the node rewrites the source to its primary IP and sends it out eth0"), source);
+                h.nat = Some(n.clone());
+                h
+            }
+            None if external => self.node_hop(sn, "eth0".into(), vec![out.clone()], "AWS_VPC_K8S_CNI_EXTERNALSNAT=true: the node keeps the pod IP; a NAT gateway must translate it".into(), "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT)"),
+            None => self.node_hop(sn, "eth0".into(), vec![out.clone()], "the node's default route: out eth0".into(), "Linux routing"),
+        };
+        h.mtu = VPC_MTU;
+        hops.push(h);
+        let mut r = self.router(sn, ip, &out, sn);
+        r.decision = "the subnet's route table sends 0.0.0.0/0 to a NAT gateway (private subnet) or an internet gateway (public subnet); route tables are not modelled".into();
+        r.source = "Amazon VPC User Guide, route tables; NAT gateways".into();
+        hops.push(r);
+        let mut g = Hop {
+            place: Place::Outside,
+            title: "NAT gateway or internet gateway".into(),
+            interface: "out of the VPC".into(),
+            headers: vec![Header::new("the gateway's public IP", ip, "TCP 443")],
+            decision: "a NAT gateway translates the private source to its Elastic IP (an internet gateway maps a public IP 1:1)".into(),
+            source: "Amazon VPC User Guide, NAT gateways".into(),
+            mtu: INTERNET_MTU,
+            overhead: 0,
+            nat: Some(format!("SNAT {} → the gateway's public IP", out.src)),
+            blocked: None,
+        };
+        if external {
+            g.decision += "; with external SNAT this is the only translation";
+        }
+        hops.push(g);
+        let nat_text = nat.map_or_else(|| "the gateway translates".to_owned(), |(n, _)| n);
+        Ok(Path {
+            from: describe(src),
+            to: format!("{ip} (outside the VPC)"),
+            kind: format!("{} to outside the VPC", who(src)),
+            reachable: true,
+            verdict: format!("{ip} sees the gateway's public IP: {nat_text}, then the gateway's own NAT; 1500-byte MTU beyond the VPC"),
+            nat: true,
+            mtu: INTERNET_MTU.min(self.pod_mtu(src)),
+            hops,
+        })
+    }
+
+    /// A node or pod to the API server: the X-ENIs or the public endpoint.
+    fn to_api(&self, src: End) -> Result<Path, TraceError> {
+        let c = self.cluster.as_ref().ok_or(TraceError::NoCluster)?;
+        let (sn, sip) = host_of(src)?;
+        let host = self.api_endpoint();
+        let private = !matches!(c.endpoint, EndpointAccess::Public) && self.vpc.dns_hostnames;
+        let mut hops = Vec::new();
+        let xeni = self.nearest_xeni(sn);
+        let xip = xeni.map_or(Ipv4Addr::UNSPECIFIED, |x| x.primary_ip);
+        let mut pkt = Header::new(
+            sip,
+            if private {
+                xip.to_string()
+            } else {
+                "the public endpoint".into()
+            },
+            "TCP 443",
+        );
+        let mut nat = None;
+        if let End::Pod(p, n, _) = src {
+            let svc = std::net::Ipv4Addr::from(u32::from(c.service_cidr().network()) + 1);
+            let to_svc = Header::new(sip, svc, "TCP 443");
+            hops.push(self.pod_out(p, n, &to_svc));
+            let dnat = format!("DNAT {svc}:443 → {}:443 (kube-proxy: the kubernetes service's endpoints are the API server's addresses)", pkt.dst);
+            if !self.cni.uses_enis() {
+                let (rule, _) = masquerade(&self.cni);
+                pkt.src = ip_of(sn).to_string();
+                nat = Some(format!("{dnat}; SNAT {sip} → {} ({rule})", pkt.src));
+            } else {
+                nat = Some(dnat);
+            }
+            let mut h = self.node_hop(sn, "kube-proxy rules".into(), vec![pkt.clone()], format!("the pod calls kubernetes.default ({svc}), the first address of the service CIDR"), "Kubernetes kube-proxy; EKS User Guide, create-cluster.adoc (service CIDR)");
+            h.nat = nat.clone();
+            hops.push(h);
+        }
+        let mut reachable = true;
+        if private {
+            let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{host} resolves to the X-ENIs' addresses (Route 53 private hosted zone): {xip} is in the VPC"), "EKS User Guide, cluster-endpoint.adoc");
+            h.mtu = VPC_MTU;
+            hops.push(h);
+            let xsubnet = xeni.map(|x| x.subnet);
+            let mut r = self.router(sn, xip, &pkt, sn);
+            if let Some(s) = xsubnet {
+                r.place = Place::Router { subnet: s };
+            }
+            hops.push(r);
+            let mut x = self.xeni_hop(xeni, vec![pkt.clone()], "the X-ENI belongs to the control plane's account but lives in your cluster subnet; the cluster security group filters what comes in".into());
+            if !c.rules.api_443 {
+                x.blocked = Some("the cluster security group does not allow TCP 443 from the nodes: the kubelet sees `dial tcp …:443: i/o timeout`".into());
+                reachable = false;
+            }
+            hops.push(x);
+        } else {
+            let mut h = self.node_hop(
+                sn,
+                "eth0".into(),
+                vec![pkt.clone()],
+                format!("{host} resolves to the public endpoint: out of the VPC"),
+                "EKS User Guide, cluster-endpoint.adoc",
+            );
+            h.mtu = VPC_MTU;
+            hops.push(h);
+            hops.push(Hop {
+                place: Place::Outside,
+                title: "NAT gateway or internet gateway".into(),
+                interface: "out of the VPC".into(),
+                headers: vec![Header::new("the gateway's public IP", "the public endpoint", "TCP 443")],
+                decision: "requests \"leave the VPC but not Amazon's network\"; a NAT gateway's IP must be allowed if the endpoint has public CIDR restrictions".into(),
+                source: "EKS User Guide, cluster-endpoint.adoc".into(),
+                mtu: INTERNET_MTU,
+                overhead: 0,
+                nat: Some(format!("SNAT {} → the gateway's public IP", pkt.src)),
+                blocked: None,
+            });
+            nat = Some("NAT at the gateway".into());
+        }
+        if reachable {
+            hops.push(self.control_plane_hop(
+                vec![],
+                "kube-apiserver answers on 443 (TLS, the cluster CA)".into(),
+            ));
+        }
+        let verdict = match (reachable, private) {
+            (false, _) => {
+                "blocked at the X-ENI: the cluster security group does not allow TCP 443".to_owned()
+            }
+            (true, true) => {
+                format!("through X-ENI {xip} in your cluster subnet: the private endpoint")
+            }
+            (true, false) => "out of the VPC to the public endpoint".to_owned(),
+        };
+        Ok(Path {
+            from: describe(src),
+            to: format!("API server ({host})"),
+            kind: format!(
+                "{} to the API server, {} endpoint",
+                who(src),
+                if private { "private" } else { "public" }
+            ),
+            reachable,
+            verdict,
+            nat: nat.is_some(),
+            mtu: if private {
+                self.pod_mtu(src)
+            } else {
+                INTERNET_MTU
+            },
+            hops,
+        })
+    }
+
+    /// The control plane calling a kubelet (exec, logs) or a pod (a webhook).
+    fn control_plane_to(&self, dst: End) -> Result<Path, TraceError> {
+        let c = self.cluster.as_ref().ok_or(TraceError::NoCluster)?;
+        let (dn, dip) = match dst {
+            End::Pod(_, n, ip) | End::Node(n, ip) => (n, ip),
+            End::VpcHost(_) | End::Internet(_) | End::Api => {
+                return Err(TraceError::UnsupportedSource);
+            }
+        };
+        let xeni = self.nearest_xeni(dn);
+        let xip = xeni.map_or(Ipv4Addr::UNSPECIFIED, |x| x.primary_ip);
+        let (port, what) = match dst {
+            End::Pod(..) => ("TCP 443", "a webhook in a pod"),
+            _ => ("TCP 10250", "the kubelet (kubectl exec, logs)"),
+        };
+        let pkt = Header::new(xip, dip, port);
+        let mut hops = vec![self.control_plane_hop(vec![pkt.clone()], format!("kube-apiserver calls {what} at {dip}: it leaves through an X-ENI in your VPC, whatever the endpoint access"))];
+        hops.push(self.xeni_hop(
+            xeni,
+            vec![pkt.clone()],
+            "the X-ENIs carry exec, logs, proxy and webhook calls into the VPC".into(),
+        ));
+        let mut reachable = true;
+        let routable = self.cni.strategy().datapath().vpc_routable;
+        let mut r = self.router(dn, dip, &pkt, dn);
+        if let Some(x) = xeni {
+            r.place = Place::Router { subnet: x.subnet };
+        }
+        if matches!(dst, End::Pod(..)) && !routable {
+            r.blocked = Some(format!("no route to {dip}: it exists only inside the {} overlay, and the control plane is not part of it (run the webhook with hostNetwork: true)", self.cni.strategy().name()));
+            r.decision = "the VPC's route tables know only the VPC's blocks".into();
+            reachable = false;
+        }
+        hops.push(r);
+        if reachable {
+            let mut e = self.eni_in(dn, dip, &pkt, dst);
+            if matches!(dst, End::Node(..)) && !c.rules.kubelet_10250 {
+                e.blocked = Some(format!("the node's security group does not allow TCP 10250 from the cluster security group: `Error from server: error dialing backend: dial tcp {dip}:10250: i/o timeout`"));
+                reachable = false;
+            }
+            hops.push(e);
+        }
+        if let (End::Pod(p, n, _), true) = (dst, reachable) {
+            hops.push(self.host_local(n, dip, &pkt));
+            hops.push(self.pod_in(p, n, &pkt));
+        }
+        let verdict = if reachable {
+            format!("the control plane reaches {dip} through X-ENI {xip}")
+        } else if matches!(dst, End::Pod(..)) {
+            format!("the control plane cannot reach {dip}: overlay pod IPs are not VPC addresses")
+        } else {
+            format!("blocked: nothing reaches the kubelet on {dip}:10250")
+        };
+        Ok(Path {
+            from: "EKS control plane (kube-apiserver)".into(),
+            to: describe(dst),
+            kind: format!("control plane to {}", who(dst)),
+            reachable,
+            verdict,
+            nat: false,
+            mtu: VPC_MTU,
+            hops,
+        })
+    }
+
+    // ---- how pods travel between nodes ----
+
+    fn carry(&self, sn: &Node, dn: &Node, src: End, dst: End) -> Carry {
+        if self.cni.uses_enis() {
+            return Carry::Vpc;
+        }
+        // Node-to-node (host network) traffic is plain VPC traffic.
+        if matches!(src, End::Node(..)) && matches!(dst, End::Node(..)) {
+            return Carry::Vpc;
+        }
+        let same_subnet = sn.subnet == dn.subnet;
+        match &self.cni {
+            CniMode::Flannel(f) => match f.backend {
+                FlannelBackend::Vxlan => Carry::Tunnel("UDP 8472 (VXLAN, VNI 1)".into(), 50, "flannel Documentation/backends.md"),
+                FlannelBackend::HostGw => Carry::Direct("flannel Documentation/backends.md (host-gw: \"requires direct layer2 connectivity\")"),
+            },
+            CniMode::Calico(c) => match c.encapsulation {
+                CalicoEncapsulation::IpIp => Carry::Tunnel("IP protocol 4 (IP-in-IP)".into(), 20, "calico felix int_dataplane.go (IPIP 20 bytes)"),
+                CalicoEncapsulation::Vxlan => Carry::Tunnel("UDP 4789 (VXLAN)".into(), 50, "calico felix config_params.go (VXLAN port 4789)"),
+                CalicoEncapsulation::VxlanCrossSubnet if !same_subnet => Carry::Tunnel("UDP 4789 (VXLAN, across subnets)".into(), 50, "docs.tigera.io vxlan-ipip (CrossSubnet)"),
+                CalicoEncapsulation::VxlanCrossSubnet | CalicoEncapsulation::None => Carry::Direct("docs.tigera.io reference/public-cloud/AWS (disable source/destination checks)"),
+            },
+            CniMode::Cilium(c) => match c.routing {
+                CiliumRouting::Vxlan => Carry::Tunnel("UDP 8472 (VXLAN)".into(), 50, "cilium Documentation/network/concepts/routing.rst"),
+                CiliumRouting::Geneve => Carry::Tunnel("UDP 6081 (Geneve)".into(), 50, "cilium Documentation/network/concepts/routing.rst"),
+                CiliumRouting::Native => Carry::Direct("cilium Documentation/network/concepts/routing.rst (native routing: the network must route the PodCIDRs)"),
+            },
+            CniMode::AwsVpcCni(_) | CniMode::CiliumEni(_) => Carry::Vpc,
+        }
+    }
+
+    fn distance(&self, a: &Node, b: &Node) -> String {
+        let az = |n: &Node| self.vpc.subnets.get(&n.subnet).map(|s| s.az.clone());
+        if a.subnet == b.subnet {
+            "same subnet".into()
+        } else if az(a) == az(b) {
+            "another subnet, same AZ".into()
+        } else {
+            "another AZ".into()
+        }
+    }
+
+    fn pod_mtu(&self, src: End) -> u32 {
+        if matches!(src, End::Pod(..)) {
+            self.cni.strategy().datapath().mtu(VPC_MTU)
+        } else {
+            VPC_MTU
+        }
+    }
+
+    fn nearest_xeni(&self, n: &Node) -> Option<&Eni> {
+        let c = self.cluster.as_ref()?;
+        let az = self.vpc.subnets.get(&n.subnet).map(|s| s.az.as_str());
+        c.xenis
+            .iter()
+            .find(|x| self.vpc.subnets.get(&x.subnet).map(|s| s.az.as_str()) == az)
+            .or_else(|| c.xenis.first())
+    }
+
+    // ---- hops ----
+
+    fn pod_out(&self, p: &Pod, n: &Node, pkt: &Header) -> Hop {
+        let (iface, decision, source) = self.pod_netns(p, n);
+        Hop {
+            place: Place::Pod { pod: p.id },
+            title: format!("pod {}", p.name),
+            interface: iface,
+            headers: vec![pkt.clone()],
+            decision,
+            source,
+            mtu: self.cni.strategy().datapath().mtu(VPC_MTU),
+            overhead: 0,
+            nat: None,
+            blocked: None,
+        }
+    }
+
+    fn pod_in(&self, p: &Pod, n: &Node, pkt: &Header) -> Hop {
+        let (iface, _, source) = self.pod_netns(p, n);
+        Hop {
+            place: Place::Pod { pod: p.id },
+            title: format!("pod {}", p.name),
+            interface: iface,
+            headers: vec![pkt.clone()],
+            decision: "delivered to the pod's eth0".into(),
+            source,
+            mtu: self.cni.strategy().datapath().mtu(VPC_MTU),
+            overhead: 0,
+            nat: None,
+            blocked: None,
+        }
+    }
+
+    fn pod_netns(&self, p: &Pod, n: &Node) -> (String, String, String) {
+        let ip = p.ip.map(|i| i.to_string()).unwrap_or_default();
+        match &self.cni {
+            CniMode::Flannel(_) => {
+                let gw = n
+                    .overlay
+                    .as_ref()
+                    .map(|o| Ipv4Addr::from(u32::from(o.cidr.network()) + 1).to_string())
+                    .unwrap_or_default();
+                (
+                    format!("eth0 {ip}, a veth into the cni0 bridge"),
+                    format!("default route via {gw}, the cni0 bridge (host-local's gateway)"),
+                    "flannel-cni flannel_linux.go; CNI plugins bridge (isGateway)".into(),
+                )
+            }
+            CniMode::Cilium(_) => (
+                format!("eth0 {ip}, a veth to the host's lxc device"),
+                "default route via cilium_host; eBPF on the lxc device forwards it".into(),
+                "cilium Documentation/network/concepts/routing.rst".into(),
+            ),
+            _ => (
+                format!("eth0 {ip}/32, a veth pair to the host"),
+                "the pod's only route: default via 169.254.1.1, the host end of its veth".into(),
+                POD_GW.into(),
+            ),
+        }
+    }
+
+    fn node_hop(
+        &self,
+        n: &Node,
+        interface: String,
+        headers: Vec<Header>,
+        decision: String,
+        source: &str,
+    ) -> Hop {
+        Hop {
+            place: Place::Node { node: n.id },
+            title: format!("node {}", n.name),
+            interface,
+            headers,
+            decision,
+            source: source.into(),
+            mtu: VPC_MTU,
+            overhead: 0,
+            nat: None,
+            blocked: None,
+        }
+    }
+
+    /// On one node, to a local pod or the host itself.
+    fn host_local(&self, n: &Node, dip: Ipv4Addr, pkt: &Header) -> Hop {
+        let (iface, decision, source) = match &self.cni {
+            CniMode::Flannel(_) => (
+                "cni0 bridge",
+                format!("{dip} is on the node's pod range: the cni0 bridge delivers it"),
+                "CNI plugins bridge",
+            ),
+            CniMode::Calico(_) => (
+                "cali* veth",
+                format!("host route {dip}/32 via the pod's cali* veth (Calico adds one per pod)"),
+                "calico felix routes",
+            ),
+            CniMode::Cilium(_) => (
+                "lxc* veth",
+                format!("eBPF forwards {dip} to its endpoint's lxc device"),
+                "cilium Documentation/network/concepts/routing.rst",
+            ),
+            _ => (
+                "the pod's veth",
+                format!("host route {dip}/32 via the pod's veth (the CNI adds one per pod)"),
+                "CNI pkg/networkutils (per-pod host route)",
+            ),
+        };
+        let mut h = self.node_hop(n, iface.into(), vec![pkt.clone()], decision, source);
+        if n.ip() == Some(dip) {
+            h.interface = "host network".into();
+            h.decision = format!("{dip} is the node's own address");
+        }
+        h
+    }
+
+    /// Out of a node through the ENI that holds the source address.
+    fn eni_out(&self, n: &Node, sip: Ipv4Addr, pkt: &Header, src: End) -> Hop {
+        let eni = eni_holding(n, sip);
+        let (place, name) = match eni {
+            Some(e) => (
+                Place::Eni { eni: e.id },
+                format!("eth{} ({})", e.device_index, e.id),
+            ),
+            None => (Place::Node { node: n.id }, "eth0".into()),
+        };
+        let decision = match (src, eni) {
+            (End::Pod(..), Some(e)) if e.device_index > 0 => format!("ip rule: from {sip} lookup the route table of eth{}: a pod leaves by the ENI that holds its address", e.device_index),
+            (End::Pod(..), _) => format!("{sip} is on eth0: the main route table, out eth0"),
+            _ => "the node's own address: out eth0".into(),
+        };
+        let mut h = self.node_hop(
+            n,
+            name,
+            vec![pkt.clone()],
+            decision,
+            "CNI docs/cni-proposal.md (policy routing per ENI)",
+        );
+        h.place = place;
+        h
+    }
+
+    /// Into a node through the ENI that holds the destination address.
+    fn eni_in(&self, n: &Node, dip: Ipv4Addr, pkt: &Header, dst: End) -> Hop {
+        let eni = eni_holding(n, dip);
+        let (place, name) = match eni {
+            Some(e) => (
+                Place::Eni { eni: e.id },
+                format!("eth{} ({})", e.device_index, e.id),
+            ),
+            None => (Place::Node { node: n.id }, "eth0".into()),
+        };
+        let decision = if matches!(dst, End::Pod(..)) {
+            format!("{dip} is an address of this ENI: EC2 delivers it here")
+        } else {
+            format!("{dip} is the node's primary address")
+        };
+        let mut h = self.node_hop(
+            n,
+            name,
+            vec![pkt.clone()],
+            decision,
+            "EC2 (an ENI receives its own addresses)",
+        );
+        h.place = place;
+        h
+    }
+
+    fn router(&self, from: &Node, dip: Ipv4Addr, pkt: &Header, to: &Node) -> Hop {
+        let name = self
+            .vpc
+            .subnets
+            .get(&from.subnet)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let blocks: Vec<String> = self.vpc.cidrs.iter().map(ToString::to_string).collect();
+        let across = if from.id == to.id {
+            String::new()
+        } else {
+            format!(
+                " ({} → {}: still one VPC)",
+                self.vpc
+                    .subnets
+                    .get(&from.subnet)
+                    .map(|s| s.az.clone())
+                    .unwrap_or_default(),
+                self.vpc
+                    .subnets
+                    .get(&to.subnet)
+                    .map(|s| s.az.clone())
+                    .unwrap_or_default()
+            )
+        };
+        Hop {
+            place: Place::Router {
+                subnet: from.subnet,
+            },
+            title: format!("VPC router ({name})"),
+            interface: "the subnet's router (+1 address)".into(),
+            headers: vec![pkt.clone()],
+            decision: format!(
+                "local route {} → local: {dip} is in the VPC{across}",
+                blocks.join(", ")
+            ),
+            source: VPC_ROUTE.into(),
+            mtu: VPC_MTU,
+            overhead: 0,
+            nat: None,
+            blocked: None,
+        }
+    }
+
+    fn xeni_hop(&self, xeni: Option<&Eni>, headers: Vec<Header>, decision: String) -> Hop {
+        let subnet = xeni
+            .and_then(|x| self.vpc.subnets.get(&x.subnet))
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        Hop {
+            place: xeni.map_or(Place::ControlPlane, |x| Place::XEni { eni: x.id }),
+            title: format!(
+                "X-ENI {} in {subnet}",
+                xeni.map(|x| x.id.to_string()).unwrap_or_default()
+            ),
+            interface: format!(
+                "{} (cross-account ENI, cluster security group)",
+                xeni.map(|x| x.primary_ip.to_string()).unwrap_or_default()
+            ),
+            headers,
+            decision,
+            source: "EKS User Guide, network-reqs.adoc; best practices, subnets.adoc".into(),
+            mtu: VPC_MTU,
+            overhead: 0,
+            nat: None,
+            blocked: None,
+        }
+    }
+
+    fn control_plane_hop(&self, headers: Vec<Header>, decision: String) -> Hop {
+        Hop {
+            place: Place::ControlPlane,
+            title: "EKS control plane (AWS-managed VPC)".into(),
+            interface: "kube-apiserver".into(),
+            headers,
+            decision,
+            source: "EKS best practices, subnets.adoc (two VPCs)".into(),
+            mtu: VPC_MTU,
+            overhead: 0,
+            nat: None,
+            blocked: None,
+        }
+    }
+}
+
+/// The node and address of a pod or node end (`None` for the others,
+/// which are never sources).
+fn host_of<'a>(e: End<'a>) -> Result<(&'a Node, Ipv4Addr), TraceError> {
+    match e {
+        End::Pod(_, n, ip) | End::Node(n, ip) => Ok((n, ip)),
+        End::VpcHost(_) | End::Internet(_) | End::Api => Err(TraceError::UnsupportedSource),
+    }
+}
+
+fn ip_of(n: &Node) -> Ipv4Addr {
+    n.ip().unwrap_or(Ipv4Addr::UNSPECIFIED)
+}
+
+fn eni_holding(n: &Node, ip: Ipv4Addr) -> Option<&Eni> {
+    n.ipam
+        .enis
+        .iter()
+        .find(|e| e.primary_ip == ip || e.all_slots().any(|s| s.ip == ip))
+}
+
+fn who(e: End) -> &'static str {
+    match e {
+        End::Pod(..) => "pod",
+        End::Node(..) => "node",
+        End::VpcHost(_) => "VPC host",
+        End::Internet(_) => "internet host",
+        End::Api => "API server",
+    }
+}
+
+fn describe(e: End) -> String {
+    match e {
+        End::Pod(p, n, ip) => format!("pod {} ({ip} on {})", p.name, n.name),
+        End::Node(n, ip) => format!("node {} ({ip})", n.name),
+        End::VpcHost(ip) => format!("VPC host {ip}"),
+        End::Internet(ip) => format!("{ip}"),
+        End::Api => "API server".into(),
+    }
+}
+
+fn tunnel_dev(cni: &CniMode) -> &'static str {
+    match cni {
+        CniMode::Flannel(_) => "flannel.1",
+        CniMode::Calico(c) if c.encapsulation == CalicoEncapsulation::IpIp => "tunl0",
+        CniMode::Calico(_) => "vxlan.calico",
+        CniMode::Cilium(c) if c.routing == CiliumRouting::Geneve => "cilium_geneve",
+        _ => "cilium_vxlan",
+    }
+}
+
+/// Who rewrites an overlay pod's source when it leaves the pod range.
+fn masquerade(cni: &CniMode) -> (&'static str, &'static str) {
+    match cni {
+        CniMode::Flannel(_) => (
+            "flanneld --ip-masq",
+            "flannel Documentation/kube-flannel.yml (--ip-masq)",
+        ),
+        CniMode::Calico(_) => (
+            "Calico natOutgoing",
+            "docs.tigera.io reference/resources/ippool (natOutgoing)",
+        ),
+        CniMode::CiliumEni(_) => (
+            "Cilium masquerading (enable-ipv4-masquerade)",
+            "cilium Documentation/network/concepts/masquerading.rst",
+        ),
+        _ => (
+            "Cilium masquerading (enable-ipv4-masquerade)",
+            "cilium Documentation/network/concepts/masquerading.rst",
+        ),
+    }
+}

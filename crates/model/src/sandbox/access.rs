@@ -1,0 +1,115 @@
+//! The settings a node's join depends on: VPC DNS, endpoint access, the
+//! node role's mapping, two security group rules. Changing one re-runs every
+//! node's way to the API server: instances that could not join register,
+//! and registered nodes that lose the API server go NotReady.
+
+use std::collections::BTreeSet;
+
+use super::{Sandbox, SandboxError};
+use crate::cluster::{EndpointAccess, NodeAccess, SgRules};
+use crate::events::{Event, EventKind};
+use crate::ids::NodeId;
+
+impl Sandbox {
+    pub(super) fn set_vpc_dns(&mut self, on: bool, events: &mut Vec<Event>) {
+        self.vpc.dns_hostnames = on;
+        let summary = format!(
+            "VPC enableDnsHostnames and enableDnsSupport {}",
+            if on { "on" } else { "off" }
+        );
+        self.event(events, EventKind::SettingChanged { summary });
+        self.rejoin(events);
+    }
+
+    pub(super) fn set_endpoint_access(
+        &mut self,
+        endpoint: EndpointAccess,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let c = self.cluster_mut("change the endpoint access")?;
+        c.endpoint = endpoint;
+        let summary = format!("API server endpoint access: {endpoint}");
+        self.event(events, EventKind::SettingChanged { summary });
+        self.rejoin(events);
+        Ok(())
+    }
+
+    pub(super) fn set_node_access(
+        &mut self,
+        access: NodeAccess,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let c = self.cluster_mut("map the node role")?;
+        c.node_access = access;
+        let summary = format!("node IAM role mapped with {access}");
+        self.event(events, EventKind::SettingChanged { summary });
+        self.rejoin(events);
+        Ok(())
+    }
+
+    pub(super) fn set_security_groups(
+        &mut self,
+        rules: SgRules,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let c = self.cluster_mut("change security groups")?;
+        c.rules = rules;
+        let word = |ok: bool| if ok { "allowed" } else { "not allowed" };
+        let summary = format!(
+            "cluster security group: TCP 443 from nodes {}; node security group: TCP 10250 from the control plane {}",
+            word(rules.api_443),
+            word(rules.kubelet_10250)
+        );
+        self.event(events, EventKind::SettingChanged { summary });
+        self.rejoin(events);
+        Ok(())
+    }
+
+    fn cluster_mut(
+        &mut self,
+        action: &str,
+    ) -> Result<&mut crate::cluster::ControlPlane, SandboxError> {
+        self.cluster
+            .as_mut()
+            .ok_or_else(|| SandboxError::NoCluster {
+                action: action.into(),
+            })
+    }
+
+    /// Re-runs every node's way to the API server after a setting changed.
+    pub(super) fn rejoin(&mut self, events: &mut Vec<Event>) {
+        let ids: Vec<NodeId> = self.nodes.keys().copied().collect();
+        let mut touched = BTreeSet::new();
+        for id in ids {
+            let Some(node) = self.nodes.get(&id) else {
+                continue;
+            };
+            let failure = self.join_failure(node);
+            let (registered, before) = (node.registered, node.join_error.clone());
+            match (failure, registered) {
+                (None, false) => self.register(id, events),
+                (None, true) if before.is_some() => {
+                    if let Some(n) = self.nodes.get_mut(&id) {
+                        n.join_error = None;
+                    }
+                    let name = self
+                        .nodes
+                        .get(&id)
+                        .map(|n| n.name.clone())
+                        .unwrap_or_default();
+                    let summary = format!("{name} reaches the API server again: Ready");
+                    self.event(events, EventKind::SettingChanged { summary });
+                    touched.insert(id);
+                }
+                (Some(message), _) if before.as_deref() != Some(message.as_str()) => {
+                    if let Some(n) = self.nodes.get_mut(&id) {
+                        n.join_error = Some(message.clone());
+                    }
+                    self.event(events, EventKind::NodeJoinFailed { node: id, message });
+                }
+                _ => {}
+            }
+        }
+        self.schedule_and_settle(events, touched);
+    }
+}

@@ -1,0 +1,272 @@
+//! "Follow the packets": trace a packet between two ends and step through
+//! its hops on the map; join a node step by step; ask whether the pod
+//! network is flat.
+
+use podnet_model::paths::{FlatCheck, Hop, Join, Path, StepStatus};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::app::ViewProps;
+use crate::state::Action;
+
+/// What the panel shows, for the sandbox version it was computed on.
+#[derive(Clone, PartialEq)]
+enum Shown {
+    Path(Box<Path>),
+    Join(Join),
+    Flat(FlatCheck),
+    Error(String),
+}
+
+/// The panel.
+#[component]
+pub fn PathsView(props: &ViewProps) -> Html {
+    let sandbox = props.state.sandbox();
+    let sb = &*sandbox;
+    let from = use_state(String::new);
+    let to = use_state(String::new);
+    let address = use_state(|| "1.1.1.1".to_owned());
+    let node = use_state(String::new);
+    let shown = use_state(|| None::<(u64, Shown)>);
+    let step = use_state(|| 0usize);
+    let version = props.state.version + props.state.cursor as u64 * 1_000_003;
+    let pick = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |e: Event| {
+            h.set(e.target_unchecked_into::<HtmlSelectElement>().value())
+        })
+    };
+    let on_address = {
+        let address = address.clone();
+        Callback::from(move |e: InputEvent| {
+            address.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_trace = {
+        let (from, to, address, shown, step, state, on_action) = (
+            from.clone(),
+            to.clone(),
+            address.clone(),
+            shown.clone(),
+            step.clone(),
+            props.state.clone(),
+            props.on_action.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let sb = state.sandbox();
+            let to_ref = if *to == "address" {
+                (*address).clone()
+            } else {
+                (*to).clone()
+            };
+            let result = sb
+                .endpoint(&from)
+                .and_then(|f| Ok((f, sb.endpoint(&to_ref)?)))
+                .and_then(|(f, t)| sb.trace(f, t));
+            step.set(0);
+            match result {
+                Ok(path) => {
+                    on_action.emit(Action::Mark(path.hops.first().map(|h| h.place)));
+                    shown.set(Some((version, Shown::Path(Box::new(path)))));
+                }
+                Err(e) => shown.set(Some((version, Shown::Error(e.to_string())))),
+            }
+        })
+    };
+    let on_join = {
+        let (node, shown, state) = (node.clone(), shown.clone(), props.state.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let sb = state.sandbox();
+            let first = sb
+                .nodes
+                .values()
+                .next()
+                .map(|n| n.name.clone())
+                .unwrap_or_default();
+            let name = if node.is_empty() {
+                first
+            } else {
+                (*node).clone()
+            };
+            shown.set(Some((
+                version,
+                match sb.join(&name) {
+                    Ok(j) => Shown::Join(j),
+                    Err(e) => Shown::Error(e.to_string()),
+                },
+            )));
+        })
+    };
+    let on_flat = {
+        let (shown, state) = (shown.clone(), props.state.clone());
+        Callback::from(move |_: MouseEvent| {
+            shown.set(Some((version, Shown::Flat(state.sandbox().flat_network()))));
+        })
+    };
+    let pods: Vec<(String, String)> = sb
+        .pods
+        .values()
+        .filter(|p| p.ip.is_some() && !p.system)
+        .take(200)
+        .map(|p| (p.name.clone(), format!("pod {}", p.name)))
+        .collect();
+    let nodes: Vec<(String, String)> = sb
+        .nodes
+        .values()
+        .map(|n| (n.name.clone(), format!("node {}", n.name)))
+        .collect();
+    let options = |extra: &[(&'static str, &'static str)], current: &str| -> Html {
+        html! {
+            <>
+                <option value="" selected={current.is_empty()} disabled=true>{ "Choose…" }</option>
+                { for extra.iter().map(|(v, t)| html! { <option value={*v} selected={current == *v}>{ *t }</option> }) }
+                { for pods.iter().chain(nodes.iter()).map(|(v, t)| html! { <option value={v.clone()} selected={current == v}>{ t.clone() }</option> }) }
+            </>
+        }
+    };
+    let body = match &*shown {
+        Some((v, s)) if *v == version => match s {
+            Shown::Path(p) => path_view(p, *step, &step, &props.on_action),
+            Shown::Join(j) => join_view(j),
+            Shown::Flat(f) => flat_view(f),
+            Shown::Error(e) => html! { <p class="paths__error" role="alert">{ e.clone() }</p> },
+        },
+        Some(_) => html! { <p class="form__hint">{ "The cluster changed: trace again." }</p> },
+        None => html! {},
+    };
+    html! {
+        <section class="paths" aria-label="Follow the packets">
+            <h2>{ "Follow the packets" }</h2>
+            <form class="paths__form" onsubmit={on_trace}>
+                <label>{ "From" }<select aria-label="From" onchange={pick(&from)}>{ options(&[("control-plane", "the EKS control plane")], &from) }</select></label>
+                <label>{ "To" }<select aria-label="To" onchange={pick(&to)}>{ options(&[("api-server", "the API server"), ("address", "an address (VPC host or internet)…")], &to) }</select></label>
+                if *to == "address" {
+                    <label>{ "Address" }<input type="text" value={(*address).clone()} oninput={on_address} spellcheck="false" /></label>
+                }
+                <button type="submit">{ "Trace" }</button>
+            </form>
+            <form class="paths__form" onsubmit={on_join}>
+                <label>{ "Node to join" }<select aria-label="Node to join" onchange={pick(&node)}>{ for nodes.iter().enumerate().map(|(i, (v, t))| html! { <option value={v.clone()} selected={*node == *v || (node.is_empty() && i == 0)}>{ t.clone() }</option> }) }</select></label>
+                <button type="submit">{ "Join" }</button>
+                <button type="button" onclick={on_flat}>{ "Is the pod network flat?" }</button>
+            </form>
+            { body }
+        </section>
+    }
+}
+
+fn path_view(
+    p: &Path,
+    step: usize,
+    set: &UseStateHandle<usize>,
+    on_action: &Callback<Action>,
+) -> Html {
+    let last = p.hops.len().saturating_sub(1);
+    // Going to a hop lights it up on the map.
+    let go = |to: usize| {
+        let (set, on_action) = (set.clone(), on_action.clone());
+        let place = p.hops.get(to).map(|h| h.place);
+        Callback::from(move |_: MouseEvent| {
+            set.set(to);
+            on_action.emit(Action::Mark(place));
+        })
+    };
+    let current = p.hops.get(step.min(last));
+    html! {
+        <div class="paths__result">
+            <p class={classes!("paths__verdict", (!p.reachable).then_some("is-blocked"))} role="status">
+                <strong>{ if p.reachable { "Reachable. " } else { "Unreachable. " } }</strong>{ &p.verdict }
+            </p>
+            <p class="form__hint">{ format!("{} → {} · {} · pod MTU {}{}", p.from, p.to, p.kind, p.mtu, if p.nat { " · NAT on the way" } else { " · no NAT" }) }</p>
+            <ol class="paths__hops" aria-label="Hops">
+                { for p.hops.iter().enumerate().map(|(i, h)| html! {
+                    <li class={classes!((i == step).then_some("is-current"), h.blocked.is_some().then_some("is-blocked"))}>
+                        <button type="button" onclick={go(i)} aria-current={(i == step).then_some("step")}>{ format!("{} — {}", h.title, h.interface) }</button>
+                    </li>
+                }) }
+            </ol>
+            <div class="paths__steps" role="group" aria-label="Step through the hops">
+                <button type="button" onclick={go(step.saturating_sub(1))} disabled={step == 0}>{ "◀ Previous hop" }</button>
+                <span>{ format!("hop {} of {}", step.min(last) + 1, p.hops.len()) }</span>
+                <button type="button" onclick={go((step + 1).min(last))} disabled={step >= last}>{ "Next hop ▶" }</button>
+            </div>
+            if let Some(h) = current { { hop_view(h) } }
+            <details class="paths__text">
+                <summary>{ "Text version" }</summary>
+                <pre>{ p.to_text() }</pre>
+            </details>
+        </div>
+    }
+}
+
+fn hop_view(h: &Hop) -> Html {
+    let inner = h.mtu.saturating_sub(h.overhead);
+    // Per mille, in integers (no float formatting in the download).
+    let share = u64::from(h.overhead) * 1000 / u64::from(h.mtu.max(1));
+    html! {
+        <div class="paths__hop" aria-label="This hop">
+            <h3>{ &h.title }</h3>
+            <table class="paths__headers">
+                <caption>{ "Headers at this hop" }</caption>
+                <thead><tr><th scope="col">{ "Layer" }</th><th scope="col">{ "Source" }</th><th scope="col">{ "Destination" }</th><th scope="col">{ "Protocol" }</th></tr></thead>
+                <tbody>
+                    { for h.headers.iter().enumerate().map(|(i, x)| html! {
+                        <tr><th scope="row">{ match (h.headers.len(), i) { (1, _) => "packet", (_, 0) => "outer", _ => "inner" } }</th><td>{ &x.src }</td><td>{ &x.dst }</td><td>{ &x.proto }</td></tr>
+                    }) }
+                </tbody>
+            </table>
+            <p><strong>{ "Why: " }</strong>{ &h.decision }<span class="paths__source">{ format!(" [{}]", h.source) }</span></p>
+            if let Some(n) = &h.nat { <p><strong>{ "NAT: " }</strong>{ n }</p> }
+            if let Some(b) = &h.blocked { <p class="paths__blocked" role="alert"><strong>{ "Stops here: " }</strong>{ b }</p> }
+            <div class="mtu-bar" role="img" aria-label={format!("MTU {}: {} bytes of encapsulation, {inner} for the packet inside", h.mtu, h.overhead)}>
+                <span class="mtu-bar__inner" style={format!("width: {}.{}%", (1000 - share) / 10, (1000 - share) % 10)}>{ format!("{inner} packet") }</span>
+                if h.overhead > 0 { <span class="mtu-bar__overhead">{ format!("{} encap", h.overhead) }</span> }
+            </div>
+        </div>
+    }
+}
+
+fn join_view(j: &Join) -> Html {
+    html! {
+        <div class="paths__result">
+            <p class={classes!("paths__verdict", (!j.joined).then_some("is-blocked"))} role="status">
+                <strong>{ if j.joined { "Joined. " } else { "Does not join. " } }</strong>
+                { format!("{} bootstraps with {}{}", j.node, j.endpoint, if j.via_xeni { ", through the X-ENIs" } else { ", through the public endpoint" }) }
+            </p>
+            <ol class="paths__join" aria-label="Join steps">
+                { for j.steps.iter().map(|s| {
+                    let (class, mark) = match s.status {
+                        StepStatus::Ok => ("is-ok", "✓"),
+                        StepStatus::Warning => ("is-warning", "!"),
+                        StepStatus::Failed => ("is-blocked", "✗"),
+                        StepStatus::NotReached => ("is-skipped", "·"),
+                    };
+                    html! {
+                        <li class={class}>
+                            <strong>{ format!("{mark} {}", s.title) }</strong>{ format!(": {}", s.detail) }
+                            if let Some(m) = &s.message { <code class="paths__message">{ m }</code> }
+                            <span class="paths__source">{ format!(" [{}]", s.source) }</span>
+                        </li>
+                    }
+                }) }
+            </ol>
+            <details class="paths__text"><summary>{ "Text version" }</summary><pre>{ j.to_text() }</pre></details>
+        </div>
+    }
+}
+
+fn flat_view(f: &FlatCheck) -> Html {
+    html! {
+        <div class="paths__result">
+            <p class={classes!("paths__verdict", (!f.flat).then_some("is-blocked"))} role="status">{ &f.answer }</p>
+            <ul class="paths__pairs">
+                { for f.pairs.iter().map(|p| html! {
+                    <li class={(!p.reachable || p.nat).then_some("is-blocked")}>{ format!("{}: {} → {}: {}", p.kind, p.from, p.to, p.verdict) }</li>
+                }) }
+            </ul>
+            <p>{ &f.control_plane }</p>
+        </div>
+    }
+}
