@@ -368,3 +368,146 @@ fn security_groups_block_443_at_the_x_eni_and_10250_at_the_node() {
     .unwrap();
     assert!(s.nodes.values().all(|n| n.ready()));
 }
+
+/// Every CNI and encapsulation, with the settings that matter for paths.
+fn every_cni() -> Vec<CniMode> {
+    use crate::cni::cilium::{Cilium, CiliumRouting};
+    use crate::cni::flannel::FlannelBackend;
+    let mut all = vec![
+        CniMode::default(),
+        CniMode::CiliumEni(CiliumEni::default()),
+        CniMode::Flannel(Flannel::default()),
+        CniMode::Flannel(Flannel {
+            backend: FlannelBackend::HostGw,
+            ..Flannel::default()
+        }),
+    ];
+    for routing in [
+        CiliumRouting::Vxlan,
+        CiliumRouting::Geneve,
+        CiliumRouting::Native,
+    ] {
+        all.push(CniMode::Cilium(Cilium {
+            pool: "192.168.0.0/16".into(),
+            routing,
+            ..Cilium::default()
+        }));
+    }
+    for encapsulation in [
+        CalicoEncapsulation::IpIp,
+        CalicoEncapsulation::Vxlan,
+        CalicoEncapsulation::VxlanCrossSubnet,
+        CalicoEncapsulation::None,
+    ] {
+        all.push(CniMode::Calico(Calico {
+            encapsulation,
+            ..Calico::default()
+        }));
+    }
+    all
+}
+
+#[test]
+fn every_path_kind_under_every_cni_is_well_formed() {
+    for cni in every_cni() {
+        let name = format!("{cni:?}");
+        let s = cluster(cni, "public-and-private");
+        let node0 = Endpoint::Node {
+            node: s.nodes.values().next().unwrap().id,
+        };
+        let outside = Endpoint::Address {
+            ip: "1.1.1.1".parse().unwrap(),
+        };
+        let host = Endpoint::Address {
+            ip: "10.10.9.9".parse().unwrap(),
+        };
+        let hostnet = Endpoint::Pod {
+            pod: s.pods.values().find(|p| p.host_network).unwrap().id,
+        };
+        let cases = [
+            (pod(&s, 0, 0), pod(&s, 0, 1)),
+            (pod(&s, 0, 0), pod(&s, 1, 0)),
+            (pod(&s, 0, 0), pod(&s, 2, 0)),
+            (pod(&s, 0, 0), pod(&s, 3, 0)),
+            (pod(&s, 0, 0), host),
+            (pod(&s, 0, 0), outside),
+            (pod(&s, 0, 0), Endpoint::ApiServer),
+            (node0, Endpoint::ApiServer),
+            (node0, pod(&s, 3, 0)),
+            (Endpoint::ControlPlane, node0),
+            (Endpoint::ControlPlane, pod(&s, 3, 0)),
+            (Endpoint::ControlPlane, hostnet),
+        ];
+        let mut kinds = std::collections::BTreeSet::new();
+        for (from, to) in cases {
+            let p = s.trace(from, to).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let text = p.to_text();
+            kinds.insert(p.kind.clone());
+            assert!(!p.hops.is_empty(), "{name}: {text}");
+            assert!(p.mtu <= 9001 && p.mtu >= 1400, "{name}: {text}");
+            // The last hop stops the packet exactly when it is unreachable.
+            let blocked = p.hops.iter().filter(|h| h.blocked.is_some()).count();
+            assert_eq!(blocked, usize::from(!p.reachable), "{name}: {text}");
+            if !p.reachable {
+                assert!(p.hops.last().unwrap().blocked.is_some(), "{name}: {text}");
+            }
+            for h in &p.hops {
+                assert!(
+                    !h.headers.is_empty() || h.place == Place::ControlPlane,
+                    "{name}: {text}"
+                );
+                // Encapsulated hops show the outer and the inner header.
+                if h.overhead > 0 {
+                    assert_eq!(h.headers.len(), 2, "{name}: {text}");
+                }
+                assert!(
+                    !h.source.is_empty() && !h.decision.is_empty(),
+                    "{name}: {text}"
+                );
+            }
+            // NAT is reported where it happens.
+            assert_eq!(
+                p.nat,
+                p.hops.iter().any(|h| h.nat.is_some()),
+                "{name}: {text}"
+            );
+            // Reachable pod destinations end at the pod.
+            if let (Endpoint::Pod { pod }, true) = (to, p.reachable) {
+                if !s.pods.get(&pod).unwrap().host_network {
+                    assert_eq!(
+                        p.hops.last().unwrap().place,
+                        Place::Pod { pod },
+                        "{name}: {text}"
+                    );
+                }
+            }
+        }
+        assert!(kinds.len() >= 10, "{name}: {kinds:?}");
+        let flat = s.flat_network();
+        assert_eq!(flat.pairs.len(), 4, "{name}: {:?}", flat.pairs);
+        assert_eq!(
+            flat.control_plane_reaches_pods,
+            s.cni.strategy().datapath().vpc_routable
+        );
+    }
+}
+
+#[test]
+fn only_unencapsulated_overlays_break_the_flat_network_across_subnets() {
+    for cni in every_cni() {
+        let name = format!("{cni:?}");
+        let direct = match &cni {
+            CniMode::Flannel(f) => f.backend == crate::cni::flannel::FlannelBackend::HostGw,
+            CniMode::Cilium(c) => c.routing == crate::cni::cilium::CiliumRouting::Native,
+            CniMode::Calico(c) => c.encapsulation == CalicoEncapsulation::None,
+            _ => false,
+        };
+        let s = cluster(cni, "public");
+        assert_eq!(
+            s.flat_network().flat,
+            !direct,
+            "{name}: {}",
+            s.flat_network().answer
+        );
+    }
+}
