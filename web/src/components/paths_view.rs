@@ -112,9 +112,12 @@ pub fn PathsView(props: &ViewProps) -> Html {
         .take(200)
         .map(|p| (p.name.clone(), format!("pod {}", p.name)))
         .collect();
+    // At most 200 of each in the pickers: a 5,000-node cluster would make
+    // every render rebuild thousands of options.
     let nodes: Vec<(String, String)> = sb
         .nodes
         .values()
+        .take(200)
         .map(|n| (n.name.clone(), format!("node {}", n.name)))
         .collect();
     let options = |extra: &[(&'static str, &'static str)], current: &str| -> Html {
