@@ -289,6 +289,10 @@ pub mod builtin {
             "security-groups-for-pods",
             include_str!("../scenarios/security-groups-for-pods.json"),
         ),
+        (
+            "private-endpoint-join",
+            include_str!("../scenarios/private-endpoint-join.json"),
+        ),
     ];
 
     /// The JSON of the built-in scenario called `name`.

@@ -107,8 +107,12 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
                 if let Some(ranges) = sb.pod_ranges(id) { { row("Pod addresses", ranges) } }
                 { row("Capacity pods", html! { <>{ n.max_pods() }{ why(sb.explain_max_pods(id)) }</> }) }
                 { row("Non-terminated pods", n.pods.to_string()) }
-                { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total }{ why(sb.explain_node_addresses(id)) }</> }) }
-                { row("Conditions", "Ready") }
+                { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total + n.ipam.branches.len() as u32 }{ why(sb.explain_node_addresses(id)) }</> }) }
+                { row("Conditions", match (n.registered, n.join_error.as_ref().or(n.not_ready.as_ref())) {
+                    (false, reason) => html! { <>{ "not registered: the kubelet cannot join " }<code>{ reason.cloned().unwrap_or_default() }</code></> },
+                    (true, Some(reason)) => html! { <>{ "NotReady " }<code>{ reason.clone() }</code></> },
+                    (true, None) => html! { "Ready" },
+                }) }
             </dl>
             <table class="describe__table">
                 <caption>{ "ENIs" }</caption>

@@ -180,9 +180,12 @@ impl Sandbox {
             "AMI nodeadm/doc/api.md",
         ));
         // Which way the name resolves decides the path.
+        // A private-only endpoint has no public way in; with both, the
+        // private way needs the VPC's DNS hostnames.
         let private = match c.endpoint {
             EndpointAccess::Public => false,
-            EndpointAccess::PublicAndPrivate | EndpointAccess::Private => self.vpc.dns_hostnames,
+            EndpointAccess::PublicAndPrivate => self.vpc.dns_hostnames,
+            EndpointAccess::Private => true,
         };
         let mut s = match (c.endpoint, self.vpc.dns_hostnames) {
             (EndpointAccess::Public, _) => step("Resolve the endpoint", StepStatus::Ok, format!("{host} resolves to the public endpoint (AWS-owned addresses): the endpoint is public only"), "EKS User Guide, cluster-endpoint.adoc"),

@@ -511,3 +511,39 @@ fn only_unencapsulated_overlays_break_the_flat_network_across_subnets() {
         );
     }
 }
+
+#[test]
+fn a_private_only_endpoint_without_dns_has_no_way_in() {
+    let mut s = cluster(CniMode::default(), "private");
+    s.apply(Command::SetVpcDns {
+        dns_hostnames: false,
+    })
+    .unwrap();
+    let node = Endpoint::Node {
+        node: s.nodes.values().next().unwrap().id,
+    };
+    let p = s.trace(node, Endpoint::ApiServer).unwrap();
+    assert!(!p.reachable);
+    assert!(
+        !p.hops.iter().any(|h| h.place == Place::Outside),
+        "no public way in"
+    );
+    assert!(p.verdict.contains("does not resolve"), "{}", p.verdict);
+    let j = s.join(&s.nodes.values().next().unwrap().name).unwrap();
+    assert!(j.via_xeni);
+    assert!(j.steps[3].detail.contains("X-ENI"));
+    // Public and private: the name falls back to the public endpoint.
+    s.apply(Command::SetEndpointAccess {
+        endpoint: EndpointAccess::PublicAndPrivate,
+    })
+    .unwrap();
+    let p = s.trace(node, Endpoint::ApiServer).unwrap();
+    assert!(p.reachable && p.hops.iter().any(|h| h.place == Place::Outside));
+    assert_eq!(
+        s.join(&s.nodes.values().next().unwrap().name)
+            .unwrap()
+            .steps[2]
+            .status,
+        StepStatus::Warning
+    );
+}

@@ -387,7 +387,16 @@ impl Sandbox {
         let c = self.cluster.as_ref().ok_or(TraceError::NoCluster)?;
         let (sn, sip) = host_of(src)?;
         let host = self.api_endpoint();
-        let private = !matches!(c.endpoint, EndpointAccess::Public) && self.vpc.dns_hostnames;
+        let private = match c.endpoint {
+            EndpointAccess::Public => false,
+            EndpointAccess::PublicAndPrivate => self.vpc.dns_hostnames,
+            EndpointAccess::Private => true,
+        };
+        // Only the kubelet resolves the endpoint's name; pods call the
+        // kubernetes service, whose endpoints are addresses.
+        let unresolved = c.endpoint == EndpointAccess::Private
+            && !self.vpc.dns_hostnames
+            && matches!(src, End::Node(..));
         let mut hops = Vec::new();
         let xeni = self.nearest_xeni(sn);
         let xip = xeni.map_or(Ipv4Addr::UNSPECIFIED, |x| x.primary_ip);
@@ -418,7 +427,14 @@ impl Sandbox {
             hops.push(h);
         }
         let mut reachable = true;
-        if private {
+        if unresolved {
+            let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{host} must resolve to the X-ENIs' addresses, but the VPC has DNS hostnames off: the private hosted zone does not answer"), "EKS User Guide, network-reqs.adoc, cluster-endpoint.adoc");
+            h.blocked = Some(format!(
+                "no address to connect to: `dial tcp: lookup {host}: no such host`"
+            ));
+            hops.push(h);
+            reachable = false;
+        } else if private {
             let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{host} resolves to the X-ENIs' addresses (Route 53 private hosted zone): {xip} is in the VPC"), "EKS User Guide, cluster-endpoint.adoc");
             h.mtu = VPC_MTU;
             hops.push(h);
@@ -465,6 +481,7 @@ impl Sandbox {
             ));
         }
         let verdict = match (reachable, private) {
+            (false, _) if unresolved => "the endpoint's name does not resolve: private only, and the VPC's DNS hostnames are off".to_owned(),
             (false, _) => {
                 "blocked at the X-ENI: the cluster security group does not allow TCP 443".to_owned()
             }
