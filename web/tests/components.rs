@@ -255,3 +255,79 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
         .unwrap();
     assert_eq!(Scenario::from_json(&saved).unwrap().actions.len(), 9);
 }
+
+fn choose(root: &Element, label: &str, value: &str) {
+    let select: web_sys::HtmlSelectElement = root
+        .query_selector(&format!("select[aria-label='{label}']"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no select {label}"))
+        .dyn_into()
+        .unwrap();
+    select.set_value(value);
+    assert_eq!(select.value(), value, "{label} has no option {value}");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+}
+
+fn region_text(root: &Element, name: &str) -> String {
+    root.query_selector(&format!("section[aria-label='{name}']"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no region {name}"))
+        .text_content()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn tracing_two_pods_lists_the_hops_and_lights_the_first_on_the_map() {
+    let state = state_of("seed");
+    let sb = state.sandbox();
+    let running: Vec<String> = sb
+        .pods
+        .values()
+        .filter(|p| p.ip.is_some() && !p.system)
+        .map(|p| p.name.clone())
+        .collect();
+    drop(sb);
+    let (from, to) = (&running[0], &running[running.len() - 1]);
+    let (root, seen) = mount_page(state).await;
+    choose(&root, "From", from);
+    choose(&root, "To", to);
+    yew::scheduler::flush().await;
+    button(&root, "Trace").click();
+    yew::scheduler::flush().await;
+    let hops = root
+        .query_selector("ol[aria-label=Hops]")
+        .unwrap()
+        .expect("a hop list");
+    assert!(hops.children().length() >= 2, "{}", hops.inner_html());
+    let panel = region_text(&root, "Follow the packets");
+    assert!(panel.contains("Headers at this hop"), "{panel}");
+    assert!(
+        matches!(seen.borrow().last(), Some(Action::Mark(Some(_)))),
+        "the first hop is marked on the map"
+    );
+    assert!(button(&root, "◀ Previous hop").has_attribute("disabled"));
+    button(&root, "Next hop ▶").click();
+    yew::scheduler::flush().await;
+    assert!(!button(&root, "◀ Previous hop").has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+async fn joining_a_node_behind_a_private_endpoint_shows_the_failed_lookup() {
+    let state = state_of("private-endpoint-join");
+    let (root, _) = mount_page(state).await;
+    button(&root, "Join").click();
+    yew::scheduler::flush().await;
+    let panel = region_text(&root, "Follow the packets");
+    assert!(panel.contains("no such host"), "{panel}");
+
+    button(&root, "Is the pod network flat?").click();
+    yew::scheduler::flush().await;
+    let panel = region_text(&root, "Follow the packets");
+    assert!(
+        panel.contains("No two running pods to check yet"),
+        "{panel}"
+    );
+    assert!(panel.contains("webhooks in pods work"), "{panel}");
+}
