@@ -281,14 +281,13 @@ fn region_text(root: &Element, name: &str) -> String {
 #[wasm_bindgen_test]
 async fn tracing_two_pods_lists_the_hops_and_lights_the_first_on_the_map() {
     let state = state_of("seed");
-    let sb = state.sandbox();
-    let running: Vec<String> = sb
+    let running: Vec<String> = state
+        .sandbox()
         .pods
         .values()
         .filter(|p| p.ip.is_some() && !p.system)
         .map(|p| p.name.clone())
         .collect();
-    drop(sb);
     let (from, to) = (&running[0], &running[running.len() - 1]);
     let (root, seen) = mount_page(state).await;
     choose(&root, "From", from);
