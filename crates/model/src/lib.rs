@@ -18,6 +18,7 @@
 //! - [`cluster`]: the EKS control plane and X-ENIs, nodes and pods.
 //! - [`command`]: what can be asked of the sandbox.
 //! - [`compare`]: one scenario under several CNIs, side by side.
+//! - [`plan`]: size subnets for a cluster, lay them out, export eksctl.
 //! - [`sandbox`]: [`Sandbox`], the world, changed only by `apply(Command)`.
 //! - [`scenario`]: [`Scenario`], setup + commands, replayed; the built-in ones.
 
@@ -34,6 +35,7 @@ pub mod idmap;
 pub mod ids;
 pub mod ipam;
 pub mod paths;
+pub mod plan;
 pub mod sandbox;
 pub mod scenario;
 pub mod vpc;

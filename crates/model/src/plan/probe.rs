@@ -1,0 +1,337 @@
+//! What one node of a group holds, measured by running it in the sandbox:
+//! one node alone in a large subnet, with its pods, after ipamd (or the
+//! cilium-operator) has settled and cooldowns have passed.
+
+use serde::{Deserialize, Serialize};
+
+use super::{err, GroupInput, PlanError, PlanInput};
+use crate::catalog;
+use crate::cluster::{EndpointAccess, PodStatus};
+use crate::cni::CniMode;
+use crate::command::Command;
+use crate::explain::Derivation;
+use crate::sandbox::Sandbox;
+
+/// DaemonSet pods the sandbox runs on every node (aws-node or the CNI's
+/// agent, and kube-proxy): hostNetwork, counted against max pods.
+pub const DAEMONSET_PODS: u32 = 2;
+
+/// Simulated time after the pods are placed: longer than the VPC CNI's
+/// 30 s IP cooldown and Cilium's 180 s excess-IP release delay.
+const SETTLE_SECONDS: u32 = 600;
+
+const PROBE_VPC: &str = "172.31.0.0/16";
+
+/// What one node of a group holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeCost {
+    /// The group.
+    pub group: String,
+    /// Its instance type.
+    pub instance_type: String,
+    /// The kubelet's max pods and why.
+    pub max_pods: Derivation,
+    /// ENIs attached (primary included).
+    pub enis: u32,
+    /// Addresses held in the node's subnet.
+    pub node_subnet: u32,
+    /// Of which in whole `/28` prefixes.
+    pub node_prefixes: u32,
+    /// Addresses held in the pod subnet (custom networking).
+    pub pod_subnet: u32,
+    /// Of which in whole `/28` prefixes.
+    pub pod_prefixes: u32,
+    /// How `node_subnet` and `pod_subnet` came about.
+    pub derivation: Derivation,
+    /// Things to know about this group.
+    pub notes: Vec<String>,
+}
+
+impl NodeCost {
+    /// One line: what a node holds.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "one node holds {} address{} of its subnet",
+            self.node_subnet,
+            if self.node_subnet == 1 { "" } else { "es" }
+        );
+        if self.node_prefixes > 0 {
+            s.push_str(&format!(" ({} in /28 prefixes)", self.node_prefixes * 16));
+        }
+        if self.pod_subnet > 0 {
+            s.push_str(&format!(" and {} of its AZ's pod subnet", self.pod_subnet));
+            if self.pod_prefixes > 0 {
+                s.push_str(&format!(" ({} in /28 prefixes)", self.pod_prefixes * 16));
+            }
+        }
+        s.push_str(&format!(
+            ", on {} ENI{}",
+            self.enis,
+            if self.enis == 1 { "" } else { "s" }
+        ));
+        s
+    }
+}
+
+fn custom_networking(cni: &CniMode) -> bool {
+    matches!(cni, CniMode::AwsVpcCni(c) if c.custom_networking)
+}
+
+/// The CNI as the probe runs it: ENIConfigs point at the probe's pod
+/// subnet; an overlay's range is moved off the probe VPC if it must be
+/// (it holds no VPC address either way).
+fn probe_cni(cni: &CniMode) -> CniMode {
+    let mut cni = cni.clone();
+    if let CniMode::AwsVpcCni(c) = &mut cni {
+        if c.custom_networking {
+            c.eni_configs = [("probe-a".to_owned(), "pods".to_owned())].into();
+        }
+    }
+    let vpc: Vec<ipnet::Ipv4Net> = PROBE_VPC.parse().into_iter().collect();
+    if cni.problem(&vpc, "10.100.0.0/16".parse().ok()).is_some() {
+        cni = cni.fitting(&vpc);
+    }
+    cni
+}
+
+/// Runs one node of `group` with its pods and counts what it holds.
+pub(super) fn measure(
+    input: &PlanInput,
+    index: usize,
+    group: &GroupInput,
+) -> Result<NodeCost, PlanError> {
+    let field = |f: &str| format!("groups[{index}].{f}");
+    let instance = catalog::lookup(&group.instance_type)
+        .map_err(|e| err(field("instance_type"), e.to_string()))?;
+    if group.min_nodes == 0 {
+        return Err(err(
+            field("min_nodes"),
+            "0 nodes: a group needs at least one",
+        ));
+    }
+    let max_pods = input.cni.strategy().max_pods(instance);
+    let wanted = group.pods_per_node + group.host_network_pods + DAEMONSET_PODS;
+    if wanted > max_pods.value {
+        return Err(err(
+            field("pods_per_node"),
+            format!(
+                "{} pods + {} hostNetwork + {DAEMONSET_PODS} DaemonSet pods = {wanted} per node, but a {} takes at most {} under {} ({}): the rest would stay Pending with Too many pods",
+                group.pods_per_node,
+                group.host_network_pods,
+                instance.name,
+                max_pods.value,
+                input.cni.strategy().name(),
+                max_pods.formula
+            ),
+        ));
+    }
+    let custom = custom_networking(&input.cni);
+    let mut sb =
+        Sandbox::new(PROBE_VPC, probe_cni(&input.cni)).map_err(|e| err("cni", e.to_string()))?;
+    let subnet = |name: &str, cidr: &str, az: &str| Command::AddSubnet {
+        name: Some(name.into()),
+        cidr: cidr.into(),
+        az: az.into(),
+        cni_tag: false,
+    };
+    let mut commands = vec![
+        subnet("cluster-a", "172.31.255.0/28", "probe-a"),
+        subnet("cluster-b", "172.31.255.16/28", "probe-b"),
+        subnet("nodes", "172.31.0.0/17", "probe-a"),
+    ];
+    if custom {
+        commands.push(subnet("pods", "172.31.128.0/18", "probe-a"));
+    }
+    commands.extend([
+        Command::CreateCluster {
+            name: "probe".into(),
+            version: "1.31".into(),
+            endpoint: EndpointAccess::PublicAndPrivate,
+            subnets: vec!["cluster-a".into(), "cluster-b".into()],
+        },
+        Command::AddNode {
+            instance_type: instance.name.to_owned(),
+            subnet: "nodes".into(),
+            max_pods: None,
+        },
+        Command::AddPods {
+            count: group.pods_per_node,
+            node: None,
+            host_network: false,
+            name: None,
+            security_groups: false,
+        },
+        Command::AddPods {
+            count: group.host_network_pods,
+            node: None,
+            host_network: true,
+            name: Some("host".into()),
+            security_groups: false,
+        },
+        Command::AdvanceTime {
+            seconds: SETTLE_SECONDS,
+        },
+    ]);
+    // The most each subnet holds at any point: before the settle time
+    // (a surplus not yet released) and after.
+    let mut most = (0, 0);
+    for c in commands {
+        if matches!(c, Command::AddPods { count: 0, .. }) {
+            continue;
+        }
+        let what = c.to_string();
+        sb.apply(c)
+            .map_err(|e| err(field("instance_type"), format!("{what}: {e}")))?;
+        let in_use = |name: &str| sb.subnet(name).map(|s| s.pool.in_use()).unwrap_or(0);
+        most = (most.0.max(in_use("nodes")), most.1.max(in_use("pods")));
+    }
+    if let Some(stuck) = sb.pods.values().find(|p| p.status != PodStatus::Running) {
+        return Err(err(
+            field("pods_per_node"),
+            format!(
+                "on one {} with {} pods, pod {} stays {}: {}",
+                instance.name,
+                group.pods_per_node,
+                stuck.name,
+                stuck.status,
+                stuck.reason.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    let node = sb
+        .nodes
+        .values()
+        .next()
+        .ok_or_else(|| err(field("instance_type"), "the probe node did not launch"))?;
+    let nodes_id = sb.subnet("nodes").map(|s| s.id).ok();
+    let prefixes_in = |id| {
+        node.ipam
+            .enis
+            .iter()
+            .filter(|e| Some(e.subnet) == id)
+            .map(|e| e.prefixes.len() as u32)
+            .sum::<u32>()
+    };
+    let node_prefixes = prefixes_in(nodes_id);
+    let pods_id = sb.subnet("pods").map(|s| s.id).ok();
+    let pod_prefixes = if custom { prefixes_in(pods_id) } else { 0 };
+    let enis = node.ipam.enis.len() as u32;
+    let node_subnet = most.0;
+    let pod_subnet = if custom { most.1 } else { 0 };
+    let name = input.cni.strategy().name();
+    let mut d = Derivation::new(
+        "addresses per node",
+        node_subnet + pod_subnet,
+        if custom {
+            format!("{node_subnet} in the node subnet + {pod_subnet} in the pod subnet = {}", node_subnet + pod_subnet)
+        } else {
+            format!("{node_subnet} in the node subnet")
+        },
+    )
+    .because(
+        format!(
+            "measured: one {} with {} pods ({} hostNetwork + {DAEMONSET_PODS} DaemonSet pods on the node IP) run in podnet's model of {name} until it settles ({SETTLE_SECONDS} s of simulated time)",
+            instance.name, group.pods_per_node, group.host_network_pods
+        ),
+        "podnet model (the sandbox the page shows)",
+    );
+    d = match &input.cni {
+        CniMode::AwsVpcCni(c) if custom => d.because(
+            format!("custom networking: the primary ENI holds only the node IP; pod ENIs take their primary IP and pod {} from the ENIConfig's subnet", if c.prefix_delegation { "prefixes" } else { "IPs" }),
+            "EKS User Guide, cni-custom-network.adoc",
+        ),
+        CniMode::AwsVpcCni(c) => d.because(
+            format!(
+                "every ENI's primary IP, plus the warm pool ipamd keeps on top of the pods' IPs (WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}{})",
+                c.warm_eni_target, c.warm_ip_target, c.minimum_ip_target,
+                if c.prefix_delegation { format!(", WARM_PREFIX_TARGET={}, in /28 prefixes", c.warm_prefix_target) } else { String::new() }
+            ),
+            "CNI docs/eni-and-ip-target.md; pkg/ipamd/ipamd.go",
+        ),
+        CniMode::CiliumEni(c) => d.because(
+            format!("the cilium-operator keeps pre-allocate={} free IPs above the pods' IPs, on ENIs whose primary IPs are used too", c.pre_allocate),
+            "Cilium docs, network/concepts/ipam/eni.rst",
+        ),
+        _ => d.because(
+            format!("{name} gives pods addresses from its own range: the node holds only its own IP in the VPC"),
+            "domain-facts §5–7 (overlay IPAM)",
+        ),
+    };
+    let mut notes = Vec::new();
+    if node_prefixes + pod_prefixes > 0 {
+        notes.push(format!(
+            "{}: each node needs {} whole, aligned /28 block{}; EC2 fails with InsufficientCidrBlocks when the subnet has free addresses but no free /28 (fragmentation). Reserve the prefix space with a subnet CIDR reservation of type prefix (VPC User Guide, subnet-cidr-reservation).",
+            group.name,
+            node_prefixes + pod_prefixes,
+            if node_prefixes + pod_prefixes == 1 { "" } else { "s" }
+        ));
+    }
+    Ok(NodeCost {
+        group: group.name.clone(),
+        instance_type: instance.name.to_owned(),
+        max_pods,
+        enis,
+        node_subnet,
+        node_prefixes,
+        pod_subnet,
+        pod_prefixes,
+        derivation: d,
+        notes,
+    })
+}
+
+/// For an overlay with a range of its own: does it hold the nodes at peak?
+pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, PlanError> {
+    let peak: u32 = input
+        .groups
+        .iter()
+        .map(|g| g.max() + input.surge_per_az * input.azs.len() as u32)
+        .sum();
+    let d = match &input.cni {
+        CniMode::Calico(c) => {
+            let per_block = c.block_addresses().max(1);
+            let per_node: u32 = input
+                .groups
+                .iter()
+                .map(|g| (g.pods_per_node + 1).div_ceil(per_block))
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            let blocks = c.blocks();
+            let need = peak * per_node;
+            let d = Derivation::new(
+                "Calico blocks needed at peak",
+                need,
+                format!("{peak} nodes × {per_node} /{} block(s) = {need} of the pool's {blocks}", c.block_size),
+            )
+            .because(
+                "each node claims blocks for its pods and its tunnel address; a full pool fails with No IPs available in pools",
+                "Calico docs, ipam (blockSize, IPPool)",
+            );
+            if need > blocks {
+                return Err(err("cni", format!("the Calico pool holds {blocks} blocks of {per_block} addresses, but {peak} nodes at peak need {need}: use a larger pool or block size")));
+            }
+            d
+        }
+        other => match other.plan() {
+            Some(p) => {
+                let have = p.count();
+                let d = Derivation::new(
+                    "pod CIDRs needed at peak",
+                    peak,
+                    format!("{peak} nodes at peak, one pod CIDR each, of the {have} the cluster range holds"),
+                )
+                .because(
+                    "each node gets one pod CIDR as it joins; when they run out, new nodes get no CIDR (CIDRNotAvailable) and stay NotReady",
+                    "kube-controller-manager nodeipam; Cilium cluster-pool IPAM",
+                );
+                if peak > have {
+                    return Err(err("cni", format!("the cluster range holds {have} node pod CIDRs, but {peak} nodes at peak need one each: use a larger cluster CIDR or a longer node mask")));
+                }
+                d
+            }
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(d))
+}

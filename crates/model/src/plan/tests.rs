@@ -1,0 +1,340 @@
+//! Every plan is proven by replaying it at peak in the sandbox.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::cluster::PodStatus;
+use crate::cni::{Flannel, VpcCni};
+use crate::scenario::{builtin, Scenario};
+
+/// Replays `plan` at peak and checks that nothing ran out: every pod
+/// Running, every node Ready, the control-plane upgrade done.
+fn assert_fits_at_peak(plan: &Plan) {
+    let scenario = plan
+        .scenario(Moment::Peak)
+        .expect("the peak scenario replays");
+    let sb = scenario.replay().expect("replays").sandbox;
+    let stuck: Vec<_> = sb
+        .pods
+        .values()
+        .filter(|p| p.status != PodStatus::Running)
+        .map(|p| format!("{} {}: {:?}", p.name, p.status, p.reason))
+        .collect();
+    assert!(stuck.is_empty(), "{stuck:?}\n{}", plan.to_text());
+    assert!(sb.nodes.values().all(|n| n.ready()));
+    assert_eq!(
+        sb.cluster.as_ref().map(|c| c.version.as_str()),
+        Some("1.32")
+    );
+    // The subnets were sized for this peak: each holds what the plan said.
+    for s in &plan.subnets {
+        let real = sb.subnet(&s.name).unwrap();
+        assert_eq!(real.cidr, s.cidr);
+        assert!(real.pool.in_use() <= s.usable);
+    }
+    let groups: u32 = plan.input.groups.iter().map(|g| g.max()).sum::<u32>()
+        + plan.input.surge_per_az * plan.input.azs.len() as u32 * plan.input.groups.len() as u32;
+    assert_eq!(sb.nodes.len() as u32, groups);
+}
+
+#[test]
+fn the_smallest_subnet_counts_aws_reservations_and_whole_prefixes() {
+    assert_eq!(smallest_subnet(1, 0), Some(28));
+    assert_eq!(smallest_subnet(11, 0), Some(28)); // 16 − 5
+    assert_eq!(smallest_subnet(12, 0), Some(27));
+    assert_eq!(smallest_subnet(251, 0), Some(24));
+    assert_eq!(smallest_subnet(252, 0), Some(23));
+    assert_eq!(smallest_subnet(65_531, 0), Some(16));
+    assert_eq!(smallest_subnet(65_532, 0), None);
+    // One prefix and one single address: a /28 has 11 usable addresses but
+    // no whole /28 free of AWS's reservations.
+    assert_eq!(smallest_subnet(17, 1), Some(27));
+    // 14 prefixes and 12 singles: 14 + ⌈17/16⌉ = 16 blocks = a /24.
+    assert_eq!(smallest_subnet(14 * 16 + 12, 14), Some(24));
+}
+
+#[test]
+fn a_simple_plan_sizes_node_and_cluster_subnets_per_az_and_holds_at_peak() {
+    let input = PlanInput::simple("m5.large", 6, 20);
+    let plan = plan(&input).unwrap();
+    // 20 pods + 2 DaemonSet pods: ipamd holds 3 ENIs (27 IPs) plus a
+    // whole warm ENI? No: 3 ENIs × 9 = 27 ≥ 20, one ENI's worth free
+    // (WARM_ENI_TARGET=1) needs a 3rd ENI: 3 primary IPs + 27 = 30.
+    assert_eq!(plan.nodes[0].enis, 3);
+    assert_eq!(plan.nodes[0].node_subnet, 30);
+    let nodes: Vec<_> = plan
+        .subnets
+        .iter()
+        .filter(|s| s.role == SubnetRole::Nodes)
+        .collect();
+    assert_eq!(nodes.len(), 3);
+    // 2 nodes per AZ at steady state, + 2 surge at peak: 4 × 30 = 120 → /25.
+    assert_eq!((nodes[0].steady, nodes[0].peak), (60, 120));
+    assert_eq!(nodes[0].cidr.prefix_len(), 25);
+    let cluster: Vec<_> = plan
+        .subnets
+        .iter()
+        .filter(|s| s.role == SubnetRole::Cluster)
+        .collect();
+    assert_eq!(cluster.len(), 3);
+    assert!(cluster
+        .iter()
+        .all(|s| s.cidr.prefix_len() == 28 && s.peak == 6));
+    assert_eq!(plan.vpc_blocks, vec!["10.0.0.0/16".parse().unwrap()]);
+    assert!(plan.subnets[0].derivation.formula.contains("/25"));
+    assert!(plan.to_text().contains("managed-node-update-behavior"));
+    assert_fits_at_peak(&plan);
+}
+
+#[test]
+fn subnets_never_overlap_and_stay_inside_the_vpc() {
+    let mut input = PlanInput::simple("c5.4xlarge", 10, 200);
+    input.groups[0].max_nodes = Some(30);
+    let plan = plan(&input).unwrap();
+    for (i, a) in plan.subnets.iter().enumerate() {
+        assert!(
+            plan.vpc_blocks.iter().any(|b| b.contains(&a.cidr)),
+            "{}",
+            a.cidr
+        );
+        for b in plan.subnets.iter().skip(i + 1) {
+            assert!(
+                !crate::addr::overlaps(a.cidr, b.cidr),
+                "{} {}",
+                a.cidr,
+                b.cidr
+            );
+        }
+    }
+    assert_fits_at_peak(&plan);
+}
+
+#[test]
+fn prefix_delegation_plans_whole_aligned_prefixes_and_warns_of_fragmentation() {
+    let mut input = PlanInput::simple("m5.large", 3, 40);
+    input.cni = CniMode::AwsVpcCni(VpcCni {
+        prefix_delegation: true,
+        ..VpcCni::default()
+    });
+    let plan = plan(&input).unwrap();
+    assert!(plan.nodes[0].node_prefixes >= 3, "{:?}", plan.nodes[0]);
+    let s = &plan.subnets[0];
+    assert!(s.prefix_blocks > 0 && s.derivation.formula.contains("aligned /28 prefixes"));
+    assert!(plan
+        .notes
+        .iter()
+        .any(|n| n.contains("InsufficientCidrBlocks")));
+    assert_fits_at_peak(&plan);
+}
+
+#[test]
+fn custom_networking_puts_pod_subnets_in_a_secondary_100_64_block() {
+    let mut input = PlanInput::simple("m5.xlarge", 4, 30);
+    input.cni = CniMode::AwsVpcCni(VpcCni {
+        custom_networking: true,
+        ..VpcCni::default()
+    });
+    let plan = plan(&input).unwrap();
+    assert_eq!(
+        plan.nodes[0].node_subnet, 1,
+        "only the node IP in the node subnet"
+    );
+    assert!(plan.nodes[0].pod_subnet > 30);
+    let secondary: ipnet::Ipv4Net = "100.64.0.0/16".parse().unwrap();
+    assert_eq!(plan.vpc_blocks.get(1), Some(&secondary));
+    let pods: Vec<_> = plan
+        .subnets
+        .iter()
+        .filter(|s| s.role == SubnetRole::Pods)
+        .collect();
+    assert_eq!(pods.len(), 3);
+    assert!(pods.iter().all(|s| secondary.contains(&s.cidr)));
+    assert!(plan.notes.iter().any(|n| n.contains("100.64.0.0/10")));
+    let steady = plan.scenario(Moment::Steady).unwrap();
+    assert!(matches!(&steady.cni, CniMode::AwsVpcCni(c) if c.eni_configs.len() == 3));
+    assert_fits_at_peak(&plan);
+}
+
+#[test]
+fn a_primary_block_too_small_gets_a_secondary_block() {
+    let mut input = PlanInput::simple("m5.large", 30, 25);
+    input.vpc_cidr = "10.0.0.0/24".into();
+    let plan = plan(&input).unwrap();
+    assert!(plan.vpc_blocks.len() >= 2, "{:?}", plan.vpc_blocks);
+    assert!(plan.notes.iter().any(|n| n.contains("is too small")));
+    assert_fits_at_peak(&plan);
+}
+
+#[test]
+fn an_overlay_needs_one_node_address_and_a_pod_cidr_per_node() {
+    let mut input = PlanInput::simple("m5.large", 5, 20);
+    input.cni = CniMode::Flannel(Flannel::default());
+    let plan = plan(&input).unwrap();
+    assert_eq!(plan.nodes[0].node_subnet, 1);
+    let o = plan.overlay.as_ref().unwrap();
+    assert_eq!(o.value, 5 + 2 * 3);
+    assert!(o.formula.contains("256"), "{}", o.formula);
+    assert_fits_at_peak(&plan);
+
+    input.groups[0].min_nodes = 251; // + 6 surge = 257 > 256
+    let e = super::plan(&input).unwrap_err();
+    assert_eq!(e.field, "cni");
+    assert!(e.message.contains("256 node pod CIDRs"), "{e}");
+}
+
+#[test]
+fn several_groups_pin_their_pods_and_hold_at_peak() {
+    let mut input = PlanInput::simple("m5.large", 2, 10);
+    input.groups.push(GroupInput {
+        name: "big".into(),
+        instance_type: "c5.2xlarge".into(),
+        min_nodes: 2,
+        max_nodes: Some(4),
+        pods_per_node: 40,
+        host_network_pods: 1,
+    });
+    let plan = plan(&input).unwrap();
+    assert_eq!(plan.nodes.len(), 2);
+    assert!(plan.nodes[1].node_subnet > plan.nodes[0].node_subnet);
+    assert_fits_at_peak(&plan);
+}
+
+#[test]
+fn bad_input_names_the_field_and_the_numbers() {
+    let mut input = PlanInput::simple("m5.lrage", 3, 10);
+    let e = plan(&input).unwrap_err();
+    assert_eq!(e.field, "groups[0].instance_type");
+    assert!(e.message.contains("m5.lrage"), "{e}");
+
+    input.groups[0].instance_type = "m5.large".into();
+    input.groups[0].pods_per_node = 30;
+    let e = plan(&input).unwrap_err();
+    assert_eq!(e.field, "groups[0].pods_per_node");
+    assert!(
+        e.message.contains("= 32 per node")
+            && e.message.contains("at most 29")
+            && e.message.contains("Too many pods"),
+        "{e}"
+    );
+
+    input.groups[0].pods_per_node = 10;
+    input.azs.truncate(1);
+    assert_eq!(plan(&input).unwrap_err().field, "azs");
+
+    input.azs = vec!["a".into(), "a".into()];
+    assert!(plan(&input).unwrap_err().message.contains("twice"));
+
+    let mut input = PlanInput::simple("m5.large", 3, 10);
+    input.vpc_cidr = "10.0.0.0/33".into();
+    assert_eq!(plan(&input).unwrap_err().field, "vpc_cidr");
+
+    let e = PlanInput::from_json(r#"{"groups": [{"instance_type": "m5.large"}]}"#).unwrap_err();
+    assert!(e.message.contains("min_nodes"), "{e}");
+}
+
+#[test]
+fn will_it_fit_grows_the_seed_until_a_subnet_runs_out() {
+    let seed = Scenario::from_json(builtin::get("seed").unwrap()).unwrap();
+    let fit = will_it_fit(&seed, 4, 40).unwrap();
+    assert!(fit.shortage.is_none(), "{}", fit.answer);
+    assert!(
+        fit.answer.starts_with("Yes: 4 nodes and 40 pods fit"),
+        "{}",
+        fit.answer
+    );
+    assert_eq!(fit.from, (2, 6));
+
+    // Each m5.large holds 10 addresses empty; the /24s run out of node
+    // room or of pod IPs long before 60 nodes.
+    let fit = will_it_fit(&seed, 60, 1500).unwrap();
+    let s = fit.shortage.as_ref().expect("something runs out");
+    assert!(fit.answer.starts_with("No: at "), "{}", fit.answer);
+    assert!(
+        s.message.contains("InsufficientFreeAddressesInSubnet")
+            || s.message.contains("failed to assign an IP address"),
+        "{}",
+        s.message
+    );
+}
+
+#[test]
+fn the_eksctl_export_of_the_seed_matches_its_golden_file() {
+    let seed = Scenario::from_json(builtin::get("seed").unwrap()).unwrap();
+    let yaml = eksctl_config(&seed, &[]).unwrap();
+    golden("seed.eksctl.yaml", &yaml);
+}
+
+#[test]
+fn the_eksctl_export_of_a_prefix_delegation_plan_matches_its_golden_file() {
+    let mut input = PlanInput::simple("m5.large", 3, 40);
+    input.groups[0].max_nodes = Some(6);
+    input.cni = CniMode::AwsVpcCni(VpcCni {
+        prefix_delegation: true,
+        custom_networking: true,
+        ..VpcCni::default()
+    });
+    let plan = plan(&input).unwrap();
+    let yaml = eksctl_config(&plan.scenario(Moment::Steady).unwrap(), &plan.input.groups).unwrap();
+    assert!(yaml.contains("\"ENABLE_PREFIX_DELEGATION\":\"true\""));
+    assert!(yaml.contains("maxSize: 6"));
+    golden("plan-pd-custom.eksctl.yaml", &yaml);
+}
+
+/// Compares with `src/plan/golden/NAME`; `PODNET_BLESS=1` rewrites it.
+fn golden(name: &str, got: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src/plan/golden")
+        .join(name);
+    if std::env::var_os("PODNET_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("no golden file {}: run with PODNET_BLESS=1", path.display()));
+    assert_eq!(got, want, "{name} changed: review, then PODNET_BLESS=1");
+}
+
+fn arb_cni() -> impl Strategy<Value = CniMode> {
+    prop_oneof![
+        Just(CniMode::AwsVpcCni(VpcCni::default())),
+        (0u32..20, 0u32..30).prop_map(|(w, m)| CniMode::AwsVpcCni(VpcCni {
+            warm_ip_target: w,
+            minimum_ip_target: m,
+            ..VpcCni::default()
+        })),
+        Just(CniMode::AwsVpcCni(VpcCni {
+            prefix_delegation: true,
+            ..VpcCni::default()
+        })),
+        Just(CniMode::AwsVpcCni(VpcCni {
+            custom_networking: true,
+            ..VpcCni::default()
+        })),
+        Just(CniMode::Flannel(Flannel::default())),
+        Just(CniMode::CiliumEni(crate::cni::CiliumEni::default())),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Any plan the planner makes holds at peak.
+    #[test]
+    fn every_plan_holds_at_peak(
+        itype in prop::sample::select(vec!["t3.medium", "m5.large", "c5.xlarge", "m6i.2xlarge", "r5.4xlarge"]),
+        min in 1u32..12,
+        extra in 0u32..8,
+        pods in 0u32..60,
+        azs in 2usize..4,
+        cni in arb_cni(),
+    ) {
+        let mut input = PlanInput::simple(itype, min, pods);
+        input.groups[0].max_nodes = Some(min + extra);
+        input.azs.truncate(azs);
+        input.cni = cni;
+        match plan(&input) {
+            Ok(p) => assert_fits_at_peak(&p),
+            Err(e) => prop_assert_eq!(&e.field, "groups[0].pods_per_node", "{}", e),
+        }
+    }
+}
