@@ -7,6 +7,7 @@ mod compare;
 mod ipamd;
 mod max_pods;
 mod paths;
+mod plan;
 mod run;
 mod subnet;
 
@@ -40,6 +41,13 @@ enum Command {
     Join(paths::JoinArgs),
     /// Can every pod reach every other pod without NAT? And what can the control plane reach?
     Flat(paths::FlatArgs),
+    /// Plan subnet sizes for a cluster per AZ, at steady state and at peak, with the derivation.
+    Plan(plan::PlanArgs),
+    /// Grow a scenario to N nodes and M pods: does it still fit, and what runs out first?
+    Fit(plan::FitArgs),
+    /// Export a scenario for another tool.
+    #[command(subcommand)]
+    Export(plan::ExportCommand),
 }
 
 fn main() -> ExitCode {
@@ -53,10 +61,15 @@ fn main() -> ExitCode {
         Command::Trace(args) => paths::trace(&args),
         Command::Join(args) => paths::join(&args),
         Command::Flat(args) => paths::flat(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Fit(args) => plan::fit(&args),
+        Command::Export(command) => plan::export(&command),
     };
     match result {
         Ok(text) => {
-            println!("{text}");
+            // A closed pipe (`podnet … | head`) is not an error worth a panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
         Err(message) => {

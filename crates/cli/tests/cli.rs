@@ -391,3 +391,106 @@ fn trace_join_and_flat_follow_the_packets() {
         .unwrap()
         .contains("no pod, node or address \"nope\""));
 }
+
+#[test]
+fn plan_sizes_subnets_per_az_and_writes_a_scenario_that_replays() {
+    let dir = std::env::temp_dir().join(format!("podnet-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out_file = dir.join("plan.json");
+    let out = podnet(&[
+        "plan",
+        "--instance-type",
+        "m5.large",
+        "--nodes",
+        "6..12",
+        "--pods-per-node",
+        "20",
+        "--scenario-out",
+        out_file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "nodes-eu-west-1a         nodes    eu-west-1a        60     180  10.0.0.0/24"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("one node holds 30 addresses of its subnet, on 3 ENIs"),
+        "{text}"
+    );
+    let run = podnet(&["run", out_file.to_str().unwrap()]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+
+    let json = podnet(&[
+        "plan",
+        "--instance-type",
+        "m5.large",
+        "--nodes",
+        "3",
+        "--pods",
+        "60",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["input"]["groups"][0]["pods_per_node"], 20);
+
+    let yaml = podnet(&[
+        "plan",
+        "--instance-type",
+        "m5.large",
+        "--nodes",
+        "3",
+        "--pods-per-node",
+        "10",
+        "--prefix-delegation",
+        "--eksctl",
+    ]);
+    let yaml = String::from_utf8(yaml.stdout).unwrap();
+    assert!(
+        yaml.starts_with("# eksctl ClusterConfig")
+            && yaml.contains("\"ENABLE_PREFIX_DELEGATION\":\"true\""),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn plan_refuses_more_pods_than_max_pods_with_the_numbers() {
+    let out = podnet(&[
+        "plan",
+        "--instance-type",
+        "m5.large",
+        "--pods-per-node",
+        "40",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("groups[0].pods_per_node: 40 pods + 0 hostNetwork + 2 DaemonSet pods = 42 per node, but m5.large takes at most 29"), "{err}");
+}
+
+#[test]
+fn fit_and_export_work_on_a_builtin_scenario() {
+    let out = podnet(&["fit", "seed", "--nodes", "4", "--pods", "40"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Yes: 4 nodes and 40 pods fit"), "{text}");
+    let out = podnet(&["fit", "seed", "--nodes", "30", "--pods", "700"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("No: at 30 nodes"), "{text}");
+    let out = podnet(&["export", "eksctl", "seed"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "controlPlaneSubnetIDs: [subnet-REPLACE-cluster-a, subnet-REPLACE-cluster-b]"
+        ),
+        "{text}"
+    );
+}

@@ -158,7 +158,7 @@ pub enum SubnetRole {
 
 impl fmt::Display for SubnetRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Nodes => "nodes",
             Self::Pods => "pods",
             Self::Cluster => "cluster",
@@ -327,11 +327,24 @@ impl Plan {
             );
         }
         let _ = writeln!(out, "\nWhy each size:");
+        let mut previous: Option<&[crate::explain::Step]> = None;
         for s in &self.subnets {
             let _ = writeln!(out, "- {}: {}", s.name, s.derivation.formula);
-            for step in &s.derivation.steps {
-                let _ = writeln!(out, "    {} [{}]", step.text, step.source);
+            // The same rules for the next AZ are not repeated.
+            let same_rules = previous.is_some_and(|p| {
+                p.len() == s.derivation.steps.len()
+                    && p.iter()
+                        .zip(&s.derivation.steps)
+                        .skip(1)
+                        .all(|(a, b)| a == b)
+                    && s.role == SubnetRole::Cluster
+            });
+            if !same_rules {
+                for step in &s.derivation.steps {
+                    let _ = writeln!(out, "    {} [{}]", step.text, step.source);
+                }
             }
+            previous = Some(&s.derivation.steps);
         }
         if !self.notes.is_empty() {
             let _ = writeln!(out, "\nNotes:");

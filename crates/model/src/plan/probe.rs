@@ -115,7 +115,7 @@ pub(super) fn measure(
         return Err(err(
             field("pods_per_node"),
             format!(
-                "{} pods + {} hostNetwork + {DAEMONSET_PODS} DaemonSet pods = {wanted} per node, but a {} takes at most {} under {} ({}): the rest would stay Pending with Too many pods",
+                "{} pods + {} hostNetwork + {DAEMONSET_PODS} DaemonSet pods = {wanted} per node, but {} takes at most {} pods per node under {} ({}): the rest would stay Pending with Too many pods",
                 group.pods_per_node,
                 group.host_network_pods,
                 instance.name,
