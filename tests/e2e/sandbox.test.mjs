@@ -458,3 +458,52 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('plan the addresses: a plan applied to the sandbox runs every pod, will-it-fit answers, eksctl YAML downloads', async () => {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const { page, problems } = await openApp(browser, server.origin, { context });
+  const planner = page.getByRole('region', { name: 'Plan the addresses' });
+  await planner.getByRole('button', { name: 'Open the planner' }).click();
+  const inputs = planner.getByRole('form', { name: 'Planner inputs' });
+  await inputs.getByLabel('Nodes (minimum)').fill('3');
+  await inputs.getByLabel('Nodes (maximum)').fill('6');
+  await inputs.getByLabel('Pods per node', { exact: true }).fill('20');
+  await inputs.getByRole('button', { name: 'Plan', exact: true }).click();
+  const table = planner.getByRole('table', { name: /Planned subnets/ });
+  // m5.large with 20 pods holds 30 addresses; 1 of 3 nodes per AZ at steady state (30), and
+  // 2 of 6 + 2 surge = 4 × 30 = 120 at peak: a /25.
+  const row = table.getByRole('row').filter({ hasText: 'nodes-eu-west-1a' });
+  assert.match(await row.textContent(), /nodeseu-west-1a3012010\.0\.0\.0\/25123$/);
+  await row.getByText('nodes-eu-west-1a').click();
+  await row.getByText(/up to two new instances per AZ/).waitFor();
+  await planner.getByRole('img', { name: /^10\.0\.0\.0\/16: nodes-eu-west-1a 10\.0\.0\.0\/25/ }).waitFor();
+  await screenshot(page, 'planner');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    planner.getByRole('button', { name: 'Export eksctl YAML' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'cluster.yaml');
+  const yaml = await readFile(await download.path(), 'utf8');
+  assert.match(yaml, /kind: ClusterConfig/);
+  assert.match(yaml, /maxSize: 6/);
+
+  await planner.getByRole('button', { name: 'Apply to sandbox' }).click();
+  await page.getByRole('status').filter({ hasText: 'Loaded the plan.' }).waitFor();
+  await waitForNodes(page, 3);
+  assert.equal(await page.locator('.pod-chip.is-creating, .pod-chip.is-pending').count(), 0);
+  assert.equal(await page.locator('.pod-chip.is-running').count(), 3 * 20);
+
+  // Grow the applied plan: at its peak it still fits.
+  const fit = planner.getByRole('form', { name: 'Will it still fit?' });
+  await fit.getByLabel('Nodes', { exact: true }).fill('6');
+  await fit.getByLabel('Pods', { exact: true }).fill('120');
+  await fit.getByRole('button', { name: 'Will it fit?' }).click();
+  await planner.getByRole('status').filter({ hasText: /^Yes: 6 nodes and 120 pods fit/ }).waitFor();
+  await fit.getByLabel('Nodes', { exact: true }).fill('40');
+  await fit.getByLabel('Pods', { exact: true }).fill('800');
+  await fit.getByRole('button', { name: 'Will it fit?' }).click();
+  await planner.getByRole('status').filter({ hasText: /^No: at \d+ nodes/ }).waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::components::{
-    Controls, Inspector, Intro, Messages, PathsView, Timeline, Toolbar, VpcMap,
+    Controls, Inspector, Intro, Messages, PathsView, PlannerView, Timeline, Toolbar, VpcMap,
 };
 use crate::persist::{self, ViewOptions};
 use crate::state::{Action, AppState};
@@ -96,6 +96,7 @@ pub fn Page(props: &ViewProps) -> Html {
                     if !embed { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
                     <PathsView ..props.clone() />
+                    if !props.options.read_only { <PlannerView ..props.clone() /> }
                     <Timeline ..props.clone() />
                 </div>
                 <aside class="app__side">

@@ -100,7 +100,6 @@ pub fn share_link(scenario: &Scenario) -> String {
 
 /// Offers the scenario as a JSON file download (the format `podnet run` reads).
 pub fn export(scenario: &Scenario) {
-    use wasm_bindgen::JsCast;
     // Pretty-printed by the browser's JSON, which costs the .wasm nothing.
     let compact = scenario.to_compact_json();
     let json = js_sys::JSON::parse(&compact)
@@ -115,9 +114,19 @@ pub fn export(scenario: &Scenario) {
         })
         .and_then(|s| s.as_string())
         .unwrap_or(compact);
-    let parts = js_sys_array(&json);
+    download(
+        &format!("{}.podnet.json", scenario.name),
+        "application/json",
+        &json,
+    );
+}
+
+/// Offers `text` as a file download named `name`.
+pub fn download(name: &str, mime: &str, text: &str) {
+    use wasm_bindgen::JsCast;
+    let parts = js_sys_array(text);
     let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type("application/json");
+    bag.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else {
         return;
     };
@@ -130,7 +139,7 @@ pub fn export(scenario: &Scenario) {
         .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
     {
         a.set_href(&url);
-        a.set_download(&format!("{}.podnet.json", scenario.name));
+        a.set_download(name);
         a.click();
     }
     let _ = web_sys::Url::revoke_object_url(&url);

@@ -330,3 +330,25 @@ async fn joining_a_node_behind_a_private_endpoint_shows_the_failed_lookup() {
     );
     assert!(panel.contains("webhooks in pods work"), "{panel}");
 }
+
+#[wasm_bindgen_test]
+async fn the_planner_proposes_subnets_per_az_and_applies_the_plan() {
+    let (root, seen) = mount_page(state_of("seed")).await;
+    button(&root, "Open the planner").click();
+    yew::scheduler::flush().await;
+    button(&root, "Plan").click();
+    yew::scheduler::flush().await;
+    let rows = root
+        .query_selector_all(".planner__table tbody tr")
+        .unwrap()
+        .length();
+    assert_eq!(rows, 6, "3 node subnets and 3 cluster subnets");
+    let panel = region_text(&root, "Plan the addresses");
+    assert!(panel.contains("10.0.0.0/25"), "{panel}");
+    button(&root, "Apply to sandbox").click();
+    yew::scheduler::flush().await;
+    assert!(
+        matches!(seen.borrow().last(), Some(Action::Load(s, _)) if s.actions.len() > 6),
+        "the plan's scenario is loaded"
+    );
+}

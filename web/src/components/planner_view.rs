@@ -1,0 +1,392 @@
+//! "Plan the addresses": the planner's inputs, the subnets it proposes
+//! with the derivation of each size, a picture of the layout, "Apply to
+//! sandbox", the eksctl export; and "will the current cluster still fit?".
+
+use std::rc::Rc;
+
+use ipnet::Ipv4Net;
+use podnet_model::cni::{Calico, Cilium, CiliumEni, Flannel};
+use podnet_model::plan::{self, Moment, Plan, PlanError, PlanInput, SubnetRole};
+use podnet_model::{CniMode, VpcCni};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::app::ViewProps;
+use crate::state::Action;
+
+/// The form, as typed.
+#[derive(Clone, PartialEq)]
+struct Form {
+    instance_type: String,
+    min: String,
+    max: String,
+    pods: String,
+    host: String,
+    azs: String,
+    vpc: String,
+    cni: String,
+    warm_eni: String,
+    warm_ip: String,
+    min_ip: String,
+    surge: String,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Self {
+            instance_type: "m5.large".into(),
+            min: "3".into(),
+            max: "6".into(),
+            pods: "20".into(),
+            host: "0".into(),
+            azs: "3".into(),
+            vpc: "10.0.0.0/16".into(),
+            cni: "vpc".into(),
+            warm_eni: "1".into(),
+            warm_ip: "0".into(),
+            min_ip: "0".into(),
+            surge: plan::DEFAULT_SURGE_PER_AZ.to_string(),
+        }
+    }
+}
+
+fn number(field: &str, text: &str) -> Result<u32, PlanError> {
+    text.trim().parse().map_err(|_| PlanError {
+        field: field.into(),
+        message: format!("{text:?} is not a whole number"),
+    })
+}
+
+impl Form {
+    fn input(&self) -> Result<PlanInput, PlanError> {
+        let min = number("Nodes (minimum)", &self.min)?;
+        let max = number("Nodes (maximum)", &self.max)?;
+        let mut input = PlanInput::simple(
+            self.instance_type.trim(),
+            min,
+            number("Pods per node", &self.pods)?,
+        );
+        input.groups[0].max_nodes = Some(max.max(min));
+        input.groups[0].host_network_pods = number("hostNetwork pods per node", &self.host)?;
+        let azs = number("Availability Zones", &self.azs)?.clamp(1, 6);
+        input.azs = (0..azs)
+            .map(|i| format!("eu-west-1{}", char::from(b'a' + i as u8)))
+            .collect();
+        input.vpc_cidr = self.vpc.trim().to_owned();
+        input.surge_per_az = number("Surge nodes per AZ", &self.surge)?;
+        let vpc = VpcCni {
+            warm_eni_target: number("WARM_ENI_TARGET", &self.warm_eni)?,
+            warm_ip_target: number("WARM_IP_TARGET", &self.warm_ip)?,
+            minimum_ip_target: number("MINIMUM_IP_TARGET", &self.min_ip)?,
+            ..VpcCni::default()
+        };
+        input.cni = match self.cni.as_str() {
+            "vpc-pd" => CniMode::AwsVpcCni(VpcCni {
+                prefix_delegation: true,
+                ..vpc
+            }),
+            "vpc-custom" => CniMode::AwsVpcCni(VpcCni {
+                custom_networking: true,
+                ..vpc
+            }),
+            "flannel" => CniMode::Flannel(Flannel::default()),
+            "calico" => CniMode::Calico(Calico::default()),
+            "cilium" => CniMode::Cilium(Cilium::default()),
+            "cilium-eni" => CniMode::CiliumEni(CiliumEni::default()),
+            _ => CniMode::AwsVpcCni(vpc),
+        };
+        Ok(input)
+    }
+}
+
+const CNIS: [(&str, &str); 7] = [
+    ("vpc", "AWS VPC CNI (secondary IPs)"),
+    ("vpc-pd", "AWS VPC CNI, prefix delegation"),
+    ("vpc-custom", "AWS VPC CNI, custom networking"),
+    ("flannel", "Flannel"),
+    ("calico", "Calico"),
+    ("cilium", "Cilium (cluster-pool)"),
+    ("cilium-eni", "Cilium (ENI mode)"),
+];
+
+/// The panel.
+#[component]
+pub fn PlannerView(props: &ViewProps) -> Html {
+    let open = use_state(|| false);
+    let form = use_state(Form::default);
+    let result = use_state(|| None::<Result<Rc<Plan>, String>>);
+    let fit_nodes = use_state(|| "10".to_owned());
+    let fit_pods = use_state(|| "200".to_owned());
+    let fit = use_state(|| None::<String>);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let header = html! {
+        <div class="planner__head">
+            <h2>{ "Plan the addresses" }</h2>
+            <button type="button" aria-expanded={if *open { "true" } else { "false" }} onclick={toggle}>
+                { if *open { "Close the planner" } else { "Open the planner" } }
+            </button>
+        </div>
+    };
+    if !*open {
+        return html! {
+            <section class="planner" aria-label="Plan the addresses">
+                { header }
+                <p class="form__hint">{ "Size node, pod and cluster subnets per Availability Zone for a node group, with the derivation of every number; apply the plan to the sandbox or export it for eksctl." }</p>
+            </section>
+        };
+    }
+    let set = |f: fn(&mut Form) -> &mut String| {
+        let form = form.clone();
+        Callback::from(move |e: InputEvent| {
+            let target = e.target_unchecked_into::<HtmlInputElement>();
+            let mut next = (*form).clone();
+            *f(&mut next) = target.value();
+            form.set(next);
+        })
+    };
+    let on_cni = {
+        let form = form.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*form).clone();
+            next.cni = e.target_unchecked_into::<HtmlSelectElement>().value();
+            form.set(next);
+        })
+    };
+    let on_plan = {
+        let (form, result) = (form.clone(), result.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let r = form
+                .input()
+                .and_then(|i| plan::plan(&i))
+                .map(Rc::new)
+                .map_err(|e| e.to_string());
+            result.set(Some(r));
+        })
+    };
+    let f = &*form;
+    let field = |label: &'static str,
+                 value: &str,
+                 oninput: Callback<InputEvent>,
+                 kind: &'static str| {
+        html! {
+            <label>{ label }<input type={kind} value={value.to_owned()} {oninput} spellcheck="false" autocomplete="off" min="0" list={(label == "Instance type").then_some("podnet-types")} /></label>
+        }
+    };
+    let vpc_cni = f.cni.starts_with("vpc");
+    let body = match &*result {
+        Some(Ok(p)) => plan_view(p, &props.on_action),
+        Some(Err(e)) => html! { <p class="paths__error" role="alert">{ e.clone() }</p> },
+        None => html! {},
+    };
+    let on_fit = {
+        let (fit, n, p, state) = (
+            fit.clone(),
+            fit_nodes.clone(),
+            fit_pods.clone(),
+            props.state.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let answer = match (n.trim().parse::<u32>(), p.trim().parse::<u32>()) {
+                (Ok(n), Ok(p)) => plan::will_it_fit(&state.applied(), n.min(2000), p.min(100_000))
+                    .map(|f| f.answer)
+                    .unwrap_or_else(|e| e.to_string()),
+                _ => "Nodes and pods must be whole numbers.".into(),
+            };
+            fit.set(Some(answer));
+        })
+    };
+    let bind = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |e: InputEvent| {
+            h.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_export_current = {
+        let state = props.state.clone();
+        Callback::from(move |_: MouseEvent| {
+            let s = state.applied();
+            if let Ok(yaml) = plan::eksctl_config(&s, &[]) {
+                crate::persist::download("cluster.yaml", "application/yaml", &yaml);
+            }
+        })
+    };
+    html! {
+        <section class="planner" aria-label="Plan the addresses">
+            { header }
+            <form class="planner__form" onsubmit={on_plan} aria-label="Planner inputs">
+                <fieldset>
+                    <legend>{ "Node group" }</legend>
+                    { field("Instance type", &f.instance_type, set(|f| &mut f.instance_type), "text") }
+                    { field("Nodes (minimum)", &f.min, set(|f| &mut f.min), "number") }
+                    { field("Nodes (maximum)", &f.max, set(|f| &mut f.max), "number") }
+                    { field("Pods per node", &f.pods, set(|f| &mut f.pods), "number") }
+                    { field("hostNetwork pods per node", &f.host, set(|f| &mut f.host), "number") }
+                </fieldset>
+                <fieldset>
+                    <legend>{ "Network" }</legend>
+                    { field("VPC CIDR", &f.vpc, set(|f| &mut f.vpc), "text") }
+                    { field("Availability Zones", &f.azs, set(|f| &mut f.azs), "number") }
+                    <label>{ "CNI" }<select onchange={on_cni}>
+                        { for CNIS.iter().map(|(v, t)| html! { <option value={*v} selected={f.cni == *v}>{ *t }</option> }) }
+                    </select></label>
+                    if vpc_cni {
+                        { field("WARM_ENI_TARGET", &f.warm_eni, set(|f| &mut f.warm_eni), "number") }
+                        { field("WARM_IP_TARGET", &f.warm_ip, set(|f| &mut f.warm_ip), "number") }
+                        { field("MINIMUM_IP_TARGET", &f.min_ip, set(|f| &mut f.min_ip), "number") }
+                    }
+                    { field("Surge nodes per AZ", &f.surge, set(|f| &mut f.surge), "number") }
+                </fieldset>
+                <button type="submit">{ "Plan" }</button>
+            </form>
+            { body }
+            <form class="planner__form planner__fit" onsubmit={on_fit} aria-label="Will it still fit?">
+                <h3>{ "Will the current cluster still fit?" }</h3>
+                <p class="form__hint">{ "Grows the scenario on the map (copies of its last node, over the subnets its nodes use) until it reaches these numbers or something runs out." }</p>
+                <label>{ "Nodes" }<input type="number" min="0" value={(*fit_nodes).clone()} oninput={bind(&fit_nodes)} /></label>
+                <label>{ "Pods" }<input type="number" min="0" value={(*fit_pods).clone()} oninput={bind(&fit_pods)} /></label>
+                <button type="submit">{ "Will it fit?" }</button>
+                <button type="button" onclick={on_export_current}>{ "Export the current scenario for eksctl" }</button>
+            </form>
+            if let Some(a) = &*fit {
+                <p class={classes!("paths__verdict", a.starts_with("No").then_some("is-blocked"))} role="status">{ a.clone() }</p>
+            }
+        </section>
+    }
+}
+
+fn role_class(role: SubnetRole) -> &'static str {
+    match role {
+        SubnetRole::Nodes => "is-nodes",
+        SubnetRole::Pods => "is-pods",
+        SubnetRole::Cluster => "is-cluster",
+    }
+}
+
+fn plan_view(p: &Rc<Plan>, on_action: &Callback<Action>) -> Html {
+    let apply = {
+        let (p, on_action) = (p.clone(), on_action.clone());
+        Callback::from(move |_: MouseEvent| match p.scenario(Moment::Steady) {
+            Ok(s) => on_action.emit(Action::Load(Rc::new(s), "the plan".into())),
+            Err(e) => on_action.emit(Action::Notice(e.to_string())),
+        })
+    };
+    let export = {
+        let p = p.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Ok(yaml) = p
+                .scenario(Moment::Steady)
+                .map_err(|e| e.to_string())
+                .and_then(|s| plan::eksctl_config(&s, &p.input.groups).map_err(|e| e.to_string()))
+            {
+                crate::persist::download("cluster.yaml", "application/yaml", &yaml);
+            }
+        })
+    };
+    html! {
+        <div class="planner__result">
+            <ul class="planner__groups">
+                { for p.input.groups.iter().zip(&p.nodes).map(|(g, n)| html! {
+                    <li>
+                        <strong>{ format!("{} × {}..{} nodes, {} pods each: ", g.instance_type, g.min_nodes, g.max(), g.pods_per_node) }</strong>
+                        { format!("max pods {} ({}); {}.", n.max_pods.value, n.max_pods.formula, n.summary()) }
+                    </li>
+                }) }
+                if let Some(o) = &p.overlay {
+                    <li>{ format!("{}: {}", o.quantity, o.formula) }</li>
+                }
+            </ul>
+            { layout_picture(p) }
+            <div class="planner__table">
+                <table>
+                    <caption>{ "Planned subnets (addresses held; peak = maximum nodes + surge, and a control-plane upgrade)" }</caption>
+                    <thead><tr>
+                        <th scope="col">{ "Subnet" }</th><th scope="col">{ "Role" }</th><th scope="col">{ "AZ" }</th>
+                        <th scope="col">{ "Steady" }</th><th scope="col">{ "Peak" }</th><th scope="col">{ "CIDR" }</th><th scope="col">{ "Usable" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for p.subnets.iter().map(|s| html! {
+                            <tr>
+                                <th scope="row">
+                                    <details>
+                                        <summary><span class={classes!("planner__swatch", role_class(s.role))}></span>{ &s.name }</summary>
+                                        <p>{ &s.derivation.formula }</p>
+                                        <ul>{ for s.derivation.steps.iter().map(|st| html! { <li>{ &st.text }<span class="paths__source">{ format!(" [{}]", st.source) }</span></li> }) }</ul>
+                                    </details>
+                                </th>
+                                <td>{ s.role.to_string() }</td><td>{ &s.az }</td><td>{ s.steady }</td><td>{ s.peak }</td>
+                                <td><code>{ s.cidr.to_string() }</code></td><td>{ s.usable }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+            if !p.notes.is_empty() {
+                <ul class="planner__notes">{ for p.notes.iter().map(|n| html! { <li>{ n.clone() }</li> }) }</ul>
+            }
+            <div class="planner__actions">
+                <button type="button" class="primary" onclick={apply}>{ "Apply to sandbox" }</button>
+                <button type="button" onclick={export}>{ "Export eksctl YAML" }</button>
+            </div>
+            <details class="paths__text">
+                <summary>{ "Text version" }</summary>
+                <pre>{ p.to_text() }</pre>
+            </details>
+        </div>
+    }
+}
+
+/// Each VPC block as a bar, zoomed to the part the subnets use.
+fn layout_picture(p: &Plan) -> Html {
+    html! {
+        <div class="planner__layout">
+            { for p.vpc_blocks.iter().map(|block| {
+                let inside: Vec<_> = p.subnets.iter().filter(|s| block.contains(&s.cidr)).collect();
+                let start = u32::from(block.network());
+                let end = inside.iter().map(|s| u32::from(s.cidr.broadcast())).max().unwrap_or(start);
+                // The smallest aligned block from the start that covers them all.
+                let span_len = (block.prefix_len()..=32)
+                    .rev()
+                    .find(|len| Ipv4Net::new(block.network(), *len).is_ok_and(|n| u32::from(n.broadcast()) >= end))
+                    .unwrap_or(block.prefix_len());
+                let span = Ipv4Net::new(block.network(), span_len).unwrap_or(*block);
+                let size = (1u64 << (32 - u32::from(span_len))) as f64;
+                let label = format!(
+                    "{block}: {}{}",
+                    inside.iter().map(|s| format!("{} {}", s.name, s.cidr)).collect::<Vec<_>>().join(", "),
+                    if span != *block { format!("; the rest of {block} stays free") } else { String::new() }
+                );
+                html! {
+                    <figure class="planner__block">
+                        <figcaption>
+                            <code>{ block.to_string() }</code>
+                            if span != *block { { format!(" — showing its first {span}, the rest is free") } }
+                        </figcaption>
+                        <div class="planner__bar" role="img" aria-label={label}>
+                            { for inside.iter().map(|s| {
+                                let off = f64::from(u32::from(s.cidr.network()) - start) / size * 100.0;
+                                let width = (1u64 << (32 - u32::from(s.cidr.prefix_len()))) as f64 / size * 100.0;
+                                html! {
+                                    <span class={classes!("planner__seg", role_class(s.role))}
+                                        style={format!("left:{off:.3}%;width:{width:.3}%")}
+                                        title={format!("{} {} ({} usable, {} at peak)", s.name, s.cidr, s.usable, s.peak)}>
+                                        <span class="planner__seg-label">{ format!("/{}", s.cidr.prefix_len()) }</span>
+                                    </span>
+                                }
+                            }) }
+                        </div>
+                    </figure>
+                }
+            }) }
+            <p class="planner__legend">
+                <span class={classes!("planner__swatch", "is-nodes")}></span>{ "nodes " }
+                <span class={classes!("planner__swatch", "is-pods")}></span>{ "pods (custom networking) " }
+                <span class={classes!("planner__swatch", "is-cluster")}></span>{ "cluster (X-ENIs)" }
+            </p>
+        </div>
+    }
+}
