@@ -23,3 +23,15 @@ fn the_readme_max_pods_explanation_is_the_models() {
     let d = VpcCni::default().max_pods(catalog::lookup("m5.large").unwrap());
     assert!(readme().contains(&d.to_string()), "README shows:\n{d}");
 }
+
+#[test]
+fn the_readme_plan_input_plans() {
+    let text = readme();
+    let at = text.find("A plan input for several groups").expect("the plan example");
+    let start = at + text[at..].find("```\n").unwrap() + 4;
+    let end = start + text[start..].find("```").unwrap();
+    let input = podnet_model::plan::PlanInput::from_json(&text[start..end]).unwrap();
+    let plan = podnet_model::plan::plan(&input).unwrap();
+    assert_eq!(plan.nodes.len(), 2);
+    assert_eq!(plan.input.azs, ["us-east-1a", "us-east-1b"]);
+}

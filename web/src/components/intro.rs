@@ -44,6 +44,7 @@ pub fn Intro(props: &ViewProps) -> Html {
                     <li>{ "Security groups for pods: the VPC Resource Controller creates and deletes trunk and branch ENIs at once (no EC2 latency, no cooldown before a branch ENI is deleted). Its branch-ENI table is from October 2025: newer types count as not trunking-compatible." }</li>
                     <li>{ "Cilium ENI mode: the operator acts on each node every 5 s, one allocation at a time, puts new ENIs in the node's own subnet (no subnet-ids or subnet-tags) and does not surge for pending pods." }</li>
                     <li>{ "Paths: route tables, NAT and internet gateways are not modelled (traffic leaving the VPC is assumed to find one); security groups are only the two rules EKS needs (443 to the API server, 10250 to kubelets); routing without encapsulation inside one subnet assumes the EC2 source/destination check is off; the endpoint's ID is made up from the cluster name." }</li>
+                    <li>{ "Planner: each group's nodes are spread round-robin over the AZs, every group's update surge (up to two nodes per AZ) is planned at once, every node runs its full pods per node, the AZs are named eu-west-1a, b, …, and each cluster subnet keeps room for its X-ENI plus all five upgrade addresses. What a node holds is measured by running one in this model." }</li>
                     <li>{ "Calico picks the free block a node claims, and the block it borrows from, at random (seeded by the host name); podnet takes the lowest, so replays match." }</li>
                 </ul>
             </details>
