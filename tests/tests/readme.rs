@@ -27,7 +27,9 @@ fn the_readme_max_pods_explanation_is_the_models() {
 #[test]
 fn the_readme_plan_input_plans() {
     let text = readme();
-    let at = text.find("A plan input for several groups").expect("the plan example");
+    let at = text
+        .find("A plan input for several groups")
+        .expect("the plan example");
     let start = at + text[at..].find("```\n").unwrap() + 4;
     let end = start + text[start..].find("```").unwrap();
     let input = podnet_model::plan::PlanInput::from_json(&text[start..end]).unwrap();

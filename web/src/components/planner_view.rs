@@ -354,7 +354,13 @@ fn layout_picture(p: &Plan) -> Html {
                     .find(|len| Ipv4Net::new(block.network(), *len).is_ok_and(|n| u32::from(n.broadcast()) >= end))
                     .unwrap_or(block.prefix_len());
                 let span = Ipv4Net::new(block.network(), span_len).unwrap_or(*block);
-                let size = (1u64 << (32 - u32::from(span_len))) as f64;
+                let size = 1u64 << (32 - u32::from(span_len));
+                // Percentages with three decimals, in integers: formatting
+                // floats would add 11 KB of float-printing code to the .wasm.
+                let pct = |part: u64| {
+                    let milli = part * 100_000 / size.max(1);
+                    format!("{}.{:03}%", milli / 1000, milli % 1000)
+                };
                 let label = format!(
                     "{block}: {}{}",
                     inside.iter().map(|s| format!("{} {}", s.name, s.cidr)).collect::<Vec<_>>().join(", "),
@@ -368,11 +374,11 @@ fn layout_picture(p: &Plan) -> Html {
                         </figcaption>
                         <div class="planner__bar" role="img" aria-label={label}>
                             { for inside.iter().map(|s| {
-                                let off = f64::from(u32::from(s.cidr.network()) - start) / size * 100.0;
-                                let width = (1u64 << (32 - u32::from(s.cidr.prefix_len()))) as f64 / size * 100.0;
+                                let off = pct(u64::from(u32::from(s.cidr.network()) - start));
+                                let width = pct(1u64 << (32 - u32::from(s.cidr.prefix_len())));
                                 html! {
                                     <span class={classes!("planner__seg", role_class(s.role))}
-                                        style={format!("left:{off:.3}%;width:{width:.3}%")}
+                                        style={format!("left:{off};width:{width}")}
                                         title={format!("{} {} ({} usable, {} at peak)", s.name, s.cidr, s.usable, s.peak)}>
                                         <span class="planner__seg-label">{ format!("/{}", s.cidr.prefix_len()) }</span>
                                     </span>
