@@ -4,6 +4,7 @@
 //! scripts. Errors go to stderr with a non-zero exit code.
 
 mod compare;
+mod exercise;
 mod ipamd;
 mod max_pods;
 mod paths;
@@ -45,6 +46,9 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Grow a scenario to N nodes and M pods: does it still fit, and what runs out first?
     Fit(plan::FitArgs),
+    /// Exercises: list the built-in ones, check exercise files.
+    #[command(subcommand)]
+    Exercise(exercise::ExerciseCommand),
     /// Export a scenario for another tool.
     #[command(subcommand)]
     Export(plan::ExportCommand),
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan::run(&args),
         Command::Fit(args) => plan::fit(&args),
         Command::Export(command) => plan::export(&command),
+        Command::Exercise(command) => exercise::run(&command),
     };
     match result {
         Ok(text) => {

@@ -494,3 +494,32 @@ fn fit_and_export_work_on_a_builtin_scenario() {
         "{text}"
     );
 }
+
+#[test]
+fn exercise_list_and_check_prove_the_builtins_and_reject_a_bad_file() {
+    let out = podnet(&["exercise", "list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 10, "{text}");
+    assert!(text.starts_with("size-a-subnet "), "{text}");
+
+    let out = podnet(&["exercise", "check"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.ends_with("10 checked, 0 failed\n"), "{text}");
+
+    let dir = std::env::temp_dir().join(format!("podnet-ex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bad.json"), r#"{"version": 1, "id": "x", "title": "t", "goal": "g", "scenario": "seed", "goals": [{"text": "t", "all": [{"check": "subnet-free", "subnet": "nope", "min": 1}]}], "explanation": "e", "solution": [{"action": "advance-time", "seconds": 1}]}"#).unwrap();
+    let out = podnet(&["exercise", "check", dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("bad.json: goals[0].all[0]: subnet:") && err.contains("nope"),
+        "{err}"
+    );
+    assert!(err.contains("1 checked, 1 failed"), "{err}");
+}

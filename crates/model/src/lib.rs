@@ -11,6 +11,7 @@
 //! - [`cni`]: CNI strategies; the AWS VPC CNI's max pods and ipamd warm pool.
 //! - [`eni`]: network interfaces and the addresses on them.
 //! - [`events`]: what happened, in kubectl / ipamd / EC2 wording.
+//! - [`exercise`]: exercises as data: goals, hints, reference solutions.
 //! - [`explain`]: derivations of every derived number.
 //! - [`ids`]: typed ids that display like the console (`eni-3`).
 //! - [`ipam`]: [`IpPool`], who holds which address of a subnet.
@@ -30,6 +31,7 @@ pub mod command;
 pub mod compare;
 pub mod eni;
 pub mod events;
+pub mod exercise;
 pub mod explain;
 pub mod idmap;
 pub mod ids;

@@ -1,0 +1,281 @@
+//! The predicates an exercise's goals are made of, and their evaluation
+//! against the sandbox: each says whether it holds and, in words, what it
+//! sees ("4 of 6 nodes Ready").
+
+use serde::{Deserialize, Serialize};
+
+use crate::cluster::PodStatus;
+use crate::events::Event;
+use crate::sandbox::Sandbox;
+
+/// One predicate over the model's state and events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Check {
+    /// At least `min` pods (DaemonSet pods not counted) are Running.
+    PodsRunning {
+        /// How many.
+        min: u32,
+    },
+    /// No pod is stuck: none Pending or ContainerCreating, or, with
+    /// `status`, none in that status.
+    NoPodsStuck {
+        /// Only this status counts as stuck.
+        #[serde(default)]
+        status: Option<PodStatus>,
+    },
+    /// At least `min` nodes are Ready.
+    NodesReady {
+        /// How many.
+        min: u32,
+    },
+    /// A subnet keeps at least `min` free addresses.
+    SubnetFree {
+        /// The subnet (name or CIDR).
+        subnet: String,
+        /// Free addresses at least.
+        min: u32,
+    },
+    /// The subnets that hold nodes have at most `max` usable addresses
+    /// together (a subnet sized to fit, not a `/16` for everything).
+    NodeSubnetsUsableAtMost {
+        /// Usable addresses at most.
+        max: u32,
+    },
+    /// The VPC addresses held (nodes, ENIs, warm pools, X-ENIs) are at most `max`.
+    VpcAddressesAtMost {
+        /// At most.
+        max: u32,
+    },
+    /// The control plane runs this Kubernetes version.
+    ControlPlaneVersion {
+        /// e.g. `1.32`.
+        version: String,
+    },
+    /// The API server endpoint's access is this one (`public`,
+    /// `public-and-private`, `private`).
+    EndpointAccess {
+        /// The access.
+        is: crate::cluster::EndpointAccess,
+    },
+    /// The CNI strategy is this one (`aws-vpc-cni`, `flannel`, `calico`,
+    /// `cilium`, `cilium-eni`).
+    Cni {
+        /// The strategy's tag.
+        is: String,
+    },
+    /// A CNI setting has this value (`prefix_delegation`, `warm_ip_target`…,
+    /// as in the scenario's `cni`).
+    CniSetting {
+        /// The setting's name.
+        name: String,
+        /// Its value.
+        equals: serde_json::Value,
+    },
+    /// Pod IPs are (or are not) VPC addresses, so routable in the VPC.
+    PodIpsVpcRoutable {
+        /// Routable or not.
+        #[serde(default = "yes")]
+        value: bool,
+    },
+    /// Every pod reaches every other pod without NAT.
+    FlatNetwork,
+    /// The control plane reaches pod IPs (an admission webhook in a pod works).
+    ControlPlaneReachesPods,
+    /// Every node's max pods is at least `min`.
+    MaxPodsAtLeast {
+        /// At least.
+        min: u32,
+    },
+    /// Some event so far contains this text.
+    Event {
+        /// The text.
+        contains: String,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The CNI strategies' tags.
+const CNI_TAGS: [&str; 5] = ["aws-vpc-cni", "flannel", "calico", "cilium", "cilium-eni"];
+
+impl Check {
+    /// Whether the check can apply to `sandbox` (the exercise's start):
+    /// the subnet it names exists, the CNI it names is one podnet has.
+    pub(super) fn validate(&self, sandbox: &Sandbox) -> Result<(), String> {
+        match self {
+            Self::SubnetFree { subnet, .. } => sandbox
+                .subnet(subnet)
+                .map(|_| ())
+                .map_err(|e| format!("subnet: {e}")),
+            Self::Cni { is } if !CNI_TAGS.contains(&is.as_str()) => Err(format!(
+                "is: {is:?} is not a CNI; use one of {}",
+                CNI_TAGS.join(", ")
+            )),
+            Self::CniSetting { name, .. } if name.trim().is_empty() => Err("name: is empty".into()),
+            Self::Event { contains } if contains.trim().is_empty() => {
+                Err("contains: is empty".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether it holds, and what it sees.
+    pub fn eval<'a>(
+        &self,
+        sb: &Sandbox,
+        events: impl Iterator<Item = &'a Event>,
+    ) -> (bool, String) {
+        let apps = || sb.pods.values().filter(|p| !p.system);
+        match self {
+            Self::PodsRunning { min } => {
+                let n = apps().filter(|p| p.status == PodStatus::Running).count() as u32;
+                (n >= *min, format!("{n} pods Running (want at least {min})"))
+            }
+            Self::NoPodsStuck { status } => {
+                let stuck: Vec<_> = apps()
+                    .filter(|p| match status {
+                        Some(s) => p.status == *s,
+                        None => p.status != PodStatus::Running,
+                    })
+                    .collect();
+                let why = match stuck.first() {
+                    None => "no pod is stuck".to_owned(),
+                    Some(p) => format!(
+                        "{} pod(s) stuck, e.g. {} {}: {}",
+                        stuck.len(),
+                        p.name,
+                        p.status,
+                        p.reason.clone().unwrap_or_default()
+                    ),
+                };
+                (stuck.is_empty(), why)
+            }
+            Self::NodesReady { min } => {
+                let n = sb.nodes.values().filter(|n| n.ready()).count() as u32;
+                (
+                    n >= *min,
+                    format!(
+                        "{n} of {} nodes Ready (want at least {min})",
+                        sb.nodes.len()
+                    ),
+                )
+            }
+            Self::SubnetFree { subnet, min } => match sb.subnet(subnet) {
+                Ok(s) => {
+                    let free = s.pool.free();
+                    (
+                        free >= *min,
+                        format!("{} has {free} free addresses (want at least {min})", s.name),
+                    )
+                }
+                Err(e) => (false, e.to_string()),
+            },
+            Self::NodeSubnetsUsableAtMost { max } => {
+                let mut ids: Vec<_> = sb.nodes.values().map(|n| n.subnet).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let usable: u32 = ids
+                    .iter()
+                    .filter_map(|id| sb.vpc.subnets.get(id))
+                    .map(|s| s.pool.usable())
+                    .sum();
+                (
+                    !ids.is_empty() && usable <= *max,
+                    format!("the node subnets have {usable} usable addresses (want at most {max})"),
+                )
+            }
+            Self::VpcAddressesAtMost { max } => {
+                let n: u32 = sb.vpc.subnets.values().map(|s| s.pool.in_use()).sum();
+                (
+                    n <= *max,
+                    format!("{n} VPC addresses in use (want at most {max})"),
+                )
+            }
+            Self::ControlPlaneVersion { version } => match &sb.cluster {
+                Some(c) => (
+                    c.version == *version,
+                    format!("the control plane runs {} (want {version})", c.version),
+                ),
+                None => (false, "no cluster".into()),
+            },
+            Self::EndpointAccess { is } => match &sb.cluster {
+                Some(c) => (
+                    c.endpoint == *is,
+                    format!("the endpoint is {} (want {is})", c.endpoint),
+                ),
+                None => (false, "no cluster".into()),
+            },
+            Self::Cni { is } => {
+                let tag = cni_json(sb)
+                    .get("cni")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                (
+                    tag == *is,
+                    format!("the CNI is {} ({tag})", sb.cni.strategy().name()),
+                )
+            }
+            Self::CniSetting { name, equals } => {
+                let v = cni_json(sb)
+                    .get(name)
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null);
+                (v == *equals, format!("{name} is {v} (want {equals})"))
+            }
+            Self::PodIpsVpcRoutable { value } => {
+                let r = sb.cni.strategy().datapath().vpc_routable;
+                (
+                    r == *value,
+                    if r {
+                        "pod IPs are VPC addresses".into()
+                    } else {
+                        "pod IPs come from the CNI's own range, not the VPC".into()
+                    },
+                )
+            }
+            Self::FlatNetwork => {
+                let f = sb.flat_network();
+                (f.flat && !f.pairs.is_empty(), f.answer)
+            }
+            Self::ControlPlaneReachesPods => {
+                let f = sb.flat_network();
+                (f.control_plane_reaches_pods, f.control_plane)
+            }
+            Self::MaxPodsAtLeast { min } => {
+                let lowest = sb.nodes.values().map(|n| n.max_pods()).min();
+                match lowest {
+                    Some(m) => (
+                        m >= *min,
+                        format!("the lowest max pods is {m} (want at least {min})"),
+                    ),
+                    None => (false, "no node".into()),
+                }
+            }
+            Self::Event { contains } => {
+                let mut found = false;
+                for e in events {
+                    if e.kind.to_string().contains(contains.as_str()) {
+                        found = true;
+                        break;
+                    }
+                }
+                (
+                    found,
+                    if found {
+                        format!("seen: {contains:?}")
+                    } else {
+                        format!("not seen yet: {contains:?}")
+                    },
+                )
+            }
+        }
+    }
+}
+
+fn cni_json(sb: &Sandbox) -> serde_json::Value {
+    serde_json::to_value(&sb.cni).unwrap_or(serde_json::Value::Null)
+}
