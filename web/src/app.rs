@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::components::{
-    Controls, Inspector, Intro, Messages, PathsView, PlannerView, Timeline, Toolbar, VpcMap,
+    Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, Timeline, Toolbar, VpcMap,
 };
 use crate::persist::{self, ViewOptions};
 use crate::state::{Action, AppState};
@@ -27,7 +27,17 @@ impl PartialEq for Shared {
                 && a.cursor == b.cursor
                 && a.error == b.error
                 && a.notice == b.notice
-                && a.selection == b.selection)
+                && a.selection == b.selection
+                && same_rc(&a.exercise, &b.exercise)
+                && Rc::ptr_eq(&a.progress, &b.progress))
+    }
+}
+
+fn same_rc<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
@@ -61,6 +71,31 @@ pub fn App() -> Html {
         let state = state.clone();
         use_effect_with(applied, move |_| persist::save(&state.applied()));
     }
+    // The exercise's progress is kept, and in embed mode told to the course page.
+    {
+        let key = state
+            .exercise
+            .as_ref()
+            .map(|r| (r.exercise.id.clone(), r.completed));
+        let (run, progress, embed) = (state.exercise.clone(), state.progress.clone(), options.embed);
+        use_effect_with(key, move |_| {
+            persist::save_progress(&progress);
+            if let (Some(run), true) = (run, embed) {
+                persist::post_exercise(&run);
+            }
+        });
+    }
+    // `?exercise-url=FILE.json`: a trainer's exercise next to the site.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            if let Some(url) = persist::query_value("exercise-url") {
+                wasm_bindgen_futures::spawn_local(async move {
+                    dispatcher.dispatch(persist::fetch_exercise(url).await);
+                });
+            }
+        });
+    }
     let on_action = {
         let dispatcher = state.dispatcher();
         Callback::from(move |a: Action| dispatcher.dispatch(a))
@@ -93,7 +128,8 @@ pub fn Page(props: &ViewProps) -> Html {
             <Messages ..props.clone() />
             <main class="app__main">
                 <div class="app__stage">
-                    if !embed { <Intro ..props.clone() /> }
+                    <ExercisePanel ..props.clone() />
+                    if !embed && props.state.exercise.is_none() { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
                     <PathsView ..props.clone() />
                     if !props.options.read_only { <PlannerView ..props.clone() /> }

@@ -47,10 +47,93 @@ pub fn view_options() -> ViewOptions {
     ViewOptions::from_query(&location().and_then(|l| l.search().ok()).unwrap_or_default())
 }
 
-/// The state the page opens on: a share link if the URL has one, else the
-/// autosaved scenario, else the built-in starting scenario. A link or save
-/// that cannot be read leaves a message and falls back.
+/// The localStorage key of the completed exercises' ids.
+pub const PROGRESS_KEY: &str = "podnet.exercises.v1";
+
+/// The value of `name` in the page's query string (`?exercise=ID`).
+pub fn query_value(name: &str) -> Option<String> {
+    let search = location().and_then(|l| l.search().ok()).unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+        .map(|v| {
+            js_sys::decode_uri_component(v)
+                .ok()
+                .and_then(|s| s.as_string())
+                .unwrap_or_else(|| v.to_owned())
+        })
+}
+
+/// The ids of the exercises completed in this browser.
+fn progress() -> Vec<String> {
+    LocalStorage::raw()
+        .get_item(PROGRESS_KEY)
+        .ok()
+        .flatten()
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps the completed exercises' ids.
+pub fn save_progress(ids: &[String]) {
+    if let Ok(json) = serde_json::to_string(ids) {
+        let _ = LocalStorage::raw().set_item(PROGRESS_KEY, &json);
+    }
+}
+
+/// In embed mode, tells the course page around the `<iframe>` how the
+/// exercise stands: `{type: "podnet:exercise", id, status, goals: [{text, met}]}`.
+pub fn post_exercise(run: &crate::state::ExerciseRun) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    let goals: Vec<serde_json::Value> = run
+        .goals
+        .iter()
+        .map(|g| serde_json::json!({"text": g.text, "met": g.met}))
+        .collect();
+    let message = serde_json::json!({
+        "type": "podnet:exercise",
+        "id": run.exercise.id,
+        "status": if run.completed { "completed" } else { "started" },
+        "goals": goals,
+    });
+    if let Ok(value) = js_sys::JSON::parse(&message.to_string()) {
+        // Any origin: the page does not know its host's, and the message holds no secret.
+        let _ = parent.post_message(&value, "*");
+    }
+}
+
+/// The state the page opens on: `?exercise=ID` opens a built-in exercise;
+/// else a share link if the URL has one, else the autosaved scenario, else
+/// the built-in starting scenario. A link or save that cannot be read
+/// leaves a message and falls back.
 pub fn initial_state() -> AppState {
+    let mut state = scenario_state();
+    state.progress = std::rc::Rc::new(progress());
+    let Some(id) = query_value("exercise") else {
+        return state;
+    };
+    use yew::Reducible;
+    let state = std::rc::Rc::new(state);
+    let opened = match podnet_model::exercise::builtin_exercises::get(&id)
+        .map(podnet_model::exercise::Exercise::from_json)
+    {
+        Some(Ok(ex)) => state.reduce(crate::state::Action::OpenExercise(std::rc::Rc::new(ex))),
+        Some(Err(err)) => state.reduce(crate::state::Action::LoadFailed(format!("The exercise {id} is invalid: {err}"))),
+        None => state.reduce(crate::state::Action::LoadFailed(format!(
+            "There is no built-in exercise {id:?}. The built-in ones are: {}.",
+            podnet_model::exercise::builtin_exercises::titles().map(|(id, _)| id).collect::<Vec<_>>().join(", ")
+        ))),
+    };
+    (*opened).clone()
+}
+
+fn scenario_state() -> AppState {
     let saved = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten();
     let (base, base_problem) =
         match saved.map(|json| Scenario::from_json(&json).and_then(AppState::from_scenario)) {
@@ -149,4 +232,39 @@ fn js_sys_array(text: &str) -> wasm_bindgen::JsValue {
     let array = js_sys::Array::new();
     array.push(&wasm_bindgen::JsValue::from_str(text));
     array.into()
+}
+
+/// `?exercise-url=my-exercise.json`: a trainer's exercise file next to the
+/// site. Only a relative URL is fetched (the page requests nothing but its
+/// own files); the result is an action for the reducer.
+pub async fn fetch_exercise(url: String) -> crate::state::Action {
+    use crate::state::Action;
+    use wasm_bindgen::JsCast;
+    if url.contains("//") || url.contains(':') {
+        return Action::LoadFailed(format!(
+            "The exercise URL {url:?} is not a file next to this page; podnet only opens its own files (use a relative URL such as my-exercise.json)."
+        ));
+    }
+    let text = async {
+        let window = web_sys::window().ok_or("no window")?;
+        let response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(&url))
+            .await
+            .map_err(|_| "the request failed".to_owned())?
+            .dyn_into::<web_sys::Response>()
+            .map_err(|_| "no response".to_owned())?;
+        if !response.ok() {
+            return Err(format!("the server answered {}", response.status()));
+        }
+        let promise = response.text().map_err(|_| "no text".to_owned())?;
+        wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .ok_or_else(|| "no text".to_owned())
+    }
+    .await;
+    match text.and_then(|t| podnet_model::exercise::Exercise::from_json(&t).map_err(|e| e.to_string())) {
+        Ok(ex) => Action::OpenExercise(std::rc::Rc::new(ex)),
+        Err(err) => Action::LoadFailed(format!("Could not open the exercise {url}: {err}")),
+    }
 }

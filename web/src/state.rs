@@ -8,6 +8,7 @@ use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 
 use podnet_model::events::Event;
+use podnet_model::exercise::{evaluate, Exercise, GoalState};
 use podnet_model::ids::{EniId, NodeId, PodId, SubnetId};
 use podnet_model::scenario::builtin;
 use podnet_model::{Command, Sandbox, Scenario, ScenarioError};
@@ -20,6 +21,19 @@ pub struct Step {
     pub label: String,
     /// What it caused.
     pub events: Vec<Event>,
+}
+
+/// An exercise in progress: its goals' state and the hints shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseRun {
+    /// The exercise.
+    pub exercise: Rc<Exercise>,
+    /// Each goal, as of the current state.
+    pub goals: Vec<GoalState>,
+    /// How many hints the learner asked for.
+    pub hints: usize,
+    /// Every goal met (at some point; it stays completed).
+    pub completed: bool,
 }
 
 /// What the inspector shows.
@@ -62,6 +76,10 @@ pub struct AppState {
     pub selection: Option<Selection>,
     /// The hop of a traced path the map lights up.
     pub mark: Option<podnet_model::paths::Place>,
+    /// The exercise being done, if any.
+    pub exercise: Option<Rc<ExerciseRun>>,
+    /// Ids of the exercises completed (kept in localStorage by the shell).
+    pub progress: Rc<Vec<String>>,
 }
 
 /// What can happen to the state.
@@ -94,6 +112,12 @@ pub enum Action {
     Dismiss,
     /// Light up a hop of a traced path on the map (or nothing).
     Mark(Option<podnet_model::paths::Place>),
+    /// Start an exercise: its scenario replaces the current one.
+    OpenExercise(Rc<Exercise>),
+    /// Leave the exercise (the scenario stays).
+    CloseExercise,
+    /// Show the next hint.
+    Hint,
 }
 
 /// Replays the first `upto` commands, keeping each command's events.
@@ -139,6 +163,8 @@ impl AppState {
             notice: None,
             selection: None,
             mark: None,
+            exercise: None,
+            progress: Rc::new(Vec::new()),
         })
     }
 
@@ -160,6 +186,8 @@ impl AppState {
             notice: None,
             selection: None,
             mark: None,
+            exercise: None,
+            progress: Rc::new(Vec::new()),
         }
     }
 
@@ -227,6 +255,8 @@ impl AppState {
                     notice: None,
                     selection: self.selection,
                     mark: None,
+                    exercise: self.exercise.clone(),
+                    progress: self.progress.clone(),
                 }
             }
             Err(err) => Self {
@@ -318,6 +348,18 @@ impl Reducible for AppState {
             action,
             Action::Select(_) | Action::Notice(_) | Action::Dismiss | Action::Mark(_)
         );
+        // A new scenario ends the exercise; everything else keeps it.
+        let keeps_exercise = !matches!(
+            action,
+            Action::Load(..) | Action::LoadExample(_) | Action::CloseExercise | Action::OpenExercise(_)
+        );
+        if let Some(refusal) = self.exercise_refuses(&action) {
+            return Rc::new(Self {
+                error: Some(refusal),
+                notice: None,
+                ..(*self).clone()
+            });
+        }
         let next = match action {
             Action::Run(cmd) => self.run(cmd),
             Action::Undo if self.can_undo() => self.go_to(self.cursor - 1),
@@ -351,9 +393,49 @@ impl Reducible for AppState {
                 notice: None,
                 ..(*self).clone()
             },
-            Action::Reset => Self {
-                notice: Some("Back to the starting scenario.".into()),
-                ..Self::seeded()
+            Action::Reset => match self.exercise.as_ref().map(|r| r.exercise.clone()) {
+                Some(exercise) => return self.reduce(Action::OpenExercise(exercise)),
+                None => Self {
+                    notice: Some("Back to the starting scenario.".into()),
+                    ..Self::seeded()
+                },
+            },
+            Action::OpenExercise(exercise) => match exercise.start() {
+                Ok(scenario) => {
+                    let loaded = self.load(&scenario, &format!("the exercise \"{}\"", exercise.title));
+                    if loaded.error.is_some() {
+                        loaded
+                    } else {
+                        Self {
+                            exercise: Some(Rc::new(ExerciseRun {
+                                exercise,
+                                goals: Vec::new(),
+                                hints: 0,
+                                completed: false,
+                            })),
+                            ..loaded
+                        }
+                    }
+                }
+                Err(err) => Self {
+                    error: Some(format!("Could not open the exercise: {err}")),
+                    ..(*self).clone()
+                },
+            },
+            Action::CloseExercise => Self {
+                exercise: None,
+                notice: Some("Closed the exercise; the scenario stays.".into()),
+                ..(*self).clone()
+            },
+            Action::Hint => match &self.exercise {
+                Some(run) => Self {
+                    exercise: Some(Rc::new(ExerciseRun {
+                        hints: (run.hints + 1).min(run.exercise.hints.len()),
+                        ..(**run).clone()
+                    })),
+                    ..(*self).clone()
+                },
+                None => return self,
             },
             Action::Select(selection) if selection == self.selection => return self,
             Action::Select(selection) => Self {
@@ -377,11 +459,72 @@ impl Reducible for AppState {
                 ..(*self).clone()
             },
         };
-        if keeps_mark || next.mark.is_none() {
-            Rc::new(next)
+        let mut next = if keeps_mark || next.mark.is_none() {
+            next
         } else {
-            Rc::new(Self { mark: None, ..next })
+            Self { mark: None, ..next }
+        };
+        next.progress = self.progress.clone();
+        if keeps_exercise && next.exercise.is_none() {
+            next.exercise = self.exercise.clone();
         }
+        Rc::new(next.with_goals_checked())
+    }
+}
+
+impl AppState {
+    /// Why the exercise in progress does not allow `action`, if it does not.
+    fn exercise_refuses(&self, action: &Action) -> Option<String> {
+        let ex = &self.exercise.as_ref()?.exercise;
+        let allowed = || ex.allowed_actions.join(", ");
+        match action {
+            Action::Run(cmd) if !ex.allows(cmd) => Some(format!(
+                "This exercise does not use {}: it allows {}.",
+                podnet_model::exercise::action_name(cmd),
+                allowed()
+            )),
+            Action::ReplayUnder(_) if !ex.allows(&Command::SetCni { cni: Default::default() }) => {
+                Some(format!("This exercise keeps the CNI settings: it allows {}.", allowed()))
+            }
+            Action::ReplayUnder(mode)
+                if ex.locks.cni
+                    && std::mem::discriminant(mode) != std::mem::discriminant(&self.sandbox().cni) =>
+            {
+                Some("This exercise keeps the CNI strategy; its settings can change.".into())
+            }
+            _ => None,
+        }
+    }
+
+    /// The same state with the exercise's goals checked against it; the
+    /// first time every goal is met, the exercise is completed.
+    fn with_goals_checked(mut self) -> Self {
+        let Some(run) = self.exercise.clone() else {
+            return self;
+        };
+        let goals = {
+            let sb = self.sandbox();
+            let events = self.steps.iter().flat_map(|s| s.events.iter());
+            evaluate(&run.exercise.goals, &sb, events, &run.goals)
+        };
+        let done = goals.iter().all(|g| g.met);
+        let newly = done && !run.completed;
+        if newly {
+            let mut progress = (*self.progress).clone();
+            if !progress.contains(&run.exercise.id) {
+                progress.push(run.exercise.id.clone());
+            }
+            self.progress = Rc::new(progress);
+            self.notice = Some(format!("Exercise complete: {}", run.exercise.title));
+        }
+        if goals != run.goals || newly {
+            self.exercise = Some(Rc::new(ExerciseRun {
+                goals,
+                completed: run.completed || done,
+                ..(*run).clone()
+            }));
+        }
+        self
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod cni_settings;
 pub mod compare_view;
 pub mod controls;
+pub mod exercise_panel;
 pub mod inspector;
 pub mod intro;
 pub mod ip_grid;
@@ -16,6 +17,7 @@ pub mod toolbar;
 pub mod vpc_map;
 
 pub use controls::Controls;
+pub use exercise_panel::ExercisePanel;
 pub use inspector::Inspector;
 pub use intro::Intro;
 pub use ip_grid::IpGrid;

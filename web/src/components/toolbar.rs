@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use gloo::file::callbacks::FileReader;
+use podnet_model::exercise::{builtin_exercises, Exercise};
 use podnet_model::Scenario;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -40,11 +41,22 @@ pub fn Toolbar(props: &ViewProps) -> Html {
             let on_action = on_action.clone();
             let file = gloo::file::File::from(file);
             *reader.borrow_mut() = Some(gloo::file::callbacks::read_as_text(&file, move |text| {
-                let action = match text
-                    .map_err(|e| e.to_string())
-                    .and_then(|t| Scenario::from_json(&t).map_err(|e| e.to_string()))
-                {
-                    Ok(s) => Action::Load(Rc::new(s), format!("the file {name}")),
+                let text = text.map_err(|e| e.to_string());
+                // An exercise file has goals; anything else is read as a scenario.
+                let is_exercise = text.as_ref().is_ok_and(|t| t.contains("\"goals\""));
+                let action = match text {
+                    Ok(t) if is_exercise => match Exercise::from_json(&t) {
+                        Ok(ex) => Action::OpenExercise(Rc::new(ex)),
+                        Err(err) => Action::LoadFailed(format!(
+                            "Could not open the exercise {name}: {err}. Your scenario is unchanged."
+                        )),
+                    },
+                    Ok(t) => match Scenario::from_json(&t) {
+                        Ok(s) => Action::Load(Rc::new(s), format!("the file {name}")),
+                        Err(err) => Action::LoadFailed(format!(
+                            "Could not import {name}: {err}. Your scenario is unchanged."
+                        )),
+                    },
                     Err(err) => Action::LoadFailed(format!(
                         "Could not import {name}: {err}. Your scenario is unchanged."
                     )),
@@ -63,7 +75,22 @@ pub fn Toolbar(props: &ViewProps) -> Html {
             on_action.emit(Action::LoadExample(name));
         })
     };
+    let on_exercise = {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let id = select.value();
+            select.set_value("");
+            let action = match builtin_exercises::get(&id).map(Exercise::from_json) {
+                Some(Ok(ex)) => Action::OpenExercise(Rc::new(ex)),
+                Some(Err(err)) => Action::LoadFailed(format!("The exercise {id} is invalid: {err}")),
+                None => return,
+            };
+            on_action.emit(action);
+        })
+    };
     let read_only = props.options.read_only;
+    let done = state.progress.clone();
     html! {
         <nav class="toolbar" aria-label="Scenario">
             <button type="button" onclick={act(Action::Undo)} disabled={!state.can_undo() || read_only}>{ "Undo" }</button>
@@ -73,6 +100,13 @@ pub fn Toolbar(props: &ViewProps) -> Html {
                 <select class="toolbar__examples" aria-label="Open an example" onchange={on_example}>
                     <option value="" selected=true>{ "Open an example…" }</option>
                     { for podnet_model::scenario::builtin::titles().map(|(name, title)| html! { <option value={name}>{ title }</option> }) }
+                </select>
+                <select class="toolbar__examples" aria-label="Open an exercise" onchange={on_exercise}>
+                    <option value="" selected=true>{ "Open an exercise…" }</option>
+                    { for builtin_exercises::titles().map(|(id, title)| {
+                        let tick = if done.iter().any(|d| d == id) { "✓ " } else { "" };
+                        html! { <option value={id}>{ format!("{tick}{title}") }</option> }
+                    }) }
                 </select>
             }
             <span class="toolbar__sep" aria-hidden="true"></span>
