@@ -6,7 +6,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::components::{
-    Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, Timeline, Toolbar, VpcMap,
+    Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, Timeline, Toolbar,
+    VpcMap,
 };
 use crate::persist::{self, ViewOptions};
 use crate::state::{Action, AppState};
@@ -77,7 +78,11 @@ pub fn App() -> Html {
             .exercise
             .as_ref()
             .map(|r| (r.exercise.id.clone(), r.completed));
-        let (run, progress, embed) = (state.exercise.clone(), state.progress.clone(), options.embed);
+        let (run, progress, embed) = (
+            state.exercise.clone(),
+            state.progress.clone(),
+            options.embed,
+        );
         use_effect_with(key, move |_| {
             persist::save_progress(&progress);
             if let (Some(run), true) = (run, embed) {

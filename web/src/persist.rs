@@ -124,10 +124,15 @@ pub fn initial_state() -> AppState {
         .map(podnet_model::exercise::Exercise::from_json)
     {
         Some(Ok(ex)) => state.reduce(crate::state::Action::OpenExercise(std::rc::Rc::new(ex))),
-        Some(Err(err)) => state.reduce(crate::state::Action::LoadFailed(format!("The exercise {id} is invalid: {err}"))),
+        Some(Err(err)) => state.reduce(crate::state::Action::LoadFailed(format!(
+            "The exercise {id} is invalid: {err}"
+        ))),
         None => state.reduce(crate::state::Action::LoadFailed(format!(
             "There is no built-in exercise {id:?}. The built-in ones are: {}.",
-            podnet_model::exercise::builtin_exercises::titles().map(|(id, _)| id).collect::<Vec<_>>().join(", ")
+            podnet_model::exercise::builtin_exercises::titles()
+                .map(|(id, _)| id)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     };
     (*opened).clone()
@@ -263,7 +268,9 @@ pub async fn fetch_exercise(url: String) -> crate::state::Action {
             .ok_or_else(|| "no text".to_owned())
     }
     .await;
-    match text.and_then(|t| podnet_model::exercise::Exercise::from_json(&t).map_err(|e| e.to_string())) {
+    match text
+        .and_then(|t| podnet_model::exercise::Exercise::from_json(&t).map_err(|e| e.to_string()))
+    {
         Ok(ex) => Action::OpenExercise(std::rc::Rc::new(ex)),
         Err(err) => Action::LoadFailed(format!("Could not open the exercise {url}: {err}")),
     }

@@ -351,7 +351,10 @@ impl Reducible for AppState {
         // A new scenario ends the exercise; everything else keeps it.
         let keeps_exercise = !matches!(
             action,
-            Action::Load(..) | Action::LoadExample(_) | Action::CloseExercise | Action::OpenExercise(_)
+            Action::Load(..)
+                | Action::LoadExample(_)
+                | Action::CloseExercise
+                | Action::OpenExercise(_)
         );
         if let Some(refusal) = self.exercise_refuses(&action) {
             return Rc::new(Self {
@@ -402,7 +405,8 @@ impl Reducible for AppState {
             },
             Action::OpenExercise(exercise) => match exercise.start() {
                 Ok(scenario) => {
-                    let loaded = self.load(&scenario, &format!("the exercise \"{}\"", exercise.title));
+                    let loaded =
+                        self.load(&scenario, &format!("the exercise \"{}\"", exercise.title));
                     if loaded.error.is_some() {
                         loaded
                     } else {
@@ -483,12 +487,20 @@ impl AppState {
                 podnet_model::exercise::action_name(cmd),
                 allowed()
             )),
-            Action::ReplayUnder(_) if !ex.allows(&Command::SetCni { cni: Default::default() }) => {
-                Some(format!("This exercise keeps the CNI settings: it allows {}.", allowed()))
+            Action::ReplayUnder(_)
+                if !ex.allows(&Command::SetCni {
+                    cni: Default::default(),
+                }) =>
+            {
+                Some(format!(
+                    "This exercise keeps the CNI settings: it allows {}.",
+                    allowed()
+                ))
             }
             Action::ReplayUnder(mode)
                 if ex.locks.cni
-                    && std::mem::discriminant(mode) != std::mem::discriminant(&self.sandbox().cni) =>
+                    && std::mem::discriminant(mode)
+                        != std::mem::discriminant(&self.sandbox().cni) =>
             {
                 Some("This exercise keeps the CNI strategy; its settings can change.".into())
             }

@@ -83,7 +83,9 @@ pub fn Toolbar(props: &ViewProps) -> Html {
             select.set_value("");
             let action = match builtin_exercises::get(&id).map(Exercise::from_json) {
                 Some(Ok(ex)) => Action::OpenExercise(Rc::new(ex)),
-                Some(Err(err)) => Action::LoadFailed(format!("The exercise {id} is invalid: {err}")),
+                Some(Err(err)) => {
+                    Action::LoadFailed(format!("The exercise {id} is invalid: {err}"))
+                }
                 None => return,
             };
             on_action.emit(action);

@@ -9,8 +9,12 @@ use crate::events::Event;
 use crate::sandbox::Sandbox;
 
 /// One predicate over the model's state and events.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "check", rename_all = "kebab-case", deny_unknown_fields)]
+///
+/// Read through [`RawCheck`] (one flat struct, then matched on `check`)
+/// rather than serde's internally tagged enum: the same JSON and messages,
+/// a fraction of the code in the `.wasm`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "check", rename_all = "kebab-case")]
 pub enum Check {
     /// At least `min` pods (DaemonSet pods not counted) are Running.
     PodsRunning {
@@ -21,7 +25,6 @@ pub enum Check {
     /// `status`, none in that status.
     NoPodsStuck {
         /// Only this status counts as stuck.
-        #[serde(default)]
         status: Option<PodStatus>,
     },
     /// At least `min` nodes are Ready.
@@ -74,8 +77,7 @@ pub enum Check {
     },
     /// Pod IPs are (or are not) VPC addresses, so routable in the VPC.
     PodIpsVpcRoutable {
-        /// Routable or not.
-        #[serde(default = "yes")]
+        /// Routable or not (default: routable).
         value: bool,
     },
     /// Every pod reaches every other pod without NAT.
@@ -94,8 +96,104 @@ pub enum Check {
     },
 }
 
-fn yes() -> bool {
-    true
+/// Every field any check takes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    check: String,
+    min: Option<u32>,
+    max: Option<u32>,
+    status: Option<PodStatus>,
+    subnet: Option<String>,
+    version: Option<String>,
+    is: Option<String>,
+    name: Option<String>,
+    equals: Option<serde_json::Value>,
+    value: Option<bool>,
+    contains: Option<String>,
+}
+
+/// The `check` names, as serde would list them.
+const CHECKS: &[&str] = &[
+    "pods-running",
+    "no-pods-stuck",
+    "nodes-ready",
+    "subnet-free",
+    "node-subnets-usable-at-most",
+    "vpc-addresses-at-most",
+    "control-plane-version",
+    "endpoint-access",
+    "cni",
+    "cni-setting",
+    "pod-ips-vpc-routable",
+    "flat-network",
+    "control-plane-reaches-pods",
+    "max-pods-at-least",
+    "event",
+];
+
+impl<'de> Deserialize<'de> for Check {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let r = RawCheck::deserialize(deserializer)?;
+        fn need<T, E: serde::de::Error>(v: Option<T>, field: &'static str) -> Result<T, E> {
+            v.ok_or_else(|| E::missing_field(field))
+        }
+        Ok(match r.check.as_str() {
+            "pods-running" => Self::PodsRunning {
+                min: need(r.min, "min")?,
+            },
+            "no-pods-stuck" => Self::NoPodsStuck { status: r.status },
+            "nodes-ready" => Self::NodesReady {
+                min: need(r.min, "min")?,
+            },
+            "subnet-free" => Self::SubnetFree {
+                subnet: need(r.subnet, "subnet")?,
+                min: need(r.min, "min")?,
+            },
+            "node-subnets-usable-at-most" => Self::NodeSubnetsUsableAtMost {
+                max: need(r.max, "max")?,
+            },
+            "vpc-addresses-at-most" => Self::VpcAddressesAtMost {
+                max: need(r.max, "max")?,
+            },
+            "control-plane-version" => Self::ControlPlaneVersion {
+                version: need(r.version, "version")?,
+            },
+            "endpoint-access" => Self::EndpointAccess {
+                is: match need(r.is, "is")?.as_str() {
+                    "public" => crate::cluster::EndpointAccess::Public,
+                    "public-and-private" => crate::cluster::EndpointAccess::PublicAndPrivate,
+                    "private" => crate::cluster::EndpointAccess::Private,
+                    other => {
+                        return Err(D::Error::unknown_variant(
+                            other,
+                            &["public", "public-and-private", "private"],
+                        ))
+                    }
+                },
+            },
+            "cni" => Self::Cni {
+                is: need(r.is, "is")?,
+            },
+            "cni-setting" => Self::CniSetting {
+                name: need(r.name, "name")?,
+                equals: need(r.equals, "equals")?,
+            },
+            "pod-ips-vpc-routable" => Self::PodIpsVpcRoutable {
+                value: r.value.unwrap_or(true),
+            },
+            "flat-network" => Self::FlatNetwork,
+            "control-plane-reaches-pods" => Self::ControlPlaneReachesPods,
+            "max-pods-at-least" => Self::MaxPodsAtLeast {
+                min: need(r.min, "min")?,
+            },
+            "event" => Self::Event {
+                contains: need(r.contains, "contains")?,
+            },
+            other => return Err(D::Error::unknown_variant(other, CHECKS)),
+        })
+    }
 }
 
 /// The CNI strategies' tags.

@@ -29,13 +29,35 @@ pub use check::Check;
 pub const EXERCISE_VERSION: u32 = 1;
 
 /// Where the exercise starts: a built-in scenario's name, or a scenario.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// (Read by hand: serde's untagged enums buffer the whole value and carry a
+/// second copy of the scenario reader.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Start {
     /// A built-in scenario, by name (`podnet run NAME` shows it).
     Builtin(String),
     /// A scenario written out.
     Inline(Box<Scenario>),
+}
+
+impl<'de> Deserialize<'de> for Start {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Start;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a built-in scenario's name or a scenario object")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Start, E> {
+                Ok(Start::Builtin(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Start, A::Error> {
+                Scenario::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|s| Start::Inline(Box::new(s)))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 /// What the page locks while the exercise runs.
