@@ -507,3 +507,52 @@ test('plan the addresses: a plan applied to the sandbox runs every pod, will-it-
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('an embedded exercise is solved by clicks and tells the course page it is completed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(err.message));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
+  await page.goto(`${server.origin}${BASE_PATH}embed-example.html`);
+  const messages = page.getByRole('list', { name: 'Messages from podnet' });
+  await messages.getByText('private-endpoint-join: started (1 of 2 goals met)').waitFor();
+  const app = page.frameLocator('iframe[title="podnet exercise"]');
+  const exercise = app.getByRole('region', { name: 'Exercise' });
+  await exercise.getByText('1 of 2 goals met').waitFor();
+  await exercise.getByRole('button', { name: 'Show a hint (1 of 3)' }).click();
+  await exercise.getByRole('list', { name: 'Hints' }).getByText(/press Join for the node/).waitFor();
+  // A command the exercise does not use is refused with the reason.
+  await app.getByRole('button', { name: 'Add pods' }).click();
+  await app.getByText(/This exercise does not use add-pods: it allows set-vpc-dns/).waitFor();
+  await app.getByLabel('VPC DNS hostnames (enableDnsHostnames)').check();
+  await exercise.getByRole('status').filter({ hasText: 'Exercise complete' }).waitFor();
+  await exercise.getByText('2 of 2 goals met').waitFor();
+  await messages.getByText('private-endpoint-join: completed (2 of 2 goals met)').waitFor();
+  await screenshot(page, 'exercise-embedded');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('?exercise-url opens a trainer file next to the site; progress is kept and shown in the picker', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin, { query: '?exercise-url=exercises/too-many-pods.json' });
+  const exercise = page.getByRole('region', { name: 'Exercise' });
+  await exercise.getByRole('heading', { name: 'Exercise: Too many pods: add capacity' }).waitFor();
+  await exercise.getByText('0 of 2 goals met').waitFor();
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await exercise.getByRole('status').filter({ hasText: 'Exercise complete' }).waitFor();
+
+  // A built-in one from the picker; completing it puts a tick next to it after a reload.
+  await page.getByRole('navigation', { name: 'Scenario' }).getByLabel('Open an exercise').selectOption('webhook-under-an-overlay');
+  await exercise.getByRole('heading', { name: /webhook the control plane cannot reach/ }).waitFor();
+  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('vpc');
+  await exercise.getByRole('status').filter({ hasText: 'Exercise complete' }).waitFor();
+  await screenshot(page, 'exercise-complete');
+  await exercise.getByRole('button', { name: /^Next exercise: One cluster under four CNIs/ }).click();
+  await exercise.getByText('1 of 4 goals met').waitFor();
+  await page.reload();
+  const option = page.getByLabel('Open an exercise').locator('option', { hasText: 'webhook the control plane cannot reach' });
+  assert.match(await option.textContent(), /^✓ /);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -658,4 +658,81 @@ mod tests {
             "Could not load the file broken.json: action 9 (delete pod nope): no pod nope"
         ));
     }
+
+    fn exercise(id: &str) -> Rc<Exercise> {
+        Rc::new(
+            Exercise::from_json(podnet_model::exercise::builtin_exercises::get(id).unwrap())
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn an_exercise_refuses_actions_it_does_not_use_and_completes_once() {
+        let s = reduce(
+            Rc::new(AppState::seeded()),
+            Action::OpenExercise(exercise("private-endpoint-join")),
+        );
+        let run = s.exercise.clone().unwrap();
+        assert_eq!(run.goals.len(), 2);
+        assert!(!run.completed && run.goals[0].met && !run.goals[1].met);
+        // Not an action this exercise uses: refused, nothing changes.
+        let refused = reduce(s.clone(), add_pods(1));
+        assert!(refused
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("This exercise does not use add-pods"));
+        assert_eq!(refused.cursor, s.cursor);
+        let hinted = reduce(s, Action::Hint);
+        assert_eq!(hinted.exercise.as_ref().unwrap().hints, 1);
+        let done = reduce(
+            hinted,
+            Action::Run(Command::SetVpcDns {
+                dns_hostnames: true,
+            }),
+        );
+        let run = done.exercise.clone().unwrap();
+        assert!(run.completed, "{:?}", run.goals);
+        assert_eq!(*done.progress, vec!["private-endpoint-join".to_owned()]);
+        assert!(done
+            .notice
+            .as_deref()
+            .unwrap()
+            .starts_with("Exercise complete"));
+        // Undo keeps it completed; Restart reopens it from the start.
+        let undone = reduce(done, Action::Undo);
+        assert!(undone.exercise.as_ref().unwrap().completed);
+        let restarted = reduce(undone, Action::Reset);
+        assert!(!restarted.exercise.as_ref().unwrap().completed);
+        assert_eq!(restarted.progress.len(), 1, "progress survives a restart");
+        // Loading another scenario ends the exercise.
+        let other = reduce(restarted, Action::LoadExample("seed".into()));
+        assert!(other.exercise.is_none());
+    }
+
+    #[test]
+    fn a_locked_strategy_refuses_another_cni_but_not_its_settings() {
+        let s = reduce(
+            Rc::new(AppState::seeded()),
+            Action::OpenExercise(exercise("warm-pool-ate-my-subnet")),
+        );
+        let refused = reduce(
+            s.clone(),
+            Action::ReplayUnder(podnet_model::CniMode::Flannel(Default::default())),
+        );
+        assert!(refused
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("keeps the CNI strategy"));
+        let tuned = reduce(
+            s,
+            Action::ReplayUnder(podnet_model::CniMode::AwsVpcCni(podnet_model::VpcCni {
+                warm_ip_target: 2,
+                ..Default::default()
+            })),
+        );
+        assert!(tuned.error.is_none(), "{:?}", tuned.error);
+        assert!(tuned.exercise.is_some());
+    }
 }

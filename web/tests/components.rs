@@ -352,3 +352,29 @@ async fn the_planner_proposes_subnets_per_az_and_applies_the_plan() {
         "the plan's scenario is loaded"
     );
 }
+
+#[wasm_bindgen_test]
+async fn the_exercise_panel_lists_the_goals_and_asks_for_hints() {
+    use yew::Reducible;
+    let ex = podnet_model::exercise::Exercise::from_json(
+        podnet_model::exercise::builtin_exercises::get("four-cnis").unwrap(),
+    )
+    .unwrap();
+    let state = Rc::new(state_of("seed")).reduce(Action::OpenExercise(Rc::new(ex)));
+    let (root, seen) = mount_page((*state).clone()).await;
+    let panel = region_text(&root, "Exercise");
+    assert!(
+        panel.contains("Exercise: One cluster under four CNIs"),
+        "{panel}"
+    );
+    assert!(panel.contains("1 of 4 goals met"), "{panel}");
+    assert_eq!(
+        root.query_selector_all("ul[aria-label=Goals] li.is-met")
+            .unwrap()
+            .length(),
+        1
+    );
+    button(&root, "Show a hint (1 of 3)").click();
+    yew::scheduler::flush().await;
+    assert!(matches!(seen.borrow().last(), Some(Action::Hint)));
+}
