@@ -37,3 +37,33 @@ fn the_readme_plan_input_plans() {
     assert_eq!(plan.nodes.len(), 2);
     assert_eq!(plan.input.azs, ["us-east-1a", "us-east-1b"]);
 }
+
+#[test]
+fn the_readme_lists_every_exercise_and_every_check() {
+    let text = readme();
+    for (id, _) in podnet_model::exercise::builtin_exercises::titles() {
+        assert!(
+            text.contains(&format!("| `{id}` |")),
+            "README misses exercise {id}"
+        );
+    }
+    for check in podnet_model::exercise::CHECKS {
+        assert!(
+            text.contains(&format!("| `{check}` |")),
+            "README misses check {check}"
+        );
+    }
+}
+
+#[test]
+fn the_shipped_example_exercise_is_valid_and_solvable() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/assets/exercises");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let ex =
+            podnet_model::exercise::Exercise::from_json(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        ex.check_solution()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}

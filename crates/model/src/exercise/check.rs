@@ -114,7 +114,7 @@ struct RawCheck {
 }
 
 /// The `check` names, as serde would list them.
-const CHECKS: &[&str] = &[
+pub const CHECKS: &[&str] = &[
     "pods-running",
     "no-pods-stuck",
     "nodes-ready",

@@ -23,7 +23,7 @@ use crate::command::Command;
 use crate::scenario::{builtin, Scenario};
 
 pub use attempt::{evaluate, Attempt, GoalState};
-pub use check::Check;
+pub use check::{Check, CHECKS};
 
 /// The exercise format this podnet reads.
 pub const EXERCISE_VERSION: u32 = 1;
