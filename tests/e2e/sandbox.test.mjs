@@ -556,3 +556,17 @@ test('?exercise-url opens a trainer file next to the site; progress is kept and 
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('an exercise and a plan fit a 360 px window in dark mode', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin, { colorScheme: 'dark', viewport: { width: 360, height: 800 }, query: '?exercise=flat-network' });
+  await page.getByRole('region', { name: 'Exercise' }).getByText('1 of 2 goals met').waitFor();
+  const planner = page.getByRole('region', { name: 'Plan the addresses' });
+  await planner.getByRole('button', { name: 'Open the planner' }).click();
+  await planner.getByRole('button', { name: 'Plan', exact: true }).click();
+  await planner.getByRole('table', { name: /Planned subnets/ }).waitFor();
+  const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.equal(scroll, client, 'no sideways scrolling');
+  await screenshot(page, 'narrow-dark-exercise-planner');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
