@@ -351,6 +351,18 @@ async fn the_planner_proposes_subnets_per_az_and_applies_the_plan() {
         matches!(seen.borrow().last(), Some(Action::Load(s, _)) if s.actions.len() > 6),
         "the plan's scenario is loaded"
     );
+    // A second node group is planned with the first.
+    button(&root, "Add a node group").click();
+    yew::scheduler::flush().await;
+    assert!(region_text(&root, "Plan the addresses").contains("Node group 2"));
+    button(&root, "Plan").click();
+    yew::scheduler::flush().await;
+    assert_eq!(
+        root.query_selector_all(".planner__groups li")
+            .unwrap()
+            .length(),
+        2
+    );
 }
 
 #[wasm_bindgen_test]

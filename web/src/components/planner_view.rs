@@ -14,14 +14,34 @@ use yew::prelude::*;
 use crate::app::ViewProps;
 use crate::state::Action;
 
-/// The form, as typed.
+/// One node group, as typed.
 #[derive(Clone, PartialEq)]
-struct Form {
+struct GroupForm {
     instance_type: String,
     min: String,
     max: String,
     pods: String,
     host: String,
+}
+
+impl Default for GroupForm {
+    fn default() -> Self {
+        Self {
+            instance_type: "m5.large".into(),
+            min: "3".into(),
+            max: "6".into(),
+            pods: "20".into(),
+            host: "0".into(),
+        }
+    }
+}
+
+/// The form, as typed.
+#[derive(Clone, PartialEq)]
+struct Form {
+    groups: Vec<GroupForm>,
+    /// `"node"`: pods per node; `"total"`: pods in total over the minimum nodes.
+    pods_per: String,
     azs: String,
     vpc: String,
     cni: String,
@@ -34,11 +54,8 @@ struct Form {
 impl Default for Form {
     fn default() -> Self {
         Self {
-            instance_type: "m5.large".into(),
-            min: "3".into(),
-            max: "6".into(),
-            pods: "20".into(),
-            host: "0".into(),
+            groups: vec![GroupForm::default()],
+            pods_per: "node".into(),
             azs: "3".into(),
             vpc: "10.0.0.0/16".into(),
             cni: "vpc".into(),
@@ -59,15 +76,34 @@ fn number(field: &str, text: &str) -> Result<u32, PlanError> {
 
 impl Form {
     fn input(&self) -> Result<PlanInput, PlanError> {
-        let min = number("Nodes (minimum)", &self.min)?;
-        let max = number("Nodes (maximum)", &self.max)?;
-        let mut input = PlanInput::simple(
-            self.instance_type.trim(),
-            min,
-            number("Pods per node", &self.pods)?,
-        );
-        input.groups[0].max_nodes = Some(max.max(min));
-        input.groups[0].host_network_pods = number("hostNetwork pods per node", &self.host)?;
+        let mut input = PlanInput::simple("m5.large", 1, 0);
+        input.groups = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let field = |f: &str| format!("Node group {}: {f}", i + 1);
+                let min = number(&field("Nodes (minimum)"), &g.min)?;
+                let max = number(&field("Nodes (maximum)"), &g.max)?;
+                let pods = number(&field("Pods"), &g.pods)?;
+                Ok(plan::GroupInput {
+                    name: if i == 0 {
+                        "workers".into()
+                    } else {
+                        format!("workers-{}", i + 1)
+                    },
+                    instance_type: g.instance_type.trim().to_owned(),
+                    min_nodes: min,
+                    max_nodes: Some(max.max(min)),
+                    pods_per_node: if self.pods_per == "total" {
+                        pods.div_ceil(min.max(1))
+                    } else {
+                        pods
+                    },
+                    host_network_pods: number(&field("hostNetwork pods per node"), &g.host)?,
+                })
+            })
+            .collect::<Result<_, PlanError>>()?;
         let azs = number("Availability Zones", &self.azs)?.clamp(1, 6);
         input.azs = (0..azs)
             .map(|i| format!("eu-west-1{}", char::from(b'a' + i as u8)))
@@ -147,11 +183,42 @@ pub fn PlannerView(props: &ViewProps) -> Html {
             form.set(next);
         })
     };
-    let on_cni = {
+    let set_group = |i: usize, f: fn(&mut GroupForm) -> &mut String| {
+        let form = form.clone();
+        Callback::from(move |e: InputEvent| {
+            let target = e.target_unchecked_into::<HtmlInputElement>();
+            let mut next = (*form).clone();
+            if let Some(g) = next.groups.get_mut(i) {
+                *f(g) = target.value();
+            }
+            form.set(next);
+        })
+    };
+    let pick = |f: fn(&mut Form) -> &mut String| {
         let form = form.clone();
         Callback::from(move |e: Event| {
             let mut next = (*form).clone();
-            next.cni = e.target_unchecked_into::<HtmlSelectElement>().value();
+            *f(&mut next) = e.target_unchecked_into::<HtmlSelectElement>().value();
+            form.set(next);
+        })
+    };
+    let on_cni = pick(|f| &mut f.cni);
+    let on_pods_per = pick(|f| &mut f.pods_per);
+    let add_group = {
+        let form = form.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*form).clone();
+            next.groups.push(GroupForm::default());
+            form.set(next);
+        })
+    };
+    let remove_group = |i: usize| {
+        let form = form.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*form).clone();
+            if next.groups.len() > 1 {
+                next.groups.remove(i);
+            }
             form.set(next);
         })
     };
@@ -219,14 +286,26 @@ pub fn PlannerView(props: &ViewProps) -> Html {
         <section class="planner" aria-label="Plan the addresses">
             { header }
             <form class="planner__form" onsubmit={on_plan} aria-label="Planner inputs">
-                <fieldset>
-                    <legend>{ "Node group" }</legend>
-                    { field("Instance type", &f.instance_type, set(|f| &mut f.instance_type), "text") }
-                    { field("Nodes (minimum)", &f.min, set(|f| &mut f.min), "number") }
-                    { field("Nodes (maximum)", &f.max, set(|f| &mut f.max), "number") }
-                    { field("Pods per node", &f.pods, set(|f| &mut f.pods), "number") }
-                    { field("hostNetwork pods per node", &f.host, set(|f| &mut f.host), "number") }
-                </fieldset>
+                { for f.groups.iter().enumerate().map(|(i, g)| html! {
+                    <fieldset>
+                        <legend>{ format!("Node group {}", i + 1) }</legend>
+                        { field("Instance type", &g.instance_type, set_group(i, |g| &mut g.instance_type), "text") }
+                        { field("Nodes (minimum)", &g.min, set_group(i, |g| &mut g.min), "number") }
+                        { field("Nodes (maximum)", &g.max, set_group(i, |g| &mut g.max), "number") }
+                        { field(if f.pods_per == "total" { "Pods in total" } else { "Pods per node" }, &g.pods, set_group(i, |g| &mut g.pods), "number") }
+                        { field("hostNetwork pods per node", &g.host, set_group(i, |g| &mut g.host), "number") }
+                        if f.groups.len() > 1 {
+                            <button type="button" onclick={remove_group(i)}>{ format!("Remove node group {}", i + 1) }</button>
+                        }
+                    </fieldset>
+                }) }
+                <div class="planner__group-actions">
+                    <button type="button" onclick={add_group}>{ "Add a node group" }</button>
+                    <label>{ "Pods are counted" }<select onchange={on_pods_per}>
+                        <option value="node" selected={f.pods_per == "node"}>{ "per node" }</option>
+                        <option value="total" selected={f.pods_per == "total"}>{ "in total, over the minimum nodes" }</option>
+                    </select></label>
+                </div>
                 <fieldset>
                     <legend>{ "Network" }</legend>
                     { field("VPC CIDR", &f.vpc, set(|f| &mut f.vpc), "text") }
