@@ -37,6 +37,9 @@ pub use scenario::Moment;
 /// Zone", EKS User Guide, managed-node-update-behavior.adoc).
 pub const DEFAULT_SURGE_PER_AZ: u32 = 2;
 
+/// Most nodes a plan may have at peak.
+pub const MAX_PLANNED_NODES: u32 = 5_000;
+
 /// Largest subnet AWS allows (`/16`, VPC User Guide, subnet sizing).
 pub const LARGEST_SUBNET: u8 = 16;
 
@@ -250,6 +253,26 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     }
     if input.groups.is_empty() {
         return Err(err("groups", "no node group: add at least one"));
+    }
+    // The plan replays the cluster in the sandbox: keep it to the sizes
+    // podnet's benchmarks cover (5,000 nodes).
+    let peak_nodes = input.groups.iter().fold(0u64, |n, g| {
+        n + u64::from(g.max()) + u64::from(input.surge_per_az) * input.azs.len() as u64
+    });
+    if peak_nodes > u64::from(MAX_PLANNED_NODES) {
+        return Err(err(
+            "groups",
+            format!("{peak_nodes} nodes at peak: podnet plans up to {MAX_PLANNED_NODES} (the largest cluster it replays in its benchmarks)"),
+        ));
+    }
+    if input.azs.len() > 26 {
+        return Err(err(
+            "azs",
+            format!(
+                "{} Availability Zones: a Region has at most a few",
+                input.azs.len()
+            ),
+        ));
     }
     let nodes = input
         .groups

@@ -110,7 +110,10 @@ pub(super) fn measure(
         ));
     }
     let max_pods = input.cni.strategy().max_pods(instance);
-    let wanted = group.pods_per_node + group.host_network_pods + DAEMONSET_PODS;
+    let wanted = group
+        .pods_per_node
+        .saturating_add(group.host_network_pods)
+        .saturating_add(DAEMONSET_PODS);
     if wanted > max_pods.value {
         return Err(err(
             field("pods_per_node"),

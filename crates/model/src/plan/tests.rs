@@ -228,6 +228,11 @@ fn bad_input_names_the_field_and_the_numbers() {
     input.vpc_cidr = "10.0.0.0/33".into();
     assert_eq!(plan(&input).unwrap_err().field, "vpc_cidr");
 
+    let mut input = PlanInput::simple("m5.large", 4_000, 10);
+    input.groups[0].max_nodes = Some(u32::MAX);
+    let e = plan(&input).unwrap_err();
+    assert!(e.message.contains("podnet plans up to 5000"), "{e}");
+
     let e = PlanInput::from_json(r#"{"groups": [{"instance_type": "m5.large"}]}"#).unwrap_err();
     assert!(e.message.contains("min_nodes"), "{e}");
 }
