@@ -230,7 +230,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
                 .input()
                 .and_then(|i| plan::plan(&i))
                 .map(Rc::new)
-                .map_err(|e| e.to_string());
+                .map_err(|e| in_form_words(&e));
             result.set(Some(r));
         })
     };
@@ -336,6 +336,24 @@ pub fn PlannerView(props: &ViewProps) -> Html {
             }
         </section>
     }
+}
+
+/// A planner error with the field as the form names it
+/// (`groups[1].pods_per_node` → `Node group 2, pods per node`).
+fn in_form_words(e: &PlanError) -> String {
+    let field = match e
+        .field
+        .strip_prefix("groups[")
+        .and_then(|r| r.split_once("]."))
+    {
+        Some((i, f)) => format!(
+            "Node group {}, {}",
+            i.parse::<usize>().map_or(0, |i| i + 1),
+            f.replace('_', " ")
+        ),
+        None => e.field.replace('_', " "),
+    };
+    format!("{field}: {}", e.message)
 }
 
 fn role_class(role: SubnetRole) -> &'static str {
