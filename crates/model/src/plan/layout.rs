@@ -206,7 +206,9 @@ pub(super) fn lay_out(
         sized.push((n, len));
     }
     // Largest first, so that every subnet lands aligned with no gap.
-    sized.sort_by_key(|(n, len)| (*len, n.role, n.az.clone()));
+    // Keys are unique (one need per role and AZ): an unstable sort is exact,
+    // and keeps the stable sort's code out of the .wasm.
+    sized.sort_unstable_by_key(|(n, len)| (*len, n.role, n.az.clone()));
     let mut blocks = vec![Block::new(vpc)];
     let mut notes = Vec::new();
     let mut out = Vec::new();
@@ -279,7 +281,7 @@ pub(super) fn lay_out(
             derivation: d,
         });
     }
-    out.sort_by_key(|s| {
+    out.sort_unstable_by_key(|s| {
         (
             s.role,
             input
