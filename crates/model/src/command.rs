@@ -213,7 +213,7 @@ struct RawCommand {
 }
 
 /// The `action` names, as serde would list them.
-const ACTIONS: &[&str] = &[
+pub const ACTIONS: &[&str] = &[
     "add-vpc-cidr",
     "add-subnet",
     "create-cluster",
@@ -230,7 +230,8 @@ const ACTIONS: &[&str] = &[
     "set-security-groups",
 ];
 
-fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+/// A field a variant needs, or serde's `missing field` error.
+pub(crate) fn need<T, E: serde::de::Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
     value.ok_or_else(|| E::missing_field(field))
 }
 

@@ -134,11 +134,9 @@ pub const CHECKS: &[&str] = &[
 
 impl<'de> Deserialize<'de> for Check {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use crate::command::need;
         use serde::de::Error as _;
         let r = RawCheck::deserialize(deserializer)?;
-        fn need<T, E: serde::de::Error>(v: Option<T>, field: &'static str) -> Result<T, E> {
-            v.ok_or_else(|| E::missing_field(field))
-        }
         Ok(match r.check.as_str() {
             "pods-running" => Self::PodsRunning {
                 min: need(r.min, "min")?,

@@ -141,23 +141,7 @@ fn err(field: impl Into<String>, message: impl Into<String>) -> ExerciseError {
     }
 }
 
-/// The `action` names a command can have, for `allowed_actions`.
-pub const ACTIONS: [&str; 14] = [
-    "add-vpc-cidr",
-    "add-subnet",
-    "create-cluster",
-    "upgrade-control-plane",
-    "add-node",
-    "add-pods",
-    "delete-pod",
-    "delete-node",
-    "set-cni",
-    "advance-time",
-    "set-vpc-dns",
-    "set-endpoint-access",
-    "set-node-access",
-    "set-security-groups",
-];
+pub use crate::command::ACTIONS;
 
 /// The `action` name of a command (its JSON tag).
 pub fn action_name(command: &Command) -> &'static str {
