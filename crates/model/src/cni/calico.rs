@@ -26,7 +26,6 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use super::{Cni, Datapath};
-use crate::addr::overlaps;
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, PodId};
@@ -110,7 +109,7 @@ impl Default for Calico {
 impl Calico {
     /// The pool, if it parses.
     pub fn pool(&self) -> Option<Ipv4Net> {
-        self.pool.trim().parse::<Ipv4Net>().ok().map(|n| n.trunc())
+        super::parse_range(&self.pool)
     }
 
     /// Calico with the first usual pool (its default `192.168.0.0/16`, then
@@ -172,15 +171,13 @@ impl Calico {
                 self.max_blocks_per_host
             ));
         }
-        if let Some(v) = vpc.iter().find(|v| overlaps(**v, pool)) {
-            return Some(format!("calico IPPool {pool} overlaps the VPC block {v}: pod and VPC addresses would collide"));
-        }
-        if let Some(s) = service.filter(|s| overlaps(*s, pool)) {
-            return Some(format!(
-                "calico IPPool {pool} overlaps the service CIDR {s}"
-            ));
-        }
-        None
+        super::overlap_problem(
+            "calico IPPool",
+            pool,
+            vpc,
+            service,
+            ": pod and VPC addresses would collide",
+        )
     }
 }
 

@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use super::node_range::{RangeKind, RangePlan};
 use super::{Cni, Datapath};
-use crate::addr::overlaps;
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
@@ -77,7 +76,7 @@ impl Default for Cilium {
 impl Cilium {
     /// The cluster pool, if it parses.
     pub fn pool(&self) -> Option<Ipv4Net> {
-        self.pool.trim().parse::<Ipv4Net>().ok().map(|n| n.trunc())
+        super::parse_range(&self.pool)
     }
 
     /// Cilium with the first of the usual pools (the Helm default
@@ -118,17 +117,13 @@ impl Cilium {
                 self.mask_size
             ));
         }
-        if let Some(v) = vpc.iter().find(|v| overlaps(**v, pool)) {
-            return Some(format!(
-                "cilium cluster pool {pool} overlaps the VPC block {v} (\"10.0.0.0/8 is the default pod CIDR. If your node network is in the same range you will lose connectivity\"): choose a pool outside the VPC, e.g. 192.168.0.0/16"
-            ));
-        }
-        if let Some(s) = service.filter(|s| overlaps(*s, pool)) {
-            return Some(format!(
-                "cilium cluster pool {pool} overlaps the service CIDR {s}"
-            ));
-        }
-        None
+        super::overlap_problem(
+            "cilium cluster pool",
+            pool,
+            vpc,
+            service,
+            " (\"10.0.0.0/8 is the default pod CIDR. If your node network is in the same range you will lose connectivity\"): choose a pool outside the VPC, e.g. 192.168.0.0/16",
+        )
     }
 }
 

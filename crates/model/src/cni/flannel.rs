@@ -16,7 +16,6 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use super::{Cni, Datapath};
-use crate::addr::overlaps;
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
@@ -76,11 +75,7 @@ impl Default for Flannel {
 impl Flannel {
     /// The cluster CIDR, if it parses.
     pub fn network(&self) -> Option<Ipv4Net> {
-        self.network
-            .trim()
-            .parse::<Ipv4Net>()
-            .ok()
-            .map(|n| n.trunc())
+        super::parse_range(&self.network)
     }
 
     /// Why the settings cannot be used with these VPC blocks and service
@@ -98,15 +93,13 @@ impl Flannel {
                 self.subnet_len
             ));
         }
-        if let Some(v) = vpc.iter().find(|v| overlaps(**v, net)) {
-            return Some(format!("flannel Network {net} overlaps the VPC block {v}: pod and VPC addresses would collide"));
-        }
-        if let Some(s) = service.filter(|s| overlaps(*s, net)) {
-            return Some(format!(
-                "flannel Network {net} overlaps the service CIDR {s}"
-            ));
-        }
-        None
+        super::overlap_problem(
+            "flannel Network",
+            net,
+            vpc,
+            service,
+            ": pod and VPC addresses would collide",
+        )
     }
 
     /// The `index`-th pod CIDR of the cluster CIDR, if there is one.

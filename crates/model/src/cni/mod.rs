@@ -151,3 +151,29 @@ impl CniMode {
 
 #[path = "raw.rs"]
 mod raw;
+
+/// An overlay's range from its setting text, if it is an IPv4 CIDR.
+pub(crate) fn parse_range(text: &str) -> Option<ipnet::Ipv4Net> {
+    text.trim()
+        .parse::<ipnet::Ipv4Net>()
+        .ok()
+        .map(|n| n.trunc())
+}
+
+/// Why an overlay's range `net` (named `what`, e.g. `flannel Network
+/// 10.244.0.0/16`) cannot be used: it overlaps a VPC block (`vpc_note` says
+/// why that matters) or the service CIDR.
+pub(crate) fn overlap_problem(
+    what: &str,
+    net: ipnet::Ipv4Net,
+    vpc: &[ipnet::Ipv4Net],
+    service: Option<ipnet::Ipv4Net>,
+    vpc_note: &str,
+) -> Option<String> {
+    if let Some(v) = vpc.iter().find(|v| crate::addr::overlaps(**v, net)) {
+        return Some(format!("{what} {net} overlaps the VPC block {v}{vpc_note}"));
+    }
+    service
+        .filter(|s| crate::addr::overlaps(*s, net))
+        .map(|s| format!("{what} {net} overlaps the service CIDR {s}"))
+}
