@@ -534,7 +534,7 @@ test('an embedded exercise is solved by clicks and tells the course page it is c
   await context.close();
 });
 
-test('?exercise-url opens a trainer file next to the site; progress is kept and shown in the picker', async () => {
+test('?exercise-url opens a trainer file next to the site; progress is kept, shown in the picker, and a reload resumes the exercise', async () => {
   const { page, context, problems } = await openApp(browser, server.origin, { query: '?exercise-url=exercises/too-many-pods.json' });
   const exercise = page.getByRole('region', { name: 'Exercise' });
   await exercise.getByRole('heading', { name: 'Exercise: Too many pods: add capacity' }).waitFor();
@@ -551,6 +551,9 @@ test('?exercise-url opens a trainer file next to the site; progress is kept and 
   await exercise.getByRole('button', { name: /^Next exercise: One cluster under four CNIs/ }).click();
   await exercise.getByText('1 of 4 goals met').waitFor();
   await page.reload();
+  // The reload resumes the open exercise on the autosaved scenario.
+  await exercise.getByRole('heading', { name: 'Exercise: One cluster under four CNIs' }).waitFor();
+  await exercise.getByText('1 of 4 goals met').waitFor();
   const option = page.getByLabel('Open an exercise').locator('option', { hasText: 'webhook the control plane cannot reach' });
   assert.match(await option.textContent(), /^✓ /);
   assert.deepEqual(problems(), []);

@@ -83,8 +83,9 @@ pub fn App() -> Html {
             state.progress.clone(),
             options.embed,
         );
-        use_effect_with(key, move |_| {
+        use_effect_with(key, move |key| {
             persist::save_progress(&progress);
+            persist::save_open_exercise(key.as_ref().map(|(id, _)| id.as_str()));
             if let (Some(run), true) = (run, embed) {
                 persist::post_exercise(&run);
             }
@@ -97,6 +98,7 @@ pub fn App() -> Html {
             if let Some(url) = persist::query_value("exercise-url") {
                 wasm_bindgen_futures::spawn_local(async move {
                     dispatcher.dispatch(persist::fetch_exercise(url).await);
+                    persist::forget_query("exercise-url");
                 });
             }
         });

@@ -65,6 +65,47 @@ pub fn query_value(name: &str) -> Option<String> {
         })
 }
 
+/// The localStorage key of the built-in exercise in progress (its id).
+pub const OPEN_EXERCISE_KEY: &str = "podnet.exercise.open.v1";
+
+/// Remembers which built-in exercise is open (or none), so a reload
+/// resumes it on the autosaved scenario.
+pub fn save_open_exercise(id: Option<&str>) {
+    let storage = LocalStorage::raw();
+    let _ = match id.filter(|id| podnet_model::exercise::builtin_exercises::get(id).is_some()) {
+        Some(id) => storage.set_item(OPEN_EXERCISE_KEY, id),
+        None => storage.remove_item(OPEN_EXERCISE_KEY),
+    };
+}
+
+/// Drops `name=…` from the page's URL (without reloading): once an
+/// exercise named in the URL is open, a reload resumes it from the
+/// autosave instead of starting it over.
+pub fn forget_query(name: &str) {
+    let Some(loc) = location() else {
+        return;
+    };
+    let search = loc.search().unwrap_or_default();
+    let kept: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty() && *kv != name && !kv.starts_with(&format!("{name}=")))
+        .collect();
+    let query = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    };
+    let url = format!(
+        "{}{query}{}",
+        loc.pathname().unwrap_or_default(),
+        loc.hash().unwrap_or_default()
+    );
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
 /// The ids of the exercises completed in this browser.
 fn progress() -> Vec<String> {
     LocalStorage::raw()
@@ -116,9 +157,23 @@ pub fn initial_state() -> AppState {
     let mut state = scenario_state();
     state.progress = std::rc::Rc::new(progress());
     let Some(id) = query_value("exercise") else {
-        return state;
+        // A reload in the middle of a built-in exercise resumes it on the
+        // autosaved scenario (unless a share link replaced that).
+        let open = LocalStorage::raw()
+            .get_item(OPEN_EXERCISE_KEY)
+            .ok()
+            .flatten();
+        let resumable = state.error.is_none() && state.notice.is_none();
+        return match open
+            .and_then(|id| podnet_model::exercise::builtin_exercises::get(&id))
+            .and_then(|json| podnet_model::exercise::Exercise::from_json(json).ok())
+        {
+            Some(ex) if resumable => state.resume_exercise(std::rc::Rc::new(ex)),
+            _ => state,
+        };
     };
     use yew::Reducible;
+    forget_query("exercise");
     let state = std::rc::Rc::new(state);
     let opened = match podnet_model::exercise::builtin_exercises::get(&id)
         .map(podnet_model::exercise::Exercise::from_json)

@@ -508,6 +508,24 @@ impl AppState {
         }
     }
 
+    /// The same state with `exercise` open on it as it is (a reload in the
+    /// middle of an exercise): goals met only at an earlier moment are not
+    /// remembered.
+    #[must_use]
+    pub fn resume_exercise(self, exercise: Rc<Exercise>) -> Self {
+        let completed = self.progress.contains(&exercise.id);
+        Self {
+            exercise: Some(Rc::new(ExerciseRun {
+                exercise,
+                goals: Vec::new(),
+                hints: 0,
+                completed,
+            })),
+            ..self
+        }
+        .with_goals_checked()
+    }
+
     /// The same state with the exercise's goals checked against it; the
     /// first time every goal is met, the exercise is completed.
     fn with_goals_checked(mut self) -> Self {
