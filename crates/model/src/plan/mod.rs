@@ -40,6 +40,9 @@ pub const DEFAULT_SURGE_PER_AZ: u32 = 2;
 /// Most nodes a plan may have at peak.
 pub const MAX_PLANNED_NODES: u32 = 5_000;
 
+/// Most pods a plan may have at peak.
+pub const MAX_PLANNED_PODS: u32 = 150_000;
+
 /// Largest subnet AWS allows (`/16`, VPC User Guide, subnet sizing).
 pub const LARGEST_SUBNET: u8 = 16;
 
@@ -263,6 +266,16 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         return Err(err(
             "groups",
             format!("{peak_nodes} nodes at peak: podnet plans up to {MAX_PLANNED_NODES} (the largest cluster it replays in its benchmarks)"),
+        ));
+    }
+    let peak_pods = input.groups.iter().fold(0u64, |n, g| {
+        let nodes = u64::from(g.max()) + u64::from(input.surge_per_az) * input.azs.len() as u64;
+        n + nodes * (u64::from(g.pods_per_node) + u64::from(g.host_network_pods))
+    });
+    if peak_pods > u64::from(MAX_PLANNED_PODS) {
+        return Err(err(
+            "groups",
+            format!("{peak_pods} pods at peak: podnet plans up to {MAX_PLANNED_PODS} (the largest cluster it replays in its benchmarks)"),
         ));
     }
     if input.azs.len() > 26 {

@@ -232,6 +232,12 @@ fn bad_input_names_the_field_and_the_numbers() {
     input.groups[0].max_nodes = Some(u32::MAX);
     let e = plan(&input).unwrap_err();
     assert!(e.message.contains("podnet plans up to 5000"), "{e}");
+    let mut input = PlanInput::simple("c5.18xlarge", 1_000, 700);
+    input.groups[0].max_nodes = Some(1_000);
+    assert!(plan(&input)
+        .unwrap_err()
+        .message
+        .contains("pods at peak: podnet plans up to 150000"));
 
     let e = PlanInput::from_json(r#"{"groups": [{"instance_type": "m5.large"}]}"#).unwrap_err();
     assert!(e.message.contains("min_nodes"), "{e}");
