@@ -550,9 +550,13 @@ test('?exercise-url opens a trainer file next to the site; progress is kept, sho
   await screenshot(page, 'exercise-complete');
   await exercise.getByRole('button', { name: /^Next exercise: One cluster under four CNIs/ }).click();
   await exercise.getByText('1 of 4 goals met').waitFor();
+  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('flannel');
+  const flannelGoal = exercise.getByRole('list', { name: 'Goals' }).getByRole('listitem').filter({ hasText: 'Seen under Flannel' });
+  await flannelGoal.getByText('(met)').waitFor();
   await page.reload();
-  // The reload resumes the open exercise on the autosaved scenario.
+  // The reload resumes the open exercise on the autosaved scenario, its once-met goal kept.
   await exercise.getByRole('heading', { name: 'Exercise: One cluster under four CNIs' }).waitFor();
+  await flannelGoal.getByText('(met)').waitFor();
   await exercise.getByText('1 of 4 goals met').waitFor();
   const option = page.getByLabel('Open an exercise').locator('option', { hasText: 'webhook the control plane cannot reach' });
   assert.match(await option.textContent(), /^✓ /);

@@ -74,18 +74,25 @@ pub fn App() -> Html {
     }
     // The exercise's progress is kept, and in embed mode told to the course page.
     {
-        let key = state
-            .exercise
-            .as_ref()
-            .map(|r| (r.exercise.id.clone(), r.completed));
+        let key = state.exercise.as_ref().map(|r| {
+            let met: Vec<bool> = r.goals.iter().map(|g| g.met).collect();
+            (r.exercise.id.clone(), r.completed, met)
+        });
         let (run, progress, embed) = (
             state.exercise.clone(),
             state.progress.clone(),
             options.embed,
         );
-        use_effect_with(key, move |key| {
+        let status = key
+            .as_ref()
+            .map(|(id, completed, _)| (id.clone(), *completed));
+        let saved_run = run.clone();
+        use_effect_with(key, move |_| {
             persist::save_progress(&progress);
-            persist::save_open_exercise(key.as_ref().map(|(id, _)| id.as_str()));
+            persist::save_open_exercise(saved_run.as_deref());
+        });
+        // The course page hears of a start and of a completion, not of each goal.
+        use_effect_with(status, move |_| {
             if let (Some(run), true) = (run, embed) {
                 persist::post_exercise(&run);
             }

@@ -68,14 +68,37 @@ pub fn query_value(name: &str) -> Option<String> {
 /// The localStorage key of the built-in exercise in progress (its id).
 pub const OPEN_EXERCISE_KEY: &str = "podnet.exercise.open.v1";
 
-/// Remembers which built-in exercise is open (or none), so a reload
-/// resumes it on the autosaved scenario.
-pub fn save_open_exercise(id: Option<&str>) {
+/// Remembers the open exercise (or none) and which of its goals are met,
+/// so a reload resumes it on the autosaved scenario, `once` goals included.
+/// The exercise itself is kept, so a trainer's file resumes too.
+pub fn save_open_exercise(run: Option<&crate::state::ExerciseRun>) {
     let storage = LocalStorage::raw();
-    let _ = match id.filter(|id| podnet_model::exercise::builtin_exercises::get(id).is_some()) {
-        Some(id) => storage.set_item(OPEN_EXERCISE_KEY, id),
+    let saved = run.and_then(|r| {
+        let met: Vec<bool> = r.goals.iter().map(|g| g.met).collect();
+        serde_json::to_string(&serde_json::json!({ "exercise": &*r.exercise, "met": met })).ok()
+    });
+    let _ = match saved {
+        Some(json) => storage.set_item(OPEN_EXERCISE_KEY, &json),
         None => storage.remove_item(OPEN_EXERCISE_KEY),
     };
+}
+
+/// The exercise saved by [`save_open_exercise`] and its goals' met flags.
+fn open_exercise() -> Option<(podnet_model::exercise::Exercise, Vec<bool>)> {
+    let json = LocalStorage::raw()
+        .get_item(OPEN_EXERCISE_KEY)
+        .ok()
+        .flatten()?;
+    let value: serde_json::Value = serde_json::from_str(&json).ok()?;
+    let exercise =
+        podnet_model::exercise::Exercise::from_json(&value.get("exercise")?.to_string()).ok()?;
+    let met = value
+        .get("met")?
+        .as_array()?
+        .iter()
+        .map(|m| m.as_bool().unwrap_or(false))
+        .collect();
+    Some((exercise, met))
 }
 
 /// Drops `name=…` from the page's URL (without reloading): once an
@@ -159,16 +182,9 @@ pub fn initial_state() -> AppState {
     let Some(id) = query_value("exercise") else {
         // A reload in the middle of a built-in exercise resumes it on the
         // autosaved scenario (unless a share link replaced that).
-        let open = LocalStorage::raw()
-            .get_item(OPEN_EXERCISE_KEY)
-            .ok()
-            .flatten();
         let resumable = state.error.is_none() && state.notice.is_none();
-        return match open
-            .and_then(|id| podnet_model::exercise::builtin_exercises::get(&id))
-            .and_then(|json| podnet_model::exercise::Exercise::from_json(json).ok())
-        {
-            Some(ex) if resumable => state.resume_exercise(std::rc::Rc::new(ex)),
+        return match open_exercise() {
+            Some((ex, met)) if resumable => state.resume_exercise(std::rc::Rc::new(ex), &met),
             _ => state,
         };
     };

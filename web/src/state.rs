@@ -509,15 +509,25 @@ impl AppState {
     }
 
     /// The same state with `exercise` open on it as it is (a reload in the
-    /// middle of an exercise): goals met only at an earlier moment are not
-    /// remembered.
+    /// middle of an exercise); `met` says which goals were met before, so
+    /// `once` goals stay met.
     #[must_use]
-    pub fn resume_exercise(self, exercise: Rc<Exercise>) -> Self {
-        let completed = self.progress.contains(&exercise.id);
+    pub fn resume_exercise(self, exercise: Rc<Exercise>, met: &[bool]) -> Self {
+        let goals = exercise
+            .goals
+            .iter()
+            .zip(met.iter().chain(std::iter::repeat(&false)))
+            .map(|(g, m)| GoalState {
+                text: g.text.clone(),
+                met: *m,
+                why: String::new(),
+            })
+            .collect();
+        let completed = self.progress.contains(&exercise.id) && met.iter().all(|m| *m);
         Self {
             exercise: Some(Rc::new(ExerciseRun {
                 exercise,
-                goals: Vec::new(),
+                goals,
                 hints: 0,
                 completed,
             })),
