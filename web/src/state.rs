@@ -763,4 +763,15 @@ mod tests {
         assert!(tuned.error.is_none(), "{:?}", tuned.error);
         assert!(tuned.exercise.is_some());
     }
+
+    #[test]
+    fn a_resumed_exercise_keeps_the_once_goals_it_had_met() {
+        let ex = exercise("four-cnis");
+        let s = AppState::seeded().resume_exercise(ex, &[true, false, false, false]);
+        let run = s.exercise.clone().unwrap();
+        assert!(run.goals[0].met, "the once goal met before the reload");
+        assert!(!run.goals[1].met && !run.goals[2].met);
+        assert!(run.goals[3].met, "back under the VPC CNI holds now");
+        assert!(!run.completed);
+    }
 }
