@@ -241,5 +241,5 @@ impl SingleNode {
 }
 
 #[cfg(test)]
-#[path = "node_sim_tests.rs"]
+#[path = "node_sim/tests.rs"]
 mod tests;

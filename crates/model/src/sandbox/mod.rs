@@ -272,11 +272,11 @@ impl Sandbox {
 mod tests;
 
 #[cfg(test)]
-#[path = "sgp_tests.rs"]
+#[path = "tests/sgp.rs"]
 mod sgp_tests;
 
 #[cfg(test)]
-#[path = "cilium_eni_tests.rs"]
+#[path = "tests/cilium_eni.rs"]
 mod cilium_eni_tests;
 
 fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
