@@ -120,18 +120,7 @@ impl NodeIpam {
         subnets: &mut dyn Subnets,
         now_ms: u64,
     ) -> Result<Self, AllocError> {
-        // Check before taking an id, so a refused launch changes nothing.
-        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
-        if pool.free() == 0 {
-            return Err(AllocError::InsufficientFreeAddressesInSubnet {
-                subnet: pool.cidr(),
-                requested: 1,
-                free: 0,
-            });
-        }
-        let id = subnets.next_eni_id();
-        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
-        let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
+        let (id, primary_ip) = new_eni_address(subnets, subnet, 1, Holder::EniPrimary)?;
         let primary = Eni {
             id,
             kind: EniKind::NodePrimary,
@@ -442,18 +431,9 @@ impl NodeIpam {
             self.log(now_ms, events, "No ENIConfig could be found for this node; Failed to attach any ENIs for custom networking".into());
             return Ok(false);
         };
-        let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
         let needed = if pd { 1 } else { 1 + n };
-        if pool.free() < needed {
-            return Err(AllocError::InsufficientFreeAddressesInSubnet {
-                subnet: pool.cidr(),
-                requested: needed,
-                free: pool.free(),
-            });
-        }
-        let id = subnets.next_eni_id();
+        let (id, primary_ip) = new_eni_address(subnets, subnet, needed, Holder::EniPrimary)?;
         let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
-        let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
         let mut eni = Eni {
             id,
             kind: EniKind::NodeSecondary,
@@ -542,6 +522,28 @@ fn ec2_code(err: &AllocError) -> String {
 
 /// A subnet id with no pool is a model bug; it is reported as an empty
 /// subnet rather than a panic, which would kill the page.
+/// The first address of a new ENI in `subnet`, for `holder(id)`: checks
+/// that the subnet has `needed` free addresses before taking an ENI id, so
+/// a refusal changes nothing.
+pub(super) fn new_eni_address(
+    subnets: &mut dyn Subnets,
+    subnet: SubnetId,
+    needed: u32,
+    holder: fn(EniId) -> Holder,
+) -> Result<(EniId, Ipv4Addr), AllocError> {
+    let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
+    if pool.free() < needed {
+        return Err(AllocError::InsufficientFreeAddressesInSubnet {
+            subnet: pool.cidr(),
+            requested: needed,
+            free: pool.free(),
+        });
+    }
+    let id = subnets.next_eni_id();
+    let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;
+    Ok((id, pool.allocate(holder(id))?))
+}
+
 fn no_pool(_subnet: SubnetId) -> AllocError {
     AllocError::InsufficientFreeAddressesInSubnet {
         subnet: ipnet::Ipv4Net::default(),

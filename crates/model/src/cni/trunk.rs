@@ -73,21 +73,7 @@ impl NodeIpam {
         if !self.keeps_trunk_slot() || self.enis.len() as u32 >= self.limits.max_enis {
             return Ok(false);
         }
-        let pool = subnets
-            .pool_mut(subnet)
-            .ok_or_else(|| super::no_pool(subnet))?;
-        if pool.free() == 0 {
-            return Err(AllocError::InsufficientFreeAddressesInSubnet {
-                subnet: pool.cidr(),
-                requested: 1,
-                free: 0,
-            });
-        }
-        let id = subnets.next_eni_id();
-        let pool = subnets
-            .pool_mut(subnet)
-            .ok_or_else(|| super::no_pool(subnet))?;
-        let primary_ip = pool.allocate(Holder::EniPrimary(id))?;
+        let (id, primary_ip) = super::new_eni_address(subnets, subnet, 1, Holder::EniPrimary)?;
         let device_index = self.lowest_free_device_index();
         self.enis.push(Eni {
             id,
@@ -133,21 +119,7 @@ impl NodeIpam {
         if self.branches.len() as u32 >= self.branch_limit {
             return Ok(None);
         }
-        let pool = subnets
-            .pool_mut(subnet)
-            .ok_or_else(|| super::no_pool(subnet))?;
-        if pool.free() == 0 {
-            return Err(AllocError::InsufficientFreeAddressesInSubnet {
-                subnet: pool.cidr(),
-                requested: 1,
-                free: 0,
-            });
-        }
-        let id = subnets.next_eni_id();
-        let pool = subnets
-            .pool_mut(subnet)
-            .ok_or_else(|| super::no_pool(subnet))?;
-        let ip = pool.allocate(Holder::Branch(id))?;
+        let (id, ip) = super::new_eni_address(subnets, subnet, 1, Holder::Branch)?;
         let vlan = (1..)
             .find(|v| self.branches.iter().all(|b| b.vlan != *v))
             .unwrap_or(1);
