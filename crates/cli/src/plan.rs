@@ -118,9 +118,7 @@ fn input_of(args: &PlanArgs) -> Result<PlanInput, String> {
     input.vpc_cidr = args.vpc_cidr.clone();
     input.surge_per_az = args.surge_per_az;
     input.azs = if args.az.is_empty() {
-        (0..args.azs.min(26))
-            .map(|i| format!("eu-west-1{}", char::from(b'a' + i as u8)))
-            .collect()
+        plan::az_names(args.azs)
     } else {
         args.az.clone()
     };

@@ -105,9 +105,7 @@ impl Form {
             })
             .collect::<Result<_, PlanError>>()?;
         let azs = number("Availability Zones", &self.azs)?.clamp(1, 6);
-        input.azs = (0..azs)
-            .map(|i| format!("eu-west-1{}", char::from(b'a' + i as u8)))
-            .collect();
+        input.azs = plan::az_names(azs);
         input.vpc_cidr = self.vpc.trim().to_owned();
         input.surge_per_az = number("Surge nodes per AZ", &self.surge)?;
         let vpc = VpcCni {

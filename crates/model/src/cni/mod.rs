@@ -106,6 +106,17 @@ impl CniMode {
         }
     }
 
+    /// The `cni` tag its JSON carries (`aws-vpc-cni`, `flannel`, …).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Self::AwsVpcCni(_) => "aws-vpc-cni",
+            Self::Flannel(_) => "flannel",
+            Self::Cilium(_) => "cilium",
+            Self::Calico(_) => "calico",
+            Self::CiliumEni(_) => "cilium-eni",
+        }
+    }
+
     /// Whether pod addresses are VPC addresses on the nodes' ENIs (the VPC
     /// CNI, or Cilium's ENI IPAM), rather than an overlay's.
     pub fn uses_enis(&self) -> bool {
@@ -151,6 +162,7 @@ impl CniMode {
 
 #[path = "raw.rs"]
 mod raw;
+pub(crate) use raw::CNIS;
 
 /// An overlay's range from its setting text, if it is an IPv4 CIDR.
 pub(crate) fn parse_range(text: &str) -> Option<ipnet::Ipv4Net> {

@@ -47,7 +47,7 @@ struct RawCni {
 }
 
 /// The `cni` tags, as serde would list them.
-const CNIS: &[&str] = &["aws-vpc-cni", "flannel", "cilium", "calico", "cilium-eni"];
+pub(crate) const CNIS: &[&str] = &["aws-vpc-cni", "flannel", "cilium", "calico", "cilium-eni"];
 
 impl<'de> Deserialize<'de> for CniMode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -195,6 +195,10 @@ mod tests {
             );
         }
         assert_eq!(CNIS.len(), modes().len());
+        for m in modes() {
+            let json = serde_json::to_value(&m).unwrap();
+            assert_eq!(json["cni"], m.tag(), "tag() is the JSON tag");
+        }
         let err = serde_json::from_str::<CniMode>(r#"{"cni":"weave"}"#)
             .unwrap_err()
             .to_string();

@@ -194,9 +194,6 @@ impl<'de> Deserialize<'de> for Check {
     }
 }
 
-/// The CNI strategies' tags.
-const CNI_TAGS: [&str; 5] = ["aws-vpc-cni", "flannel", "calico", "cilium", "cilium-eni"];
-
 impl Check {
     /// Whether the check can apply to `sandbox` (the exercise's start):
     /// the subnet it names exists, the CNI it names is one podnet has.
@@ -206,9 +203,9 @@ impl Check {
                 .subnet(subnet)
                 .map(|_| ())
                 .map_err(|e| format!("subnet: {e}")),
-            Self::Cni { is } if !CNI_TAGS.contains(&is.as_str()) => Err(format!(
+            Self::Cni { is } if !crate::cni::CNIS.contains(&is.as_str()) => Err(format!(
                 "is: {is:?} is not a CNI; use one of {}",
-                CNI_TAGS.join(", ")
+                crate::cni::CNIS.join(", ")
             )),
             Self::CniSetting { name, .. } if name.trim().is_empty() => Err("name: is empty".into()),
             Self::Event { contains } if contains.trim().is_empty() => {
@@ -305,13 +302,9 @@ impl Check {
                 None => (false, "no cluster".into()),
             },
             Self::Cni { is } => {
-                let tag = cni_json(sb)
-                    .get("cni")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
+                let tag = sb.cni.tag();
                 (
-                    tag == *is,
+                    tag == is,
                     format!("the CNI is {} ({tag})", sb.cni.strategy().name()),
                 )
             }

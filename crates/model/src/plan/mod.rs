@@ -112,9 +112,14 @@ fn default_vpc() -> String {
 }
 
 fn default_azs() -> Vec<String> {
-    ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-        .map(String::from)
-        .to_vec()
+    az_names(3)
+}
+
+/// `count` Availability Zone names of one Region: `eu-west-1a`, `b`, … (at most 26).
+pub fn az_names(count: u32) -> Vec<String> {
+    (0..count.min(26))
+        .map(|i| format!("eu-west-1{}", char::from(b'a' + i as u8)))
+        .collect()
 }
 
 fn default_surge() -> u32 {
