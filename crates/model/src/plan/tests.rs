@@ -57,9 +57,9 @@ fn the_smallest_subnet_counts_aws_reservations_and_whole_prefixes() {
 fn a_simple_plan_sizes_node_and_cluster_subnets_per_az_and_holds_at_peak() {
     let input = PlanInput::simple("m5.large", 6, 20);
     let plan = plan(&input).unwrap();
-    // 20 pods + 2 DaemonSet pods: ipamd holds 3 ENIs (27 IPs) plus a
-    // whole warm ENI? No: 3 ENIs × 9 = 27 ≥ 20, one ENI's worth free
-    // (WARM_ENI_TARGET=1) needs a 3rd ENI: 3 primary IPs + 27 = 30.
+    // 20 pod IPs: two ENIs (18 IPs) are not enough, so ipamd attaches the
+    // third and last ENI (WARM_ENI_TARGET=1 cannot add a fourth):
+    // 3 primary IPs + 27 secondary IPs = 30.
     assert_eq!(plan.nodes[0].enis, 3);
     assert_eq!(plan.nodes[0].node_subnet, 30);
     let nodes: Vec<_> = plan
