@@ -141,9 +141,14 @@ pub struct Node {
     /// Pods bound to it, host-network ones included.
     #[serde(default)]
     pub pods: u32,
-    /// Why the node is not Ready (the CNI could not start), if it is not.
+    /// Why the node's CNI cannot start (no ENIConfig for its AZ, no pod
+    /// CIDR left), if it cannot: the node then stays NotReady.
     #[serde(default)]
     pub not_ready: Option<String>,
+    /// Whether the CNI has written its config, so the kubelet reports the
+    /// network ready and the node `Ready` (see [`Node::ready`]).
+    #[serde(default = "registered")]
+    pub network_ready: bool,
     /// Whether the kubelet registered the node with the API server; an
     /// instance that failed to join runs but is no Kubernetes node.
     #[serde(default = "registered")]
@@ -171,9 +176,16 @@ impl Node {
         self.ipam.max_pods
     }
 
-    /// Whether the kubelet reports Ready (the scheduler's test).
+    /// Whether the kubelet reports Ready (the scheduler's test): it
+    /// registered, reaches the API server, and its CNI is up. Until then the
+    /// node carries the `node.kubernetes.io/not-ready:NoSchedule` taint,
+    /// which only DaemonSet pods tolerate (Kubernetes docs, "Taint based
+    /// evictions" and "DaemonSet: taints and tolerations").
     pub fn ready(&self) -> bool {
-        self.registered && self.not_ready.is_none() && self.join_error.is_none()
+        self.registered
+            && self.network_ready
+            && self.not_ready.is_none()
+            && self.join_error.is_none()
     }
 
     /// The node IP.

@@ -119,6 +119,9 @@ pub enum EventKind {
         /// What the plugin said (the VPC CNI's message when empty).
         #[serde(default)]
         cause: String,
+        /// Which resource ran out, in podnet's words ([`crate::sandbox::NoAddress`]).
+        #[serde(default)]
+        why: String,
     },
     /// kube-controller-manager gave a node its pod CIDR.
     PodCidrAssigned {
@@ -210,7 +213,17 @@ pub enum EventKind {
         /// The kubelet's error.
         message: String,
     },
-    /// A node registered but is not Ready: its CNI could not start.
+    /// The kubelet reports the node Ready: its CNI wrote its config, the
+    /// not-ready taint is gone and kube-scheduler may place pods there.
+    NodeReady {
+        /// The node.
+        node: NodeId,
+        /// Its kubectl name.
+        name: String,
+        /// What brought the network up, in the CNI's terms.
+        cni: String,
+    },
+    /// A node registered but is not Ready: its CNI is not up (yet).
     NodeNotReady {
         /// The node.
         node: NodeId,
@@ -381,14 +394,19 @@ impl fmt::Display for EventKind {
                 write!(f, "{node}: detached and deleted {eni}; {addresses} addresses back in the subnet")
             }
             Self::PodIpAssigned { pod, node, eni, ip } => write!(f, "{pod} on {node}: got IP {ip} from {eni}"),
-            Self::PodSandboxFailed { pod, node, plugin, cause } => {
+            Self::PodSandboxFailed { pod, node, plugin, cause, why } => {
                 let plugin = if plugin.is_empty() { "aws-cni" } else { plugin };
                 let cause = if cause.is_empty() { "add cmd: failed to assign an IP address to container" } else { cause };
                 write!(
                     f,
                     "{pod} on {node}: Warning FailedCreatePodSandBox: Failed to create pod sandbox: rpc error: code = Unknown desc = \
                      failed to setup network for sandbox: plugin type=\"{plugin}\" name=\"{plugin}\" failed (add): {cause}"
-                )
+                )?;
+                if why.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " (why: {why})")
+                }
             }
             Self::PodOverlayIpAssigned { pod, node, ip, ipam } => {
                 write!(f, "{pod} on {node}: got IP {ip} from {ipam} (not a VPC address)")
@@ -434,7 +452,10 @@ impl fmt::Display for EventKind {
             Self::XEniDeleted { eni, ip } => write!(f, "EKS deleted cross-account {eni}; {ip} is free again"),
             Self::ControlPlaneUpgraded { from, to } => write!(f, "control plane upgraded from {from} to {to}"),
             Self::NodeJoined { node, name, instance_type, ip, max_pods } => {
-                write!(f, "{node} {name} ({instance_type}, IP {ip}) registered and Ready; max pods {max_pods}")
+                write!(f, "{node} {name} ({instance_type}, IP {ip}) registered: NotReady, tainted node.kubernetes.io/not-ready:NoSchedule until its CNI is up; max pods {max_pods}")
+            }
+            Self::NodeReady { node, name, cni } => {
+                write!(f, "{node}: Normal NodeReady: Node {name} status is now: NodeReady ({cni}; the not-ready taint is removed)")
             }
             Self::NodeNotReady { node, reason } => write!(f, "{node}: Warning NodeNotReady: {reason}"),
             Self::NodeJoinFailed { node, message } => write!(f, "{node} kubelet: {message}"),

@@ -162,7 +162,7 @@ impl NodeIpam {
     /// Whether `eni` may hold pod addresses (custom networking skips the
     /// primary ENI: `GetAllocatableENIs(..., skipPrimary)`; the trunk ENI
     /// belongs to the VPC Resource Controller).
-    fn for_pods(&self, eni: &Eni) -> bool {
+    pub fn for_pods(&self, eni: &Eni) -> bool {
         eni.kind != EniKind::Trunk
             && !(self.custom_networking && eni.device_index == 0)
             && eni.device_index >= self.first_pod_eni
@@ -204,6 +204,12 @@ impl NodeIpam {
                 .map_or(self.limits.max_enis, |c| c.min(self.limits.max_enis))
                 .saturating_sub(u32::from(self.keeps_trunk_slot())),
         }
+    }
+
+    /// ENIs ipamd may attach here: `min(instance limit, MAX_ENI)`, less the
+    /// slot it keeps for a trunk ENI not attached yet.
+    pub fn eni_limit(&self, cfg: &VpcCni) -> u32 {
+        self.ctx(cfg).max_enis
     }
 
     /// Gives `pod` the first free address, like `AssignPodIPv4Address`.

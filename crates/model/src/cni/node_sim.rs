@@ -212,13 +212,7 @@ impl SingleNode {
                 }
                 None => {
                     let first_failure = !self.events.iter().any(|e| {
-                        e.kind
-                            == EventKind::PodSandboxFailed {
-                                pod,
-                                node: self.ipam.node,
-                                plugin: String::new(),
-                                cause: String::new(),
-                            }
+                        matches!(e.kind, EventKind::PodSandboxFailed { pod: p, .. } if p == pod)
                     });
                     if first_failure {
                         let kind = EventKind::PodSandboxFailed {
@@ -226,6 +220,7 @@ impl SingleNode {
                             node: self.ipam.node,
                             plugin: String::new(),
                             cause: String::new(),
+                            why: String::new(),
                         };
                         self.events.push(Event {
                             at_ms: self.now_ms,

@@ -8,9 +8,11 @@ mod access;
 mod cluster_ops;
 mod error;
 mod explain;
+mod lifecycle;
 mod overlay;
 mod room;
 mod sgp;
+mod stuck;
 mod uses;
 mod workload;
 
@@ -19,6 +21,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use error::SandboxError;
+pub use lifecycle::NETWORK_NOT_READY;
+pub use stuck::NoAddress;
 pub use uses::AddressUse;
 
 use crate::addr::usable_count;

@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
-use super::Sandbox;
+use super::{NoAddress, Sandbox};
 use crate::addr::ReservedRole;
 use crate::cluster::PodStatus;
 use crate::cni::CniMode;
@@ -139,6 +139,21 @@ impl Sandbox {
             .collect()
     }
 
+    /// Seconds of Wait that would let a ContainerCreating pod's CNI try
+    /// again with more addresses (ipamd's next pass, or the end of the
+    /// cooldown), when waiting is the fix.
+    pub fn wait_would_help(&self, pod: PodId) -> Option<u32> {
+        let p = self.pods.get(&pod)?;
+        if p.status != PodStatus::ContainerCreating || p.security_groups {
+            return None;
+        }
+        match self.no_address(p.node?)? {
+            NoAddress::NextPass => Some(5),
+            NoAddress::Cooling { seconds, .. } => Some(seconds.max(5)),
+            _ => None,
+        }
+    }
+
     /// What would get a Pending or ContainerCreating pod running.
     pub fn advice_for_pod(&self, pod: PodId) -> Vec<String> {
         let Some(p) = self.pods.get(&pod) else {
@@ -235,31 +250,28 @@ impl Sandbox {
                 ],
             };
         };
-        let mut advice = Vec::new();
-        let at_eni_limit = n.ipam.enis.len() as u32
-            >= cfg
-                .max_eni
-                .map_or(n.ipam.limits.max_enis, |c| c.min(n.ipam.limits.max_enis));
         let capacity = n.ipam.limits.max_enis
             * n.ipam.limits.ipv4_per_eni.saturating_sub(1)
             * if n.ipam.uses_prefixes(cfg) { 16 } else { 1 };
-        if at_eni_limit {
-            advice.push(format!(
+        match self.no_address(node) {
+            None => vec![format!("{} has a free address now: the kubelet's next retry takes it.", n.name)],
+            Some(why @ NoAddress::NextPass) => vec![format!("ipamd on {}: {why}. This resolves itself: press Wait to let ipamd's next pass run.", n.name)],
+            Some(why @ NoAddress::Cooling { .. }) => vec![
+                format!("ipamd on {}: {why}. Press Wait: the pod gets an address once the cooldown ends.", n.name),
+                "Or lower IP_COOLDOWN_PERIOD (default 30 s), or add a node.".into(),
+            ],
+            Some(NoAddress::EnisFull { .. }) => vec![format!(
                 "{} has all its ENIs and they hold {capacity} pod addresses, but its max pods is {}: max pods is higher than the node's IP capacity. Set max pods to {} (the EKS formula), enable prefix delegation, or use a larger instance type.",
                 n.name,
                 n.max_pods(),
                 capacity + 2
-            ));
-        } else if let Some(s) = self.vpc.subnets.get(&n.subnet) {
-            advice.push(format!(
-                "Subnet {} ({}) has {} free addresses, not enough for ipamd's next ENI or IPs (InsufficientFreeAddressesInSubnet).",
-                s.name,
-                s.cidr,
-                s.pool.free()
-            ));
-            advice.extend(subnet_fixes());
+            )],
+            Some(why) => {
+                let mut advice = vec![format!("ipamd on {}: {why}.", n.name)];
+                advice.extend(subnet_fixes());
+                advice
+            }
         }
-        advice
     }
 
     /// What to do about a subnet that is (nearly) full or starving its

@@ -33,27 +33,8 @@ pub(super) struct Access<'a> {
 }
 
 impl Subnets for Access<'_> {
-    /// With custom networking, the subnet of the ENIConfig for the node's
-    /// AZ. Otherwise, with `ENABLE_SUBNET_DISCOVERY` (the default since
-    /// v1.18): the node's subnet or a subnet of its AZ tagged
-    /// `kubernetes.io/role/cni`, the one with the most free IPs (CNI
-    /// `createENI`, `GetVpcSubnets`).
     fn subnet_for_new_eni(&self, node: &NodeIpam) -> Option<SubnetId> {
-        let home = node.enis.first().map(|e| e.subnet)?;
-        let az = self.subnets.get(&home).map(|s| s.az.as_str());
-        if node.custom_networking {
-            return az.and_then(|az| self.eni_configs.get(az).copied());
-        }
-        if !self.discovery {
-            return Some(home);
-        }
-        let pick = self
-            .subnets
-            .values()
-            .filter(|s| Some(s.az.as_str()) == az && (s.id == home || s.cni_tag))
-            .max_by_key(|s| (s.pool.free(), std::cmp::Reverse(s.id)))
-            .map_or(home, |s| s.id);
-        Some(pick)
+        subnet_for_new_eni(self.subnets, node, self.discovery, self.eni_configs)
     }
 
     fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool> {
@@ -64,6 +45,32 @@ impl Subnets for Access<'_> {
         *self.next_eni += 1;
         EniId(*self.next_eni)
     }
+}
+
+/// With custom networking, the subnet of the ENIConfig for the node's AZ.
+/// Otherwise, with `ENABLE_SUBNET_DISCOVERY` (the default since v1.18): the
+/// node's subnet or a subnet of its AZ tagged `kubernetes.io/role/cni`, the
+/// one with the most free IPs (CNI `createENI`, `GetVpcSubnets`).
+pub(super) fn subnet_for_new_eni(
+    subnets: &BTreeMap<SubnetId, Subnet>,
+    node: &NodeIpam,
+    discovery: bool,
+    eni_configs: &BTreeMap<String, SubnetId>,
+) -> Option<SubnetId> {
+    let home = node.enis.first().map(|e| e.subnet)?;
+    let az = subnets.get(&home).map(|s| s.az.as_str());
+    if node.custom_networking {
+        return az.and_then(|az| eni_configs.get(az).copied());
+    }
+    if !discovery {
+        return Some(home);
+    }
+    let pick = subnets
+        .values()
+        .filter(|s| Some(s.az.as_str()) == az && (s.id == home || s.cni_tag))
+        .max_by_key(|s| (s.pool.free(), std::cmp::Reverse(s.id)))
+        .map_or(home, |s| s.id);
+    Some(pick)
 }
 
 impl Sandbox {
@@ -190,6 +197,7 @@ impl Sandbox {
                 .with_first_pod_eni(first_pod_eni),
             pods: 0,
             not_ready,
+            network_ready: false,
             registered: false,
             join_error: None,
             overlay: None,
@@ -215,78 +223,7 @@ impl Sandbox {
         Ok(())
     }
 
-    /// The kubelet registered: the node appears, its CNI and kube-proxy
-    /// start (DaemonSet pods), and pods may come.
-    pub(super) fn register(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
-        let Some(node) = self.nodes.get_mut(&node_id) else {
-            return;
-        };
-        node.registered = true;
-        node.join_error = None;
-        let ip = node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
-        let not_ready = node.not_ready.clone();
-        let (instance, prefix_capable, trunking) = (
-            node.instance_type.clone(),
-            node.ipam.prefix_capable,
-            node.ipam.branch_limit > 0,
-        );
-        let joined = EventKind::NodeJoined {
-            node: node_id,
-            name: node.name.clone(),
-            instance_type: node.instance_type.clone(),
-            ip,
-            max_pods: node.max_pods(),
-        };
-        self.event(events, joined);
-        let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
-        let pd_fallback = self.vpc_cni().is_some_and(|c| c.prefix_delegation) && !prefix_capable;
-        if let Some(reason) = not_ready {
-            self.event(
-                events,
-                EventKind::NodeNotReady {
-                    node: node_id,
-                    reason,
-                },
-            );
-        }
-        if pd_fallback {
-            let message = format!("Prefix delegation is not supported on non-nitro instance {instance} hence falling back to default (secondary IP) mode");
-            self.event(
-                events,
-                EventKind::IpamdLog {
-                    node: node_id,
-                    message,
-                },
-            );
-        }
-        self.assign_pod_cidr(node_id, events);
-        if pod_eni && !trunking {
-            let message = format!("{instance} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni");
-            self.event(
-                events,
-                EventKind::TrunkEniWaiting {
-                    node: node_id,
-                    reason: message,
-                },
-            );
-        }
-        self.ensure_trunks(&BTreeSet::from([node_id]), events);
-        // The CNI's and kube-proxy's DaemonSets: host-network pods, the "+2" of max pods.
-        let cni_ds = match &self.cni {
-            CniMode::AwsVpcCni(_) => "aws-node",
-            CniMode::Flannel(_) => "kube-flannel",
-            CniMode::Cilium(_) | CniMode::CiliumEni(_) => "cilium",
-            CniMode::Calico(_) => "calico-node",
-        };
-        for ds in [cni_ds, "kube-proxy"] {
-            let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
-            self.pending.push(pod.id);
-            self.pods.insert(pod.id, pod);
-        }
-        self.schedule_and_settle(events, BTreeSet::from([node_id]));
-    }
-
-    fn new_pod(
+    pub(super) fn new_pod(
         &mut self,
         name: String,
         host_network: bool,
@@ -578,17 +515,21 @@ impl Sandbox {
             .values()
             .map(|s| (s.id, s.az.clone()))
             .collect();
+        let mut unblocked = Vec::new();
         for node in self.nodes.values_mut() {
             if node.not_ready.is_some()
                 && azs
                     .get(&node.subnet)
                     .is_some_and(|az| configs.contains_key(az))
             {
-                node.not_ready = None;
+                unblocked.push(node.id);
             }
             // aws-node restarts with the new ENABLE_POD_ENI: ipamd keeps (or
             // stops keeping) a slot for the trunk; an attached trunk stays.
             node.ipam.pod_eni = pod_eni;
+        }
+        for node in unblocked {
+            self.cni_unblocked(node, events);
         }
         let all: BTreeSet<NodeId> = self.nodes.keys().copied().collect();
         self.ensure_trunks(&all, events);
@@ -627,10 +568,17 @@ impl Sandbox {
     ) {
         touched.extend(self.schedule(events));
         self.assign_ips(events);
+        self.settle(events, &touched);
+    }
+
+    /// Lets ipamd (or the cilium-operator) run on `touched`, a pass every
+    /// 5 s of simulated time, giving waiting pods their addresses, until a
+    /// pass changes nothing.
+    pub(super) fn settle(&mut self, events: &mut Vec<Event>, touched: &BTreeSet<NodeId>) {
         for _ in 0..MAX_SETTLE_STEPS {
             let before = self.now_ms;
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
-            if !self.tick_nodes(&touched, events) {
+            if !self.tick_nodes(touched, events) {
                 self.now_ms = before;
                 break;
             }
@@ -719,7 +667,7 @@ impl Sandbox {
     /// The scheduler: each pending pod goes to the node with room and the
     /// fewest pods; with none, `0/N nodes are available: N Too many pods.`
     /// Returns the nodes that received pods.
-    fn schedule(&mut self, events: &mut Vec<Event>) -> BTreeSet<NodeId> {
+    pub(super) fn schedule(&mut self, events: &mut Vec<Event>) -> BTreeSet<NodeId> {
         let mut placed = Vec::new();
         let pending: Vec<PodId> = std::mem::take(&mut self.pending);
         let unpinned = pending
@@ -826,7 +774,7 @@ impl Sandbox {
     /// The CNI ADD: stuck pods retry first (oldest first, and a node's
     /// later pods wait once one fails), then newly scheduled pods each try
     /// once; a failure is the `FailedCreatePodSandBox` event.
-    fn assign_ips(&mut self, events: &mut Vec<Event>) {
+    pub(super) fn assign_ips(&mut self, events: &mut Vec<Event>) {
         // Stuck pods retry node by node, oldest first; once a node has no
         // address left, its other pods would fail the same way.
         let nodes: Vec<NodeId> = self
@@ -941,7 +889,14 @@ impl Sandbox {
                 false
             }
             Err((plugin, cause)) => {
-                if pod.reason.is_none() {
+                if pod.reason.is_some() {
+                    return false;
+                }
+                let why = self
+                    .no_address(node_id)
+                    .map(|c| c.to_string())
+                    .unwrap_or_default();
+                if let Some(pod) = self.pods.get_mut(&pod_id) {
                     pod.reason = Some(if plugin.is_empty() {
                         "FailedCreatePodSandBox: add cmd: failed to assign an IP address to container".into()
                     } else {
@@ -954,6 +909,7 @@ impl Sandbox {
                             node: node_id,
                             plugin,
                             cause,
+                            why,
                         },
                     });
                 }

@@ -1,0 +1,177 @@
+//! A node's life after its kubelet registers, as Kubernetes and EKS run it.
+//!
+//! 1. The kubelet registers the node `NotReady`: the runtime's network is not
+//!    ready until a CNI config exists, and the node lifecycle controller
+//!    taints it `node.kubernetes.io/not-ready:NoSchedule` (Kubernetes docs,
+//!    "Taints and Tolerations: taint based evictions"; kubelet
+//!    `pkg/kubelet/nodestatus/setters.go` `ReadyCondition`).
+//! 2. The DaemonSet controller creates the node's DaemonSet pods at once
+//!    (the CNI's agent, kube-proxy); they tolerate that taint, so they bind
+//!    while ordinary Pending pods cannot (Kubernetes docs, "DaemonSet: taints
+//!    and tolerations"). They are host-network pods: the "+2" of max pods.
+//! 3. The CNI comes up: for the AWS VPC CNI, aws-node starts ipamd (which
+//!    fills its warm pool on start, `nodeInit`), waits for it to be healthy
+//!    and then copies `10-aws.conflist` into `/etc/cni/net.d` (CNI
+//!    `cmd/aws-vpc-cni/main.go`); an overlay's agent writes its own config.
+//! 4. The kubelet reports `Ready`, the taint goes, and only then does
+//!    kube-scheduler place Pending pods on the node.
+//!
+//! EC2 and the kubelet answer at once here: the steps follow each other in
+//! one command, in this order, and the events say each.
+
+use std::collections::BTreeSet;
+
+use super::Sandbox;
+use crate::cni::CniMode;
+use crate::events::{Event, EventKind};
+use crate::ids::NodeId;
+
+/// The kubelet's Ready condition message while no CNI config exists
+/// (containerd's CRI status through the kubelet's `ReadyCondition`).
+pub const NETWORK_NOT_READY: &str = "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
+
+impl Sandbox {
+    /// The kubelet registered: the node appears NotReady, its DaemonSet pods
+    /// start, the CNI comes up, the node turns Ready and pods may come.
+    pub(super) fn register(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+        let Some(node) = self.nodes.get_mut(&node_id) else {
+            return;
+        };
+        node.registered = true;
+        node.network_ready = false;
+        node.join_error = None;
+        let ip = node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+        let blocker = node.not_ready.clone();
+        let (instance, prefix_capable, trunking) = (
+            node.instance_type.clone(),
+            node.ipam.prefix_capable,
+            node.ipam.branch_limit > 0,
+        );
+        let joined = EventKind::NodeJoined {
+            node: node_id,
+            name: node.name.clone(),
+            instance_type: node.instance_type.clone(),
+            ip,
+            max_pods: node.max_pods(),
+        };
+        self.event(events, joined);
+        self.event(
+            events,
+            EventKind::NodeNotReady {
+                node: node_id,
+                reason: NETWORK_NOT_READY.into(),
+            },
+        );
+        let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
+        let pd_fallback = self.vpc_cni().is_some_and(|c| c.prefix_delegation) && !prefix_capable;
+        if let Some(reason) = blocker {
+            self.event(
+                events,
+                EventKind::NodeNotReady {
+                    node: node_id,
+                    reason,
+                },
+            );
+        }
+        if pd_fallback {
+            let message = format!("Prefix delegation is not supported on non-nitro instance {instance} hence falling back to default (secondary IP) mode");
+            self.event(
+                events,
+                EventKind::IpamdLog {
+                    node: node_id,
+                    message,
+                },
+            );
+        }
+        self.assign_pod_cidr(node_id, events);
+        if pod_eni && !trunking {
+            let message = format!("{instance} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni");
+            self.event(
+                events,
+                EventKind::TrunkEniWaiting {
+                    node: node_id,
+                    reason: message,
+                },
+            );
+        }
+        self.ensure_trunks(&BTreeSet::from([node_id]), events);
+        self.start_daemon_pods(node_id, events);
+        self.network_up(node_id, events);
+    }
+
+    /// The DaemonSet controller's pods for a new node: the CNI's agent and
+    /// kube-proxy, pinned to it and tolerating its not-ready taint, so they
+    /// bind ahead of every Pending pod.
+    fn start_daemon_pods(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+        let cni_ds = match &self.cni {
+            CniMode::AwsVpcCni(_) => "aws-node",
+            CniMode::Flannel(_) => "kube-flannel",
+            CniMode::Cilium(_) | CniMode::CiliumEni(_) => "cilium",
+            CniMode::Calico(_) => "calico-node",
+        };
+        let waiting = std::mem::take(&mut self.pending);
+        for ds in [cni_ds, "kube-proxy"] {
+            let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
+            self.pending.push(pod.id);
+            self.pods.insert(pod.id, pod);
+        }
+        self.schedule(events);
+        self.assign_ips(events);
+        // The DaemonSet pods that did not fit (a max pods below 2) wait first.
+        self.pending.extend(waiting);
+    }
+
+    /// The CNI's agent is running: the VPC CNI's ipamd (or the
+    /// cilium-operator, for Cilium's ENI mode) fills the node's pool, the
+    /// agent writes its CNI config and the kubelet reports Ready; then the
+    /// scheduler may place pending pods there. A node whose CNI cannot start
+    /// (`not_ready`) stays NotReady.
+    fn network_up(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+        let touched = BTreeSet::from([node_id]);
+        self.settle(events, &touched);
+        let cni = match &self.cni {
+            CniMode::AwsVpcCni(_) => "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d",
+            CniMode::CiliumEni(_) => "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written",
+            CniMode::Cilium(_) => "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist",
+            CniMode::Flannel(_) => "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
+            CniMode::Calico(_) => "calico-node: Felix is up and 10-calico.conflist is written",
+        };
+        if let Some(node) = self.nodes.get_mut(&node_id) {
+            if node.not_ready.is_some() || node.join_error.is_some() {
+                return;
+            }
+            node.network_ready = true;
+            let name = node.name.clone();
+            self.event(
+                events,
+                EventKind::NodeReady {
+                    node: node_id,
+                    name,
+                    cni: cni.into(),
+                },
+            );
+        }
+        self.schedule_and_settle(events, touched);
+    }
+
+    /// A node whose CNI was blocked (no ENIConfig for its AZ) can start it
+    /// now: it turns Ready, with the event.
+    pub(super) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+        let Some(node) = self.nodes.get_mut(&node_id) else {
+            return;
+        };
+        node.not_ready = None;
+        if node.registered && node.join_error.is_none() && !node.network_ready {
+            node.network_ready = true;
+            let name = node.name.clone();
+            self.event(
+                events,
+                EventKind::NodeReady {
+                    node: node_id,
+                    name,
+                    cni: "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written".into(),
+                },
+            );
+        }
+    }
+}

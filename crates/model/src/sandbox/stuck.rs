@@ -1,0 +1,175 @@
+//! Why a pod waits in `ContainerCreating`: the resource its CNI has run out
+//! of, named so that the timeline, the inspector and the tests say the same.
+//!
+//! A pod is `ContainerCreating` with `failed to assign an IP address to
+//! container` when the CNI ADD found no free address on the node
+//! (CNI `docs/troubleshooting.md`: "If there are no available IPs in the
+//! cache, it will return an error"). Which resource is short decides the
+//! fix, so [`Sandbox::no_address`] names it.
+
+use std::fmt;
+
+use ipnet::Ipv4Net;
+use serde::{Deserialize, Serialize};
+
+use super::workload::subnet_for_new_eni;
+use super::Sandbox;
+use crate::cni::ipamd::NodeIpam;
+use crate::cni::CniMode;
+use crate::cni::vpc_cni::IPS_PER_PREFIX as PREFIX;
+use crate::ids::{NodeId, SubnetId};
+
+/// Why the CNI has no address for another pod on a node right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "kebab-case")]
+pub enum NoAddress {
+    /// The pool is empty but can grow: ipamd's (or the operator's) next
+    /// pass, every 5 s, assigns addresses or attaches an ENI, and the
+    /// kubelet's retry then succeeds.
+    NextPass,
+    /// Every address the node may hold is taken, and `cooling` of them
+    /// were freed less than `IP_COOLDOWN_PERIOD` ago: the first is free in
+    /// `seconds`.
+    Cooling {
+        /// Addresses cooling down.
+        cooling: u32,
+        /// Seconds until the first is free.
+        seconds: u32,
+    },
+    /// Every ENI the node may attach is attached and every slot is taken:
+    /// the node's max pods is above what its ENIs hold.
+    EnisFull {
+        /// ENIs attached (and the limit).
+        enis: u32,
+        /// Pod addresses they hold.
+        addresses: u32,
+    },
+    /// The subnet the next address would come from has none left
+    /// (`InsufficientFreeAddressesInSubnet`), or, with prefix delegation,
+    /// no free aligned `/28` (`InsufficientCidrBlocks`).
+    SubnetFull {
+        /// The subnet.
+        subnet: SubnetId,
+        /// Its name.
+        name: String,
+        /// Its CIDR.
+        cidr: Ipv4Net,
+        /// Free addresses left.
+        free: u32,
+        /// Whether a `/28` prefix was needed.
+        prefix: bool,
+    },
+    /// Overlay: the node's pod CIDR has no free address.
+    RangeFull {
+        /// The node's pod CIDR.
+        cidr: Ipv4Net,
+    },
+    /// Overlay: the node got no pod CIDR, so its CNI cannot start.
+    NoPodCidr,
+    /// Calico: every block of the IPPool is in use (or strict affinity
+    /// forbids borrowing).
+    PoolFull,
+}
+
+impl fmt::Display for NoAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NextPass => f.write_str("the node's pool is empty for now: the next pass (every 5 s) adds addresses or an ENI, and the kubelet retries"),
+            Self::Cooling { cooling, seconds } => write!(f, "every address the node may hold is taken; {cooling} were freed by deleted pods and cool down (IP_COOLDOWN_PERIOD): the first is free in {seconds} s"),
+            Self::EnisFull { enis, addresses } => write!(f, "all {enis} ENIs the node may attach are attached and their {addresses} pod addresses are taken: max pods is above what the ENIs hold"),
+            Self::SubnetFull { name, cidr, free, prefix: true, .. } => write!(f, "subnet {name} ({cidr}) has no free aligned /28 for a prefix ({free} free addresses): InsufficientCidrBlocks"),
+            Self::SubnetFull { name, cidr, free, .. } => write!(f, "subnet {name} ({cidr}) has {free} free addresses, too few for the next IP or ENI: InsufficientFreeAddressesInSubnet"),
+            Self::RangeFull { cidr } => write!(f, "the node's pod CIDR {cidr} has no free address"),
+            Self::NoPodCidr => f.write_str("the node has no pod CIDR: the cluster CIDR has none left"),
+            Self::PoolFull => f.write_str("the IPPool has no free address for the node"),
+        }
+    }
+}
+
+impl Sandbox {
+    /// Why a pod on `node` gets no address now, or `None` when one is free.
+    pub fn no_address(&self, node: NodeId) -> Option<NoAddress> {
+        let n = self.nodes.get(&node)?;
+        let eni_limit = match &self.cni {
+            CniMode::AwsVpcCni(cfg) => n.ipam.eni_limit(cfg),
+            CniMode::CiliumEni(_) => n.ipam.limits.max_enis,
+            CniMode::Calico(_) => return Some(NoAddress::PoolFull),
+            CniMode::Flannel(_) | CniMode::Cilium(_) => {
+                return Some(match &n.overlay {
+                    None => NoAddress::NoPodCidr,
+                    Some(r) if r.used.len() as u32 >= r.capacity() => NoAddress::RangeFull { cidr: r.cidr },
+                    Some(_) => return None,
+                })
+            }
+        };
+        self.eni_shortage(&n.ipam, eni_limit)
+    }
+
+    /// The ENI-based CNIs: free, cooling, ENIs full, subnet full, or not yet.
+    fn eni_shortage(&self, ipam: &NodeIpam, eni_limit: u32) -> Option<NoAddress> {
+        let now = self.now_ms;
+        let pod_enis = || ipam.enis.iter().filter(|e| ipam.for_pods(e));
+        if pod_enis().any(|e| e.all_slots().any(|x| x.is_free(now))) {
+            return None;
+        }
+        let cooling: Vec<u64> = pod_enis()
+            .flat_map(|e| e.all_slots())
+            .filter(|x| x.is_cooling(now))
+            .filter_map(|x| x.cooldown_until_ms)
+            .collect();
+        let cooling_cause = cooling.iter().min().map(|until| NoAddress::Cooling {
+            cooling: cooling.len() as u32,
+            seconds: until.saturating_sub(now).div_ceil(1000) as u32,
+        });
+        let slots = ipam.limits.ipv4_per_eni.saturating_sub(1);
+        let pd = pod_enis().any(|e| !e.prefixes.is_empty())
+            || self.vpc_cni().is_some_and(|c| ipam.uses_prefixes(c));
+        let roomy = pod_enis().find(|e| e.slots_used() < slots).map(|e| e.subnet);
+        let attachable = (ipam.enis.len() as u32) < eni_limit;
+        let source = match (roomy, attachable) {
+            (Some(subnet), _) => Some((subnet, 1)),
+            // A new ENI needs its own primary address besides a pod's.
+            (None, true) => self.next_eni_subnet(ipam).map(|s| (s, 2)),
+            (None, false) => None,
+        };
+        let Some((subnet, needed)) = source else {
+            return cooling_cause.or_else(|| {
+                let addresses = pod_enis().map(|e| e.pod_ips()).sum();
+                Some(NoAddress::EnisFull {
+                    enis: ipam.enis.len() as u32,
+                    addresses,
+                })
+            });
+        };
+        let s = self.vpc.subnets.get(&subnet)?;
+        let short = if pd {
+            s.pool.free_prefixes() == 0 || (roomy.is_none() && s.pool.free() < 1 + PREFIX)
+        } else {
+            s.pool.free() < needed
+        };
+        if !short {
+            return Some(NoAddress::NextPass);
+        }
+        cooling_cause.or_else(|| {
+            Some(NoAddress::SubnetFull {
+                subnet,
+                name: s.name.clone(),
+                cidr: s.cidr,
+                free: s.pool.free(),
+                prefix: pd,
+            })
+        })
+    }
+
+    /// Where the node's next ENI would go (the operator uses the node's own
+    /// subnet in Cilium's ENI mode).
+    fn next_eni_subnet(&self, ipam: &NodeIpam) -> Option<SubnetId> {
+        let discovery = self.vpc_cni().is_some_and(|c| c.subnet_discovery);
+        subnet_for_new_eni(
+            &self.vpc.subnets,
+            ipam,
+            discovery,
+            &self.eni_config_subnets(),
+        )
+    }
+}
