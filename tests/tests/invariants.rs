@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use podnet_model::cluster::PodStatus;
+use podnet_model::sandbox::NoAddress;
 use podnet_model::{CniMode, Command, Holder, Sandbox, Scenario, VpcCni};
 use proptest::prelude::*;
 
@@ -296,6 +297,65 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A pod waits for an address only when the model names what ran out, and
+/// "the next pass" is never the answer once time has let ipamd run.
+fn check_stuck(s: &Sandbox) -> Result<(), TestCaseError> {
+    let stuck = |s: &Sandbox| -> Vec<(String, podnet_model::ids::NodeId)> {
+        s.pods
+            .values()
+            .filter(|p| p.status == PodStatus::ContainerCreating && p.reason.is_some())
+            .filter(|p| !p.security_groups && !p.host_network)
+            .filter_map(|p| p.node.map(|n| (p.name.clone(), n)))
+            .collect()
+    };
+    for (pod, node) in stuck(s) {
+        prop_assert!(
+            s.no_address(node).is_some(),
+            "{} waits for an address on {} but the model names no cause",
+            pod,
+            node
+        );
+    }
+    let mut later = s.clone();
+    later
+        .apply(Command::AdvanceTime { seconds: 5 })
+        .expect("waiting 5 s is always allowed");
+    for (pod, node) in stuck(&later) {
+        let cause = later.no_address(node);
+        prop_assert!(
+            cause.is_some() && cause != Some(NoAddress::NextPass),
+            "{} still waits on {} after ipamd ran: {:?}",
+            pod,
+            node,
+            cause
+        );
+    }
+    // The DaemonSet pods bind first; no app pod lands on a node whose CNI
+    // never came up.
+    for n in s.nodes.values().filter(|n| n.registered) {
+        let system = s
+            .pods
+            .values()
+            .filter(|p| p.system && p.node == Some(n.id))
+            .count();
+        prop_assert!(
+            system == 2 || n.max_pods() < 2,
+            "{} runs {} DaemonSet pods",
+            n.name,
+            system
+        );
+        if !n.network_ready {
+            let apps = s
+                .pods
+                .values()
+                .filter(|p| !p.system && p.node == Some(n.id))
+                .count();
+            prop_assert_eq!(apps, 0, "{} is not Ready yet runs app pods", &n.name);
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -313,6 +373,7 @@ proptest! {
             }
             check_books(&s)?;
             check_pods(&s)?;
+            check_stuck(&s)?;
             prop_assert!(s.indexes_agree(), "the pod indexes drifted from the pods");
         }
         // Replay is deterministic.

@@ -93,11 +93,21 @@ impl CiliumEni {
         self.prefix_delegation && instance.supports_prefix_delegation()
     }
 
+    /// The pre-allocate watermark in force: 0 means unset, so the default 8
+    /// (cilium `pkg/ipam/node.go` `getPreAllocate`, `defaults.IPAMPreAllocation`).
+    pub fn pre(&self) -> u32 {
+        if self.pre_allocate == 0 {
+            8
+        } else {
+            self.pre_allocate
+        }
+    }
+
     /// IPs the operator asks for now: `max(pre − (available − used),
     /// min − available)`, capped by `max-allocate` (0 when none).
     pub fn needed(&self, available: u32, used: u32) -> u32 {
         let free = i64::from(available) - i64::from(used);
-        let by_pre = i64::from(self.pre_allocate) - free;
+        let by_pre = i64::from(self.pre()) - free;
         let by_min = i64::from(self.min_allocate) - i64::from(available);
         let mut need = by_pre.max(by_min).max(0);
         if self.max_allocate > 0 {
@@ -111,7 +121,7 @@ impl CiliumEni {
     pub fn excess(&self, available: u32, used: u32) -> u32 {
         available
             .saturating_sub(used)
-            .saturating_sub(self.pre_allocate)
+            .saturating_sub(self.pre())
             .saturating_sub(self.max_above_watermark)
     }
 

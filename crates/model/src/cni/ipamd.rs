@@ -212,6 +212,16 @@ impl NodeIpam {
         self.ctx(cfg).max_enis
     }
 
+    /// What ipamd's next pass would ask EC2 for: `Some(slots)` (IPs, or
+    /// prefixes with prefix delegation) when the pool is too low, `None`
+    /// when its targets are met and it asks for nothing.
+    pub fn next_request(&self, cfg: &VpcCni, now_ms: u64) -> Option<u32> {
+        let ctx = self.ctx(cfg);
+        let stats = self.stats(now_ms);
+        self.too_low(&ctx, stats)
+            .then(|| self.request(&ctx, stats).min(ctx.m))
+    }
+
     /// Gives `pod` the first free address, like `AssignPodIPv4Address`.
     pub fn assign_pod(&mut self, pod: PodId, now_ms: u64) -> Option<(EniId, Ipv4Addr)> {
         let (custom, first) = (self.custom_networking, self.first_pod_eni);

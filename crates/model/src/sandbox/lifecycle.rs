@@ -109,7 +109,7 @@ impl Sandbox {
             CniMode::Cilium(_) | CniMode::CiliumEni(_) => "cilium",
             CniMode::Calico(_) => "calico-node",
         };
-        let waiting = std::mem::take(&mut self.pending);
+        let mut waiting = std::mem::take(&mut self.pending);
         for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
             self.pending.push(pod.id);
@@ -117,8 +117,10 @@ impl Sandbox {
         }
         self.schedule(events);
         self.assign_ips(events);
-        // The DaemonSet pods that did not fit (a max pods below 2) wait first.
-        self.pending.extend(waiting);
+        // A DaemonSet pod that did not fit (max pods below 2) waits too,
+        // in creation order as every pending pod.
+        waiting.append(&mut self.pending);
+        self.pending = waiting;
     }
 
     /// The CNI's agent is running: the VPC CNI's ipamd (or the

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::workload::subnet_for_new_eni;
 use super::Sandbox;
 use crate::cni::ipamd::NodeIpam;
-use crate::cni::CniMode;
 use crate::cni::vpc_cni::IPS_PER_PREFIX as PREFIX;
+use crate::cni::CniMode;
 use crate::ids::{NodeId, SubnetId};
 
 /// Why the CNI has no address for another pod on a node right now.
@@ -56,9 +56,15 @@ pub enum NoAddress {
         cidr: Ipv4Net,
         /// Free addresses left.
         free: u32,
+        /// Addresses the next request needs.
+        needed: u32,
         /// Whether a `/28` prefix was needed.
         prefix: bool,
     },
+    /// ipamd's warm targets are met, so it asks for nothing more although
+    /// no address is free (`WARM_IP_TARGET` / `MINIMUM_IP_TARGET` count the
+    /// pool, not the waiting pods).
+    TargetsMet,
     /// Overlay: the node's pod CIDR has no free address.
     RangeFull {
         /// The node's pod CIDR.
@@ -78,7 +84,8 @@ impl fmt::Display for NoAddress {
             Self::Cooling { cooling, seconds } => write!(f, "every address the node may hold is taken; {cooling} were freed by deleted pods and cool down (IP_COOLDOWN_PERIOD): the first is free in {seconds} s"),
             Self::EnisFull { enis, addresses } => write!(f, "all {enis} ENIs the node may attach are attached and their {addresses} pod addresses are taken: max pods is above what the ENIs hold"),
             Self::SubnetFull { name, cidr, free, prefix: true, .. } => write!(f, "subnet {name} ({cidr}) has no free aligned /28 for a prefix ({free} free addresses): InsufficientCidrBlocks"),
-            Self::SubnetFull { name, cidr, free, .. } => write!(f, "subnet {name} ({cidr}) has {free} free addresses, too few for the next IP or ENI: InsufficientFreeAddressesInSubnet"),
+            Self::SubnetFull { name, cidr, free, needed, .. } => write!(f, "subnet {name} ({cidr}) has {free} free addresses and the next request needs {needed}: InsufficientFreeAddressesInSubnet"),
+            Self::TargetsMet => f.write_str("ipamd's warm targets are met, so it asks EC2 for nothing more: raise WARM_IP_TARGET or MINIMUM_IP_TARGET"),
             Self::RangeFull { cidr } => write!(f, "the node's pod CIDR {cidr} has no free address"),
             Self::NoPodCidr => f.write_str("the node has no pod CIDR: the cluster CIDR has none left"),
             Self::PoolFull => f.write_str("the IPPool has no free address for the node"),
@@ -97,7 +104,9 @@ impl Sandbox {
             CniMode::Flannel(_) | CniMode::Cilium(_) => {
                 return Some(match &n.overlay {
                     None => NoAddress::NoPodCidr,
-                    Some(r) if r.used.len() as u32 >= r.capacity() => NoAddress::RangeFull { cidr: r.cidr },
+                    Some(r) if r.used.len() as u32 >= r.capacity() => {
+                        NoAddress::RangeFull { cidr: r.cidr }
+                    }
                     Some(_) => return None,
                 })
             }
@@ -124,12 +133,32 @@ impl Sandbox {
         let slots = ipam.limits.ipv4_per_eni.saturating_sub(1);
         let pd = pod_enis().any(|e| !e.prefixes.is_empty())
             || self.vpc_cni().is_some_and(|c| ipam.uses_prefixes(c));
-        let roomy = pod_enis().find(|e| e.slots_used() < slots).map(|e| e.subnet);
+        // What ipamd would ask for (the operator asks as its watermarks say).
+        let request = match &self.cni {
+            CniMode::AwsVpcCni(cfg) => ipam.next_request(cfg, now),
+            CniMode::CiliumEni(cfg) => {
+                let stats = ipam.stats(now);
+                let need = cfg.needed(stats.total, stats.assigned);
+                let need = if pd { need.div_ceil(PREFIX) } else { need };
+                (need > 0).then_some(need.min(slots))
+            }
+            _ => Some(1),
+        };
+        let Some(request) = request else {
+            return Some(cooling_cause.unwrap_or(NoAddress::TargetsMet));
+        };
+        let roomy = pod_enis()
+            .find(|e| e.slots_used() < slots)
+            .map(|e| e.subnet);
         let attachable = (ipam.enis.len() as u32) < eni_limit;
         let source = match (roomy, attachable) {
-            (Some(subnet), _) => Some((subnet, 1)),
-            // A new ENI needs its own primary address besides a pod's.
-            (None, true) => self.next_eni_subnet(ipam).map(|s| (s, 2)),
+            // Secondary IPs on an attached ENI: a failed batch is retried with 1.
+            (Some(subnet), _) => Some((subnet, if pd { PREFIX } else { 1 })),
+            // A new ENI is created with its primary address and its first
+            // batch of IPs in one call (or a prefix).
+            (None, true) => self
+                .next_eni_subnet(ipam)
+                .map(|s| (s, 1 + if pd { PREFIX } else { request })),
             (None, false) => None,
         };
         let Some((subnet, needed)) = source else {
@@ -142,11 +171,7 @@ impl Sandbox {
             });
         };
         let s = self.vpc.subnets.get(&subnet)?;
-        let short = if pd {
-            s.pool.free_prefixes() == 0 || (roomy.is_none() && s.pool.free() < 1 + PREFIX)
-        } else {
-            s.pool.free() < needed
-        };
+        let short = s.pool.free() < needed || (pd && s.pool.free_prefixes() == 0);
         if !short {
             return Some(NoAddress::NextPass);
         }
@@ -156,6 +181,7 @@ impl Sandbox {
                 name: s.name.clone(),
                 cidr: s.cidr,
                 free: s.pool.free(),
+                needed,
                 prefix: pd,
             })
         })

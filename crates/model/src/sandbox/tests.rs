@@ -336,7 +336,7 @@ fn a_stuck_pod_gets_advice_that_names_the_numbers() {
         .unwrap()
         .id;
     let advice = s.advice_for_pod(stuck);
-    assert_eq!(advice[0], "Subnet nodes-a (10.20.1.0/27) has 7 free addresses, not enough for ipamd's next ENI or IPs (InsufficientFreeAddressesInSubnet).");
+    assert_eq!(advice[0], "ipamd on ip-10-20-1-4: subnet nodes-a (10.20.1.0/27) has 7 free addresses and the next request needs 10: InsufficientFreeAddressesInSubnet.");
     assert!(advice.iter().any(|a| a.contains("100.64.0.0/16")));
     assert!(!s
         .advice_for_subnet(s.subnet("nodes-a").unwrap().id)

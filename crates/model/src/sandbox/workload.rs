@@ -784,6 +784,11 @@ impl Sandbox {
             .map(|(n, _)| *n)
             .collect();
         for node in nodes {
+            let mixed = self.nodes.get(&node).is_some_and(|n| n.branch_pods > 0);
+            if mixed {
+                self.retry_mixed(node, events);
+                continue;
+            }
             while let Some(pod) = self.stuck.get(&node).and_then(|q| q.front().copied()) {
                 if !self.cni_add(node, pod, events) {
                     break;
@@ -798,6 +803,36 @@ impl Sandbox {
             if !self.cni_add(node, pod, events) {
                 self.push_stuck(node, pod);
             }
+        }
+    }
+
+    /// Retries a node's waiting pods when some wait for a branch ENI (the
+    /// VPC Resource Controller) and others for an IP (ipamd): one kind
+    /// running out does not hold up the other.
+    fn retry_mixed(&mut self, node: NodeId, events: &mut Vec<Event>) {
+        let mut queue = self
+            .stuck
+            .get_mut(&node)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        let mut keep = std::collections::VecDeque::new();
+        let (mut branch_out, mut ip_out) = (false, false);
+        while let Some(pod) = queue.pop_front() {
+            let branch = self.pods.get(&pod).is_some_and(|p| p.security_groups);
+            let out = if branch { &mut branch_out } else { &mut ip_out };
+            if *out {
+                keep.push_back(pod);
+            } else if !self.cni_add(node, pod, events) {
+                *out = true;
+                keep.push_back(pod);
+            }
+            if branch_out && ip_out {
+                keep.append(&mut queue);
+            }
+        }
+        if let Some(q) = self.stuck.get_mut(&node) {
+            keep.append(q);
+            *q = keep;
         }
     }
 

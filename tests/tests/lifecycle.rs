@@ -1,0 +1,211 @@
+//! A node's life in the learner's loop: it registers NotReady, its DaemonSet
+//! pods bind first, the CNI comes up, it turns Ready, and only then do the
+//! Pending pods come. The symptoms the product teaches (`Too many pods`,
+//! `failed to assign an IP address`) never show for the wrong cause.
+
+use podnet_model::cluster::PodStatus;
+use podnet_model::exercise::{builtin_exercises, Attempt, Exercise};
+use podnet_model::{Command, EventKind, Sandbox, Scenario};
+
+fn seed() -> Sandbox {
+    let json = podnet_model::scenario::builtin::get("seed").expect("seed is built in");
+    Scenario::from_json(json)
+        .expect("seed reads")
+        .replay()
+        .expect("seed replays")
+        .sandbox
+}
+
+fn add_node(s: &mut Sandbox, subnet: &str) -> Vec<podnet_model::Event> {
+    s.apply(Command::AddNode {
+        instance_type: "m5.large".into(),
+        subnet: subnet.into(),
+        max_pods: None,
+    })
+    .expect("the node launches")
+}
+
+fn add_pods(s: &mut Sandbox, count: u32) {
+    s.apply(Command::AddPods {
+        count,
+        node: None,
+        host_network: false,
+        name: None,
+        security_groups: false,
+    })
+    .expect("pods are created");
+}
+
+/// The reproduction of the issue: 80 pods on the seed, then the node the
+/// inspector advises.
+#[test]
+fn a_node_added_for_pending_pods_runs_its_daemonsets_first_and_then_27_pods() {
+    let mut s = seed();
+    add_pods(&mut s, 80);
+    let pending = s
+        .pods
+        .values()
+        .filter(|p| p.status == PodStatus::Pending)
+        .count();
+    assert_eq!(
+        pending,
+        80 + 6 - 2 * 27,
+        "two full m5.large nodes hold 27 app pods each"
+    );
+    let events = add_node(&mut s, "nodes-a");
+    let node = s
+        .nodes
+        .values()
+        .find(|n| n.id.0 == 3)
+        .expect("node-3 exists");
+    assert!(node.ready());
+    for ds in ["aws-node-3", "kube-proxy-3"] {
+        let pod = s
+            .pods
+            .values()
+            .find(|p| p.name == ds)
+            .expect("DaemonSet pod exists");
+        assert_eq!(pod.status, PodStatus::Running, "{ds}");
+        assert_eq!(pod.node, Some(node.id), "{ds}");
+    }
+    let apps_on_new = s
+        .pods
+        .values()
+        .filter(|p| !p.system && p.node == Some(node.id))
+        .count();
+    assert_eq!(
+        apps_on_new, 27,
+        "max pods 29 counts aws-node and kube-proxy"
+    );
+    assert!(
+        s.pods
+            .values()
+            .all(|p| p.status != PodStatus::ContainerCreating),
+        "no pod waits for an address while nodes-a has room"
+    );
+    // The order of events: registered NotReady, DaemonSet pods bound, Ready,
+    // then the app pods.
+    let position = |f: &dyn Fn(&EventKind) -> bool| {
+        events
+            .iter()
+            .position(|e| f(&e.kind))
+            .expect("the event happened")
+    };
+    let joined = position(&|k| matches!(k, EventKind::NodeJoined { .. }));
+    let not_ready = position(&|k| matches!(k, EventKind::NodeNotReady { .. }));
+    let ready = position(&|k| matches!(k, EventKind::NodeReady { .. }));
+    let ds_ids: Vec<_> = s
+        .pods
+        .values()
+        .filter(|p| p.system && p.node == Some(node.id))
+        .map(|p| p.id)
+        .collect();
+    let first_app =
+        position(&|k| matches!(k, EventKind::PodScheduled { pod, .. } if !ds_ids.contains(pod)));
+    let last_ds = events
+        .iter()
+        .rposition(
+            |e| matches!(&e.kind, EventKind::PodScheduled { pod, .. } if ds_ids.contains(pod)),
+        )
+        .expect("the DaemonSet pods were scheduled");
+    assert!(joined < not_ready && not_ready < last_ds && last_ds < ready && ready < first_app);
+    let text = events
+        .get(not_ready)
+        .map(|e| e.kind.to_string())
+        .unwrap_or_default();
+    assert!(text.contains("NetworkPluginNotReady"), "{text}");
+}
+
+/// Until its CNI is up a node takes no ordinary pod: the scheduler says the
+/// taint, not `Too many pods`.
+#[test]
+fn a_node_whose_cni_cannot_start_takes_only_its_daemonset_pods() {
+    let json = podnet_model::scenario::builtin::get("custom-networking").expect("built in");
+    let mut scenario = Scenario::from_json(json).expect("reads");
+    // Custom networking without the ENIConfigs: the CNI cannot start.
+    scenario
+        .actions
+        .retain(|a| !matches!(a, Command::AddNode { .. } | Command::AddPods { .. }));
+    let mut s = scenario.replay().expect("replays").sandbox;
+    if let podnet_model::CniMode::AwsVpcCni(c) = &mut s.cni.clone() {
+        c.eni_configs.clear();
+        s.apply(Command::SetCni {
+            cni: podnet_model::CniMode::AwsVpcCni(c.clone()),
+        })
+        .expect("settings apply");
+    }
+    let subnet = s
+        .vpc
+        .subnets
+        .values()
+        .find(|x| x.name.starts_with("nodes"))
+        .map(|x| x.name.clone())
+        .expect("a node subnet");
+    add_node(&mut s, &subnet);
+    add_pods(&mut s, 3);
+    let node = s.nodes.values().next().expect("one node");
+    assert!(!node.ready());
+    assert_eq!(
+        s.pods
+            .values()
+            .filter(|p| p.system && p.node == Some(node.id))
+            .count(),
+        2
+    );
+    for p in s.pods.values().filter(|p| !p.system) {
+        assert_eq!(p.status, PodStatus::Pending);
+        let reason = p.reason.clone().unwrap_or_default();
+        assert!(
+            reason.contains("untolerated taint {node.kubernetes.io/not-ready: }")
+                && !reason.contains("Too many pods"),
+            "{reason}"
+        );
+    }
+}
+
+fn solve(exercise: &Exercise, commands: Vec<Command>) -> Attempt {
+    let mut attempt = Attempt::new(exercise).expect("the exercise starts");
+    for c in commands {
+        attempt.run(c).expect("the command is allowed and applies");
+    }
+    attempt
+}
+
+/// `size-a-subnet` succeeds on a /24 whether the learner adds the pods or
+/// the nodes first.
+#[test]
+fn size_a_subnet_works_pods_first_and_nodes_first() {
+    let json = builtin_exercises::ALL
+        .iter()
+        .find(|(id, _)| *id == "size-a-subnet")
+        .map(|(_, j)| *j)
+        .expect("built in");
+    let exercise = Exercise::from_json(json).expect("reads");
+    let subnet = Command::AddSubnet {
+        name: Some("nodes-a".into()),
+        cidr: "10.0.1.0/24".into(),
+        az: "eu-west-1a".into(),
+        cni_tag: false,
+    };
+    let node = || Command::AddNode {
+        instance_type: "m5.large".into(),
+        subnet: "nodes-a".into(),
+        max_pods: None,
+    };
+    let pods = Command::AddPods {
+        count: 120,
+        node: None,
+        host_network: false,
+        name: None,
+        security_groups: false,
+    };
+    let mut nodes_first = vec![subnet.clone()];
+    nodes_first.extend((0..6).map(|_| node()));
+    nodes_first.push(pods.clone());
+    let mut pods_first = vec![subnet, pods];
+    pods_first.extend((0..6).map(|_| node()));
+    for (order, commands) in [("nodes first", nodes_first), ("pods first", pods_first)] {
+        let attempt = solve(&exercise, commands);
+        assert!(attempt.done(), "{order}: {:?}", attempt.goals());
+    }
+}
