@@ -8,6 +8,8 @@ use std::path::PathBuf;
 fn main() {
     let csv_path = "data/instance-enis.csv";
     let branch_path = "data/branch-enis.csv";
+    let vcpu_path = "data/instance-vcpus.csv";
+    println!("cargo:rerun-if-changed={vcpu_path}");
     println!("cargo:rerun-if-changed={csv_path}");
     println!("cargo:rerun-if-changed={branch_path}");
     let branch_csv =
@@ -31,6 +33,26 @@ fn main() {
             n + 1
         );
     }
+    let vcpu_csv = std::fs::read_to_string(vcpu_path).expect("data/instance-vcpus.csv is readable");
+    // instance type -> default vCPUs (types not listed: unknown, written as 0).
+    let mut vcpus: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    for (n, line) in vcpu_csv.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (name, count) = line
+            .split_once(',')
+            .unwrap_or_else(|| panic!("row {} of {vcpu_path} has no comma", n + 1));
+        let count: u32 = count
+            .parse()
+            .unwrap_or_else(|_| panic!("row {}: vcpus is not a number: {count}", n + 1));
+        assert!(count >= 1, "row {}: a type has at least one vCPU", n + 1);
+        assert!(
+            vcpus.insert(name, count).is_none(),
+            "row {}: {name} is listed twice",
+            n + 1
+        );
+    }
     let csv = std::fs::read_to_string(csv_path).expect("data/instance-enis.csv is readable");
     let mut rows: Vec<Vec<&str>> = csv
         .lines()
@@ -40,7 +62,7 @@ fn main() {
         .collect();
     rows.sort_by(|a, b| a[0].cmp(b[0]));
     // A compact, validated, sorted copy:
-    // name,max_enis,ipv4_per_eni,hypervisor(n/x/u),bare_metal(1/0),branch_enis(0 = no trunking),cards.
+    // name,max_enis,ipv4_per_eni,hypervisor(n/x/u),bare_metal(1/0),branch_enis(0 = no trunking),vcpus(0 = unknown),cards.
     // Text compresses far better in the .wasm than a table of pointers.
     let mut out = String::new();
     for (n, r) in rows.iter().enumerate() {
@@ -83,9 +105,10 @@ fn main() {
             n + 2
         );
         let branch = branches.remove(r[0]).unwrap_or(0);
+        let cpus = vcpus.remove(r[0]).unwrap_or(0);
         writeln!(
             out,
-            "{},{},{},{hypervisor},{bare_metal},{branch},{}",
+            "{},{},{},{hypervisor},{bare_metal},{branch},{cpus},{}",
             r[0],
             num(1),
             num(2),
@@ -97,6 +120,11 @@ fn main() {
         branches.is_empty(),
         "{branch_path} lists types {csv_path} does not have: {:?}",
         branches.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        vcpus.is_empty(),
+        "{vcpu_path} lists types {csv_path} does not have: {:?}",
+        vcpus.keys().collect::<Vec<_>>()
     );
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("catalog.csv");
     std::fs::write(dest, out).unwrap();

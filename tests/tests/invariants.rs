@@ -91,6 +91,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             instance_type: TYPES[*kind].into(),
             subnet: SUBNETS[*subnet].into(),
             max_pods: *max_pods,
+            max_pods_from: None,
         },
         Op::AddPods {
             count,

@@ -21,6 +21,7 @@ fn add_node(s: &mut Sandbox, subnet: &str) -> Vec<podnet_model::Event> {
         instance_type: "m5.large".into(),
         subnet: subnet.into(),
         max_pods: None,
+        max_pods_from: None,
     })
     .expect("the node launches")
 }
@@ -191,6 +192,7 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
         instance_type: "m5.large".into(),
         subnet: "nodes-a".into(),
         max_pods: None,
+        max_pods_from: None,
     };
     let pods = Command::AddPods {
         count: 120,

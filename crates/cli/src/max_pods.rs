@@ -1,9 +1,31 @@
-//! `podnet max-pods`: the EKS max-pods formula for an instance type.
+//! `podnet max-pods`: max pods for an instance type, as amazon-eks-ami's
+//! `max-pods-calculator.sh` answers it: by default the recommended value
+//! (the formula capped at 110 below 30 vCPUs and 250 above), with
+//! `--show-max-allowed` the uncapped formula (`--all`: the uncapped table of
+//! the CNI's `misc/eni-max-pods.txt`).
 
 use clap::Args;
 use podnet_model::catalog::{self, lookup};
 use podnet_model::cni::Flannel;
-use podnet_model::{CniMode, VpcCni};
+use podnet_model::max_pods::{self, CalculatorFlags};
+use podnet_model::{CniMode, Derivation, InstanceType, VpcCni};
+
+/// The calculator's ceiling on top of the formula's derivation.
+fn capped(d: Derivation, t: &InstanceType, value: u32) -> Derivation {
+    let formula = format!("min({}, cap) = {value}", d.formula);
+    let mut out = Derivation::new("max pods", value, formula);
+    out.steps = d.steps;
+    match (t.vcpus, max_pods::cap(t)) {
+        (Some(v), Some(c)) => out.because(
+            format!("{} has {v} vCPUs: the recommended value is capped at {c} (110 for 30 vCPUs or fewer, 250 above); --show-max-allowed prints the uncapped one", t.name),
+            "amazon-eks-ami max-pods-calculator.sh; EKS User Guide, choosing-instance-type",
+        ),
+        _ => out.because(
+            format!("podnet has no vCPU count for {}, so no 110/250 cap is applied", t.name),
+            "crates/model/data/instance-vcpus.csv",
+        ),
+    }
+}
 
 /// Arguments of `podnet max-pods`.
 #[derive(Debug, Args)]
@@ -27,8 +49,14 @@ pub struct MaxPodsArgs {
     pub security_groups_for_pods: bool,
     /// The CNI: `vpc` (the AWS VPC CNI), `flannel`, `calico`, `cilium`
     /// (cluster-pool) or `cilium-eni` (Cilium's ENI mode).
-    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "calico", "cilium", "cilium-eni"])]
+    #[arg(long, default_value = "vpc", value_parser = ["vpc", "aws-vpc-cni", "flannel", "calico", "cilium", "cilium-eni"])]
     pub cni: String,
+    /// `--cni-max-eni N`: use at most N ENIs (the VPC CNI's `MAX_ENI`).
+    #[arg(long, value_name = "N")]
+    pub max_eni: Option<u32>,
+    /// Print the uncapped value, as the calculator's `--show-max-allowed`.
+    #[arg(long)]
+    pub show_max_allowed: bool,
     /// Show the derivation and the rules behind it.
     #[arg(long)]
     pub explain: bool,
@@ -55,6 +83,7 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
             prefix_delegation: args.prefix_delegation,
             custom_networking: args.custom_networking,
             pod_eni: args.security_groups_for_pods,
+            max_eni: args.max_eni,
             ..VpcCni::default()
         }),
     };
@@ -68,8 +97,19 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     }
     let name = args.instance_type.as_deref().unwrap_or_default();
     let instance = lookup(name).map_err(|e| e.to_string())?;
+    let vpc = matches!(args.cni.as_str(), "vpc" | "aws-vpc-cni");
     let mut d = cni.max_pods(instance);
-    let sgp = args.security_groups_for_pods && args.cni == "vpc";
+    let flags = CalculatorFlags {
+        prefix_delegation: args.prefix_delegation,
+        custom_networking: args.custom_networking,
+        max_eni: args.max_eni,
+    };
+    let max_allowed = max_pods::calculator(instance, flags);
+    let recommended = max_pods::recommended(instance, flags);
+    if vpc && !args.show_max_allowed {
+        d = capped(d, instance, recommended);
+    }
+    let sgp = args.security_groups_for_pods && vpc;
     if sgp {
         d = if instance.trunking_compatible() {
             d.because(
@@ -84,7 +124,14 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
         };
     }
     if args.json {
-        return serde_json::to_string_pretty(&d).map_err(|e| e.to_string());
+        let value = serde_json::json!({
+            "instance_type": instance.name,
+            "vcpus": instance.vcpus,
+            "recommended": if vpc { recommended } else { d.value },
+            "max_allowed": if vpc { max_allowed } else { d.value },
+            "derivation": d,
+        });
+        return serde_json::to_string_pretty(&value).map_err(|e| e.to_string());
     }
     Ok(if args.explain {
         d.to_string()

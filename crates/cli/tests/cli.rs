@@ -66,7 +66,31 @@ fn max_pods_prints_the_formula_value_and_explains_it() {
         "m5.large",
         "--prefix-delegation",
     ]);
+    // The calculator's recommendation: 434 capped at 110 (2 vCPUs).
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "110");
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--prefix-delegation",
+        "--show-max-allowed",
+    ]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "434");
+    let out = podnet(&["max-pods", "--instance-type", "c5.18xlarge"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "250");
+    let out = podnet(&[
+        "max-pods",
+        "--instance-type",
+        "m5.large",
+        "--prefix-delegation",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["recommended"], 110);
+    assert_eq!(json["max_allowed"], 434);
+    assert_eq!(json["vcpus"], 2);
+    let out = podnet(&["max-pods", "--instance-type", "m5.large", "--max-eni", "2"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "20");
 }
 
 #[test]
@@ -201,6 +225,7 @@ fn max_pods_with_custom_networking_drops_the_primary_eni() {
         "m5.large",
         "--custom-networking",
         "--prefix-delegation",
+        "--show-max-allowed",
     ]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "290");
 }
@@ -298,7 +323,7 @@ fn max_pods_with_security_groups_for_pods_adds_the_branch_enis() {
     ]);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim(),
-        "234 (+54 branch ENIs for pods with their own security groups)"
+        "110 (+54 branch ENIs for pods with their own security groups)"
     );
     let out = podnet(&[
         "max-pods",

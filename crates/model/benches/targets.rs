@@ -52,6 +52,7 @@ fn scenario(nodes: u32) -> Scenario {
             instance_type: "c5.4xlarge".into(),
             subnet: format!("pods-{}", n % 3),
             max_pods: None,
+            max_pods_from: None,
         });
     }
     s.actions.push(Command::AddPods {

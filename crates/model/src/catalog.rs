@@ -43,6 +43,9 @@ pub struct InstanceType {
     /// the type is not trunking-compatible (`data/branch-enis.csv`, from the
     /// VPC Resource Controller's `pkg/aws/vpc/limits.go`).
     pub branch_enis: u32,
+    /// Default vCPUs (EC2 `VCpuInfo.DefaultVCpus`), when known
+    /// (`data/instance-vcpus.csv`): the 110 / 250 max-pods cap depends on it.
+    pub vcpus: Option<u32>,
 }
 
 /// The validated, sorted catalog text `build.rs` wrote.
@@ -68,6 +71,7 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
     };
     let bare_metal = f.next()? == "1";
     let branch_enis = f.next()?.parse().ok()?;
+    let vcpus = f.next()?.parse().ok().filter(|v: &u32| *v > 0);
     let cards = f.next()?;
     Some(InstanceType {
         name,
@@ -77,6 +81,7 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
         bare_metal,
         cards,
         branch_enis,
+        vcpus,
     })
 }
 
@@ -248,6 +253,36 @@ mod tests {
         );
         assert!(m5.supports_prefix_delegation());
         assert_eq!(lookup(" M5.Large ").unwrap().name, "m5.large");
+    }
+
+    /// vCPUs come from Karpenter's generated instance-type reference (see
+    /// data/README.md); the 21 types it never listed stay unknown.
+    #[test]
+    fn vcpus_are_known_for_all_but_the_types_no_source_lists() {
+        for (t, want) in [
+            ("m5.large", 2),
+            ("m5.4xlarge", 16),
+            ("c5.18xlarge", 72),
+            ("t3.micro", 2),
+            ("p3.16xlarge", 64),
+            ("m5.8xlarge", 32),
+        ] {
+            assert_eq!(lookup(t).unwrap().vcpus, Some(want), "{t}");
+        }
+        let unknown: Vec<&str> = all()
+            .iter()
+            .filter(|t| t.vcpus.is_none())
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(unknown.len(), 21, "{unknown:?}");
+        assert!(
+            unknown.iter().all(|t| t.ends_with(".metal")
+                || ["c7i.32xlarge", "cr1.8xlarge", "hs1.8xlarge", "trn2.3xlarge"].contains(t)),
+            "{unknown:?}"
+        );
+        // No type sits at exactly 30 vCPUs, where the calculator (110) and
+        // the managed node group text (250) would disagree.
+        assert!(all().iter().all(|t| t.vcpus != Some(30)));
     }
 
     #[test]

@@ -114,13 +114,36 @@ pub struct ControlPlane {
 }
 
 impl ControlPlane {
-    /// The Kubernetes service CIDR: EKS picks 10.100.0.0/16 or
-    /// 172.20.0.0/16, whichever does not overlap the VPC (EKS User Guide,
-    /// create-cluster.adoc). Stored as chosen at creation.
+    /// The Kubernetes service CIDR, as chosen at creation (see
+    /// [`default_service_cidr`]).
     pub fn service_cidr(&self) -> ipnet::Ipv4Net {
-        self.service_cidr
-            .unwrap_or_else(|| "10.100.0.0/16".parse().unwrap_or_default())
+        self.service_cidr.unwrap_or_else(|| {
+            ipnet::Ipv4Net::new(Ipv4Addr::new(10, 100, 0, 0), 16).unwrap_or_default()
+        })
     }
+}
+
+/// The service CIDR EKS picks when none is given: `172.20.0.0/16` if any VPC
+/// block is inside `10.0.0.0/8`, otherwise `10.100.0.0/16` (the rule the
+/// AL2 bootstrap mirrors: amazon-eks-ami `templates/al2/runtime/bootstrap.sh`,
+/// `TEN_RANGE`; EKS User Guide, create-cluster: "10.100.0.0/16 or
+/// 172.20.0.0/16").
+///
+/// ```
+/// # use podnet_model::cluster::default_service_cidr;
+/// let seed = ["10.10.0.0/16".parse().unwrap()];
+/// assert_eq!(default_service_cidr(&seed).to_string(), "172.20.0.0/16");
+/// let other = ["192.168.0.0/16".parse().unwrap()];
+/// assert_eq!(default_service_cidr(&other).to_string(), "10.100.0.0/16");
+/// ```
+pub fn default_service_cidr(vpc: &[ipnet::Ipv4Net]) -> ipnet::Ipv4Net {
+    let ten = ipnet::Ipv4Net::new(Ipv4Addr::new(10, 0, 0, 0), 8).unwrap_or_default();
+    let (a, b) = if vpc.iter().any(|c| ten.contains(&c.network())) {
+        (172, 20)
+    } else {
+        (10, 100)
+    };
+    ipnet::Ipv4Net::new(Ipv4Addr::new(a, b, 0, 0), 16).unwrap_or_default()
 }
 
 /// A worker node: an EC2 instance joined to the cluster.
@@ -134,8 +157,9 @@ pub struct Node {
     pub instance_type: String,
     /// The subnet of its primary ENI.
     pub subnet: SubnetId,
-    /// Whether `max_pods` was set by hand rather than by the EKS formula.
-    pub max_pods_overridden: bool,
+    /// Where the kubelet's max pods came from.
+    #[serde(default)]
+    pub max_pods_from: crate::max_pods::MaxPodsFrom,
     /// ENIs and ipamd's pool (its `max_pods` is the kubelet's).
     pub ipam: NodeIpam,
     /// Pods bound to it, host-network ones included.

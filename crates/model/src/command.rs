@@ -61,9 +61,14 @@ pub enum Command {
         instance_type: String,
         /// Subnet (name or CIDR) of its primary ENI.
         subnet: String,
-        /// The kubelet's max pods; default: the EKS formula for the CNI.
-        #[serde(default)]
+        /// The kubelet's max pods set by hand (`--max-pods`, nodeadm's
+        /// `maxPods`); it wins over `max_pods_from`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         max_pods: Option<u32>,
+        /// Where max pods comes from otherwise: `managed-node-group` (the
+        /// default: EKS sets it) or `nodeadm` (a self-managed node).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_pods_from: Option<crate::max_pods::MaxPodsFrom>,
     },
     /// Create pods; the scheduler places them unless a node is given.
     AddPods {
@@ -199,6 +204,7 @@ struct RawCommand {
     instance_type: Option<String>,
     subnet: Option<String>,
     max_pods: Option<u32>,
+    max_pods_from: Option<crate::max_pods::MaxPodsFrom>,
     count: Option<u32>,
     node: Option<String>,
     host_network: Option<bool>,
@@ -261,6 +267,7 @@ impl<'de> Deserialize<'de> for Command {
                 instance_type: need(r.instance_type, "instance_type")?,
                 subnet: need(r.subnet, "subnet")?,
                 max_pods: r.max_pods,
+                max_pods_from: r.max_pods_from,
             },
             "add-pods" => Self::AddPods {
                 count: need(r.count, "count")?,
@@ -327,6 +334,7 @@ mod tests {
                 instance_type: "m5.large".into(),
                 subnet: "a".into(),
                 max_pods: Some(50),
+                max_pods_from: None,
             },
             Command::AddPods {
                 count: 3,

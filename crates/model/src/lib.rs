@@ -36,6 +36,7 @@ pub mod explain;
 pub mod idmap;
 pub mod ids;
 pub mod ipam;
+pub mod max_pods;
 pub mod paths;
 pub mod plan;
 pub mod sandbox;

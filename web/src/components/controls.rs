@@ -148,6 +148,7 @@ fn AddNode(props: &ViewProps) -> Html {
                 instance_type: (*itype).clone(),
                 subnet: (*subnet).clone(),
                 max_pods: mp,
+                max_pods_from: None,
             }));
         })
     };

@@ -30,6 +30,7 @@ fn cluster(cni: CniMode, endpoint: &str) -> Sandbox {
             instance_type: "m5.large".into(),
             subnet: subnet.into(),
             max_pods: None,
+            max_pods_from: None,
         })
         .unwrap();
     }
@@ -262,6 +263,7 @@ fn a_private_endpoint_with_dns_hostnames_off_stops_the_join() {
             instance_type: "m5.large".into(),
             subnet: "nodes-a".into(),
             max_pods: None,
+            max_pods_from: None,
         })
         .unwrap();
     let node = s.nodes.values().last().unwrap();

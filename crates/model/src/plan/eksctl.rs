@@ -149,7 +149,7 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
         cluster.version
     );
     let _ = writeln!(y, "kubernetesNetworkConfig:");
-    let _ = writeln!(y, "  serviceIPv4CIDR: {}  # EKS's choice: 10.100.0.0/16 unless it overlaps the VPC, else 172.20.0.0/16", cluster.service_cidr());
+    let _ = writeln!(y, "  serviceIPv4CIDR: {}  # EKS's choice: 172.20.0.0/16 when a VPC block is in 10.0.0.0/8, else 10.100.0.0/16", cluster.service_cidr());
     let _ = writeln!(y, "vpc:");
     let _ = writeln!(y, "  id: vpc-REPLACE  # the VPC you created");
     let blocks: Vec<String> = sb.vpc.cidrs.iter().map(ToString::to_string).collect();
@@ -212,7 +212,7 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
         );
     }
     // Node groups: from the plan, or one per instance type present.
-    let mut found: Vec<(String, u32, Vec<String>, u32)> = Vec::new();
+    let mut found: Vec<(String, u32, Vec<String>, u32, crate::max_pods::MaxPodsFrom)> = Vec::new();
     for n in sb.nodes.values() {
         let subnet = sb
             .vpc
@@ -228,13 +228,19 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
                 }
                 g.3 = g.3.min(n.max_pods());
             }
-            None => found.push((n.instance_type.clone(), 1, vec![subnet], n.max_pods())),
+            None => found.push((
+                n.instance_type.clone(),
+                1,
+                vec![subnet],
+                n.max_pods(),
+                n.max_pods_from,
+            )),
         }
     }
     if !found.is_empty() {
         let _ = writeln!(y, "managedNodeGroups:");
     }
-    for (i, (itype, count, subnets, max_pods)) in found.iter().enumerate() {
+    for (i, (itype, count, subnets, max_pods, from)) in found.iter().enumerate() {
         let g = groups.iter().find(|g| g.instance_type == *itype);
         let name = g
             .map(|g| g.name.clone())
@@ -254,10 +260,10 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
         let _ = writeln!(y, "    maxSize: {max}  # {why}");
         let _ = writeln!(y, "    subnets: [{}]", subnets.join(", "));
         let _ = writeln!(y, "    privateNetworking: true");
-        let note = if *max_pods > 110 {
-            "podnet's derivation, uncapped: managed node groups reject more than 110 on types with fewer than 30 vCPUs, 250 otherwise"
-        } else {
-            "the kubelet's max pods, as podnet derived it"
+        let note = match from {
+            crate::max_pods::MaxPodsFrom::ManagedNodeGroup => "what EKS sets for a managed node group: the max-pods calculator's value, capped at 110 below 30 vCPUs and 250 above",
+            crate::max_pods::MaxPodsFrom::Nodeadm => "nodeadm's default: the plain ENI formula",
+            crate::max_pods::MaxPodsFrom::Explicit => "set by hand in the scenario",
         };
         let _ = writeln!(y, "    maxPodsPerNode: {max_pods}  # {note}");
     }

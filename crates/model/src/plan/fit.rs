@@ -70,6 +70,7 @@ pub fn will_it_fit(scenario: &Scenario, nodes: u32, pods: u32) -> Result<Fit, Sc
             instance_type: t.clone(),
             subnet: subnet.clone(),
             max_pods: None,
+            max_pods_from: None,
         };
         match sb.apply(command) {
             Err(e) => {

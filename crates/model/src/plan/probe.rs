@@ -156,6 +156,7 @@ pub(super) fn measure(
             instance_type: instance.name.to_owned(),
             subnet: "nodes".into(),
             max_pods: None,
+            max_pods_from: None,
         },
         Command::AddPods {
             count: group.pods_per_node,

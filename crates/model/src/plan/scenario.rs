@@ -131,6 +131,7 @@ impl Plan {
                             instance_type: g.instance_type.clone(),
                             subnet: format!("nodes-{az}"),
                             max_pods: None,
+                            max_pods_from: None,
                         },
                     )?;
                     all_nodes += 1;

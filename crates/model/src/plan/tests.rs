@@ -88,7 +88,7 @@ fn a_simple_plan_sizes_node_and_cluster_subnets_per_az_and_holds_at_peak() {
 
 #[test]
 fn subnets_never_overlap_and_stay_inside_the_vpc() {
-    let mut input = PlanInput::simple("c5.4xlarge", 10, 200);
+    let mut input = PlanInput::simple("c5.4xlarge", 10, 100);
     input.groups[0].max_nodes = Some(30);
     let plan = plan(&input).unwrap();
     for (i, a) in plan.subnets.iter().enumerate() {

@@ -33,17 +33,7 @@ impl Sandbox {
             let subnet = ids.get(i % ids.len()).copied().unwrap_or(SubnetId(0));
             xenis.push(self.create_xeni(subnet, events));
         }
-        let default_service: ipnet::Ipv4Net = "10.100.0.0/16".parse().unwrap_or_default();
-        let service_cidr = if self
-            .vpc
-            .cidrs
-            .iter()
-            .any(|c| crate::addr::overlaps(*c, default_service))
-        {
-            "172.20.0.0/16".parse().unwrap_or_default()
-        } else {
-            default_service
-        };
+        let service_cidr = crate::cluster::default_service_cidr(&self.vpc.cidrs);
         self.cluster = Some(ControlPlane {
             service_cidr: Some(service_cidr),
             name: name.trim().to_owned(),

@@ -10,38 +10,63 @@ use crate::eni::EniKind;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, SubnetId};
 use crate::ipam::Holder;
+use crate::max_pods::{self, MaxPodsFrom};
 
 const VPC_SIZING: &str = "Amazon VPC User Guide, subnet-sizing.md";
 const CNI_TARGETS: &str = "CNI docs/eni-and-ip-target.md; pkg/ipamd/ipamd.go";
 
 impl Sandbox {
-    /// Why the node's kubelet allows this many pods.
+    /// Why the node's kubelet allows this many pods: where the value came
+    /// from (crate::max_pods), and how it compares with what the CNI can
+    /// give addresses to.
     pub fn explain_max_pods(&self, node: NodeId) -> Option<Derivation> {
         let n = self.nodes.get(&node)?;
-        let formula = lookup(&n.instance_type)
-            .ok()
-            .map(|t| self.cni.strategy().max_pods(t));
-        let formula = formula.map(|d| {
-            if n.ipam.pod_eni && n.ipam.branch_limit > 0 {
+        let t = lookup(&n.instance_type).ok()?;
+        let value = n.max_pods();
+        let mut d = match n.max_pods_from {
+            MaxPodsFrom::Explicit => {
+                Derivation::new("max pods", value, format!("set by hand = {value}")).because(
+                    "the kubelet's maxPods was set by hand (nodeadm's maxPods or maxPodsExpression, or --max-pods)",
+                    "amazon-eks-ami nodeadm/doc/api.md; EKS User Guide, choosing-instance-type.adoc",
+                ).because(
+                    format!(
+                        "a managed node group would give {} and nodeadm's default {}",
+                        max_pods::for_node(t, MaxPodsFrom::ManagedNodeGroup, self.vpc_cni().is_some_and(|c| c.prefix_delegation)).value,
+                        max_pods::eni_formula(t)
+                    ),
+                    "EKS User Guide, eks-networking-add-ons; nodeadm eni_max_pods.go",
+                )
+            }
+            from => [false, true]
+                .into_iter()
+                .map(|pd| max_pods::for_node(t, from, pd))
+                .find(|d| d.value == value)
+                .unwrap_or_else(|| max_pods::for_node(t, from, false)),
+        };
+        let capacity = self.cni.strategy().max_pods(t);
+        if self.cni.uses_enis() {
+            let holds = capacity.value.saturating_sub(2);
+            d = if value > capacity.value {
                 d.because(
-                    format!("security groups for pods: the trunk ENI takes one ENI slot, so ipamd's own pool holds one ENI fewer than this formula counts; pods with their own security groups use the trunk's {} branch ENIs instead", n.ipam.branch_limit),
-                    "CNI pkg/ipamd/ipamd.go hasRoomForEni; EKS User Guide, security-groups-for-pods",
+                    format!("more than the CNI can address: {} gives pods at most {holds} addresses ({}), so pods past that wait in ContainerCreating with \"failed to assign an IP address to container\"", self.cni.strategy().name(), capacity.formula),
+                    "CNI docs/troubleshooting.md",
                 )
             } else {
-                d
-            }
-        });
-        if !n.max_pods_overridden {
-            return formula;
-        }
-        let mut d = Derivation::new("max pods", n.max_pods(), format!("set by hand = {}", n.max_pods())).because(
-            "the kubelet's maxPods was overridden (bootstrap --use-max-pods false --kubelet-extra-args '--max-pods=N', or nodeadm's maxPods)",
-            "EKS User Guide, choosing-instance-type.adoc",
-        );
-        if let Some(f) = formula {
+                d.because(
+                    format!("{} can give pods {holds} addresses here ({}), so max pods is the limit that binds", self.cni.strategy().name(), capacity.formula),
+                    "CNI misc/eni-max-pods.txt",
+                )
+            };
+        } else {
             d = d.because(
-                format!("the EKS formula would give {}: {}", f.value, f.formula),
-                "CNI misc/eni-max-pods.txt",
+                format!("{} does not use ENIs for pods, but the node's max pods still comes from the ENI-based rule unless set by hand", self.cni.strategy().name()),
+                "amazon-eks-ami nodeadm eni_max_pods.go; EKS User Guide, alternate CNI plugins",
+            );
+        }
+        if n.ipam.pod_eni && n.ipam.branch_limit > 0 {
+            d = d.because(
+                format!("security groups for pods: the trunk ENI takes one ENI slot, so ipamd's own pool holds one ENI fewer; pods with their own security groups use the trunk's {} branch ENIs instead", n.ipam.branch_limit),
+                "CNI pkg/ipamd/ipamd.go hasRoomForEni; EKS User Guide, security-groups-for-pods",
             );
         }
         Some(d)

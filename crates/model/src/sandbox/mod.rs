@@ -145,7 +145,14 @@ impl Sandbox {
                 instance_type,
                 subnet,
                 max_pods,
-            } => self.add_node(&instance_type, &subnet, max_pods, &mut events)?,
+                max_pods_from,
+            } => self.add_node(
+                &instance_type,
+                &subnet,
+                max_pods,
+                max_pods_from,
+                &mut events,
+            )?,
             Command::AddPods {
                 count,
                 node,

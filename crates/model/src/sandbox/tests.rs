@@ -28,6 +28,7 @@ pub(super) fn add_node(s: &mut Sandbox, instance_type: &str, subnet: &str) -> Ve
         instance_type: instance_type.into(),
         subnet: subnet.into(),
         max_pods: None,
+        max_pods_from: None,
     };
     s.apply(cmd).unwrap()
 }
@@ -210,7 +211,7 @@ fn every_number_explains_itself() {
     let node = *s.nodes.keys().next().unwrap();
     assert_eq!(
         s.explain_max_pods(node).unwrap().formula,
-        "3 ENIs × (10 − 1) + 2 = 29"
+        "min(3 ENIs × (10 − 1) + 2 = 29, cap) = 29"
     );
     let held = s.explain_node_addresses(node).unwrap();
     assert_eq!(held.formula, "2 ENI primary IPs + 18 secondary IPs = 20");
@@ -242,7 +243,9 @@ fn an_overridden_max_pods_says_so_and_quotes_the_formula() {
     let node = *s.nodes.keys().next().unwrap();
     let d = s.explain_max_pods(node).unwrap();
     assert_eq!(d.value, 110);
-    assert!(d.steps[1].text.contains("the EKS formula would give 29"));
+    assert!(d.steps[1]
+        .text
+        .contains("a managed node group would give 29 and nodeadm's default 29"));
 }
 
 #[test]
@@ -393,6 +396,8 @@ fn custom_networking_takes_pod_ips_from_the_eniconfig_subnet() {
     // The node subnets hold only the node IPs; the primary ENIs hold no pod IPs.
     assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 1);
     for n in s.nodes.values() {
+        // Set by hand, as the custom networking guide says: a managed node
+        // group would still give 29.
         assert_eq!(n.max_pods(), 20);
         assert_eq!(n.ipam.enis[0].pod_ips(), 0);
     }
@@ -416,7 +421,11 @@ fn custom_networking_applies_only_to_nodes_created_after_it() {
     add_node(&mut s, "m5.large", "nodes-a");
     let old = s.nodes.values().next().unwrap();
     let new = s.nodes.values().nth(1).unwrap();
-    assert_eq!((old.max_pods(), new.max_pods()), (29, 20));
+    // A managed node group does not subtract the primary ENI: 29 both, and
+    // the "why?" says the new node's ENIs address only 18 pods.
+    assert_eq!((old.max_pods(), new.max_pods()), (29, 29));
+    let why = s.explain_max_pods(new.id).unwrap().to_string();
+    assert!(why.contains("at most 18 addresses"), "{why}");
     assert!(!old.ipam.custom_networking && new.ipam.custom_networking);
     assert_eq!(new.ipam.enis[1].subnet, s.subnet("pods-a").unwrap().id);
 }

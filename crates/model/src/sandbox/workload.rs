@@ -14,6 +14,7 @@ use crate::events::{Event, EventKind};
 use crate::idmap::IdMap;
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 use crate::ipam::IpPool;
+use crate::max_pods::MaxPodsFrom;
 use crate::vpc::Subnet;
 
 /// Pods one command may create.
@@ -133,6 +134,7 @@ impl Sandbox {
         instance_type: &str,
         subnet: &str,
         max_pods: Option<u32>,
+        max_pods_from: Option<MaxPodsFrom>,
         events: &mut Vec<Event>,
     ) -> Result<(), SandboxError> {
         if self.cluster.is_none() {
@@ -148,7 +150,14 @@ impl Sandbox {
         if let Some(n) = max_pods {
             check_range("max pods", u64::from(n), 1, 1_000)?;
         }
-        let formula = self.cni.strategy().max_pods(instance).value;
+        // The kubelet's maxPods: by hand, else from nodeadm or the managed
+        // node group (crate::max_pods), never from the CNI's own capacity.
+        let from = match (max_pods, max_pods_from) {
+            (Some(_), _) => MaxPodsFrom::Explicit,
+            (None, from) => from.unwrap_or_default(),
+        };
+        let pd_addon = self.vpc_cni().is_some_and(|c| c.prefix_delegation);
+        let formula = crate::max_pods::for_node(instance, from, pd_addon).value;
         let node_id = NodeId(self.next.node + 1);
         // The cilium-operator puts ENIs in the node's subnet (no subnet-ids or tags here).
         let discovery = self.vpc_cni().is_some_and(|c| c.subnet_discovery);
@@ -190,7 +199,7 @@ impl Sandbox {
             name: node_name(ip),
             instance_type: instance.name.into(),
             subnet: subnet_id,
-            max_pods_overridden: max_pods.is_some(),
+            max_pods_from: from,
             ipam: ipam
                 .with_custom_networking(custom)
                 .with_pod_eni(pod_eni, instance.branch_enis)

@@ -136,6 +136,7 @@ fn a_node_out_of_enis_fails_with_range_is_full() {
         instance_type: "t3.micro".into(),
         subnet: "nodes-a".into(),
         max_pods: Some(10),
+        max_pods_from: None,
     };
     s.apply(cmd).unwrap();
     let events = run(&mut s, r#"{"action":"add-pods","count":4}"#).unwrap();
@@ -189,7 +190,11 @@ fn first_interface_index_one_keeps_pods_off_eth0() {
     add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let node = s.nodes.values().next().unwrap();
-    assert_eq!(node.max_pods(), 20);
+    // The kubelet's max pods does not know Cilium: a managed node group
+    // gives 29; the "why?" says eth0's slots are not for pods.
+    assert_eq!(node.max_pods(), 29);
+    let why = s.explain_max_pods(node.id).unwrap().to_string();
+    assert!(why.contains("at most 18 addresses"), "{why}");
     assert!(node.ipam.enis[0].secondary.is_empty());
     assert_eq!(node.ipam.enis[1].assigned(), 3);
 }
