@@ -1,6 +1,7 @@
 //! The controls: add a subnet, a node, pods; CNI settings; upgrade the
 //! control plane; let time pass. Each sends a `Command`; the model decides.
 
+use podnet_model::max_pods::MaxPodsFrom;
 use podnet_model::catalog::{self, lookup};
 use podnet_model::{Command, SubnetSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -32,6 +33,7 @@ pub fn Controls(props: &ViewProps) -> Html {
             <AddPods ..props.clone() />
             <AddNode ..props.clone() />
             <AddSubnet ..props.clone() />
+            <AddVpcBlock ..props.clone() />
             <super::cni_settings::CniSettings ..props.clone() />
             <ControlPlane ..props.clone() />
         </section>
@@ -109,6 +111,41 @@ fn AddSubnet(props: &ViewProps) -> Html {
     }
 }
 
+/// A secondary IPv4 block for the VPC (`aws ec2 associate-vpc-cidr-block`):
+/// the model checks AWS's rules (allowed ranges, no overlap, 5 per VPC).
+#[component]
+fn AddVpcBlock(props: &ViewProps) -> Html {
+    let cidr = use_state(|| "100.64.0.0/16".to_owned());
+    let onsubmit = {
+        let (cidr, on_action) = (cidr.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::Run(Command::AddVpcCidr {
+                cidr: cidr.trim().to_owned(),
+            }));
+        })
+    };
+    let blocks = props.state.sandbox().vpc.cidrs.len();
+    html! {
+        <details class="form">
+            <summary>{ "VPC block" }</summary>
+            <form {onsubmit}>
+                <label>{ "Secondary VPC block" }<input type="text" value={(*cidr).clone()} oninput={bind(&cidr)} spellcheck="false" autocomplete="off" /></label>
+                <p class="form__hint">{ format!("/16 to /28, not overlapping the VPC's {blocks} block(s), at most 5 per VPC; 100.64.0.0/10 (CG-NAT space) is the usual choice for pod subnets.") }</p>
+                <button type="submit">{ "Add VPC block" }</button>
+            </form>
+        </details>
+    }
+}
+
+fn max_pods_from(value: &str) -> MaxPodsFrom {
+    if value == "nodeadm" {
+        MaxPodsFrom::Nodeadm
+    } else {
+        MaxPodsFrom::ManagedNodeGroup
+    }
+}
+
 #[component]
 fn AddNode(props: &ViewProps) -> Html {
     let sandbox = props.state.sandbox();
@@ -128,27 +165,40 @@ fn AddNode(props: &ViewProps) -> Html {
     let itype = use_state(|| "m5.large".to_owned());
     let subnet = use_state(|| default_subnet);
     let max_pods = use_state(String::new);
+    let source = use_state(|| "managed-node-group".to_owned());
+    let pd = matches!(&sb.cni, podnet_model::CniMode::AwsVpcCni(c) if c.prefix_delegation);
     let info = match lookup(&itype) {
         Ok(t) => {
-            html! { <p class="form__hint">{ format!("{}: {} ENIs × {} IPv4 each → max pods {}", t.name, t.max_enis, t.ipv4_per_eni, sb.cni.strategy().max_pods(t).value) }</p> }
+            let kubelet = max_pods.trim().parse::<u32>().ok().unwrap_or_else(|| {
+                podnet_model::max_pods::for_node(t, max_pods_from(&source), pd).value
+            });
+            let holds = if sb.cni.uses_enis() {
+                format!("; {} gives pods {} addresses there", sb.cni.strategy().name(), sb.cni.strategy().max_pods(t).value.saturating_sub(2))
+            } else {
+                String::new()
+            };
+            let vcpus = t.vcpus.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+            html! { <p class="form__hint">{ format!("{}: {} ENIs × {} IPv4 each, vCPUs {vcpus} → max pods {kubelet}{holds}", t.name, t.max_enis, t.ipv4_per_eni) }</p> }
         }
         Err(e) => html! { <p class="form__hint is-error">{ e.to_string() }</p> },
     };
     let onsubmit = {
-        let (itype, subnet, max_pods, on_action) = (
+        let (itype, subnet, max_pods, source, on_action) = (
             itype.clone(),
             subnet.clone(),
             max_pods.clone(),
+            source.clone(),
             props.on_action.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let mp = max_pods.trim().parse::<u32>().ok();
+            let from = max_pods_from(&source);
             on_action.emit(Action::Run(Command::AddNode {
                 instance_type: (*itype).clone(),
                 subnet: (*subnet).clone(),
                 max_pods: mp,
-                max_pods_from: None,
+                max_pods_from: (from != MaxPodsFrom::default()).then_some(from),
             }));
         })
     };
@@ -164,7 +214,13 @@ fn AddNode(props: &ViewProps) -> Html {
                         { for sb.vpc.subnets.values().map(|s| html! { <option value={s.name.clone()} selected={s.name == *subnet}>{ format!("{} ({}, {})", s.name, s.cidr, s.az) }</option> }) }
                     </select>
                 </label>
-                <label>{ "Max pods (optional override)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
+                <label>{ "Max pods from" }
+                    <select onchange={bind_select(&source)}>
+                        <option value="managed-node-group" selected={*source == "managed-node-group"}>{ "Managed node group (EKS sets it, capped 110/250)" }</option>
+                        <option value="nodeadm" selected={*source == "nodeadm"}>{ "Self-managed node (nodeadm's default, ENI formula)" }</option>
+                    </select>
+                </label>
+                <label>{ "Max pods (set by hand, optional)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
                 <button type="submit">{ "Add node" }</button>
             </form>
         </details>

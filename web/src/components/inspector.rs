@@ -106,6 +106,7 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
                 { row("Subnet", subnet_name) }
                 if let Some(ranges) = sb.pod_ranges(id) { { row("Pod addresses", ranges) } }
                 { row("Capacity pods", html! { <>{ n.max_pods() }{ why(sb.explain_max_pods(id)) }</> }) }
+                { row("Max pods from", n.max_pods_from.to_string()) }
                 { row("Non-terminated pods", n.pods.to_string()) }
                 { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total + n.ipam.branches.len() as u32 }{ why(sb.explain_node_addresses(id)) }</> }) }
                 { row("Conditions", match (n.registered, n.join_error.as_ref().or(n.not_ready.as_ref())) {
@@ -155,6 +156,9 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
                 if let Some(r) = &p.reason { { row("Reason", html! { <code>{ r }</code> }) } }
             </dl>
             if p.status != PodStatus::Running { { advice(sb.advice_for_pod(id)) } }
+            if let (Some(seconds), false) = (sb.wait_would_help(id), props.options.read_only) {
+                <button type="button" onclick={props.on_action.reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds }))}>{ format!("Wait {seconds} s") }</button>
+            }
             if !p.system && !props.options.read_only {
                 <button type="button" class="danger" onclick={delete}>{ "Delete" }</button>
             }
