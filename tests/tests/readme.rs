@@ -18,10 +18,29 @@ fn the_readme_scenario_replays() {
     assert_eq!(replay.sandbox.nodes.len(), 1);
 }
 
+/// The transcript's formula line and the calculator's two numbers for an
+/// m5.large with prefixes (the CLI's own test checks the whole transcript).
 #[test]
-fn the_readme_max_pods_explanation_is_the_models() {
-    let d = VpcCni::default().max_pods(catalog::lookup("m5.large").unwrap());
-    assert!(readme().contains(&d.to_string()), "README shows:\n{d}");
+fn the_readme_max_pods_numbers_are_the_models() {
+    use podnet_model::max_pods::{calculator, recommended, CalculatorFlags};
+    let m5 = catalog::lookup("m5.large").unwrap();
+    let d = VpcCni::default().max_pods(m5);
+    let text = readme();
+    assert!(
+        text.contains(&format!("min({}, cap) = 29", d.formula)),
+        "{}",
+        d.formula
+    );
+    let pd = CalculatorFlags {
+        prefix_delegation: true,
+        ..CalculatorFlags::default()
+    };
+    let shown = format!(
+        "--prefix-delegation\n{}\n$ podnet max-pods --instance-type m5.large --prefix-delegation --show-max-allowed\n{}\n",
+        recommended(m5, pd),
+        calculator(m5, pd)
+    );
+    assert!(text.contains(&shown), "README should show:\n{shown}");
 }
 
 #[test]

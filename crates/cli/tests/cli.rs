@@ -54,6 +54,15 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
+fn the_readme_shows_what_max_pods_explain_prints() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let out = podnet(&["max-pods", "--instance-type", "m5.large", "--explain"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(readme.contains(&text), "README should show:\n{text}");
+}
+
+#[test]
 fn max_pods_prints_the_formula_value_and_explains_it() {
     let out = podnet(&["max-pods", "--instance-type", "m5.large"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "29");

@@ -1,8 +1,8 @@
 //! The controls: add a subnet, a node, pods; CNI settings; upgrade the
 //! control plane; let time pass. Each sends a `Command`; the model decides.
 
-use podnet_model::max_pods::MaxPodsFrom;
 use podnet_model::catalog::{self, lookup};
+use podnet_model::max_pods::MaxPodsFrom;
 use podnet_model::{Command, SubnetSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -173,11 +173,17 @@ fn AddNode(props: &ViewProps) -> Html {
                 podnet_model::max_pods::for_node(t, max_pods_from(&source), pd).value
             });
             let holds = if sb.cni.uses_enis() {
-                format!("; {} gives pods {} addresses there", sb.cni.strategy().name(), sb.cni.strategy().max_pods(t).value.saturating_sub(2))
+                format!(
+                    "; {} gives pods {} addresses there",
+                    sb.cni.strategy().name(),
+                    sb.cni.strategy().max_pods(t).value.saturating_sub(2)
+                )
             } else {
                 String::new()
             };
-            let vcpus = t.vcpus.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+            let vcpus = t
+                .vcpus
+                .map_or_else(|| "unknown".to_owned(), |v| v.to_string());
             html! { <p class="form__hint">{ format!("{}: {} ENIs × {} IPv4 each, vCPUs {vcpus} → max pods {kubelet}{holds}", t.name, t.max_enis, t.ipv4_per_eni) }</p> }
         }
         Err(e) => html! { <p class="form__hint is-error">{ e.to_string() }</p> },
