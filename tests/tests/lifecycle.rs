@@ -211,3 +211,45 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
         assert!(attempt.done(), "{order}: {:?}", attempt.goals());
     }
 }
+
+/// With prefix delegation an m5.large of a managed node group gets 110 (the
+/// calculator's 434 capped below 30 vCPUs); a self-managed one keeps
+/// nodeadm's 29; each "why?" says so.
+#[test]
+fn max_pods_comes_from_the_node_group_not_the_cni() {
+    let mut s = seed();
+    s.apply(Command::SetCni {
+        cni: podnet_model::CniMode::AwsVpcCni(podnet_model::VpcCni {
+            prefix_delegation: true,
+            ..Default::default()
+        }),
+    })
+    .expect("prefix delegation turns on");
+    for (from, want, says) in [
+        (
+            podnet_model::max_pods::MaxPodsFrom::ManagedNodeGroup,
+            110,
+            "cap max pods at 110",
+        ),
+        (
+            podnet_model::max_pods::MaxPodsFrom::Nodeadm,
+            29,
+            "ignores prefix delegation",
+        ),
+    ] {
+        s.apply(Command::AddNode {
+            instance_type: "m5.large".into(),
+            subnet: "nodes-a".into(),
+            max_pods: None,
+            max_pods_from: Some(from),
+        })
+        .expect("the node launches");
+        let node = s.nodes.values().last().expect("the new node");
+        assert_eq!(node.max_pods(), want, "{from}");
+        let why = s.explain_max_pods(node.id).expect("a why").to_string();
+        assert!(why.contains(says), "{why}");
+    }
+    // The seed's VPC is in 10.0.0.0/8, so EKS chose 172.20.0.0/16.
+    let service = s.cluster.as_ref().map(|c| c.service_cidr().to_string());
+    assert_eq!(service.as_deref(), Some("172.20.0.0/16"));
+}
