@@ -15,44 +15,10 @@ fn main() {
     let branch_csv =
         std::fs::read_to_string(branch_path).expect("data/branch-enis.csv is readable");
     // instance type -> branch ENIs (trunking-compatible types only).
-    let mut branches: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
-    for (n, line) in branch_csv.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (name, count) = line
-            .split_once(',')
-            .unwrap_or_else(|| panic!("row {} of {branch_path} has no comma", n + 1));
-        let count: u32 = count.parse().unwrap_or_else(|_| {
-            panic!("row {}: branch_interfaces is not a number: {count}", n + 1)
-        });
-        assert!(count >= 1, "row {}: a listed type has branch ENIs", n + 1);
-        assert!(
-            branches.insert(name, count).is_none(),
-            "row {}: {name} is listed twice",
-            n + 1
-        );
-    }
+    let mut branches = counts(&branch_csv, branch_path);
     let vcpu_csv = std::fs::read_to_string(vcpu_path).expect("data/instance-vcpus.csv is readable");
     // instance type -> default vCPUs (types not listed: unknown, written as 0).
-    let mut vcpus: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
-    for (n, line) in vcpu_csv.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let (name, count) = line
-            .split_once(',')
-            .unwrap_or_else(|| panic!("row {} of {vcpu_path} has no comma", n + 1));
-        let count: u32 = count
-            .parse()
-            .unwrap_or_else(|_| panic!("row {}: vcpus is not a number: {count}", n + 1));
-        assert!(count >= 1, "row {}: a type has at least one vCPU", n + 1);
-        assert!(
-            vcpus.insert(name, count).is_none(),
-            "row {}: {name} is listed twice",
-            n + 1
-        );
-    }
+    let mut vcpus = counts(&vcpu_csv, vcpu_path);
     let csv = std::fs::read_to_string(csv_path).expect("data/instance-enis.csv is readable");
     let mut rows: Vec<Vec<&str>> = csv
         .lines()
@@ -128,4 +94,27 @@ fn main() {
     );
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("catalog.csv");
     std::fs::write(dest, out).unwrap();
+}
+
+/// `name,count` rows after a header: every count at least 1, no name twice.
+fn counts<'a>(csv: &'a str, path: &str) -> std::collections::BTreeMap<&'a str, u32> {
+    let mut out = std::collections::BTreeMap::new();
+    for (n, line) in csv.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (name, count) = line
+            .split_once(',')
+            .unwrap_or_else(|| panic!("row {} of {path} has no comma", n + 1));
+        let count: u32 = count
+            .parse()
+            .unwrap_or_else(|_| panic!("row {} of {path}: {count} is not a number", n + 1));
+        assert!(count >= 1, "row {} of {path}: a count of at least 1", n + 1);
+        assert!(
+            out.insert(name, count).is_none(),
+            "row {} of {path}: {name} is listed twice",
+            n + 1
+        );
+    }
+    out
 }

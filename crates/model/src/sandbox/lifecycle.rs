@@ -138,22 +138,32 @@ impl Sandbox {
             CniMode::Flannel(_) => "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
             CniMode::Calico(_) => "calico-node: Felix is up and 10-calico.conflist is written",
         };
-        if let Some(node) = self.nodes.get_mut(&node_id) {
-            if node.not_ready.is_some() || node.join_error.is_some() {
-                return;
-            }
-            node.network_ready = true;
-            let name = node.name.clone();
-            self.event(
-                events,
-                EventKind::NodeReady {
-                    node: node_id,
-                    name,
-                    cni: cni.into(),
-                },
-            );
+        if self
+            .nodes
+            .get(&node_id)
+            .is_some_and(|n| n.not_ready.is_some() || n.join_error.is_some())
+        {
+            return;
         }
+        self.mark_ready(node_id, cni, events);
         self.schedule_and_settle(events, touched);
+    }
+
+    /// The kubelet reports the node Ready: the `NodeReady` event.
+    fn mark_ready(&mut self, node_id: NodeId, cni: &str, events: &mut Vec<Event>) {
+        let Some(node) = self.nodes.get_mut(&node_id) else {
+            return;
+        };
+        node.network_ready = true;
+        let name = node.name.clone();
+        self.event(
+            events,
+            EventKind::NodeReady {
+                node: node_id,
+                name,
+                cni: cni.into(),
+            },
+        );
     }
 
     /// A node whose CNI was blocked (no ENIConfig for its AZ) can start it
@@ -164,16 +174,7 @@ impl Sandbox {
         };
         node.not_ready = None;
         if node.registered && node.join_error.is_none() && !node.network_ready {
-            node.network_ready = true;
-            let name = node.name.clone();
-            self.event(
-                events,
-                EventKind::NodeReady {
-                    node: node_id,
-                    name,
-                    cni: "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written".into(),
-                },
-            );
+            self.mark_ready(node_id, "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written", events);
         }
     }
 }
