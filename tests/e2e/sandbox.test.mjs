@@ -217,8 +217,12 @@ test('the inspector explains max pods, and Delete removes the selected pod', asy
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByRole('heading', { name: 'Node ip-10-10-1-4' }).waitFor();
   await inspector.getByText('why?').first().click();
-  await inspector.getByText('3 ENIs × (10 − 1) + 2 = 29').waitFor();
-  assert.match(await inspector.textContent(), /aws-node and kube-proxy/);
+  await inspector.getByText('min(3 ENIs × (10 − 1) + 2 = 29, cap) = 29').waitFor();
+  const why = await inspector.textContent();
+  assert.match(why, /aws-node and kube-proxy/);
+  // A managed node group's value: the calculator's rule under the vCPU cap.
+  assert.match(why, /m5\.large has 2 vCPUs, so managed node groups cap max pods at 110/);
+  assert.match(why, /Max pods frommanaged node group \(EKS sets it\)/);
 
   await page.getByRole('button', { name: /^● app-5 / }).click();
   await inspector.getByRole('heading', { name: 'Pod app-5' }).waitFor();
@@ -265,7 +269,8 @@ test('custom networking on the page: new nodes take pod addresses from the ENICo
   await page.getByRole('button', { name: 'Add node', exact: true }).click();
   await waitForNodes(page, 3);
   const node = page.locator('.node-card', { hasText: 'custom networking' });
-  assert.match(await node.textContent(), /0\/20 pods|2\/20 pods/);
+  // A managed node group does not subtract the primary ENI: max pods stays 29.
+  assert.match(await node.textContent(), /[02]\/29 pods/);
   await page.getByLabel('On node').selectOption({ index: 3 });
   await page.getByLabel('Number of pods').fill('5');
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();

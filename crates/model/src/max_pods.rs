@@ -149,7 +149,12 @@ fn managed(t: &InstanceType, pd: bool, hardware: String, source: &str) -> Deriva
     } else {
         format!("min({enis} ENIs × ({ips} − 1) + 2 = {raw}, cap) = {value}")
     };
-    let mut d = Derivation::new("max pods", value, formula).because(hardware, source);
+    let mut d = Derivation::new("max pods", value, formula)
+        .because(hardware, source)
+        .because(
+            "+2 for the host-network pods aws-node and kube-proxy, which use the node IP",
+            "EKS best practices guide, vpc-cni.adoc",
+        );
     if uses_pd {
         d = d.because(
             "the VPC CNI uses prefix delegation, so EKS counts each ENI slot as a /28 prefix of 16 addresses",
