@@ -117,6 +117,30 @@ impl CniMode {
         }
     }
 
+    /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
+    /// kube-proxy).
+    pub fn daemonset(&self) -> &'static str {
+        match self {
+            Self::AwsVpcCni(_) => "aws-node",
+            Self::Flannel(_) => "kube-flannel",
+            Self::Cilium(_) | Self::CiliumEni(_) => "cilium",
+            Self::Calico(_) => "calico-node",
+        }
+    }
+
+    /// What the CNI's agent does before the kubelet reports the network
+    /// ready: it writes its CNI config (VPC CNI `cmd/aws-vpc-cni/main.go`
+    /// copies `10-aws.conflist` once ipamd answers).
+    pub fn network_ready_because(&self) -> &'static str {
+        match self {
+            Self::AwsVpcCni(_) => "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d",
+            Self::CiliumEni(_) => "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written",
+            Self::Cilium(_) => "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist",
+            Self::Flannel(_) => "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
+            Self::Calico(_) => "calico-node: Felix is up and 10-calico.conflist is written",
+        }
+    }
+
     /// Whether pod addresses are VPC addresses on the nodes' ENIs (the VPC
     /// CNI, or Cilium's ENI IPAM), rather than an overlay's.
     pub fn uses_enis(&self) -> bool {

@@ -22,7 +22,6 @@
 use std::collections::BTreeSet;
 
 use super::Sandbox;
-use crate::cni::CniMode;
 use crate::events::{Event, EventKind};
 use crate::ids::NodeId;
 
@@ -103,12 +102,7 @@ impl Sandbox {
     /// kube-proxy, pinned to it and tolerating its not-ready taint, so they
     /// bind ahead of every Pending pod.
     fn start_daemon_pods(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
-        let cni_ds = match &self.cni {
-            CniMode::AwsVpcCni(_) => "aws-node",
-            CniMode::Flannel(_) => "kube-flannel",
-            CniMode::Cilium(_) | CniMode::CiliumEni(_) => "cilium",
-            CniMode::Calico(_) => "calico-node",
-        };
+        let cni_ds = self.cni.daemonset();
         let mut waiting = std::mem::take(&mut self.pending);
         for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
@@ -131,13 +125,7 @@ impl Sandbox {
     fn network_up(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
         let touched = BTreeSet::from([node_id]);
         self.settle(events, &touched);
-        let cni = match &self.cni {
-            CniMode::AwsVpcCni(_) => "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d",
-            CniMode::CiliumEni(_) => "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written",
-            CniMode::Cilium(_) => "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist",
-            CniMode::Flannel(_) => "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
-            CniMode::Calico(_) => "calico-node: Felix is up and 10-calico.conflist is written",
-        };
+        let cni = self.cni.network_ready_because();
         if self
             .nodes
             .get(&node_id)
