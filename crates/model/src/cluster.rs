@@ -14,14 +14,31 @@ use crate::cni::ipamd::NodeIpam;
 use crate::eni::Eni;
 use crate::ids::{NodeId, PodId, SubnetId};
 
-/// X-ENIs EKS creates: "2–4 elastic network interfaces in the subnets that you specify".
-pub const MIN_XENIS: usize = 2;
-/// See [`MIN_XENIS`].
+/// X-ENIs EKS creates: one in each of two subnets in two different AZs,
+/// picked from the cluster subnets however many are given; it can scale to
+/// four in those two subnets (awsdocs/amazon-eks-user-guide issue 688,
+/// aws/containers-roadmap issues 679 and 2804; EKS User Guide
+/// `network-reqs`: "2–4 elastic network interfaces"). podnet does not scale
+/// the control plane, so a cluster has two.
+pub const XENIS: usize = 2;
+/// At most this many while the control plane scales (see [`XENIS`]).
 pub const MAX_XENIS: usize = 4;
 /// Free IPs each cluster subnet needs at creation ("at least six IP addresses").
 pub const MIN_FREE_IPS_PER_CLUSTER_SUBNET: u32 = 6;
-/// Free IPs a version upgrade may need in the cluster subnets ("up to five").
+/// Free IPs each cluster subnet needs before EKS replaces its X-ENIs (a
+/// version upgrade or new cluster subnets): EKS's own refusal reads
+/// "need at least 5 IPs in each subnet to be free for this operation"
+/// (`InvalidRequestException` quoted in aws/containers-roadmap issue 1693
+/// and elsewhere; EKS User Guide `network-reqs`: "up to five").
 pub const UPGRADE_FREE_IPS: u32 = 5;
+/// The most CIDR blocks podnet takes in the public endpoint's access list.
+pub const MAX_PUBLIC_ACCESS_CIDRS: usize = 40;
+/// How long EKS takes to sign a new kubelet's serving certificate: "This can
+/// take up to 60 seconds" (re:Post, "Kubelet Server Certificate Untaint";
+/// the signer is the control plane's eks-certificate-controller). Until
+/// then `kubectl exec` and `logs` to the node fail with
+/// `remote error: tls: internal error`.
+pub const SERVING_CERT_MS: u64 = 60_000;
 
 /// Who can reach the API server endpoint (EKS User Guide, cluster-endpoint).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -70,6 +87,50 @@ impl fmt::Display for NodeAccess {
     }
 }
 
+/// Which identities the API server accepts (`accessConfig.authenticationMode`;
+/// EKS User Guide, grant-k8s-access "Set access mode"). It only moves
+/// forward: `CONFIG_MAP` → `API_AND_CONFIG_MAP` → `API`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+pub enum AuthMode {
+    /// Only the `aws-auth` ConfigMap: the default of `CreateCluster` through
+    /// the EKS API, SDKs and CloudFormation.
+    #[serde(rename = "CONFIG_MAP")]
+    ConfigMap,
+    /// Access entries and `aws-auth`: the console's default, and podnet's.
+    #[default]
+    #[serde(rename = "API_AND_CONFIG_MAP")]
+    ApiAndConfigMap,
+    /// Only access entries.
+    #[serde(rename = "API")]
+    Api,
+}
+
+impl AuthMode {
+    /// The API's spelling.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::ConfigMap => "CONFIG_MAP",
+            Self::ApiAndConfigMap => "API_AND_CONFIG_MAP",
+            Self::Api => "API",
+        }
+    }
+
+    /// Whether a node role mapped by `access` is known to the API server.
+    pub fn accepts(self, access: NodeAccess) -> bool {
+        match access {
+            NodeAccess::AccessEntry => self != Self::ConfigMap,
+            NodeAccess::AwsAuth => self != Self::Api,
+            NodeAccess::None => false,
+        }
+    }
+}
+
+impl fmt::Display for AuthMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.api_name())
+    }
+}
+
 /// The security group rules a node's join and the API server's calls need
 /// (EKS User Guide, sec-group-reqs.adoc: TCP 443 and TCP 10250).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -89,7 +150,11 @@ impl Default for SgRules {
     }
 }
 
-/// The EKS control plane, in an AWS-managed account.
+/// The EKS control plane. Its API servers run in an AWS-managed VPC and
+/// account; its X-ENIs are requester-managed ENIs in *your* account and
+/// cluster subnets (description `Amazon EKS <cluster>`, cannot be detached),
+/// attached to instances in the EKS account (EC2 User Guide,
+/// "Requester-managed network interfaces").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlPlane {
     /// The cluster's name.
@@ -111,6 +176,51 @@ pub struct ControlPlane {
     /// Security group rules for 443 (nodes → API) and 10250 (API → kubelet).
     #[serde(default)]
     pub rules: SgRules,
+    /// Which identities count: access entries, `aws-auth`, or both.
+    #[serde(default)]
+    pub auth_mode: AuthMode,
+    /// Who may reach the public endpoint (`publicAccessCidrs`; default
+    /// `0.0.0.0/0`). A node going out through a NAT gateway is seen as its
+    /// Elastic IP (EKS User Guide, cluster-endpoint).
+    #[serde(default = "everywhere")]
+    pub public_access_cidrs: Vec<ipnet::Ipv4Net>,
+}
+
+fn everywhere() -> Vec<ipnet::Ipv4Net> {
+    vec![ipnet::Ipv4Net::default()]
+}
+
+impl ControlPlane {
+    /// A new control plane with EKS's defaults for what was not given.
+    pub fn new(
+        name: &str,
+        version: &str,
+        endpoint: EndpointAccess,
+        subnets: Vec<SubnetId>,
+    ) -> Self {
+        Self {
+            name: name.trim().to_owned(),
+            version: version.trim().to_owned(),
+            endpoint,
+            subnets,
+            xenis: Vec::new(),
+            service_cidr: None,
+            node_access: NodeAccess::default(),
+            rules: SgRules::default(),
+            auth_mode: AuthMode::default(),
+            public_access_cidrs: everywhere(),
+        }
+    }
+
+    /// Whether `ip` may reach the public endpoint.
+    pub fn public_allows(&self, ip: Ipv4Addr) -> bool {
+        self.public_access_cidrs.iter().any(|c| c.contains(&ip))
+    }
+
+    /// Whether the node role's mapping counts under the authentication mode.
+    pub fn node_known(&self) -> bool {
+        self.auth_mode.accepts(self.node_access)
+    }
 }
 
 impl ControlPlane {
@@ -192,6 +302,14 @@ pub struct Node {
     /// ENI yet, if it wants one.
     #[serde(default)]
     pub trunk_waiting: Option<String>,
+    /// Why containerd cannot pull the CNI agent's image, if it cannot: the
+    /// agent never starts, so the node stays NotReady.
+    #[serde(default)]
+    pub image_error: Option<String>,
+    /// When the kubelet registered (simulated ms): its serving certificate
+    /// is signed [`SERVING_CERT_MS`] later.
+    #[serde(default)]
+    pub registered_at_ms: u64,
 }
 
 impl Node {
@@ -210,6 +328,7 @@ impl Node {
             && self.network_ready
             && self.not_ready.is_none()
             && self.join_error.is_none()
+            && self.image_error.is_none()
     }
 
     /// The node IP.
@@ -228,6 +347,9 @@ pub enum PodStatus {
     ContainerCreating,
     /// Has its IP and runs.
     Running,
+    /// Bound to a node, but containerd cannot pull its image (kubectl shows
+    /// `ImagePullBackOff` after the first `ErrImagePull`).
+    ImagePullBackOff,
 }
 
 impl fmt::Display for PodStatus {
@@ -236,6 +358,7 @@ impl fmt::Display for PodStatus {
             Self::Pending => "Pending",
             Self::ContainerCreating => "ContainerCreating",
             Self::Running => "Running",
+            Self::ImagePullBackOff => "ImagePullBackOff",
         })
     }
 }

@@ -37,6 +37,11 @@ pub enum Command {
         /// Tag it `kubernetes.io/role/cni=1` for the VPC CNI's subnet discovery.
         #[serde(default)]
         cni_tag: bool,
+        /// Where its route table sends `0.0.0.0/0`: `local` (the default, a
+        /// new subnet's main route table), `internet-gateway` or
+        /// `nat-gateway` (the one in its AZ, else the first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        route: Option<String>,
     },
     /// Create the EKS cluster: the control plane and its X-ENIs.
     CreateCluster {
@@ -108,10 +113,73 @@ pub enum Command {
         /// Seconds.
         seconds: u32,
     },
-    /// Turn the VPC's `enableDnsHostnames` (and `enableDnsSupport`) on or off.
+    /// Change the VPC's DNS attributes (`ModifyVpcAttribute`); an attribute
+    /// left out keeps its value.
     SetVpcDns {
-        /// On or off.
-        dns_hostnames: bool,
+        /// `enableDnsHostnames`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dns_hostnames: Option<bool>,
+        /// `enableDnsSupport`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dns_support: Option<bool>,
+    },
+    /// Give the VPC another DHCP option set.
+    SetDhcpOptions {
+        /// `domain-name-servers`: `amazon-provided` or `custom`.
+        #[serde(default)]
+        servers: crate::egress::DnsServers,
+        /// `domain-name`; the Region's default when left out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain_name: Option<String>,
+    },
+    /// Attach an internet gateway to the VPC.
+    AddInternetGateway,
+    /// Create a NAT gateway (with an Elastic IP) in a public subnet.
+    AddNatGateway {
+        /// The subnet (name or CIDR).
+        subnet: String,
+    },
+    /// Point a subnet's `0.0.0.0/0` route somewhere.
+    SetRoute {
+        /// The subnet (name or CIDR).
+        subnet: String,
+        /// `local` (no default route), `internet-gateway` or `nat-gateway`.
+        to: String,
+        /// For `nat-gateway`: the subnet of the NAT gateway; by default the
+        /// one in the same AZ, else the first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+    },
+    /// Create a VPC endpoint for an AWS service.
+    AddVpcEndpoint {
+        /// `ec2`, `ecr.api`, `ecr.dkr`, `s3`, `sts` or `eks-auth`.
+        service: String,
+        /// For an interface endpoint, its subnets (one ENI each); by
+        /// default the cluster subnets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subnets: Option<Vec<String>>,
+    },
+    /// Delete a VPC endpoint.
+    DeleteVpcEndpoint {
+        /// The service.
+        service: String,
+    },
+    /// Change the cluster's subnets (`UpdateClusterConfig`
+    /// `resourcesVpcConfig.subnetIds`): the same AZs as at creation.
+    UpdateClusterSubnets {
+        /// The new cluster subnets (names or CIDRs).
+        subnets: Vec<String>,
+    },
+    /// Who may reach the public endpoint (`publicAccessCidrs`).
+    SetPublicAccessCidrs {
+        /// CIDR blocks.
+        cidrs: Vec<String>,
+    },
+    /// The cluster's authentication mode (`UpdateClusterConfig`
+    /// `accessConfig`): `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
+    SetAuthenticationMode {
+        /// The mode.
+        mode: crate::cluster::AuthMode,
     },
     /// Change the cluster's endpoint access (`UpdateClusterConfig`).
     SetEndpointAccess {
@@ -169,11 +237,43 @@ impl fmt::Display for Command {
             Self::DeleteNode { node } => write!(f, "delete node {node}"),
             Self::SetCni { .. } => write!(f, "change the CNI settings"),
             Self::AdvanceTime { seconds } => write!(f, "wait {seconds} s"),
-            Self::SetVpcDns { dns_hostnames } => write!(
+            Self::SetVpcDns {
+                dns_hostnames,
+                dns_support,
+            } => {
+                let word = |on: bool| if on { "on" } else { "off" };
+                let mut parts = Vec::new();
+                if let Some(on) = dns_hostnames {
+                    parts.push(format!("DNS hostnames {}", word(*on)));
+                }
+                if let Some(on) = dns_support {
+                    parts.push(format!("DNS resolution {}", word(*on)));
+                }
+                if parts.is_empty() {
+                    parts.push("DNS attributes unchanged".into());
+                }
+                write!(f, "turn the VPC's {}", parts.join(" and "))
+            }
+            Self::SetDhcpOptions { servers, .. } => write!(
                 f,
-                "turn the VPC's DNS hostnames {}",
-                if *dns_hostnames { "on" } else { "off" }
+                "DHCP options: {}",
+                match servers {
+                    crate::egress::DnsServers::AmazonProvided => "AmazonProvidedDNS",
+                    crate::egress::DnsServers::Custom => "custom DNS servers",
+                }
             ),
+            Self::AddInternetGateway => f.write_str("attach an internet gateway"),
+            Self::AddNatGateway { subnet } => write!(f, "add a NAT gateway in {subnet}"),
+            Self::SetRoute { subnet, to, .. } => write!(f, "route {subnet}'s 0.0.0.0/0 to {to}"),
+            Self::AddVpcEndpoint { service, .. } => write!(f, "add the {service} VPC endpoint"),
+            Self::DeleteVpcEndpoint { service } => write!(f, "delete the {service} VPC endpoint"),
+            Self::UpdateClusterSubnets { subnets } => {
+                write!(f, "change the cluster subnets to {}", subnets.join(", "))
+            }
+            Self::SetPublicAccessCidrs { cidrs } => {
+                write!(f, "public access CIDRs {}", cidrs.join(", "))
+            }
+            Self::SetAuthenticationMode { mode } => write!(f, "authentication mode {mode}"),
             Self::SetEndpointAccess { endpoint } => write!(f, "make the endpoint {endpoint}"),
             Self::SetNodeAccess { access } => write!(f, "map the node role with {access}"),
             Self::SetSecurityGroups {
@@ -213,6 +313,15 @@ struct RawCommand {
     cni: Option<CniMode>,
     seconds: Option<u32>,
     dns_hostnames: Option<bool>,
+    dns_support: Option<bool>,
+    servers: Option<crate::egress::DnsServers>,
+    domain_name: Option<String>,
+    to: Option<String>,
+    via: Option<String>,
+    route: Option<String>,
+    service: Option<String>,
+    cidrs: Option<Vec<String>>,
+    mode: Option<crate::cluster::AuthMode>,
     access: Option<crate::cluster::NodeAccess>,
     api_443: Option<bool>,
     kubelet_10250: Option<bool>,
@@ -234,6 +343,15 @@ pub const ACTIONS: &[&str] = &[
     "set-endpoint-access",
     "set-node-access",
     "set-security-groups",
+    "set-dhcp-options",
+    "add-internet-gateway",
+    "add-nat-gateway",
+    "set-route",
+    "add-vpc-endpoint",
+    "delete-vpc-endpoint",
+    "update-cluster-subnets",
+    "set-public-access-cidrs",
+    "set-authentication-mode",
 ];
 
 /// A field a variant needs, or serde's `missing field` error.
@@ -253,6 +371,7 @@ impl<'de> Deserialize<'de> for Command {
                 cidr: need(r.cidr, "cidr")?,
                 az: need(r.az, "az")?,
                 cni_tag: r.cni_tag.unwrap_or_default(),
+                route: r.route,
             },
             "create-cluster" => Self::CreateCluster {
                 name: need(r.name, "name")?,
@@ -289,7 +408,37 @@ impl<'de> Deserialize<'de> for Command {
                 seconds: need(r.seconds, "seconds")?,
             },
             "set-vpc-dns" => Self::SetVpcDns {
-                dns_hostnames: need(r.dns_hostnames, "dns_hostnames")?,
+                dns_hostnames: r.dns_hostnames,
+                dns_support: r.dns_support,
+            },
+            "set-dhcp-options" => Self::SetDhcpOptions {
+                servers: r.servers.unwrap_or_default(),
+                domain_name: r.domain_name,
+            },
+            "add-internet-gateway" => Self::AddInternetGateway,
+            "add-nat-gateway" => Self::AddNatGateway {
+                subnet: need(r.subnet, "subnet")?,
+            },
+            "set-route" => Self::SetRoute {
+                subnet: need(r.subnet, "subnet")?,
+                to: need(r.to, "to")?,
+                via: r.via,
+            },
+            "add-vpc-endpoint" => Self::AddVpcEndpoint {
+                service: need(r.service, "service")?,
+                subnets: r.subnets,
+            },
+            "delete-vpc-endpoint" => Self::DeleteVpcEndpoint {
+                service: need(r.service, "service")?,
+            },
+            "update-cluster-subnets" => Self::UpdateClusterSubnets {
+                subnets: need(r.subnets, "subnets")?,
+            },
+            "set-public-access-cidrs" => Self::SetPublicAccessCidrs {
+                cidrs: need(r.cidrs, "cidrs")?,
+            },
+            "set-authentication-mode" => Self::SetAuthenticationMode {
+                mode: need(r.mode, "mode")?,
             },
             "set-endpoint-access" => Self::SetEndpointAccess {
                 endpoint: need(r.endpoint, "endpoint")?,
@@ -320,6 +469,7 @@ mod tests {
                 cidr: "10.0.1.0/24".into(),
                 az: "eu-west-1a".into(),
                 cni_tag: true,
+                route: Some("nat-gateway".into()),
             },
             Command::CreateCluster {
                 name: "demo".into(),
@@ -354,7 +504,8 @@ mod tests {
             },
             Command::AdvanceTime { seconds: 30 },
             Command::SetVpcDns {
-                dns_hostnames: false,
+                dns_hostnames: Some(false),
+                dns_support: None,
             },
             Command::SetEndpointAccess {
                 endpoint: EndpointAccess::Private,
@@ -365,6 +516,35 @@ mod tests {
             Command::SetSecurityGroups {
                 api_443: false,
                 kubelet_10250: true,
+            },
+            Command::SetDhcpOptions {
+                servers: crate::egress::DnsServers::Custom,
+                domain_name: Some("corp.example".into()),
+            },
+            Command::AddInternetGateway,
+            Command::AddNatGateway {
+                subnet: "public-a".into(),
+            },
+            Command::SetRoute {
+                subnet: "a".into(),
+                to: "nat-gateway".into(),
+                via: Some("public-a".into()),
+            },
+            Command::AddVpcEndpoint {
+                service: "ec2".into(),
+                subnets: Some(vec!["a".into()]),
+            },
+            Command::DeleteVpcEndpoint {
+                service: "ec2".into(),
+            },
+            Command::UpdateClusterSubnets {
+                subnets: vec!["a".into(), "b".into()],
+            },
+            Command::SetPublicAccessCidrs {
+                cidrs: vec!["198.51.100.0/24".into()],
+            },
+            Command::SetAuthenticationMode {
+                mode: crate::cluster::AuthMode::Api,
             },
         ]
     }

@@ -112,12 +112,13 @@ mod tests {
         let s = Scenario::from_json(builtin::get("seed").unwrap()).unwrap();
         let rows = compare(&s, &all_cnis());
         assert_eq!(rows[0].cni, "AWS VPC CNI");
-        assert_eq!(rows[0].vpc_addresses, 42); // 2 X-ENIs + 2 × (node IP + 9 IPs + second ENI 1 + 9)
+        // The NAT gateway + 2 X-ENIs + 2 × (node IP + 9 IPs + second ENI 1 + 9)
+        assert_eq!(rows[0].vpc_addresses, 43);
         assert_eq!(rows[1].cni, "Flannel");
-        assert_eq!(rows[1].vpc_addresses, 4); // 2 X-ENIs + 2 node IPs
+        assert_eq!(rows[1].vpc_addresses, 5); // the NAT gateway + 2 X-ENIs + 2 node IPs
         assert_eq!(rows[2].cni, "Calico");
         assert_eq!(
-            rows[2].vpc_addresses, 4,
+            rows[2].vpc_addresses, 5,
             "Calico pods take no VPC address either"
         );
         assert!(rows[..3].iter().all(|r| r.running == 6 && r.pending == 0));
@@ -132,7 +133,7 @@ mod tests {
         // Cilium's ENI mode: VPC addresses too, but used + 8 per node
         // (eth0's 9, then an ENI with 2) instead of a whole warm ENI.
         assert_eq!(rows[4].cni, "Cilium (ENI mode)");
-        assert_eq!(rows[4].vpc_addresses, 2 + 2 * (1 + 9 + 1 + 2));
+        assert_eq!(rows[4].vpc_addresses, 1 + 2 + 2 * (1 + 9 + 1 + 2));
         assert_eq!(rows[4].running, 6);
         assert!(rows[4].datapath.vpc_routable);
     }

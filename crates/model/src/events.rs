@@ -258,6 +258,16 @@ pub enum EventKind {
         /// Its name.
         name: String,
     },
+    /// containerd could not pull a pod's image (kubelet `Failed` event,
+    /// then `ImagePullBackOff`).
+    ImagePullFailed {
+        /// The pod.
+        pod: PodId,
+        /// The node.
+        node: NodeId,
+        /// The kubelet's message.
+        message: String,
+    },
     /// A VPC or cluster setting changed (DNS, endpoint access, access
     /// mapping, security groups), or a node's state followed from one.
     SettingChanged {
@@ -467,6 +477,9 @@ impl fmt::Display for EventKind {
             Self::PodDeleted { pod, name } => write!(f, "{pod} {name} deleted"),
             Self::CniChanged { summary } => write!(f, "CNI settings: {summary}"),
             Self::SettingChanged { summary } => f.write_str(summary),
+            Self::ImagePullFailed { pod, node, message } => {
+                write!(f, "{pod} on {node}: Warning Failed: {message}; Back-off pulling image (ImagePullBackOff)")
+            }
         }
     }
 }

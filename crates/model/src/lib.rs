@@ -29,6 +29,7 @@ pub mod cluster;
 pub mod cni;
 pub mod command;
 pub mod compare;
+pub mod egress;
 pub mod eni;
 pub mod events;
 pub mod exercise;

@@ -36,6 +36,10 @@ pub struct Subnet {
     pub cni_tag: bool,
     /// Who holds which of its addresses.
     pub pool: IpPool,
+    /// Where its route table sends `0.0.0.0/0` (a new subnet has only the
+    /// local route).
+    #[serde(default)]
+    pub route: crate::egress::Route,
 }
 
 /// A VPC.
@@ -50,10 +54,50 @@ pub struct Vpc {
     /// cluster-endpoint.adoc, network-reqs.adoc).
     #[serde(default = "yes")]
     pub dns_hostnames: bool,
+    /// `enableDnsSupport`: the Route 53 Resolver at the VPC base + 2 answers.
+    /// Off, nothing resolves through it — not the API server, not EC2, not
+    /// ECR (VPC User Guide, DNS attributes).
+    #[serde(default = "yes")]
+    pub dns_support: bool,
+    /// The DHCP option set: which DNS servers and domain name instances get.
+    #[serde(default)]
+    pub dhcp: crate::egress::DhcpOptions,
+    /// An internet gateway is attached.
+    #[serde(default)]
+    pub internet_gateway: bool,
+    /// NAT gateways, each in a public subnet.
+    #[serde(default)]
+    pub nat_gateways: Vec<crate::egress::NatGateway>,
+    /// VPC endpoints.
+    #[serde(default)]
+    pub endpoints: Vec<crate::egress::VpcEndpoint>,
+    /// Read from a scenario written before podnet modelled route tables
+    /// (format 1): every subnet is assumed to have a way out.
+    #[serde(default)]
+    pub assume_egress: bool,
 }
 
 fn yes() -> bool {
     true
+}
+
+impl Default for Vpc {
+    /// No blocks yet; DNS attributes on, the default DHCP option set, no
+    /// gateways, no endpoints (what `CreateVpc` gives, with DNS hostnames
+    /// on as EKS needs).
+    fn default() -> Self {
+        Self {
+            cidrs: Vec::new(),
+            subnets: BTreeMap::new(),
+            dns_hostnames: true,
+            dns_support: true,
+            dhcp: crate::egress::DhcpOptions::default(),
+            internet_gateway: false,
+            nat_gateways: Vec::new(),
+            endpoints: Vec::new(),
+            assume_egress: false,
+        }
+    }
 }
 
 /// A VPC or subnet change AWS would refuse.
@@ -164,7 +208,7 @@ impl Vpc {
         Ok(Self {
             cidrs: vec![cidr],
             subnets: BTreeMap::new(),
-            dns_hostnames: true,
+            ..Self::default()
         })
     }
 
@@ -297,6 +341,7 @@ mod tests {
                 az: "eu-west-1a".into(),
                 cni_tag: false,
                 pool: IpPool::new(cidr),
+                route: crate::egress::Route::Local,
             },
         );
         v

@@ -128,6 +128,23 @@ impl CniMode {
         }
     }
 
+    /// The agent's container image, without its tag, and whether it comes
+    /// from the EKS add-on registry in ECR (`{account}.dkr.ecr.{region}…`)
+    /// rather than a public registry on the internet: the VPC CNI is the
+    /// `vpc-cni` add-on (EKS User Guide, add-on image registries);
+    /// kube-flannel's manifest uses `ghcr.io/flannel-io/flannel`
+    /// (flannel `Documentation/kube-flannel.yml`); Calico's manifest
+    /// `docker.io/calico/node`; Cilium's chart `quay.io/cilium/cilium`.
+    pub fn agent_image(&self, region: &str) -> (String, bool) {
+        let ecr = format!("{}.dkr.ecr.{region}.amazonaws.com", crate::egress::ECR_ACCOUNT);
+        match self {
+            Self::AwsVpcCni(_) => (format!("{ecr}/amazon-k8s-cni"), true),
+            Self::Flannel(_) => ("ghcr.io/flannel-io/flannel".into(), false),
+            Self::Cilium(_) | Self::CiliumEni(_) => ("quay.io/cilium/cilium".into(), false),
+            Self::Calico(_) => ("docker.io/calico/node".into(), false),
+        }
+    }
+
     /// What the CNI's agent does before the kubelet reports the network
     /// ready: it writes its CNI config (VPC CNI `cmd/aws-vpc-cni/main.go`
     /// copies `10-aws.conflist` once ipamd answers).

@@ -61,6 +61,11 @@ pub enum Check {
         /// The access.
         is: crate::cluster::EndpointAccess,
     },
+    /// The public endpoint's access CIDRs do not include `0.0.0.0/0`.
+    PublicAccessRestricted,
+    /// No subnet's route table sends `0.0.0.0/0` anywhere: the VPC has no
+    /// way out (a private cluster).
+    NoWayOut,
     /// The CNI strategy is this one (`aws-vpc-cni`, `flannel`, `calico`,
     /// `cilium`, `cilium-eni`).
     Cni {
@@ -123,6 +128,8 @@ pub const CHECKS: &[&str] = &[
     "vpc-addresses-at-most",
     "control-plane-version",
     "endpoint-access",
+    "public-access-restricted",
+    "no-way-out",
     "cni",
     "cni-setting",
     "pod-ips-vpc-routable",
@@ -171,6 +178,8 @@ impl<'de> Deserialize<'de> for Check {
                     }
                 },
             },
+            "public-access-restricted" => Self::PublicAccessRestricted,
+            "no-way-out" => Self::NoWayOut,
             "cni" => Self::Cni {
                 is: need(r.is, "is")?,
             },
@@ -301,6 +310,31 @@ impl Check {
                 ),
                 None => (false, "no cluster".into()),
             },
+            Self::PublicAccessRestricted => match &sb.cluster {
+                Some(c) => {
+                    let open = c.public_access_cidrs.iter().any(|n| n.prefix_len() == 0);
+                    let list: Vec<String> = c.public_access_cidrs.iter().map(ToString::to_string).collect();
+                    (!open, format!("public access CIDRs: {}", list.join(", ")))
+                }
+                None => (false, "no cluster".into()),
+            },
+            Self::NoWayOut => {
+                let out: Vec<String> = sb
+                    .vpc
+                    .subnets
+                    .values()
+                    .filter(|s| s.route != crate::egress::Route::Local)
+                    .map(|s| s.name.clone())
+                    .collect();
+                (
+                    out.is_empty() && !sb.vpc.assume_egress,
+                    if out.is_empty() {
+                        "no subnet routes 0.0.0.0/0 out of the VPC".to_owned()
+                    } else {
+                        format!("{} route 0.0.0.0/0 out of the VPC", out.join(", "))
+                    },
+                )
+            }
             Self::Cni { is } => {
                 let tag = sb.cni.tag();
                 (

@@ -160,6 +160,15 @@ pub fn action_name(command: &Command) -> &'static str {
         Command::SetEndpointAccess { .. } => "set-endpoint-access",
         Command::SetNodeAccess { .. } => "set-node-access",
         Command::SetSecurityGroups { .. } => "set-security-groups",
+        Command::SetDhcpOptions { .. } => "set-dhcp-options",
+        Command::AddInternetGateway => "add-internet-gateway",
+        Command::AddNatGateway { .. } => "add-nat-gateway",
+        Command::SetRoute { .. } => "set-route",
+        Command::AddVpcEndpoint { .. } => "add-vpc-endpoint",
+        Command::DeleteVpcEndpoint { .. } => "delete-vpc-endpoint",
+        Command::UpdateClusterSubnets { .. } => "update-cluster-subnets",
+        Command::SetPublicAccessCidrs { .. } => "set-public-access-cidrs",
+        Command::SetAuthenticationMode { .. } => "set-authentication-mode",
     }
 }
 
@@ -328,7 +337,7 @@ impl Exercise {
 /// The built-in exercises.
 pub mod builtin_exercises {
     /// `(id, JSON)` of every built-in exercise, in teaching order.
-    pub const ALL: [(&str, &str); 10] = [
+    pub const ALL: [(&str, &str); 12] = [
         (
             "size-a-subnet",
             include_str!("../../exercises/size-a-subnet.json"),
@@ -356,6 +365,14 @@ pub mod builtin_exercises {
         (
             "private-endpoint-join",
             include_str!("../../exercises/private-endpoint-join.json"),
+        ),
+        (
+            "public-endpoint-no-nat",
+            include_str!("../../exercises/public-endpoint-no-nat.json"),
+        ),
+        (
+            "restricted-public-endpoint",
+            include_str!("../../exercises/restricted-public-endpoint.json"),
         ),
         (
             "webhook-under-an-overlay",

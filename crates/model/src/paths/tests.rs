@@ -11,6 +11,7 @@ use crate::{Command, Sandbox};
 /// two pods on each.
 fn cluster(cni: CniMode, endpoint: &str) -> Sandbox {
     let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
+    s.vpc.assume_egress = true;
     for cmd in [
         r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
         r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
@@ -251,13 +252,43 @@ fn the_control_plane_reaches_kubelets_always_and_pods_only_with_vpc_addresses() 
     assert!(eni.flat_network().control_plane_reaches_pods);
 }
 
+/// EKS User Guide, cluster-endpoint: the private-only endpoint's name is
+/// resolved by public DNS to the X-ENIs' private addresses ("In the past,
+/// the endpoint could only be resolved from within the VPC"), so DNS
+/// hostnames off does not stop the join.
 #[test]
-fn a_private_endpoint_with_dns_hostnames_off_stops_the_join() {
+fn a_private_only_endpoint_resolves_through_public_dns_with_dns_hostnames_off() {
     let mut s = cluster(CniMode::default(), "private");
     s.apply(Command::SetVpcDns {
-        dns_hostnames: false,
+        dns_hostnames: Some(false),
+        dns_support: None,
     })
     .unwrap();
+    s.apply(Command::AddNode {
+        instance_type: "m5.large".into(),
+        subnet: "nodes-a".into(),
+        max_pods: None,
+        max_pods_from: None,
+    })
+    .unwrap();
+    assert!(s.nodes.values().all(|n| n.registered && n.ready()));
+    let join = s.join(&s.nodes.values().last().unwrap().name).unwrap();
+    assert!(join.joined && join.via_xeni);
+    assert!(join.steps[2].detail.contains("public DNS"), "{}", join.steps[2].detail);
+}
+
+/// Amazon VPC User Guide, DNS attributes: with enableDnsSupport off the
+/// Route 53 Resolver does not answer, so nodeadm cannot even resolve EC2.
+#[test]
+fn without_dns_support_nothing_resolves_and_nodeadm_stops_first() {
+    let mut s = cluster(CniMode::default(), "private");
+    s.apply(Command::SetVpcDns {
+        dns_hostnames: None,
+        dns_support: Some(false),
+    })
+    .unwrap();
+    // The registered nodes' kubelets cannot resolve the endpoint any more.
+    assert!(s.nodes.values().all(|n| n.join_error.is_some()));
     let events = s
         .apply(Command::AddNode {
             instance_type: "m5.large".into(),
@@ -269,30 +300,24 @@ fn a_private_endpoint_with_dns_hostnames_off_stops_the_join() {
     let node = s.nodes.values().last().unwrap();
     assert!(!node.registered);
     let msg = node.join_error.clone().unwrap();
+    assert!(msg.starts_with("nodeadm init: "), "{msg}");
     assert!(
-        msg.starts_with("dial tcp: lookup ") && msg.ends_with(":53: no such host"),
+        msg.contains("lookup ec2.eu-west-1.amazonaws.com on 10.10.0.2:53") && msg.ends_with("i/o timeout"),
         "{msg}"
     );
-    assert!(events
-        .iter()
-        .any(|e| e.kind.to_string().contains("no such host")));
+    assert!(events.iter().any(|e| e.kind.to_string().contains("DescribeInstances")));
     let join = s.join(&node.name).unwrap();
     assert!(!join.joined);
-    assert_eq!(join.steps[2].status, StepStatus::Failed);
-    assert_eq!(join.steps[3].status, StepStatus::NotReached);
-    // The instance holds its IP but gets no pods and no ENIs.
+    assert_eq!(join.steps[1].status, StepStatus::Failed, "Bootstrap (nodeadm)");
+    assert_eq!(join.steps[2].status, StepStatus::NotReached);
     assert_eq!(node.ipam.enis.len(), 1);
     assert_eq!(node.pods, 0);
-    // The already-registered nodes lost the API server too: NotReady.
-    assert!(s.nodes.values().take(4).all(|n| n.join_error.is_some()));
-    // DNS hostnames on: every node is back, the new one registers.
     s.apply(Command::SetVpcDns {
-        dns_hostnames: true,
+        dns_hostnames: None,
+        dns_support: Some(true),
     })
     .unwrap();
     assert!(s.nodes.values().all(|n| n.registered && n.ready()));
-    let join = s.join(&s.nodes.values().last().unwrap().name).unwrap();
-    assert!(join.joined && join.via_xeni);
 }
 
 #[test]
@@ -518,7 +543,8 @@ fn only_unencapsulated_overlays_break_the_flat_network_across_subnets() {
 fn a_private_only_endpoint_without_dns_has_no_way_in() {
     let mut s = cluster(CniMode::default(), "private");
     s.apply(Command::SetVpcDns {
-        dns_hostnames: false,
+        dns_hostnames: None,
+        dns_support: Some(false),
     })
     .unwrap();
     let node = Endpoint::Node {
@@ -531,9 +557,20 @@ fn a_private_only_endpoint_without_dns_has_no_way_in() {
         "no public way in"
     );
     assert!(p.verdict.contains("does not resolve"), "{}", p.verdict);
+    // DNS back on, the name resolves and the kubelet goes through an X-ENI.
+    s.apply(Command::SetVpcDns {
+        dns_hostnames: None,
+        dns_support: Some(true),
+    })
+    .unwrap();
     let j = s.join(&s.nodes.values().next().unwrap().name).unwrap();
     assert!(j.via_xeni);
     assert!(j.steps[3].detail.contains("X-ENI"));
+    s.apply(Command::SetVpcDns {
+        dns_hostnames: Some(false),
+        dns_support: None,
+    })
+    .unwrap();
     // Public and private: the name falls back to the public endpoint.
     s.apply(Command::SetEndpointAccess {
         endpoint: EndpointAccess::PublicAndPrivate,

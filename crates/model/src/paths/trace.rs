@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use super::{Header, Hop, Path, Place, TraceError};
-use crate::cluster::{EndpointAccess, Node, Pod};
+use crate::cluster::{Node, Pod};
 use crate::cni::calico::CalicoEncapsulation;
 use crate::cni::cilium::CiliumRouting;
 use crate::cni::flannel::FlannelBackend;
@@ -382,23 +382,25 @@ impl Sandbox {
         })
     }
 
-    /// A node or pod to the API server: the X-ENIs or the public endpoint.
+    /// A node or pod to the API server. A pod calls the `kubernetes`
+    /// service, whose EndpointSlice lists the X-ENIs' addresses, so it goes
+    /// through an X-ENI whatever the endpoint access; only the kubelet
+    /// resolves the endpoint's name, so only it follows DNS to the public
+    /// endpoint (aws/containers-roadmap issue 2804; re:Post, "EKS kubernetes
+    /// service and inter-AZ traffic").
     fn to_api(&self, src: End) -> Result<Path, TraceError> {
         let c = self.cluster.as_ref().ok_or(TraceError::NoCluster)?;
         let (sn, sip) = host_of(src)?;
         let host = self.api_endpoint();
-        let private = match c.endpoint {
-            EndpointAccess::Public => false,
-            EndpointAccess::PublicAndPrivate => self.vpc.dns_hostnames,
-            EndpointAccess::Private => true,
+        let route = match src {
+            End::Pod(..) => super::join::ApiRoute::Xeni {
+                resolved: "the kubernetes service's endpoints are the X-ENIs' addresses (its EndpointSlice), whatever the endpoint access".into(),
+            },
+            _ => self.kubelet_route(sn),
         };
-        // Only the kubelet resolves the endpoint's name; pods call the
-        // kubernetes service, whose endpoints are addresses.
-        let unresolved = c.endpoint == EndpointAccess::Private
-            && !self.vpc.dns_hostnames
-            && matches!(src, End::Node(..));
+        let private = matches!(route, super::join::ApiRoute::Xeni { .. });
         let mut hops = Vec::new();
-        let xeni = self.nearest_xeni(sn);
+        let xeni = self.nearest_xeni_of(sn);
         let xip = xeni.map_or(Ipv4Addr::UNSPECIFIED, |x| x.primary_ip);
         let mut pkt = Header::new(
             sip,
@@ -414,7 +416,7 @@ impl Sandbox {
             let svc = std::net::Ipv4Addr::from(u32::from(c.service_cidr().network()) + 1);
             let to_svc = Header::new(sip, svc, "TCP 443");
             hops.push(self.pod_out(p, n, &to_svc));
-            let dnat = format!("DNAT {svc}:443 → {}:443 (kube-proxy: the kubernetes service's endpoints are the API server's addresses)", pkt.dst);
+            let dnat = format!("DNAT {svc}:443 → {xip}:443 (kube-proxy: the kubernetes service's EndpointSlice lists the X-ENIs' addresses)");
             if !self.cni.uses_enis() {
                 let (rule, _) = masquerade(&self.cni);
                 pkt.src = ip_of(sn).to_string();
@@ -422,57 +424,57 @@ impl Sandbox {
             } else {
                 nat = Some(dnat);
             }
-            let mut h = self.node_hop(sn, "kube-proxy rules".into(), vec![pkt.clone()], format!("the pod calls kubernetes.default ({svc}), the first address of the service CIDR"), "Kubernetes kube-proxy; EKS User Guide, create-cluster.adoc (service CIDR)");
+            let mut h = self.node_hop(sn, "kube-proxy rules".into(), vec![pkt.clone()], format!("the pod calls kubernetes.default ({svc}), the first address of the service CIDR; in-cluster clients never resolve the endpoint's name"), "Kubernetes kube-proxy; EKS User Guide, create-cluster.adoc (service CIDR); aws/containers-roadmap issue 2804");
             h.nat = nat.clone();
             hops.push(h);
         }
         let mut reachable = true;
-        if unresolved {
-            let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{host} must resolve to the X-ENIs' addresses, but the VPC has DNS hostnames off: the private hosted zone does not answer"), "EKS User Guide, network-reqs.adoc, cluster-endpoint.adoc");
-            h.blocked = Some(format!(
-                "no address to connect to: `dial tcp: lookup {host}: no such host`"
-            ));
-            hops.push(h);
-            reachable = false;
-        } else if private {
-            let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{host} resolves to the X-ENIs' addresses (Route 53 private hosted zone): {xip} is in the VPC"), "EKS User Guide, cluster-endpoint.adoc");
-            h.mtu = VPC_MTU;
-            hops.push(h);
-            let xsubnet = xeni.map(|x| x.subnet);
-            let mut r = self.router(sn, xip, &pkt, sn);
-            if let Some(s) = xsubnet {
-                r.place = Place::Router { subnet: s };
-            }
-            hops.push(r);
-            let mut x = self.xeni_hop(xeni, vec![pkt.clone()], "the X-ENI belongs to the control plane's account but lives in your cluster subnet; the cluster security group filters what comes in".into());
-            if !c.rules.api_443 {
-                x.blocked = Some("the cluster security group does not allow TCP 443 from the nodes: the kubelet sees `dial tcp …:443: i/o timeout`".into());
+        let mut failure = String::new();
+        match &route {
+            super::join::ApiRoute::Fails { detail, message, .. } => {
+                let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], detail.clone(), "EKS User Guide, cluster-endpoint.adoc; Amazon VPC User Guide, DNS attributes, route tables");
+                h.blocked = Some(format!("`{message}`"));
+                hops.push(h);
                 reachable = false;
+                failure.clone_from(detail);
             }
-            hops.push(x);
-        } else {
-            let mut h = self.node_hop(
-                sn,
-                "eth0".into(),
-                vec![pkt.clone()],
-                format!("{host} resolves to the public endpoint: out of the VPC"),
-                "EKS User Guide, cluster-endpoint.adoc",
-            );
-            h.mtu = VPC_MTU;
-            hops.push(h);
-            hops.push(Hop {
-                place: Place::Outside,
-                title: "NAT gateway or internet gateway".into(),
-                interface: "out of the VPC".into(),
-                headers: vec![Header::new("the gateway's public IP", "the public endpoint", "TCP 443")],
-                decision: "requests \"leave the VPC but not Amazon's network\"; a NAT gateway's IP must be allowed if the endpoint has public CIDR restrictions".into(),
-                source: "EKS User Guide, cluster-endpoint.adoc".into(),
-                mtu: INTERNET_MTU,
-                overhead: 0,
-                nat: Some(format!("SNAT {} → the gateway's public IP", pkt.src)),
-                blocked: None,
-            });
-            nat = Some("NAT at the gateway".into());
+            super::join::ApiRoute::Xeni { resolved } => {
+                let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{resolved}: {xip} is in the VPC"), "EKS User Guide, cluster-endpoint.adoc");
+                h.mtu = VPC_MTU;
+                hops.push(h);
+                let xsubnet = xeni.map(|x| x.subnet);
+                let mut r = self.router(sn, xip, &pkt, sn);
+                if let Some(s) = xsubnet {
+                    r.place = Place::Router { subnet: s };
+                }
+                hops.push(r);
+                let mut x = self.xeni_hop(xeni, vec![pkt.clone()], "the X-ENI is a requester-managed ENI in your account and cluster subnet (description \"Amazon EKS <cluster>\"), attached to an instance in the EKS account; the cluster security group filters what comes in".into());
+                if !c.rules.api_443 {
+                    x.blocked = Some("the cluster security group does not allow TCP 443 from the nodes: the kubelet sees `dial tcp …:443: i/o timeout`".into());
+                    reachable = false;
+                    failure = "blocked at the X-ENI: the cluster security group does not allow TCP 443".into();
+                }
+                hops.push(x);
+            }
+            super::join::ApiRoute::Public { why, way } => {
+                let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{why}: {host} resolves to the public endpoint, out of the VPC"), "EKS User Guide, cluster-endpoint.adoc");
+                h.mtu = VPC_MTU;
+                hops.push(h);
+                let out = way.public_ip().map_or_else(|| "the gateway's public IP".to_owned(), |p| p.to_string());
+                hops.push(Hop {
+                    place: Place::Outside,
+                    title: "NAT gateway or internet gateway".into(),
+                    interface: "out of the VPC".into(),
+                    headers: vec![Header::new(out.clone(), "the public endpoint", "TCP 443")],
+                    decision: format!("{}: requests \"leave the VPC but not Amazon's network\"; the endpoint's public access CIDRs must include {out}", crate::sandbox::way_text(way)),
+                    source: "EKS User Guide, cluster-endpoint.adoc; Amazon VPC User Guide, NAT gateways".into(),
+                    mtu: INTERNET_MTU,
+                    overhead: 0,
+                    nat: Some(format!("SNAT {} → {out}", pkt.src)),
+                    blocked: None,
+                });
+                nat = Some("NAT at the gateway".into());
+            }
         }
         if reachable {
             hops.push(self.control_plane_hop(
@@ -481,10 +483,7 @@ impl Sandbox {
             ));
         }
         let verdict = match (reachable, private) {
-            (false, _) if unresolved => "the endpoint's name does not resolve: private only, and the VPC's DNS hostnames are off".to_owned(),
-            (false, _) => {
-                "blocked at the X-ENI: the cluster security group does not allow TCP 443".to_owned()
-            }
+            (false, _) => failure,
             (true, true) => {
                 format!("through X-ENI {xip} in your cluster subnet: the private endpoint")
             }
@@ -519,7 +518,7 @@ impl Sandbox {
                 return Err(TraceError::UnsupportedSource);
             }
         };
-        let xeni = self.nearest_xeni(dn);
+        let xeni = self.nearest_xeni_of(dn);
         let xip = xeni.map_or(Ipv4Addr::UNSPECIFIED, |x| x.primary_ip);
         let (port, what) = match dst {
             End::Pod(..) => ("TCP 443", "a webhook in a pod"),
@@ -623,15 +622,6 @@ impl Sandbox {
         } else {
             VPC_MTU
         }
-    }
-
-    fn nearest_xeni(&self, n: &Node) -> Option<&Eni> {
-        let c = self.cluster.as_ref()?;
-        let az = self.vpc.subnets.get(&n.subnet).map(|s| s.az.as_str());
-        c.xenis
-            .iter()
-            .find(|x| self.vpc.subnets.get(&x.subnet).map(|s| s.az.as_str()) == az)
-            .or_else(|| c.xenis.first())
     }
 
     // ---- hops ----

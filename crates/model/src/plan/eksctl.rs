@@ -184,7 +184,7 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
         .collect();
     let _ = writeln!(
         y,
-        "  # the cluster subnets, where EKS puts its 2–4 cross-account ENIs (X-ENIs):"
+        "  # the cluster subnets: EKS picks two of them, in two AZs, for its X-ENIs (2, up to 4):"
     );
     let _ = writeln!(
         y,
@@ -196,20 +196,33 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
             .join(", ")
     );
     let _ = writeln!(y, "  subnets:");
-    let _ = writeln!(
-        y,
-        "    private:  # private subnets: nodes reach the internet through a NAT gateway"
-    );
-    for s in sb.vpc.subnets.values() {
-        let _ = writeln!(y, "      {}:", s.name);
-        let _ = writeln!(y, "        id: subnet-REPLACE-{}", s.name);
-        let _ = writeln!(y, "        az: {}", s.az);
-        let _ = writeln!(
-            y,
-            "        cidr: {}  # {} usable after AWS's five reserved",
-            s.cidr,
-            s.pool.usable()
-        );
+    let public = |s: &&crate::vpc::Subnet| s.route == crate::egress::Route::InternetGateway;
+    let sections: [(&str, Vec<&crate::vpc::Subnet>); 2] = [
+        (
+            "    private:  # private subnets: nodes reach the internet through a NAT gateway",
+            sb.vpc.subnets.values().filter(|s| !public(s)).collect(),
+        ),
+        (
+            "    public:  # public subnets: they route 0.0.0.0/0 to the internet gateway (the NAT gateway lives here)",
+            sb.vpc.subnets.values().filter(public).collect(),
+        ),
+    ];
+    for (head, subnets) in sections {
+        if subnets.is_empty() {
+            continue;
+        }
+        let _ = writeln!(y, "{head}");
+        for s in subnets {
+            let _ = writeln!(y, "      {}:", s.name);
+            let _ = writeln!(y, "        id: subnet-REPLACE-{}", s.name);
+            let _ = writeln!(y, "        az: {}", s.az);
+            let _ = writeln!(
+                y,
+                "        cidr: {}  # {} usable after AWS's five reserved",
+                s.cidr,
+                s.pool.usable()
+            );
+        }
     }
     // Node groups: from the plan, or one per instance type present.
     let mut found: Vec<(String, u32, Vec<String>, u32, crate::max_pods::MaxPodsFrom)> = Vec::new();

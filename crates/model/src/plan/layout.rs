@@ -8,7 +8,7 @@ use ipnet::Ipv4Net;
 use super::probe::NodeCost;
 use super::{err, PlanError, PlanInput, PlannedSubnet, SubnetRole, LARGEST_SUBNET};
 use crate::addr::usable_count;
-use crate::cluster::{MAX_XENIS, MIN_FREE_IPS_PER_CLUSTER_SUBNET, UPGRADE_FREE_IPS};
+use crate::cluster::{MAX_XENIS, MIN_FREE_IPS_PER_CLUSTER_SUBNET, UPGRADE_FREE_IPS, XENIS};
 use crate::explain::Derivation;
 
 /// IPv4 blocks a VPC can have by default: the primary and four secondary
@@ -107,20 +107,22 @@ pub(super) fn needs(input: &PlanInput, nodes: &[NodeCost]) -> Vec<Need> {
                 derivation: d,
             });
         }
-        let xeni = u32::from((k as usize) < MAX_XENIS);
+        // EKS picks two of the cluster subnets (which two is not
+        // documented) and can scale to four X-ENIs in them: two each.
+        let xeni = u32::try_from(MAX_XENIS / XENIS).unwrap_or(2);
         let peak = (xeni + UPGRADE_FREE_IPS).max(MIN_FREE_IPS_PER_CLUSTER_SUBNET);
         let d = Derivation::new(
             "peak addresses",
             peak,
-            format!("{xeni} X-ENI + {UPGRADE_FREE_IPS} for an upgrade = {peak}"),
+            format!("{xeni} X-ENIs + {UPGRADE_FREE_IPS} for an upgrade = {peak}"),
         )
         .because(
-            "EKS places 2–4 cross-account ENIs in the cluster subnets, one IP each",
-            "EKS User Guide, network-reqs.adoc",
+            "EKS puts one requester-managed X-ENI in each of two cluster subnets in two AZs, and up to four in those two when the control plane scales; which two it picks is not documented, so every cluster subnet is sized for two",
+            "awsdocs/amazon-eks-user-guide issue 688; aws/containers-roadmap issues 679, 2804",
         )
         .because(
-            format!("a version upgrade creates new X-ENIs before deleting the old ones and needs up to {UPGRADE_FREE_IPS} free IPs, possibly all in one subnet; creation needs {MIN_FREE_IPS_PER_CLUSTER_SUBNET} free per subnet"),
-            "EKS User Guide, update-cluster.adoc; network-reqs.adoc",
+            format!("an upgrade creates new X-ENIs before deleting the old ones, and EKS refuses it unless each cluster subnet has {UPGRADE_FREE_IPS} free IPs; creation needs {MIN_FREE_IPS_PER_CLUSTER_SUBNET} free per subnet"),
+            "EKS User Guide, network-reqs.adoc; InvalidRequestException \"need at least 5 IPs in each subnet\" (aws/containers-roadmap issue 1693)",
         )
         .because(
             "dedicated small cluster subnets keep nodes from eating the X-ENIs' room",

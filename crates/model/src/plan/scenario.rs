@@ -58,17 +58,19 @@ impl Plan {
                 }
             ),
             description: format!(
-                "Made by the address planner: {} node group(s) under {} in {} Availability Zones, with the subnets sized for the peak.",
+                "Made by the address planner: {} node group(s) under {} in {} Availability Zones, with the subnets sized for the peak. The planner sizes addresses, not routes: the node subnets are assumed to have a way out (a NAT gateway).",
                 input.groups.len(),
                 input.cni.strategy().name(),
                 input.azs.len()
             ),
             vpc_cidr: primary.clone(),
             cni: self.scenario_cni(),
+            assume_egress: true,
             actions: Vec::new(),
         };
         let mut sb =
             Sandbox::new(&primary, s.cni.clone()).map_err(|e| super::err("cni", e.to_string()))?;
+        sb.vpc.assume_egress = true;
         let run = |sb: &mut Sandbox, s: &mut Scenario, c: Command| {
             let what = c.to_string();
             sb.apply(c.clone())
@@ -94,6 +96,7 @@ impl Plan {
                     cidr: sub.cidr.to_string(),
                     az: sub.az.clone(),
                     cni_tag: false,
+                    route: None,
                 },
             )?;
         }

@@ -79,7 +79,7 @@ fn a_simple_plan_sizes_node_and_cluster_subnets_per_az_and_holds_at_peak() {
     assert_eq!(cluster.len(), 3);
     assert!(cluster
         .iter()
-        .all(|s| s.cidr.prefix_len() == 28 && s.peak == 6));
+        .all(|s| s.cidr.prefix_len() == 28 && s.peak == 7));
     assert_eq!(plan.vpc_blocks, vec!["10.0.0.0/16".parse().unwrap()]);
     assert!(plan.subnets[0].derivation.formula.contains("/25"));
     assert!(plan.to_text().contains("managed-node-update-behavior"));

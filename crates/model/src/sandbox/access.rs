@@ -11,16 +11,6 @@ use crate::events::{Event, EventKind};
 use crate::ids::NodeId;
 
 impl Sandbox {
-    pub(super) fn set_vpc_dns(&mut self, on: bool, events: &mut Vec<Event>) {
-        self.vpc.dns_hostnames = on;
-        let summary = format!(
-            "VPC enableDnsHostnames and enableDnsSupport {}",
-            if on { "on" } else { "off" }
-        );
-        self.event(events, EventKind::SettingChanged { summary });
-        self.rejoin(events);
-    }
-
     pub(super) fn set_endpoint_access(
         &mut self,
         endpoint: EndpointAccess,
@@ -65,7 +55,7 @@ impl Sandbox {
         Ok(())
     }
 
-    fn cluster_mut(
+    pub(super) fn cluster_mut(
         &mut self,
         action: &str,
     ) -> Result<&mut crate::cluster::ControlPlane, SandboxError> {
@@ -108,6 +98,9 @@ impl Sandbox {
                     self.event(events, EventKind::NodeJoinFailed { node: id, message });
                 }
                 _ => {}
+            }
+            if self.nodes.get(&id).is_some_and(|n| n.registered && n.image_error.is_some()) {
+                self.image_pull_retry(id, events);
             }
         }
         self.schedule_and_settle(events, touched);

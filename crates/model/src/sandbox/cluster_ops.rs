@@ -1,10 +1,10 @@
-//! Creating the EKS control plane and upgrading it: the X-ENIs in the
-//! cluster subnets (EKS User Guide `network-reqs.adoc`, `update-cluster.adoc`).
+//! Creating the EKS control plane, upgrading it and changing its subnets:
+//! the X-ENIs in the cluster subnets (EKS User Guide `network-reqs.adoc`,
+//! `update-cluster.adoc`; see `cluster::XENIS` for where they go).
 
 use super::{Sandbox, SandboxError};
 use crate::cluster::{
-    ControlPlane, EndpointAccess, MAX_XENIS, MIN_FREE_IPS_PER_CLUSTER_SUBNET, MIN_XENIS,
-    UPGRADE_FREE_IPS,
+    ControlPlane, EndpointAccess, MIN_FREE_IPS_PER_CLUSTER_SUBNET, UPGRADE_FREE_IPS, XENIS,
 };
 use crate::eni::{Eni, EniKind};
 use crate::events::{Event, EventKind};
@@ -26,24 +26,18 @@ impl Sandbox {
             });
         }
         let ids = self.check_cluster_subnets(subnets)?;
-        let count = ids.len().clamp(MIN_XENIS, MAX_XENIS);
         let mut xenis = Vec::new();
-        // "Amazon EKS creates 2–4 elastic network interfaces in the subnets that you specify."
-        for i in 0..count {
-            let subnet = ids.get(i % ids.len()).copied().unwrap_or(SubnetId(0));
-            xenis.push(self.create_xeni(subnet, events));
+        // EKS picks two of the given subnets, in two different AZs, and puts
+        // one X-ENI in each — whatever the number of subnets given (see
+        // `cluster::XENIS`). Which two is not documented: podnet takes the
+        // first subnet given in each of the first two AZs.
+        for subnet in self.xeni_subnets(&ids, 0) {
+            xenis.extend(self.create_xeni(subnet, events));
         }
-        let service_cidr = crate::cluster::default_service_cidr(&self.vpc.cidrs);
-        self.cluster = Some(ControlPlane {
-            service_cidr: Some(service_cidr),
-            name: name.trim().to_owned(),
-            version: version.trim().to_owned(),
-            endpoint,
-            subnets: ids,
-            xenis: xenis.into_iter().flatten().collect(),
-            node_access: crate::cluster::NodeAccess::default(),
-            rules: crate::cluster::SgRules::default(),
-        });
+        let mut cluster = ControlPlane::new(name, version, endpoint, ids);
+        cluster.service_cidr = Some(crate::cluster::default_service_cidr(&self.vpc.cidrs));
+        cluster.xenis = xenis;
+        self.cluster = Some(cluster);
         let kind = EventKind::ClusterCreated {
             name: name.trim().to_owned(),
             version: version.trim().to_owned(),
@@ -58,6 +52,27 @@ impl Sandbox {
         Ok(())
     }
 
+    /// The subnets of `ids` that get the X-ENIs: one in each of two AZs.
+    /// With `min_free` > 0 (replacing X-ENIs), the subnet of each AZ with
+    /// the most free addresses, and the two AZs with the most room.
+    fn xeni_subnets(&self, ids: &[SubnetId], min_free: u32) -> Vec<SubnetId> {
+        let mut best: Vec<(&str, SubnetId, u32)> = Vec::new();
+        for id in ids {
+            let Some(s) = self.vpc.subnets.get(id) else {
+                continue;
+            };
+            let free = s.pool.free();
+            match best.iter_mut().find(|(az, _, _)| *az == s.az) {
+                Some(slot) if min_free > 0 && free > slot.2 => *slot = (s.az.as_str(), s.id, free),
+                Some(_) => {}
+                None => best.push((s.az.as_str(), s.id, free)),
+            }
+        }
+        if min_free > 0 {
+            best.sort_by_key(|(_, _, free)| std::cmp::Reverse(*free));
+        }
+        best.into_iter().take(XENIS).map(|(_, id, _)| id).collect()
+    }
     /// At least two subnets, in at least two AZs, each with 6 free IPs.
     fn check_cluster_subnets(&self, refs: &[String]) -> Result<Vec<SubnetId>, SandboxError> {
         let mut ids = Vec::new();
@@ -139,35 +154,94 @@ impl Sandbox {
                 version: cluster.version.clone(),
             });
         }
-        let free: Vec<(String, ipnet::Ipv4Net, u32)> = cluster
-            .subnets
+        let (subnets, from) = (cluster.subnets.clone(), cluster.version.clone());
+        let what = format!("upgrade the control plane to {}", version.trim());
+        self.replace_xenis(&subnets, &what, events)?;
+        if let Some(c) = self.cluster.as_mut() {
+            c.version = version.trim().to_owned();
+        }
+        self.event(
+            events,
+            EventKind::ControlPlaneUpgraded {
+                from,
+                to: version.trim().to_owned(),
+            },
+        );
+        Ok(())
+    }
+
+    /// `UpdateClusterConfig` with new `resourcesVpcConfig.subnetIds`: "All
+    /// subnets that you add must be in the same set of AZs as originally
+    /// provided" (EKS User Guide `network-reqs`, since October 2023). EKS
+    /// then places new X-ENIs in them.
+    pub(super) fn update_cluster_subnets(
+        &mut self,
+        refs: &[String],
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let Some(cluster) = &self.cluster else {
+            return Err(SandboxError::NoCluster {
+                action: "change the cluster subnets".into(),
+            });
+        };
+        let ids = self.check_cluster_subnets(refs)?;
+        let azs = |ids: &[SubnetId]| {
+            let mut v: Vec<String> = ids
+                .iter()
+                .filter_map(|id| self.vpc.subnets.get(id).map(|s| s.az.clone()))
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let (given, original) = (azs(&ids), azs(&cluster.subnets));
+        if given != original {
+            return Err(SandboxError::ClusterSubnetAzs { given, original });
+        }
+        self.replace_xenis(&ids, "change the cluster subnets", events)?;
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(|id| self.vpc.subnets.get(id).map(|s| s.name.clone()))
+            .collect();
+        if let Some(c) = self.cluster.as_mut() {
+            c.subnets = ids;
+        }
+        let summary = format!(
+            "UpdateClusterConfig: the cluster subnets are now {}",
+            names.join(", ")
+        );
+        self.event(events, EventKind::SettingChanged { summary });
+        Ok(())
+    }
+
+    /// New X-ENIs in `subnets` (two AZs), then the old ones go. Refused
+    /// unless every one of `subnets` has 5 free addresses, as EKS refuses it.
+    fn replace_xenis(
+        &mut self,
+        subnets: &[SubnetId],
+        what: &str,
+        events: &mut Vec<Event>,
+    ) -> Result<(), SandboxError> {
+        let free: Vec<(String, ipnet::Ipv4Net, u32)> = subnets
             .iter()
             .filter_map(|id| self.vpc.subnets.get(id))
             .map(|s| (s.name.clone(), s.cidr, s.pool.free()))
             .collect();
-        // "Amazon EKS requires up to five available IP addresses from the subnets
-        // that you specified when you created your cluster" (update-cluster.adoc).
-        if free.iter().map(|(_, _, n)| n).sum::<u32>() < UPGRADE_FREE_IPS {
+        if free.iter().any(|(_, _, n)| *n < UPGRADE_FREE_IPS) {
             return Err(SandboxError::UpgradeNeedsFreeIps {
-                version: version.trim().to_owned(),
+                version: what.to_owned(),
                 needed: UPGRADE_FREE_IPS,
                 free,
             });
         }
-        let old = cluster.xenis.clone();
-        let from = cluster.version.clone();
-        let subnets = cluster.subnets.clone();
+        let old = self
+            .cluster
+            .as_ref()
+            .map(|c| c.xenis.clone())
+            .unwrap_or_default();
         let mut fresh = Vec::new();
-        for _ in 0..old.len() {
-            // The new X-ENIs may land in other cluster subnets: the one with most free IPs.
-            let target = subnets
-                .iter()
-                .filter_map(|id| self.vpc.subnets.get(id))
-                .max_by_key(|s| (s.pool.free(), std::cmp::Reverse(s.id)))
-                .map(|s| s.id);
-            if let Some(eni) = target.and_then(|t| self.create_xeni(t, events)) {
-                fresh.push(eni);
-            }
+        for subnet in self.xeni_subnets(subnets, UPGRADE_FREE_IPS) {
+            fresh.extend(self.create_xeni(subnet, events));
         }
         for eni in &old {
             if let Some(s) = self.vpc.subnets.get_mut(&eni.subnet) {
@@ -183,15 +257,7 @@ impl Sandbox {
         }
         if let Some(c) = self.cluster.as_mut() {
             c.xenis = fresh;
-            c.version = version.trim().to_owned();
         }
-        self.event(
-            events,
-            EventKind::ControlPlaneUpgraded {
-                from,
-                to: version.trim().to_owned(),
-            },
-        );
         Ok(())
     }
 }

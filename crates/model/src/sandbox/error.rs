@@ -63,9 +63,10 @@ pub enum SandboxError {
         /// Free addresses.
         free: u32,
     },
-    /// The upgrade needs free IPs the cluster subnets do not have.
+    /// Replacing the X-ENIs (an upgrade, new cluster subnets) needs free IPs
+    /// the cluster subnets do not have.
     UpgradeNeedsFreeIps {
-        /// The target version.
+        /// What was attempted, e.g. `upgrade the control plane to 1.32`.
         version: String,
         /// Free IPs needed.
         needed: u32,
@@ -109,6 +110,21 @@ pub enum SandboxError {
         /// That subnet's AZ.
         subnet_az: String,
     },
+    /// New cluster subnets in another set of Availability Zones than the
+    /// cluster was created with.
+    ClusterSubnetAzs {
+        /// The AZs of the subnets given.
+        given: Vec<String>,
+        /// The AZs the cluster was created in.
+        original: Vec<String>,
+    },
+    /// A route, gateway, endpoint, DNS or access setting AWS or EKS refuses.
+    Network {
+        /// The object, e.g. `NAT gateway in nodes-a`.
+        object: String,
+        /// Why, with the numbers.
+        reason: String,
+    },
     /// A count or duration out of range.
     OutOfRange {
         /// What.
@@ -147,14 +163,19 @@ impl fmt::Display for SandboxError {
                 "cluster subnet {subnet} ({cidr}) has {free} free IP addresses: EKS needs at least 6 in each cluster subnet for its network interfaces"
             ),
             Self::UpgradeNeedsFreeIps { version, needed, free } => {
-                let total: u32 = free.iter().map(|(_, _, n)| n).sum();
-                let each: Vec<String> = free.iter().map(|(name, cidr, n)| format!("{name} {cidr}: {n} free")).collect();
+                let each: String = free.iter().map(|(name, cidr, n)| format!("{name} ({cidr}) Free IPs: {n} ")).collect();
                 write!(
                     f,
-                    "cannot upgrade the control plane to {version}: EKS creates new network interfaces before deleting the old ones and needs up to {needed} free IP addresses in the cluster subnets, which have {total} ({})",
-                    each.join("; ")
+                    "cannot {version}: InvalidRequestException: Provided subnets {each}, need at least {needed} IPs in each subnet to be free for this operation (EKS creates the new X-ENIs, in at least two AZs, before it deletes the old ones)"
                 )
             }
+            Self::ClusterSubnetAzs { given, original } => write!(
+                f,
+                "cluster subnets refused: they are in {}, but the cluster was created in {}; every subnet you give must be in the same set of Availability Zones as at creation, with at least one subnet in each",
+                given.join(", "),
+                original.join(", ")
+            ),
+            Self::Network { object, reason } => write!(f, "{object}: {reason}"),
             Self::SameVersion { version } => write!(f, "the control plane already runs Kubernetes {version}"),
             Self::NodeLaunch { instance_type, subnet, cause } => {
                 write!(f, "cannot launch a {instance_type} node in subnet {subnet}: {cause}")

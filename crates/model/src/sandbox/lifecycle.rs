@@ -39,6 +39,7 @@ impl Sandbox {
         node.registered = true;
         node.network_ready = false;
         node.join_error = None;
+        node.registered_at_ms = self.now_ms;
         let ip = node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
         let blocker = node.not_ready.clone();
         let (instance, prefix_capable, trunking) = (
@@ -94,7 +95,80 @@ impl Sandbox {
             );
         }
         self.ensure_trunks(&BTreeSet::from([node_id]), events);
+        let pull = self.nodes.get(&node_id).and_then(|n| self.image_pull_error(n));
+        if let Some(n) = self.nodes.get_mut(&node_id) {
+            n.image_error = pull.clone();
+        }
         self.start_daemon_pods(node_id, events);
+        if let Some(message) = pull {
+            self.image_pull_failed(node_id, &message, events);
+            return;
+        }
+        self.network_up(node_id, events);
+    }
+
+    /// containerd cannot pull the CNI agent's image: its pod (and
+    /// kube-proxy's, when the EKS registry is out of reach) backs off, no CNI
+    /// config is written and the node stays NotReady.
+    fn image_pull_failed(&mut self, node_id: NodeId, message: &str, events: &mut Vec<Event>) {
+        let ecr = self.cni.agent_image("").1;
+        let cni_ds = self.cni.daemonset();
+        let hit: Vec<crate::ids::PodId> = self
+            .pods
+            .values()
+            .filter(|p| p.system && p.node == Some(node_id))
+            .filter(|p| p.name.starts_with(cni_ds) || (ecr && p.name.starts_with("kube-proxy")))
+            .map(|p| p.id)
+            .collect();
+        for id in hit {
+            if let Some(p) = self.pods.get_mut(&id) {
+                p.status = crate::cluster::PodStatus::ImagePullBackOff;
+                p.reason = Some(message.to_owned());
+            }
+            self.event(
+                events,
+                EventKind::ImagePullFailed {
+                    pod: id,
+                    node: node_id,
+                    message: message.to_owned(),
+                },
+            );
+        }
+        self.event(
+            events,
+            EventKind::NodeNotReady {
+                node: node_id,
+                reason: NETWORK_NOT_READY.into(),
+            },
+        );
+    }
+
+    /// A node whose CNI image could not be pulled can pull it now (a way
+    /// out or a VPC endpoint appeared): its pods run and the CNI comes up.
+    pub(super) fn image_pull_retry(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+        let Some(node) = self.nodes.get(&node_id) else {
+            return;
+        };
+        if node.image_error.is_none() || self.image_pull_error(node).is_some() {
+            return;
+        }
+        if let Some(n) = self.nodes.get_mut(&node_id) {
+            n.image_error = None;
+        }
+        let ids: Vec<crate::ids::PodId> = self
+            .pods
+            .values()
+            .filter(|p| p.node == Some(node_id) && p.status == crate::cluster::PodStatus::ImagePullBackOff)
+            .map(|p| p.id)
+            .collect();
+        for id in ids {
+            if let Some(p) = self.pods.get_mut(&id) {
+                p.status = crate::cluster::PodStatus::Running;
+                p.reason = None;
+            }
+        }
+        let summary = format!("{node_id}: the images pull now, so the CNI's agent starts");
+        self.event(events, EventKind::SettingChanged { summary });
         self.network_up(node_id, events);
     }
 
@@ -126,10 +200,9 @@ impl Sandbox {
         let touched = BTreeSet::from([node_id]);
         self.settle(events, &touched);
         let cni = self.cni.network_ready_because();
-        if self
-            .nodes
-            .get(&node_id)
-            .is_some_and(|n| n.not_ready.is_some() || n.join_error.is_some())
+        if self.nodes.get(&node_id).is_some_and(|n| {
+            n.not_ready.is_some() || n.join_error.is_some() || n.image_error.is_some()
+        })
         {
             return;
         }

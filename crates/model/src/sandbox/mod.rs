@@ -6,6 +6,8 @@
 
 mod access;
 mod cluster_ops;
+mod network;
+pub use network::{way_text, ServiceReach};
 mod error;
 mod explain;
 mod lifecycle;
@@ -15,8 +17,6 @@ mod sgp;
 mod stuck;
 mod uses;
 mod workload;
-
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,8 +82,7 @@ impl Default for Sandbox {
         Self {
             vpc: Vpc {
                 cidrs: vec![block],
-                subnets: BTreeMap::new(),
-                dns_hostnames: true,
+                ..Vpc::default()
             },
             cluster: None,
             nodes: IdMap::new(),
@@ -131,7 +130,15 @@ impl Sandbox {
                 cidr,
                 az,
                 cni_tag,
-            } => self.add_subnet(name.as_deref(), &cidr, &az, cni_tag, &mut events)?,
+                route,
+            } => self.add_subnet(
+                name.as_deref(),
+                &cidr,
+                &az,
+                cni_tag,
+                route.as_deref(),
+                &mut events,
+            )?,
             Command::CreateCluster {
                 name,
                 version,
@@ -171,7 +178,32 @@ impl Sandbox {
             Command::DeleteNode { node } => self.delete_node(&node, &mut events)?,
             Command::SetCni { cni } => self.set_cni(cni, &mut events)?,
             Command::AdvanceTime { seconds } => self.advance(seconds, &mut events)?,
-            Command::SetVpcDns { dns_hostnames } => self.set_vpc_dns(dns_hostnames, &mut events),
+            Command::SetVpcDns {
+                dns_hostnames,
+                dns_support,
+            } => self.set_vpc_dns(dns_hostnames, dns_support, &mut events),
+            Command::SetDhcpOptions {
+                servers,
+                domain_name,
+            } => self.set_dhcp_options(servers, domain_name.as_deref(), &mut events)?,
+            Command::AddInternetGateway => self.add_internet_gateway(&mut events)?,
+            Command::AddNatGateway { subnet } => self.add_nat_gateway(&subnet, &mut events)?,
+            Command::SetRoute { subnet, to, via } => {
+                self.set_route(&subnet, &to, via.as_deref(), &mut events)?;
+            }
+            Command::AddVpcEndpoint { service, subnets } => {
+                self.add_vpc_endpoint(&service, subnets.as_deref(), &mut events)?;
+            }
+            Command::DeleteVpcEndpoint { service } => {
+                self.delete_vpc_endpoint(&service, &mut events)?;
+            }
+            Command::UpdateClusterSubnets { subnets } => {
+                self.update_cluster_subnets(&subnets, &mut events)?;
+            }
+            Command::SetPublicAccessCidrs { cidrs } => {
+                self.set_public_access_cidrs(&cidrs, &mut events)?;
+            }
+            Command::SetAuthenticationMode { mode } => self.set_auth_mode(mode, &mut events)?,
             Command::SetEndpointAccess { endpoint } => {
                 self.set_endpoint_access(endpoint, &mut events)?;
             }
@@ -249,10 +281,15 @@ impl Sandbox {
         cidr: &str,
         az: &str,
         cni_tag: bool,
+        route: Option<&str>,
         events: &mut Vec<Event>,
     ) -> Result<(), SandboxError> {
         let name = name.map_or_else(|| cidr.trim().to_owned(), |n| n.trim().to_owned());
         let block = self.vpc.check_subnet(&name, cidr, az)?;
+        let route = match route {
+            Some(to) => self.route_target(None, &name, az.trim(), to, None)?,
+            None => crate::egress::Route::Local,
+        };
         self.next.subnet += 1;
         let id = SubnetId(self.next.subnet);
         let subnet = Subnet {
@@ -262,6 +299,7 @@ impl Sandbox {
             az: az.trim().to_owned(),
             cni_tag,
             pool: IpPool::new(block),
+            route,
         };
         self.vpc.subnets.insert(id, subnet);
         let usable = usable_count(block);

@@ -7,6 +7,7 @@ use crate::cluster::PodStatus;
 /// A VPC with two /28 cluster subnets, a node subnet and the cluster, under `cni`.
 pub(super) fn with_cluster(cni: CniMode) -> Sandbox {
     let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
+    s.vpc.assume_egress = true;
     for cmd in [
         r#"{"action":"add-subnet","name":"cluster-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
         r#"{"action":"add-subnet","name":"cluster-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
@@ -160,7 +161,8 @@ fn an_upgrade_without_five_free_ips_is_refused_with_the_numbers() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.starts_with("cannot upgrade the control plane to 1.32: EKS creates new network interfaces before deleting the old ones"), "{err}");
+    assert!(err.starts_with("cannot upgrade the control plane to 1.32: InvalidRequestException: Provided subnets cluster-a (10.10.0.0/28) Free IPs: "), "{err}");
+    assert!(err.contains("need at least 5 IPs in each subnet"), "{err}");
     assert_eq!(s, before);
 }
 
@@ -327,6 +329,7 @@ fn address_uses_say_who_holds_each_address() {
 #[test]
 fn a_stuck_pod_gets_advice_that_names_the_numbers() {
     let mut s = Sandbox::new("10.20.0.0/16", CniMode::default()).unwrap();
+    s.vpc.assume_egress = true;
     let json = crate::scenario::builtin::get("subnet-exhaustion").unwrap();
     let scenario = crate::Scenario::from_json(json).unwrap();
     for a in scenario.actions {

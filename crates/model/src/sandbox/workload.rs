@@ -212,6 +212,8 @@ impl Sandbox {
             overlay: None,
             branch_pods: 0,
             trunk_waiting: None,
+            image_error: None,
+            registered_at_ms: 0,
         };
         self.nodes.insert(node_id, node);
         // The kubelet's way to the API server: resolve, connect, authenticate.
