@@ -172,18 +172,27 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             cidr: format!("10.10.{third}.0/24"),
             az: "eu-west-1a".into(),
             cni_tag: third % 2 == 0,
+            route: Some("nat-gateway".into()),
         },
     })
 }
 
 fn setup() -> Scenario {
     let mut s = Scenario::from_json(podnet_model::scenario::builtin::get("seed").unwrap()).unwrap();
-    s.actions.truncate(5); // subnets and cluster, no nodes yet
+    // The internet gateway, the public subnet and its NAT gateway, the
+    // subnets and the cluster; no nodes yet.
+    let create = s
+        .actions
+        .iter()
+        .position(|a| matches!(a, Command::CreateCluster { .. }))
+        .expect("the seed creates its cluster");
+    s.actions.truncate(create + 1);
     s.actions.push(Command::AddSubnet {
         name: Some("tiny".into()),
         cidr: "10.10.3.0/27".into(),
         az: "eu-west-1b".into(),
         cni_tag: false,
+        route: Some("nat-gateway".into()),
     });
     s
 }
@@ -218,6 +227,19 @@ fn check_books(s: &Sandbox) -> Result<(), TestCaseError> {
             );
             *held_per_subnet.entry(eni.subnet).or_insert(0u32) += 1;
         }
+    }
+    // NAT gateways and VPC endpoints: requester-managed ENIs, one address each.
+    let services = s
+        .vpc
+        .nat_gateways
+        .iter()
+        .map(|n| (n.subnet, n.eni, n.private_ip))
+        .chain(s.vpc.endpoints.iter().flat_map(|e| e.enis.iter().copied()));
+    for (subnet_id, eni, ip) in services {
+        let subnet = s.vpc.subnets.get(&subnet_id).expect("service subnet exists");
+        prop_assert!(seen.insert(ip), "{ip} held twice");
+        prop_assert_eq!(subnet.pool.holder(ip), Some(Holder::EniPrimary(eni)));
+        *held_per_subnet.entry(subnet_id).or_insert(0u32) += 1;
     }
     for b in s.nodes.values().flat_map(|n| n.ipam.branches.iter()) {
         let subnet = s.vpc.subnets.get(&b.subnet).expect("branch subnet exists");
@@ -283,6 +305,7 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
             }
             PodStatus::Pending => prop_assert!(pod.node.is_none() && pod.ip.is_none()),
             PodStatus::ContainerCreating => prop_assert!(node.is_some() && pod.ip.is_none()),
+            PodStatus::ImagePullBackOff => prop_assert!(node.is_some() && pod.system, "{} backs off on a node", &pod.name),
         }
         if let Some(n) = node {
             let count = s.pods.values().filter(|p| p.node == Some(n.id)).count() as u32;
@@ -379,14 +402,17 @@ proptest! {
         }
         // Replay is deterministic.
         prop_assert_eq!(&applied.replay().unwrap().sandbox, &s);
-        // Deleting every node gives back every address but the X-ENIs'.
+        // Deleting every node gives back every address but the X-ENIs' and
+        // the NAT gateway's.
         let names: Vec<String> = s.nodes.values().map(|n| n.name.clone()).collect();
         for name in names {
             s.apply(Command::DeleteNode { node: name }).unwrap();
         }
         let xenis = s.cluster.as_ref().map_or(0, |c| c.xenis.len() as u32);
+        let nats = s.vpc.nat_gateways.len() as u32;
         let in_use: u32 = s.vpc.subnets.values().map(|x| x.pool.in_use()).sum();
-        prop_assert_eq!(in_use, xenis);
+        prop_assert_eq!(in_use, xenis + nats);
+        prop_assert_eq!(xenis, 2, "EKS keeps two X-ENIs, in two AZs");
         prop_assert!(s.calico.blocks.is_empty(), "Calico blocks outlived their nodes: {:?}", s.calico.blocks);
     }
 }

@@ -4,7 +4,6 @@
 use clap::Args;
 use podnet_model::Sandbox;
 
-use crate::run::load;
 
 /// Arguments of `podnet trace`.
 #[derive(Debug, Args)]
@@ -31,6 +30,10 @@ pub struct JoinArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// One more action after the scenario's, as scenario JSON (repeatable),
+    /// e.g. '{"action":"add-vpc-endpoint","service":"ec2"}'.
+    #[arg(long = "then", value_name = "ACTION_JSON")]
+    pub then: Vec<String>,
 }
 
 /// Arguments of `podnet flat`.
@@ -44,7 +47,11 @@ pub struct FlatArgs {
 }
 
 fn sandbox(reference: &str) -> Result<Sandbox, String> {
-    let scenario = load(reference)?;
+    sandbox_then(reference, &[])
+}
+
+fn sandbox_then(reference: &str, then: &[String]) -> Result<Sandbox, String> {
+    let scenario = crate::run::load_then(reference, then)?;
     scenario
         .replay()
         .map(|r| r.sandbox)
@@ -76,7 +83,7 @@ pub fn trace(args: &TraceArgs) -> Result<String, String> {
 /// # Errors
 /// An unreadable scenario or an unknown node.
 pub fn join(args: &JoinArgs) -> Result<String, String> {
-    let s = sandbox(&args.scenario)?;
+    let s = sandbox_then(&args.scenario, &args.then)?;
     let join = s.join(&args.node).map_err(|e| e.to_string())?;
     if args.json {
         json(&join)

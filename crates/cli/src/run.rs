@@ -13,11 +13,31 @@ use serde_json::{json, Value};
 pub struct RunArgs {
     /// A scenario JSON file, or the name of a built-in scenario (seed,
     /// subnet-exhaustion, prefix-delegation, upgrade-blocked,
-    /// custom-networking, flannel, calico, cilium, security-groups-for-pods).
+    /// custom-networking, flannel, calico, cilium, security-groups-for-pods,
+    /// private-endpoint-join, public-endpoint-no-nat,
+    /// restricted-public-endpoint…).
     pub scenario: String,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// One more action after the scenario's, as scenario JSON (repeatable),
+    /// e.g. '{"action":"update-cluster-subnets","subnets":["cp-a","cp-b"]}'.
+    #[arg(long = "then", value_name = "ACTION_JSON")]
+    pub then: Vec<String>,
+}
+
+/// [`load`], then the `--then` actions appended.
+///
+/// # Errors
+/// As [`load`], or an action that is not a command, with its position.
+pub fn load_then(reference: &str, then: &[String]) -> Result<Scenario, String> {
+    let mut scenario = load(reference)?;
+    for (i, text) in then.iter().enumerate() {
+        let command: podnet_model::Command = serde_json::from_str(text)
+            .map_err(|e| format!("--then #{}: {e}", i + 1))?;
+        scenario.actions.push(command);
+    }
+    Ok(scenario)
 }
 
 /// Reads a scenario from a file, or a built-in one by name.
@@ -38,7 +58,7 @@ pub fn load(reference: &str) -> Result<Scenario, String> {
 /// # Errors
 /// An unreadable file, or the first action the sandbox refuses.
 pub fn run(args: &RunArgs) -> Result<String, String> {
-    let scenario = load(&args.scenario)?;
+    let scenario = load_then(&args.scenario, &args.then)?;
     let replay = scenario
         .replay()
         .map_err(|e| format!("{}: {e}", args.scenario))?;

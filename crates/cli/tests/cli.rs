@@ -201,7 +201,8 @@ fn run_json_shows_stuck_pods_with_their_reason() {
         .filter(|p| p["status"] == "container-creating")
         .collect();
     assert_eq!(stuck.len(), 2);
-    assert_eq!(json["subnets"][2]["free"], 7);
+    // subnets[0] is the public subnet with the NAT gateway; [3] is nodes-a.
+    assert_eq!(json["subnets"][3]["free"], 7);
 }
 
 #[test]
@@ -319,7 +320,7 @@ fn compare_puts_the_cnis_side_by_side() {
     assert!(text.contains("VXLAN"), "{text}");
     let out = podnet(&["compare", "seed", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json[1]["vpc_addresses"], 4);
+    assert_eq!(json[1]["vpc_addresses"], 5, "the NAT gateway, 2 X-ENIs, 2 node IPs");
 }
 
 #[test]
@@ -411,7 +412,8 @@ fn trace_join_and_flat_follow_the_packets() {
     let out = podnet(&["join", "seed", "ip-10-10-1-4"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("— joined and Ready"), "{text}");
-    assert!(text.contains("X-ENIs' IPs 10.10.0.4, 10.10.0.20"), "{text}");
+    assert!(text.contains("→ 10.10.0.4, 10.10.0.20"), "{text}");
+    assert!(text.contains("requester-managed ENI in your account"), "{text}");
     let out = podnet(&["flat", "flannel"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("Yes: under Flannel"), "{text}");
@@ -533,7 +535,7 @@ fn fit_and_export_work_on_a_builtin_scenario() {
 fn exercise_list_and_check_prove_the_builtins_and_reject_a_bad_file() {
     let out = podnet(&["exercise", "list"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 10, "{text}");
+    assert_eq!(text.lines().count(), 12, "{text}");
     assert!(text.starts_with("size-a-subnet "), "{text}");
 
     let out = podnet(&["exercise", "check"]);
@@ -543,7 +545,7 @@ fn exercise_list_and_check_prove_the_builtins_and_reject_a_bad_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.ends_with("10 checked, 0 failed\n"), "{text}");
+    assert!(text.ends_with("12 checked, 0 failed\n"), "{text}");
 
     let dir = std::env::temp_dir().join(format!("podnet-ex-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -556,4 +558,48 @@ fn exercise_list_and_check_prove_the_builtins_and_reject_a_bad_file() {
         "{err}"
     );
     assert!(err.contains("1 checked, 1 failed"), "{err}");
+}
+
+/// The private-cluster failures in `podnet join`, each with the message the
+/// real component prints, and the fixes through `--then` (EKS User Guide,
+/// private-clusters, cluster-endpoint; nodeadm `internal/api/status.go`).
+#[test]
+fn join_shows_private_cluster_failures_and_then_applies_the_fix() {
+    let out = podnet(&["join", "private-endpoint-join", "ip-10-10-1-4"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("— does not join"), "{text}");
+    assert!(text.contains("[FAILED] Bootstrap (nodeadm)"), "{text}");
+    assert!(text.contains("operation error EC2: DescribeInstances, exceeded maximum number of attempts, 30"), "{text}");
+    let fixed = podnet(&[
+        "join",
+        "private-endpoint-join",
+        "ip-10-10-1-4",
+        "--then",
+        r#"{"action":"add-vpc-endpoint","service":"ec2"}"#,
+    ]);
+    let text = String::from_utf8(fixed.stdout).unwrap();
+    assert!(text.contains("— joined and Ready"), "{text}");
+    assert!(text.contains("the ec2 interface endpoint"), "{text}");
+
+    let out = podnet(&["join", "public-endpoint-no-nat", "ip-10-50-1-4"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("its route table has only the local route"), "{text}");
+    assert!(text.contains("Post \"https://"), "{text}");
+
+    let out = podnet(&["join", "restricted-public-endpoint", "ip-10-60-1-4"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("do not include 203.0.113.1"), "{text}");
+
+    // UpdateClusterConfig with a subnet in another AZ is refused as EKS refuses it.
+    let out = podnet(&[
+        "run",
+        "upgrade-blocked",
+        "--then",
+        r#"{"action":"add-subnet","name":"cp-c","cidr":"10.40.0.96/28","az":"ap-southeast-2c"}"#,
+        "--then",
+        r#"{"action":"update-cluster-subnets","subnets":["cluster-a","cp-c"]}"#,
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("same set of Availability Zones"), "{err}");
 }

@@ -292,10 +292,14 @@ impl Sandbox {
             let s3 = self.reach_service(node, AwsService::S3);
             let dkr_host = AwsService::EcrDkr.host(&region);
             let repo = image.rsplit('/').next().unwrap_or_default();
-            s.detail = format!(
-                "containerd pulls {image} (aws-node) and kube-proxy from the EKS registry: the registry token via {}; manifests via {}; layers from S3 via {}",
-                api.via, dkr.via, s3.via
-            );
+            s.detail = if api.via.ends_with(&way_tail(&dkr.via)) && s3.via.ends_with(&way_tail(&dkr.via)) && api.error.is_none() && dkr.error.is_none() && s3.error.is_none() && !way_tail(&dkr.via).is_empty() {
+                format!("containerd pulls {image} (aws-node) and kube-proxy from the EKS registry: the registry token (ecr.api), the manifests (ecr.dkr) and the layers (S3) all go out of the VPC{}", way_tail(&dkr.via))
+            } else {
+                format!(
+                    "containerd pulls {image} (aws-node) and kube-proxy from the EKS registry: the registry token via {}; manifests via {}; layers from S3 via {}",
+                    api.via, dkr.via, s3.via
+                )
+            };
             let fail = if let Some(e) = dkr.error {
                 Some(pull(format!("failed to resolve reference \"{image}:{tag}\": failed to do request: Head \"https://{dkr_host}/v2/{repo}/manifests/{tag}\": {e}")))
             } else if api.error.is_some() {
@@ -563,4 +567,11 @@ impl Sandbox {
             .find(|x| self.vpc.subnets.get(&x.subnet).map(|s| s.az.as_str()) == az)
             .or_else(|| c.xenis.first())
     }
+}
+
+/// The ", through the NAT gateway …" tail of a reach through the internet.
+fn way_tail(via: &str) -> String {
+    via.split_once("public address,")
+        .map(|(_, tail)| format!(",{tail}"))
+        .unwrap_or_default()
 }

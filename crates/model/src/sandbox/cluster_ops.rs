@@ -184,7 +184,10 @@ impl Sandbox {
                 action: "change the cluster subnets".into(),
             });
         };
-        let ids = self.check_cluster_subnets(refs)?;
+        let mut given_ids = Vec::new();
+        for r in refs {
+            given_ids.push(self.subnet(r)?.id);
+        }
         let azs = |ids: &[SubnetId]| {
             let mut v: Vec<String> = ids
                 .iter()
@@ -194,10 +197,11 @@ impl Sandbox {
             v.dedup();
             v
         };
-        let (given, original) = (azs(&ids), azs(&cluster.subnets));
+        let (given, original) = (azs(&given_ids), azs(&cluster.subnets));
         if given != original {
             return Err(SandboxError::ClusterSubnetAzs { given, original });
         }
+        let ids = self.check_cluster_subnets(refs)?;
         self.replace_xenis(&ids, "change the cluster subnets", events)?;
         let names: Vec<String> = ids
             .iter()
