@@ -72,6 +72,7 @@ async function perform(page, a) {
       await page.getByLabel('Availability Zone').fill(a.az);
       await page.getByLabel('Subnet name (optional)').fill(a.name ?? '');
       if (a.cni_tag) await page.getByLabel(/Tag kubernetes\.io\/role\/cni=1/).check();
+      await page.getByLabel('Subnet route 0.0.0.0/0 to').selectOption(a.route ?? 'local');
       await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
       await page.locator('.subnet-card', { hasText: a.name ?? a.cidr }).first().waitFor();
       break;
@@ -110,9 +111,36 @@ async function perform(page, a) {
     case 'set-cni':
       await setCni(page, a.cni);
       break;
+    case 'update-cluster-subnets':
+      await page.getByLabel('Cluster subnets (comma-separated)').fill(a.subnets.join(', '));
+      await page.getByRole('button', { name: 'Change cluster subnets', exact: true }).click();
+      await events.getByText('the cluster subnets are now').last().waitFor();
+      break;
+    case 'set-public-access-cidrs':
+      await page.getByLabel('Public access CIDRs').fill(a.cidrs.join(', '));
+      await page.getByRole('button', { name: 'Set public access CIDRs', exact: true }).click();
+      await events.getByText('public access CIDRs:').last().waitFor();
+      break;
+    case 'add-vpc-endpoint':
+      await openNetwork(page);
+      await page.getByLabel(`VPC endpoint ${a.service}`, { exact: true }).check();
+      await events.getByText(`.${a.service} (`).last().waitFor();
+      break;
+    case 'set-route':
+      await openNetwork(page);
+      await page.getByLabel('Route subnet').selectOption(a.subnet);
+      await page.getByLabel('Route 0.0.0.0/0 to').selectOption(a.to);
+      await page.getByRole('button', { name: 'Set route', exact: true }).click();
+      await events.getByText(`${a.subnet}: 0.0.0.0/0 →`).last().waitFor();
+      break;
     default:
       throw new Error(`no control for ${a.action}`);
   }
+}
+
+async function openNetwork(page) {
+  const details = page.locator('details', { has: page.locator('summary', { hasText: 'Network: ways out of the VPC' }) });
+  if (!(await details.evaluate((d) => d.open))) await details.locator('summary').click();
 }
 
 const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();

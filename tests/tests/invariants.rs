@@ -236,7 +236,11 @@ fn check_books(s: &Sandbox) -> Result<(), TestCaseError> {
         .map(|n| (n.subnet, n.eni, n.private_ip))
         .chain(s.vpc.endpoints.iter().flat_map(|e| e.enis.iter().copied()));
     for (subnet_id, eni, ip) in services {
-        let subnet = s.vpc.subnets.get(&subnet_id).expect("service subnet exists");
+        let subnet = s
+            .vpc
+            .subnets
+            .get(&subnet_id)
+            .expect("service subnet exists");
         prop_assert!(seen.insert(ip), "{ip} held twice");
         prop_assert_eq!(subnet.pool.holder(ip), Some(Holder::EniPrimary(eni)));
         *held_per_subnet.entry(subnet_id).or_insert(0u32) += 1;
@@ -305,7 +309,11 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
             }
             PodStatus::Pending => prop_assert!(pod.node.is_none() && pod.ip.is_none()),
             PodStatus::ContainerCreating => prop_assert!(node.is_some() && pod.ip.is_none()),
-            PodStatus::ImagePullBackOff => prop_assert!(node.is_some() && pod.system, "{} backs off on a node", &pod.name),
+            PodStatus::ImagePullBackOff => prop_assert!(
+                node.is_some() && pod.system,
+                "{} backs off on a node",
+                &pod.name
+            ),
         }
         if let Some(n) = node {
             let count = s.pods.values().filter(|p| p.node == Some(n.id)).count() as u32;

@@ -15,7 +15,11 @@ fn vpc(subnets: &[(&str, &str, &str)]) -> Sandbox {
     let mut s = Sandbox::new("10.0.0.0/16", Default::default()).unwrap();
     run(&mut s, r#"{"action":"add-internet-gateway"}"#).unwrap();
     run(&mut s, r#"{"action":"add-subnet","name":"public-a","cidr":"10.0.255.0/28","az":"eu-west-1a","route":"internet-gateway"}"#).unwrap();
-    run(&mut s, r#"{"action":"add-nat-gateway","subnet":"public-a"}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-nat-gateway","subnet":"public-a"}"#,
+    )
+    .unwrap();
     for (name, cidr, az) in subnets {
         run(&mut s, &format!(r#"{{"action":"add-subnet","name":"{name}","cidr":"{cidr}","az":"{az}","route":"nat-gateway"}}"#)).unwrap();
     }
@@ -53,11 +57,19 @@ fn a_three_az_cluster_has_x_enis_in_exactly_two_azs() {
     assert_eq!(s.cluster.as_ref().unwrap().xenis.len(), 2);
     assert_eq!(azs_of_xenis(&s), ["eu-west-1a", "eu-west-1b"]);
     // A node in the AZ without an X-ENI crosses AZs to reach the API server.
-    run(&mut s, r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-c"}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-c"}"#,
+    )
+    .unwrap();
     let node = s.nodes.values().next().unwrap().name.clone();
     let join = s.join(&node).unwrap();
     assert!(join.joined, "{}", join.to_text());
-    assert!(join.steps[3].detail.contains("no X-ENI in eu-west-1c"), "{}", join.steps[3].detail);
+    assert!(
+        join.steps[3].detail.contains("no X-ENI in eu-west-1c"),
+        "{}",
+        join.steps[3].detail
+    );
 }
 
 /// EKS's refusal, "need at least 5 IPs in each subnet to be free for this
@@ -65,52 +77,126 @@ fn a_three_az_cluster_has_x_enis_in_exactly_two_azs() {
 /// the check is per subnet, not summed.
 #[test]
 fn an_upgrade_with_room_in_one_subnet_only_is_refused_and_new_subnets_fix_it() {
-    let mut s = vpc(&[("c-a", "10.0.0.0/28", "eu-west-1a"), ("c-b", "10.0.0.16/28", "eu-west-1b")]);
+    let mut s = vpc(&[
+        ("c-a", "10.0.0.0/28", "eu-west-1a"),
+        ("c-b", "10.0.0.16/28", "eu-west-1b"),
+    ]);
     run(&mut s, r#"{"action":"create-cluster","name":"demo","version":"1.31","endpoint":"private","subnets":["c-a","c-b"]}"#).unwrap();
     // Fill c-b: 11 usable, 1 X-ENI; t3.micro nodes take 2 addresses each at boot.
-    while s.vpc.subnets.values().find(|x| x.name == "c-b").unwrap().pool.free() >= 5 {
-        run(&mut s, r#"{"action":"add-node","instance_type":"t3.micro","subnet":"c-b"}"#).unwrap();
+    while s
+        .vpc
+        .subnets
+        .values()
+        .find(|x| x.name == "c-b")
+        .unwrap()
+        .pool
+        .free()
+        >= 5
+    {
+        run(
+            &mut s,
+            r#"{"action":"add-node","instance_type":"t3.micro","subnet":"c-b"}"#,
+        )
+        .unwrap();
     }
-    let free_a = s.vpc.subnets.values().find(|x| x.name == "c-a").unwrap().pool.free();
+    let free_a = s
+        .vpc
+        .subnets
+        .values()
+        .find(|x| x.name == "c-a")
+        .unwrap()
+        .pool
+        .free();
     assert!(free_a + 4 >= 5 + 4 && free_a >= 5, "c-a has room: {free_a}");
     let before = s.clone();
-    let err = run(&mut s, r#"{"action":"upgrade-control-plane","version":"1.32"}"#).unwrap_err();
-    assert!(err.contains("InvalidRequestException: Provided subnets c-a (10.0.0.0/28) Free IPs: "), "{err}");
+    let err = run(
+        &mut s,
+        r#"{"action":"upgrade-control-plane","version":"1.32"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("InvalidRequestException: Provided subnets c-a (10.0.0.0/28) Free IPs: "),
+        "{err}"
+    );
     assert!(err.contains("need at least 5 IPs in each subnet"), "{err}");
     assert_eq!(s, before, "a refused upgrade changes nothing");
     // Another AZ set is refused (EKS User Guide, network-reqs: "the same set of AZs").
-    run(&mut s, r#"{"action":"add-subnet","name":"cp-c","cidr":"10.0.0.64/28","az":"eu-west-1c"}"#).unwrap();
-    let err = run(&mut s, r#"{"action":"update-cluster-subnets","subnets":["c-a","cp-c"]}"#).unwrap_err();
+    run(
+        &mut s,
+        r#"{"action":"add-subnet","name":"cp-c","cidr":"10.0.0.64/28","az":"eu-west-1c"}"#,
+    )
+    .unwrap();
+    let err = run(
+        &mut s,
+        r#"{"action":"update-cluster-subnets","subnets":["c-a","cp-c"]}"#,
+    )
+    .unwrap_err();
     assert!(err.contains("same set of Availability Zones"), "{err}");
     assert!(err.contains("eu-west-1a, eu-west-1c"), "{err}");
     // New subnets in the same AZs: the X-ENIs move there, then the upgrade works.
-    run(&mut s, r#"{"action":"add-subnet","name":"cp-b","cidr":"10.0.0.80/28","az":"eu-west-1b"}"#).unwrap();
-    run(&mut s, r#"{"action":"update-cluster-subnets","subnets":["c-a","cp-b"]}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-subnet","name":"cp-b","cidr":"10.0.0.80/28","az":"eu-west-1b"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"update-cluster-subnets","subnets":["c-a","cp-b"]}"#,
+    )
+    .unwrap();
     let c = s.cluster.as_ref().unwrap();
     assert_eq!(c.xenis.len(), 2);
-    assert!(c.xenis.iter().all(|x| s.vpc.subnets[&x.subnet].name != "c-b"));
-    run(&mut s, r#"{"action":"upgrade-control-plane","version":"1.32"}"#).unwrap();
-    assert_eq!(azs_of_xenis(&s), ["eu-west-1a", "eu-west-1b"], "still two AZs");
+    assert!(c
+        .xenis
+        .iter()
+        .all(|x| s.vpc.subnets[&x.subnet].name != "c-b"));
+    run(
+        &mut s,
+        r#"{"action":"upgrade-control-plane","version":"1.32"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        azs_of_xenis(&s),
+        ["eu-west-1a", "eu-west-1b"],
+        "still two AZs"
+    );
 }
 
 /// containers-roadmap issue 2804: pods use the kubernetes service, whose
 /// EndpointSlice lists the X-ENIs, whatever the endpoint access.
 #[test]
 fn pods_reach_the_api_server_through_an_x_eni_under_a_public_endpoint() {
-    let s = Scenario::from_json(podnet_model::scenario::builtin::get("public-endpoint-no-nat").unwrap())
-        .unwrap()
-        .replay()
-        .unwrap()
-        .sandbox;
+    let s = Scenario::from_json(
+        podnet_model::scenario::builtin::get("public-endpoint-no-nat").unwrap(),
+    )
+    .unwrap()
+    .replay()
+    .unwrap()
+    .sandbox;
     let mut s = s;
-    run(&mut s, r#"{"action":"set-route","subnet":"nodes-a","to":"nat-gateway"}"#).unwrap();
-    let pod = s.pods.values().find(|p| !p.system && p.status == PodStatus::Running).unwrap().id;
+    run(
+        &mut s,
+        r#"{"action":"set-route","subnet":"nodes-a","to":"nat-gateway"}"#,
+    )
+    .unwrap();
+    let pod = s
+        .pods
+        .values()
+        .find(|p| !p.system && p.status == PodStatus::Running)
+        .unwrap()
+        .id;
     let p = s.trace(Endpoint::Pod { pod }, Endpoint::ApiServer).unwrap();
     assert!(p.reachable);
     assert!(p.verdict.contains("through X-ENI"), "{}", p.verdict);
     let node = s.nodes.values().next().unwrap().id;
-    let k = s.trace(Endpoint::Node { node }, Endpoint::ApiServer).unwrap();
-    assert!(k.verdict.contains("public endpoint"), "the kubelet follows DNS: {}", k.verdict);
+    let k = s
+        .trace(Endpoint::Node { node }, Endpoint::ApiServer)
+        .unwrap();
+    assert!(
+        k.verdict.contains("public endpoint"),
+        "the kubelet follows DNS: {}",
+        k.verdict
+    );
 }
 
 /// EKS User Guide, private-clusters: without the ECR endpoints (and no way
@@ -131,16 +217,35 @@ fn a_private_cluster_without_ecr_endpoints_backs_off_pulling_aws_node() {
     let n = s.nodes.values().next().unwrap();
     assert!(n.registered && !n.ready());
     let err = n.image_error.clone().unwrap();
-    assert!(err.starts_with("Failed to pull image \"602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni"), "{err}");
-    let aws_node = s.pods.values().find(|p| p.name.starts_with("aws-node")).unwrap();
+    assert!(
+        err.starts_with(
+            "Failed to pull image \"602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni"
+        ),
+        "{err}"
+    );
+    let aws_node = s
+        .pods
+        .values()
+        .find(|p| p.name.starts_with("aws-node"))
+        .unwrap();
     assert_eq!(aws_node.status, PodStatus::ImagePullBackOff);
     for svc in ["ecr.api", "ecr.dkr"] {
-        run(&mut s, &format!(r#"{{"action":"add-vpc-endpoint","service":"{svc}"}}"#)).unwrap();
-        assert!(!s.nodes.values().next().unwrap().ready(), "layers still need S3");
+        run(
+            &mut s,
+            &format!(r#"{{"action":"add-vpc-endpoint","service":"{svc}"}}"#),
+        )
+        .unwrap();
+        assert!(
+            !s.nodes.values().next().unwrap().ready(),
+            "layers still need S3"
+        );
     }
     run(&mut s, r#"{"action":"add-vpc-endpoint","service":"s3"}"#).unwrap();
     assert!(s.nodes.values().next().unwrap().ready());
-    assert!(s.pods.values().all(|p| p.status != PodStatus::ImagePullBackOff));
+    assert!(s
+        .pods
+        .values()
+        .all(|p| p.status != PodStatus::ImagePullBackOff));
 }
 
 /// EKS User Guide, grant-k8s-access: which mapping counts under which
@@ -152,15 +257,42 @@ fn the_authentication_mode_decides_which_mapping_counts_and_only_moves_forward()
     assert!(!AuthMode::Api.accepts(NodeAccess::AwsAuth));
     assert!(AuthMode::ApiAndConfigMap.accepts(NodeAccess::AccessEntry));
     let mut s = three_az();
-    run(&mut s, r#"{"action":"set-node-access","access":"aws-auth"}"#).unwrap();
-    run(&mut s, r#"{"action":"set-authentication-mode","mode":"API"}"#).unwrap();
-    run(&mut s, r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-c"}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"set-node-access","access":"aws-auth"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"set-authentication-mode","mode":"API"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-c"}"#,
+    )
+    .unwrap();
     let n = s.nodes.values().next().unwrap();
     assert!(!n.registered);
-    assert!(n.join_error.as_deref().unwrap().ends_with("with API server: Unauthorized"));
-    let err = run(&mut s, r#"{"action":"set-authentication-mode","mode":"CONFIG_MAP"}"#).unwrap_err();
-    assert!(err.contains("cannot change from API to CONFIG_MAP"), "{err}");
-    run(&mut s, r#"{"action":"set-node-access","access":"access-entry"}"#).unwrap();
+    assert!(n
+        .join_error
+        .as_deref()
+        .unwrap()
+        .ends_with("with API server: Unauthorized"));
+    let err = run(
+        &mut s,
+        r#"{"action":"set-authentication-mode","mode":"CONFIG_MAP"}"#,
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("cannot change from API to CONFIG_MAP"),
+        "{err}"
+    );
+    run(
+        &mut s,
+        r#"{"action":"set-node-access","access":"access-entry"}"#,
+    )
+    .unwrap();
     assert!(s.nodes.values().next().unwrap().registered);
 }
 
@@ -169,27 +301,57 @@ fn the_authentication_mode_decides_which_mapping_counts_and_only_moves_forward()
 /// the interface endpoints' private DNS (PrivateLink guide).
 #[test]
 fn dhcp_options_change_dns_but_not_the_node_name() {
-    let mut s = Scenario::from_json(podnet_model::scenario::builtin::get("private-endpoint-join").unwrap())
-        .unwrap()
-        .replay()
-        .unwrap()
-        .sandbox;
+    let mut s =
+        Scenario::from_json(podnet_model::scenario::builtin::get("private-endpoint-join").unwrap())
+            .unwrap()
+            .replay()
+            .unwrap()
+            .sandbox;
     run(&mut s, r#"{"action":"add-vpc-endpoint","service":"ec2"}"#).unwrap();
-    run(&mut s, r#"{"action":"set-dhcp-options","servers":"amazon-provided","domain_name":"corp.example"}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"set-dhcp-options","servers":"amazon-provided","domain_name":"corp.example"}"#,
+    )
+    .unwrap();
     let node = s.nodes.values().next().unwrap();
     assert!(node.ready());
     let join = s.join(&node.name).unwrap();
-    assert!(join.steps[1].detail.contains("ip-10-10-1-4.eu-west-1.compute.internal"), "{}", join.steps[1].detail);
-    assert!(join.steps[1].detail.contains("corp.example changes the OS hostname, not the node name"));
+    assert!(
+        join.steps[1]
+            .detail
+            .contains("ip-10-10-1-4.eu-west-1.compute.internal"),
+        "{}",
+        join.steps[1].detail
+    );
+    assert!(join.steps[1]
+        .detail
+        .contains("corp.example changes the OS hostname, not the node name"));
     // Custom DNS servers: the ec2 endpoint's private DNS name is not seen, so
     // a new node's nodeadm times out (no way out of this VPC).
-    run(&mut s, r#"{"action":"set-dhcp-options","servers":"custom"}"#).unwrap();
-    run(&mut s, r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#).unwrap();
+    run(
+        &mut s,
+        r#"{"action":"set-dhcp-options","servers":"custom"}"#,
+    )
+    .unwrap();
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    )
+    .unwrap();
     let new = s.nodes.values().last().unwrap();
     assert!(!new.registered);
     let join = s.join(&new.name).unwrap();
-    assert_eq!(join.steps[1].status, StepStatus::Failed, "{}", join.to_text());
-    assert!(join.steps[1].detail.contains("private DNS needs"), "{}", join.steps[1].detail);
+    assert_eq!(
+        join.steps[1].status,
+        StepStatus::Failed,
+        "{}",
+        join.to_text()
+    );
+    assert!(
+        join.steps[1].detail.contains("private DNS needs"),
+        "{}",
+        join.steps[1].detail
+    );
     // The private-only endpoint still resolves: public DNS gives the X-ENIs.
     let old = s.nodes.values().next().unwrap();
     assert!(old.ready(), "the running node keeps its API server");

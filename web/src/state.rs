@@ -631,6 +631,7 @@ mod tests {
             cidr: "10.10.1.0/25".into(),
             az: "eu-west-1a".into(),
             cni_tag: false,
+            route: None,
         };
         let s1 = reduce(s0.clone(), Action::Run(bad));
         assert_eq!(s1.sandbox, s0.sandbox);
@@ -701,8 +702,8 @@ mod tests {
             Action::OpenExercise(exercise("private-endpoint-join")),
         );
         let run = s.exercise.clone().unwrap();
-        assert_eq!(run.goals.len(), 2);
-        assert!(!run.completed && run.goals[0].met && !run.goals[1].met);
+        assert_eq!(run.goals.len(), 3);
+        assert!(!run.completed && run.goals[0].met && run.goals[1].met && !run.goals[2].met);
         // Not an action this exercise uses: refused, nothing changes.
         let refused = reduce(s.clone(), add_pods(1));
         assert!(refused
@@ -715,8 +716,9 @@ mod tests {
         assert_eq!(hinted.exercise.as_ref().unwrap().hints, 1);
         let done = reduce(
             hinted,
-            Action::Run(Command::SetVpcDns {
-                dns_hostnames: true,
+            Action::Run(Command::AddVpcEndpoint {
+                service: "ec2".into(),
+                subnets: None,
             }),
         );
         let run = done.exercise.clone().unwrap();

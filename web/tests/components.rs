@@ -166,6 +166,7 @@ async fn a_slash_16_subnet_shows_blocks_that_zoom_in() {
         cidr: "10.0.0.0/16".into(),
         az: "a".into(),
         cni_tag: false,
+        route: None,
     });
     let state = AppState::from_scenario(scenario).unwrap();
     let subnet = state.sandbox().subnet("big").unwrap().id;

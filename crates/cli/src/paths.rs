@@ -4,7 +4,6 @@
 use clap::Args;
 use podnet_model::Sandbox;
 
-
 /// Arguments of `podnet trace`.
 #[derive(Debug, Args)]
 pub struct TraceArgs {

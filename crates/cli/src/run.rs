@@ -33,8 +33,8 @@ pub struct RunArgs {
 pub fn load_then(reference: &str, then: &[String]) -> Result<Scenario, String> {
     let mut scenario = load(reference)?;
     for (i, text) in then.iter().enumerate() {
-        let command: podnet_model::Command = serde_json::from_str(text)
-            .map_err(|e| format!("--then #{}: {e}", i + 1))?;
+        let command: podnet_model::Command =
+            serde_json::from_str(text).map_err(|e| format!("--then #{}: {e}", i + 1))?;
         scenario.actions.push(command);
     }
     Ok(scenario)

@@ -320,7 +320,10 @@ fn compare_puts_the_cnis_side_by_side() {
     assert!(text.contains("VXLAN"), "{text}");
     let out = podnet(&["compare", "seed", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json[1]["vpc_addresses"], 5, "the NAT gateway, 2 X-ENIs, 2 node IPs");
+    assert_eq!(
+        json[1]["vpc_addresses"], 5,
+        "the NAT gateway, 2 X-ENIs, 2 node IPs"
+    );
 }
 
 #[test]
@@ -413,7 +416,10 @@ fn trace_join_and_flat_follow_the_packets() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("— joined and Ready"), "{text}");
     assert!(text.contains("→ 10.10.0.4, 10.10.0.20"), "{text}");
-    assert!(text.contains("requester-managed ENI in your account"), "{text}");
+    assert!(
+        text.contains("requester-managed ENI in your account"),
+        "{text}"
+    );
     let out = podnet(&["flat", "flannel"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("Yes: under Flannel"), "{text}");
@@ -569,7 +575,12 @@ fn join_shows_private_cluster_failures_and_then_applies_the_fix() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("— does not join"), "{text}");
     assert!(text.contains("[FAILED] Bootstrap (nodeadm)"), "{text}");
-    assert!(text.contains("operation error EC2: DescribeInstances, exceeded maximum number of attempts, 30"), "{text}");
+    assert!(
+        text.contains(
+            "operation error EC2: DescribeInstances, exceeded maximum number of attempts, 30"
+        ),
+        "{text}"
+    );
     let fixed = podnet(&[
         "join",
         "private-endpoint-join",
@@ -583,7 +594,10 @@ fn join_shows_private_cluster_failures_and_then_applies_the_fix() {
 
     let out = podnet(&["join", "public-endpoint-no-nat", "ip-10-50-1-4"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("its route table has only the local route"), "{text}");
+    assert!(
+        text.contains("its route table has only the local route"),
+        "{text}"
+    );
     assert!(text.contains("Post \"https://"), "{text}");
 
     let out = podnet(&["join", "restricted-public-endpoint", "ip-10-60-1-4"]);

@@ -18,6 +18,7 @@ use podnet_model::{CniMode, Command, EniId, Holder, IpPool, Scenario, VpcCni};
 /// MINIMUM_IP_TARGET=30 (what the CNI docs advise for large clusters).
 fn scenario(nodes: u32) -> Scenario {
     let mut s = Scenario::new("bench", "10.0.0.0/16");
+    s.assume_egress = true; // the benchmark counts addresses, not routes
     s.cni = CniMode::AwsVpcCni(VpcCni {
         warm_ip_target: 5,
         minimum_ip_target: 30,
@@ -33,12 +34,14 @@ fn scenario(nodes: u32) -> Scenario {
             cidr: format!("100.{}.0.0/16", 64 + i),
             az: (*az).into(),
             cni_tag: false,
+            route: None,
         });
         s.actions.push(Command::AddSubnet {
             name: Some(format!("cluster-{i}")),
             cidr: format!("10.0.{i}.0/28"),
             az: (*az).into(),
             cni_tag: false,
+            route: None,
         });
     }
     s.actions.push(Command::CreateCluster {

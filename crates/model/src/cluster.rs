@@ -90,7 +90,9 @@ impl fmt::Display for NodeAccess {
 /// Which identities the API server accepts (`accessConfig.authenticationMode`;
 /// EKS User Guide, grant-k8s-access "Set access mode"). It only moves
 /// forward: `CONFIG_MAP` → `API_AND_CONFIG_MAP` → `API`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub enum AuthMode {
     /// Only the `aws-auth` ConfigMap: the default of `CreateCluster` through
     /// the EKS API, SDKs and CloudFormation.

@@ -238,9 +238,16 @@ pub enum NoWayOut {
 impl fmt::Display for NoWayOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::LocalOnly => f.write_str("its route table has only the local route: no NAT gateway, no internet gateway"),
-            Self::NatWithoutIgw { nat_subnet } => write!(f, "its NAT gateway is in {nat_subnet}, which has no route to an internet gateway"),
-            Self::NoNat => f.write_str("its route table points at a NAT gateway that does not exist"),
+            Self::LocalOnly => f.write_str(
+                "its route table has only the local route: no NAT gateway, no internet gateway",
+            ),
+            Self::NatWithoutIgw { nat_subnet } => write!(
+                f,
+                "its NAT gateway is in {nat_subnet}, which has no route to an internet gateway"
+            ),
+            Self::NoNat => {
+                f.write_str("its route table points at a NAT gateway that does not exist")
+            }
         }
     }
 }
@@ -249,5 +256,10 @@ impl fmt::Display for NoWayOut {
 /// public IPs: `203.0.113.0/24`, the documentation range (RFC 5737), so no
 /// real address is shown.
 pub fn example_public_ip(n: u32) -> Ipv4Addr {
-    Ipv4Addr::new(203, 0, 113, u8::try_from(n.saturating_sub(1) % 254 + 1).unwrap_or(1))
+    Ipv4Addr::new(
+        203,
+        0,
+        113,
+        u8::try_from(n.saturating_sub(1) % 254 + 1).unwrap_or(1),
+    )
 }

@@ -14,12 +14,12 @@ fn text(e: InputEvent) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
 }
 
-fn bind(h: &UseStateHandle<String>) -> Callback<InputEvent> {
+pub(super) fn bind(h: &UseStateHandle<String>) -> Callback<InputEvent> {
     let h = h.clone();
     Callback::from(move |e: InputEvent| h.set(text(e)))
 }
 
-fn bind_select(h: &UseStateHandle<String>) -> Callback<Event> {
+pub(super) fn bind_select(h: &UseStateHandle<String>) -> Callback<Event> {
     let h = h.clone();
     Callback::from(move |e: Event| h.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
 }
@@ -34,6 +34,7 @@ pub fn Controls(props: &ViewProps) -> Html {
             <AddNode ..props.clone() />
             <AddSubnet ..props.clone() />
             <AddVpcBlock ..props.clone() />
+            <super::network::Network ..props.clone() />
             <super::cni_settings::CniSettings ..props.clone() />
             <ControlPlane ..props.clone() />
         </section>
@@ -55,6 +56,14 @@ fn AddSubnet(props: &ViewProps) -> Html {
             .unwrap_or_else(|| "eu-west-1a".into())
     });
     let tag = use_state(|| false);
+    let has_nat = !props.state.sandbox().vpc.nat_gateways.is_empty();
+    let route = use_state(move || {
+        if has_nat {
+            "nat-gateway".to_owned()
+        } else {
+            "local".to_owned()
+        }
+    });
     let preview = match SubnetSummary::parse(&cidr) {
         Ok(s) => {
             html! { <p class="form__hint">{ format!("{} usable addresses ({} − 5 reserved by AWS)", s.usable, s.total) }</p> }
@@ -62,11 +71,12 @@ fn AddSubnet(props: &ViewProps) -> Html {
         Err(e) => html! { <p class="form__hint is-error">{ e.to_string() }</p> },
     };
     let onsubmit = {
-        let (name, cidr, az, tag, on_action) = (
+        let (name, cidr, az, tag, route, on_action) = (
             name.clone(),
             cidr.clone(),
             az.clone(),
             tag.clone(),
+            route.clone(),
             props.on_action.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
@@ -77,6 +87,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
                 cidr: (*cidr).clone(),
                 az: (*az).clone(),
                 cni_tag: *tag,
+                route: (*route != "local").then(|| (*route).clone()),
             }));
         })
     };
@@ -105,6 +116,13 @@ fn AddSubnet(props: &ViewProps) -> Html {
                 <datalist id="podnet-azs">{ for props.state.sandbox().vpc.azs().iter().map(|a| html! { <option value={a.clone()} /> }) }</datalist>
                 <label>{ "Subnet name (optional)" }<input type="text" value={(*name).clone()} oninput={bind(&name)} /></label>
                 <label class="form__check"><input type="checkbox" checked={*tag} onchange={on_tag} />{ "Tag kubernetes.io/role/cni=1 (pod ENIs may go here)" }</label>
+                <label>{ "Subnet route 0.0.0.0/0 to" }
+                    <select onchange={bind_select(&route)}>
+                        <option value="nat-gateway" selected={*route == "nat-gateway"}>{ "a NAT gateway (private subnet)" }</option>
+                        <option value="internet-gateway" selected={*route == "internet-gateway"}>{ "the internet gateway (public subnet)" }</option>
+                        <option value="local" selected={*route == "local"}>{ "nothing: local route only" }</option>
+                    </select>
+                </label>
                 <button type="submit">{ "Add subnet" }</button>
             </form>
         </details>
@@ -324,18 +342,49 @@ fn ControlPlane(props: &ViewProps) -> Html {
 /// node tries its way to the API server again.
 #[component]
 fn ClusterAccess(props: &ViewProps) -> Html {
-    use podnet_model::cluster::{NodeAccess, SgRules};
+    use podnet_model::cluster::{AuthMode, NodeAccess, SgRules};
     use podnet_model::EndpointAccess;
     let sandbox = props.state.sandbox();
     let Some(c) = sandbox.cluster.as_ref() else {
         return html! {};
     };
-    let (endpoint, access, rules, dns) = (
-        c.endpoint,
-        c.node_access,
-        c.rules,
-        sandbox.vpc.dns_hostnames,
-    );
+    let (endpoint, access, rules, mode) = (c.endpoint, c.node_access, c.rules, c.auth_mode);
+    let cidrs_now: Vec<String> = c
+        .public_access_cidrs
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let subnets_now: Vec<String> = c
+        .subnets
+        .iter()
+        .filter_map(|id| sandbox.vpc.subnets.get(id).map(|s| s.name.clone()))
+        .collect();
+    let cidrs = use_state(|| cidrs_now.join(", "));
+    let cluster_subnets = use_state(|| subnets_now.join(", "));
+    let list = |text: &str| -> Vec<String> {
+        text.split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let on_cidrs = {
+        let (cidrs, on_action) = (cidrs.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::Run(Command::SetPublicAccessCidrs {
+                cidrs: list(&cidrs),
+            }));
+        })
+    };
+    let on_subnets = {
+        let (s, on_action) = (cluster_subnets.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on_action.emit(Action::Run(Command::UpdateClusterSubnets {
+                subnets: list(&s),
+            }));
+        })
+    };
     let run = |f: fn(&str, bool, SgRules) -> Command| {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
@@ -363,7 +412,13 @@ fn ClusterAccess(props: &ViewProps) -> Html {
             _ => NodeAccess::AccessEntry,
         },
     });
-    let on_dns = run(|_, on, _| Command::SetVpcDns { dns_hostnames: on });
+    let on_mode = run(|v, _, _| Command::SetAuthenticationMode {
+        mode: match v {
+            "CONFIG_MAP" => AuthMode::ConfigMap,
+            "API" => AuthMode::Api,
+            _ => AuthMode::ApiAndConfigMap,
+        },
+    });
     let on_443 = run(|_, on, r| Command::SetSecurityGroups {
         api_443: on,
         kubelet_10250: r.kubelet_10250,
@@ -382,7 +437,7 @@ fn ClusterAccess(props: &ViewProps) -> Html {
                     <option value="private" selected={endpoint == EndpointAccess::Private}>{ "private" }</option>
                 </select>
             </label>
-            <label class="form__check"><input type="checkbox" checked={dns} onchange={on_dns} />{ "VPC DNS hostnames (enableDnsHostnames)" }</label>
+            <super::network::VpcDns ..props.clone() />
             <label>{ "Node role mapped by" }
                 <select onchange={on_access}>
                     <option value="access-entry" selected={access == NodeAccess::AccessEntry}>{ "an access entry (EC2_Linux)" }</option>
@@ -390,6 +445,23 @@ fn ClusterAccess(props: &ViewProps) -> Html {
                     <option value="none" selected={access == NodeAccess::None}>{ "nothing" }</option>
                 </select>
             </label>
+            <label>{ "Authentication mode" }
+                <select onchange={on_mode}>
+                    { for [AuthMode::ConfigMap, AuthMode::ApiAndConfigMap, AuthMode::Api].iter().map(|m| html! {
+                        <option value={m.api_name()} selected={*m == mode}>{ m.api_name() }</option>
+                    }) }
+                </select>
+            </label>
+            <p class="form__hint">{ "CONFIG_MAP counts only aws-auth, API only access entries; the mode only moves forward." }</p>
+            <form onsubmit={on_cidrs}>
+                <label>{ "Public access CIDRs" }<input type="text" value={(*cidrs).clone()} oninput={bind(&cidrs)} spellcheck="false" /></label>
+                <button type="submit">{ "Set public access CIDRs" }</button>
+            </form>
+            <form onsubmit={on_subnets}>
+                <label>{ "Cluster subnets (comma-separated)" }<input type="text" value={(*cluster_subnets).clone()} oninput={bind(&cluster_subnets)} spellcheck="false" /></label>
+                <button type="submit">{ "Change cluster subnets" }</button>
+            </form>
+            <p class="form__hint">{ "UpdateClusterConfig: new cluster subnets must cover the same AZs as at creation; EKS moves its two X-ENIs there." }</p>
             <label class="form__check"><input type="checkbox" checked={rules.api_443} onchange={on_443} />{ "Cluster security group allows TCP 443 from nodes" }</label>
             <label class="form__check"><input type="checkbox" checked={rules.kubelet_10250} onchange={on_10250} />{ "Node security group allows TCP 10250 from the control plane" }</label>
         </fieldset>

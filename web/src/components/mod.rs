@@ -8,6 +8,7 @@ pub mod inspector;
 pub mod intro;
 pub mod ip_grid;
 pub mod messages;
+pub mod network;
 pub mod node_card;
 pub mod paths_view;
 pub mod planner_view;

@@ -125,6 +125,7 @@ fn pod_chip(
         PodStatus::Running => ("is-running", "●"),
         PodStatus::ContainerCreating => ("is-creating", "◌"),
         PodStatus::Pending => ("is-pending", "⏸"),
+        PodStatus::ImagePullBackOff => ("is-creating is-backoff", "⤓"),
     };
     let ip =
         p.ip.map(|i| i.to_string())

@@ -116,7 +116,8 @@ fn subnet_card(
                     <code>{ s.cidr.to_string() }</code>
                 </button>
                 <span class="subnet-card__tags">
-                    if cluster_subnet { <span class="tag is-cluster" title="A cluster subnet: EKS may place its cross-account ENIs here">{ "cluster" }</span> }
+                    if cluster_subnet { <span class="tag is-cluster" title="A cluster subnet: EKS picks two of them, in two AZs, for its X-ENIs">{ "cluster" }</span> }
+                    { route_tag(sb, s) }
                     if s.cni_tag { <span class="tag is-cni" title="Tagged kubernetes.io/role/cni=1: the VPC CNI may put pod ENIs here">{ "cni" }</span> }
                 </span>
             </header>
@@ -134,10 +135,11 @@ fn subnet_card(
                         let eni = e.id;
                         let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Eni(eni))));
                         let on = mark == Some(Place::XEni { eni });
-                        html! { <li><button type="button" class={classes!("xeni-chip", on.then_some("is-on-path"))} {onclick} title="A cross-account ENI: the EKS control plane's foot in your VPC">{ format!("⇅ X-ENI {} {}", e.id, e.primary_ip) }</button></li> }
+                        html! { <li><button type="button" class={classes!("xeni-chip", on.then_some("is-on-path"))} {onclick} title="An X-ENI: a requester-managed ENI in your account and subnet (description Amazon EKS <cluster>, cannot be detached), attached to the EKS control plane's instance in EKS's account">{ format!("⇅ X-ENI {} {}", e.id, e.primary_ip) }</button></li> }
                     }) }
                 </ul>
             }
+            { service_chips(sb, s.id) }
             <div class="subnet-card__nodes">
                 { for nodes.iter().take(MAX_NODE_CARDS).map(|n| html! {
                     <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
@@ -190,7 +192,7 @@ fn ControlPlaneBox(props: &ViewProps) -> Html {
         .reform(|_: MouseEvent| Action::Select(Some(Selection::ControlPlane)));
     html! {
         <div class="vpc-map__cp">
-            <p class="vpc-map__label"><span class="vpc-map__tag is-aws">{ "AWS-managed account" }</span></p>
+            <p class="vpc-map__label"><span class="vpc-map__tag is-aws">{ "EKS's account: the API servers" }</span>{ igw_label(sb) }</p>
             { match &sb.cluster {
                 Some(c) => html! {
                     <button type="button" class={classes!("cp-card", (props.state.mark == Some(Place::ControlPlane)).then_some("is-on-path"))} onclick={select}>
@@ -202,4 +204,62 @@ fn ControlPlaneBox(props: &ViewProps) -> Html {
             } }
         </div>
     }
+}
+
+/// The subnet's default route, as a tag.
+fn route_tag(sb: &podnet_model::Sandbox, s: &podnet_model::vpc::Subnet) -> Html {
+    use podnet_model::egress::Route;
+    if sb.vpc.assume_egress {
+        return html! {};
+    }
+    let (class, text, title) = match s.route {
+        Route::Local => (
+            "is-local",
+            "local only".to_owned(),
+            "Its route table has only the local route: nothing leaves the VPC from here".to_owned(),
+        ),
+        Route::InternetGateway => (
+            "is-public",
+            "→ IGW".to_owned(),
+            "Public subnet: 0.0.0.0/0 goes to the internet gateway".to_owned(),
+        ),
+        r @ Route::NatGateway { .. } => (
+            "is-nat",
+            "→ NAT".to_owned(),
+            format!("Private subnet: 0.0.0.0/0 goes to {}", sb.route_text(r)),
+        ),
+    };
+    html! { <span class={classes!("tag", class)} {title}>{ text }</span> }
+}
+
+/// NAT gateways and VPC endpoint ENIs in this subnet.
+fn service_chips(sb: &podnet_model::Sandbox, subnet: podnet_model::SubnetId) -> Html {
+    let nats = sb.vpc.nat_gateways.iter().filter(|n| n.subnet == subnet).map(|n| {
+        html! { <li class="service-chip is-nat" title="A NAT gateway: private sources leave as its Elastic IP">{ format!("NAT gateway {} · EIP {}", n.private_ip, n.public_ip) }</li> }
+    });
+    let endpoints = sb.vpc.endpoints.iter().flat_map(|e| {
+        e.enis.iter().filter(move |(s, _, _)| *s == subnet).map(move |(_, _, ip)| {
+            html! { <li class="service-chip is-endpoint" title={e.service.needed_by()}>{ format!("endpoint {} {ip}", e.service) }</li> }
+        })
+    });
+    let items: Vec<Html> = nats.chain(endpoints).collect();
+    if items.is_empty() {
+        return html! {};
+    }
+    html! { <ul class="subnet-card__services" aria-label="NAT gateways and VPC endpoints">{ for items }</ul> }
+}
+
+/// The internet gateway and gateway endpoints, beside the control plane.
+fn igw_label(sb: &podnet_model::Sandbox) -> Html {
+    let mut parts = Vec::new();
+    if sb.vpc.internet_gateway {
+        parts.push("internet gateway attached".to_owned());
+    }
+    if sb.vpc.endpoints.iter().any(|e| e.service.is_gateway()) {
+        parts.push("S3 gateway endpoint".to_owned());
+    }
+    if parts.is_empty() {
+        return html! {};
+    }
+    html! { <span class="vpc-map__tag">{ parts.join(" · ") }</span> }
 }

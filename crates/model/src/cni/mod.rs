@@ -136,7 +136,10 @@ impl CniMode {
     /// (flannel `Documentation/kube-flannel.yml`); Calico's manifest
     /// `docker.io/calico/node`; Cilium's chart `quay.io/cilium/cilium`.
     pub fn agent_image(&self, region: &str) -> (String, bool) {
-        let ecr = format!("{}.dkr.ecr.{region}.amazonaws.com", crate::egress::ECR_ACCOUNT);
+        let ecr = format!(
+            "{}.dkr.ecr.{region}.amazonaws.com",
+            crate::egress::ECR_ACCOUNT
+        );
         match self {
             Self::AwsVpcCni(_) => (format!("{ecr}/amazon-k8s-cni"), true),
             Self::Flannel(_) => ("ghcr.io/flannel-io/flannel".into(), false),

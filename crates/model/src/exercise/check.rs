@@ -313,7 +313,11 @@ impl Check {
             Self::PublicAccessRestricted => match &sb.cluster {
                 Some(c) => {
                     let open = c.public_access_cidrs.iter().any(|n| n.prefix_len() == 0);
-                    let list: Vec<String> = c.public_access_cidrs.iter().map(ToString::to_string).collect();
+                    let list: Vec<String> = c
+                        .public_access_cidrs
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect();
                     (!open, format!("public access CIDRs: {}", list.join(", ")))
                 }
                 None => (false, "no cluster".into()),

@@ -72,7 +72,8 @@ fn a_bad_file_names_the_field_and_the_problem() {
     let e = with(|v| v["allowed_actions"] = serde_json::json!(["add-node"])).unwrap_err();
     assert_eq!(e.field, "solution[0]");
     assert!(
-        e.message.contains("add-vpc-endpoint is not in allowed_actions"),
+        e.message
+            .contains("add-vpc-endpoint is not in allowed_actions"),
         "{e}"
     );
 
@@ -89,7 +90,10 @@ fn a_solution_that_does_not_solve_names_the_goal_left() {
         with(|v| v["solution"] = serde_json::json!([{"action": "advance-time", "seconds": 5}]))
             .unwrap();
     let e = ex.check_solution().unwrap_err();
-    assert_eq!(e.field, "goals[2]", "goals 0 and 1 (still private, no way out) hold");
+    assert_eq!(
+        e.field, "goals[2]",
+        "goals 0 and 1 (still private, no way out) hold"
+    );
     assert!(e.message.contains("Every node joins and is Ready"), "{e}");
 }
 

@@ -268,7 +268,9 @@ impl Sandbox {
     /// not, the kubelet's `Failed to pull image` message.
     pub(crate) fn image_pull_error(&self, node: &Node) -> Option<String> {
         let s = self.pull_step(node);
-        (s.status == StepStatus::Failed).then_some(s.message).flatten()
+        (s.status == StepStatus::Failed)
+            .then_some(s.message)
+            .flatten()
     }
 
     fn pull_step(&self, node: &Node) -> JoinStep {
@@ -292,7 +294,13 @@ impl Sandbox {
             let s3 = self.reach_service(node, AwsService::S3);
             let dkr_host = AwsService::EcrDkr.host(&region);
             let repo = image.rsplit('/').next().unwrap_or_default();
-            s.detail = if api.via.ends_with(&way_tail(&dkr.via)) && s3.via.ends_with(&way_tail(&dkr.via)) && api.error.is_none() && dkr.error.is_none() && s3.error.is_none() && !way_tail(&dkr.via).is_empty() {
+            s.detail = if api.via.ends_with(&way_tail(&dkr.via))
+                && s3.via.ends_with(&way_tail(&dkr.via))
+                && api.error.is_none()
+                && dkr.error.is_none()
+                && s3.error.is_none()
+                && !way_tail(&dkr.via).is_empty()
+            {
                 format!("containerd pulls {image} (aws-node) and kube-proxy from the EKS registry: the registry token (ecr.api), the manifests (ecr.dkr) and the layers (S3) all go out of the VPC{}", way_tail(&dkr.via))
             } else {
                 format!(
@@ -304,10 +312,8 @@ impl Sandbox {
                 Some(pull(format!("failed to resolve reference \"{image}:{tag}\": failed to do request: Head \"https://{dkr_host}/v2/{repo}/manifests/{tag}\": {e}")))
             } else if api.error.is_some() {
                 Some(pull(format!("failed to resolve reference \"{image}:{tag}\": unexpected status from HEAD request to https://{dkr_host}/v2/{repo}/manifests/{tag}: 401 Unauthorized (the ecr-credential-provider could not reach {} for a token)", AwsService::EcrApi.host(&region))))
-            } else if let Some(e) = s3.error {
-                Some(pull(format!("failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://{}/…\": {e}", AwsService::S3.host(&region))))
             } else {
-                None
+                s3.error.map(|e| pull(format!("failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://{}/…\": {e}", AwsService::S3.host(&region))))
             };
             if let Some(m) = fail {
                 s.status = StepStatus::Failed;
@@ -317,7 +323,14 @@ impl Sandbox {
             let registry = image.split('/').next().unwrap_or_default().to_owned();
             let ip = node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
             let out = self.lookup_error(node, &registry).map_or_else(
-                || self.way_out(node.subnet, ip).map_err(|why| (why.to_string(), format!("dial tcp <{registry}'s public address>:443: i/o timeout"))),
+                || {
+                    self.way_out(node.subnet, ip).map_err(|why| {
+                        (
+                            why.to_string(),
+                            format!("dial tcp <{registry}'s public address>:443: i/o timeout"),
+                        )
+                    })
+                },
                 |e| Err(("the VPC resolver does not answer".to_owned(), e)),
             );
             match out {
@@ -389,27 +402,63 @@ impl Sandbox {
         let xenis: Vec<String> = c.xenis.iter().map(|x| x.primary_ip.to_string()).collect();
         let xeni = self.nearest_xeni_of(node);
         let (mut resolve, mut connect) = match &route {
-            ApiRoute::Fails { title, detail, message, source } if *title == "Resolve the endpoint" => {
+            ApiRoute::Fails {
+                title,
+                detail,
+                message,
+                source,
+            } if *title == "Resolve the endpoint" => {
                 let mut r = step(title, StepStatus::Failed, detail.clone(), source);
                 r.message = Some(message.clone());
-                (r, step("Connect to the API server (TCP 443)", StepStatus::NotReached, String::new(), ""))
+                (
+                    r,
+                    step(
+                        "Connect to the API server (TCP 443)",
+                        StepStatus::NotReached,
+                        String::new(),
+                        "",
+                    ),
+                )
             }
-            ApiRoute::Fails { title, detail, message, source } => {
-                let r = step("Resolve the endpoint", StepStatus::Ok, format!("{host} resolves to the public endpoint's addresses"), "EKS User Guide, cluster-endpoint.adoc");
+            ApiRoute::Fails {
+                title,
+                detail,
+                message,
+                source,
+            } => {
+                let r = step(
+                    "Resolve the endpoint",
+                    StepStatus::Ok,
+                    format!("{host} resolves to the public endpoint's addresses"),
+                    "EKS User Guide, cluster-endpoint.adoc",
+                );
                 let mut k = step(title, StepStatus::Failed, detail.clone(), source);
                 k.message = Some(message.clone());
                 k.place = Some(Place::Outside);
                 (r, k)
             }
             ApiRoute::Xeni { resolved } => {
-                let r = step("Resolve the endpoint", StepStatus::Ok, format!("{resolved}: {host} → {}", xenis.join(", ")), "EKS User Guide, cluster-endpoint.adoc");
+                let r = step(
+                    "Resolve the endpoint",
+                    StepStatus::Ok,
+                    format!("{resolved}: {host} → {}", xenis.join(", ")),
+                    "EKS User Guide, cluster-endpoint.adoc",
+                );
                 let (xip, xsubnet, xaz) = xeni
                     .map(|x| {
                         let s = self.vpc.subnets.get(&x.subnet);
-                        (x.primary_ip.to_string(), s.map(|s| s.name.clone()).unwrap_or_default(), s.map(|s| s.az.clone()).unwrap_or_default())
+                        (
+                            x.primary_ip.to_string(),
+                            s.map(|s| s.name.clone()).unwrap_or_default(),
+                            s.map(|s| s.az.clone()).unwrap_or_default(),
+                        )
                     })
                     .unwrap_or_default();
-                let cross = if xaz != az && !xaz.is_empty() { format!(" (no X-ENI in {az}: EKS put its two in two of the cluster subnets' AZs, so this crosses AZs)") } else { String::new() };
+                let cross = if xaz != az && !xaz.is_empty() {
+                    format!(" (no X-ENI in {az}: EKS put its two in two of the cluster subnets' AZs, so this crosses AZs)")
+                } else {
+                    String::new()
+                };
                 let mut k = step("Connect to the API server (TCP 443)", StepStatus::Ok, format!("eth0 {ip} → the VPC router (local route) → X-ENI {xip} in {xsubnet}{cross}: a requester-managed ENI in your account and subnet, with the cluster security group, attached to an instance in the EKS account → kube-apiserver"), "EKS User Guide, network-reqs.adoc; sec-group-reqs.adoc (TCP 443); EC2 User Guide, requester-managed network interfaces");
                 k.place = xeni.map(|x| Place::XEni { eni: x.id });
                 if !c.rules.api_443 {
@@ -420,7 +469,12 @@ impl Sandbox {
                 (r, k)
             }
             ApiRoute::Public { why, way } => {
-                let mut r = step("Resolve the endpoint", StepStatus::Ok, format!("{why}: {host} resolves to the public endpoint (AWS-owned addresses)"), "EKS User Guide, cluster-endpoint.adoc");
+                let mut r = step(
+                    "Resolve the endpoint",
+                    StepStatus::Ok,
+                    format!("{why}: {host} resolves to the public endpoint (AWS-owned addresses)"),
+                    "EKS User Guide, cluster-endpoint.adoc",
+                );
                 if c.endpoint == EndpointAccess::PublicAndPrivate {
                     r.status = StepStatus::Warning;
                     r.message = Some("private endpoint unused: in-VPC traffic would use the X-ENIs if the VPC's private hosted zone answered (enableDnsSupport, enableDnsHostnames and AmazonProvidedDNS)".into());
@@ -455,14 +509,20 @@ impl Sandbox {
                 (NodeAccess::AccessEntry, AuthMode::ConfigMap) => "the node role has an access entry, but the authentication mode is CONFIG_MAP: access entries do not count, only aws-auth".into(),
                 (_, _) => "the node role is mapped only in the aws-auth ConfigMap, but the authentication mode is API: aws-auth is ignored, only access entries count".into(),
             };
-            s.message = Some(format!("Unable to register node \"{}\" with API server: Unauthorized", node.name));
+            s.message = Some(format!(
+                "Unable to register node \"{}\" with API server: Unauthorized",
+                node.name
+            ));
             s.source = "EKS User Guide, grant-k8s-access.adoc (authentication modes); troubleshooting.adoc".into();
         }
         steps.push(s);
         let mut s = step(
             "Register the node",
             StepStatus::Ok,
-            format!("kubectl get nodes lists {} (NotReady until its CNI runs)", node.name),
+            format!(
+                "kubectl get nodes lists {} (NotReady until its CNI runs)",
+                node.name
+            ),
             "Kubernetes kubelet node registration",
         );
         s.place = Some(Place::Node { node: node.id });
@@ -534,7 +594,9 @@ impl Sandbox {
         if !c.rules.kubelet_10250 {
             s.status = StepStatus::Warning;
             s.detail = "the node's security group does not allow TCP 10250 from the cluster security group: the node works, but kubectl exec and logs to it time out".to_owned();
-            s.message = Some(format!("Error from server: error dialing backend: dial tcp {ip}:10250: i/o timeout"));
+            s.message = Some(format!(
+                "Error from server: error dialing backend: dial tcp {ip}:10250: i/o timeout"
+            ));
         } else if cert_pending {
             s.status = StepStatus::Warning;
             s.detail += "; TLS waits for the serving certificate above";

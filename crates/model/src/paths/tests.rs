@@ -274,7 +274,11 @@ fn a_private_only_endpoint_resolves_through_public_dns_with_dns_hostnames_off() 
     assert!(s.nodes.values().all(|n| n.registered && n.ready()));
     let join = s.join(&s.nodes.values().last().unwrap().name).unwrap();
     assert!(join.joined && join.via_xeni);
-    assert!(join.steps[2].detail.contains("public DNS"), "{}", join.steps[2].detail);
+    assert!(
+        join.steps[2].detail.contains("public DNS"),
+        "{}",
+        join.steps[2].detail
+    );
 }
 
 /// Amazon VPC User Guide, DNS attributes: with enableDnsSupport off the
@@ -302,13 +306,20 @@ fn without_dns_support_nothing_resolves_and_nodeadm_stops_first() {
     let msg = node.join_error.clone().unwrap();
     assert!(msg.starts_with("nodeadm init: "), "{msg}");
     assert!(
-        msg.contains("lookup ec2.eu-west-1.amazonaws.com on 10.10.0.2:53") && msg.ends_with("i/o timeout"),
+        msg.contains("lookup ec2.eu-west-1.amazonaws.com on 10.10.0.2:53")
+            && msg.ends_with("i/o timeout"),
         "{msg}"
     );
-    assert!(events.iter().any(|e| e.kind.to_string().contains("DescribeInstances")));
+    assert!(events
+        .iter()
+        .any(|e| e.kind.to_string().contains("DescribeInstances")));
     let join = s.join(&node.name).unwrap();
     assert!(!join.joined);
-    assert_eq!(join.steps[1].status, StepStatus::Failed, "Bootstrap (nodeadm)");
+    assert_eq!(
+        join.steps[1].status,
+        StepStatus::Failed,
+        "Bootstrap (nodeadm)"
+    );
     assert_eq!(join.steps[2].status, StepStatus::NotReached);
     assert_eq!(node.ipam.enis.len(), 1);
     assert_eq!(node.pods, 0);

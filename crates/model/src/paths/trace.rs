@@ -431,7 +431,9 @@ impl Sandbox {
         let mut reachable = true;
         let mut failure = String::new();
         match &route {
-            super::join::ApiRoute::Fails { detail, message, .. } => {
+            super::join::ApiRoute::Fails {
+                detail, message, ..
+            } => {
                 let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], detail.clone(), "EKS User Guide, cluster-endpoint.adoc; Amazon VPC User Guide, DNS attributes, route tables");
                 h.blocked = Some(format!("`{message}`"));
                 hops.push(h);
@@ -439,7 +441,13 @@ impl Sandbox {
                 failure.clone_from(detail);
             }
             super::join::ApiRoute::Xeni { resolved } => {
-                let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{resolved}: {xip} is in the VPC"), "EKS User Guide, cluster-endpoint.adoc");
+                let mut h = self.node_hop(
+                    sn,
+                    "eth0".into(),
+                    vec![pkt.clone()],
+                    format!("{resolved}: {xip} is in the VPC"),
+                    "EKS User Guide, cluster-endpoint.adoc",
+                );
                 h.mtu = VPC_MTU;
                 hops.push(h);
                 let xsubnet = xeni.map(|x| x.subnet);
@@ -452,15 +460,25 @@ impl Sandbox {
                 if !c.rules.api_443 {
                     x.blocked = Some("the cluster security group does not allow TCP 443 from the nodes: the kubelet sees `dial tcp …:443: i/o timeout`".into());
                     reachable = false;
-                    failure = "blocked at the X-ENI: the cluster security group does not allow TCP 443".into();
+                    failure =
+                        "blocked at the X-ENI: the cluster security group does not allow TCP 443"
+                            .into();
                 }
                 hops.push(x);
             }
             super::join::ApiRoute::Public { why, way } => {
-                let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("{why}: {host} resolves to the public endpoint, out of the VPC"), "EKS User Guide, cluster-endpoint.adoc");
+                let mut h = self.node_hop(
+                    sn,
+                    "eth0".into(),
+                    vec![pkt.clone()],
+                    format!("{why}: {host} resolves to the public endpoint, out of the VPC"),
+                    "EKS User Guide, cluster-endpoint.adoc",
+                );
                 h.mtu = VPC_MTU;
                 hops.push(h);
-                let out = way.public_ip().map_or_else(|| "the gateway's public IP".to_owned(), |p| p.to_string());
+                let out = way
+                    .public_ip()
+                    .map_or_else(|| "the gateway's public IP".to_owned(), |p| p.to_string());
                 hops.push(Hop {
                     place: Place::Outside,
                     title: "NAT gateway or internet gateway".into(),

@@ -99,7 +99,11 @@ impl Sandbox {
                 }
                 _ => {}
             }
-            if self.nodes.get(&id).is_some_and(|n| n.registered && n.image_error.is_some()) {
+            if self
+                .nodes
+                .get(&id)
+                .is_some_and(|n| n.registered && n.image_error.is_some())
+            {
                 self.image_pull_retry(id, events);
             }
         }

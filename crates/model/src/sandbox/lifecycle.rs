@@ -95,7 +95,10 @@ impl Sandbox {
             );
         }
         self.ensure_trunks(&BTreeSet::from([node_id]), events);
-        let pull = self.nodes.get(&node_id).and_then(|n| self.image_pull_error(n));
+        let pull = self
+            .nodes
+            .get(&node_id)
+            .and_then(|n| self.image_pull_error(n));
         if let Some(n) = self.nodes.get_mut(&node_id) {
             n.image_error = pull.clone();
         }
@@ -158,7 +161,9 @@ impl Sandbox {
         let ids: Vec<crate::ids::PodId> = self
             .pods
             .values()
-            .filter(|p| p.node == Some(node_id) && p.status == crate::cluster::PodStatus::ImagePullBackOff)
+            .filter(|p| {
+                p.node == Some(node_id) && p.status == crate::cluster::PodStatus::ImagePullBackOff
+            })
             .map(|p| p.id)
             .collect();
         for id in ids {
@@ -202,8 +207,7 @@ impl Sandbox {
         let cni = self.cni.network_ready_because();
         if self.nodes.get(&node_id).is_some_and(|n| {
             n.not_ready.is_some() || n.join_error.is_some() || n.image_error.is_some()
-        })
-        {
+        }) {
             return;
         }
         self.mark_ready(node_id, cni, events);

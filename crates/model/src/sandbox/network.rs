@@ -80,7 +80,10 @@ impl Sandbox {
                 DnsServers::AmazonProvided => "AmazonProvidedDNS",
                 DnsServers::Custom => "your own DNS servers",
             },
-            domain.map_or_else(|| format!("{}.compute.internal", self.region()), str::to_owned)
+            domain.map_or_else(
+                || format!("{}.compute.internal", self.region()),
+                str::to_owned
+            )
         );
         self.event(events, EventKind::SettingChanged { summary });
         self.rejoin(events);
@@ -98,7 +101,9 @@ impl Sandbox {
             });
         }
         self.vpc.internet_gateway = true;
-        let summary = "internet gateway attached to the VPC: subnets that route 0.0.0.0/0 to it are public".to_owned();
+        let summary =
+            "internet gateway attached to the VPC: subnets that route 0.0.0.0/0 to it are public"
+                .to_owned();
         self.event(events, EventKind::SettingChanged { summary });
         self.rejoin(events);
         Ok(())
@@ -197,7 +202,9 @@ impl Sandbox {
                         .vpc
                         .nat_gateways
                         .iter()
-                        .find(|n| self.vpc.subnets.get(&n.subnet).map(|s| s.az.as_str()) == Some(az))
+                        .find(|n| {
+                            self.vpc.subnets.get(&n.subnet).map(|s| s.az.as_str()) == Some(az)
+                        })
                         .or_else(|| self.vpc.nat_gateways.first()),
                 };
                 let Some(nat) = nat else {
@@ -277,7 +284,13 @@ impl Sandbox {
                         ids.push(self.subnet(r)?.id);
                     }
                 }
-                None => ids = self.cluster.as_ref().map(|c| c.subnets.clone()).unwrap_or_default(),
+                None => {
+                    ids = self
+                        .cluster
+                        .as_ref()
+                        .map(|c| c.subnets.clone())
+                        .unwrap_or_default()
+                }
             }
             ids.dedup();
             if ids.is_empty() {
@@ -303,7 +316,12 @@ impl Sandbox {
             for id in &ids {
                 let free = self.vpc.subnets.get(id).map_or(0, |s| s.pool.free());
                 if free == 0 {
-                    let name = self.vpc.subnets.get(id).map(|s| s.name.clone()).unwrap_or_default();
+                    let name = self
+                        .vpc
+                        .subnets
+                        .get(id)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_default();
                     return Err(SandboxError::Network {
                         object,
                         reason: format!("subnet {name} has 0 free addresses for the endpoint's network interface"),
@@ -321,7 +339,10 @@ impl Sandbox {
         let summary = if svc.is_gateway() {
             format!("{object} (gateway): the route tables send S3's prefix list to it")
         } else {
-            format!("{object} (interface): network interfaces {}", ips.join(", "))
+            format!(
+                "{object} (interface): network interfaces {}",
+                ips.join(", ")
+            )
         };
         self.event(events, EventKind::SettingChanged { summary });
         self.rejoin(events);
@@ -334,9 +355,17 @@ impl Sandbox {
         events: &mut Vec<Event>,
     ) -> Result<(), SandboxError> {
         let svc = AwsService::parse(service);
-        let Some(pos) = self.vpc.endpoints.iter().position(|e| Some(e.service) == svc) else {
+        let Some(pos) = self
+            .vpc
+            .endpoints
+            .iter()
+            .position(|e| Some(e.service) == svc)
+        else {
             return Err(SandboxError::Network {
-                object: format!("VPC endpoint {}", service.chars().take(40).collect::<String>()),
+                object: format!(
+                    "VPC endpoint {}",
+                    service.chars().take(40).collect::<String>()
+                ),
                 reason: "the VPC has no such endpoint".into(),
             });
         };
@@ -456,12 +485,9 @@ impl Sandbox {
 
     /// The Route 53 Resolver's address: the primary block's base + 2.
     pub fn resolver_ip(&self) -> Ipv4Addr {
-        self.vpc
-            .cidrs
-            .first()
-            .map_or(Ipv4Addr::UNSPECIFIED, |b| {
-                Ipv4Addr::from(u32::from(b.network()).wrapping_add(2))
-            })
+        self.vpc.cidrs.first().map_or(Ipv4Addr::UNSPECIFIED, |b| {
+            Ipv4Addr::from(u32::from(b.network()).wrapping_add(2))
+        })
     }
 
     /// How a request from `subnet` leaves the VPC.
@@ -472,7 +498,12 @@ impl Sandbox {
         if self.vpc.assume_egress {
             return Ok(WayOut::Assumed);
         }
-        let route = self.vpc.subnets.get(&subnet).map(|s| s.route).unwrap_or_default();
+        let route = self
+            .vpc
+            .subnets
+            .get(&subnet)
+            .map(|s| s.route)
+            .unwrap_or_default();
         match route {
             Route::Local => Err(NoWayOut::LocalOnly),
             Route::InternetGateway => Ok(WayOut::Internet {
@@ -521,7 +552,10 @@ impl Sandbox {
         if self.vpc.dns_support || self.vpc.dhcp.servers == DnsServers::Custom {
             return None;
         }
-        let (r, ip) = (self.resolver_ip(), node.ip().unwrap_or(Ipv4Addr::UNSPECIFIED));
+        let (r, ip) = (
+            self.resolver_ip(),
+            node.ip().unwrap_or(Ipv4Addr::UNSPECIFIED),
+        );
         Some(format!(
             "dial tcp: lookup {host} on {r}:53: read udp {ip}:41375->{r}:53: i/o timeout"
         ))
@@ -592,6 +626,8 @@ pub fn way_text(w: &WayOut) -> String {
         WayOut::Internet { public_ip } => {
             format!("through the internet gateway with the instance's public IP {public_ip}")
         }
-        WayOut::Assumed => "out of the VPC (this scenario predates route tables: a way out is assumed)".into(),
+        WayOut::Assumed => {
+            "out of the VPC (this scenario predates route tables: a way out is assumed)".into()
+        }
     }
 }

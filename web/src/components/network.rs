@@ -1,0 +1,199 @@
+//! The VPC's ways out and its name service on the page: the internet
+//! gateway, NAT gateways, each subnet's default route, VPC endpoints, the
+//! DNS attributes and the DHCP option set (the model's `egress` module has
+//! the sources). Each change re-runs every node's way to the API server.
+
+use podnet_model::egress::{AwsService, DnsServers, Route};
+use podnet_model::Command;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::controls::{bind, bind_select};
+use crate::app::ViewProps;
+use crate::state::Action;
+
+/// The form section "Network: ways out of the VPC".
+#[component]
+pub fn Network(props: &ViewProps) -> Html {
+    let sb = props.state.sandbox();
+    let vpc = &sb.vpc;
+    let first = vpc
+        .subnets
+        .values()
+        .next()
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    let nat_subnet = use_state(|| first.clone());
+    let route_subnet = use_state(|| first.clone());
+    let route_to = use_state(|| "nat-gateway".to_owned());
+    let run = |c: Command| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |_| on_action.emit(Action::Run(c.clone())))
+    };
+    let on_nat = {
+        let (s, on_action) = (nat_subnet.clone(), props.on_action.clone());
+        Callback::from(move |_| {
+            on_action.emit(Action::Run(Command::AddNatGateway {
+                subnet: (*s).clone(),
+            }))
+        })
+    };
+    let on_route = {
+        let (s, to, on_action) = (
+            route_subnet.clone(),
+            route_to.clone(),
+            props.on_action.clone(),
+        );
+        Callback::from(move |_| {
+            on_action.emit(Action::Run(Command::SetRoute {
+                subnet: (*s).clone(),
+                to: (*to).clone(),
+                via: None,
+            }))
+        })
+    };
+    let endpoints = AwsService::ALL.iter().map(|svc| {
+        let on = vpc.endpoints.iter().any(|e| e.service == *svc);
+        let service = svc.short().to_owned();
+        let on_action = props.on_action.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
+            let service = service.clone();
+            on_action.emit(Action::Run(if checked {
+                Command::AddVpcEndpoint {
+                    service,
+                    subnets: None,
+                }
+            } else {
+                Command::DeleteVpcEndpoint { service }
+            }));
+        });
+        let kind = if svc.is_gateway() {
+            "gateway"
+        } else {
+            "interface"
+        };
+        html! {
+            <div>
+                <label class="form__check" title={svc.needed_by()}>
+                    <input type="checkbox" checked={on} {onchange} />{ format!("VPC endpoint {svc}") }
+                </label>
+                <span class="form__hint">{ format!("{kind}: {}", svc.needed_by()) }</span>
+            </div>
+        }
+    });
+    let names: Vec<String> = vpc.subnets.values().map(|s| s.name.clone()).collect();
+    let subnet_options = |selected: &str| -> Html {
+        names.iter().map(|n| html! { <option value={n.clone()} selected={n == selected}>{ n.clone() }</option> }).collect()
+    };
+    let routes: Html = vpc
+        .subnets
+        .values()
+        .map(|s| {
+            let target = match s.route {
+                Route::Local => "local only".to_owned(),
+                r => sb.route_text(r),
+            };
+            html! { <li>{ format!("{}: 0.0.0.0/0 → {target}", s.name) }</li> }
+        })
+        .collect();
+    html! {
+        <details class="form">
+            <summary>{ "Network: ways out of the VPC" }</summary>
+            if vpc.assume_egress {
+                <p class="form__hint is-warning">{ "This scenario was written before podnet modelled route tables: every subnet is assumed to have a way out." }</p>
+            }
+            <p class="form__hint">{ "A node needs a way to the API server, to EC2 (nodeadm names the node with DescribeInstances) and to ECR (aws-node and kube-proxy images): a NAT gateway, or VPC endpoints in a private cluster." }</p>
+            if vpc.internet_gateway {
+                <p class="form__hint">{ "Internet gateway attached." }</p>
+            } else {
+                <button type="button" onclick={run(Command::AddInternetGateway)}>{ "Attach internet gateway" }</button>
+            }
+            <label>{ "NAT gateway subnet" }<select onchange={bind_select(&nat_subnet)}>{ subnet_options(&nat_subnet) }</select></label>
+            <button type="button" onclick={on_nat}>{ "Add NAT gateway" }</button>
+            <ul class="form__list" aria-label="Route tables">{ routes }</ul>
+            <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_subnet) }</select></label>
+            <label>{ "Route 0.0.0.0/0 to" }
+                <select onchange={bind_select(&route_to)}>
+                    <option value="nat-gateway" selected={*route_to == "nat-gateway"}>{ "a NAT gateway" }</option>
+                    <option value="internet-gateway" selected={*route_to == "internet-gateway"}>{ "the internet gateway" }</option>
+                    <option value="local" selected={*route_to == "local"}>{ "nothing (local route only)" }</option>
+                </select>
+            </label>
+            <button type="button" onclick={on_route}>{ "Set route" }</button>
+            <fieldset class="form__group">
+                <legend>{ "VPC endpoints (interface endpoints take an address in each cluster subnet)" }</legend>
+                { for endpoints }
+            </fieldset>
+        </details>
+    }
+}
+
+/// The VPC's DNS attributes and its DHCP option set.
+#[component]
+pub fn VpcDns(props: &ViewProps) -> Html {
+    let sb = props.state.sandbox();
+    let vpc = &sb.vpc;
+    let domain = use_state(|| vpc.dhcp.domain_name.clone().unwrap_or_default());
+    let toggle = |f: fn(bool) -> Command| {
+        let on_action = props.on_action.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            on_action.emit(Action::Run(f(on)));
+        })
+    };
+    let on_support = toggle(|on| Command::SetVpcDns {
+        dns_hostnames: None,
+        dns_support: Some(on),
+    });
+    let on_hostnames = toggle(|on| Command::SetVpcDns {
+        dns_hostnames: Some(on),
+        dns_support: None,
+    });
+    let on_servers = {
+        let (on_action, domain) = (props.on_action.clone(), domain.clone());
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            let d = domain.trim().to_owned();
+            on_action.emit(Action::Run(Command::SetDhcpOptions {
+                servers: if v == "custom" {
+                    DnsServers::Custom
+                } else {
+                    DnsServers::AmazonProvided
+                },
+                domain_name: (!d.is_empty()).then_some(d),
+            }));
+        })
+    };
+    let on_domain = {
+        let (on_action, servers, domain) =
+            (props.on_action.clone(), vpc.dhcp.servers, domain.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let d = domain.trim().to_owned();
+            on_action.emit(Action::Run(Command::SetDhcpOptions {
+                servers,
+                domain_name: (!d.is_empty()).then_some(d),
+            }));
+        })
+    };
+    html! {
+        <fieldset class="form__group">
+                <legend>{ "DNS" }</legend>
+                <label class="form__check"><input type="checkbox" checked={vpc.dns_support} onchange={on_support} />{ "VPC DNS resolution (enableDnsSupport)" }</label>
+                <label class="form__check"><input type="checkbox" checked={vpc.dns_hostnames} onchange={on_hostnames} />{ "VPC DNS hostnames (enableDnsHostnames)" }</label>
+                <label>{ "DHCP option set: DNS servers" }
+                    <select onchange={on_servers}>
+                        <option value="amazon-provided" selected={vpc.dhcp.servers == DnsServers::AmazonProvided}>{ "AmazonProvidedDNS" }</option>
+                        <option value="custom" selected={vpc.dhcp.servers == DnsServers::Custom}>{ "your own DNS servers" }</option>
+                    </select>
+                </label>
+                <form onsubmit={on_domain}>
+                    <label>{ "DHCP domain-name (optional)" }<input type="text" value={(*domain).clone()} oninput={bind(&domain)} spellcheck="false" /></label>
+                    <button type="submit">{ "Set domain name" }</button>
+                </form>
+            </fieldset>
+    }
+}
