@@ -684,7 +684,7 @@ mod tests {
         );
         assert_eq!(s1.sandbox, s0.sandbox);
         assert!(s1.error.as_deref().unwrap().starts_with(
-            "Could not load the file broken.json: action 9 (delete pod nope): no pod nope"
+            "Could not load the file broken.json: action 12 (delete pod nope): no pod nope"
         ));
     }
 

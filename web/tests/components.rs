@@ -220,11 +220,11 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
     let root = fresh_root();
     yew::Renderer::<podnet_web::App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
-    assert!(clock(&root).ends_with("step 8 of 8"), "{}", clock(&root));
+    assert!(clock(&root).ends_with("step 11 of 11"), "{}", clock(&root));
 
     button(&root, "Add pods").click();
     yew::scheduler::flush().await;
-    assert!(clock(&root).ends_with("step 9 of 9"), "{}", clock(&root));
+    assert!(clock(&root).ends_with("step 12 of 12"), "{}", clock(&root));
     assert_eq!(
         root.query_selector_all(".pod-chip.is-running")
             .unwrap()
@@ -234,7 +234,7 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
 
     button(&root, "Undo").click();
     yew::scheduler::flush().await;
-    assert!(clock(&root).ends_with("step 8 of 9"), "{}", clock(&root));
+    assert!(clock(&root).ends_with("step 11 of 12"), "{}", clock(&root));
     assert_eq!(
         root.query_selector_all(".pod-chip.is-running")
             .unwrap()
@@ -244,7 +244,7 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
 
     button(&root, "Redo").click();
     yew::scheduler::flush().await;
-    assert!(clock(&root).ends_with("step 9 of 9"), "{}", clock(&root));
+    assert!(clock(&root).ends_with("step 12 of 12"), "{}", clock(&root));
     // The autosave holds the applied scenario.
     let saved = web_sys::window()
         .unwrap()
@@ -254,7 +254,7 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
         .get_item(podnet_web::persist::STORAGE_KEY)
         .unwrap()
         .unwrap();
-    assert_eq!(Scenario::from_json(&saved).unwrap().actions.len(), 9);
+    assert_eq!(Scenario::from_json(&saved).unwrap().actions.len(), 12);
 }
 
 fn choose(root: &Element, label: &str, value: &str) {
@@ -314,13 +314,14 @@ async fn tracing_two_pods_lists_the_hops_and_lights_the_first_on_the_map() {
 }
 
 #[wasm_bindgen_test]
-async fn joining_a_node_behind_a_private_endpoint_shows_the_failed_lookup() {
+async fn joining_a_node_of_a_private_cluster_shows_nodeadm_failing_to_reach_ec2() {
     let state = state_of("private-endpoint-join");
     let (root, _) = mount_page(state).await;
     button(&root, "Join").click();
     yew::scheduler::flush().await;
     let panel = region_text(&root, "Follow the packets");
-    assert!(panel.contains("no such host"), "{panel}");
+    assert!(panel.contains("operation error EC2: DescribeInstances"), "{panel}");
+    assert!(panel.contains("✗ Bootstrap (nodeadm)"), "{panel}");
 
     button(&root, "Is the pod network flat?").click();
     yew::scheduler::flush().await;
