@@ -128,8 +128,8 @@ async function perform(page, a) {
       break;
     case 'set-route':
       await openNetwork(page);
-      await page.getByLabel('Route subnet').selectOption(a.subnet);
-      await page.getByLabel('Route 0.0.0.0/0 to').selectOption(a.to);
+      await page.getByLabel(/^Route subnet/).selectOption(a.subnet);
+      await page.getByLabel(/^Route 0\.0\.0\.0\/0 to/).selectOption(a.to);
       await page.getByRole('button', { name: 'Set route', exact: true }).click();
       await events.getByText(`${a.subnet}: 0.0.0.0/0 →`).last().waitFor();
       break;

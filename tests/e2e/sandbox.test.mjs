@@ -24,7 +24,7 @@ test('the page opens on the seed example with the VPC, the control plane and the
   await page.getByRole('heading', { name: 'podnet', level: 1 }).waitFor();
   await page.getByRole('region', { name: 'Events' }).waitFor();
   await page.getByText('EKS control plane · demo').waitFor();
-  assert.equal(await page.locator('.subnet-card').count(), 4);
+  assert.equal(await page.locator('.subnet-card').count(), 5, 'four subnets and the public subnet with the NAT gateway');
   assert.match(await page.locator('.subnet-card', { hasText: 'nodes-a' }).textContent(), /231 free of 251/);
   for (const name of ['Add subnet', 'Add node', 'Add pods', 'Upgrade control plane', 'Undo', 'Redo', 'Share link', 'Export', 'Reset']) {
     assert.equal(await page.getByRole('button', { name, exact: true }).count(), 1, `a ${name} button`);
@@ -60,7 +60,7 @@ test('adding t3.medium nodes and pods runs 10.10.1.0/24 out, undo brings it back
 
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await page.waitForFunction(() => document.querySelectorAll('.pod-chip.is-creating').length === 0);
-  assert.match(await page.locator('.timeline__clock').textContent(), /step 21 of 22/);
+  assert.match(await page.locator('.timeline__clock').textContent(), /step 24 of 25/);
   assert.deepEqual(problems(), []);
   await context.close();
 });
@@ -69,7 +69,7 @@ test('a share link reproduces the scenario in a fresh browser, and a reload rest
   const { page, context, problems } = await openApp(browser, server.origin);
   await page.getByLabel('Number of pods').fill('12');
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
-  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   const before = await fingerprint(page);
   await page.getByRole('button', { name: 'Share link', exact: true }).click();
   const link = await page.getByLabel('Link to this scenario').inputValue();
@@ -78,12 +78,12 @@ test('a share link reproduces the scenario in a fresh browser, and a reload rest
   const fresh = await browser.newContext();
   const other = await fresh.newPage();
   await other.goto(link);
-  await other.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  await other.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   assert.equal(await fingerprint(other), before);
   await fresh.close();
 
   await page.goto(`${server.origin}${BASE_PATH}`);
-  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   assert.equal(await fingerprint(page), before, 'autosave restored the scenario');
   assert.deepEqual(problems(), []);
   await context.close();
@@ -93,16 +93,16 @@ test('export then import round-trips the scenario', async () => {
   const { page, context, problems } = await openApp(browser, server.origin);
   await page.getByLabel('Number of pods').fill('3');
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
-  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   const before = await fingerprint(page);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
   const file = await download.path();
   const json = JSON.parse(await readFile(file, 'utf8'));
-  assert.equal(json.version, 1);
-  assert.equal(json.actions.length, 9);
+  assert.equal(json.version, 2);
+  assert.equal(json.actions.length, 12);
 
   await page.getByRole('button', { name: 'Reset', exact: true }).click();
-  await page.locator('.timeline__clock', { hasText: 'step 8 of 8' }).waitFor();
+  await page.locator('.timeline__clock', { hasText: 'step 11 of 11' }).waitFor();
   await page.getByLabel('Import').setInputFiles(file);
   await page.getByRole('status').filter({ hasText: 'Loaded the file' }).waitFor();
   assert.equal(await fingerprint(page), before);
@@ -173,7 +173,7 @@ test('the keyboard alone can add pods', async () => {
   await page.keyboard.press('Control+A');
   await page.keyboard.type('4');
   await page.keyboard.press('Enter');
-  await page.locator('.timeline__clock', { hasText: 'step 9 of 9' }).waitFor();
+  await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   assert.match(await page.getByRole('region', { name: 'Events' }).textContent(), /add 4 pods/);
   assert.deepEqual(problems(), []);
   await context.close();
@@ -186,7 +186,7 @@ test('embed mode drops the chrome, and readonly and lock-cni hold', async () => 
   assert.equal(await page.getByRole('button', { name: 'Add pods', exact: true }).count(), 0);
   assert.ok(await page.getByRole('button', { name: 'Undo', exact: true }).isDisabled());
   await page.getByRole('button', { name: '◀ Step back' }).click();
-  await page.locator('.timeline__clock', { hasText: 'step 7 of 8' }).waitFor();
+  await page.locator('.timeline__clock', { hasText: 'step 10 of 11' }).waitFor();
   await screenshot(page, 'sandbox-embed');
   await context.close();
 
@@ -246,8 +246,25 @@ test('Upgrade control plane replaces the X-ENIs, and is refused when the cluster
   await page.getByRole('button', { name: 'Upgrade control plane', exact: true }).click();
   const alert = page.getByRole('alert');
   await alert.waitFor();
-  assert.match(await alert.textContent(), /cannot upgrade the control plane to 1\.31: EKS creates new network interfaces before deleting the old ones and needs up to 5 free IP addresses in the cluster subnets, which have 4/);
+  assert.match(await alert.textContent(), /cannot upgrade the control plane to 1\.31: InvalidRequestException: Provided subnets cluster-a \(10\.40\.0\.0\/28\) Free IPs: \d+ cluster-b \(10\.40\.0\.16\/28\) Free IPs: \d+ , need at least 5 IPs in each subnet/);
   await screenshot(page, 'sandbox-upgrade-refused');
+  // The fix EKS offers since October 2023: new cluster subnets in the same AZs.
+  for (const [name, cidr, az] of [['cp-a', '10.40.0.64/28', 'ap-southeast-2a'], ['cp-c', '10.40.0.96/28', 'ap-southeast-2c'], ['cp-b', '10.40.0.80/28', 'ap-southeast-2b']]) {
+    await page.getByLabel('Subnet CIDR').fill(cidr);
+    await page.getByLabel('Availability Zone').fill(az);
+    await page.getByLabel('Subnet name (optional)').fill(name);
+    await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
+    await page.locator('.subnet-card', { hasText: name }).waitFor();
+  }
+  await page.getByLabel('Cluster subnets (comma-separated)').fill('cp-a, cp-c');
+  await page.getByRole('button', { name: 'Change cluster subnets', exact: true }).click();
+  await page.getByRole('alert').filter({ hasText: 'same set of Availability Zones' }).waitFor();
+  await page.getByLabel('Cluster subnets (comma-separated)').fill('cp-a, cp-b');
+  await page.getByRole('button', { name: 'Change cluster subnets', exact: true }).click();
+  await events.getByText('the cluster subnets are now cp-a, cp-b').waitFor();
+  await page.getByRole('button', { name: 'Upgrade control plane', exact: true }).click();
+  await events.getByText('control plane upgraded from 1.30 to 1.31').waitFor();
+  assert.equal(await page.locator('.subnet-card', { hasText: 'cp-a' }).locator('.xeni-chip').count(), 1);
   assert.deepEqual(problems(), []);
   await context.close();
 });
@@ -303,11 +320,11 @@ test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side 
   await cni.getByRole('button', { name: 'Compare CNIs' }).click();
   const table = cni.getByRole('table', { name: 'This scenario under each CNI' });
   await table.waitFor();
-  assert.match(await table.getByRole('row', { name: /AWS VPC CNI/ }).textContent(), /AWS VPC CNI\s*42\s*6\s*0\s*29/);
-  assert.match(await table.getByRole('row', { name: /Flannel/ }).textContent(), /Flannel\s*4\s*6\s*0\s*29\s*8951 \/ 1450/);
-  assert.match(await table.getByRole('row', { name: /^Cilium(?! \(ENI)/ }).textContent(), /Cilium\s*4\s*6/);
-  assert.match(await table.getByRole('row', { name: /Cilium \(ENI mode\)/ }).textContent(), /Cilium \(ENI mode\)\s*28\s*6\s*0\s*29/);
-  assert.match(await table.getByRole('row', { name: /Calico/ }).textContent(), /Calico\s*4\s*6\s*0\s*29\s*8951 \/ 1450/);
+  assert.match(await table.getByRole('row', { name: /AWS VPC CNI/ }).textContent(), /AWS VPC CNI\s*43\s*6\s*0\s*29/);
+  assert.match(await table.getByRole('row', { name: /Flannel/ }).textContent(), /Flannel\s*5\s*6\s*0\s*29\s*8951 \/ 1450/);
+  assert.match(await table.getByRole('row', { name: /^Cilium(?! \(ENI)/ }).textContent(), /Cilium\s*5\s*6/);
+  assert.match(await table.getByRole('row', { name: /Cilium \(ENI mode\)/ }).textContent(), /Cilium \(ENI mode\)\s*29\s*6\s*0\s*29/);
+  assert.match(await table.getByRole('row', { name: /Calico/ }).textContent(), /Calico\s*5\s*6\s*0\s*29\s*8951 \/ 1450/);
 
   await cni.getByLabel('Strategy').selectOption('cilium');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Cilium' }).waitFor();
@@ -411,7 +428,7 @@ test('Cilium ENI mode: pods keep VPC addresses, the operator pre-allocates 8 per
   await context.close();
 });
 
-test('follow the packets: a private join goes through an X-ENI, Flannel wraps pod traffic in VXLAN, DNS off stops the join', async () => {
+test('follow the packets: a private join goes through an X-ENI, Flannel wraps pod traffic in VXLAN, DNS resolution off stops the join', async () => {
   const { page, context, problems } = await openApp(browser, server.origin);
   const paths = page.getByRole('region', { name: 'Follow the packets' });
   // The seed's endpoint is public and private: the node reaches the API server through an X-ENI.
@@ -420,25 +437,30 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   await paths.getByRole('button', { name: 'Trace' }).click();
   await paths.getByRole('status').filter({ hasText: /through X-ENI 10\.10\.0\.4/ }).waitFor();
   const hops = paths.getByRole('list', { name: 'Hops' });
-  await hops.getByRole('button', { name: /^X-ENI eni-1 in cluster-a/ }).click();
+  await hops.getByRole('button', { name: /^X-ENI eni-2 in cluster-a/ }).click();
   // The hop is lit up on the map.
   await page.locator('.xeni-chip.is-on-path').waitFor();
   await paths.getByRole('button', { name: 'Join' }).click();
   await paths.getByRole('status').filter({ hasText: /^Joined\. .* through the X-ENIs/ }).waitFor();
-  await paths.getByRole('list', { name: 'Join steps' }).getByText(/resolves to the X-ENIs' IPs 10\.10\.0\.4, 10\.10\.0\.20/).waitFor();
+  await paths.getByRole('list', { name: 'Join steps' }).getByText(/X-ENIs' private IPs: .* → 10\.10\.0\.4, 10\.10\.0\.20/).waitFor();
   await screenshot(page, 'paths-join');
 
-  // Private only, and the VPC's DNS hostnames off: a new node cannot find the API server.
+  // Private only, and DNS hostnames off: public DNS still answers with the X-ENIs' addresses.
   await page.getByLabel('Endpoint access').selectOption('private');
   await page.getByLabel('VPC DNS hostnames (enableDnsHostnames)').uncheck();
-  await page.getByRole('region', { name: 'Events' }).getByText(/kubelet: dial tcp: lookup .* no such host/).first().waitFor();
+  await paths.getByRole('button', { name: 'Join' }).click();
+  await paths.getByRole('list', { name: 'Join steps' }).getByText(/public DNS answers the private-only endpoint's name/).waitFor();
+  await page.getByLabel('VPC DNS hostnames (enableDnsHostnames)').check();
+  // DNS resolution off: the Route 53 Resolver does not answer; a new node's nodeadm cannot resolve EC2.
+  await page.getByLabel('VPC DNS resolution (enableDnsSupport)').uncheck();
+  await page.getByRole('region', { name: 'Events' }).getByText(/kubelet: dial tcp: lookup .* i\/o timeout/).first().waitFor();
   await page.getByRole('button', { name: 'Add node', exact: true }).click();
   await page.getByText('⚠ not registered').first().waitFor();
   await paths.getByLabel('Node to join').selectOption({ index: 2 });
   await paths.getByRole('button', { name: 'Join' }).click();
   await paths.getByRole('status').filter({ hasText: /^Does not join\./ }).waitFor();
-  await paths.getByText(/no such host/).first().waitFor();
-  await page.getByLabel('VPC DNS hostnames (enableDnsHostnames)').check();
+  await paths.getByText(/DescribeInstances/).first().waitFor();
+  await page.getByLabel('VPC DNS resolution (enableDnsSupport)').check();
   await page.locator('.node-card').filter({ hasText: '⚠ not registered' }).waitFor({ state: 'detached' });
 
   // Flannel: the packet between nodes travels inside VXLAN between the node IPs.
@@ -521,19 +543,20 @@ test('an embedded exercise is solved by clicks and tells the course page it is c
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
   await page.goto(`${server.origin}${BASE_PATH}embed-example.html`);
   const messages = page.getByRole('list', { name: 'Messages from podnet' });
-  await messages.getByText('private-endpoint-join: started (1 of 2 goals met)').waitFor();
+  await messages.getByText('private-endpoint-join: started (2 of 3 goals met)').waitFor();
   const app = page.frameLocator('iframe[title="podnet exercise"]');
   const exercise = app.getByRole('region', { name: 'Exercise' });
-  await exercise.getByText('1 of 2 goals met').waitFor();
+  await exercise.getByText('2 of 3 goals met').waitFor();
   await exercise.getByRole('button', { name: 'Show a hint (1 of 3)' }).click();
   await exercise.getByRole('list', { name: 'Hints' }).getByText(/press Join for the node/).waitFor();
   // A command the exercise does not use is refused with the reason.
   await app.getByRole('button', { name: 'Add pods' }).click();
-  await app.getByText(/This exercise does not use add-pods: it allows set-vpc-dns/).waitFor();
-  await app.getByLabel('VPC DNS hostnames (enableDnsHostnames)').check();
+  await app.getByText(/This exercise does not use add-pods: it allows add-vpc-endpoint/).waitFor();
+  await app.locator('summary', { hasText: 'Network: ways out of the VPC' }).click();
+  await app.getByLabel('VPC endpoint ec2', { exact: true }).check();
   await exercise.getByRole('status').filter({ hasText: 'Exercise complete' }).waitFor();
-  await exercise.getByText('2 of 2 goals met').waitFor();
-  await messages.getByText('private-endpoint-join: completed (2 of 2 goals met)').waitFor();
+  await exercise.getByText('3 of 3 goals met').waitFor();
+  await messages.getByText('private-endpoint-join: completed (3 of 3 goals met)').waitFor();
   await screenshot(page, 'exercise-embedded');
   assert.deepEqual(problems, []);
   await context.close();

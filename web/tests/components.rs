@@ -320,7 +320,10 @@ async fn joining_a_node_of_a_private_cluster_shows_nodeadm_failing_to_reach_ec2(
     button(&root, "Join").click();
     yew::scheduler::flush().await;
     let panel = region_text(&root, "Follow the packets");
-    assert!(panel.contains("operation error EC2: DescribeInstances"), "{panel}");
+    assert!(
+        panel.contains("operation error EC2: DescribeInstances"),
+        "{panel}"
+    );
     assert!(panel.contains("✗ Bootstrap (nodeadm)"), "{panel}");
 
     button(&root, "Is the pod network flat?").click();

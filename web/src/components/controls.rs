@@ -168,6 +168,7 @@ fn max_pods_from(value: &str) -> MaxPodsFrom {
 fn AddNode(props: &ViewProps) -> Html {
     let sandbox = props.state.sandbox();
     let sb = &*sandbox;
+    // A node subnet: not a cluster subnet, not a public one.
     let default_subnet = sb
         .vpc
         .subnets
@@ -176,12 +177,19 @@ fn AddNode(props: &ViewProps) -> Html {
             !sb.cluster
                 .as_ref()
                 .is_some_and(|c| c.subnets.contains(&s.id))
+                && s.route != podnet_model::egress::Route::InternetGateway
         })
         .or_else(|| sb.vpc.subnets.values().next())
         .map(|s| s.name.clone())
         .unwrap_or_default();
     let itype = use_state(|| "m5.large".to_owned());
-    let subnet = use_state(|| default_subnet);
+    let chosen = use_state(|| default_subnet.clone());
+    // The choice, while that subnet exists (another scenario may have loaded).
+    let subnet = if sb.vpc.subnets.values().any(|s| s.name == *chosen) {
+        (*chosen).clone()
+    } else {
+        default_subnet
+    };
     let max_pods = use_state(String::new);
     let source = use_state(|| "managed-node-group".to_owned());
     let pd = matches!(&sb.cni, podnet_model::CniMode::AwsVpcCni(c) if c.prefix_delegation);
@@ -220,7 +228,7 @@ fn AddNode(props: &ViewProps) -> Html {
             let from = max_pods_from(&source);
             on_action.emit(Action::Run(Command::AddNode {
                 instance_type: (*itype).clone(),
-                subnet: (*subnet).clone(),
+                subnet: subnet.clone(),
                 max_pods: mp,
                 max_pods_from: (from != MaxPodsFrom::default()).then_some(from),
             }));
@@ -234,8 +242,8 @@ fn AddNode(props: &ViewProps) -> Html {
                 <datalist id="podnet-types">{ for catalog::all().iter().map(|t| html! { <option value={t.name} /> }) }</datalist>
                 { info }
                 <label>{ "Node subnet" }
-                    <select onchange={bind_select(&subnet)}>
-                        { for sb.vpc.subnets.values().map(|s| html! { <option value={s.name.clone()} selected={s.name == *subnet}>{ format!("{} ({}, {})", s.name, s.cidr, s.az) }</option> }) }
+                    <select onchange={bind_select(&chosen)}>
+                        { for sb.vpc.subnets.values().map(|s| html! { <option value={s.name.clone()} selected={s.name == subnet}>{ format!("{} ({}, {})", s.name, s.cidr, s.az) }</option> }) }
                     </select>
                 </label>
                 <label>{ "Max pods from" }

@@ -30,23 +30,30 @@ pub fn Network(props: &ViewProps) -> Html {
         let on_action = props.on_action.clone();
         Callback::from(move |_| on_action.emit(Action::Run(c.clone())))
     };
+    // A choice holds while its subnet exists (another scenario may have loaded).
+    let pick = |h: &UseStateHandle<String>| {
+        if vpc.subnets.values().any(|s| s.name == **h) {
+            (**h).clone()
+        } else {
+            first.clone()
+        }
+    };
+    let (nat_pick, route_pick) = (pick(&nat_subnet), pick(&route_subnet));
     let on_nat = {
-        let (s, on_action) = (nat_subnet.clone(), props.on_action.clone());
+        let (s, on_action) = (nat_pick.clone(), props.on_action.clone());
         Callback::from(move |_| {
-            on_action.emit(Action::Run(Command::AddNatGateway {
-                subnet: (*s).clone(),
-            }))
+            on_action.emit(Action::Run(Command::AddNatGateway { subnet: s.clone() }))
         })
     };
     let on_route = {
         let (s, to, on_action) = (
-            route_subnet.clone(),
+            route_pick.clone(),
             route_to.clone(),
             props.on_action.clone(),
         );
         Callback::from(move |_| {
             on_action.emit(Action::Run(Command::SetRoute {
-                subnet: (*s).clone(),
+                subnet: s.clone(),
                 to: (*to).clone(),
                 via: None,
             }))
@@ -109,10 +116,10 @@ pub fn Network(props: &ViewProps) -> Html {
             } else {
                 <button type="button" onclick={run(Command::AddInternetGateway)}>{ "Attach internet gateway" }</button>
             }
-            <label>{ "NAT gateway subnet" }<select onchange={bind_select(&nat_subnet)}>{ subnet_options(&nat_subnet) }</select></label>
+            <label>{ "NAT gateway subnet" }<select onchange={bind_select(&nat_subnet)}>{ subnet_options(&nat_pick) }</select></label>
             <button type="button" onclick={on_nat}>{ "Add NAT gateway" }</button>
             <ul class="form__list" aria-label="Route tables">{ routes }</ul>
-            <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_subnet) }</select></label>
+            <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_pick) }</select></label>
             <label>{ "Route 0.0.0.0/0 to" }
                 <select onchange={bind_select(&route_to)}>
                     <option value="nat-gateway" selected={*route_to == "nat-gateway"}>{ "a NAT gateway" }</option>
