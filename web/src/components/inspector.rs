@@ -182,7 +182,7 @@ fn eni(sb: &Sandbox, id: podnet_model::EniId) -> Html {
         .unwrap_or_default();
     let owner = match e.node.and_then(|n| sb.nodes.get(&n)) {
         Some(n) => format!("{} (device index {})", n.name, e.device_index),
-        None => "the EKS control plane (cross-account: its owner is an AWS account, it lives in your subnet)".into(),
+        None => "the EKS control plane: a requester-managed ENI in your account and subnet (description \"Amazon EKS <cluster>\", cannot be detached), attached to an instance in EKS's account".into(),
     };
     if e.kind == podnet_model::eni::EniKind::Trunk {
         let branches = e

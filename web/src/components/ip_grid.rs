@@ -129,6 +129,8 @@ fn cell_look(u: Option<&AddressUse>) -> (&'static str, &'static str) {
         Some(AddressUse::EniPrimary { .. }) => ("is-eni", "E"),
         Some(AddressUse::XEni { .. }) => ("is-xeni", "X"),
         Some(AddressUse::Trunk { .. }) => ("is-eni", "T"),
+        Some(AddressUse::NatGateway { .. }) => ("is-eni is-service", "G"),
+        Some(AddressUse::VpcEndpoint { .. }) => ("is-eni is-service", "V"),
         Some(AddressUse::Branch { .. }) => ("is-pod is-branch", "◆"),
         Some(AddressUse::Pod { prefix: false, .. }) => ("is-pod", "●"),
         Some(AddressUse::Pod { prefix: true, .. }) => ("is-pod is-prefix", "●"),
@@ -144,6 +146,8 @@ fn legend() -> Html {
         ("is-node", "N", "node IP"),
         ("is-eni", "E", "ENI primary IP"),
         ("is-xeni", "X", "X-ENI (control plane)"),
+        ("is-eni is-service", "G", "NAT gateway"),
+        ("is-eni is-service", "V", "VPC endpoint"),
         ("is-pod", "●", "pod IP"),
         ("is-pod is-branch", "◆", "pod on its own branch ENI"),
         ("is-warm", "○", "warm (held, unused)"),
@@ -186,8 +190,15 @@ pub fn describe(sb: &Sandbox, ip: Ipv4Addr, u: Option<&AddressUse>) -> String {
             "{ip}: primary IP of {eni}{}: never given to pods",
             node_of_eni(*eni)
         ),
+        Some(AddressUse::NatGateway { eni }) => format!(
+            "{ip}: NAT gateway {eni}: private sources leave the VPC as its Elastic IP"
+        ),
+        Some(AddressUse::VpcEndpoint { eni, service }) => format!(
+            "{ip}: {service} interface endpoint {eni}: {}",
+            service.needed_by()
+        ),
         Some(AddressUse::XEni { eni }) => {
-            format!("{ip}: cross-account {eni} of the EKS control plane")
+            format!("{ip}: X-ENI {eni} of the EKS control plane (requester-managed, in your account)")
         }
         Some(AddressUse::Trunk { node, eni }) => format!(
             "{ip}: primary IP of trunk {eni} of {}: carries the branch ENIs of pods with their own security groups",

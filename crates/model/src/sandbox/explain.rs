@@ -169,7 +169,7 @@ impl Sandbox {
         let s = self.vpc.subnets.get(&subnet)?;
         let (mut node_ips, mut eni_primaries, mut xenis, mut secondaries, mut prefixed) =
             (0u32, 0u32, 0u32, 0u32, 0u32);
-        let (mut trunks, mut branches) = (0u32, 0u32);
+        let (mut trunks, mut branches, mut services) = (0u32, 0u32, 0u32);
         let kinds = self.eni_kinds();
         for (_, holder) in s.pool.holders() {
             match holder {
@@ -178,7 +178,8 @@ impl Sandbox {
                     Some(EniKind::NodePrimary) => node_ips += 1,
                     Some(EniKind::ControlPlane) => xenis += 1,
                     Some(EniKind::Trunk) => trunks += 1,
-                    _ => eni_primaries += 1,
+                    Some(_) => eni_primaries += 1,
+                    None => services += 1,
                 },
                 Holder::Secondary(_) => secondaries += 1,
                 Holder::Prefix(_) => prefixed += 1,
@@ -198,6 +199,12 @@ impl Sandbox {
                 format!("in use: {node_ips} node IPs, {eni_primaries} primary IPs of secondary ENIs, {secondaries} secondary IPs, {prefixed} addresses in /28 prefixes, {xenis} cross-account ENIs of the control plane"),
                 "CNI docs: warm IPs are taken from the subnet even when no pod uses them",
             );
+        if services > 0 {
+            d = d.because(
+                format!("and {services} NAT gateway or VPC endpoint network interfaces (requester-managed, one address each)"),
+                "Amazon VPC User Guide, NAT gateways; AWS PrivateLink guide, interface endpoints",
+            );
+        }
         if trunks + branches > 0 {
             d = d.because(
                 format!("and {trunks} trunk ENIs and {branches} branch ENIs (one per pod with its own security groups)"),
@@ -216,19 +223,20 @@ impl Sandbox {
             .filter_map(|id| self.vpc.subnets.get(id))
             .map(|s| (s.name.clone(), s.pool.free()))
             .collect();
-        let total: u32 = frees.iter().map(|(_, f)| f).sum();
+        let least = frees.iter().map(|(_, f)| *f).min().unwrap_or(0);
         let terms: Vec<String> = frees.iter().map(|(n, f)| format!("{f} ({n})")).collect();
-        let verdict = if total >= UPGRADE_FREE_IPS {
+        let verdict = if least >= UPGRADE_FREE_IPS {
             "enough"
         } else {
             "not enough"
         };
-        let d = Derivation::new("free IPs in the cluster subnets", total, format!("{} = {total}; up to {UPGRADE_FREE_IPS} needed: {verdict}", terms.join(" + ")))
+        let d = Derivation::new("free IPs in the fullest cluster subnet", least, format!("min({}) = {least}; {UPGRADE_FREE_IPS} needed in each: {verdict}", terms.join(", ")))
             .because(
-                "an upgrade creates new cross-account ENIs before deleting the old ones, possibly in other cluster subnets",
-                "EKS User Guide, network-reqs.adoc and update-cluster.adoc",
+                "an upgrade creates two new X-ENIs, in two AZs, before deleting the old ones, and they may land in other cluster subnets",
+                "EKS User Guide, network-reqs.adoc; awsdocs/amazon-eks-user-guide issue 688",
             )
-            .because("the update needs up to five available IP addresses from the cluster subnets", "EKS User Guide, update-cluster.adoc");
+            .because("EKS checks each subnet, not the sum: \"need at least 5 IPs in each subnet to be free for this operation\"", "InvalidRequestException quoted in aws/containers-roadmap issue 1693; clowdhaus/eksup issue 24")
+            .because("the fix without moving nodes: give the cluster new subnets in the same AZs (UpdateClusterConfig, since October 2023)", "EKS User Guide, network-reqs.adoc");
         Some(d)
     }
 
@@ -273,7 +281,7 @@ impl Sandbox {
             let x = self.cluster.as_ref()?.xenis.iter().find(|e| e.id == eni)?;
             return Some(
                 Derivation::new("addresses", 1, format!("1 primary IP ({}) = 1", x.primary_ip))
-                    .because("a cross-account ENI holds one IP of its cluster subnet; EKS creates 2–4 of them", "EKS User Guide, network-reqs.adoc"),
+                    .because("an X-ENI is a requester-managed ENI in your account and cluster subnet and holds one of its IPs; EKS keeps two, in two AZs (up to four when the control plane scales)", "EKS User Guide, network-reqs.adoc; EC2 User Guide, requester-managed network interfaces; awsdocs/amazon-eks-user-guide issue 688"),
             );
         };
         let e = node.ipam.enis.iter().find(|e| e.id == eni)?;

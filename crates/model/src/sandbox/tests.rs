@@ -230,7 +230,7 @@ fn every_number_explains_itself() {
     let up = s.explain_upgrade().unwrap();
     assert_eq!(
         up.formula,
-        "10 (cluster-a) + 10 (cluster-b) = 20; up to 5 needed: enough"
+        "min(10 (cluster-a), 10 (cluster-b)) = 10; 5 needed in each: enough"
     );
 }
 
@@ -312,6 +312,8 @@ fn address_uses_say_who_holds_each_address() {
             AddressUse::Warm { .. } => "warm",
             AddressUse::Trunk { .. } => "trunk",
             AddressUse::Branch { .. } => "branch",
+            AddressUse::NatGateway { .. } => "nat",
+            AddressUse::VpcEndpoint { .. } => "endpoint",
         })
         .collect();
     // .0-.3 reserved, .4 node IP, .5 pod, .6 .7 warm, .8 second ENI, .9-.11 warm, .255 reserved.

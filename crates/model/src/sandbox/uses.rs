@@ -38,6 +38,18 @@ pub enum AddressUse {
         /// The ENI.
         eni: EniId,
     },
+    /// A NAT gateway's private IP (its Elastic IP is outside the VPC).
+    NatGateway {
+        /// Its network interface.
+        eni: EniId,
+    },
+    /// An interface VPC endpoint's network interface.
+    VpcEndpoint {
+        /// Its network interface.
+        eni: EniId,
+        /// The service it reaches.
+        service: crate::egress::AwsService,
+    },
     /// The primary IP of a node's trunk ENI (security groups for pods).
     Trunk {
         /// The node.
@@ -75,6 +87,22 @@ pub enum AddressUse {
 }
 
 impl Sandbox {
+    /// A requester-managed ENI that is not a node's or the control plane's:
+    /// a NAT gateway or a VPC endpoint (else a plain ENI primary).
+    fn service_use(&self, eni: EniId) -> AddressUse {
+        if self.vpc.nat_gateways.iter().any(|n| n.eni == eni) {
+            return AddressUse::NatGateway { eni };
+        }
+        self.vpc
+            .endpoints
+            .iter()
+            .find(|e| e.enis.iter().any(|(_, id, _)| *id == eni))
+            .map_or(AddressUse::EniPrimary { eni }, |e| AddressUse::VpcEndpoint {
+                eni,
+                service: e.service,
+            })
+    }
+
     /// Every held or reserved address of `subnet`, lowest first, with its use.
     pub fn address_uses(&self, subnet: SubnetId) -> Vec<(Ipv4Addr, AddressUse)> {
         let Some(s) = self.vpc.subnets.get(&subnet) else {
@@ -117,7 +145,7 @@ impl Sandbox {
                             node: e.node?,
                             eni: id,
                         },
-                        _ => AddressUse::EniPrimary { eni: id },
+                        _ => self.service_use(id),
                     },
                     Holder::Secondary(id) => slot_use(enis.get(&id)?, ip, false),
                     Holder::Prefix(id) => slot_use(enis.get(&id)?, ip, true),
