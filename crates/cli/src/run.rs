@@ -126,16 +126,41 @@ fn render(scenario: &Scenario, r: &Replay) -> String {
             );
         }
     }
-    out += "\nSUBNETS\nNAME            CIDR              AZ                USABLE  IN USE  FREE\n";
+    out += "\nSUBNETS\nNAME            CIDR              AZ                USABLE  IN USE  FREE   0.0.0.0/0 →\n";
     for x in s.vpc.subnets.values() {
+        let route = if s.vpc.assume_egress {
+            "(assumed way out)".to_owned()
+        } else {
+            s.route_text(x.route)
+        };
         out += &format!(
-            "{:<15} {:<17} {:<17} {:<7} {:<7} {}\n",
+            "{:<15} {:<17} {:<17} {:<7} {:<7} {:<6} {route}\n",
             x.name,
             x.cidr.to_string(),
             x.az,
             x.pool.usable(),
             x.pool.in_use(),
             x.pool.free()
+        );
+    }
+    for n in &s.vpc.nat_gateways {
+        out += &format!(
+            "NAT gateway in {}: {} (Elastic IP {})\n",
+            subnet_name(s, n.subnet),
+            n.private_ip,
+            n.public_ip
+        );
+    }
+    for e in &s.vpc.endpoints {
+        let ips: Vec<String> = e.enis.iter().map(|(_, _, ip)| ip.to_string()).collect();
+        out += &format!(
+            "VPC endpoint {}: {}\n",
+            e.service,
+            if ips.is_empty() {
+                "gateway (a route)".to_owned()
+            } else {
+                ips.join(", ")
+            }
         );
     }
     out += "\nNODES\nNAME              INSTANCE     SUBNET          IP              ENIS  PODS  MAX PODS\n";

@@ -468,6 +468,9 @@ impl fmt::Display for EventKind {
                 write!(f, "{node}: Normal NodeReady: Node {name} status is now: NodeReady ({cni}; the not-ready taint is removed)")
             }
             Self::NodeNotReady { node, reason } => write!(f, "{node}: Warning NodeNotReady: {reason}"),
+            Self::NodeJoinFailed { node, message } if message.starts_with("nodeadm") => {
+                write!(f, "{node} {message}")
+            }
             Self::NodeJoinFailed { node, message } => write!(f, "{node} kubelet: {message}"),
             Self::NodeDeleted { node, addresses } => {
                 write!(f, "{node} terminated; {addresses} addresses back in the subnets")

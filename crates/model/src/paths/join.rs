@@ -7,7 +7,7 @@ use super::{Place, TraceError};
 use crate::cluster::{AuthMode, EndpointAccess, Node, NodeAccess, SERVING_CERT_MS};
 use crate::cni::CniMode;
 use crate::egress::{AwsService, DnsServers, Route};
-use crate::sandbox::{way_text, Sandbox};
+use crate::sandbox::{way_text, Sandbox, ServiceReach};
 
 /// How a step went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -308,16 +308,24 @@ impl Sandbox {
                     api.via, dkr.via, s3.via
                 )
             };
-            let fail = if let Some(e) = dkr.error {
+            let fail = if let Some(e) = &dkr.error {
                 Some(pull(format!("failed to resolve reference \"{image}:{tag}\": failed to do request: Head \"https://{dkr_host}/v2/{repo}/manifests/{tag}\": {e}")))
             } else if api.error.is_some() {
                 Some(pull(format!("failed to resolve reference \"{image}:{tag}\": unexpected status from HEAD request to https://{dkr_host}/v2/{repo}/manifests/{tag}: 401 Unauthorized (the ecr-credential-provider could not reach {} for a token)", AwsService::EcrApi.host(&region))))
             } else {
-                s3.error.map(|e| pull(format!("failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://{}/…\": {e}", AwsService::S3.host(&region))))
+                s3.error.as_ref().map(|e| pull(format!("failed to copy: httpReadSeeker: failed open: failed to do request: Get \"https://{}/…\": {e}", AwsService::S3.host(&region))))
             };
             if let Some(m) = fail {
                 s.status = StepStatus::Failed;
                 s.message = Some(m);
+                let out: Vec<(&str, &ServiceReach)> =
+                    [("ecr.api", &api), ("ecr.dkr", &dkr), ("S3", &s3)]
+                        .into_iter()
+                        .filter(|(_, r)| r.error.is_some())
+                        .collect();
+                let names: Vec<&str> = out.iter().map(|(n, _)| *n).collect();
+                let why = out.first().map(|(_, r)| r.via.clone()).unwrap_or_default();
+                s.detail = format!("containerd pulls {image} (aws-node) and kube-proxy from the EKS registry in ECR, and cannot reach {}: {why}. A private cluster needs the ecr.api and ecr.dkr interface endpoints and the S3 gateway endpoint (or a NAT gateway)", names.join(", "));
             }
         } else {
             let registry = image.split('/').next().unwrap_or_default().to_owned();

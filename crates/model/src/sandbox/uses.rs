@@ -97,9 +97,11 @@ impl Sandbox {
             .endpoints
             .iter()
             .find(|e| e.enis.iter().any(|(_, id, _)| *id == eni))
-            .map_or(AddressUse::EniPrimary { eni }, |e| AddressUse::VpcEndpoint {
-                eni,
-                service: e.service,
+            .map_or(AddressUse::EniPrimary { eni }, |e| {
+                AddressUse::VpcEndpoint {
+                    eni,
+                    service: e.service,
+                }
             })
     }
 
