@@ -356,3 +356,23 @@ fn dhcp_options_change_dns_but_not_the_node_name() {
     let old = s.nodes.values().next().unwrap();
     assert!(old.ready(), "the running node keeps its API server");
 }
+
+/// A Pending pod with no Ready node is not told to add capacity: it is told
+/// which node failed to join and why (the join's real message).
+#[test]
+fn a_pending_pod_in_a_cluster_with_no_ready_node_names_the_join_failure() {
+    let s =
+        Scenario::from_json(podnet_model::scenario::builtin::get("private-endpoint-join").unwrap())
+            .unwrap()
+            .replay()
+            .unwrap()
+            .sandbox;
+    let pod = s.pods.values().find(|p| !p.system).unwrap().id;
+    let advice = s.advice_for_pod(pod).join("\n");
+    assert!(advice.contains("No node is Ready"), "{advice}");
+    assert!(
+        advice.contains("ip-10-10-1-4 never registered: nodeadm init:"),
+        "{advice}"
+    );
+    assert!(!advice.contains("max pods"), "{advice}");
+}

@@ -185,7 +185,7 @@ impl Sandbox {
         if private {
             return ApiRoute::Xeni {
                 resolved: if c.endpoint == EndpointAccess::Private && !phz {
-                    "public DNS answers the private-only endpoint's name with the X-ENIs' private IPs (the VPC's private hosted zone is not needed: \"In the past, the endpoint could only be resolved from within the VPC\")".into()
+                    "public DNS answers the private-only endpoint's name with the X-ENIs' private IPs (the VPC's private hosted zone is not needed: \"In the past, the endpoint could only be resolved from within the VPC\", EKS User Guide cluster-endpoint; its network-reqs page still says nodes cannot register without DNS hostnames and DNS support — podnet follows the newer cluster-endpoint page)".into()
                 } else {
                     "inside the VPC, EKS's Route 53 private hosted zone answers the endpoint's name with the X-ENIs' private IPs".into()
                 },

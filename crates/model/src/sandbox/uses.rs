@@ -184,6 +184,33 @@ impl Sandbox {
         }
     }
 
+    /// Why no node takes pods: each node's join or CNI failure, in the
+    /// component's words, and where to look.
+    fn no_ready_node_advice(&self) -> Vec<String> {
+        let mut out = vec!["No node is Ready, so the scheduler has nowhere to put the pod: the pods are not the problem.".to_owned()];
+        for n in self.nodes.values().take(5) {
+            let why = if !n.registered {
+                n.join_error
+                    .as_ref()
+                    .map(|e| format!("{} never registered: {e}", n.name))
+            } else if let Some(e) = &n.join_error {
+                Some(format!("{} lost the API server: {e}", n.name))
+            } else if let Some(e) = &n.image_error {
+                Some(format!(
+                    "{} is NotReady: its CNI's image does not pull: {e}",
+                    n.name
+                ))
+            } else {
+                n.not_ready
+                    .as_ref()
+                    .map(|e| format!("{} is NotReady: {e}", n.name))
+            };
+            out.extend(why);
+        }
+        out.push("Press Join for the node in \"Follow the packets\": it shows the step that fails and what it needs (a route out, a VPC endpoint, DNS, the node role's mapping).".into());
+        out
+    }
+
     /// What would get a Pending or ContainerCreating pod running.
     pub fn advice_for_pod(&self, pod: PodId) -> Vec<String> {
         let Some(p) = self.pods.get(&pod) else {
@@ -192,6 +219,9 @@ impl Sandbox {
         match (p.status, p.node.and_then(|n| self.nodes.get(&n))) {
             (PodStatus::Pending, _) if self.nodes.is_empty() => vec!["Add a node: the cluster has none.".into()],
             (PodStatus::Pending, _) if p.security_groups => self.branch_pod_advice(),
+            (PodStatus::Pending, _) if !self.nodes.values().any(|n| n.ready()) => {
+                self.no_ready_node_advice()
+            }
             (PodStatus::ContainerCreating, Some(node)) if p.security_groups => {
                 let subnet = node
                     .ipam
