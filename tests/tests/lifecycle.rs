@@ -187,7 +187,7 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
         cidr: "10.0.1.0/24".into(),
         az: "eu-west-1a".into(),
         cni_tag: false,
-        route: None,
+        route: Some("nat-gateway".into()),
     };
     let node = || Command::AddNode {
         instance_type: "m5.large".into(),

@@ -109,8 +109,8 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
                 { row("Max pods from", n.max_pods_from.to_string()) }
                 { row("Non-terminated pods", n.pods.to_string()) }
                 { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total + n.ipam.branches.len() as u32 }{ why(sb.explain_node_addresses(id)) }</> }) }
-                { row("Conditions", match (n.registered, n.join_error.as_ref().or(n.not_ready.as_ref())) {
-                    (false, reason) => html! { <>{ "not registered: the kubelet cannot join " }<code>{ reason.cloned().unwrap_or_default() }</code></> },
+                { row("Conditions", match (n.registered, n.join_error.as_ref().or(n.image_error.as_ref()).or(n.not_ready.as_ref())) {
+                    (false, reason) => html! { <>{ "not registered (press Join in Follow the packets for the step that fails): " }<code>{ reason.cloned().unwrap_or_default() }</code></> },
                     (true, Some(reason)) => html! { <>{ "NotReady " }<code>{ reason.clone() }</code></> },
                     (true, None) => html! { "Ready" },
                 }) }

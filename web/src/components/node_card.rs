@@ -53,6 +53,7 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                 <span class={classes!("node-card__pods", full.then_some("is-full"))}>{ format!("{count}/{} pods", n.max_pods()) }</span>
                 if n.ipam.custom_networking { <span class="tag is-cni" title="Custom networking: pod ENIs in the ENIConfig's subnet">{ "custom networking" }</span> }
                 if let Some(reason) = &n.not_ready { <span class="tag is-not-ready" title={reason.clone()}>{ "⚠ NotReady" }</span> }
+                if let Some(reason) = &n.image_error { <span class="tag is-not-ready" title={reason.clone()}>{ "⚠ NotReady: image pull" }</span> }
                 if !n.registered { <span class="tag is-not-ready" title={n.join_error.clone().unwrap_or_default()}>{ "⚠ not registered" }</span> }
                 else if n.join_error.is_some() { <span class="tag is-not-ready" title={n.join_error.clone().unwrap_or_default()}>{ "⚠ lost the API server" }</span> }
                 if n.ipam.keeps_trunk_slot() { <span class="tag is-not-ready" title={n.trunk_waiting.clone().unwrap_or_default()}>{ "trunk ENI waiting" }</span> }
