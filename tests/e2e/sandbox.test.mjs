@@ -605,3 +605,34 @@ test('an exercise and a plan fit a 360 px window in dark mode', async () => {
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('on a phone, a node subnet without a route out: nodeadm cannot reach EC2, then the image pull fails, then a NAT route brings the node up', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin, { viewport: { width: 390, height: 844 } });
+  const events = page.getByRole('region', { name: 'Events' });
+  // The map names each subnet's way out.
+  await page.locator('.subnet-card', { hasText: 'public-a' }).getByText('→ IGW').waitFor();
+  await page.locator('.subnet-card', { hasText: 'public-a' }).getByText(/NAT gateway 10\.10\.0\.36 · EIP 203\.0\.113\.1/).waitFor();
+  await page.locator('summary', { hasText: 'Network: ways out of the VPC' }).click();
+  await page.getByLabel(/^Route subnet/).selectOption('nodes-b');
+  await page.getByLabel(/^Route 0\.0\.0\.0\/0 to/).selectOption('local');
+  await page.getByRole('button', { name: 'Set route', exact: true }).click();
+  await events.getByText('nodes-b: 0.0.0.0/0 → nothing (local route only)').waitFor();
+  await page.locator('.subnet-card', { hasText: 'nodes-b' }).getByText('local only').waitFor();
+  // The running node keeps running; a new one's nodeadm cannot ask EC2 for its name.
+  await page.getByLabel('Node subnet').selectOption('nodes-b');
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await events.getByText(/nodeadm init: .*operation error EC2: DescribeInstances/).first().waitFor();
+  await page.getByText('⚠ not registered').first().waitFor();
+  // The ec2 endpoint lets nodeadm through; now containerd cannot pull aws-node from ECR.
+  await page.getByLabel('VPC endpoint ec2', { exact: true }).check();
+  await events.getByText(/Warning Failed: Failed to pull image "602401143452\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/amazon-k8s-cni/).first().waitFor();
+  await page.getByText('⚠ NotReady: image pull').first().waitFor();
+  await screenshot(page, 'phone-image-pull');
+  // A NAT route: the images pull and the node turns Ready.
+  await page.getByLabel(/^Route 0\.0\.0\.0\/0 to/).selectOption('nat-gateway');
+  await page.getByRole('button', { name: 'Set route', exact: true }).click();
+  await events.getByText(/the images pull now, so the CNI's agent starts/).waitFor();
+  await page.getByText('⚠ NotReady: image pull').waitFor({ state: 'detached' });
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
