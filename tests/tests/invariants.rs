@@ -6,6 +6,7 @@ use std::net::Ipv4Addr;
 
 use podnet_model::cluster::PodStatus;
 use podnet_model::sandbox::NoAddress;
+use podnet_model::EndpointAccess;
 use podnet_model::{CniMode, Command, Holder, Sandbox, Scenario, VpcCni};
 use proptest::prelude::*;
 
@@ -46,6 +47,16 @@ enum Op {
     Wait(u32),
     Upgrade(u32),
     AddSubnet(u8),
+    /// A subnet's default route: local, the internet gateway or the NAT gateway.
+    Route(usize, u8),
+    /// Add or delete a VPC endpoint.
+    Endpoint(u8, bool),
+    /// DNS resolution, DNS hostnames, custom DHCP DNS servers.
+    Dns(bool, bool, bool),
+    /// Endpoint access 0..3, and the public access CIDRs open or closed.
+    Access(u8, bool),
+    /// Change the cluster subnets to a pair.
+    ClusterSubnets(usize, usize),
 }
 
 const TYPES: &[&str] = &["t3.micro", "t3.small", "m5.large", "c5.large", "m4.large"];
@@ -67,6 +78,11 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u32..12, any::<bool>(), 0u32..2).prop_map(|(pre, release, first)| Op::CiliumEni { pre, release, first }),
         1 => (25u32..40).prop_map(Op::Upgrade),
         1 => any::<u8>().prop_map(Op::AddSubnet),
+        1 => (0usize..8, 0u8..3).prop_map(|(s, to)| Op::Route(s, to)),
+        1 => (0u8..6, any::<bool>()).prop_map(|(svc, add)| Op::Endpoint(svc, add)),
+        1 => (proptest::bool::weighted(0.8), proptest::bool::weighted(0.8), proptest::bool::weighted(0.2)).prop_map(|(a, b, c)| Op::Dns(a, b, c)),
+        1 => (0u8..3, proptest::bool::weighted(0.7)).prop_map(|(e, open)| Op::Access(e, open)),
+        1 => (0usize..8, 0usize..8).prop_map(|(a, b)| Op::ClusterSubnets(a, b)),
     ]
 }
 
@@ -75,6 +91,7 @@ fn pick<T: Clone>(items: &[T], i: usize) -> Option<T> {
 }
 
 fn command(s: &Sandbox, op: &Op) -> Option<Command> {
+    let subnet_names: Vec<String> = s.vpc.subnets.values().map(|x| x.name.clone()).collect();
     let node_names: Vec<String> = s.nodes.values().map(|n| n.name.clone()).collect();
     let pod_names: Vec<String> = s
         .pods
@@ -166,6 +183,53 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
         },
         Op::Upgrade(minor) => Command::UpgradeControlPlane {
             version: format!("1.{minor}"),
+        },
+        Op::Route(i, to) => Command::SetRoute {
+            subnet: pick(&subnet_names, *i)?,
+            to: ["local", "internet-gateway", "nat-gateway"][usize::from(*to % 3)].into(),
+            via: None,
+        },
+        Op::Endpoint(svc, true) => Command::AddVpcEndpoint {
+            service: podnet_model::egress::AwsService::ALL[usize::from(*svc % 6)]
+                .short()
+                .into(),
+            subnets: None,
+        },
+        Op::Endpoint(svc, false) => Command::DeleteVpcEndpoint {
+            service: podnet_model::egress::AwsService::ALL[usize::from(*svc % 6)]
+                .short()
+                .into(),
+        },
+        Op::Dns(support, hostnames, custom) => {
+            if *custom {
+                Command::SetDhcpOptions {
+                    servers: podnet_model::egress::DnsServers::Custom,
+                    domain_name: Some("corp.example".into()),
+                }
+            } else {
+                Command::SetVpcDns {
+                    dns_hostnames: Some(*hostnames),
+                    dns_support: Some(*support),
+                }
+            }
+        }
+        Op::Access(e, open) => {
+            if *open {
+                Command::SetEndpointAccess {
+                    endpoint: [
+                        EndpointAccess::Public,
+                        EndpointAccess::PublicAndPrivate,
+                        EndpointAccess::Private,
+                    ][usize::from(*e % 3)],
+                }
+            } else {
+                Command::SetPublicAccessCidrs {
+                    cidrs: vec!["198.51.100.0/24".into()],
+                }
+            }
+        }
+        Op::ClusterSubnets(a, b) => Command::UpdateClusterSubnets {
+            subnets: vec![pick(&subnet_names, *a)?, pick(&subnet_names, *b)?],
         },
         Op::AddSubnet(third) => Command::AddSubnet {
             name: None,
@@ -410,16 +474,17 @@ proptest! {
         }
         // Replay is deterministic.
         prop_assert_eq!(&applied.replay().unwrap().sandbox, &s);
-        // Deleting every node gives back every address but the X-ENIs' and
-        // the NAT gateway's.
+        // Deleting every node gives back every address but the X-ENIs', the
+        // NAT gateway's and the VPC endpoints'.
         let names: Vec<String> = s.nodes.values().map(|n| n.name.clone()).collect();
         for name in names {
             s.apply(Command::DeleteNode { node: name }).unwrap();
         }
         let xenis = s.cluster.as_ref().map_or(0, |c| c.xenis.len() as u32);
         let nats = s.vpc.nat_gateways.len() as u32;
+        let endpoints: u32 = s.vpc.endpoints.iter().map(|e| e.enis.len() as u32).sum();
         let in_use: u32 = s.vpc.subnets.values().map(|x| x.pool.in_use()).sum();
-        prop_assert_eq!(in_use, xenis + nats);
+        prop_assert_eq!(in_use, xenis + nats + endpoints);
         prop_assert_eq!(xenis, 2, "EKS keeps two X-ENIs, in two AZs");
         prop_assert!(s.calico.blocks.is_empty(), "Calico blocks outlived their nodes: {:?}", s.calico.blocks);
     }

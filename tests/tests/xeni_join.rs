@@ -376,3 +376,47 @@ fn a_pending_pod_in_a_cluster_with_no_ready_node_names_the_join_failure() {
     );
     assert!(!advice.contains("max pods"), "{advice}");
 }
+
+/// Amazon VPC User Guide, route tables and NAT gateways: traffic to the
+/// internet leaves through the subnet's 0.0.0.0/0 route, or not at all.
+#[test]
+fn traffic_out_of_the_vpc_follows_the_route_table() {
+    let seed = Scenario::from_json(podnet_model::scenario::builtin::get("seed").unwrap())
+        .unwrap()
+        .replay()
+        .unwrap()
+        .sandbox;
+    let out = Endpoint::Address {
+        ip: "198.51.100.7".parse().unwrap(),
+    };
+    let pod = seed.pods.values().find(|p| !p.system).unwrap().id;
+    let p = seed.trace(Endpoint::Pod { pod }, out).unwrap();
+    assert!(p.reachable);
+    assert!(
+        p.verdict.contains("sees 203.0.113.1"),
+        "the NAT gateway's Elastic IP: {}",
+        p.verdict
+    );
+    let mut s = Scenario::from_json(
+        podnet_model::scenario::builtin::get("public-endpoint-no-nat").unwrap(),
+    )
+    .unwrap()
+    .replay()
+    .unwrap()
+    .sandbox;
+    let node = s.nodes.values().next().unwrap().id;
+    let p = s.trace(Endpoint::Node { node }, out).unwrap();
+    assert!(!p.reachable);
+    assert!(p.verdict.contains("only the local route"), "{}", p.verdict);
+    run(
+        &mut s,
+        r#"{"action":"set-route","subnet":"nodes-a","to":"internet-gateway"}"#,
+    )
+    .unwrap();
+    let p = s.trace(Endpoint::Node { node }, out).unwrap();
+    assert!(
+        p.reachable && p.verdict.contains("203.0.113."),
+        "the instance's public IP: {}",
+        p.verdict
+    );
+}

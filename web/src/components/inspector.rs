@@ -75,6 +75,7 @@ fn subnet(props: &ViewProps, sb: &Sandbox, id: podnet_model::SubnetId) -> Html {
                 { row("In use", html! { <>{ s.pool.in_use() }{ why(sb.explain_subnet_free(id)) }</> }) }
                 { row("Free", html! { <>{ s.pool.free() }{ why(sb.explain_subnet_free(id)) }</> }) }
                 { row("Free /28 blocks", s.pool.free_prefixes().to_string()) }
+                { row("Route 0.0.0.0/0", if sb.vpc.assume_egress { "a way out is assumed (this scenario predates route tables)".to_owned() } else { sb.route_text(s.route) }) }
             </dl>
             { advice(sb.advice_for_subnet(id)) }
             <h4>{ "Addresses" }</h4>
@@ -229,8 +230,11 @@ fn control_plane(sb: &Sandbox) -> Html {
                 { row("Kubernetes", c.version.clone()) }
                 { row("Endpoint access", c.endpoint.to_string()) }
                 { row("Cluster subnets", c.subnets.iter().filter_map(|id| sb.vpc.subnets.get(id)).map(|s| s.name.clone()).collect::<Vec<_>>().join(", ")) }
-                { row("X-ENIs", c.xenis.iter().map(|e| format!("{} {}", e.id, e.primary_ip)).collect::<Vec<_>>().join(", ")) }
-                { row("Upgrade", html! { <>{ "needs up to 5 free IPs" }{ why(sb.explain_upgrade()) }</> }) }
+                { row("X-ENIs", c.xenis.iter().map(|e| format!("{} {} in {}", e.id, e.primary_ip, sb.vpc.subnets.get(&e.subnet).map(|s| s.name.clone()).unwrap_or_default())).collect::<Vec<_>>().join(", ")) }
+                { row("X-ENI placement", "two, in two of the cluster subnets' AZs, whatever the number of subnets; requester-managed ENIs in your account, attached to EKS's instances (awsdocs/amazon-eks-user-guide issue 688)") }
+                { row("Upgrade", html! { <>{ "needs 5 free IPs in each cluster subnet" }{ why(sb.explain_upgrade()) }</> }) }
+                { row("Authentication mode", c.auth_mode.to_string()) }
+                { row("Public access CIDRs", c.public_access_cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
             </dl>
             <p class="inspector__note">{ "Nodes reach the API server through the X-ENIs when the endpoint is private (or public and private); kubectl exec and logs always come back through them to the kubelet on port 10250." }</p>
         </>

@@ -350,19 +350,53 @@ impl Sandbox {
         h.mtu = VPC_MTU;
         hops.push(h);
         let mut r = self.router(sn, ip, &out, sn);
-        r.decision = "the subnet's route table sends 0.0.0.0/0 to a NAT gateway (private subnet) or an internet gateway (public subnet); route tables are not modelled".into();
-        r.source = "Amazon VPC User Guide, route tables; NAT gateways".into();
+        let way = self.way_out(sn.subnet, node_ip);
+        r.source = "Amazon VPC User Guide, route tables; NAT gateways; internet gateways".into();
+        let way = match way {
+            Ok(w) => {
+                r.decision = format!(
+                    "the subnet's route table sends 0.0.0.0/0 {}",
+                    crate::sandbox::way_text(&w)
+                );
+                w
+            }
+            Err(why) => {
+                r.decision = format!("the subnet's route table has no route for {ip}: {why}");
+                r.blocked = Some(format!(
+                    "no route out of the VPC: the connection to {ip} times out"
+                ));
+                hops.push(r);
+                return Ok(Path {
+                    from: describe(src),
+                    to: format!("{ip} (outside the VPC)"),
+                    kind: format!("{} to outside the VPC", who(src)),
+                    reachable: false,
+                    verdict: format!("no way out: {why}"),
+                    nat: nat.is_some(),
+                    mtu: self.pod_mtu(src),
+                    hops,
+                });
+            }
+        };
         hops.push(r);
+        let public = way
+            .public_ip()
+            .map_or_else(|| "the gateway's public IP".to_owned(), |p| p.to_string());
+        let (title, decision) = match &way {
+            crate::egress::WayOut::Nat { .. } => ("NAT gateway", format!("the NAT gateway translates the private source to its Elastic IP {public}, then the internet gateway")),
+            crate::egress::WayOut::Internet { .. } => ("internet gateway", format!("the internet gateway maps the instance's private IP to its public IP {public} 1:1")),
+            crate::egress::WayOut::Assumed => ("NAT gateway or internet gateway", "a NAT gateway translates the private source to its Elastic IP (an internet gateway maps a public IP 1:1); this scenario predates route tables".to_owned()),
+        };
         let mut g = Hop {
             place: Place::Outside,
-            title: "NAT gateway or internet gateway".into(),
+            title: title.into(),
             interface: "out of the VPC".into(),
-            headers: vec![Header::new("the gateway's public IP", ip, "TCP 443")],
-            decision: "a NAT gateway translates the private source to its Elastic IP (an internet gateway maps a public IP 1:1)".into(),
-            source: "Amazon VPC User Guide, NAT gateways".into(),
+            headers: vec![Header::new(public.clone(), ip, "TCP 443")],
+            decision,
+            source: "Amazon VPC User Guide, NAT gateways; internet gateways".into(),
             mtu: INTERNET_MTU,
             overhead: 0,
-            nat: Some(format!("SNAT {} → the gateway's public IP", out.src)),
+            nat: Some(format!("SNAT {} → {public}", out.src)),
             blocked: None,
         };
         if external {
@@ -375,7 +409,7 @@ impl Sandbox {
             to: format!("{ip} (outside the VPC)"),
             kind: format!("{} to outside the VPC", who(src)),
             reachable: true,
-            verdict: format!("{ip} sees the gateway's public IP: {nat_text}, then the gateway's own NAT; 1500-byte MTU beyond the VPC"),
+            verdict: format!("{ip} sees {public}: {nat_text}, then the gateway's own NAT; 1500-byte MTU beyond the VPC"),
             nat: true,
             mtu: INTERNET_MTU.min(self.pod_mtu(src)),
             hops,
