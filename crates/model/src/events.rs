@@ -457,9 +457,9 @@ impl fmt::Display for EventKind {
             }
             Self::ClusterCreated { name, version } => write!(f, "created EKS cluster {name} (Kubernetes {version})"),
             Self::XEniCreated { eni, subnet, ip } => {
-                write!(f, "EKS created cross-account {eni} in {subnet} with IP {ip} (Amazon EKS control plane)")
+                write!(f, "EKS created X-ENI {eni} in {subnet} with IP {ip}: a requester-managed ENI in your account (description \"Amazon EKS <cluster>\"), attached to the control plane in EKS's account")
             }
-            Self::XEniDeleted { eni, ip } => write!(f, "EKS deleted cross-account {eni}; {ip} is free again"),
+            Self::XEniDeleted { eni, ip } => write!(f, "EKS deleted X-ENI {eni}; {ip} is free again"),
             Self::ControlPlaneUpgraded { from, to } => write!(f, "control plane upgraded from {from} to {to}"),
             Self::NodeJoined { node, name, instance_type, ip, max_pods } => {
                 write!(f, "{node} {name} ({instance_type}, IP {ip}) registered: NotReady, tainted node.kubernetes.io/not-ready:NoSchedule until its CNI is up; max pods {max_pods}")
