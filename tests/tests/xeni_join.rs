@@ -10,16 +10,33 @@ fn run(s: &mut Sandbox, json: &str) -> Result<(), String> {
     s.apply(cmd).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// The sandbox of a built-in scenario.
+fn builtin(name: &str) -> Sandbox {
+    Scenario::from_json(podnet_model::scenario::builtin::get(name).unwrap())
+        .unwrap()
+        .replay()
+        .unwrap()
+        .sandbox
+}
+
+/// Applies each command (scenario JSON), which must all succeed.
+fn run_all(s: &mut Sandbox, commands: &[&str]) {
+    for c in commands {
+        run(s, c).unwrap();
+    }
+}
+
 /// A VPC with a public subnet, its NAT gateway and `subnets` (name, CIDR, AZ).
 fn vpc(subnets: &[(&str, &str, &str)]) -> Sandbox {
     let mut s = Sandbox::new("10.0.0.0/16", Default::default()).unwrap();
-    run(&mut s, r#"{"action":"add-internet-gateway"}"#).unwrap();
-    run(&mut s, r#"{"action":"add-subnet","name":"public-a","cidr":"10.0.255.0/28","az":"eu-west-1a","route":"internet-gateway"}"#).unwrap();
-    run(
+    run_all(
         &mut s,
-        r#"{"action":"add-nat-gateway","subnet":"public-a"}"#,
-    )
-    .unwrap();
+        &[
+            r#"{"action":"add-internet-gateway"}"#,
+            r#"{"action":"add-subnet","name":"public-a","cidr":"10.0.255.0/28","az":"eu-west-1a","route":"internet-gateway"}"#,
+            r#"{"action":"add-nat-gateway","subnet":"public-a"}"#,
+        ],
+    );
     for (name, cidr, az) in subnets {
         run(&mut s, &format!(r#"{{"action":"add-subnet","name":"{name}","cidr":"{cidr}","az":"{az}","route":"nat-gateway"}}"#)).unwrap();
     }
@@ -134,16 +151,13 @@ fn an_upgrade_with_room_in_one_subnet_only_is_refused_and_new_subnets_fix_it() {
     assert!(err.contains("same set of Availability Zones"), "{err}");
     assert!(err.contains("eu-west-1a, eu-west-1c"), "{err}");
     // New subnets in the same AZs: the X-ENIs move there, then the upgrade works.
-    run(
+    run_all(
         &mut s,
-        r#"{"action":"add-subnet","name":"cp-b","cidr":"10.0.0.80/28","az":"eu-west-1b"}"#,
-    )
-    .unwrap();
-    run(
-        &mut s,
-        r#"{"action":"update-cluster-subnets","subnets":["c-a","cp-b"]}"#,
-    )
-    .unwrap();
+        &[
+            r#"{"action":"add-subnet","name":"cp-b","cidr":"10.0.0.80/28","az":"eu-west-1b"}"#,
+            r#"{"action":"update-cluster-subnets","subnets":["c-a","cp-b"]}"#,
+        ],
+    );
     let c = s.cluster.as_ref().unwrap();
     assert_eq!(c.xenis.len(), 2);
     assert!(c
@@ -166,13 +180,7 @@ fn an_upgrade_with_room_in_one_subnet_only_is_refused_and_new_subnets_fix_it() {
 /// EndpointSlice lists the X-ENIs, whatever the endpoint access.
 #[test]
 fn pods_reach_the_api_server_through_an_x_eni_under_a_public_endpoint() {
-    let s = Scenario::from_json(
-        podnet_model::scenario::builtin::get("public-endpoint-no-nat").unwrap(),
-    )
-    .unwrap()
-    .replay()
-    .unwrap()
-    .sandbox;
+    let s = builtin("public-endpoint-no-nat");
     let mut s = s;
     run(
         &mut s,
@@ -257,21 +265,14 @@ fn the_authentication_mode_decides_which_mapping_counts_and_only_moves_forward()
     assert!(!AuthMode::Api.accepts(NodeAccess::AwsAuth));
     assert!(AuthMode::ApiAndConfigMap.accepts(NodeAccess::AccessEntry));
     let mut s = three_az();
-    run(
+    run_all(
         &mut s,
-        r#"{"action":"set-node-access","access":"aws-auth"}"#,
-    )
-    .unwrap();
-    run(
-        &mut s,
-        r#"{"action":"set-authentication-mode","mode":"API"}"#,
-    )
-    .unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-c"}"#,
-    )
-    .unwrap();
+        &[
+            r#"{"action":"set-node-access","access":"aws-auth"}"#,
+            r#"{"action":"set-authentication-mode","mode":"API"}"#,
+            r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-c"}"#,
+        ],
+    );
     let n = s.nodes.values().next().unwrap();
     assert!(!n.registered);
     assert!(n
@@ -301,18 +302,14 @@ fn the_authentication_mode_decides_which_mapping_counts_and_only_moves_forward()
 /// the interface endpoints' private DNS (PrivateLink guide).
 #[test]
 fn dhcp_options_change_dns_but_not_the_node_name() {
-    let mut s =
-        Scenario::from_json(podnet_model::scenario::builtin::get("private-endpoint-join").unwrap())
-            .unwrap()
-            .replay()
-            .unwrap()
-            .sandbox;
-    run(&mut s, r#"{"action":"add-vpc-endpoint","service":"ec2"}"#).unwrap();
-    run(
+    let mut s = builtin("private-endpoint-join");
+    run_all(
         &mut s,
-        r#"{"action":"set-dhcp-options","servers":"amazon-provided","domain_name":"corp.example"}"#,
-    )
-    .unwrap();
+        &[
+            r#"{"action":"add-vpc-endpoint","service":"ec2"}"#,
+            r#"{"action":"set-dhcp-options","servers":"amazon-provided","domain_name":"corp.example"}"#,
+        ],
+    );
     let node = s.nodes.values().next().unwrap();
     assert!(node.ready());
     let join = s.join(&node.name).unwrap();
@@ -328,16 +325,13 @@ fn dhcp_options_change_dns_but_not_the_node_name() {
         .contains("corp.example changes the OS hostname, not the node name"));
     // Custom DNS servers: the ec2 endpoint's private DNS name is not seen, so
     // a new node's nodeadm times out (no way out of this VPC).
-    run(
+    run_all(
         &mut s,
-        r#"{"action":"set-dhcp-options","servers":"custom"}"#,
-    )
-    .unwrap();
-    run(
-        &mut s,
-        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
-    )
-    .unwrap();
+        &[
+            r#"{"action":"set-dhcp-options","servers":"custom"}"#,
+            r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+        ],
+    );
     let new = s.nodes.values().last().unwrap();
     assert!(!new.registered);
     let join = s.join(&new.name).unwrap();
@@ -361,12 +355,7 @@ fn dhcp_options_change_dns_but_not_the_node_name() {
 /// which node failed to join and why (the join's real message).
 #[test]
 fn a_pending_pod_in_a_cluster_with_no_ready_node_names_the_join_failure() {
-    let s =
-        Scenario::from_json(podnet_model::scenario::builtin::get("private-endpoint-join").unwrap())
-            .unwrap()
-            .replay()
-            .unwrap()
-            .sandbox;
+    let s = builtin("private-endpoint-join");
     let pod = s.pods.values().find(|p| !p.system).unwrap().id;
     let advice = s.advice_for_pod(pod).join("\n");
     assert!(advice.contains("No node is Ready"), "{advice}");
@@ -381,11 +370,7 @@ fn a_pending_pod_in_a_cluster_with_no_ready_node_names_the_join_failure() {
 /// internet leaves through the subnet's 0.0.0.0/0 route, or not at all.
 #[test]
 fn traffic_out_of_the_vpc_follows_the_route_table() {
-    let seed = Scenario::from_json(podnet_model::scenario::builtin::get("seed").unwrap())
-        .unwrap()
-        .replay()
-        .unwrap()
-        .sandbox;
+    let seed = builtin("seed");
     let out = Endpoint::Address {
         ip: "198.51.100.7".parse().unwrap(),
     };
@@ -397,13 +382,7 @@ fn traffic_out_of_the_vpc_follows_the_route_table() {
         "the NAT gateway's Elastic IP: {}",
         p.verdict
     );
-    let mut s = Scenario::from_json(
-        podnet_model::scenario::builtin::get("public-endpoint-no-nat").unwrap(),
-    )
-    .unwrap()
-    .replay()
-    .unwrap()
-    .sandbox;
+    let mut s = builtin("public-endpoint-no-nat");
     let node = s.nodes.values().next().unwrap().id;
     let p = s.trace(Endpoint::Node { node }, out).unwrap();
     assert!(!p.reachable);
