@@ -14,11 +14,13 @@ fn main() {
     println!("cargo:rerun-if-changed={branch_path}");
     let branch_csv =
         std::fs::read_to_string(branch_path).expect("data/branch-enis.csv is readable");
-    // instance type -> branch ENIs (trunking-compatible types only).
-    let mut branches = counts(&branch_csv, branch_path);
+    // instance type -> branch ENIs: every type the VPC Resource Controller's
+    // table lists, 0 when it is not trunking-compatible. A catalog type the
+    // table does not list is written as `-` (unlisted).
+    let mut branches = counts_from(&branch_csv, branch_path, 0);
     let vcpu_csv = std::fs::read_to_string(vcpu_path).expect("data/instance-vcpus.csv is readable");
     // instance type -> default vCPUs (types not listed: unknown, written as 0).
-    let mut vcpus = counts(&vcpu_csv, vcpu_path);
+    let mut vcpus = counts_from(&vcpu_csv, vcpu_path, 1);
     let csv = std::fs::read_to_string(csv_path).expect("data/instance-enis.csv is readable");
     let mut rows: Vec<Vec<&str>> = csv
         .lines()
@@ -28,7 +30,7 @@ fn main() {
         .collect();
     rows.sort_by(|a, b| a[0].cmp(b[0]));
     // A compact, validated, sorted copy:
-    // name,max_enis,ipv4_per_eni,hypervisor(n/x/u),bare_metal(1/0),branch_enis(0 = no trunking),vcpus(0 = unknown),cards.
+    // name,max_enis,ipv4_per_eni,hypervisor(n/x/u),bare_metal(1/0),branch_enis(0 = no trunking, - = not in the controller's table),vcpus(0 = unknown),cards.
     // Text compresses far better in the .wasm than a table of pointers.
     let mut out = String::new();
     for (n, r) in rows.iter().enumerate() {
@@ -70,7 +72,9 @@ fn main() {
             "row {}: an instance needs an ENI with 2 addresses",
             n + 2
         );
-        let branch = branches.remove(r[0]).unwrap_or(0);
+        let branch = branches
+            .remove(r[0])
+            .map_or_else(|| "-".to_owned(), |b| b.to_string());
         let cpus = vcpus.remove(r[0]).unwrap_or(0);
         writeln!(
             out,
@@ -96,8 +100,8 @@ fn main() {
     std::fs::write(dest, out).unwrap();
 }
 
-/// `name,count` rows after a header: every count at least 1, no name twice.
-fn counts<'a>(csv: &'a str, path: &str) -> std::collections::BTreeMap<&'a str, u32> {
+/// `name,count` rows after a header: every count at least `min`, no name twice.
+fn counts_from<'a>(csv: &'a str, path: &str, min: u32) -> std::collections::BTreeMap<&'a str, u32> {
     let mut out = std::collections::BTreeMap::new();
     for (n, line) in csv.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
@@ -109,7 +113,7 @@ fn counts<'a>(csv: &'a str, path: &str) -> std::collections::BTreeMap<&'a str, u
         let count: u32 = count
             .parse()
             .unwrap_or_else(|_| panic!("row {} of {path}: {count} is not a number", n + 1));
-        assert!(count >= 1, "row {} of {path}: a count of at least 1", n + 1);
+        assert!(count >= min, "row {} of {path}: a count of at least {min}", n + 1);
         assert!(
             out.insert(name, count).is_none(),
             "row {} of {path}: {name} is listed twice",

@@ -43,10 +43,17 @@ pub struct InstanceType {
     /// the type is not trunking-compatible (`data/branch-enis.csv`, from the
     /// VPC Resource Controller's `pkg/aws/vpc/limits.go`).
     pub branch_enis: u32,
+    /// Whether the VPC Resource Controller's table lists the type at all; a
+    /// type newer than the table is treated as not trunking-compatible, as
+    /// that controller would.
+    pub branch_listed: bool,
     /// Default vCPUs (EC2 `VCpuInfo.DefaultVCpus`), when known
     /// (`data/instance-vcpus.csv`): the 110 / 250 max-pods cap depends on it.
     pub vcpus: Option<u32>,
 }
+
+/// Where the branch-ENI table comes from (`data/branch-enis.csv`).
+pub const BRANCH_TABLE: &str = "the VPC Resource Controller's pkg/aws/vpc/limits.go (aws/amazon-vpc-resource-controller-k8s b8d425119bdb, generated 2026-03-20)";
 
 /// The validated, sorted catalog text `build.rs` wrote.
 const DATA: &str = include_str!(concat!(env!("OUT_DIR"), "/catalog.csv"));
@@ -70,7 +77,9 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
         _ => Hypervisor::Unknown,
     };
     let bare_metal = f.next()? == "1";
-    let branch_enis = f.next()?.parse().ok()?;
+    let branch = f.next()?;
+    let branch_listed = branch != "-";
+    let branch_enis = if branch_listed { branch.parse().ok()? } else { 0 };
     let vcpus = f.next()?.parse().ok().filter(|v: &u32| *v > 0);
     let cards = f.next()?;
     Some(InstanceType {
@@ -81,6 +90,7 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
         bare_metal,
         cards,
         branch_enis,
+        branch_listed,
         vcpus,
     })
 }
@@ -302,7 +312,14 @@ mod tests {
             assert_eq!(lookup(t).unwrap().branch_enis, want, "{t}");
         }
         let trunking = all().iter().filter(|t| t.trunking_compatible()).count();
-        assert_eq!(trunking, 913);
+        assert_eq!(trunking, 1059);
+        // New with the table of 2026-03-20 (podnet had none of them before).
+        for t in ["c8gb.large", "m8a.large", "r8a.large", "i8g.large", "c8a.large"] {
+            assert!(lookup(t).unwrap().trunking_compatible(), "{t}");
+        }
+        // Listed as not compatible, versus not listed at all.
+        assert!(lookup("t3.large").unwrap().branch_listed);
+        assert!(!lookup("c9g.large").unwrap().branch_listed);
     }
 
     #[test]

@@ -85,7 +85,12 @@ impl Sandbox {
         }
         self.assign_pod_cidr(node_id, events);
         if pod_eni && !trunking {
-            let message = format!("{instance} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni");
+            let listed = crate::catalog::lookup(&instance).map_or(true, |t| t.branch_listed);
+            let message = if listed {
+                format!("{instance} is not supported for security groups for pods (not trunking-compatible): no trunk ENI, no vpc.amazonaws.com/pod-eni")
+            } else {
+                format!("{instance} is not in {}: the controller treats it as not trunking-compatible, so no trunk ENI, no vpc.amazonaws.com/pod-eni", crate::catalog::BRANCH_TABLE)
+            };
             self.event(
                 events,
                 EventKind::TrunkEniWaiting {
