@@ -113,7 +113,11 @@ fn counts_from<'a>(csv: &'a str, path: &str, min: u32) -> std::collections::BTre
         let count: u32 = count
             .parse()
             .unwrap_or_else(|_| panic!("row {} of {path}: {count} is not a number", n + 1));
-        assert!(count >= min, "row {} of {path}: a count of at least {min}", n + 1);
+        assert!(
+            count >= min,
+            "row {} of {path}: a count of at least {min}",
+            n + 1
+        );
         assert!(
             out.insert(name, count).is_none(),
             "row {} of {path}: {name} is listed twice",

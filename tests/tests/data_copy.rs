@@ -57,7 +57,10 @@ fn every_catalog_type_is_in_the_branch_table_or_listed_as_unknown_to_it() {
         .iter()
         .filter(|t| branch.contains(*t) || !catalog.contains(*t))
         .collect();
-    assert!(stale.is_empty(), "branch-unlisted.txt lists types the branch table has, or the catalog lacks: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "branch-unlisted.txt lists types the branch table has, or the catalog lacks: {stale:?}"
+    );
     // Every trunking-compatible type upstream is Nitro or bare metal (the
     // controller's rule); the table's 1,059 such types are all in the catalog.
     let trunking = read("branch-enis.csv")

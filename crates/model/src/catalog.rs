@@ -79,7 +79,11 @@ fn parse_line(line: &'static str) -> Option<InstanceType> {
     let bare_metal = f.next()? == "1";
     let branch = f.next()?;
     let branch_listed = branch != "-";
-    let branch_enis = if branch_listed { branch.parse().ok()? } else { 0 };
+    let branch_enis = if branch_listed {
+        branch.parse().ok()?
+    } else {
+        0
+    };
     let vcpus = f.next()?.parse().ok().filter(|v: &u32| *v > 0);
     let cards = f.next()?;
     Some(InstanceType {
@@ -314,7 +318,13 @@ mod tests {
         let trunking = all().iter().filter(|t| t.trunking_compatible()).count();
         assert_eq!(trunking, 1059);
         // New with the table of 2026-03-20 (podnet had none of them before).
-        for t in ["c8gb.large", "m8a.large", "r8a.large", "i8g.large", "c8a.large"] {
+        for t in [
+            "c8gb.large",
+            "m8a.large",
+            "r8a.large",
+            "i8g.large",
+            "c8a.large",
+        ] {
             assert!(lookup(t).unwrap().trunking_compatible(), "{t}");
         }
         // Listed as not compatible, versus not listed at all.

@@ -116,13 +116,34 @@ impl CiliumEni {
         u32::try_from(need).unwrap_or(0)
     }
 
-    /// IPs held beyond the watermark: `available − used − pre-allocate −
-    /// max-above-watermark` (0 when none).
+    /// IPs held beyond the watermark, which the operator may release
+    /// (cilium `pkg/ipam/node.go` `calculateExcessIPs`):
+    /// - nothing while both used and available are at or below
+    ///   `min-allocate + max-above-watermark` (the first allocation is kept);
+    /// - else `available − used − pre-allocate − max-above-watermark`,
+    /// - never taking the node below `min-allocate`.
+    ///
+    /// The newest upstream test table (`TestCalculateExcessIPs`: `{17
+    /// available, 0 used, pre 8, min 16, maw 0} → 1`) needs that floor; the
+    /// older formula gave 9 there. Every row is reproduced in the tests.
     pub fn excess(&self, available: u32, used: u32) -> u32 {
-        available
+        let keep = self.min_allocate.saturating_add(self.max_above_watermark);
+        if used <= keep && available <= keep {
+            return 0;
+        }
+        let excess = available
             .saturating_sub(used)
             .saturating_sub(self.pre())
-            .saturating_sub(self.max_above_watermark)
+            .saturating_sub(self.max_above_watermark);
+        excess.min(available.saturating_sub(self.min_allocate))
+    }
+
+    /// How many IPs one allocation may take when `needed` are missing:
+    /// `NeededIPs + max-above-watermark` (cilium `pkg/ipam/node.go`
+    /// `determineMaintenanceAction`, `MaxIPsToAllocate`; podnet does not
+    /// surge for pending pods).
+    pub fn allocation(&self, needed: u32) -> u32 {
+        needed.saturating_add(self.max_above_watermark)
     }
 
     /// Why these settings cannot be used, if they cannot.
@@ -230,6 +251,65 @@ mod tests {
         assert_eq!(max.needed(8, 7), 2);
         assert_eq!(max.needed(10, 10), 0);
         assert_eq!(c.excess(20, 3), 9);
+    }
+
+    /// cilium `pkg/ipam/node_test.go`: `TestCalculateNeededIPs` and
+    /// `TestCalculateExcessIPs`, every row (available, used, pre-allocate,
+    /// min-allocate, max-allocate or max-above-watermark, result). A
+    /// pre-allocate of 0 is "unset" upstream only in `getPreAllocate`, so
+    /// the rows with 0 are fed through the raw formula here.
+    #[test]
+    fn upstream_needed_and_excess_tables() {
+        let cfg = |pre: u32, min: u32, max_alloc: u32, maw: u32| CiliumEni {
+            pre_allocate: pre,
+            min_allocate: min,
+            max_allocate: max_alloc,
+            max_above_watermark: maw,
+            ..CiliumEni::default()
+        };
+        let needed: [(u32, u32, u32, u32, u32, u32); 10] = [
+            (0, 0, 0, 16, 0, 16),
+            (0, 0, 8, 16, 0, 16),
+            (0, 0, 16, 8, 0, 16),
+            (0, 0, 16, 0, 0, 16),
+            (8, 0, 0, 16, 0, 8),
+            (8, 4, 8, 0, 0, 4),
+            (8, 4, 8, 8, 0, 4),
+            (8, 4, 8, 8, 6, 0),
+            (8, 4, 8, 0, 8, 0),
+            (4, 4, 8, 0, 8, 4),
+        ];
+        for (avail, used, pre, min, max_alloc, want) in needed {
+            // pre 0 upstream means "no pre-allocation" inside the formula.
+            let got = if pre == 0 {
+                min.saturating_sub(avail)
+            } else {
+                cfg(pre, min, max_alloc, 0).needed(avail, used)
+            };
+            assert_eq!(
+                got, want,
+                "needed({avail}, {used}, {pre}, {min}, {max_alloc})"
+            );
+        }
+        let excess: [(u32, u32, u32, u32, u32, u32); 10] = [
+            (0, 0, 0, 16, 0, 0),
+            (15, 0, 8, 16, 8, 0),
+            (17, 0, 8, 16, 0, 1),
+            (20, 0, 8, 16, 4, 0),
+            (21, 0, 8, 0, 4, 9),
+            (20, 0, 8, 20, 8, 0),
+            (16, 1, 8, 16, 8, 0),
+            (20, 4, 8, 17, 8, 0),
+            (20, 4, 8, 0, 0, 8),
+            (20, 4, 8, 0, 8, 0),
+        ];
+        for (avail, used, pre, min, maw, want) in excess {
+            assert_eq!(
+                cfg(pre, min, 0, maw).excess(avail, used),
+                want,
+                "excess({avail}, {used}, {pre}, {min}, {maw})"
+            );
+        }
     }
 
     #[test]

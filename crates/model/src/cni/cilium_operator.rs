@@ -34,7 +34,8 @@ impl NodeIpam {
         let need = cfg.needed(s.total, s.assigned);
         if need > 0 {
             self.excess_since_ms = None;
-            return self.operator_allocate(pd, m, need, subnets, now_ms, events);
+            let want = cfg.allocation(need);
+            return self.operator_allocate(pd, m, want, subnets, now_ms, events);
         }
         let excess = cfg.excess(s.total, s.assigned);
         if !cfg.release_excess_ips || excess == 0 {

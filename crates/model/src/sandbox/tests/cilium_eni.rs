@@ -218,3 +218,73 @@ fn settings_are_validated() {
         "{err}"
     );
 }
+
+/// cilium `pkg/aws/eni/node_manager_test.go` `TestNodeManagerReleaseAddress`:
+/// m4.xlarge, pre-allocate 2, min-allocate 10, max-above-watermark 3,
+/// release on. 13 IPs at 0 pods (min 10 + watermark 3, "as 13 < 14, the
+/// interface limit"); 18 once 13 are used (pre 2 + watermark 3 more); 15
+/// after 3 pods go (10 used + 2 pre-allocate + 3 watermark), once the
+/// release delay has passed.
+#[test]
+fn upstream_release_address_case() {
+    let cfg = CiliumEni {
+        pre_allocate: 2,
+        min_allocate: 10,
+        max_above_watermark: 3,
+        release_excess_ips: true,
+        excess_ip_release_delay_s: 2,
+        ..CiliumEni::default()
+    };
+    let mut s = eni_mode(cfg);
+    add_node(&mut s, "m4.xlarge", "nodes-a");
+    let total = |s: &Sandbox| s.nodes.values().next().unwrap().ipam.stats(s.now_ms).total;
+    assert_eq!(total(&s), 13);
+    run(&mut s, r#"{"action":"add-pods","count":11}"#).unwrap();
+    assert_eq!(total(&s), 13, "11 of 13 used: nothing more");
+    run(&mut s, r#"{"action":"add-pods","count":2,"name":"more"}"#).unwrap();
+    run(&mut s, r#"{"action":"advance-time","seconds":10}"#).unwrap();
+    assert_eq!(
+        total(&s),
+        18,
+        "13 used: + pre-allocate 2 + max-above-watermark 3"
+    );
+    let gone: Vec<String> = s
+        .pods
+        .values()
+        .filter(|p| !p.system)
+        .take(3)
+        .map(|p| p.name.clone())
+        .collect();
+    for p in gone {
+        run(&mut s, &format!(r#"{{"action":"delete-pod","pod":"{p}"}}"#)).unwrap();
+    }
+    run(&mut s, r#"{"action":"advance-time","seconds":60}"#).unwrap();
+    assert_eq!(total(&s), 15, "10 used + 2 + 3");
+}
+
+/// `calculateExcessIPs` keeps the first allocation: with min-allocate 40 and
+/// release on, the pool neither grows nor shrinks once 40 are held (before
+/// the fix, `excess` ignored min-allocate and the operator flapped).
+#[test]
+fn min_allocate_is_kept_and_the_pool_does_not_flap() {
+    let cfg = CiliumEni {
+        pre_allocate: 0,
+        min_allocate: 40,
+        release_excess_ips: true,
+        excess_ip_release_delay_s: 0,
+        ..CiliumEni::default()
+    };
+    let mut s = eni_mode(cfg);
+    add_node(&mut s, "c5.4xlarge", "nodes-a");
+    let total = |s: &Sandbox| s.nodes.values().next().unwrap().ipam.stats(s.now_ms).total;
+    assert_eq!(total(&s), 40);
+    let events = s
+        .apply(serde_json::from_str(r#"{"action":"advance-time","seconds":3600}"#).unwrap())
+        .unwrap();
+    assert_eq!(total(&s), 40);
+    assert!(
+        events.len() < 5,
+        "an hour of a settled pool is quiet: {} events",
+        events.len()
+    );
+}
