@@ -46,6 +46,7 @@ async function setCni(page, cni) {
       case 'warm_ip_target': await form.getByLabel('WARM_IP_TARGET (0 = unset)').fill(String(value)); break;
       case 'minimum_ip_target': await form.getByLabel('MINIMUM_IP_TARGET (0 = unset)').fill(String(value)); break;
       case 'encapsulation': await form.getByLabel('Encapsulation').selectOption(value); break;
+      case 'subnet_manager': await form.getByLabel('Subnet manager').selectOption(value); break;
       case 'pool':
         await form.getByLabel(cni.cni === 'calico' ? 'IPPool cidr' : 'Cluster pool (clusterPoolIPv4PodCIDRList)').fill(value);
         break;

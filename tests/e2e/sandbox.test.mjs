@@ -298,11 +298,28 @@ test('custom networking on the page: new nodes take pod addresses from the ENICo
   await context.close();
 });
 
-test('switching the CNI to Flannel replays the cluster: pod IPs leave the VPC for the overlay', async () => {
+/** Flannel as it runs on EKS: the Strategy, then flanneld's own etcd subnet manager. */
+async function flannelOnEtcd(page) {
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Strategy').selectOption('flannel');
+  await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Flannel' }).waitFor();
+  await cni.getByLabel('Subnet manager').selectOption('etcd');
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/flanneld leased \(etcd subnet manager\)/).first().waitFor();
+}
+
+test('switching the CNI to Flannel replays the cluster: the stock manifest fails on EKS, flanneld on etcd moves pod IPs to the overlay', async () => {
   const { page, context, problems } = await openApp(browser, server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   await cni.getByLabel('Strategy').selectOption('flannel');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Flannel' }).waitFor();
+  // EKS gives nodes no pod CIDR: kube-flannel (--kube-subnet-mgr) cannot register its network.
+  await page.getByRole('region', { name: 'Events' }).getByText(/pod cidr not assigned/).first().waitFor();
+  await page.getByText('⚠ NotReady').first().waitFor();
+  assert.match(await cni.textContent(), /On EKS this does not start/);
+  await cni.getByLabel('Subnet manager').selectOption('etcd');
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.locator('.tag.is-not-ready').first().waitFor({ state: 'detached' });
   const chips = await page.locator('.pod-chip.is-running').allTextContents();
   assert.ok(chips.length >= 6);
   assert.ok(chips.every((t) => / 10\.244\./.test(t)), chips.join(' | '));
@@ -464,11 +481,10 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   await page.locator('.node-card').filter({ hasText: '⚠ not registered' }).waitFor({ state: 'detached' });
 
   // Flannel: the packet between nodes travels inside VXLAN between the node IPs.
-  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('flannel');
-  await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Flannel' }).waitFor();
+  await flannelOnEtcd(page);
   const pods = await page.locator('.pod-chip.is-running').allTextContents();
-  const a = pods.find((t) => / 10\.244\.0\./.test(t)).trim().split(' ')[1];
-  const b = pods.find((t) => / 10\.244\.1\./.test(t)).trim().split(' ')[1];
+  const a = pods.find((t) => / 10\.244\.1\./.test(t)).trim().split(' ')[1];
+  const b = pods.find((t) => / 10\.244\.2\./.test(t)).trim().split(' ')[1];
   await paths.getByLabel('From', { exact: true }).selectOption(a);
   await paths.getByLabel('To', { exact: true }).selectOption(b);
   await paths.getByRole('button', { name: 'Trace' }).click();
@@ -476,7 +492,7 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   await paths.getByRole('button', { name: 'Next hop ▶' }).click();
   const headers = paths.getByRole('table', { name: 'Headers at this hop' });
   assert.match(await headers.getByRole('row', { name: /outer/ }).textContent(), /outer10\.10\.1\.410\.10\.2\.4UDP 8472 \(VXLAN, VNI 1\)/);
-  assert.match(await headers.getByRole('row', { name: /inner/ }).textContent(), /inner10\.244\.0\.\d+10\.244\.1\.\d+TCP 8080/);
+  assert.match(await headers.getByRole('row', { name: /inner/ }).textContent(), /inner10\.244\.1\.\d+10\.244\.2\.\d+TCP 8080/);
   await paths.getByRole('img', { name: /MTU 9001: 50 bytes of encapsulation, 8951 for the packet inside/ }).waitFor();
   await paths.getByRole('button', { name: 'Is the pod network flat?' }).click();
   await paths.getByRole('status').filter({ hasText: /^Yes: under Flannel every pod reaches every other pod/ }).waitFor();
@@ -578,7 +594,7 @@ test('?exercise-url opens a trainer file next to the site; progress is kept, sho
   await screenshot(page, 'exercise-complete');
   await exercise.getByRole('button', { name: /^Next exercise: One cluster under four CNIs/ }).click();
   await exercise.getByText('1 of 4 goals met').waitFor();
-  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('flannel');
+  await flannelOnEtcd(page);
   const flannelGoal = exercise.getByRole('list', { name: 'Goals' }).getByRole('listitem').filter({ hasText: 'Seen under Flannel' });
   await flannelGoal.getByText('(met)').waitFor();
   await page.reload();

@@ -373,7 +373,7 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
             }
             PodStatus::Pending => prop_assert!(pod.node.is_none() && pod.ip.is_none()),
             PodStatus::ContainerCreating => prop_assert!(node.is_some() && pod.ip.is_none()),
-            PodStatus::ImagePullBackOff => prop_assert!(
+            PodStatus::ImagePullBackOff | PodStatus::CrashLoopBackOff => prop_assert!(
                 node.is_some() && pod.system,
                 "{} backs off on a node",
                 &pod.name

@@ -352,6 +352,9 @@ pub enum PodStatus {
     /// Bound to a node, but containerd cannot pull its image (kubectl shows
     /// `ImagePullBackOff` after the first `ErrImagePull`).
     ImagePullBackOff,
+    /// Its container keeps exiting with an error (the kubelet backs off
+    /// restarting it).
+    CrashLoopBackOff,
 }
 
 impl fmt::Display for PodStatus {
@@ -361,6 +364,7 @@ impl fmt::Display for PodStatus {
             Self::ContainerCreating => "ContainerCreating",
             Self::Running => "Running",
             Self::ImagePullBackOff => "ImagePullBackOff",
+            Self::CrashLoopBackOff => "CrashLoopBackOff",
         })
     }
 }

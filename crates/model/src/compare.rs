@@ -36,7 +36,12 @@ pub struct Comparison {
 pub fn all_cnis() -> Vec<CniMode> {
     vec![
         CniMode::AwsVpcCni(VpcCni::default()),
-        CniMode::Flannel(Flannel::default()),
+        // The stock --kube-subnet-mgr does not start on EKS (no node pod
+        // CIDRs): compare the way it does run there, on its own etcd.
+        CniMode::Flannel(Flannel {
+            subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+            ..Flannel::default()
+        }),
         CniMode::Calico(Calico::default()),
         CniMode::Cilium(Cilium::default()),
         CniMode::CiliumEni(CiliumEni::default()),

@@ -129,13 +129,9 @@ pub enum EventKind {
         node: NodeId,
         /// Its pod CIDR.
         cidr: Ipv4Net,
-    },
-    /// kube-controller-manager had no pod CIDR left for a node.
-    CidrNotAvailable {
-        /// The node.
-        node: NodeId,
-        /// The cluster CIDR.
-        cluster_cidr: Ipv4Net,
+        /// Who: `cilium-operator assigned`, `flanneld leased (etcd subnet manager)`.
+        #[serde(default)]
+        by: String,
     },
     /// A deleted pod's IP went back to the node's warm pool, after a cooldown.
     PodIpReleased {
@@ -421,11 +417,8 @@ impl fmt::Display for EventKind {
             Self::PodOverlayIpAssigned { pod, node, ip, ipam } => {
                 write!(f, "{pod} on {node}: got IP {ip} from {ipam} (not a VPC address)")
             }
-            Self::PodCidrAssigned { node, cidr } => write!(f, "{node}: kube-controller-manager assigned pod CIDR {cidr}"),
-            Self::CidrNotAvailable { node, cluster_cidr } => write!(
-                f,
-                "{node}: Normal CIDRNotAvailable: Node status is now: CIDRNotAvailable (CIDR allocation failed; there are no remaining CIDRs left to allocate in the accepted range {cluster_cidr})"
-            ),
+            Self::PodCidrAssigned { node, cidr, by } if by.is_empty() => write!(f, "{node}: assigned pod CIDR {cidr}"),
+            Self::PodCidrAssigned { node, cidr, by } => write!(f, "{node}: {by} pod CIDR {cidr}"),
             Self::PodIpReleased { pod, ip, cooldown_s: 0 } => {
                 write!(f, "{pod}: released IP {ip} back to the node's pool")
             }

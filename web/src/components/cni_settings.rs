@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use podnet_model::cni::calico::{Calico, CalicoEncapsulation};
 use podnet_model::cni::cilium::{Cilium, CiliumRouting};
-use podnet_model::cni::flannel::{Flannel, FlannelBackend};
+use podnet_model::cni::flannel::{Flannel, FlannelBackend, FlannelSubnetManager};
 use podnet_model::cni::CiliumEni;
 use podnet_model::cni::Datapath;
 use podnet_model::{CniMode, Command, VpcCni};
@@ -272,18 +272,36 @@ fn FlannelForm(props: &FlannelFormProps) -> Html {
             FlannelBackend::Vxlan
         };
     });
+    let on_manager = pick(&draft, |d: &mut Flannel, v: String| {
+        d.subnet_manager = if v == "etcd" {
+            FlannelSubnetManager::Etcd
+        } else {
+            FlannelSubnetManager::Kube
+        };
+    });
     let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Flannel);
     html! {
         <form {onsubmit}>
+            <label>{ "Subnet manager" }
+                <select onchange={on_manager}>
+                    <option value="kube" selected={draft.subnet_manager == FlannelSubnetManager::Kube}>{ "--kube-subnet-mgr (the stock kube-flannel.yml)" }</option>
+                    <option value="etcd" selected={draft.subnet_manager == FlannelSubnetManager::Etcd}>{ "flanneld on its own etcd" }</option>
+                </select>
+            </label>
+            if draft.subnet_manager == FlannelSubnetManager::Kube {
+                <p class="form__hint is-warning">{ "On EKS this does not start: --kube-subnet-mgr reads each node's spec.podCIDR, and EKS's kube-controller-manager allocates none (aws/containers-roadmap issue 315). flanneld logs \"pod cidr not assigned\" and the nodes stay NotReady." }</p>
+            } else {
+                <p class="form__hint">{ "flanneld leases each node a subnet from Network in an etcd you run (never the first subnet), the way Flannel runs on EKS." }</p>
+            }
             <label>{ "Network (cluster CIDR)" }<input type="text" value={draft.network.clone()} oninput={on_network} spellcheck="false" /></label>
-            <label>{ "Pod CIDR per node (--node-cidr-mask-size)" }<input type="number" min="16" max="28" value={draft.subnet_len.to_string()} oninput={on_len} /></label>
+            <label>{ "Subnet per node (SubnetLen)" }<input type="number" min="16" max="28" value={draft.subnet_len.to_string()} oninput={on_len} /></label>
             <label>{ "Backend" }
                 <select onchange={on_backend}>
                     <option value="vxlan" selected={draft.backend == FlannelBackend::Vxlan}>{ "vxlan" }</option>
                     <option value="host-gw" selected={draft.backend == FlannelBackend::HostGw}>{ "host-gw" }</option>
                 </select>
             </label>
-            <p class="form__hint">{ format!("{} pod CIDRs of {} addresses each (.2 to .254 for a /24)", draft.pod_cidrs(), draft.pod_cidr(0).map_or(0, |c| podnet_model::addr::total_count(c).saturating_sub(3))) }</p>
+            <p class="form__hint">{ format!("{} node subnets of {} pod addresses each (.2 to .254 for a /24; the first subnet is never leased)", draft.pod_cidrs(), draft.pod_cidr(0).map_or(0, |c| podnet_model::addr::total_count(c).saturating_sub(3))) }</p>
             <button type="submit">{ "Apply CNI settings" }</button>
         </form>
     }

@@ -54,6 +54,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                         }) }
                     </tbody>
                 </table>
+                <p class="form__hint">{ "Flannel is compared as it runs on EKS, with flanneld's own etcd subnet manager: the stock kube-flannel (--kube-subnet-mgr) does not start there, because EKS gives nodes no pod CIDR (pod cidr not assigned)." }</p>
             }
         </div>
     }

@@ -127,6 +127,7 @@ fn pod_chip(
         PodStatus::ContainerCreating => ("is-creating", "◌"),
         PodStatus::Pending => ("is-pending", "⏸"),
         PodStatus::ImagePullBackOff => ("is-creating is-backoff", "⤓"),
+        PodStatus::CrashLoopBackOff => ("is-creating is-backoff", "↻"),
     };
     let ip =
         p.ip.map(|i| i.to_string())

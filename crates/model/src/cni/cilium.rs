@@ -96,6 +96,7 @@ impl Cilium {
     /// How node ranges are carved and used.
     pub fn plan(&self) -> Option<RangePlan> {
         Some(RangePlan {
+            skip: 0,
             cluster: self.pool()?,
             node_len: self.mask_size,
             kind: RangeKind::CiliumPool,

@@ -1,13 +1,23 @@
-//! Flannel: an overlay. Pods take addresses from the cluster CIDR
-//! (default `10.244.0.0/16`), which is split into one pod CIDR per node
-//! (`/24` by default) by kube-controller-manager; on each node the
-//! host-local IPAM plugin hands out `.2`–`.254`, `.1` being the `cni0`
-//! bridge. Pod addresses are not VPC addresses: only node IPs come from
-//! the subnets, and traffic between nodes is VXLAN-encapsulated.
+//! Flannel: an overlay. Pods take addresses from the `Network` (default
+//! `10.244.0.0/16`), split into one subnet per node (`/24` by default); on
+//! each node the host-local IPAM plugin hands out `.2`–`.254`, `.1` being
+//! the `cni0` bridge. Pod addresses are not VPC addresses: only node IPs
+//! come from the subnets, and traffic between nodes is VXLAN-encapsulated.
+//!
+//! **On EKS** the stock manifest does not start: kube-flannel runs with
+//! `--kube-subnet-mgr`, which takes each node's `spec.podCIDR` from
+//! kube-controller-manager, and EKS's kube-controller-manager allocates no
+//! node CIDRs and its flags cannot be changed (aws/containers-roadmap issue
+//! 315), so flanneld logs `Error registering network: failed to acquire
+//! lease: node "…" pod cidr not assigned` and the node stays NotReady. The
+//! way people run it on EKS is flanneld's own subnet manager backed by an
+//! etcd they run (the workaround in that issue): it leases per-node subnets
+//! from `Network`, skipping the first (`SubnetMin`), and fails with `out of
+//! subnets` when none is left (flannel `pkg/subnet/config.go`
+//! `CheckNetworkConfig`, `pkg/subnet/etcd/local_manager.go`).
 //!
 //! Sources: flannel `Documentation/kube-flannel.yml`, `configuration.md`,
-//! `backends.md`, `pkg/backend/vxlan` (50-byte overhead); kube-controller-
-//! manager `--node-cidr-mask-size` (24) and `cidr_set.go`;
+//! `backends.md`, `pkg/backend/vxlan` (50-byte overhead);
 //! containernetworking/plugins host-local `range.go`, `allocator.go`.
 
 use std::net::Ipv4Addr;
@@ -40,7 +50,20 @@ impl std::fmt::Display for FlannelBackend {
     }
 }
 
-/// Flannel's settings (`net-conf.json` and kube-controller-manager flags).
+/// Where flanneld gets each node's subnet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlannelSubnetManager {
+    /// `--kube-subnet-mgr` (the stock `kube-flannel.yml`): the node's
+    /// `spec.podCIDR`, which EKS never sets.
+    #[default]
+    Kube,
+    /// flanneld's local subnet manager on an etcd you run: it leases the
+    /// node subnets itself.
+    Etcd,
+}
+
+/// Flannel's settings (`net-conf.json` and flanneld's flags).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Flannel {
     /// `Network`: the cluster CIDR pods come from.
@@ -52,6 +75,9 @@ pub struct Flannel {
     /// `Backend.Type`.
     #[serde(default)]
     pub backend: FlannelBackend,
+    /// `--kube-subnet-mgr` or etcd.
+    #[serde(default)]
+    pub subnet_manager: FlannelSubnetManager,
 }
 
 fn default_network() -> String {
@@ -68,6 +94,7 @@ impl Default for Flannel {
             network: default_network(),
             subnet_len: default_subnet_len(),
             backend: FlannelBackend::default(),
+            subnet_manager: FlannelSubnetManager::default(),
         }
     }
 }
@@ -117,19 +144,34 @@ impl Flannel {
         Ipv4Net::new(Ipv4Addr::from(start), self.subnet_len).ok()
     }
 
-    /// How node ranges are carved and used.
+    /// How node ranges are carved and used: flanneld's etcd subnet manager
+    /// skips the first subnet (`SubnetMin` defaults to `Network` + one
+    /// subnet, "otherwise it causes problems"). Under `--kube-subnet-mgr` the
+    /// ranges would be kube-controller-manager's, which EKS does not hand
+    /// out: see [`Flannel::eks_failure`].
     pub fn plan(&self) -> Option<super::node_range::RangePlan> {
         Some(super::node_range::RangePlan {
             cluster: self.network()?,
             node_len: self.subnet_len,
             kind: super::node_range::RangeKind::HostLocal,
+            skip: 1,
         })
     }
 
-    /// Pod CIDRs the cluster CIDR holds.
+    /// flanneld's log line on an EKS node under `--kube-subnet-mgr`, if that
+    /// is the subnet manager (flannel `pkg/subnet/kube/kube.go`; the message
+    /// users report in flannel issues 728 and 1224).
+    pub fn eks_failure(&self, node: &str) -> Option<String> {
+        (self.subnet_manager == FlannelSubnetManager::Kube).then(|| {
+            format!("kube-flannel: Error registering network: failed to acquire lease: node \"{node}\" pod cidr not assigned (EKS's kube-controller-manager allocates no node pod CIDRs: run flanneld with its own etcd subnet manager)")
+        })
+    }
+
+    /// Node subnets flanneld can lease: every one of `Network` but the
+    /// first (`SubnetMin`).
     pub fn pod_cidrs(&self) -> u32 {
         self.network().map_or(0, |n| {
-            1u32 << (self.subnet_len.saturating_sub(n.prefix_len()).min(31))
+            (1u32 << (self.subnet_len.saturating_sub(n.prefix_len()).min(31))).saturating_sub(1)
         })
     }
 }
@@ -182,10 +224,16 @@ impl Cni for Flannel {
 mod tests {
     use super::*;
 
+    /// flannel `pkg/subnet/config.go` `CheckNetworkConfig`: SubnetMin skips
+    /// the first subnet, SubnetMax is the last one.
     #[test]
-    fn the_cluster_cidr_splits_into_256_node_slash_24s() {
+    fn the_network_splits_into_255_leasable_slash_24s() {
         let f = Flannel::default();
-        assert_eq!(f.pod_cidrs(), 256);
+        assert_eq!(f.pod_cidrs(), 255);
+        let plan = f.plan().unwrap();
+        assert_eq!(plan.range(0).unwrap().to_string(), "10.244.1.0/24");
+        assert_eq!(plan.range(254).unwrap().to_string(), "10.244.255.0/24");
+        assert!(plan.range(255).is_none());
         assert_eq!(f.pod_cidr(1).unwrap().to_string(), "10.244.1.0/24");
         assert_eq!(f.pod_cidr(255).unwrap().to_string(), "10.244.255.0/24");
         assert!(f.pod_cidr(256).is_none());

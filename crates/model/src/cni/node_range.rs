@@ -35,23 +35,26 @@ pub struct RangePlan {
     pub node_len: u8,
     /// Which IPAM hands out the addresses.
     pub kind: RangeKind,
+    /// Leading ranges never handed out (flannel's `SubnetMin` skips one).
+    pub skip: u32,
 }
 
 impl RangePlan {
-    /// Node ranges the cluster CIDR holds.
+    /// Node ranges the cluster CIDR holds and the allocator hands out.
     pub fn count(&self) -> u32 {
         let bits = self
             .node_len
             .saturating_sub(self.cluster.prefix_len())
             .min(31);
-        1u32 << bits
+        (1u32 << bits).saturating_sub(self.skip)
     }
 
-    /// The `index`-th node range, if there is one.
+    /// The `index`-th node range handed out, if there is one.
     pub fn range(&self, index: u32) -> Option<Ipv4Net> {
         if index >= self.count() || self.node_len > 32 {
             return None;
         }
+        let index = index.checked_add(self.skip)?;
         let size = 1u32.checked_shl(32 - u32::from(self.node_len))?;
         let start = u32::from(self.cluster.network()).checked_add(index.checked_mul(size)?)?;
         Ipv4Net::new(Ipv4Addr::from(start), self.node_len).ok()
@@ -240,6 +243,7 @@ mod tests {
             cluster: "10.0.0.0/8".parse().unwrap(),
             node_len: 24,
             kind: RangeKind::CiliumPool,
+            skip: 0,
         };
         assert_eq!(p.count(), 65_536);
         assert_eq!(p.range(2).unwrap().to_string(), "10.0.2.0/24");

@@ -30,6 +30,7 @@ struct RawCni {
     network: Option<String>,
     subnet_len: Option<u8>,
     backend: Option<FlannelBackend>,
+    subnet_manager: Option<super::flannel::FlannelSubnetManager>,
     pool: Option<String>,
     mask_size: Option<u8>,
     routing: Option<CiliumRouting>,
@@ -76,6 +77,7 @@ impl<'de> Deserialize<'de> for CniMode {
                     network: r.network.unwrap_or(d.network),
                     subnet_len: r.subnet_len.unwrap_or(d.subnet_len),
                     backend: r.backend.unwrap_or(d.backend),
+                    subnet_manager: r.subnet_manager.unwrap_or(d.subnet_manager),
                 })
             }
             "cilium" => {
@@ -142,6 +144,7 @@ mod tests {
                 network: "10.200.0.0/16".into(),
                 subnet_len: 25,
                 backend: FlannelBackend::HostGw,
+                subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
             }),
             CniMode::Cilium(Cilium {
                 pool: "192.168.0.0/16".into(),

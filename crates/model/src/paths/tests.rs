@@ -9,6 +9,14 @@ use crate::{Command, Sandbox};
 /// Two AZs, a node subnet in each (two in a), the cluster, under `cni`:
 /// nodes a1, a2 (same subnet), a3 (other subnet, same AZ), b1 (other AZ),
 /// two pods on each.
+/// Flannel as it runs on EKS: its own (etcd) subnet manager.
+fn flannel_on_eks() -> Flannel {
+    Flannel {
+        subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+        ..Flannel::default()
+    }
+}
+
 fn cluster(cni: CniMode, endpoint: &str) -> Sandbox {
     let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
     s.vpc.assume_egress = true;
@@ -91,7 +99,7 @@ fn vpc_cni_pods_talk_across_nodes_through_the_vpc_router_with_no_nat() {
 
 #[test]
 fn flannel_wraps_pod_packets_in_vxlan_between_nodes() {
-    let s = cluster(CniMode::Flannel(Flannel::default()), "public");
+    let s = cluster(CniMode::Flannel(flannel_on_eks()), "public");
     let p = s.trace(pod(&s, 0, 0), pod(&s, 3, 0)).unwrap();
     assert!(p.reachable && !p.nat);
     assert_eq!(p.mtu, 8951);
@@ -189,7 +197,7 @@ fn leaving_the_vpc_is_snat_to_the_node_ip_unless_external_snat() {
         ip: "10.10.5.10".parse().unwrap(),
     };
     assert!(!s.trace(pod(&s, 0, 0), host).unwrap().nat);
-    let f = cluster(CniMode::Flannel(Flannel::default()), "public");
+    let f = cluster(CniMode::Flannel(flannel_on_eks()), "public");
     let p = f.trace(pod(&f, 0, 0), host).unwrap();
     assert!(
         p.nat && p.verdict.contains("sees the node IP"),
@@ -229,7 +237,7 @@ fn the_control_plane_reaches_kubelets_always_and_pods_only_with_vpc_addresses() 
             .unwrap()
             .reachable
     );
-    let f = cluster(CniMode::Flannel(Flannel::default()), "public");
+    let f = cluster(CniMode::Flannel(flannel_on_eks()), "public");
     let p = f.trace(Endpoint::ControlPlane, pod(&f, 0, 0)).unwrap();
     assert!(!p.reachable);
     assert!(p.to_text().contains("hostNetwork: true"));
@@ -414,10 +422,10 @@ fn every_cni() -> Vec<CniMode> {
     let mut all = vec![
         CniMode::default(),
         CniMode::CiliumEni(CiliumEni::default()),
-        CniMode::Flannel(Flannel::default()),
+        CniMode::Flannel(flannel_on_eks()),
         CniMode::Flannel(Flannel {
             backend: FlannelBackend::HostGw,
-            ..Flannel::default()
+            ..flannel_on_eks()
         }),
     ];
     for routing in [

@@ -109,6 +109,11 @@ pub(super) fn measure(
             "0 nodes: a group needs at least one",
         ));
     }
+    if let CniMode::Flannel(f) = &input.cni {
+        if let Some(why) = f.eks_failure("each node") {
+            return Err(err("cni", why));
+        }
+    }
     let max_pods = input.cni.strategy().max_pods(instance);
     let wanted = group
         .pods_per_node
@@ -329,8 +334,8 @@ pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, Plan
                     format!("{peak} nodes at peak, one pod CIDR each, of the {have} the cluster range holds"),
                 )
                 .because(
-                    "each node gets one pod CIDR as it joins; when they run out, new nodes get no CIDR (CIDRNotAvailable) and stay NotReady",
-                    "kube-controller-manager nodeipam; Cilium cluster-pool IPAM",
+                    "each node gets one pod CIDR as it joins (flanneld's etcd subnet manager, the cilium-operator); when they run out, new nodes get none and stay NotReady",
+                    "flannel pkg/subnet/etcd/local_manager.go (out of subnets); Cilium cluster-pool IPAM",
                 );
                 if peak > have {
                     return Err(err("cni", format!("the cluster range holds {have} node pod CIDRs, but {peak} nodes at peak need one each: use a larger cluster CIDR or a longer node mask")));

@@ -168,18 +168,29 @@ fn a_primary_block_too_small_gets_a_secondary_block() {
 #[test]
 fn an_overlay_needs_one_node_address_and_a_pod_cidr_per_node() {
     let mut input = PlanInput::simple("m5.large", 5, 20);
+    // The stock --kube-subnet-mgr cannot start on EKS: the planner says so.
     input.cni = CniMode::Flannel(Flannel::default());
+    let e = plan(&input).unwrap_err();
+    assert!(e.message.contains("pod cidr not assigned"), "{e:?}");
+    input.cni = CniMode::Flannel(Flannel {
+        subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+        ..Flannel::default()
+    });
     let plan = plan(&input).unwrap();
     assert_eq!(plan.nodes[0].node_subnet, 1);
     let o = plan.overlay.as_ref().unwrap();
     assert_eq!(o.value, 5 + 2 * 3);
-    assert!(o.formula.contains("256"), "{}", o.formula);
+    assert!(
+        o.formula.contains("255"),
+        "flanneld never leases the first /24: {}",
+        o.formula
+    );
     assert_fits_at_peak(&plan);
 
-    input.groups[0].min_nodes = 251; // + 6 surge = 257 > 256
+    input.groups[0].min_nodes = 250; // + 6 surge = 256 > 255
     let e = super::plan(&input).unwrap_err();
     assert_eq!(e.field, "cni");
-    assert!(e.message.contains("256 node pod CIDRs"), "{e}");
+    assert!(e.message.contains("255 node pod CIDRs"), "{e}");
 }
 
 #[test]
@@ -321,7 +332,10 @@ fn arb_cni() -> impl Strategy<Value = CniMode> {
             custom_networking: true,
             ..VpcCni::default()
         })),
-        Just(CniMode::Flannel(Flannel::default())),
+        Just(CniMode::Flannel(Flannel {
+            subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+            ..Flannel::default()
+        })),
         Just(CniMode::CiliumEni(crate::cni::CiliumEni::default())),
     ]
 }

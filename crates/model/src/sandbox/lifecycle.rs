@@ -108,11 +108,30 @@ impl Sandbox {
             n.image_error = pull.clone();
         }
         self.start_daemon_pods(node_id, events);
+        self.crash_blocked_agent(node_id);
         if let Some(message) = pull {
             self.image_pull_failed(node_id, &message, events);
             return;
         }
         self.network_up(node_id, events);
+    }
+
+    /// flanneld exits when it cannot register its network (no pod CIDR on
+    /// EKS, out of subnets): the kube-flannel pod is in CrashLoopBackOff.
+    fn crash_blocked_agent(&mut self, node_id: NodeId) {
+        if !matches!(self.cni, crate::cni::CniMode::Flannel(_)) {
+            return;
+        }
+        let Some(reason) = self.nodes.get(&node_id).and_then(|n| n.not_ready.clone()) else {
+            return;
+        };
+        let ds = self.cni.daemonset();
+        for p in self.pods.values_mut() {
+            if p.node == Some(node_id) && p.system && p.name.starts_with(ds) {
+                p.status = crate::cluster::PodStatus::CrashLoopBackOff;
+                p.reason = Some(reason.clone());
+            }
+        }
     }
 
     /// containerd cannot pull the CNI agent's image: its pod (and
@@ -236,15 +255,33 @@ impl Sandbox {
         );
     }
 
-    /// A node whose CNI was blocked (no ENIConfig for its AZ) can start it
-    /// now: it turns Ready, with the event.
+    /// A node whose CNI was blocked (no ENIConfig for its AZ, no flannel
+    /// subnet) can start it now: it turns Ready, with the event.
     pub(super) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
         let Some(node) = self.nodes.get_mut(&node_id) else {
             return;
         };
         node.not_ready = None;
-        if node.registered && node.join_error.is_none() && !node.network_ready {
-            self.mark_ready(node_id, "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written", events);
+        for p in self.pods.values_mut() {
+            if p.node == Some(node_id) && p.status == crate::cluster::PodStatus::CrashLoopBackOff {
+                p.status = crate::cluster::PodStatus::Running;
+                p.reason = None;
+            }
+        }
+        let Some(node) = self.nodes.get(&node_id) else {
+            return;
+        };
+        if node.registered
+            && node.join_error.is_none()
+            && node.image_error.is_none()
+            && !node.network_ready
+        {
+            let because = if matches!(self.cni, crate::cni::CniMode::Flannel(_)) {
+                "kube-flannel: flanneld leased the node's subnet from etcd and wrote 10-flannel.conflist"
+            } else {
+                "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written"
+            };
+            self.mark_ready(node_id, because, events);
         }
     }
 }

@@ -12,14 +12,30 @@ use crate::events::{Event, EventKind};
 use crate::ids::{NodeId, PodId};
 
 impl Sandbox {
-    /// Gives a new node its pod CIDR (the lowest free one, as
-    /// kube-controller-manager's `cidr_set.go` and the cilium-operator do
-    /// for a fresh cluster), or the allocator's failure.
+    /// Gives a new node its pod CIDR (the lowest free one: the
+    /// cilium-operator does so for a fresh cluster; flanneld's etcd manager
+    /// picks at random among the 100 lowest free, which podnet simplifies
+    /// to the lowest so replays match), or the allocator's failure. Under
+    /// flannel's `--kube-subnet-mgr` EKS gives none.
     pub(super) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Vec<Event>) {
         if let CniMode::Calico(cfg) = &self.cni {
             let cfg = cfg.clone();
             self.calico_tunnel(node, &cfg, events);
             return;
+        }
+        if let CniMode::Flannel(f) = &self.cni {
+            let name = self
+                .nodes
+                .get(&node)
+                .map(|n| n.name.clone())
+                .unwrap_or_default();
+            if let Some(reason) = f.eks_failure(&name) {
+                if let Some(n) = self.nodes.get_mut(&node) {
+                    n.not_ready = Some(reason.clone());
+                }
+                self.event(events, EventKind::NodeNotReady { node, reason });
+                return;
+            }
         }
         let Some(plan) = self.cni.plan() else { return };
         let taken: BTreeSet<ipnet::Ipv4Net> = self
@@ -35,12 +51,24 @@ impl Sandbox {
                 if let Some(n) = self.nodes.get_mut(&node) {
                     n.overlay = Some(NodeRange::new(cidr, plan.kind));
                 }
-                EventKind::PodCidrAssigned { node, cidr }
+                let by = match plan.kind {
+                    RangeKind::HostLocal => "flanneld leased (etcd subnet manager)",
+                    RangeKind::CiliumPool => "cilium-operator assigned",
+                };
+                EventKind::PodCidrAssigned {
+                    node,
+                    cidr,
+                    by: by.into(),
+                }
             }
-            (None, RangeKind::HostLocal) => EventKind::CidrNotAvailable {
-                node,
-                cluster_cidr: plan.cluster,
-            },
+            (None, RangeKind::HostLocal) => {
+                // flanneld's etcd subnet manager has no subnet left.
+                let reason = format!("kube-flannel: Error registering network: failed to acquire lease: out of subnets (flannel Network {} has no free /{} left)", plan.cluster, plan.node_len);
+                if let Some(n) = self.nodes.get_mut(&node) {
+                    n.not_ready = Some(reason.clone());
+                }
+                EventKind::NodeNotReady { node, reason }
+            }
             (None, RangeKind::CiliumPool) => {
                 // The agent waits for its podCIDR and the node stays NotReady.
                 let reason = format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len);

@@ -479,21 +479,62 @@ fn an_eniconfig_subnet_in_another_az_is_refused() {
     assert_eq!(err.to_string(), "ENIConfig eu-west-1a names subnet cluster-b, which is in eu-west-1b: an ENIConfig's subnet must be in the node's Availability Zone");
 }
 
+/// Flannel as it runs on EKS: flanneld's own (etcd) subnet manager.
 fn flannel(network: &str) -> Sandbox {
     with_cluster(CniMode::Flannel(crate::cni::Flannel {
         network: network.into(),
+        subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
         ..Default::default()
     }))
+}
+
+/// aws/containers-roadmap issue 315: EKS's kube-controller-manager sets no
+/// node `spec.podCIDR`, so the stock kube-flannel (`--kube-subnet-mgr`)
+/// cannot register its network; the node stays NotReady and pods Pending.
+#[test]
+fn stock_kube_flannel_does_not_start_on_eks() {
+    let mut s = with_cluster(CniMode::Flannel(crate::cni::Flannel::default()));
+    let events = add_node(&mut s, "m5.large", "nodes-a");
+    let all: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    assert!(
+        all.iter().any(|e| e.contains(r#"Error registering network: failed to acquire lease: node "ip-10-10-1-4" pod cidr not assigned"#)),
+        "{all:?}"
+    );
+    let node = s.nodes.values().next().unwrap();
+    assert!(node.registered && !node.ready() && node.overlay.is_none());
+    let agent = s
+        .pods
+        .values()
+        .find(|p| p.name == "kube-flannel-1")
+        .unwrap();
+    assert_eq!(agent.status, PodStatus::CrashLoopBackOff);
+    run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
+    let app = s.pods.values().find(|p| !p.system).unwrap();
+    assert_eq!(app.status, PodStatus::Pending);
+    let advice = s.advice_for_pod(app.id).join(" ");
+    assert!(
+        advice.contains("pod cidr not assigned") && advice.contains("etcd subnet manager"),
+        "{advice}"
+    );
+    // flanneld on its own etcd: the node leases a subnet and turns Ready.
+    run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"flannel","subnet_manager":"etcd"}}"#,
+    )
+    .unwrap();
+    assert!(s.nodes.values().next().unwrap().ready());
+    assert!(
+        s.pods.values().all(|p| p.status == PodStatus::Running),
+        "every pod runs"
+    );
 }
 
 #[test]
 fn flannel_pods_take_addresses_from_the_node_pod_cidr_not_the_subnet() {
     let mut s = flannel("10.244.0.0/16");
     let events = add_node(&mut s, "m5.large", "nodes-a");
-    assert!(events
-        .iter()
-        .any(|e| e.kind.to_string()
-            == "node-1: kube-controller-manager assigned pod CIDR 10.244.0.0/24"));
+    assert!(events.iter().any(|e| e.kind.to_string()
+        == "node-1: flanneld leased (etcd subnet manager) pod CIDR 10.244.1.0/24"));
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let ips: Vec<String> = s
         .pods
@@ -501,40 +542,31 @@ fn flannel_pods_take_addresses_from_the_node_pod_cidr_not_the_subnet() {
         .filter(|p| !p.host_network)
         .map(|p| p.ip.unwrap().to_string())
         .collect();
-    assert_eq!(ips, ["10.244.0.2", "10.244.0.3", "10.244.0.4"]);
+    // flanneld skips the Network's first subnet (SubnetMin).
+    assert_eq!(ips, ["10.244.1.2", "10.244.1.3", "10.244.1.4"]);
     // The subnet holds the node IP only: no ENIs, no warm pool.
     assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 1);
     assert!(s.pods.values().any(|p| p.name == "kube-flannel-1"));
 }
 
+/// flannel `pkg/subnet/etcd/local_manager.go`: no free subnet left is
+/// `out of subnets`; a /23 holds two /24s and the first is never leased.
 #[test]
-fn flannel_runs_out_of_node_cidrs_with_cidr_not_available() {
+fn flannel_runs_out_of_node_subnets() {
     let mut s = flannel("10.244.0.0/23");
     add_node(&mut s, "m5.large", "nodes-a");
-    add_node(&mut s, "m5.large", "nodes-a");
     let events = add_node(&mut s, "m5.large", "nodes-a");
-    assert!(events
-        .iter()
-        .any(|e| e.kind.to_string().contains("CIDRNotAvailable")));
-    run(
-        &mut s,
-        r#"{"action":"add-pods","count":3,"node":"ip-10-10-1-6"}"#,
-    )
-    .unwrap();
-    let stuck = s
-        .pods
-        .values()
-        .find(|p| p.status == PodStatus::ContainerCreating)
-        .unwrap();
-    assert!(
-        stuck
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("pod cidr not assigned"),
-        "{:?}",
-        stuck.reason
-    );
+    assert!(events.iter().any(|e| e
+        .kind
+        .to_string()
+        .contains("failed to acquire lease: out of subnets")));
+    let second = s.nodes.values().nth(1).unwrap();
+    assert!(!second.ready());
+    assert!(second
+        .not_ready
+        .as_deref()
+        .unwrap()
+        .contains("out of subnets"));
 }
 
 #[test]
@@ -554,7 +586,7 @@ fn a_full_flannel_range_says_no_ip_addresses_available_in_range_set() {
     assert_eq!(stuck.len(), 260 - 253);
     assert_eq!(
         stuck[0].reason.as_deref(),
-        Some("FailedCreatePodSandBox: plugin type=\"flannel\" failed (add): failed to allocate for range 0: no IP addresses available in range set: 10.244.0.1-10.244.0.254")
+        Some("FailedCreatePodSandBox: plugin type=\"flannel\" failed (add): failed to allocate for range 0: no IP addresses available in range set: 10.244.1.1-10.244.1.254")
     );
     // Deleting a pod frees its address at once (no cooldown): one more pod runs.
     let running = s
@@ -861,14 +893,14 @@ fn an_overlay_cluster_cidr_cannot_change_under_running_nodes() {
 
 #[test]
 fn an_overlay_pod_ip_explains_its_pod_cidr_and_that_the_vpc_cannot_route_it() {
-    let mut s = with_cluster(CniMode::Flannel(Default::default()));
+    let mut s = flannel("10.244.0.0/16");
     add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
     let pod = s.pods.values().find(|p| !p.system).unwrap().id;
     let why = s.explain_pod_ip(pod).unwrap();
     assert_eq!(
         why.formula,
-        "10.244.0.2 from ip-10-10-1-4's pod CIDR 10.244.0.0/24"
+        "10.244.1.2 from ip-10-10-1-4's pod CIDR 10.244.1.0/24"
     );
     assert!(
         why.steps[1].text.contains("VXLAN (UDP 8472)"),

@@ -300,10 +300,20 @@ impl Sandbox {
         }
         let CniMode::AwsVpcCni(cfg) = &self.cni else {
             return match &n.overlay {
-                None => vec![
-                    format!("{} has no pod CIDR: the cluster CIDR has no free /{} left (CIDRNotAvailable), so flannel cannot start there.", n.name, match &self.cni { CniMode::Flannel(f) => f.subnet_len, _ => 24 }),
-                    "Use a larger flannel Network, or a larger --node-cidr-mask-size (smaller pod CIDRs, more of them), or delete nodes.".into(),
-                ],
+                None => match &self.cni {
+                    CniMode::Flannel(f) if f.eks_failure(&n.name).is_some() => vec![
+                        format!("{} has no pod CIDR: kube-flannel runs with --kube-subnet-mgr, which reads the node's spec.podCIDR, and EKS's kube-controller-manager never sets one (aws/containers-roadmap issue 315).", n.name),
+                        "Run flanneld with its own subnet manager on an etcd you operate (Flannel settings: Subnet manager etcd), or use the AWS VPC CNI, Calico or Cilium, whose IPAM needs no node pod CIDR from EKS.".into(),
+                    ],
+                    CniMode::Flannel(f) => vec![
+                        format!("{} has no pod CIDR: flanneld's etcd subnet manager has no free /{} left in the Network (out of subnets).", n.name, f.subnet_len),
+                        "Use a larger flannel Network, or a longer SubnetLen (smaller node subnets, more of them), or delete nodes.".into(),
+                    ],
+                    _ => vec![
+                        format!("{} has no pod CIDR: the cluster pool has no free node CIDR left, so the cilium agent cannot start.", n.name),
+                        "Use a larger cluster pool or a longer per-node mask, or delete nodes.".into(),
+                    ],
+                },
                 Some(range) => vec![
                     format!("{}'s pod CIDR {} holds {} pod addresses and all are in use.", n.name, range.cidr, range.capacity()),
                     "Lower the kubelet's max pods below the range's size, or use a smaller --node-cidr-mask-size (a bigger range per node).".into(),

@@ -445,10 +445,26 @@ impl Sandbox {
                     });
                 }
             }
+            // flanneld on its etcd gives leases to nodes that run; going back
+            // to --kube-subnet-mgr would take them away (and fail on EKS).
+            if let (CniMode::Flannel(now), CniMode::Flannel(next)) = (&self.cni, &cni) {
+                let leased = self.nodes.values().any(|n| n.overlay.is_some());
+                if leased && now.subnet_manager != next.subnet_manager {
+                    return Err(SandboxError::CniSettings {
+                        reason: "nodes hold subnets leased from flanneld's etcd: switching them to --kube-subnet-mgr would leave them without a pod CIDR, which EKS never assigns (replay the scenario under the new settings instead)".into(),
+                    });
+                }
+            }
             let summary = match &cni {
                 CniMode::Flannel(f) => format!(
-                    "Flannel, Network {}, /{} per node, backend {}",
-                    f.network, f.subnet_len, f.backend
+                    "Flannel, Network {}, /{} per node, backend {}, subnet manager {}",
+                    f.network,
+                    f.subnet_len,
+                    f.backend,
+                    match f.subnet_manager {
+                        crate::cni::flannel::FlannelSubnetManager::Kube => "--kube-subnet-mgr (node podCIDRs: none on EKS)",
+                        crate::cni::flannel::FlannelSubnetManager::Etcd => "flanneld on etcd",
+                    }
                 ),
                 CniMode::Cilium(c) => format!(
                     "Cilium cluster-pool {}, /{} per node, routing {}",
@@ -471,8 +487,30 @@ impl Sandbox {
                 CniMode::AwsVpcCni(_) => String::new(),
             };
             let eni_ipam = cni.uses_enis();
+            let flannel_unblocked =
+                matches!(&cni, CniMode::Flannel(f) if f.eks_failure("").is_none());
             self.cni = cni;
             self.event(events, EventKind::CniChanged { summary });
+            if flannel_unblocked {
+                // The kube-flannel pods restart with the etcd subnet manager:
+                // each node without a subnet leases one and its CNI comes up.
+                let waiting: Vec<NodeId> = self
+                    .nodes
+                    .values()
+                    .filter(|n| n.registered && n.overlay.is_none())
+                    .map(|n| n.id)
+                    .collect();
+                for id in waiting {
+                    if let Some(n) = self.nodes.get_mut(&id) {
+                        n.not_ready = None;
+                    }
+                    self.assign_pod_cidr(id, events);
+                    if self.nodes.get(&id).is_some_and(|n| n.overlay.is_some()) {
+                        self.cni_unblocked(id, events);
+                    }
+                }
+                self.schedule_and_settle(events, BTreeSet::new());
+            }
             if eni_ipam {
                 // The operator applies new watermarks to every node.
                 let all = self.nodes.keys().copied().collect();
