@@ -201,6 +201,7 @@ test('embed mode drops the chrome, and readonly and lock-cni hold', async () => 
 
 test('importing a corrupt file says where it is broken and keeps the scenario', async () => {
   const { page, context, problems } = await openApp(browser, server.origin);
+  await page.locator('.subnet-card__numbers').first().waitFor();
   const before = await fingerprint(page);
   await page.getByLabel('Import').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1,\n "name": 7}') });
   const alert = page.getByRole('alert');

@@ -391,7 +391,7 @@ async fn the_exercise_panel_lists_the_goals_and_asks_for_hints() {
             .length(),
         1
     );
-    button(&root, "Show a hint (1 of 3)").click();
+    button(&root, "Show a hint (1 of 4)").click();
     yew::scheduler::flush().await;
     assert!(matches!(seen.borrow().last(), Some(Action::Hint)));
 }
