@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use podnet_model::cni::calico::{Calico, CalicoEncapsulation};
 use podnet_model::cni::cilium::{Cilium, CiliumRouting};
 use podnet_model::cni::flannel::{Flannel, FlannelBackend, FlannelSubnetManager};
+use podnet_model::cni::vpc_cni::PodSgMode;
 use podnet_model::cni::CiliumEni;
 use podnet_model::cni::Datapath;
 use podnet_model::{CniMode, Command, VpcCni};
@@ -139,6 +140,22 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
         });
         html! { <label class="form__check"><input type="checkbox" checked={value} {onchange} />{ label }</label> }
     };
+    let sg_mode = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            next.pod_sg_enforcing_mode = if e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value()
+                == "standard"
+            {
+                PodSgMode::Standard
+            } else {
+                PodSgMode::Strict
+            };
+            draft.set(next);
+        })
+    };
     let onsubmit = {
         let (draft, on_action) = (draft.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -159,6 +176,16 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
             { check("Security groups for pods (ENABLE_POD_ENI)", draft.pod_eni, |c, v| c.pod_eni = v) }
             if draft.pod_eni {
                 <p class="form__hint">{ "The VPC Resource Controller attaches a trunk ENI to each Nitro node outside the t family; it takes one ENI slot from ipamd. Pods added \"with their own security groups\" get a branch ENI each, outside the warm pool. The sandbox creates and deletes branch ENIs at once (the controller's cooldown is not modelled)." }</p>
+                <label>{ "POD_SECURITY_GROUP_ENFORCING_MODE" }
+                    <select onchange={sg_mode}>
+                        <option value="strict" selected={draft.pod_sg_enforcing_mode == PodSgMode::Strict}>{ "strict: all of the pod's traffic by its branch ENI, never SNATed by the node" }</option>
+                        <option value="standard" selected={draft.pod_sg_enforcing_mode == PodSgMode::Standard}>{ "standard: like other pods (SNAT via eth0), but on its own branch ENI" }</option>
+                    </select>
+                </label>
+            }
+            { check("External SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT)", draft.external_snat, |c, v| c.external_snat = v) }
+            if draft.external_snat {
+                <p class="form__hint">{ "Pods keep their address when they leave the VPC, by the ENI that holds it: the subnet needs a NAT gateway (\"SNAT is required for nodes that reside in a public subnet\")." }</p>
             }
             { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
             { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }

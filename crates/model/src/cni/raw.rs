@@ -27,6 +27,7 @@ struct RawCni {
     eni_configs: Option<BTreeMap<String, String>>,
     pod_eni: Option<bool>,
     external_snat: Option<bool>,
+    pod_sg_enforcing_mode: Option<super::vpc_cni::PodSgMode>,
     network: Option<String>,
     subnet_len: Option<u8>,
     backend: Option<FlannelBackend>,
@@ -69,6 +70,9 @@ impl<'de> Deserialize<'de> for CniMode {
                     eni_configs: r.eni_configs.unwrap_or(d.eni_configs),
                     pod_eni: r.pod_eni.unwrap_or(d.pod_eni),
                     external_snat: r.external_snat.unwrap_or(d.external_snat),
+                    pod_sg_enforcing_mode: r
+                        .pod_sg_enforcing_mode
+                        .unwrap_or(d.pod_sg_enforcing_mode),
                 })
             }
             "flannel" => {
@@ -139,6 +143,7 @@ mod tests {
                 eni_configs: [("eu-west-1a".to_owned(), "pods-a".to_owned())].into(),
                 pod_eni: true,
                 external_snat: true,
+                pod_sg_enforcing_mode: crate::cni::vpc_cni::PodSgMode::Standard,
             }),
             CniMode::Flannel(Flannel {
                 network: "10.200.0.0/16".into(),

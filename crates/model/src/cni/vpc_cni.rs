@@ -61,6 +61,36 @@ pub struct VpcCni {
     /// true, a NAT gateway must do it (CNI README).
     #[serde(default)]
     pub external_snat: bool,
+    /// `POD_SECURITY_GROUP_ENFORCING_MODE` (v1.11.0+, default `strict`): how
+    /// the traffic of pods with their own security groups behaves (CNI
+    /// README).
+    #[serde(default)]
+    pub pod_sg_enforcing_mode: PodSgMode,
+}
+
+/// `POD_SECURITY_GROUP_ENFORCING_MODE` (VPC CNI README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum PodSgMode {
+    /// "all inbound/outbound traffic from pod with security group will be
+    /// enforced by security group rules": through the trunk, never SNATed
+    /// by the node (the default).
+    #[default]
+    Strict,
+    /// "behaves same as pods without a security group, except that each
+    /// pod occupies a dedicated branch ENI": traffic leaving the VPC is
+    /// SNATed via eth0 unless external SNAT is on; same-host traffic is not
+    /// filtered.
+    Standard,
+}
+
+impl std::fmt::Display for PodSgMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Strict => "strict",
+            Self::Standard => "standard",
+        })
+    }
 }
 
 fn yes() -> bool {
@@ -90,6 +120,7 @@ impl Default for VpcCni {
             eni_configs: std::collections::BTreeMap::new(),
             pod_eni: false,
             external_snat: false,
+            pod_sg_enforcing_mode: PodSgMode::Strict,
         }
     }
 }

@@ -605,3 +605,135 @@ fn a_private_only_endpoint_without_dns_has_no_way_in() {
         StepStatus::Warning
     );
 }
+
+/// VPC CNI `pkg/networkutils/network.go`: with external SNAT there is no
+/// connmark and no 1024 rule for the pod, so `from <podIP> lookup <ENI
+/// table>` (priority 1536) sends a pod on a secondary ENI out that ENI,
+/// keeping its address; EKS User Guide (external-snat): "SNAT is required
+/// for nodes that reside in a public subnet".
+#[test]
+fn external_snat_leaves_by_the_pods_own_eni_and_needs_a_nat_gateway() {
+    let json = crate::scenario::builtin::get("seed").unwrap();
+    let mut s = crate::Scenario::from_json(json)
+        .unwrap()
+        .replay()
+        .unwrap()
+        .sandbox;
+    s.apply(Command::SetCni {
+        cni: CniMode::AwsVpcCni(crate::VpcCni {
+            external_snat: true,
+            ..crate::VpcCni::default()
+        }),
+    })
+    .unwrap();
+    // A pod whose address is on eth1 (the seed's nodes attach a warm ENI).
+    s.apply(serde_json::from_str(r#"{"action":"add-pods","count":20}"#).unwrap())
+        .unwrap();
+    let (pod, eni) =
+        s.pods
+            .values()
+            .filter(|p| !p.host_network)
+            .find_map(|p| {
+                let n = s.nodes.get(&p.node?)?;
+                let e =
+                    n.ipam.enis.iter().find(|e| {
+                        e.device_index > 0 && e.all_slots().any(|x| Some(x.ip) == p.ip)
+                    })?;
+                Some((p.id, e.device_index))
+            })
+            .expect("a pod on a secondary ENI");
+    let out = Endpoint::Address {
+        ip: "198.51.100.7".parse().unwrap(),
+    };
+    let p = s.trace(Endpoint::Pod { pod }, out).unwrap();
+    assert!(p.reachable, "{}", p.verdict);
+    let node_hop = p
+        .hops
+        .iter()
+        .find(|h| h.decision.contains("ip rule 1536"))
+        .expect("the per-pod rule");
+    assert!(
+        node_hop.interface.starts_with(&format!("eth{eni}")),
+        "{}",
+        node_hop.interface
+    );
+    assert!(node_hop.nat.is_none(), "no SNAT on the node");
+    assert!(
+        p.verdict.contains("sees 203.0.113.1"),
+        "the NAT gateway translates: {}",
+        p.verdict
+    );
+    // The same pod behind an internet gateway only: no way back.
+    let nodes_a = s.subnet("nodes-a").unwrap().id;
+    let nodes_b = s.subnet("nodes-b").unwrap().id;
+    for id in [nodes_a, nodes_b] {
+        s.vpc.subnets.get_mut(&id).unwrap().route = crate::egress::Route::InternetGateway;
+    }
+    let p = s.trace(Endpoint::Pod { pod }, out).unwrap();
+    assert!(!p.reachable);
+    assert!(p
+        .hops
+        .iter()
+        .any(|h| h.blocked.as_deref().is_some_and(
+            |b| b.contains("SNAT is required for nodes that reside in a public subnet")
+        )));
+}
+
+/// VPC CNI README, `POD_SECURITY_GROUP_ENFORCING_MODE`: in strict mode a
+/// pod with its own security groups leaves through its branch ENI (a VLAN on
+/// the trunk) and is not SNATed; in standard mode it is SNATed via eth0 like
+/// any pod, unless external SNAT is on.
+#[test]
+fn a_branch_eni_pod_leaves_by_its_vlan_in_strict_mode_and_is_snated_in_standard() {
+    let json = crate::scenario::builtin::get("security-groups-for-pods").unwrap();
+    let s = crate::Scenario::from_json(json)
+        .unwrap()
+        .replay()
+        .unwrap()
+        .sandbox;
+    let pod = s
+        .pods
+        .values()
+        .find(|p| p.security_groups && p.status == PodStatus::Running)
+        .unwrap()
+        .id;
+    let out = Endpoint::Address {
+        ip: "198.51.100.7".parse().unwrap(),
+    };
+    let p = s.trace(Endpoint::Pod { pod }, out).unwrap();
+    let hop = p
+        .hops
+        .iter()
+        .find(|h| h.interface.starts_with("trunk "))
+        .expect("the trunk hop");
+    assert!(hop.interface.contains(" VLAN "), "{}", hop.interface);
+    assert!(hop.decision.contains("strict"), "{}", hop.decision);
+    assert!(
+        p.hops.iter().filter(|h| h.nat.is_some()).count() == 1,
+        "only the NAT gateway translates"
+    );
+    let mut standard = s.clone();
+    standard
+        .apply(Command::SetCni {
+            cni: CniMode::AwsVpcCni(crate::VpcCni {
+                pod_eni: true,
+                pod_sg_enforcing_mode: crate::cni::vpc_cni::PodSgMode::Standard,
+                ..crate::VpcCni::default()
+            }),
+        })
+        .unwrap();
+    let p = standard.trace(Endpoint::Pod { pod }, out).unwrap();
+    let snat = p.hops.iter().find_map(|h| h.nat.clone()).unwrap();
+    assert!(snat.contains("AWS-SNAT-CHAIN"), "{snat}");
+    assert!(p.hops.iter().any(|h| h.decision.contains("standard mode")));
+    // To a VPC host, the branch pod's packets ride its VLAN either way.
+    let host = Endpoint::Address {
+        ip: "10.10.2.100".parse().unwrap(),
+    };
+    let p = s.trace(Endpoint::Pod { pod }, host).unwrap();
+    assert!(
+        p.hops.iter().any(|h| h.interface.starts_with("trunk ")),
+        "{:?}",
+        p.hops.iter().map(|h| &h.interface).collect::<Vec<_>>()
+    );
+}

@@ -328,31 +328,107 @@ impl Sandbox {
         if let End::Pod(p, n, _) = src {
             hops.push(self.pod_out(p, n, &pkt));
         }
-        let external = matches!(&self.cni, CniMode::AwsVpcCni(c) if c.external_snat);
+        let vpc_cni = match &self.cni {
+            CniMode::AwsVpcCni(c) => Some(c),
+            _ => None,
+        };
+        let external = vpc_cni.is_some_and(|c| c.external_snat);
+        let strict = vpc_cni
+            .is_some_and(|c| c.pod_sg_enforcing_mode == crate::cni::vpc_cni::PodSgMode::Strict);
+        let branch = match src {
+            End::Pod(p, n, _) if p.security_groups => {
+                n.ipam.branches.iter().find(|b| b.pod == p.id)
+            }
+            _ => None,
+        };
+        // Who keeps the pod address on the way out: a node's own traffic, and
+        // under the VPC CNI a pod with external SNAT, or a branch-ENI pod in
+        // strict mode (CNI README: POD_SECURITY_GROUP_ENFORCING_MODE).
+        let keeps_pod_ip = matches!(src, End::Pod(..))
+            && vpc_cni.is_some()
+            && (external || (branch.is_some() && strict));
         let (nat, out) = match (src, &self.cni) {
             (End::Node(..), _) => (None, pkt.clone()),
-            (_, CniMode::AwsVpcCni(_)) if external => (None, pkt.clone()),
-            (_, CniMode::AwsVpcCni(_)) => (Some((format!("SNAT {sip} → {node_ip}, out eth0 (AWS-SNAT-CHAIN: AWS_VPC_K8S_CNI_EXTERNALSNAT=false)"), "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT)")), Header::new(node_ip, ip, "TCP 443")),
+            _ if keeps_pod_ip => (None, pkt.clone()),
+            (_, CniMode::AwsVpcCni(_)) => (Some((format!("SNAT {sip} → {node_ip}, out eth0 (AWS-SNAT-CHAIN: AWS_VPC_K8S_CNI_EXTERNALSNAT=false)"), "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT); pkg/networkutils/network.go (AWS-CONNMARK-CHAIN, hostRulePriority 1024)")), Header::new(node_ip, ip, "TCP 443")),
             _ => {
                 let (rule, source) = masquerade(&self.cni);
                 (Some((format!("SNAT {sip} → {node_ip} ({rule})"), source)), Header::new(node_ip, ip, "TCP 443"))
             }
         };
-        let mut h = match &nat {
-            Some((n, source)) => {
-                let mut h = self.node_hop(sn, "eth0".into(), vec![out.clone()], format!("{ip} is outside the VPC: the node rewrites the source to its primary IP and sends it out eth0"), source);
+        // The subnet whose route table decides: the one of the interface
+        // the packet leaves by.
+        let mut out_subnet = sn.subnet;
+        let mut h = match (&nat, branch) {
+            (Some((n, source)), _) => {
+                let why = if vpc_cni.is_some() {
+                    let sg = if branch.is_some() {
+                        " (standard mode: a pod with its own security groups is SNATed like any other, and only eth0's security groups apply)"
+                    } else {
+                        ""
+                    };
+                    format!("{ip} is outside the VPC: AWS-CONNMARK-CHAIN marks the connection, ip rule 1024 (fwmark 0x80 lookup main) sends it out eth0, and AWS-SNAT-CHAIN rewrites the source to the node's primary IP{sg}")
+                } else {
+                    format!("{ip} is outside the VPC: the node rewrites the source to its primary IP and sends it out eth0")
+                };
+                let mut h = self.node_hop(sn, "eth0".into(), vec![out.clone()], why, source);
                 h.nat = Some(n.clone());
                 h
             }
-            None if external => self.node_hop(sn, "eth0".into(), vec![out.clone()], "AWS_VPC_K8S_CNI_EXTERNALSNAT=true: the node keeps the pod IP; a NAT gateway must translate it".into(), "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT)"),
-            None => self.node_hop(sn, "eth0".into(), vec![out.clone()], "the node's default route: out eth0".into(), "Linux routing"),
+            (None, Some(b)) => {
+                out_subnet = b.subnet;
+                let trunk = sn.ipam.trunk();
+                let mode = if strict {
+                    "POD_SECURITY_GROUP_ENFORCING_MODE=strict: all of the pod's traffic goes through its branch ENI and the pod's own security groups; the node does not SNAT it"
+                } else {
+                    "standard mode with external SNAT: not SNATed, so the pod's own security groups apply"
+                };
+                let mut h = self.node_hop(sn, format!("trunk {} VLAN {} (branch {})", trunk.map(|t| t.id.to_string()).unwrap_or_default(), b.vlan, b.id), vec![out.clone()], format!("{mode}; it leaves tagged VLAN {} on the trunk ENI with the pod IP {sip} as source, so a NAT gateway must translate it", b.vlan), "CNI README.md (POD_SECURITY_GROUP_ENFORCING_MODE); EKS User Guide, security-groups-for-pods");
+                if let Some(t) = trunk {
+                    h.place = Place::Eni { eni: t.id };
+                }
+                h
+            }
+            (None, None) if keeps_pod_ip => {
+                let mut h = self.eni_out(sn, sip, &out, src);
+                if let Some(e) = eni_holding(sn, sip) {
+                    out_subnet = e.subnet;
+                }
+                h.decision = format!("AWS_VPC_K8S_CNI_EXTERNALSNAT=true: no SNAT and no connmark, so {}; the source stays the pod IP {sip} and a NAT gateway must translate it", if h.interface.starts_with("eth0") { "the main route table sends it out eth0".to_owned() } else { format!("ip rule 1536 (from {sip} lookup the ENI's table) sends it out {}, the ENI that holds the address", h.interface) });
+                h.source = "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT); pkg/networkutils/network.go (FromPodRulePriority 1536)".into();
+                h
+            }
+            (None, None) => self.node_hop(
+                sn,
+                "eth0".into(),
+                vec![out.clone()],
+                "the node's default route: out eth0".into(),
+                "Linux routing",
+            ),
         };
         h.mtu = VPC_MTU;
         hops.push(h);
         let mut r = self.router(sn, ip, &out, sn);
-        let way = self.way_out(sn.subnet, node_ip);
+        r.place = Place::Router { subnet: out_subnet };
+        let way = self.way_out(out_subnet, node_ip);
         r.source = "Amazon VPC User Guide, route tables; NAT gateways; internet gateways".into();
         let way = match way {
+            Ok(crate::egress::WayOut::Internet { .. }) if keeps_pod_ip => {
+                r.decision = "the subnet routes 0.0.0.0/0 to the internet gateway, which only maps an instance's primary private IP to its public IP".into();
+                r.blocked = Some(format!("{sip} is a pod address with no public IPv4: the internet gateway drops it. \"SNAT is required for nodes that reside in a public subnet\"; external SNAT needs a NAT gateway"));
+                r.source = "EKS User Guide, external-snat (SNAT for Pods)".into();
+                hops.push(r);
+                return Ok(Path {
+                    from: describe(src),
+                    to: format!("{ip} (outside the VPC)"),
+                    kind: format!("{} to outside the VPC", who(src)),
+                    reachable: false,
+                    verdict: format!("no way out for {sip}: the pod keeps its private address and the subnet has only an internet gateway"),
+                    nat: false,
+                    mtu: self.pod_mtu(src),
+                    hops,
+                });
+            }
             Ok(w) => {
                 r.decision = format!(
                     "the subnet's route table sends 0.0.0.0/0 {}",
@@ -403,13 +479,22 @@ impl Sandbox {
             g.decision += "; with external SNAT this is the only translation";
         }
         hops.push(g);
-        let nat_text = nat.map_or_else(|| "the gateway translates".to_owned(), |(n, _)| n);
+        let verdict = match nat {
+            Some((n, _)) => format!(
+                "{ip} sees {public}: {n}, then the gateway's own NAT; 1500-byte MTU beyond the VPC"
+            ),
+            None => format!(
+                "{ip} sees {public}: only the {} translates {}; 1500-byte MTU beyond the VPC",
+                title.to_lowercase(),
+                out.src
+            ),
+        };
         Ok(Path {
             from: describe(src),
             to: format!("{ip} (outside the VPC)"),
             kind: format!("{} to outside the VPC", who(src)),
             reachable: true,
-            verdict: format!("{ip} sees {public}: {nat_text}, then the gateway's own NAT; 1500-byte MTU beyond the VPC"),
+            verdict,
             nat: true,
             mtu: INTERNET_MTU.min(self.pod_mtu(src)),
             hops,
@@ -730,6 +815,11 @@ impl Sandbox {
                 "default route via cilium_host; eBPF on the lxc device forwards it".into(),
                 "cilium Documentation/network/concepts/routing.rst".into(),
             ),
+            _ if p.security_groups => (
+                format!("eth0 {ip}/32, a veth pair to the host (the pod's own branch ENI carries its traffic)"),
+                "the pod's only route: default via 169.254.1.1; on the host, the branch ENI's VLAN has a route table of its own, so the pod's packets go out its VLAN on the trunk".into(),
+                "CNI README.md (POD_SECURITY_GROUP_ENFORCING_MODE); EKS User Guide, security-groups-for-pods".into(),
+            ),
             _ => (
                 format!("eth0 {ip}/32, a veth pair to the host"),
                 "the pod's only route: default via 169.254.1.1, the host end of its veth".into(),
@@ -792,8 +882,34 @@ impl Sandbox {
         h
     }
 
-    /// Out of a node through the ENI that holds the source address.
+    /// Out of a node through the ENI that holds the source address (a
+    /// branch-ENI pod: through the trunk, on its VLAN).
     fn eni_out(&self, n: &Node, sip: Ipv4Addr, pkt: &Header, src: End) -> Hop {
+        if let Some(b) = n.ipam.branches.iter().find(|b| b.ip == sip) {
+            let trunk = n.ipam.trunk();
+            let strict = matches!(&self.cni, CniMode::AwsVpcCni(c) if c.pod_sg_enforcing_mode == crate::cni::vpc_cni::PodSgMode::Strict);
+            let mode = if strict {
+                "strict mode: every packet of the pod, even to a pod on the same node, leaves by its branch ENI and is filtered by the pod's own security groups"
+            } else {
+                "standard mode: traffic to other hosts leaves by the branch ENI with the pod's own security groups; traffic within the node does not"
+            };
+            let mut h = self.node_hop(
+                n,
+                format!(
+                    "trunk {} VLAN {} (branch {})",
+                    trunk.map(|t| t.id.to_string()).unwrap_or_default(),
+                    b.vlan,
+                    b.id
+                ),
+                vec![pkt.clone()],
+                format!("{sip} is the pod's branch ENI, VLAN {} on the node's trunk ENI: {mode}", b.vlan),
+                "CNI README.md (POD_SECURITY_GROUP_ENFORCING_MODE); EKS User Guide, security-groups-for-pods",
+            );
+            if let Some(t) = trunk {
+                h.place = Place::Eni { eni: t.id };
+            }
+            return h;
+        }
         let eni = eni_holding(n, sip);
         let (place, name) = match eni {
             Some(e) => (
