@@ -605,9 +605,14 @@ mod tests {
     #[test]
     fn replaying_under_flannel_moves_pod_ips_out_of_the_vpc() {
         let s0 = Rc::new(AppState::seeded());
+        // Flannel as it runs on EKS: flanneld's own (etcd) subnet manager.
+        let flannel = podnet_model::cni::Flannel {
+            subnet_manager: podnet_model::cni::flannel::FlannelSubnetManager::Etcd,
+            ..Default::default()
+        };
         let s1 = reduce(
             s0,
-            Action::ReplayUnder(podnet_model::CniMode::Flannel(Default::default())),
+            Action::ReplayUnder(podnet_model::CniMode::Flannel(flannel)),
         );
         assert_eq!(s1.error, None);
         let sb = s1.sandbox();
