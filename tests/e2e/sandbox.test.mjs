@@ -417,6 +417,23 @@ test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, 
   await page.getByText(/trunk · 9\/9 branch ENIs/).waitFor();
   await page.locator('.pod-chip.is-pending').first().click();
   await inspector.getByText('0/2 nodes are available: 2 Insufficient vpc.amazonaws.com/pod-eni.').waitFor();
+
+  // Follow a branch-ENI pod out of the VPC: strict mode, by its VLAN, no SNAT on the node.
+  const paths = page.getByRole('region', { name: 'Follow the packets' });
+  await paths.getByLabel('From', { exact: true }).selectOption('payments-9');
+  await paths.getByLabel('To', { exact: true }).selectOption('address');
+  await paths.getByLabel('Address').fill('198.51.100.7');
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('status').filter({ hasText: /only the NAT gateway translates 10\.10\.1\.25/ }).waitFor();
+  const hops = paths.getByRole('list', { name: 'Hops' });
+  await hops.getByRole('button', { name: /trunk eni-\d+ VLAN 1/ }).waitFor();
+  // Standard mode: SNAT via eth0 like any other pod.
+  const cniForm = page.getByRole('group', { name: 'CNI' });
+  await cniForm.getByLabel('POD_SECURITY_GROUP_ENFORCING_MODE').selectOption('standard');
+  await cniForm.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/POD_SECURITY_GROUP_ENFORCING_MODE=standard/).first().waitFor();
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('status').filter({ hasText: /SNAT 10\.10\.1\.25 → 10\.10\.1\.4/ }).waitFor();
   assert.deepEqual(problems(), []);
   await context.close();
 });

@@ -484,8 +484,7 @@ impl Sandbox {
                 "{ip} sees {public}: {n}, then the gateway's own NAT; 1500-byte MTU beyond the VPC"
             ),
             None => format!(
-                "{ip} sees {public}: only the {} translates {}; 1500-byte MTU beyond the VPC",
-                title.to_lowercase(),
+                "{ip} sees {public}: only the {title} translates {}; 1500-byte MTU beyond the VPC",
                 out.src
             ),
         };

@@ -545,10 +545,12 @@ impl Sandbox {
         }
         let pod_eni = c.pod_eni;
         let summary = format!(
-            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
+            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {} (POD_SECURITY_GROUP_ENFORCING_MODE={}), external SNAT {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
             if c.prefix_delegation { "on" } else { "off" },
             if c.custom_networking { "on" } else { "off" },
             if c.pod_eni { "on" } else { "off" },
+            c.pod_sg_enforcing_mode,
+            if c.external_snat { "on" } else { "off" },
             c.warm_eni_target,
             c.warm_ip_target,
             c.minimum_ip_target,
