@@ -151,6 +151,14 @@ pub enum VpcError {
         /// The name.
         name: String,
     },
+    /// A subnet name that would make a reference ambiguous: empty, or a
+    /// CIDR other than the subnet's own, or another subnet's CIDR.
+    AmbiguousSubnetName {
+        /// The name.
+        name: String,
+        /// Why.
+        reason: String,
+    },
     /// A subnet with no Availability Zone.
     MissingAz {
         /// The subnet block.
@@ -183,6 +191,9 @@ impl fmt::Display for VpcError {
                 write!(f, "subnet {cidr} overlaps subnet {existing} ({existing_cidr})")
             }
             Self::DuplicateSubnetName { name } => write!(f, "a subnet named {name} already exists"),
+            Self::AmbiguousSubnetName { name, reason } => {
+                write!(f, "subnet name {name:?} refused: {reason}")
+            }
             Self::MissingAz { cidr } => {
                 write!(f, "subnet {cidr} needs an Availability Zone: each subnet lives in exactly one")
             }
@@ -265,6 +276,34 @@ impl Vpc {
             return Err(VpcError::DuplicateSubnetName {
                 name: name.to_owned(),
             });
+        }
+        // Commands refer to a subnet by name or by CIDR: a name must not be
+        // empty, nor look like another block, nor be taken as another
+        // subnet's CIDR (or a node "in 10.0.3.0/24" could land elsewhere).
+        let ambiguous = |reason: String| VpcError::AmbiguousSubnetName {
+            name: name.chars().take(60).collect(),
+            reason,
+        };
+        if name.trim().is_empty() {
+            return Err(ambiguous(
+                "a subnet needs a name to be referred to (leave it out to use its CIDR)".into(),
+            ));
+        }
+        if let Ok(as_cidr) = name.parse::<Ipv4Net>() {
+            if as_cidr != cidr {
+                return Err(ambiguous(format!(
+                    "it is a CIDR, {as_cidr}, other than the subnet's own block {cidr}"
+                )));
+            }
+        }
+        if let Some(s) = self.subnets.values().find(|s| s.cidr.to_string() == name) {
+            return Err(ambiguous(format!("it is the CIDR of subnet {}", s.name)));
+        }
+        if let Some(s) = self.subnets.values().find(|s| s.name == cidr.to_string()) {
+            return Err(ambiguous(format!(
+                "subnet {} is named after this block",
+                s.name
+            )));
         }
         Ok(cidr)
     }
