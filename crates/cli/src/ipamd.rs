@@ -6,6 +6,13 @@ use podnet_model::cni::node_sim::SingleNode;
 use podnet_model::cni::Cni;
 use podnet_model::{InstanceLimits, VpcCni};
 
+/// The most ENIs `--max-enis` takes.
+const MAX_RAW_ENIS: u32 = 128;
+/// The most addresses per ENI `--ipv4-per-eni` takes.
+const MAX_RAW_IPV4: u32 = 256;
+/// The most pods `--pods` takes: no EC2 type runs more than 737 pods.
+const MAX_PODS: u32 = 5_000;
+
 /// Arguments of `podnet ipamd`.
 #[derive(Debug, Args)]
 pub struct IpamdArgs {
@@ -81,20 +88,28 @@ pub fn run(args: &IpamdArgs) -> Result<String, String> {
             if max_enis == 0 || ipv4_per_eni < 2 {
                 return Err(format!("--max-enis {max_enis} --ipv4-per-eni {ipv4_per_eni} leaves no pod address: an instance needs at least 1 ENI of 2 IPv4 addresses"));
             }
+            // The catalog's largest are 24 ENIs and 64 addresses per ENI;
+            // beyond a few times that the numbers describe no instance.
+            if max_enis > MAX_RAW_ENIS || ipv4_per_eni > MAX_RAW_IPV4 {
+                return Err(format!("--max-enis {max_enis} --ipv4-per-eni {ipv4_per_eni}: podnet simulates at most {MAX_RAW_ENIS} ENIs of {MAX_RAW_IPV4} IPv4 addresses (the largest EC2 types have 24 and 64)"));
+            }
             let enis = cfg.max_eni.map_or(max_enis, |c| c.min(max_enis));
-            let per = (ipv4_per_eni - 1) * if cfg.prefix_delegation { 16 } else { 1 };
+            let per = (ipv4_per_eni - 1).saturating_mul(if cfg.prefix_delegation { 16 } else { 1 });
             (
                 InstanceLimits {
                     max_enis,
                     ipv4_per_eni,
                 },
                 true,
-                enis * per + 2,
+                enis.saturating_mul(per).saturating_add(2),
             )
         }
         _ => return Err("give --instance-type, or both --max-enis and --ipv4-per-eni".into()),
     };
     let max_pods = args.max_pods.unwrap_or(formula);
+    if args.pods > MAX_PODS {
+        return Err(format!("--pods {}: podnet simulates at most {MAX_PODS} pods on one node (the largest EC2 types run 737)", args.pods));
+    }
     let subnet = SUBNET.parse().map_err(|e| format!("{e}"))?;
     let mut node = SingleNode::launch(limits, prefix_capable, max_pods, cfg, subnet)
         .map_err(|e| e.to_string())?;

@@ -617,3 +617,35 @@ fn join_shows_private_cluster_failures_and_then_applies_the_fix() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("same set of Availability Zones"), "{err}");
 }
+
+/// Fuzzing reproducers (issue 15, points 4 and 5): raw limits that wrapped
+/// u32 ("max pods 2") and a pod count that never ended are refused, naming
+/// the limit.
+#[test]
+fn ipamd_refuses_limits_beyond_any_instance() {
+    let out = podnet(&[
+        "ipamd",
+        "--max-enis",
+        "65536",
+        "--ipv4-per-eni",
+        "65537",
+        "--pods",
+        "3",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("podnet simulates at most 128 ENIs of 256 IPv4 addresses"),
+        "{err}"
+    );
+    let out = podnet(&[
+        "ipamd",
+        "--instance-type",
+        "t3.micro",
+        "--pods",
+        "4294967295",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("at most 5000 pods"), "{err}");
+}

@@ -292,6 +292,10 @@ impl fmt::Display for Command {
 /// Every field any command has, all optional: what a command's JSON object
 /// holds before its `action` says which fields it needs.
 #[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a command object such as {\"action\": \"add-node\", …}"
+)]
 struct RawCommand {
     action: String,
     cidr: Option<String>,

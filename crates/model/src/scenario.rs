@@ -23,6 +23,7 @@ pub const SCENARIO_VERSION: u32 = 2;
 
 /// A setup and the commands that build on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Format version ([`SCENARIO_VERSION`]).
     pub version: u32,
@@ -91,6 +92,10 @@ impl fmt::Display for ScenarioError {
             Self::Parse { line, column, message } => {
                 write!(f, "not a podnet scenario: line {line}, column {column}: {message}")
             }
+            Self::UnsupportedVersion { version: 0 } => write!(
+                f,
+                "scenario version 0 does not exist: podnet's scenario versions start at 1 (this podnet reads 1 to {SCENARIO_VERSION})"
+            ),
             Self::UnsupportedVersion { version } => write!(
                 f,
                 "scenario version {version} is newer than this podnet, which reads version {SCENARIO_VERSION}"

@@ -13,6 +13,10 @@ use super::flannel::FlannelBackend;
 use super::{Calico, Cilium, CiliumEni, CniMode, Flannel, VpcCni};
 
 #[derive(Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "CNI settings such as {\"cni\": \"aws-vpc-cni\", …}"
+)]
 struct RawCni {
     cni: String,
     warm_eni_target: Option<u32>,

@@ -189,7 +189,17 @@ impl Exercise {
     /// The starting scenario.
     pub fn start(&self) -> Result<Scenario, ExerciseError> {
         match &self.scenario {
-            Start::Inline(s) => Ok((**s).clone()),
+            Start::Inline(s) => {
+                // The same version check as a scenario file gets.
+                if s.version == 0 || s.version > crate::scenario::SCENARIO_VERSION {
+                    return Err(err(
+                        "scenario.version",
+                        crate::scenario::ScenarioError::UnsupportedVersion { version: s.version }
+                            .to_string(),
+                    ));
+                }
+                Ok((**s).clone())
+            }
             Start::Builtin(name) => builtin::get(name)
                 .ok_or_else(|| {
                     err(

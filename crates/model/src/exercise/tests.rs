@@ -128,3 +128,38 @@ fn a_once_goal_stays_met_after_the_state_moves_on() {
     );
     assert!(!a.done());
 }
+
+/// Fuzzing reproducer (issue 15, point 7): an inline scenario skipped the
+/// version check.
+#[test]
+fn an_inline_scenario_gets_the_version_check() {
+    for v in [0, 99] {
+        let e = with(|x| {
+            x["scenario"] =
+                serde_json::json!({"version": v, "name": "x", "vpc_cidr": "10.0.0.0/16"})
+        })
+        .unwrap_err();
+        assert_eq!(e.field, "scenario.version", "{e}");
+    }
+}
+
+/// Unknown fields are refused with their name (issue 15, point 7).
+#[test]
+fn unknown_fields_in_scenarios_and_commands_are_refused() {
+    let e = crate::Scenario::from_json(
+        r#"{"version": 2, "name": "x", "vpc_cidr": "10.0.0.0/16", "acitons": []}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("unknown field `acitons`"), "{e}");
+    let e = serde_json::from_str::<crate::Command>(
+        r#"{"action": "add-subnet", "cidr": "10.0.1.0/24", "az": "a", "nmae": "x"}"#,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("unknown field `nmae`"), "{e}");
+    let e = serde_json::from_str::<crate::Command>(r#""add-node""#).unwrap_err();
+    assert!(e.to_string().contains("expected a command object"), "{e}");
+    assert!(!e.to_string().contains("RawCommand"), "{e}");
+    let e = crate::Scenario::from_json(r#"{"version": 0, "name": "x", "vpc_cidr": "10.0.0.0/16"}"#)
+        .unwrap_err();
+    assert!(e.to_string().contains("version 0 does not exist"), "{e}");
+}

@@ -39,7 +39,7 @@ pub(super) fn share(total: u32, azs: u32, k: u32) -> u32 {
 /// addresses hold `addresses`, and, with prefix delegation, whose `/28`
 /// blocks hold `prefix_blocks` whole prefixes next to the single addresses.
 pub fn smallest_subnet(addresses: u32, prefix_blocks: u32) -> Option<u8> {
-    let singles = addresses.saturating_sub(prefix_blocks * 16);
+    let singles = addresses.saturating_sub(prefix_blocks.saturating_mul(16));
     (LARGEST_SUBNET..=28).rev().find(|&len| {
         let net = Ipv4Net::new(Ipv4Addr::UNSPECIFIED, len).ok();
         let usable = net.map(usable_count).unwrap_or(0);
@@ -47,7 +47,8 @@ pub fn smallest_subnet(addresses: u32, prefix_blocks: u32) -> Option<u8> {
         // single addresses pack around them, each prefix takes a whole /28.
         let blocks = 1u32 << (28 - len);
         usable >= addresses
-            && (prefix_blocks == 0 || blocks >= prefix_blocks + (singles + 5).div_ceil(16))
+            && (prefix_blocks == 0
+                || blocks >= prefix_blocks.saturating_add(singles.saturating_add(5).div_ceil(16)))
     })
 }
 

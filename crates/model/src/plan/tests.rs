@@ -363,3 +363,10 @@ proptest! {
         }
     }
 }
+
+/// Fuzzing reproducer (issue 15, point 5): `prefix_blocks * 16` overflowed.
+#[test]
+fn smallest_subnet_does_not_overflow() {
+    assert_eq!(super::layout::smallest_subnet(1, 984_819_785), None);
+    assert_eq!(super::layout::smallest_subnet(u32::MAX, 0), None);
+}
