@@ -43,3 +43,73 @@ fn ambiguous_subnet_names_are_refused() {
         "{err}"
     );
 }
+
+fn scenario_with(actions: Vec<podnet_model::Command>) -> Scenario {
+    let mut s = Scenario::from_json(podnet_model::scenario::builtin::get("seed").unwrap()).unwrap();
+    s.actions.extend(actions);
+    s
+}
+
+/// Issue 15, point 3: work bounded by what a link can say. Each is refused
+/// before any replaying, naming the limit.
+#[test]
+fn a_short_link_cannot_ask_for_unbounded_work() {
+    use podnet_model::Command;
+    // One add-pods 200000 with a 20 kB name prefix (a 436-character link).
+    let big = scenario_with(vec![Command::AddPods {
+        count: 200_000,
+        node: None,
+        host_network: false,
+        name: Some("x".repeat(20_000)),
+        security_groups: false,
+    }]);
+    let link = big.to_link_fragment();
+    assert!(
+        link.len() < 2_000,
+        "a short link (the seed plus one command): {}",
+        link.len()
+    );
+    let back = Scenario::from_link_fragment(&link).unwrap();
+    let err = back.replay().unwrap_err().to_string();
+    assert!(
+        err.contains("200006 pods added; podnet replays at most 150000"),
+        "the seed's 6 and 200,000: {err}"
+    );
+    // 70,000 commands.
+    let many = scenario_with(vec![Command::AdvanceTime { seconds: 1 }; 70_000]);
+    let err = many.replay().unwrap_err().to_string();
+    assert!(
+        err.contains("commands; podnet replays at most 10000"),
+        "{err}"
+    );
+    // 100 day-long waits.
+    let waits = scenario_with(vec![Command::AdvanceTime { seconds: 86_400 }; 100]);
+    let err = waits.replay().unwrap_err().to_string();
+    assert!(
+        err.contains("seconds of simulated waiting; podnet replays at most 604800"),
+        "{err}"
+    );
+    // A 20 kB name prefix on its own.
+    let name = scenario_with(vec![Command::AddPods {
+        count: 1,
+        node: None,
+        host_network: false,
+        name: Some("x".repeat(20_000)),
+        security_groups: false,
+    }]);
+    let err = name.replay().unwrap_err().to_string();
+    assert!(
+        err.contains("pod name prefix length") && err.len() < 400,
+        "{err}"
+    );
+}
+
+/// A 100 kB instance type name: no "did you mean" scan, and the echo is cut.
+#[test]
+fn a_huge_instance_type_name_is_refused_quickly_and_short() {
+    let long = "m".repeat(100_000);
+    let err = podnet_model::catalog::lookup(&long)
+        .unwrap_err()
+        .to_string();
+    assert!(err.len() < 200, "{} characters", err.len());
+}

@@ -190,11 +190,32 @@ pub fn lookup(name: &str) -> Result<&'static InstanceType, CatalogError> {
         .binary_search_by(|t| t.name.cmp(wanted.as_str()))
         .ok()
         .and_then(|i| table().get(i))
-        .ok_or_else(|| CatalogError::UnknownInstanceType {
-            name: name.trim().to_owned(),
-            suggestions: closest(&wanted, 3),
+        .ok_or_else(|| {
+            // No EC2 type name is longer than 24 characters: a longer input
+            // gets no suggestions (they cost time per character) and is
+            // echoed cut short.
+            let long = wanted.chars().count() > MAX_TYPE_NAME;
+            CatalogError::UnknownInstanceType {
+                name: if long {
+                    format!(
+                        "{}…",
+                        name.trim().chars().take(MAX_TYPE_NAME).collect::<String>()
+                    )
+                } else {
+                    name.trim().to_owned()
+                },
+                suggestions: if long {
+                    Vec::new()
+                } else {
+                    closest(&wanted, 3)
+                },
+            }
         })
 }
+
+/// The longest input `lookup` suggests names for (EC2's longest type name,
+/// `u7in-32tb.224xlarge`, has 19 characters).
+const MAX_TYPE_NAME: usize = 32;
 
 /// Types whose name contains `query` (case-insensitive), for a searchable
 /// picker: names starting with the query first.

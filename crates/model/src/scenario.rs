@@ -73,6 +73,11 @@ pub enum ScenarioError {
         /// The file's version.
         version: u32,
     },
+    /// More work than podnet's supported scale, refused before replaying.
+    TooLarge {
+        /// Which limit, with the numbers.
+        reason: String,
+    },
     /// The setup itself is invalid (e.g. the VPC block).
     Setup(SandboxError),
     /// A command the sandbox refused.
@@ -100,6 +105,7 @@ impl fmt::Display for ScenarioError {
                 f,
                 "scenario version {version} is newer than this podnet, which reads version {SCENARIO_VERSION}"
             ),
+            Self::TooLarge { reason } => write!(f, "scenario too large: {reason}"),
             Self::Setup(e) => write!(f, "scenario setup: {e}"),
             Self::Link { reason } => write!(f, "this share link cannot be opened: {reason}"),
             Self::Action { index, action, error } => write!(f, "action {index} ({action}): {error}"),
@@ -196,6 +202,7 @@ impl Scenario {
         steps: Option<usize>,
         mut each: impl FnMut(&Command, Vec<Event>),
     ) -> Result<Sandbox, ScenarioError> {
+        self.check_limits()?;
         let mut sandbox =
             Sandbox::new(&self.vpc_cidr, self.cni.clone()).map_err(ScenarioError::Setup)?;
         sandbox.vpc.assume_egress = self.assume_egress || self.version < 2;
@@ -213,6 +220,42 @@ impl Scenario {
         Ok(sandbox)
     }
 
+    /// Refuses, before any work, a scenario beyond podnet's supported scale:
+    /// commands, nodes, pods and simulated time in total (a short share
+    /// link could otherwise ask for hours of work).
+    ///
+    /// # Errors
+    /// [`ScenarioError::TooLarge`] naming the limit and the numbers.
+    pub fn check_limits(&self) -> Result<(), ScenarioError> {
+        let too = |what: &str, have: u64, max: u64| {
+            Err(ScenarioError::TooLarge {
+                reason: format!("{have} {what}; podnet replays at most {max}"),
+            })
+        };
+        if self.actions.len() > MAX_ACTIONS {
+            return too("commands", self.actions.len() as u64, MAX_ACTIONS as u64);
+        }
+        let (mut nodes, mut pods, mut wait) = (0u64, 0u64, 0u64);
+        for a in &self.actions {
+            match a {
+                Command::AddNode { .. } => nodes += 1,
+                Command::AddPods { count, .. } => pods += u64::from(*count),
+                Command::AdvanceTime { seconds } => wait += u64::from(*seconds),
+                _ => {}
+            }
+        }
+        if nodes > crate::sandbox::MAX_NODES as u64 {
+            return too("nodes added", nodes, crate::sandbox::MAX_NODES as u64);
+        }
+        if pods > u64::from(crate::sandbox::MAX_PODS) {
+            return too("pods added", pods, u64::from(crate::sandbox::MAX_PODS));
+        }
+        if wait > MAX_TOTAL_WAIT_S {
+            return too("seconds of simulated waiting", wait, MAX_TOTAL_WAIT_S);
+        }
+        Ok(())
+    }
+
     /// Replays every command.
     ///
     /// # Errors
@@ -221,6 +264,11 @@ impl Scenario {
         self.replay_until(None)
     }
 }
+
+/// Commands a scenario may hold.
+pub const MAX_ACTIONS: usize = 10_000;
+/// Simulated waiting a scenario may ask for in total: a week.
+pub const MAX_TOTAL_WAIT_S: u64 = 7 * 86_400;
 
 /// The prefix of a share-link fragment: `s=` + format version + `.`.
 pub const LINK_PREFIX: &str = "s=1.";

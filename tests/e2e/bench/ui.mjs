@@ -17,7 +17,8 @@ function scenario(nodes, podsPerNode) {
   });
   actions.push({ action: 'create-cluster', name: 'bench', version: '1.31', subnets: ['cluster-0', 'cluster-1', 'cluster-2'] });
   for (let n = 0; n < nodes; n++) actions.push({ action: 'add-node', instance_type: 'c5.4xlarge', subnet: `pods-${n % 3}` });
-  actions.push({ action: 'add-pods', count: nodes * podsPerNode });
+  // The sandbox holds at most 150,000 pods: leave room for the clicks.
+  actions.push({ action: 'add-pods', count: Math.min(nodes * podsPerNode, 150_000 - 100) });
   return {
     version: 1, name: 'bench', vpc_cidr: '10.0.0.0/16',
     cni: { cni: 'aws-vpc-cni', warm_ip_target: 5, minimum_ip_target: 30 },

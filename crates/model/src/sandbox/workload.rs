@@ -17,8 +17,16 @@ use crate::ipam::IpPool;
 use crate::max_pods::MaxPodsFrom;
 use crate::vpc::Subnet;
 
+/// Pods the sandbox holds at most: podnet's supported scale (the planner's
+/// too), and what one command may create.
+pub const MAX_PODS: u32 = 150_000;
 /// Pods one command may create.
-pub const MAX_PODS_PER_COMMAND: u32 = 200_000;
+pub const MAX_PODS_PER_COMMAND: u32 = MAX_PODS;
+/// Nodes the sandbox holds at most: podnet's supported scale.
+pub const MAX_NODES: usize = 5_000;
+/// The longest pod name prefix: a pod name is a DNS subdomain of at most
+/// 253 characters (Kubernetes object names), and podnet adds `-<number>`.
+pub const MAX_POD_PREFIX: usize = 240;
 /// Time one command may let pass: a day.
 pub const MAX_ADVANCE_S: u32 = 86_400;
 /// Bound on ipamd iterations while settling (each one changes something).
@@ -140,6 +148,14 @@ impl Sandbox {
         if self.cluster.is_none() {
             return Err(SandboxError::NoCluster {
                 action: "add a node".into(),
+            });
+        }
+        if self.nodes.len() >= MAX_NODES {
+            return Err(SandboxError::OutOfRange {
+                what: "nodes in the sandbox (podnet's supported scale)".into(),
+                value: self.nodes.len() as u64 + 1,
+                min: 0,
+                max: MAX_NODES as u64,
             });
         }
         let instance = lookup(instance_type)?;
@@ -271,8 +287,27 @@ impl Sandbox {
             1,
             u64::from(MAX_PODS_PER_COMMAND),
         )?;
-        let wants = node.map(|n| self.node_by_name(n)).transpose()?;
+        // DaemonSet pods (two per node) are not counted: they come with nodes.
+        let have = self.pods.values().filter(|p| !p.system).count() as u64;
+        if have + u64::from(count) > u64::from(MAX_PODS) {
+            return Err(SandboxError::OutOfRange {
+                what: format!("pods in the sandbox ({have} already)"),
+                value: have + u64::from(count),
+                min: 0,
+                max: u64::from(MAX_PODS),
+            });
+        }
         let prefix = name.unwrap_or("app").trim().to_owned();
+        let length = prefix.chars().count();
+        if length > MAX_POD_PREFIX {
+            return Err(SandboxError::OutOfRange {
+                what: "pod name prefix length (a pod name is at most 253 characters)".into(),
+                value: length as u64,
+                min: 1,
+                max: MAX_POD_PREFIX as u64,
+            });
+        }
+        let wants = node.map(|n| self.node_by_name(n)).transpose()?;
         // Each pod adds a slot and about three events: grow once, not by doubling.
         self.pods.reserve(count as usize);
         events.reserve(count as usize * 3);
