@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
 import { serveDist, launchBrowser, openApp, screenshot, fingerprint, waitForNodes, BASE_PATH } from './harness.mjs';
 
 let server;
@@ -118,6 +119,24 @@ test('a corrupt share link gets a clear message and the current scenario stays',
   assert.match(await alert.textContent(), /this share link cannot be opened: its data is corrupt.*Your current scenario is kept/);
   await page.getByText('EKS control plane · demo').waitFor();
   await screenshot(page, 'sandbox-corrupt-link');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('a short link that asks for unbounded work shows the limit at once and the page stays usable', async () => {
+  // Issue 15's 436-character link: one add-pods 200000 with a 20 kB name prefix.
+  const scenario = { version: 2, name: 'x', vpc_cidr: '10.0.0.0/16', actions: [{ action: 'add-pods', count: 200000, name: 'x'.repeat(20000) }] };
+  const data = deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url');
+  assert.ok(data.length < 500, `a short link: ${data.length}`);
+  const context = await browser.newContext();
+  const { page, problems } = await openApp(browser, server.origin, { context, query: `#s=1.${data}` });
+  const alert = page.getByRole('alert');
+  await alert.waitFor({ timeout: 1000 });
+  assert.match(await alert.textContent(), /scenario too large: 200000 pods added; podnet replays at most 150000/);
+  // The page still works on the scenario it had.
+  await page.getByText('EKS control plane · demo').waitFor();
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/Successfully assigned/).first().waitFor();
   assert.deepEqual(problems(), []);
   await context.close();
 });

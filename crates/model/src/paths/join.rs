@@ -256,6 +256,9 @@ impl Sandbox {
     /// kubelet (or nodeadm, before it) says it. A node that registered
     /// already booted: nodeadm's EC2 call and the image pulls are behind it.
     pub(crate) fn join_failure(&self, node: &Node) -> Option<String> {
+        if !self.join_may_fail(node) {
+            return None;
+        }
         let join = self.join_steps(node).ok()?;
         join.steps
             .iter()
@@ -264,9 +267,64 @@ impl Sandbox {
             .and_then(|s| s.message.clone())
     }
 
+    /// A quick test before building the join's words: could a gating step
+    /// fail? (Most nodes join; 5,000 of them should not cost 5,000 texts.)
+    fn join_may_fail(&self, node: &Node) -> bool {
+        let Some(c) = &self.cluster else {
+            return true;
+        };
+        if !c.node_known() || !c.rules.api_443 {
+            return true;
+        }
+        if !node.registered && !self.can_reach(node, AwsService::Ec2) {
+            return true;
+        }
+        !matches!(self.kubelet_route_kind(node), Some(true))
+    }
+
+    /// Whether the kubelet's way to the API server works without building
+    /// its words: `Some(true)` it does, `Some(false)` or `None` check in full.
+    fn kubelet_route_kind(&self, node: &Node) -> Option<bool> {
+        let c = self.cluster.as_ref()?;
+        let resolver = self.vpc.dns_support || self.vpc.dhcp.servers == DnsServers::Custom;
+        if !resolver {
+            return Some(false);
+        }
+        let private = match c.endpoint {
+            EndpointAccess::Public => false,
+            EndpointAccess::PublicAndPrivate => self.private_dns_works(),
+            EndpointAccess::Private => true,
+        };
+        if private {
+            return Some(true);
+        }
+        let ip = node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+        Some(match self.way_out(node.subnet, ip) {
+            Ok(w) => w.public_ip().is_none_or(|p| c.public_allows(p)),
+            Err(_) => false,
+        })
+    }
+
     /// Whether containerd on `node` can pull the CNI agent's image, and if
     /// not, the kubelet's `Failed to pull image` message.
     pub(crate) fn image_pull_error(&self, node: &Node) -> Option<String> {
+        let (_, ecr) = self.cni.agent_image("");
+        let quick = if ecr {
+            [AwsService::EcrApi, AwsService::EcrDkr, AwsService::S3]
+                .iter()
+                .all(|svc| self.can_reach(node, *svc))
+        } else {
+            (self.vpc.dns_support || self.vpc.dhcp.servers == DnsServers::Custom)
+                && self
+                    .way_out(
+                        node.subnet,
+                        node.ip().unwrap_or(std::net::Ipv4Addr::UNSPECIFIED),
+                    )
+                    .is_ok()
+        };
+        if quick {
+            return None;
+        }
         let s = self.pull_step(node);
         (s.status == StepStatus::Failed)
             .then_some(s.message)

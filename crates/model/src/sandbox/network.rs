@@ -561,6 +561,21 @@ impl Sandbox {
         ))
     }
 
+    /// Whether `node` reaches `service` at all: [`Sandbox::reach_service`]
+    /// without building its words (the join checks every new node).
+    pub fn can_reach(&self, node: &Node, service: AwsService) -> bool {
+        let resolver = self.vpc.dns_support || self.vpc.dhcp.servers == DnsServers::Custom;
+        if !resolver {
+            return false;
+        }
+        let endpoint = self.vpc.endpoints.iter().any(|e| e.service == service);
+        if endpoint && (service.is_gateway() || self.private_dns_works()) {
+            return true;
+        }
+        self.way_out(node.subnet, node.ip().unwrap_or(Ipv4Addr::UNSPECIFIED))
+            .is_ok()
+    }
+
     /// How `node` reaches `service`'s API: its interface endpoint (when the
     /// endpoint's private DNS answers), the S3 gateway endpoint, or out of
     /// the VPC; else the client's error.
