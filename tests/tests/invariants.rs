@@ -33,17 +33,29 @@ enum Op {
         pd: bool,
         warm_prefix: u32,
         pod_eni: bool,
+        /// MAX_ENI, the cooldown, subnet discovery, external SNAT, the
+        /// enforcing mode, custom networking with an ENIConfig per AZ.
+        extra: (Option<u32>, u32, bool, bool, bool, Option<u8>),
     },
-    Flannel(u8),
+    /// Flannel: its node prefix length, host-gw or VXLAN, etcd or kube.
+    Flannel(u8, bool, bool),
     Calico {
         strict: bool,
-        tunnel: bool,
+        /// None, IPIP, VXLAN, VXLANCrossSubnet.
+        tunnel: u8,
+        block: u8,
+        max_blocks: u32,
     },
     CiliumEni {
         pre: u32,
         release: bool,
         first: u32,
+        min: u32,
+        above: u32,
+        pd: bool,
     },
+    /// Cilium cluster-pool: the per-node mask and the routing mode.
+    Cilium(u8, u8),
     Wait(u32),
     Upgrade(u32),
     AddSubnet(u8),
@@ -59,23 +71,37 @@ enum Op {
     ClusterSubnets(usize, usize),
 }
 
+/// Types that make small clusters run out often; the other half of the
+/// picks come from the whole catalog.
 const TYPES: &[&str] = &["t3.micro", "t3.small", "m5.large", "c5.large", "m4.large"];
+
+fn instance_type(kind: usize) -> String {
+    let all = podnet_model::catalog::all();
+    if kind.is_multiple_of(2) || all.is_empty() {
+        TYPES[(kind / 2) % TYPES.len()].into()
+    } else {
+        all[(kind / 2) % all.len()].name.to_string()
+    }
+}
 const SUBNETS: &[&str] = &["nodes-a", "nodes-b", "tiny", "cluster-a"];
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        3 => (0..TYPES.len(), 0..SUBNETS.len(), proptest::option::weighted(0.2, 1u32..60))
+        3 => (0..4_000usize, 0..SUBNETS.len(), proptest::option::weighted(0.2, 1u32..60))
             .prop_map(|(kind, subnet, max_pods)| Op::AddNode { kind, subnet, max_pods }),
         4 => (1u32..25, proptest::bool::weighted(0.1), proptest::option::weighted(0.2, 0usize..8), proptest::bool::weighted(0.25))
             .prop_map(|(count, host_network, pin, security_groups)| Op::AddPods { count, host_network, pin, security_groups }),
         3 => (0usize..200).prop_map(Op::DeletePod),
         1 => (0usize..8).prop_map(Op::DeleteNode),
-        1 => (0u32..3, 0u32..6, 0u32..12, any::<bool>(), 0u32..3, any::<bool>())
-            .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix, pod_eni)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix, pod_eni }),
+        1 => (0u32..3, 0u32..6, 0u32..12, any::<bool>(), 0u32..3, any::<bool>(),
+              (proptest::option::weighted(0.2, 1u32..4), 0u32..60, any::<bool>(), any::<bool>(), any::<bool>(), proptest::option::weighted(0.2, 0u8..4)))
+            .prop_map(|(warm_eni, warm_ip, min_ip, pd, warm_prefix, pod_eni, extra)| Op::SetCni { warm_eni, warm_ip, min_ip, pd, warm_prefix, pod_eni, extra }),
         2 => (5u32..400).prop_map(Op::Wait),
-        1 => (22u8..=25).prop_map(Op::Flannel),
-        1 => (any::<bool>(), any::<bool>()).prop_map(|(strict, tunnel)| Op::Calico { strict, tunnel }),
-        1 => (0u32..12, any::<bool>(), 0u32..2).prop_map(|(pre, release, first)| Op::CiliumEni { pre, release, first }),
+        1 => (22u8..=25, any::<bool>(), proptest::bool::weighted(0.8)).prop_map(|(len, gw, etcd)| Op::Flannel(len, gw, etcd)),
+        1 => (any::<bool>(), 0u8..4, 26u8..=28, 0u32..3).prop_map(|(strict, tunnel, block, max_blocks)| Op::Calico { strict, tunnel, block, max_blocks }),
+        1 => (0u32..12, any::<bool>(), 0u32..2, 0u32..20, 0u32..4, any::<bool>())
+            .prop_map(|(pre, release, first, min, above, pd)| Op::CiliumEni { pre, release, first, min, above, pd }),
+        1 => (24u8..=27, 0u8..3).prop_map(|(mask, routing)| Op::Cilium(mask, routing)),
         1 => (25u32..40).prop_map(Op::Upgrade),
         1 => any::<u8>().prop_map(Op::AddSubnet),
         1 => (0usize..8, 0u8..3).prop_map(|(s, to)| Op::Route(s, to)),
@@ -105,7 +131,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             subnet,
             max_pods,
         } => Command::AddNode {
-            instance_type: TYPES[*kind].into(),
+            instance_type: instance_type(*kind),
             subnet: SUBNETS[*subnet].into(),
             max_pods: *max_pods,
             max_pods_from: None,
@@ -135,6 +161,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             pd,
             warm_prefix,
             pod_eni,
+            extra: (max_eni, cooldown, discovery, snat, standard, custom),
         } => Command::SetCni {
             cni: CniMode::AwsVpcCni(VpcCni {
                 warm_eni_target: *warm_eni,
@@ -143,41 +170,97 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                 prefix_delegation: *pd,
                 warm_prefix_target: *warm_prefix,
                 pod_eni: *pod_eni,
-                ..VpcCni::default()
+                max_eni: *max_eni,
+                ip_cooldown_s: *cooldown,
+                subnet_discovery: *discovery,
+                external_snat: *snat,
+                pod_sg_enforcing_mode: if *standard {
+                    podnet_model::cni::vpc_cni::PodSgMode::Standard
+                } else {
+                    podnet_model::cni::vpc_cni::PodSgMode::Strict
+                },
+                // Custom networking with the AZ's pod subnet picked among
+                // the subnets (a wrong AZ is refused, changing nothing).
+                custom_networking: custom.is_some(),
+                eni_configs: custom
+                    .and_then(|i| pick(&subnet_names, usize::from(i)))
+                    .map(|subnet| {
+                        let az = s
+                            .vpc
+                            .subnets
+                            .values()
+                            .find(|x| x.name == subnet)
+                            .map(|x| x.az.clone())
+                            .unwrap_or_default();
+                        std::collections::BTreeMap::from([(az, subnet)])
+                    })
+                    .unwrap_or_default(),
             }),
         },
         Op::Wait(seconds) => Command::AdvanceTime { seconds: *seconds },
         // A small cluster CIDR so that node CIDRs run out too.
-        Op::Flannel(len) => Command::SetCni {
+        Op::Flannel(len, host_gw, etcd) => Command::SetCni {
             cni: CniMode::Flannel(podnet_model::cni::Flannel {
                 network: "10.244.0.0/22".into(),
                 subnet_len: *len,
-                ..Default::default()
+                backend: if *host_gw {
+                    podnet_model::cni::flannel::FlannelBackend::HostGw
+                } else {
+                    podnet_model::cni::flannel::FlannelBackend::Vxlan
+                },
+                subnet_manager: if *etcd {
+                    podnet_model::cni::flannel::FlannelSubnetManager::Etcd
+                } else {
+                    podnet_model::cni::flannel::FlannelSubnetManager::Kube
+                },
+            }),
+        },
+        // A /22 pool, so that node CIDRs run out.
+        Op::Cilium(mask, routing) => Command::SetCni {
+            cni: CniMode::Cilium(podnet_model::cni::Cilium {
+                pool: "10.200.0.0/22".into(),
+                mask_size: *mask,
+                routing: [
+                    podnet_model::cni::cilium::CiliumRouting::Vxlan,
+                    podnet_model::cni::cilium::CiliumRouting::Geneve,
+                    podnet_model::cni::cilium::CiliumRouting::Native,
+                ][usize::from(*routing % 3)],
             }),
         },
         // Four /26 blocks, so that nodes borrow and the pool runs out.
-        Op::Calico { strict, tunnel } => Command::SetCni {
+        Op::Calico {
+            strict,
+            tunnel,
+            block,
+            max_blocks,
+        } => Command::SetCni {
             cni: CniMode::Calico(podnet_model::cni::Calico {
                 pool: "192.168.0.0/24".into(),
                 strict_affinity: *strict,
-                encapsulation: if *tunnel {
-                    podnet_model::cni::calico::CalicoEncapsulation::IpIp
-                } else {
-                    podnet_model::cni::calico::CalicoEncapsulation::None
+                block_size: *block,
+                max_blocks_per_host: *max_blocks,
+                encapsulation: {
+                    use podnet_model::cni::calico::CalicoEncapsulation as E;
+                    [E::None, E::IpIp, E::Vxlan, E::VxlanCrossSubnet][usize::from(*tunnel % 4)]
                 },
-                ..Default::default()
             }),
         },
         Op::CiliumEni {
             pre,
             release,
             first,
+            min,
+            above,
+            pd,
         } => Command::SetCni {
             cni: CniMode::CiliumEni(podnet_model::cni::CiliumEni {
                 pre_allocate: *pre,
+                min_allocate: *min,
+                max_above_watermark: *above,
                 release_excess_ips: *release,
                 excess_ip_release_delay_s: 30,
                 first_interface_index: *first,
+                prefix_delegation: *pd,
                 ..Default::default()
             }),
         },
@@ -259,6 +342,68 @@ fn setup() -> Scenario {
         route: Some("nat-gateway".into()),
     });
     s
+}
+
+/// Node pod CIDRs (Flannel, Cilium cluster-pool) never overlap each other
+/// or the VPC; Calico's blocks never overlap each other.
+fn check_overlay(s: &Sandbox) -> Result<(), TestCaseError> {
+    let ranges: Vec<(String, ipnet::Ipv4Net)> = s
+        .nodes
+        .values()
+        .filter_map(|n| n.overlay.as_ref().map(|r| (n.name.clone(), r.cidr)))
+        .collect();
+    for (i, (a, ra)) in ranges.iter().enumerate() {
+        for (b, rb) in ranges.iter().skip(i + 1) {
+            prop_assert!(
+                !ra.contains(rb) && !rb.contains(ra),
+                "{a} {ra} overlaps {b} {rb}"
+            );
+        }
+        for block in &s.vpc.cidrs {
+            prop_assert!(
+                !ra.contains(block) && !block.contains(ra),
+                "{a} {ra} overlaps the VPC's {block}"
+            );
+        }
+    }
+    let blocks: Vec<ipnet::Ipv4Net> = s.calico.blocks.iter().map(|b| b.cidr).collect();
+    for (i, a) in blocks.iter().enumerate() {
+        for b in blocks.iter().skip(i + 1) {
+            prop_assert!(
+                !a.contains(b) && !b.contains(a),
+                "Calico blocks {a} and {b} overlap"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A command's events are bounded by what it did, not by how long it ran:
+/// within the recorder's caps, each counted at least once, and a wait
+/// (any length) adds few distinct events per object.
+fn check_events(
+    s: &Sandbox,
+    cmd: &Command,
+    events: &[podnet_model::Event],
+) -> Result<(), TestCaseError> {
+    use podnet_model::events::{MAX_ROUTINE, MAX_WARNINGS};
+    prop_assert!(
+        events.len() <= MAX_ROUTINE + MAX_WARNINGS + 1,
+        "{} events",
+        events.len()
+    );
+    prop_assert!(events
+        .iter()
+        .all(|e| e.count >= 1 && e.last_ms.is_none_or(|l| l >= e.at_ms)));
+    if let Command::AdvanceTime { seconds } = cmd {
+        let objects = s.nodes.len() + s.pods.len() + 4;
+        prop_assert!(
+            events.len() <= 12 * objects,
+            "a {seconds} s wait gave {} distinct events for {objects} objects",
+            events.len()
+        );
+    }
+    Ok(())
 }
 
 /// Every address is held once, by the ENI that lists it, in its own subnet.
@@ -453,7 +598,10 @@ fn check_stuck(s: &Sandbox) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // 64 cases by default; `PROPTEST_CASES=2000` for a longer search.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(64)
+    ))]
 
     #[test]
     fn random_sessions_keep_the_books_straight(ops in proptest::collection::vec(op(), 1..40)) {
@@ -464,12 +612,16 @@ proptest! {
             let Some(cmd) = command(&s, op) else { continue };
             let before = s.clone();
             match s.apply(cmd.clone()) {
-                Ok(_) => applied.actions.push(cmd),
+                Ok(events) => {
+                    check_events(&s, &cmd, &events)?;
+                    applied.actions.push(cmd);
+                }
                 Err(_) => prop_assert_eq!(&s, &before, "a refused command changed the sandbox"),
             }
             check_books(&s)?;
             check_pods(&s)?;
             check_stuck(&s)?;
+            check_overlay(&s)?;
             prop_assert!(s.indexes_agree(), "the pod indexes drifted from the pods");
         }
         // Replay is deterministic.

@@ -113,3 +113,71 @@ fn a_huge_instance_type_name_is_refused_quickly_and_short() {
         .to_string();
     assert!(err.len() < 200, "{} characters", err.len());
 }
+
+/// Issue 15, point 2: 20 prefix-delegation nodes in a /27 and a day-long
+/// wait logged two alternating ipamd lines every 5 s (691,346 events).
+/// Repeats are now counted as the event recorder counts them.
+#[test]
+fn alternating_ipamd_lines_are_counted_not_repeated() {
+    let s = Scenario::from_json(&read("flood.json")).unwrap();
+    let r = s.replay().unwrap();
+    let wait = r.steps.last().unwrap();
+    assert!(wait.len() <= 40, "{} events in the wait", wait.len());
+    let line = wait
+        .iter()
+        .find(|e| e.kind.to_string().contains("InsufficientCidrBlocks"))
+        .unwrap();
+    assert!(
+        line.count > 17_000,
+        "counted once a pass for a day: {}",
+        line.count
+    );
+    assert!(line.to_string().contains("(×"), "{line}");
+    let total: usize = r.steps.iter().map(Vec::len).sum();
+    assert!(total < 1_000, "{total} events");
+}
+
+/// Issue 15, point 2: nodes that join at the same moment (one access
+/// change) used to re-run the scheduler per node, a `FailedScheduling`
+/// for every pending pod each time (825,042 events). They are scheduled
+/// onto together now: each pending pod is told once.
+#[test]
+fn nodes_that_join_together_are_scheduled_onto_together() {
+    let s = Scenario::from_json(&read("scheduling-flood.json")).unwrap();
+    let r = s.replay().unwrap();
+    let change = r.steps.last().unwrap();
+    let failed = change
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                podnet_model::events::EventKind::PodUnschedulable { .. }
+            )
+        })
+        .count();
+    let pending = r
+        .sandbox
+        .pods
+        .values()
+        .filter(|p| p.status == podnet_model::cluster::PodStatus::Pending)
+        .count();
+    assert!(pending > 1_000);
+    assert_eq!(
+        failed, pending,
+        "one FailedScheduling per pod still pending"
+    );
+    let text = change
+        .iter()
+        .find(|e| {
+            matches!(
+                e.kind,
+                podnet_model::events::EventKind::PodUnschedulable { .. }
+            )
+        })
+        .map(ToString::to_string)
+        .unwrap();
+    assert!(
+        text.contains("0/100 nodes are available: 100 Too many pods."),
+        "{text}"
+    );
+}

@@ -146,8 +146,8 @@ fn render(node: &SingleNode, max_pods: u32) -> String {
         );
     }
     out += "\nEVENTS\n";
-    for e in &node.events {
-        out += &format!("t={:>5}s  {}\n", e.at_ms / 1000, e.kind);
+    for e in node.events() {
+        out += &format!("{e}\n");
     }
     out.trim_end().to_owned()
 }

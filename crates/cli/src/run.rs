@@ -104,7 +104,10 @@ pub fn report(r: &Replay) -> Value {
             "name": p.name, "status": p.status, "ip": p.ip, "node": p.node.and_then(|id| s.nodes.get(&id)).map(|n| n.name.clone()),
             "host_network": p.host_network, "security_groups": p.security_groups, "reason": p.reason,
         })).collect::<Vec<_>>(),
-        "events": r.events().map(|e| json!({"at_ms": e.at_ms, "text": e.kind.to_string(), "event": e.kind})).collect::<Vec<_>>(),
+        "events": r.events().map(|e| json!({
+            "at_ms": e.at_ms, "count": e.count, "last_ms": e.last_ms.unwrap_or(e.at_ms),
+            "text": e.kind.to_string(), "event": e.kind,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -225,7 +228,7 @@ fn render(scenario: &Scenario, r: &Replay) -> String {
     }
     out += "\nEVENTS\n";
     for e in r.events() {
-        out += &format!("t={:>5}s  {}\n", e.at_ms / 1000, e.kind);
+        out += &format!("{e}\n");
     }
     out.trim_end().to_owned()
 }

@@ -9,17 +9,64 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 
-/// An event at a moment of simulated time.
+mod recorder;
+
+pub use recorder::{Recorder, COMBINED_PREFIX, MAX_ROUTINE, MAX_WARNINGS};
+
+/// An event at a moment of simulated time, counted the way the Kubernetes
+/// event recorder counts repeats ([`Recorder`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
-    /// Simulated time in milliseconds since the scenario started.
+    /// Simulated time in milliseconds since the scenario started: when it
+    /// was first seen (`firstTimestamp`).
     pub at_ms: u64,
     /// What happened.
     pub kind: EventKind,
+    /// How many times it happened in its command (`count`).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub count: u32,
+    /// When it was last seen (`lastTimestamp`), if it happened again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ms: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's signature
+fn is_one(n: &u32) -> bool {
+    *n == 1
+}
+
+impl Event {
+    /// An event seen once, at `at_ms`.
+    pub fn new(at_ms: u64, kind: EventKind) -> Self {
+        Self {
+            at_ms,
+            kind,
+            count: 1,
+            last_ms: None,
+        }
+    }
+}
+
+/// `t=  12s  <event>`, with `(×N, last at t=…s)` when it repeated.
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t={:>5}s  {}", self.at_ms / 1000, self.kind)?;
+        match (self.count, self.last_ms) {
+            (0 | 1, _) => Ok(()),
+            (n, Some(last)) if last / 1000 != self.at_ms / 1000 => {
+                write!(f, " (×{n}, last at t={}s)", last / 1000)
+            }
+            (n, _) => write!(f, " (×{n})"),
+        }
+    }
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum EventKind {
@@ -371,6 +418,72 @@ pub enum EventKind {
         /// The address.
         ip: Ipv4Addr,
     },
+    /// The command caused more events than podnet keeps ([`Recorder`]).
+    EventsOmitted {
+        /// Routine events kept.
+        kept_routine: u32,
+        /// Warnings kept.
+        kept_warnings: u32,
+        /// The kinds left out, most first, and how many of each.
+        kinds: Vec<(String, u64)>,
+    },
+}
+
+impl EventKind {
+    /// Whether it is a warning or a failure (a `Warning` event, or a log
+    /// line only written when something fails).
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self,
+            Self::PodSandboxFailed { .. }
+                | Self::PodUnschedulable { .. }
+                | Self::IpamdLog { .. }
+                | Self::CalicoTunnelFailed { .. }
+                | Self::NodeJoinFailed { .. }
+                | Self::NodeNotReady { .. }
+                | Self::BranchAllocationFailed { .. }
+                | Self::ImagePullFailed { .. }
+                | Self::TrunkEniWaiting { .. }
+        )
+    }
+
+    /// The message of an event that client-go's aggregator would combine
+    /// with similar ones: the same object and reason, another message.
+    /// `None` for the rest (log lines, EC2 actions, and events whose object
+    /// or wording has no single message field).
+    pub fn message(&self) -> Option<&String> {
+        match self {
+            Self::PodUnschedulable { message, .. }
+            | Self::ImagePullFailed { message, .. }
+            | Self::NodeJoinFailed { message, .. } => Some(message),
+            Self::NodeNotReady { reason, .. }
+            | Self::TrunkEniWaiting { reason, .. }
+            | Self::CalicoTunnelFailed { reason, .. } => Some(reason),
+            Self::BranchAllocationFailed { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    fn message_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::PodUnschedulable { message, .. }
+            | Self::ImagePullFailed { message, .. }
+            | Self::NodeJoinFailed { message, .. } => Some(message),
+            Self::NodeNotReady { reason, .. }
+            | Self::TrunkEniWaiting { reason, .. }
+            | Self::CalicoTunnelFailed { reason, .. } => Some(reason),
+            Self::BranchAllocationFailed { cause, .. } => Some(cause),
+            _ => None,
+        }
+    }
+
+    /// Its `type` tag as in JSON (`pod-ip-assigned`).
+    pub fn tag(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str().map(str::to_owned)))
+            .unwrap_or_default()
+    }
 }
 
 impl fmt::Display for EventKind {
@@ -461,7 +574,9 @@ impl fmt::Display for EventKind {
                 write!(f, "{node}: Normal NodeReady: Node {name} status is now: NodeReady ({cni}; the not-ready taint is removed)")
             }
             Self::NodeNotReady { node, reason } => write!(f, "{node}: Warning NodeNotReady: {reason}"),
-            Self::NodeJoinFailed { node, message } if message.starts_with("nodeadm") => {
+            Self::NodeJoinFailed { node, message }
+                if message.trim_start_matches(COMBINED_PREFIX).starts_with("nodeadm") =>
+            {
                 write!(f, "{node} {message}")
             }
             Self::NodeJoinFailed { node, message } => write!(f, "{node} kubelet: {message}"),
@@ -475,6 +590,18 @@ impl fmt::Display for EventKind {
             Self::SettingChanged { summary } => f.write_str(summary),
             Self::ImagePullFailed { pod, node, message } => {
                 write!(f, "{pod} on {node}: Warning Failed: {message}; Back-off pulling image (ImagePullBackOff)")
+            }
+            Self::EventsOmitted { kept_routine, kept_warnings, kinds } => {
+                let n: u64 = kinds.iter().map(|(_, n)| n).sum();
+                let each = kinds
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                write!(
+                    f,
+                    "{n} more events not kept ({each}): podnet keeps the first {kept_routine} routine events and {kept_warnings} warnings of a command"
+                )
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use podnet_model::events::{Event, EventKind};
+use podnet_model::events::Event;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -119,27 +119,16 @@ fn StepItem(props: &StepItemProps) -> Html {
 /// Warnings listed per step before they too are folded.
 const MAX_WARNINGS: usize = 200;
 
-/// Whether an event is a warning or a failure (shown first and marked).
-fn is_warning(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::PodSandboxFailed { .. }
-            | EventKind::PodUnschedulable { .. }
-            | EventKind::IpamdLog { .. }
-            | EventKind::CalicoTunnelFailed { .. }
-    )
-}
-
 /// The lines of one step: with no filter, every warning (up to
 /// `MAX_WARNINGS`) and the first `MAX_EVENTS` others, in order — a failure
 /// never hides behind routine lines; with a filter, the first matches.
 /// Only shown events are formatted: a 150,000-pod step has 500,000 events.
 /// Returns the lines (text, warning) and how many were left out.
 fn lines(events: &[Event], needle: &str) -> (Vec<(String, bool)>, usize) {
-    let text = |e: &Event| format!("t={:>4}s  {}", e.at_ms / 1000, e.kind);
+    let text = |e: &Event| e.to_string();
     let (mut shown, mut routine, mut warnings, mut hidden) = (Vec::new(), 0, 0, 0);
     for e in events {
-        let warning = is_warning(&e.kind);
+        let warning = e.kind.is_warning();
         if !needle.is_empty() {
             if shown.len() >= MAX_EVENTS + MAX_WARNINGS {
                 hidden += 1;

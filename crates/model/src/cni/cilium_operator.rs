@@ -5,7 +5,7 @@
 use super::{at, ec2_code, NodeIpam, Subnets};
 use crate::cni::cilium_eni::CiliumEni;
 use crate::cni::vpc_cni::IPS_PER_PREFIX;
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 
 impl NodeIpam {
     /// The same node under Cilium's ENI IPAM: ENIs below `first` hold no
@@ -26,7 +26,7 @@ impl NodeIpam {
         cfg: &CiliumEni,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let s = self.stats(now_ms);
         let pd = cfg.prefix_delegation && self.prefix_capable;
@@ -61,7 +61,7 @@ impl NodeIpam {
         need: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let want = if pd {
             need.div_ceil(IPS_PER_PREFIX)
@@ -116,7 +116,7 @@ impl NodeIpam {
         }
     }
 
-    fn operator_log(&mut self, now_ms: u64, events: &mut Vec<Event>, message: String) {
+    fn operator_log(&mut self, now_ms: u64, events: &mut Recorder, message: String) {
         // The operator retries every resync; the timeline shows a line once.
         if self.last_log.as_deref() != Some(message.as_str()) {
             self.last_log = Some(message.clone());

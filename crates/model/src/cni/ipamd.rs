@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::vpc_cni::{VpcCni, IPS_PER_PREFIX};
 use crate::catalog::InstanceLimits;
 use crate::eni::{Eni, EniKind, IpSlot, PrefixSlot};
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, Recorder};
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 use crate::ipam::{AllocError, Holder, IpPool};
 
@@ -248,7 +248,7 @@ impl NodeIpam {
         cfg: &VpcCni,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let ctx = self.ctx(cfg);
         let stats = self.stats(now_ms);
@@ -302,7 +302,7 @@ impl NodeIpam {
         s: PoolStats,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let want = self.request(ctx, s);
         let reason = self.too_low_reason(ctx, s);
@@ -393,7 +393,7 @@ impl NodeIpam {
         want: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), AllocError> {
         let node = self.node;
         let Some(eni) = self.enis.get_mut(idx) else {
@@ -440,7 +440,7 @@ impl NodeIpam {
         n: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<bool, AllocError> {
         let Some(subnet) = subnets.subnet_for_new_eni(self) else {
             // ipamd's words when custom networking has no ENIConfig for the node.
@@ -498,7 +498,7 @@ impl NodeIpam {
             .unwrap_or(0)
     }
 
-    fn log(&mut self, now_ms: u64, events: &mut Vec<Event>, message: String) {
+    fn log(&mut self, now_ms: u64, events: &mut Recorder, message: String) {
         // ipamd repeats the same line every 5 s; the timeline shows it once.
         if self.last_log.as_deref() != Some(message.as_str()) {
             self.last_log = Some(message.clone());
@@ -569,7 +569,7 @@ fn no_pool(_subnet: SubnetId) -> AllocError {
 }
 
 pub(super) fn at(at_ms: u64, kind: EventKind) -> Event {
-    Event { at_ms, kind }
+    Event::new(at_ms, kind)
 }
 
 #[path = "ipamd_shrink.rs"]

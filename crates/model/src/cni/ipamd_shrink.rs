@@ -5,7 +5,7 @@
 use super::{at, Ctx, NodeIpam, Subnets, MIN_ENI_LIFETIME_MS};
 use crate::cni::vpc_cni::IPS_PER_PREFIX;
 use crate::eni::EniKind;
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 
 impl NodeIpam {
     /// Releases surplus warm IPs or idle prefixes, newest ENI first.
@@ -14,7 +14,7 @@ impl NodeIpam {
         ctx: &Ctx,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let s = self.stats(now_ms);
         let cfg = ctx.cfg;
@@ -52,7 +52,7 @@ impl NodeIpam {
         mut over: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let node = self.node;
         let mut changed = false;
@@ -98,7 +98,7 @@ impl NodeIpam {
         mut over: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let node = self.node;
         let mut changed = false;
@@ -142,7 +142,7 @@ impl NodeIpam {
         ctx: &Ctx,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let s = self.stats(now_ms);
         let cfg = ctx.cfg;

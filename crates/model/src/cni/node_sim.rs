@@ -2,6 +2,7 @@
 //! runs, and the check of ipamd's rules against the worked examples of the
 //! VPC CNI docs (domain-facts §2.3) and the steady-state table (§2.9).
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
@@ -10,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::ipamd::{NodeIpam, Subnets, POOL_MONITOR_INTERVAL_MS};
 use super::vpc_cni::VpcCni;
 use crate::catalog::InstanceLimits;
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, Recorder};
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 use crate::ipam::{AllocError, IpPool};
 
@@ -65,10 +66,13 @@ pub struct SingleNode {
     subnet: OneSubnet,
     /// Simulated time, ms.
     pub now_ms: u64,
-    /// Everything that happened, oldest first.
-    pub events: Vec<Event>,
+    /// Everything that happened, oldest first, repeats counted.
+    events: Recorder,
     /// Pods waiting for an IP (ContainerCreating), oldest first.
     pub waiting: Vec<PodId>,
+    /// Pods whose sandbox failure was already reported (the kubelet's
+    /// retries repeat it; the timeline shows it once).
+    failed: BTreeSet<PodId>,
     running: Vec<(PodId, Ipv4Addr)>,
     next_pod: u32,
 }
@@ -103,8 +107,9 @@ impl SingleNode {
             ipam,
             subnet,
             now_ms: 0,
-            events: Vec::new(),
+            events: Recorder::new(),
             waiting: Vec::new(),
+            failed: BTreeSet::new(),
             running: Vec::new(),
             next_pod: 0,
         };
@@ -136,10 +141,7 @@ impl SingleNode {
                 ip,
                 cooldown_s: self.cfg.ip_cooldown_s,
             };
-            self.events.push(Event {
-                at_ms: self.now_ms,
-                kind,
-            });
+            self.events.push(Event::new(self.now_ms, kind));
         }
     }
 
@@ -179,6 +181,12 @@ impl SingleNode {
         }
     }
 
+    /// Everything that happened, oldest first, repeats counted (at most
+    /// [`crate::events::MAX_ROUTINE`] routine events and as many warnings).
+    pub fn events(&self) -> &[Event] {
+        self.events.events()
+    }
+
     /// The subnet's pool.
     pub fn pool(&self) -> &IpPool {
         &self.subnet.pool
@@ -205,16 +213,10 @@ impl SingleNode {
                         eni,
                         ip,
                     };
-                    self.events.push(Event {
-                        at_ms: self.now_ms,
-                        kind,
-                    });
+                    self.events.push(Event::new(self.now_ms, kind));
                 }
                 None => {
-                    let first_failure = !self.events.iter().any(|e| {
-                        matches!(e.kind, EventKind::PodSandboxFailed { pod: p, .. } if p == pod)
-                    });
-                    if first_failure {
+                    if self.failed.insert(pod) {
                         let kind = EventKind::PodSandboxFailed {
                             pod,
                             node: self.ipam.node,
@@ -222,10 +224,7 @@ impl SingleNode {
                             cause: String::new(),
                             why: String::new(),
                         };
-                        self.events.push(Event {
-                            at_ms: self.now_ms,
-                            kind,
-                        });
+                        self.events.push(Event::new(self.now_ms, kind));
                     }
                     still.push(pod);
                 }

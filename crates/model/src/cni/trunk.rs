@@ -19,7 +19,7 @@
 
 use super::{at, NodeIpam, Subnets};
 use crate::eni::{BranchEni, Eni, EniKind};
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::{PodId, SubnetId};
 use crate::ipam::{AllocError, Holder};
 
@@ -68,7 +68,7 @@ impl NodeIpam {
         subnet: SubnetId,
         subnets: &mut dyn Subnets,
         now_ms: u64,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<bool, AllocError> {
         if !self.keeps_trunk_slot() || self.enis.len() as u32 >= self.limits.max_enis {
             return Ok(false);

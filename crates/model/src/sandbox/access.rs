@@ -7,14 +7,14 @@ use std::collections::BTreeSet;
 
 use super::{Sandbox, SandboxError};
 use crate::cluster::{EndpointAccess, NodeAccess, SgRules};
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::NodeId;
 
 impl Sandbox {
     pub(super) fn set_endpoint_access(
         &mut self,
         endpoint: EndpointAccess,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let c = self.cluster_mut("change the endpoint access")?;
         c.endpoint = endpoint;
@@ -27,7 +27,7 @@ impl Sandbox {
     pub(super) fn set_node_access(
         &mut self,
         access: NodeAccess,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let c = self.cluster_mut("map the node role")?;
         c.node_access = access;
@@ -40,7 +40,7 @@ impl Sandbox {
     pub(super) fn set_security_groups(
         &mut self,
         rules: SgRules,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let c = self.cluster_mut("change security groups")?;
         c.rules = rules;
@@ -66,8 +66,13 @@ impl Sandbox {
             })
     }
 
-    /// Re-runs every node's way to the API server after a setting changed.
-    pub(super) fn rejoin(&mut self, events: &mut Vec<Event>) {
+    /// Re-runs every node's way to the API server after a setting changed;
+    /// the nodes that come up are scheduled onto together.
+    pub(super) fn rejoin(&mut self, events: &mut Recorder) {
+        self.ready_together(events, BTreeSet::new(), Self::rejoin_each);
+    }
+
+    fn rejoin_each(&mut self, events: &mut Recorder) {
         let ids: Vec<NodeId> = self.nodes.keys().copied().collect();
         let mut touched = BTreeSet::new();
         for id in ids {
@@ -107,6 +112,8 @@ impl Sandbox {
                 self.image_pull_retry(id, events);
             }
         }
-        self.schedule_and_settle(events, touched);
+        if let Some(batch) = self.batch.as_mut() {
+            batch.extend(touched);
+        }
     }
 }

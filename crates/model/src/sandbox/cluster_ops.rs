@@ -7,7 +7,7 @@ use crate::cluster::{
     ControlPlane, EndpointAccess, MIN_FREE_IPS_PER_CLUSTER_SUBNET, UPGRADE_FREE_IPS, XENIS,
 };
 use crate::eni::{Eni, EniKind};
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::{EniId, SubnetId};
 use crate::ipam::Holder;
 
@@ -18,7 +18,7 @@ impl Sandbox {
         version: &str,
         endpoint: EndpointAccess,
         subnets: &[String],
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         if let Some(c) = &self.cluster {
             return Err(SandboxError::ClusterExists {
@@ -26,6 +26,11 @@ impl Sandbox {
             });
         }
         let ids = self.check_cluster_subnets(subnets)?;
+        let kind = EventKind::ClusterCreated {
+            name: name.trim().to_owned(),
+            version: version.trim().to_owned(),
+        };
+        self.event(events, kind);
         let mut xenis = Vec::new();
         // EKS picks two of the given subnets, in two different AZs, and puts
         // one X-ENI in each — whatever the number of subnets given (see
@@ -38,17 +43,6 @@ impl Sandbox {
         cluster.service_cidr = Some(crate::cluster::default_service_cidr(&self.vpc.cidrs));
         cluster.xenis = xenis;
         self.cluster = Some(cluster);
-        let kind = EventKind::ClusterCreated {
-            name: name.trim().to_owned(),
-            version: version.trim().to_owned(),
-        };
-        events.insert(
-            0,
-            Event {
-                at_ms: self.now_ms,
-                kind,
-            },
-        );
         Ok(())
     }
 
@@ -107,7 +101,7 @@ impl Sandbox {
         Ok(ids)
     }
 
-    fn create_xeni(&mut self, subnet: SubnetId, events: &mut Vec<Event>) -> Option<Eni> {
+    fn create_xeni(&mut self, subnet: SubnetId, events: &mut Recorder) -> Option<Eni> {
         self.next.eni += 1;
         let id = EniId(self.next.eni);
         let ip = self
@@ -142,7 +136,7 @@ impl Sandbox {
     pub(super) fn upgrade_control_plane(
         &mut self,
         version: &str,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let Some(cluster) = &self.cluster else {
             return Err(SandboxError::NoCluster {
@@ -177,7 +171,7 @@ impl Sandbox {
     pub(super) fn update_cluster_subnets(
         &mut self,
         refs: &[String],
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let Some(cluster) = &self.cluster else {
             return Err(SandboxError::NoCluster {
@@ -224,7 +218,7 @@ impl Sandbox {
         &mut self,
         subnets: &[SubnetId],
         what: &str,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let free: Vec<(String, ipnet::Ipv4Net, u32)> = subnets
             .iter()

@@ -22,7 +22,7 @@
 use std::collections::BTreeSet;
 
 use super::Sandbox;
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::NodeId;
 
 /// The kubelet's Ready condition message while no CNI config exists
@@ -32,7 +32,7 @@ pub const NETWORK_NOT_READY: &str = "container runtime network not ready: Networ
 impl Sandbox {
     /// The kubelet registered: the node appears NotReady, its DaemonSet pods
     /// start, the CNI comes up, the node turns Ready and pods may come.
-    pub(super) fn register(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+    pub(super) fn register(&mut self, node_id: NodeId, events: &mut Recorder) {
         let Some(node) = self.nodes.get_mut(&node_id) else {
             return;
         };
@@ -137,7 +137,7 @@ impl Sandbox {
     /// containerd cannot pull the CNI agent's image: its pod (and
     /// kube-proxy's, when the EKS registry is out of reach) backs off, no CNI
     /// config is written and the node stays NotReady.
-    fn image_pull_failed(&mut self, node_id: NodeId, message: &str, events: &mut Vec<Event>) {
+    fn image_pull_failed(&mut self, node_id: NodeId, message: &str, events: &mut Recorder) {
         let ecr = self.cni.agent_image("").1;
         let cni_ds = self.cni.daemonset();
         let hit: Vec<crate::ids::PodId> = self
@@ -172,7 +172,7 @@ impl Sandbox {
 
     /// A node whose CNI image could not be pulled can pull it now (a way
     /// out or a VPC endpoint appeared): its pods run and the CNI comes up.
-    pub(super) fn image_pull_retry(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+    pub(super) fn image_pull_retry(&mut self, node_id: NodeId, events: &mut Recorder) {
         let Some(node) = self.nodes.get(&node_id) else {
             return;
         };
@@ -204,7 +204,7 @@ impl Sandbox {
     /// The DaemonSet controller's pods for a new node: the CNI's agent and
     /// kube-proxy, pinned to it and tolerating its not-ready taint, so they
     /// bind ahead of every Pending pod.
-    fn start_daemon_pods(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+    fn start_daemon_pods(&mut self, node_id: NodeId, events: &mut Recorder) {
         let cni_ds = self.cni.daemonset();
         let mut waiting = std::mem::take(&mut self.pending);
         for ds in [cni_ds, "kube-proxy"] {
@@ -225,7 +225,7 @@ impl Sandbox {
     /// agent writes its CNI config and the kubelet reports Ready; then the
     /// scheduler may place pending pods there. A node whose CNI cannot start
     /// (`not_ready`) stays NotReady.
-    fn network_up(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+    fn network_up(&mut self, node_id: NodeId, events: &mut Recorder) {
         let touched = BTreeSet::from([node_id]);
         self.settle(events, &touched);
         let cni = self.cni.network_ready_because();
@@ -235,11 +235,38 @@ impl Sandbox {
             return;
         }
         self.mark_ready(node_id, cni, events);
+        if let Some(batch) = self.batch.as_mut() {
+            batch.insert(node_id);
+            return;
+        }
         self.schedule_and_settle(events, touched);
     }
 
+    /// Runs `f` with scheduling deferred: the nodes that turn Ready inside
+    /// it are scheduled onto together when it ends, as kube-scheduler finds
+    /// nodes that registered at the same moment in one scheduling cycle —
+    /// not a `FailedScheduling` round for every pending pod per node.
+    pub(super) fn ready_together(
+        &mut self,
+        events: &mut Recorder,
+        touched: BTreeSet<NodeId>,
+        f: impl FnOnce(&mut Self, &mut Recorder),
+    ) {
+        let outer = self.batch.replace(BTreeSet::new());
+        f(self, events);
+        let mut ready = self.batch.take().unwrap_or_default();
+        ready.extend(touched);
+        match outer {
+            Some(mut outer) => {
+                outer.extend(ready);
+                self.batch = Some(outer);
+            }
+            None => self.schedule_and_settle(events, ready),
+        }
+    }
+
     /// The kubelet reports the node Ready: the `NodeReady` event.
-    fn mark_ready(&mut self, node_id: NodeId, cni: &str, events: &mut Vec<Event>) {
+    fn mark_ready(&mut self, node_id: NodeId, cni: &str, events: &mut Recorder) {
         let Some(node) = self.nodes.get_mut(&node_id) else {
             return;
         };
@@ -257,7 +284,7 @@ impl Sandbox {
 
     /// A node whose CNI was blocked (no ENIConfig for its AZ, no flannel
     /// subnet) can start it now: it turns Ready, with the event.
-    pub(super) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Vec<Event>) {
+    pub(super) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Recorder) {
         let Some(node) = self.nodes.get_mut(&node_id) else {
             return;
         };

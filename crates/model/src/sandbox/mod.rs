@@ -30,7 +30,7 @@ use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};
 use crate::cni::CniMode;
 use crate::command::Command;
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, Recorder};
 use crate::idmap::IdMap;
 use crate::ids::{NodeId, PodId, SubnetId};
 use crate::ipam::IpPool;
@@ -73,6 +73,10 @@ pub struct Sandbox {
     /// Calico's pool and block affinities (empty under other CNIs).
     #[serde(default)]
     pub calico: crate::cni::calico::CalicoIpam,
+    /// Nodes that turned Ready while scheduling is deferred
+    /// ([`Sandbox::ready_together`]); `None` outside such a batch.
+    #[serde(skip)]
+    batch: Option<std::collections::BTreeSet<NodeId>>,
 }
 
 impl Default for Sandbox {
@@ -95,6 +99,7 @@ impl Default for Sandbox {
             scheduled: Vec::new(),
             stuck: IdMap::new(),
             calico: Default::default(),
+            batch: None,
         }
     }
 }
@@ -123,7 +128,7 @@ impl Sandbox {
     /// A [`SandboxError`] naming the object and the numbers; the sandbox is
     /// then unchanged.
     pub fn apply(&mut self, command: Command) -> Result<Vec<Event>, SandboxError> {
-        let mut events = Vec::new();
+        let mut events = Recorder::new();
         match command {
             Command::AddVpcCidr { cidr } => self.add_vpc_cidr(&cidr, &mut events)?,
             Command::AddSubnet {
@@ -220,7 +225,7 @@ impl Sandbox {
                 &mut events,
             )?,
         }
-        Ok(events)
+        Ok(events.finish(self.now_ms))
     }
 
     /// The subnet called `reference` (name or CIDR).
@@ -257,14 +262,11 @@ impl Sandbox {
     }
 
     #[doc(hidden)]
-    fn event(&self, events: &mut Vec<Event>, kind: EventKind) {
-        events.push(Event {
-            at_ms: self.now_ms,
-            kind,
-        });
+    fn event(&self, events: &mut Recorder, kind: EventKind) {
+        events.push(Event::new(self.now_ms, kind));
     }
 
-    fn add_vpc_cidr(&mut self, cidr: &str, events: &mut Vec<Event>) -> Result<(), SandboxError> {
+    fn add_vpc_cidr(&mut self, cidr: &str, events: &mut Recorder) -> Result<(), SandboxError> {
         let cidr = self.vpc.check_secondary_cidr(cidr)?;
         let mut blocks = self.vpc.cidrs.clone();
         blocks.push(cidr);
@@ -283,7 +285,7 @@ impl Sandbox {
         az: &str,
         cni_tag: bool,
         route: Option<&str>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let name = name.map_or_else(|| cidr.trim().to_owned(), |n| n.trim().to_owned());
         let block = self.vpc.check_subnet(&name, cidr, az)?;

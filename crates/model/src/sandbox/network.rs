@@ -13,7 +13,7 @@ use crate::egress::{
     example_public_ip, AwsService, DnsServers, NatGateway, NoWayOut, Route, VpcEndpoint, WayOut,
     MAX_DOMAIN_NAME,
 };
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::{EniId, SubnetId};
 use crate::ipam::Holder;
 
@@ -31,7 +31,7 @@ impl Sandbox {
         &mut self,
         hostnames: Option<bool>,
         support: Option<bool>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) {
         let word = |on: bool| if on { "on" } else { "off" };
         if let Some(on) = hostnames {
@@ -53,7 +53,7 @@ impl Sandbox {
         &mut self,
         servers: DnsServers,
         domain_name: Option<&str>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let domain = domain_name.map(str::trim).filter(|d| !d.is_empty());
         if let Some(d) = domain {
@@ -92,7 +92,7 @@ impl Sandbox {
 
     pub(super) fn add_internet_gateway(
         &mut self,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         if self.vpc.internet_gateway {
             return Err(SandboxError::Network {
@@ -112,7 +112,7 @@ impl Sandbox {
     pub(super) fn add_nat_gateway(
         &mut self,
         subnet: &str,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let s = self.subnet(subnet)?;
         let (id, name) = (s.id, s.name.clone());
@@ -158,7 +158,7 @@ impl Sandbox {
         subnet: &str,
         to: &str,
         via: Option<&str>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let s = self.subnet(subnet)?;
         let (id, name, az) = (s.id, s.name.clone(), s.az.clone());
@@ -256,7 +256,7 @@ impl Sandbox {
         &mut self,
         service: &str,
         subnets: Option<&[String]>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let Some(svc) = AwsService::parse(service) else {
             let known: Vec<&str> = AwsService::ALL.iter().map(|s| s.short()).collect();
@@ -352,7 +352,7 @@ impl Sandbox {
     pub(super) fn delete_vpc_endpoint(
         &mut self,
         service: &str,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let svc = AwsService::parse(service);
         let Some(pos) = self
@@ -384,7 +384,7 @@ impl Sandbox {
     pub(super) fn set_public_access_cidrs(
         &mut self,
         cidrs: &[String],
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let object = "public access CIDRs".to_owned();
         if cidrs.is_empty() || cidrs.len() > MAX_PUBLIC_ACCESS_CIDRS {
@@ -415,7 +415,7 @@ impl Sandbox {
     pub(super) fn set_auth_mode(
         &mut self,
         mode: AuthMode,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let c = self.cluster_mut("set the authentication mode")?;
         // One way only: CONFIG_MAP → API_AND_CONFIG_MAP → API (EKS User

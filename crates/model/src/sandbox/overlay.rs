@@ -8,7 +8,7 @@ use super::Sandbox;
 use crate::cni::calico::{Assigned, Calico, CalicoEncapsulation, CalicoHolder};
 use crate::cni::node_range::{NodeRange, RangeKind};
 use crate::cni::CniMode;
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::{NodeId, PodId};
 
 impl Sandbox {
@@ -17,7 +17,7 @@ impl Sandbox {
     /// picks at random among the 100 lowest free, which podnet simplifies
     /// to the lowest so replays match), or the allocator's failure. Under
     /// flannel's `--kube-subnet-mgr` EKS gives none.
-    pub(super) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Vec<Event>) {
+    pub(super) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Recorder) {
         if let CniMode::Calico(cfg) = &self.cni {
             let cfg = cfg.clone();
             self.calico_tunnel(node, &cfg, events);
@@ -85,7 +85,7 @@ impl Sandbox {
     /// any other address (calico `node/pkg/allocateip/allocateip.go`).
     /// Without a free address the node runs without it and its pods fail
     /// the same way, so the failure is only logged.
-    fn calico_tunnel(&mut self, node: NodeId, cfg: &Calico, events: &mut Vec<Event>) {
+    fn calico_tunnel(&mut self, node: NodeId, cfg: &Calico, events: &mut Recorder) {
         if !cfg.encapsulation.has_tunnel() {
             return;
         }
@@ -120,7 +120,7 @@ impl Sandbox {
         node: NodeId,
         pod: Option<PodId>,
         cfg: &Calico,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<Assigned, String> {
         let got = self.calico.assign(cfg, CalicoHolder { node, pod })?;
         if let Some(block) = got.claimed {
@@ -135,7 +135,7 @@ impl Sandbox {
         &mut self,
         node: NodeId,
         pod: PodId,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(std::net::Ipv4Addr, String), (String, String)> {
         if let CniMode::Calico(cfg) = &self.cni {
             let cfg = cfg.clone();

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::workload::Access;
 use super::Sandbox;
 use crate::cluster::Node;
-use crate::events::{Event, EventKind};
+use crate::events::{EventKind, Recorder};
 use crate::ids::{NodeId, PodId, SubnetId};
 
 /// The extended resource a pod with a `SecurityGroupPolicy` requests.
@@ -27,7 +27,7 @@ impl Sandbox {
 
     /// Attaches trunk ENIs to the `nodes` that want one and have a free ENI
     /// slot; says why when one cannot be attached (once per reason).
-    pub(super) fn ensure_trunks(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Vec<Event>) {
+    pub(super) fn ensure_trunks(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Recorder) {
         let eni_configs = self.eni_config_subnets();
         for id in nodes {
             let Some(node) = self.nodes.get(id) else {
@@ -163,7 +163,7 @@ impl Sandbox {
     }
 
     /// A deleted pod's branch ENI goes, and its address is free at once.
-    pub(super) fn release_branch(&mut self, node: NodeId, pod: PodId, events: &mut Vec<Event>) {
+    pub(super) fn release_branch(&mut self, node: NodeId, pod: PodId, events: &mut Recorder) {
         let eni_configs = self.eni_config_subnets();
         let Some(n) = self.nodes.get_mut(&node) else {
             return;

@@ -132,13 +132,17 @@ impl Sandbox {
         });
         let slots = ipam.limits.ipv4_per_eni.saturating_sub(1);
         let pd = pod_enis().any(|e| !e.prefixes.is_empty())
-            || self.vpc_cni().is_some_and(|c| ipam.uses_prefixes(c));
+            || self.vpc_cni().is_some_and(|c| ipam.uses_prefixes(c))
+            || matches!(&self.cni, CniMode::CiliumEni(c) if c.prefix_delegation && ipam.prefix_capable);
         // What ipamd would ask for (the operator asks as its watermarks say).
         let request = match &self.cni {
             CniMode::AwsVpcCni(cfg) => ipam.next_request(cfg, now),
             CniMode::CiliumEni(cfg) => {
                 let stats = ipam.stats(now);
-                let need = cfg.needed(stats.total, stats.assigned);
+                let need = match cfg.needed(stats.total, stats.assigned) {
+                    0 => 0,
+                    n => cfg.allocation(n),
+                };
                 let need = if pd { need.div_ceil(PREFIX) } else { need };
                 (need > 0).then_some(need.min(slots))
             }

@@ -10,7 +10,7 @@ use crate::catalog::lookup;
 use crate::cluster::{node_name, Node, Pod, PodStatus};
 use crate::cni::ipamd::{NodeIpam, Subnets, POOL_MONITOR_INTERVAL_MS};
 use crate::cni::{CniMode, VpcCni};
-use crate::events::{Event, EventKind};
+use crate::events::{Event, EventKind, Recorder};
 use crate::idmap::IdMap;
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 use crate::ipam::IpPool;
@@ -96,7 +96,7 @@ impl Sandbox {
 
     /// Gives a deleted pod's address back: to the node's warm pool after
     /// the VPC CNI's cooldown, or to the overlay range at once.
-    fn release_pod_ip(&mut self, node: NodeId, pod: PodId, events: &mut Vec<Event>) {
+    fn release_pod_ip(&mut self, node: NodeId, pod: PodId, events: &mut Recorder) {
         let now = self.now_ms;
         // The VPC CNI cools a freed address down; Cilium's agent hands it
         // back to the node's pool at once.
@@ -143,7 +143,7 @@ impl Sandbox {
         subnet: &str,
         max_pods: Option<u32>,
         max_pods_from: Option<MaxPodsFrom>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         if self.cluster.is_none() {
             return Err(SandboxError::NoCluster {
@@ -279,7 +279,7 @@ impl Sandbox {
         host_network: bool,
         name: Option<&str>,
         security_groups: bool,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         check_range(
             "pod count",
@@ -310,7 +310,7 @@ impl Sandbox {
         let wants = node.map(|n| self.node_by_name(n)).transpose()?;
         // Each pod adds a slot and about three events: grow once, not by doubling.
         self.pods.reserve(count as usize);
-        events.reserve(count as usize * 3);
+
         for _ in 0..count {
             let id = self.next.pod + 1;
             let mut pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
@@ -337,7 +337,7 @@ impl Sandbox {
     pub(super) fn delete_pod(
         &mut self,
         reference: &str,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let r = reference.trim();
         let pod = self
@@ -381,7 +381,7 @@ impl Sandbox {
     pub(super) fn delete_node(
         &mut self,
         reference: &str,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         let id = self.node_by_name(reference)?;
         let Some(node) = self.nodes.remove(&id) else {
@@ -442,7 +442,7 @@ impl Sandbox {
     pub(super) fn set_cni(
         &mut self,
         cni: CniMode,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         if std::mem::discriminant(&cni) != std::mem::discriminant(&self.cni)
             && !self.nodes.is_empty()
@@ -535,16 +535,17 @@ impl Sandbox {
                     .filter(|n| n.registered && n.overlay.is_none())
                     .map(|n| n.id)
                     .collect();
-                for id in waiting {
-                    if let Some(n) = self.nodes.get_mut(&id) {
-                        n.not_ready = None;
+                self.ready_together(events, BTreeSet::new(), |s, events| {
+                    for id in waiting {
+                        if let Some(n) = s.nodes.get_mut(&id) {
+                            n.not_ready = None;
+                        }
+                        s.assign_pod_cidr(id, events);
+                        if s.nodes.get(&id).is_some_and(|n| n.overlay.is_some()) {
+                            s.cni_unblocked(id, events);
+                        }
                     }
-                    self.assign_pod_cidr(id, events);
-                    if self.nodes.get(&id).is_some_and(|n| n.overlay.is_some()) {
-                        self.cni_unblocked(id, events);
-                    }
-                }
-                self.schedule_and_settle(events, BTreeSet::new());
+                });
             }
             if eni_ipam {
                 // The operator applies new watermarks to every node.
@@ -614,19 +615,20 @@ impl Sandbox {
             // stops keeping) a slot for the trunk; an attached trunk stays.
             node.ipam.pod_eni = pod_eni;
         }
-        for node in unblocked {
-            self.cni_unblocked(node, events);
-        }
         let all: BTreeSet<NodeId> = self.nodes.keys().copied().collect();
-        self.ensure_trunks(&all, events);
-        self.schedule_and_settle(events, all);
+        self.ready_together(events, all.clone(), |s, events| {
+            for node in unblocked {
+                s.cni_unblocked(node, events);
+            }
+            s.ensure_trunks(&all, events);
+        });
         Ok(())
     }
 
     pub(super) fn advance(
         &mut self,
         seconds: u32,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> Result<(), SandboxError> {
         check_range("seconds", u64::from(seconds), 1, u64::from(MAX_ADVANCE_S))?;
         let end = self.now_ms + u64::from(seconds) * 1000;
@@ -649,7 +651,7 @@ impl Sandbox {
     /// keeps one action's cost independent of the cluster's size.
     pub(super) fn schedule_and_settle(
         &mut self,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
         mut touched: BTreeSet<NodeId>,
     ) {
         touched.extend(self.schedule(events));
@@ -660,7 +662,7 @@ impl Sandbox {
     /// Lets ipamd (or the cilium-operator) run on `touched`, a pass every
     /// 5 s of simulated time, giving waiting pods their addresses, until a
     /// pass changes nothing.
-    pub(super) fn settle(&mut self, events: &mut Vec<Event>, touched: &BTreeSet<NodeId>) {
+    pub(super) fn settle(&mut self, events: &mut Recorder, touched: &BTreeSet<NodeId>) {
         for _ in 0..MAX_SETTLE_STEPS {
             let before = self.now_ms;
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
@@ -698,7 +700,7 @@ impl Sandbox {
     }
 
     /// One ipamd loop iteration on each of `nodes`; whether any changed.
-    fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Vec<Event>) -> bool {
+    fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Recorder) -> bool {
         let eni_configs = self.eni_config_subnets();
         if let CniMode::CiliumEni(cfg) = &self.cni {
             return self.tick_operator(&cfg.clone(), nodes, events);
@@ -729,7 +731,7 @@ impl Sandbox {
         &mut self,
         cfg: &crate::cni::CiliumEni,
         nodes: &BTreeSet<NodeId>,
-        events: &mut Vec<Event>,
+        events: &mut Recorder,
     ) -> bool {
         let none = BTreeMap::new();
         let mut changed = false;
@@ -753,7 +755,7 @@ impl Sandbox {
     /// The scheduler: each pending pod goes to the node with room and the
     /// fewest pods; with none, `0/N nodes are available: N Too many pods.`
     /// Returns the nodes that received pods.
-    pub(super) fn schedule(&mut self, events: &mut Vec<Event>) -> BTreeSet<NodeId> {
+    pub(super) fn schedule(&mut self, events: &mut Recorder) -> BTreeSet<NodeId> {
         let mut placed = Vec::new();
         let pending: Vec<PodId> = std::mem::take(&mut self.pending);
         let unpinned = pending
@@ -821,13 +823,13 @@ impl Sandbox {
             let Some(node) = pick.and_then(|n| self.nodes.get_mut(&n)) else {
                 if pod.reason.as_deref() != Some(message.as_str()) {
                     pod.reason = Some(message.clone());
-                    events.push(Event {
-                        at_ms: now,
-                        kind: EventKind::PodUnschedulable {
+                    events.push(Event::new(
+                        now,
+                        EventKind::PodUnschedulable {
                             pod: pod.id,
                             message,
                         },
-                    });
+                    ));
                 }
                 self.pending.push(id);
                 continue;
@@ -844,13 +846,13 @@ impl Sandbox {
             pod.reason = None;
             pod.status = PodStatus::ContainerCreating;
             self.scheduled.push((node.id, pod.id));
-            events.push(Event {
-                at_ms: now,
-                kind: EventKind::PodScheduled {
+            events.push(Event::new(
+                now,
+                EventKind::PodScheduled {
                     pod: pod.id,
                     node: node.id,
                 },
-            });
+            ));
         }
         placed.sort_unstable();
         placed.dedup();
@@ -860,7 +862,7 @@ impl Sandbox {
     /// The CNI ADD: stuck pods retry first (oldest first, and a node's
     /// later pods wait once one fails), then newly scheduled pods each try
     /// once; a failure is the `FailedCreatePodSandBox` event.
-    pub(super) fn assign_ips(&mut self, events: &mut Vec<Event>) {
+    pub(super) fn assign_ips(&mut self, events: &mut Recorder) {
         // Stuck pods retry node by node, oldest first; once a node has no
         // address left, its other pods would fail the same way.
         let nodes: Vec<NodeId> = self
@@ -895,7 +897,7 @@ impl Sandbox {
     /// Retries a node's waiting pods when some wait for a branch ENI (the
     /// VPC Resource Controller) and others for an IP (ipamd): one kind
     /// running out does not hold up the other.
-    fn retry_mixed(&mut self, node: NodeId, events: &mut Vec<Event>) {
+    fn retry_mixed(&mut self, node: NodeId, events: &mut Recorder) {
         let mut queue = self
             .stuck
             .get_mut(&node)
@@ -934,7 +936,7 @@ impl Sandbox {
     }
 
     /// Gives one pod its IP; false (and the event, once) when there is none.
-    fn cni_add(&mut self, node_id: NodeId, pod_id: PodId, events: &mut Vec<Event>) -> bool {
+    fn cni_add(&mut self, node_id: NodeId, pod_id: PodId, events: &mut Recorder) -> bool {
         let now = self.now_ms;
         let (Some(pod), Some(node)) = (self.pods.get_mut(&pod_id), self.nodes.get_mut(&node_id))
         else {
@@ -990,7 +992,7 @@ impl Sandbox {
                 }
                 pod.status = PodStatus::Running;
                 pod.reason = None;
-                events.push(Event { at_ms: now, kind });
+                events.push(Event::new(now, kind));
                 true
             }
             Err((_, cause)) if branch => {
@@ -998,14 +1000,14 @@ impl Sandbox {
                     pod.reason = Some(format!(
                         "BranchAllocationFailed: failed to allocate branch ENI to pod: {cause}"
                     ));
-                    events.push(Event {
-                        at_ms: now,
-                        kind: EventKind::BranchAllocationFailed {
+                    events.push(Event::new(
+                        now,
+                        EventKind::BranchAllocationFailed {
                             pod: pod_id,
                             node: node_id,
                             cause,
                         },
-                    });
+                    ));
                 }
                 false
             }
@@ -1023,16 +1025,16 @@ impl Sandbox {
                     } else {
                         format!("FailedCreatePodSandBox: plugin type=\"{plugin}\" failed (add): {cause}")
                     });
-                    events.push(Event {
-                        at_ms: now,
-                        kind: EventKind::PodSandboxFailed {
+                    events.push(Event::new(
+                        now,
+                        EventKind::PodSandboxFailed {
                             pod: pod_id,
                             node: node_id,
                             plugin,
                             cause,
                             why,
                         },
-                    });
+                    ));
                 }
                 false
             }

@@ -72,7 +72,7 @@ fn p3dn_with_ip_targets_starts_with_ten_ips_on_one_eni() {
 fn new_enis_take_the_lowest_free_device_index_and_come_with_their_ips() {
     let n = with_pods("t3.small", VpcCni::default(), 5);
     let attached: Vec<(u32, u32)> = n
-        .events
+        .events()
         .iter()
         .filter_map(|e| match e.kind {
             EventKind::EniAttached {
@@ -95,7 +95,7 @@ fn at_the_eni_limit_the_tenth_pod_waits_with_the_real_messages() {
         n.add_pod();
     }
     assert_eq!(n.waiting, vec![PodId(10)]);
-    let text: Vec<String> = n.events.iter().map(|e| e.kind.to_string()).collect();
+    let text: Vec<String> = n.events().iter().map(|e| e.kind.to_string()).collect();
     assert!(
         text.iter()
             .any(|t| t.contains("Skipping ENI allocation as the max ENI limit is already reached")),
@@ -125,7 +125,7 @@ fn a_small_subnet_runs_out_with_insufficient_free_addresses() {
     assert_eq!(n.summary().pods, 6);
     assert_eq!(n.waiting.len(), 3);
     assert_eq!(n.pool().free(), 3);
-    let logs: Vec<String> = n.events.iter().map(|e| e.kind.to_string()).collect();
+    let logs: Vec<String> = n.events().iter().map(|e| e.kind.to_string()).collect();
     assert!(logs.iter().any(|l| l.contains("Failed to increase pool size due to not able to allocate ENI: InsufficientFreeAddressesInSubnet")), "{logs:#?}");
 }
 
@@ -139,7 +139,7 @@ fn deleting_every_pod_shrinks_back_to_one_warm_eni() {
     assert_eq!(enis_ips(&n), (1, 3));
     assert_eq!(n.pool().in_use(), 4);
     assert!(n
-        .events
+        .events()
         .iter()
         .any(|e| matches!(e.kind, EventKind::EniDeleted { .. })));
 }
