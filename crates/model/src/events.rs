@@ -418,6 +418,13 @@ pub enum EventKind {
         /// The address.
         ip: Ipv4Addr,
     },
+    /// ipamd (or the operator) still changed something after `passes`
+    /// passes in a row: a loop in podnet's model, not in AWS — reported as
+    /// one event instead of running on.
+    SettleCapped {
+        /// Passes run.
+        passes: u32,
+    },
     /// The command caused more events than podnet keeps ([`Recorder`]).
     EventsOmitted {
         /// Routine events kept.
@@ -444,6 +451,7 @@ impl EventKind {
                 | Self::BranchAllocationFailed { .. }
                 | Self::ImagePullFailed { .. }
                 | Self::TrunkEniWaiting { .. }
+                | Self::SettleCapped { .. }
         )
     }
 
@@ -591,6 +599,10 @@ impl fmt::Display for EventKind {
             Self::ImagePullFailed { pod, node, message } => {
                 write!(f, "{pod} on {node}: Warning Failed: {message}; Back-off pulling image (ImagePullBackOff)")
             }
+            Self::SettleCapped { passes } => write!(
+                f,
+                "podnet stopped after {passes} passes of the IPAM loop (every 5 s) that each still changed the pool: the model oscillates here, a podnet bug — please report it with this scenario"
+            ),
             Self::EventsOmitted { kept_routine, kept_warnings, kinds } => {
                 let n: u64 = kinds.iter().map(|(_, n)| n).sum();
                 let each = kinds

@@ -2,7 +2,7 @@
 //! runs, and the check of ipamd's rules against the worked examples of the
 //! VPC CNI docs (domain-facts §2.3) and the steady-state table (§2.9).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
@@ -69,7 +69,7 @@ pub struct SingleNode {
     /// Everything that happened, oldest first, repeats counted.
     events: Recorder,
     /// Pods waiting for an IP (ContainerCreating), oldest first.
-    pub waiting: Vec<PodId>,
+    pub waiting: VecDeque<PodId>,
     /// Pods whose sandbox failure was already reported (the kubelet's
     /// retries repeat it; the timeline shows it once).
     failed: BTreeSet<PodId>,
@@ -108,7 +108,7 @@ impl SingleNode {
             subnet,
             now_ms: 0,
             events: Recorder::new(),
-            waiting: Vec::new(),
+            waiting: VecDeque::new(),
             failed: BTreeSet::new(),
             running: Vec::new(),
             next_pod: 0,
@@ -122,8 +122,18 @@ impl SingleNode {
     pub fn add_pod(&mut self) -> PodId {
         self.next_pod += 1;
         let pod = PodId(self.next_pod);
-        self.waiting.push(pod);
+        self.waiting.push_back(pod);
         self.retry_waiting();
+        if self.waiting.back() == Some(&pod) && self.failed.insert(pod) {
+            let kind = EventKind::PodSandboxFailed {
+                pod,
+                node: self.ipam.node,
+                plugin: String::new(),
+                cause: String::new(),
+                why: String::new(),
+            };
+            self.events.push(Event::new(self.now_ms, kind));
+        }
         self.settle();
         pod
     }
@@ -160,13 +170,19 @@ impl SingleNode {
     /// each change happened, not idle polling.
     pub fn settle(&mut self) {
         for _ in 0..MAX_SETTLE_STEPS {
-            let before = self.now_ms;
+            let (before, pushed) = (self.now_ms, self.events.pushes());
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
             if !self.tick() {
-                self.now_ms = before;
-                break;
+                if self.events.pushes() == pushed {
+                    self.now_ms = before;
+                }
+                return;
             }
         }
+        let kind = EventKind::SettleCapped {
+            passes: MAX_SETTLE_STEPS,
+        };
+        self.events.push(Event::new(self.now_ms, kind));
     }
 
     /// The pool as `podnet ipamd` reports it.
@@ -200,37 +216,28 @@ impl SingleNode {
         changed
     }
 
-    /// The kubelet retries sandbox creation for pods still without an IP.
+    /// The kubelet retries sandbox creation for pods still without an IP,
+    /// oldest first. The pods are alike to ipamd, so once one finds no
+    /// address the younger ones would not either: the pass stops there
+    /// (linear in the pods that got an address, not in all that wait).
+    /// A pod's failure is reported once, when it is added.
     fn retry_waiting(&mut self) {
-        let mut still = Vec::new();
-        for pod in std::mem::take(&mut self.waiting) {
-            match self.ipam.assign_pod(pod, self.now_ms) {
-                Some((eni, ip)) => {
-                    self.running.push((pod, ip));
-                    let kind = EventKind::PodIpAssigned {
-                        pod,
-                        node: self.ipam.node,
-                        eni,
-                        ip,
-                    };
-                    self.events.push(Event::new(self.now_ms, kind));
-                }
-                None => {
-                    if self.failed.insert(pod) {
-                        let kind = EventKind::PodSandboxFailed {
-                            pod,
-                            node: self.ipam.node,
-                            plugin: String::new(),
-                            cause: String::new(),
-                            why: String::new(),
-                        };
-                        self.events.push(Event::new(self.now_ms, kind));
-                    }
-                    still.push(pod);
-                }
-            }
+        let mut got = 0;
+        for &pod in &self.waiting {
+            let Some((eni, ip)) = self.ipam.assign_pod(pod, self.now_ms) else {
+                break;
+            };
+            got += 1;
+            self.running.push((pod, ip));
+            let kind = EventKind::PodIpAssigned {
+                pod,
+                node: self.ipam.node,
+                eni,
+                ip,
+            };
+            self.events.push(Event::new(self.now_ms, kind));
         }
-        self.waiting = still;
+        self.waiting.drain(..got);
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Recorder {
     similar: HashMap<u64, Similar>,
     routine: usize,
     warnings: usize,
+    /// Every push, kept or folded.
+    pushes: u64,
     /// Kinds not kept: a sample of each (for its name) and how many.
     omitted: Vec<(Discriminant<EventKind>, EventKind, u64)>,
 }
@@ -78,6 +80,7 @@ impl Recorder {
 
     /// Records an event that happened at `event.at_ms`.
     pub fn push(&mut self, event: Event) {
+        self.pushes += 1;
         let Event {
             at_ms, mut kind, ..
         } = event;
@@ -160,6 +163,11 @@ impl Recorder {
         *used += 1;
         self.kept.push(Event::new(at_ms, kind));
         Some(self.kept.len() - 1)
+    }
+
+    /// How many events were pushed so far, repeats included.
+    pub fn pushes(&self) -> u64 {
+        self.pushes
     }
 
     /// The events kept so far.

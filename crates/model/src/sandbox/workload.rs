@@ -30,7 +30,10 @@ pub const MAX_POD_PREFIX: usize = 240;
 /// Time one command may let pass: a day.
 pub const MAX_ADVANCE_S: u32 = 86_400;
 /// Bound on ipamd iterations while settling (each one changes something).
-const MAX_SETTLE_STEPS: u32 = 100_000;
+/// Passes a settle may take: ipamd grows a pool by at most an ENI's worth
+/// per pass, so even `WARM_IP_TARGET` 10,000 on a 50-IP ENI needs ~200;
+/// more means the model oscillates ([`EventKind::SettleCapped`]).
+const MAX_SETTLE_STEPS: u32 = 2_000;
 
 /// The VPC's subnets as ipamd sees them from one node.
 pub(super) struct Access<'a> {
@@ -664,14 +667,28 @@ impl Sandbox {
     /// pass changes nothing.
     pub(super) fn settle(&mut self, events: &mut Recorder, touched: &BTreeSet<NodeId>) {
         for _ in 0..MAX_SETTLE_STEPS {
-            let before = self.now_ms;
+            let (before, pushed) = (self.now_ms, events.pushes());
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
             if !self.tick_nodes(touched, events) {
-                self.now_ms = before;
-                break;
+                // An idle pass takes no time on the timeline, unless it
+                // logged something: then the clock stays at that line, and
+                // the kubelet's retries see that moment too (a cooldown
+                // may have ended).
+                if events.pushes() == pushed {
+                    self.now_ms = before;
+                } else {
+                    self.assign_ips(events);
+                }
+                return;
             }
             self.assign_ips(events);
         }
+        self.event(
+            events,
+            EventKind::SettleCapped {
+                passes: MAX_SETTLE_STEPS,
+            },
+        );
     }
 
     /// Rebuilds the pending / scheduled / stuck indexes from the pods.

@@ -226,3 +226,16 @@ proptest! {
         prop_assert_eq!(n.summary().enis, prefixes.div_ceil(m).max(1));
     }
 }
+
+#[test]
+fn a_log_line_from_an_idle_pass_keeps_the_clock_at_its_time() {
+    let mut n = node("t3.micro", VpcCni::default(), 4);
+    for _ in 0..3 {
+        n.add_pod();
+    }
+    let times: Vec<u64> = n.events().iter().map(|e| e.at_ms).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "events out of time order: {times:?}"
+    );
+}
