@@ -20,6 +20,7 @@
 //! model takes the lowest free block and the lowest block with a free
 //! address, so every replay gives the same addresses.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
@@ -278,14 +279,63 @@ pub struct Assigned {
     pub borrowed: bool,
 }
 
-/// The pool's state: the blocks that exist, in pool order.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The pool's state: the blocks that exist, in pool order, with indexes
+/// so that one assignment costs O(log blocks), not a scan of the pool
+/// (a /32 block size makes one block per pod).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "Blocks", into = "Blocks")]
 pub struct CalicoIpam {
     /// Claimed blocks, sorted by index.
-    pub blocks: Vec<CalicoBlock>,
+    blocks: Vec<CalicoBlock>,
+    /// Indexes of the blocks with a free address.
+    open: BTreeSet<u32>,
+    /// Per node: indexes of its affine blocks with a free address.
+    open_affine: BTreeMap<NodeId, BTreeSet<u32>>,
+    /// Per node: how many blocks are affine to it.
+    owned: BTreeMap<NodeId, u32>,
 }
 
+/// What a [`CalicoIpam`] is made of, as stored: its blocks.
+#[derive(Serialize, Deserialize)]
+struct Blocks {
+    blocks: Vec<CalicoBlock>,
+}
+
+impl From<Blocks> for CalicoIpam {
+    fn from(b: Blocks) -> Self {
+        let mut ipam = Self {
+            blocks: b.blocks,
+            ..Self::default()
+        };
+        ipam.blocks.sort_by_key(|b| b.index);
+        ipam.reindex();
+        ipam
+    }
+}
+
+impl From<CalicoIpam> for Blocks {
+    fn from(ipam: CalicoIpam) -> Self {
+        Self {
+            blocks: ipam.blocks,
+        }
+    }
+}
+
+/// Two pools are equal when their blocks are: the indexes follow.
+impl PartialEq for CalicoIpam {
+    fn eq(&self, other: &Self) -> bool {
+        self.blocks == other.blocks
+    }
+}
+
+impl Eq for CalicoIpam {}
+
 impl CalicoIpam {
+    /// Claimed blocks, in pool order.
+    pub fn blocks(&self) -> &[CalicoBlock] {
+        &self.blocks
+    }
+
     /// Blocks affine to `node`, in pool order.
     pub fn blocks_of(&self, node: NodeId) -> impl Iterator<Item = &CalicoBlock> {
         self.blocks.iter().filter(move |b| b.affinity == Some(node))
@@ -294,6 +344,81 @@ impl CalicoIpam {
     /// Addresses in use across the pool.
     pub fn in_use(&self) -> usize {
         self.blocks.iter().map(CalicoBlock::used).sum()
+    }
+
+    /// The block holding `ip`, if one does.
+    pub fn block_of(&self, ip: Ipv4Addr) -> Option<&CalicoBlock> {
+        let at = self
+            .blocks
+            .partition_point(|b| b.cidr.network() <= ip)
+            .checked_sub(1)?;
+        self.blocks.get(at).filter(|b| b.cidr.contains(&ip))
+    }
+
+    fn position(&self, index: u32) -> Option<usize> {
+        self.blocks.binary_search_by_key(&index, |b| b.index).ok()
+    }
+
+    /// Whether the indexes agree with the blocks (for property tests).
+    #[doc(hidden)]
+    pub fn indexes_agree(&self) -> bool {
+        let mut rebuilt = self.clone();
+        rebuilt.reindex();
+        let nonempty = |m: &BTreeMap<NodeId, BTreeSet<u32>>| {
+            m.iter()
+                .filter(|(_, s)| !s.is_empty())
+                .map(|(n, s)| (*n, s.clone()))
+                .collect::<Vec<_>>()
+        };
+        rebuilt.open == self.open
+            && rebuilt.owned == self.owned
+            && nonempty(&rebuilt.open_affine) == nonempty(&self.open_affine)
+            && self.blocks.windows(2).all(|w| w[0].index < w[1].index)
+    }
+
+    /// Rebuilds the indexes from the blocks.
+    fn reindex(&mut self) {
+        self.open.clear();
+        self.open_affine.clear();
+        self.owned.clear();
+        let blocks = std::mem::take(&mut self.blocks);
+        for b in &blocks {
+            self.track(b);
+        }
+        self.blocks = blocks;
+    }
+
+    /// Adds a block to the indexes.
+    fn track(&mut self, b: &CalicoBlock) {
+        if let Some(node) = b.affinity {
+            *self.owned.entry(node).or_default() += 1;
+        }
+        self.mark(b.index, b.affinity, b.holders.iter().any(Option::is_none));
+    }
+
+    /// Records whether the block at `position` has a free address.
+    fn remark(&mut self, position: usize) {
+        if let Some(b) = self.blocks.get(position) {
+            let (index, affinity, free) =
+                (b.index, b.affinity, b.holders.iter().any(Option::is_none));
+            self.mark(index, affinity, free);
+        }
+    }
+
+    fn mark(&mut self, index: u32, affinity: Option<NodeId>, free: bool) {
+        if free {
+            self.open.insert(index);
+        } else {
+            self.open.remove(&index);
+        }
+        if let Some(node) = affinity {
+            let set = self.open_affine.entry(node).or_default();
+            if free {
+                set.insert(index);
+            } else {
+                set.remove(&index);
+            }
+        }
     }
 
     /// `autoAssign` for one address: a free address in the node's affine
@@ -305,12 +430,11 @@ impl CalicoIpam {
     pub fn assign(&mut self, cfg: &Calico, holder: CalicoHolder) -> Result<Assigned, String> {
         let node = holder.node;
         let affine = self
-            .blocks
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.affinity == Some(node))
-            .find_map(|(i, b)| b.free().map(|f| (i, f)));
-        let owned = self.blocks_of(node).count() as u32;
+            .open_affine
+            .get(&node)
+            .and_then(|set| set.first())
+            .and_then(|i| self.position(*i));
+        let owned = self.owned.get(&node).copied().unwrap_or(0);
         let mut claimed = None;
         let chosen = match affine {
             Some(found) => Some(found),
@@ -318,23 +442,23 @@ impl CalicoIpam {
                 return Err(failure(&format!("Need to allocate an IPAM block but could not - limit of {} blocks reached for this node", cfg.max_blocks_per_host)));
             }
             None => match self.claim(cfg, node) {
-                Some(position) => self.blocks.get(position).and_then(|b| {
-                    claimed = Some(b.cidr);
-                    b.free().map(|f| (position, f))
-                }),
+                Some(position) => {
+                    claimed = self.blocks.get(position).map(|b| b.cidr);
+                    Some(position)
+                }
                 None if cfg.strict_affinity => {
                     return Err(failure(
                         "No more free affine blocks and strict affinity enabled",
                     ));
                 }
-                None => self
-                    .blocks
-                    .iter()
-                    .enumerate()
-                    .find_map(|(i, b)| b.free().map(|f| (i, f))),
+                None => self.open.first().and_then(|i| self.position(*i)),
             },
         };
-        let Some((position, (offset, ip))) = chosen else {
+        let found = chosen.and_then(|position| {
+            let b = self.blocks.get(position)?;
+            b.free().map(|f| (position, f))
+        });
+        let Some((position, (offset, ip))) = found else {
             let pool = cfg.pool().map(|p| p.to_string()).unwrap_or_default();
             return Err(failure(&format!("No IPs available in pools: [{pool}]")));
         };
@@ -345,6 +469,7 @@ impl CalicoIpam {
                 *slot = Some(holder);
             }
         }
+        self.remark(position);
         Ok(Assigned {
             ip,
             claimed,
@@ -355,39 +480,53 @@ impl CalicoIpam {
     /// Claims the lowest unclaimed block of the pool for `node`; its
     /// position in `blocks`.
     fn claim(&mut self, cfg: &Calico, node: NodeId) -> Option<usize> {
-        // Blocks are sorted by index: the first gap is the lowest free one.
-        let index = self
-            .blocks
-            .iter()
-            .enumerate()
-            .find(|(i, b)| b.index != *i as u32)
-            .map_or(self.blocks.len() as u32, |(i, _)| i as u32);
+        // Blocks are sorted by index, so `index - position` never falls:
+        // the first gap is where the block at a position has a higher index.
+        let (mut lo, mut hi) = (0usize, self.blocks.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self
+                .blocks
+                .get(mid)
+                .is_some_and(|b| b.index as usize == mid)
+            {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let index = u32::try_from(lo).ok()?;
         let cidr = cfg.block(index)?;
-        let position = index as usize;
-        self.blocks.insert(
-            position.min(self.blocks.len()),
-            CalicoBlock {
-                index,
-                cidr,
-                affinity: Some(node),
-                holders: vec![None; cfg.block_addresses() as usize],
-            },
-        );
-        Some(position)
+        let block = CalicoBlock {
+            index,
+            cidr,
+            affinity: Some(node),
+            holders: vec![None; cfg.block_addresses() as usize],
+        };
+        self.track(&block);
+        self.blocks.insert(lo.min(self.blocks.len()), block);
+        Some(lo)
     }
 
-    /// Frees the address `pod` holds, if any.
-    pub fn release_pod(&mut self, pod: PodId) -> Option<Ipv4Addr> {
-        self.blocks.iter_mut().find_map(|b| {
-            let offset = b
-                .holders
+    /// Frees the address `pod` holds (at `ip` when known), if any.
+    pub fn release_pod(&mut self, pod: PodId, ip: Option<Ipv4Addr>) -> Option<Ipv4Addr> {
+        let held_by_pod = |h: &Option<CalicoHolder>| h.is_some_and(|h| h.pod == Some(pod));
+        let known = ip.and_then(|ip| {
+            let b = self.block_of(ip)?;
+            let offset = u32::from(ip).checked_sub(u32::from(b.cidr.network()))? as usize;
+            held_by_pod(b.holders.get(offset)?).then_some((b.index, offset))
+        });
+        let (index, offset) = known.or_else(|| {
+            self.blocks
                 .iter()
-                .position(|h| h.is_some_and(|h| h.pod == Some(pod)))?;
-            *b.holders.get_mut(offset)? = None;
-            Some(Ipv4Addr::from(
-                u32::from(b.cidr.network()).wrapping_add(offset as u32),
-            ))
-        })
+                .find_map(|b| Some((b.index, b.holders.iter().position(held_by_pod)?)))
+        })?;
+        let position = self.position(index)?;
+        let b = self.blocks.get_mut(position)?;
+        *b.holders.get_mut(offset)? = None;
+        let freed = Ipv4Addr::from(u32::from(b.cidr.network()).wrapping_add(offset as u32));
+        self.remark(position);
+        Some(freed)
     }
 
     /// A node is deleted: its pods' and tunnel addresses are freed, and its
@@ -407,6 +546,7 @@ impl CalicoIpam {
             }
         }
         self.blocks.retain(|b| b.affinity.is_some() || b.used() > 0);
+        self.reindex();
         freed
     }
 }
@@ -524,7 +664,14 @@ mod tests {
         let mut ipam = CalicoIpam::default();
         let a = ipam.assign(&cfg, pod(1, 1)).unwrap().ip;
         ipam.assign(&cfg, pod(1, 2)).unwrap();
-        assert_eq!(ipam.release_pod(PodId(1)), Some(a));
+        assert_eq!(ipam.release_pod(PodId(1), Some(a)), Some(a));
+        assert_eq!(ipam.release_pod(PodId(1), None), None, "once");
+        let b = ipam.assign(&cfg, pod(1, 9)).unwrap().ip;
+        assert_eq!(
+            ipam.release_pod(PodId(9), None),
+            Some(b),
+            "found without its address"
+        );
         assert_eq!(
             ipam.assign(&cfg, pod(1, 3)).unwrap().ip,
             a,
@@ -540,6 +687,13 @@ mod tests {
         assert_eq!(ipam.release_node(NodeId(3)), 1);
         assert_eq!(ipam.blocks.len(), 1, "the orphaned empty block is freed");
         assert_eq!(ipam.in_use(), 1);
+        let stored: CalicoIpam =
+            serde_json::from_str(&serde_json::to_string(&ipam).unwrap()).unwrap();
+        assert_eq!(
+            (&stored.open, &stored.owned),
+            (&ipam.open, &ipam.owned),
+            "indexes rebuilt on load"
+        );
     }
 
     #[test]

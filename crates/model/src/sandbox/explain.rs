@@ -377,7 +377,7 @@ impl Sandbox {
         let datapath = self.cni.strategy().datapath();
         let (formula, rule, source) = match &self.cni {
             CniMode::Calico(_) => {
-                let block = self.calico.blocks.iter().find(|b| b.holder(ip).is_some());
+                let block = self.calico.block_of(ip).filter(|b| b.holder(ip).is_some());
                 let owner = block
                     .and_then(|b| b.affinity)
                     .and_then(|n| self.nodes.get(&n))

@@ -259,6 +259,7 @@ impl Sandbox {
             && sorted(&rebuilt.scheduled) == sorted(&self.scheduled)
             && stuck_set(&rebuilt) == stuck_set(self)
             && branch_pods_agree
+            && self.calico.indexes_agree()
     }
 
     #[doc(hidden)]

@@ -198,7 +198,8 @@ impl Sandbox {
     /// Frees a pod's overlay address.
     pub(super) fn overlay_release(&mut self, node: NodeId, pod: PodId) {
         if matches!(self.cni, CniMode::Calico(_)) {
-            self.calico.release_pod(pod);
+            let ip = self.pods.get(&pod).and_then(|p| p.ip);
+            self.calico.release_pod(pod, ip);
             return;
         }
         if let Some(range) = self.nodes.get_mut(&node).and_then(|n| n.overlay.as_mut()) {

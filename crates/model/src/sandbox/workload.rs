@@ -476,7 +476,7 @@ impl Sandbox {
             // An IPPool's cidr cannot be modified and its blockSize is set at
             // creation (docs.tigera.io, reference/resources/ippool).
             if let (CniMode::Calico(now), CniMode::Calico(next)) = (&self.cni, &cni) {
-                let blocks = self.calico.blocks.len();
+                let blocks = self.calico.blocks().len();
                 if blocks > 0 && (now.pool != next.pool || now.block_size != next.block_size) {
                     return Err(SandboxError::CniSettings {
                         reason: format!("calico IPPool {} (/{} blocks) has {blocks} blocks allocated: its cidr and blockSize cannot change (replay the scenario under the new pool instead)", now.pool, now.block_size),
