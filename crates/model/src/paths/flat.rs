@@ -45,8 +45,14 @@ impl Sandbox {
     /// cluster (same node, same subnet, another subnet, another AZ), and the
     /// control plane's reach.
     pub fn flat_network(&self) -> FlatCheck {
-        // One running, non-host-network pod per node.
+        // Pods whose placement looks alike give the same path: keep two
+        // pods on different nodes for each placement (the node's subnet,
+        // the subnet of the pod's address, own security groups or not), and
+        // two pods on one node, so the pairs stay few at any cluster size.
         let mut reps: Vec<(NodeId, crate::ids::PodId)> = Vec::new();
+        let mut by_place: std::collections::BTreeMap<_, Vec<NodeId>> = Default::default();
+        let mut first_on: std::collections::BTreeMap<NodeId, crate::ids::PodId> =
+            Default::default();
         let mut two_on: Option<(crate::ids::PodId, crate::ids::PodId)> = None;
         for p in self
             .pods
@@ -54,10 +60,27 @@ impl Sandbox {
             .filter(|p| p.status == PodStatus::Running && !p.host_network)
         {
             let Some(n) = p.node else { continue };
-            match reps.iter().find(|(rn, _)| *rn == n) {
-                Some((_, first)) if two_on.is_none() => two_on = Some((*first, p.id)),
-                Some(_) => {}
-                None => reps.push((n, p.id)),
+            if let Some(first) = first_on.get(&n) {
+                if two_on.is_none() {
+                    two_on = Some((*first, p.id));
+                }
+                continue;
+            }
+            first_on.insert(n, p.id);
+            let node_subnet = self.nodes.get(&n).map(|x| x.subnet);
+            let pod_subnet = p.ip.and_then(|ip| {
+                self.vpc
+                    .subnets
+                    .values()
+                    .find(|s| s.cidr.contains(&ip))
+                    .map(|s| s.id)
+            });
+            let seen = by_place
+                .entry((node_subnet, pod_subnet, p.security_groups))
+                .or_default();
+            if seen.len() < 2 {
+                seen.push(n);
+                reps.push((n, p.id));
             }
         }
         let mut pairs = Vec::new();
