@@ -55,7 +55,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout, usage errors to stderr; a
+            // stream that cannot take them is a failure, not a silent 0.
+            return match e.print() {
+                Ok(()) => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+                Err(_) => ExitCode::FAILURE,
+            };
+        }
+    };
     let result = match cli.command {
         Command::Subnet(args) => subnet::run(&args),
         Command::MaxPods(args) => max_pods::run(&args),
@@ -71,15 +81,33 @@ fn main() -> ExitCode {
         Command::Exercise(command) => exercise::run(&command),
     };
     match result {
-        Ok(text) => {
-            // A closed pipe (`podnet … | head`) is not an error worth a panic.
-            use std::io::Write;
-            let _ = writeln!(std::io::stdout(), "{text}");
-            ExitCode::SUCCESS
-        }
+        Ok(text) => match write_out(&text) {
+            Ok(()) => ExitCode::SUCCESS,
+            // A closed pipe (`podnet … | head`): the reader stopped on purpose.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                report(&format!("cannot write the output: {e}"));
+                ExitCode::FAILURE
+            }
+        },
         Err(message) => {
-            eprintln!("podnet: {message}");
+            report(&message);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes the result to stdout and flushes it, so a full disk is seen.
+fn write_out(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()
+}
+
+/// A message on stderr; a stderr that cannot take it leaves only the exit
+/// code to tell (never a panic, as `eprintln!` would).
+fn report(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "podnet: {message}");
 }

@@ -118,7 +118,7 @@ fn input_of(args: &PlanArgs) -> Result<PlanInput, String> {
     input.vpc_cidr = args.vpc_cidr.clone();
     input.surge_per_az = args.surge_per_az;
     input.azs = if args.az.is_empty() {
-        plan::az_names(args.azs)
+        plan::az_names(args.azs).map_err(|e| format!("--azs {}: {}", args.azs, e.message))?
     } else {
         args.az.clone()
     };

@@ -649,3 +649,113 @@ fn ipamd_refuses_limits_beyond_any_instance() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("at most 5000 pods"), "{err}");
 }
+
+/// Issue 15, point 7: too many zones are refused, never clamped to 26.
+#[test]
+fn plan_refuses_more_zones_than_it_can_name() {
+    let out = podnet(&[
+        "plan",
+        "--instance-type",
+        "m5.large",
+        "--nodes",
+        "3",
+        "--pods-per-node",
+        "20",
+        "--azs",
+        "100",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "podnet: --azs 100: 100 Availability Zones: podnet plans for at most 26 (a letter each); an AWS Region has a handful\n"
+    );
+}
+
+/// Issue 15, point 8: a VPC block outside /16–/28 is the VPC block's fault.
+#[test]
+fn plan_blames_the_vpc_block_for_a_slash_zero() {
+    let out = podnet(&[
+        "plan",
+        "--instance-type",
+        "m5.large",
+        "--nodes",
+        "3",
+        "--pods-per-node",
+        "20",
+        "--vpc-cidr",
+        "0.0.0.0/0",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "podnet: vpc_cidr: VPC block 0.0.0.0/0 is a /0: AWS allows VPC blocks from /16 to /28\n"
+    );
+}
+
+fn podnet_into(
+    args: &[&str],
+    stdout: std::fs::File,
+    stderr: std::fs::File,
+) -> std::process::ExitStatus {
+    Command::new(env!("CARGO_BIN_EXE_podnet"))
+        .args(args)
+        .stdout(stdout)
+        .stderr(stderr)
+        .status()
+        .expect("podnet runs")
+}
+
+/// Issue 15, point 8: output that cannot be written is a failure with a
+/// message (it was exit 0 with the output lost), and a stderr that cannot
+/// take the message is an exit code, not an abort (it was exit 134).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_full_stream_is_a_failure_not_a_silent_success_or_an_abort() {
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let log = std::env::temp_dir().join(format!("podnet-full-{}.txt", std::process::id()));
+    let status = podnet_into(
+        &["subnet", "10.10.1.0/24"],
+        full(),
+        std::fs::File::create(&log).unwrap(),
+    );
+    assert_eq!(status.code(), Some(1));
+    let err = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        err.starts_with("podnet: cannot write the output: No space left on device"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&log);
+    let status = podnet_into(&["subnet", "10.10.1.7/24"], full(), full());
+    assert_eq!(status.code(), Some(1));
+    let status = podnet_into(&["--help"], full(), full());
+    assert_eq!(status.code(), Some(1));
+}
+
+/// A scenario saved with a byte-order mark (Windows Notepad) runs as on the page.
+#[test]
+fn a_scenario_file_with_a_byte_order_mark_runs() {
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../model/scenarios/seed.json"
+    ))
+    .unwrap();
+    let path = std::env::temp_dir().join(format!("podnet-bom-{}.json", std::process::id()));
+    std::fs::write(&path, format!("\u{feff}{seed}")).unwrap();
+    let out = podnet(&["run", path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .starts_with("scenario seed:"));
+}

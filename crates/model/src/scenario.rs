@@ -155,11 +155,12 @@ impl Scenario {
     // One copy in the .wasm, however many callers (it is big).
     #[inline(never)]
     pub fn from_json(text: &str) -> Result<Self, ScenarioError> {
-        let scenario: Self = serde_json::from_str(text).map_err(|e| ScenarioError::Parse {
-            line: u32::try_from(e.line()).unwrap_or(u32::MAX),
-            column: u32::try_from(e.column()).unwrap_or(u32::MAX),
-            message: e.to_string(),
-        })?;
+        let scenario: Self =
+            serde_json::from_str(without_bom(text)).map_err(|e| ScenarioError::Parse {
+                line: u32::try_from(e.line()).unwrap_or(u32::MAX),
+                column: u32::try_from(e.column()).unwrap_or(u32::MAX),
+                message: e.to_string(),
+            })?;
         if scenario.version > SCENARIO_VERSION || scenario.version == 0 {
             return Err(ScenarioError::UnsupportedVersion {
                 version: scenario.version,
@@ -270,6 +271,18 @@ pub const MAX_ACTIONS: usize = 10_000;
 /// Simulated waiting a scenario may ask for in total: a week.
 pub const MAX_TOTAL_WAIT_S: u64 = 7 * 86_400;
 
+/// `text` without one leading UTF-8 byte-order mark. RFC 8259 §8.1 lets a
+/// JSON parser ignore it, and a browser's `File.text()` already drops it
+/// (WHATWG Encoding, "UTF-8 decode"), so a file saved by an editor that
+/// writes one (Windows Notepad) reads the same in the CLI as on the page.
+/// Only the first is dropped: a second is a character where JSON has none.
+pub(crate) fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+/// The most JSON a share link may unpack to: 8 MiB.
+pub const MAX_LINK_JSON: usize = 8 << 20;
+
 /// The prefix of a share-link fragment: `s=` + format version + `.`.
 pub const LINK_PREFIX: &str = "s=1.";
 
@@ -306,14 +319,20 @@ impl Scenario {
             .map_err(|e| ScenarioError::Link {
                 reason: format!("it is not valid base64url ({e}); was it cut short when copied?"),
             })?;
-        // A link is at most a few KB; refuse to inflate past 8 MB.
-        let json =
-            miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, 8 << 20).map_err(|_| {
-                ScenarioError::Link {
-                    reason:
-                        "its data is corrupt (it does not inflate); was it cut short when copied?"
-                            .into(),
-                }
+        // A link is at most a few KB; refuse to inflate past 8 MiB, more
+        // than the largest scenario podnet replays (MAX_ACTIONS commands).
+        let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_LINK_JSON)
+            .map_err(|e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ScenarioError::TooLarge {
+                    reason: format!(
+                        "the link unpacks to more than {} MiB, the most podnet opens (the {MAX_ACTIONS} commands it replays at most fit in far less)",
+                        MAX_LINK_JSON >> 20
+                    ),
+                },
+                _ => ScenarioError::Link {
+                    reason: "its data is corrupt (it does not inflate); was it cut short when copied?"
+                        .into(),
+                },
             })?;
         let text = String::from_utf8(json).map_err(|_| ScenarioError::Link {
             reason: "its data is not UTF-8 text".into(),
@@ -384,6 +403,61 @@ pub mod builtin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn link_of(json: &[u8]) -> String {
+        use base64::Engine as _;
+        let packed = miniz_oxide::deflate::compress_to_vec(json, 1);
+        format!(
+            "{LINK_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed)
+        )
+    }
+
+    /// Issue 15, point 8: a valid link that unpacks past the limit is too
+    /// large, not "corrupt … cut short"; a corrupt one is still corrupt.
+    #[test]
+    fn a_link_past_the_inflate_limit_is_too_large_not_corrupt() {
+        let seed = builtin::get("seed").unwrap();
+        let pad = " ".repeat(MAX_LINK_JSON);
+        let json = format!("{pad}{seed}");
+        let err = Scenario::from_link_fragment(&link_of(json.as_bytes())).unwrap_err();
+        assert!(matches!(err, ScenarioError::TooLarge { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "scenario too large: the link unpacks to more than 8 MiB, the most podnet opens (the 10000 commands it replays at most fit in far less)"
+        );
+        // Under the limit the same padding is only whitespace.
+        let small = format!("{}{seed}", " ".repeat(1000));
+        assert!(Scenario::from_link_fragment(&link_of(small.as_bytes())).is_ok());
+        let cut = link_of(seed.as_bytes());
+        let half = LINK_PREFIX.len() + (cut.len() - LINK_PREFIX.len()) / 8 * 4;
+        let err = Scenario::from_link_fragment(&cut[..half]).unwrap_err();
+        assert!(err.to_string().contains("corrupt"), "{err}");
+    }
+
+    /// Issue 15, point 7: one leading byte-order mark is read as the page
+    /// reads it (RFC 8259 §8.1 lets a parser ignore it); a second is refused.
+    #[test]
+    fn one_leading_byte_order_mark_is_ignored_and_only_one() {
+        let seed = builtin::get("seed").unwrap();
+        let with = format!("\u{feff}{seed}");
+        assert_eq!(
+            Scenario::from_json(&with).unwrap(),
+            Scenario::from_json(seed).unwrap()
+        );
+        let twice = format!("\u{feff}\u{feff}{seed}");
+        let err = Scenario::from_json(&twice).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("not a podnet scenario: line 1, column 1"),
+            "{err}"
+        );
+        let inner = seed.replacen('{', "{\u{feff}", 1);
+        assert!(
+            Scenario::from_json(&inner).is_err(),
+            "a BOM inside is not whitespace"
+        );
+    }
 
     #[test]
     fn builtin_titles_are_the_parsed_titles() {

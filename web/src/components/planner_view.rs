@@ -104,8 +104,11 @@ impl Form {
                 })
             })
             .collect::<Result<_, PlanError>>()?;
-        let azs = number("Availability Zones", &self.azs)?.clamp(1, 6);
-        input.azs = plan::az_names(azs);
+        input.azs =
+            plan::az_names(number("Availability Zones", &self.azs)?).map_err(|e| PlanError {
+                field: "Availability Zones".into(),
+                ..e
+            })?;
         input.vpc_cidr = self.vpc.trim().to_owned();
         input.surge_per_az = number("Surge nodes per AZ", &self.surge)?;
         let vpc = VpcCni {

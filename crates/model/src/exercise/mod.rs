@@ -176,7 +176,7 @@ impl Exercise {
     /// Reads and validates an exercise: JSON errors give the line and
     /// column; every other problem names the field.
     pub fn from_json(text: &str) -> Result<Self, ExerciseError> {
-        let ex: Self = serde_json::from_str(text).map_err(|e| {
+        let ex: Self = serde_json::from_str(crate::scenario::without_bom(text)).map_err(|e| {
             err(
                 "file",
                 format!("line {}, column {}: {e}", e.line(), e.column()),

@@ -112,14 +112,33 @@ fn default_vpc() -> String {
 }
 
 fn default_azs() -> Vec<String> {
-    az_names(3)
+    ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
+        .map(String::from)
+        .to_vec()
 }
 
-/// `count` Availability Zone names of one Region: `eu-west-1a`, `b`, … (at most 26).
-pub fn az_names(count: u32) -> Vec<String> {
-    (0..count.min(26))
-        .map(|i| format!("eu-west-1{}", char::from(b'a' + i as u8)))
-        .collect()
+/// The most Availability Zones a plan may span (zone names end in one letter).
+pub const MAX_AZS: usize = 26;
+
+fn too_many_azs(count: usize) -> PlanError {
+    err(
+        "azs",
+        format!("{count} Availability Zones: podnet plans for at most {MAX_AZS} (a letter each); an AWS Region has a handful"),
+    )
+}
+
+/// `count` Availability Zone names of one Region: `eu-west-1a`, `b`, …
+///
+/// # Errors
+/// A [`PlanError`] on `azs` when `count` is over [`MAX_AZS`] (never clamped).
+pub fn az_names(count: u32) -> Result<Vec<String>, PlanError> {
+    if count as usize > MAX_AZS {
+        return Err(too_many_azs(count as usize));
+    }
+    Ok((b'a'..)
+        .take(count as usize)
+        .map(|c| format!("eu-west-1{}", char::from(c)))
+        .collect())
 }
 
 fn default_surge() -> u32 {
@@ -148,7 +167,7 @@ impl PlanInput {
 
     /// Reads a plan input from JSON, naming the field that is wrong.
     pub fn from_json(text: &str) -> Result<Self, PlanError> {
-        serde_json::from_str(text).map_err(|e| PlanError {
+        serde_json::from_str(crate::scenario::without_bom(text)).map_err(|e| PlanError {
             field: "input".into(),
             message: format!("line {}, column {}: {e}", e.line(), e.column()),
         })
@@ -243,21 +262,26 @@ pub(crate) fn err(field: impl Into<String>, message: impl Into<String>) -> PlanE
 
 /// Plans the subnets for `input`.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
-    let vpc = crate::addr::parse_cidr(&input.vpc_cidr)
-        .map_err(|e| err("vpc_cidr", format!("{}: {e}", input.vpc_cidr)))?;
+    // The VPC's own rules (a /16 to /28 block) before any other field.
+    let vpc = crate::vpc::Vpc::new(&input.vpc_cidr)
+        .map_err(|e| err("vpc_cidr", e.to_string()))?
+        .cidrs
+        .first()
+        .copied()
+        .unwrap_or_default();
     if input.azs.len() < 2 {
         return Err(err(
             "azs",
             format!("{} Availability Zone(s) given: EKS needs cluster subnets in at least two (EKS User Guide, network-reqs.adoc)", input.azs.len()),
         ));
     }
-    if let Some(dup) = input
-        .azs
-        .iter()
-        .enumerate()
-        .find(|(i, a)| input.azs.iter().skip(i + 1).any(|b| b == *a))
-    {
-        return Err(err("azs", format!("{} is listed twice", dup.1)));
+    // Refuse too many zones before anything looks at each of them.
+    if input.azs.len() > MAX_AZS {
+        return Err(too_many_azs(input.azs.len()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(dup) = input.azs.iter().find(|a| !seen.insert(a.as_str())) {
+        return Err(err("azs", format!("{dup} is listed twice")));
     }
     if input.groups.is_empty() {
         return Err(err("groups", "no node group: add at least one"));
@@ -281,15 +305,6 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         return Err(err(
             "groups",
             format!("{peak_pods} pods at peak: podnet plans up to {MAX_PLANNED_PODS} (the largest cluster it replays in its benchmarks)"),
-        ));
-    }
-    if input.azs.len() > 26 {
-        return Err(err(
-            "azs",
-            format!(
-                "{} Availability Zones: a Region has at most a few",
-                input.azs.len()
-            ),
         ));
     }
     let nodes = input

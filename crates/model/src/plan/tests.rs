@@ -235,6 +235,27 @@ fn bad_input_names_the_field_and_the_numbers() {
     input.azs = vec!["a".into(), "a".into()];
     assert!(plan(&input).unwrap_err().message.contains("twice"));
 
+    // Issue 15, point 4: 100,000 zones are refused before anything looks
+    // at each one (the duplicate check was quadratic before the limit).
+    input.azs = (0..100_000).map(|i| format!("az-{i}")).collect();
+    let e = plan(&input).unwrap_err();
+    assert_eq!(
+        (e.field.as_str(), e.message.split(':').next()),
+        ("azs", Some("100000 Availability Zones"))
+    );
+    assert_eq!(
+        az_names(26).unwrap().last().map(String::as_str),
+        Some("eu-west-1z")
+    );
+    assert_eq!(az_names(27).unwrap_err().field, "azs");
+
+    let mut input = PlanInput::simple("m5.large", 3, 10);
+    input.vpc_cidr = "0.0.0.0/0".into();
+    assert_eq!(
+        plan(&input).unwrap_err().to_string(),
+        "vpc_cidr: VPC block 0.0.0.0/0 is a /0: AWS allows VPC blocks from /16 to /28"
+    );
+
     let mut input = PlanInput::simple("m5.large", 3, 10);
     input.vpc_cidr = "10.0.0.0/33".into();
     assert_eq!(plan(&input).unwrap_err().field, "vpc_cidr");
