@@ -181,3 +181,39 @@ fn nodes_that_join_together_are_scheduled_onto_together() {
         "{text}"
     );
 }
+
+/// Issue 15, point 6: a Cilium pool overlapping the probe's VPC made the
+/// probe swap in default settings, losing the /27 per-node mask, and the
+/// plan was accepted although its own scenario left 4 pods
+/// `ContainerCreating` (`range is full`). The probe now runs the CNI as
+/// given, in a VPC block the pool leaves clear; `plan-cilium2.json` (pool
+/// 192.168.0.0/16) is the control, refused before and after.
+#[test]
+fn the_planner_refuses_a_cilium_plan_whose_node_range_is_too_small() {
+    use podnet_model::plan::{plan, PlanInput};
+    for file in ["plan-cilium.json", "plan-cilium2.json"] {
+        let input = PlanInput::from_json(&read(file)).unwrap();
+        let e = plan(&input).unwrap_err();
+        assert_eq!(e.field, "groups[0].pods_per_node", "{file}: {e}");
+        assert!(e.message.contains("stays ContainerCreating"), "{file}: {e}");
+        assert!(e.message.ends_with("range is full"), "{file}: {e}");
+        // With fewer pods than the /27 holds, the same settings plan, and
+        // the plan's own scenarios run with every pod Running.
+        let mut fewer = input.clone();
+        fewer.groups[0].pods_per_node = 20;
+        let p = plan(&fewer).unwrap_or_else(|e| panic!("{file}: {e}"));
+        for moment in [
+            podnet_model::plan::Moment::Steady,
+            podnet_model::plan::Moment::Peak,
+        ] {
+            let r = p.scenario(moment).unwrap().replay().unwrap();
+            let stuck = r
+                .sandbox
+                .pods
+                .values()
+                .filter(|p| p.status != podnet_model::PodStatus::Running)
+                .count();
+            assert_eq!(stuck, 0, "{file} {moment:?}");
+        }
+    }
+}

@@ -329,9 +329,10 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         overlay,
         notes,
     };
-    // The steady state must replay: an overlay range overlapping the
-    // laid-out VPC, say, is refused here with the sandbox's reason.
-    plan.scenario(Moment::Steady)?;
+    // The plan's own scenarios must replay with every pod Running: an
+    // overlay range overlapping the laid-out VPC, say, is refused here
+    // with the sandbox's reason.
+    plan.check_runs()?;
     Ok(plan)
 }
 

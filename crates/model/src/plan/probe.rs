@@ -2,6 +2,7 @@
 //! one node alone in a large subnet, with its pods, after ipamd (or the
 //! cilium-operator) has settled and cooldowns have passed.
 
+use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use super::{err, GroupInput, PlanError, PlanInput};
@@ -20,7 +21,19 @@ pub const DAEMONSET_PODS: u32 = 2;
 /// 30 s IP cooldown and Cilium's 180 s excess-IP release delay.
 const SETTLE_SECONDS: u32 = 600;
 
-const PROBE_VPC: &str = "172.31.0.0/16";
+/// Blocks the probe may run in, tried in order: the first that the CNI's
+/// own ranges (a pool, a cluster CIDR) leave clear, by the rule the sandbox
+/// applies when it is created (the plan's own scenario then checks the
+/// ranges against the plan's real VPC).
+/// The probe runs the CNI exactly as given (issue 15, point 6: it used to
+/// swap in default settings when a pool overlapped, losing a per-node
+/// mask and accepting a plan whose own scenario ran out of addresses).
+const PROBE_VPCS: [&str; 4] = [
+    "172.31.0.0/16",
+    "10.255.0.0/16",
+    "192.168.0.0/16",
+    "100.127.0.0/16",
+];
 
 /// What one node of a group holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,21 +90,42 @@ fn custom_networking(cni: &CniMode) -> bool {
     matches!(cni, CniMode::AwsVpcCni(c) if c.custom_networking)
 }
 
-/// The CNI as the probe runs it: ENIConfigs point at the probe's pod
-/// subnet; an overlay's range is moved off the probe VPC if it must be
-/// (it holds no VPC address either way).
-fn probe_cni(cni: &CniMode) -> CniMode {
+/// The CNI as the probe runs it (ENIConfigs point at the probe's pod
+/// subnet; nothing else changes), and a probe VPC that it leaves clear.
+fn probe_setup(cni: &CniMode) -> Result<(CniMode, Ipv4Net), PlanError> {
     let mut cni = cni.clone();
     if let CniMode::AwsVpcCni(c) = &mut cni {
         if c.custom_networking {
             c.eni_configs = [("probe-a".to_owned(), "pods".to_owned())].into();
         }
     }
-    let vpc: Vec<ipnet::Ipv4Net> = PROBE_VPC.parse().into_iter().collect();
-    if cni.problem(&vpc, "10.100.0.0/16".parse().ok()).is_some() {
-        cni = cni.fitting(&vpc);
+    let mut why = None;
+    for block in PROBE_VPCS {
+        let Ok(vpc) = block.parse::<Ipv4Net>() else {
+            continue;
+        };
+        match cni.problem(&[vpc], None) {
+            None => return Ok((cni, vpc)),
+            Some(w) => why = why.or(Some(w)),
+        }
     }
-    cni
+    Err(err(
+        "cni",
+        format!(
+            "the planner measures a node in one of {} and the CNI's ranges leave none of them clear ({})",
+            PROBE_VPCS.join(", "),
+            why.unwrap_or_default()
+        ),
+    ))
+}
+
+/// The `index`-th `/len` block of `vpc` as text (the probe's subnets).
+fn carve(vpc: Ipv4Net, len: u8, index: usize) -> String {
+    vpc.subnets(len)
+        .ok()
+        .and_then(|mut s| s.nth(index))
+        .map(|s| s.to_string())
+        .unwrap_or_default()
 }
 
 /// Runs one node of `group` with its pods and counts what it holds.
@@ -134,8 +168,8 @@ pub(super) fn measure(
         ));
     }
     let custom = custom_networking(&input.cni);
-    let mut sb =
-        Sandbox::new(PROBE_VPC, probe_cni(&input.cni)).map_err(|e| err("cni", e.to_string()))?;
+    let (cni, vpc) = probe_setup(&input.cni)?;
+    let mut sb = Sandbox::new(&vpc.to_string(), cni).map_err(|e| err("cni", e.to_string()))?;
     // The probe counts addresses, not routes: a way out is assumed.
     sb.vpc.assume_egress = true;
     let subnet = |name: &str, cidr: &str, az: &str| Command::AddSubnet {
@@ -146,12 +180,13 @@ pub(super) fn measure(
         route: None,
     };
     let mut commands = vec![
-        subnet("cluster-a", "172.31.255.0/28", "probe-a"),
-        subnet("cluster-b", "172.31.255.16/28", "probe-b"),
-        subnet("nodes", "172.31.0.0/17", "probe-a"),
+        // x.y.255.0/28 and .16/28, the first half, and the third quarter.
+        subnet("cluster-a", &carve(vpc, 28, 4080), "probe-a"),
+        subnet("cluster-b", &carve(vpc, 28, 4081), "probe-b"),
+        subnet("nodes", &carve(vpc, 17, 0), "probe-a"),
     ];
     if custom {
-        commands.push(subnet("pods", "172.31.128.0/18", "probe-a"));
+        commands.push(subnet("pods", &carve(vpc, 18, 2), "probe-a"));
     }
     commands.extend([
         Command::CreateCluster {

@@ -40,6 +40,43 @@ impl Plan {
     /// The plan as a scenario at `moment`. Nodes are named by the sandbox
     /// as they launch, so the scenario is built by running it.
     pub fn scenario(&self, moment: Moment) -> Result<Scenario, super::PlanError> {
+        self.run(moment).map(|(s, _)| s)
+    }
+
+    /// Refuses the plan unless its own scenarios run: every pod Running at
+    /// steady state and at peak (issue 15, point 6: a plan the probe
+    /// measured wrongly left pods `ContainerCreating` in its own scenario).
+    pub(super) fn check_runs(&self) -> Result<(), super::PlanError> {
+        for moment in [Moment::Steady, Moment::Peak] {
+            let (_, sb) = self.run(moment)?;
+            let stuck: Vec<_> = sb
+                .pods
+                .values()
+                .filter(|p| p.status != crate::cluster::PodStatus::Running)
+                .collect();
+            if let Some(p) = stuck.first() {
+                return Err(super::err(
+                    "plan",
+                    format!(
+                        "the plan's own {} scenario leaves {} pod{} not Running: {} is {}: {}",
+                        match moment {
+                            Moment::Steady => "steady-state",
+                            Moment::Peak => "peak",
+                        },
+                        stuck.len(),
+                        if stuck.len() == 1 { "" } else { "s" },
+                        p.name,
+                        p.status,
+                        p.reason.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The scenario at `moment` and the sandbox it leaves.
+    fn run(&self, moment: Moment) -> Result<(Scenario, Sandbox), super::PlanError> {
         let input = &self.input;
         let primary = self
             .vpc_blocks
@@ -171,7 +208,7 @@ impl Plan {
                 },
             )?;
         }
-        Ok(s)
+        Ok((s, sb))
     }
 }
 
