@@ -189,17 +189,28 @@ impl fmt::Display for CidrError {
             Self::Malformed { input } if input.trim().is_empty() => {
                 write!(f, "no CIDR given: type one like 10.10.1.0/24")
             }
+            Self::Malformed { input }
+                if !input.contains('/') && input.parse::<std::net::Ipv4Addr>().is_ok() =>
+            {
+                write!(
+                    f,
+                    "\"{input}\" is not a CIDR: it has no prefix length (add /n, e.g. {input}/24)"
+                )
+            }
             Self::Malformed { input } if !input.contains('/') => write!(
                 f,
-                "\"{input}\" is not a CIDR: it has no prefix length (add /n, e.g. {input}/24)"
+                "{} is not a CIDR: expected a.b.c.d/n, e.g. 10.10.1.0/24",
+                crate::json::quoted(input)
             ),
             Self::Malformed { input } => write!(
                 f,
-                "\"{input}\" is not an IPv4 CIDR: expected a.b.c.d/n with each part 0-255 and n from 0 to 32"
+                "{} is not an IPv4 CIDR: expected a.b.c.d/n with each part 0-255 and n from 0 to 32",
+                crate::json::quoted(input)
             ),
             Self::Ipv6 { input } => write!(
                 f,
-                "\"{input}\" is an IPv6 CIDR: podnet models IPv4 subnets (IPv6 subnets on AWS are a fixed /64)"
+                "{} is an IPv6 CIDR: podnet models IPv4 subnets (IPv6 subnets on AWS are a fixed /64)",
+                crate::json::quoted(input)
             ),
             Self::HostBitsSet { input, network } => write!(
                 f,

@@ -37,6 +37,7 @@ pub mod explain;
 pub mod idmap;
 pub mod ids;
 pub mod ipam;
+pub mod json;
 pub mod max_pods;
 pub mod paths;
 pub mod plan;

@@ -108,7 +108,9 @@ impl fmt::Display for ScenarioError {
             Self::TooLarge { reason } => write!(f, "scenario too large: {reason}"),
             Self::Setup(e) => write!(f, "scenario setup: {e}"),
             Self::Link { reason } => write!(f, "this share link cannot be opened: {reason}"),
-            Self::Action { index, action, error } => write!(f, "action {index} ({action}): {error}"),
+            Self::Action { index, action, error } => {
+                write!(f, "action {index} ({}): {error}", crate::json::cut(action, 120))
+            }
         }
     }
 }
@@ -155,12 +157,11 @@ impl Scenario {
     // One copy in the .wasm, however many callers (it is big).
     #[inline(never)]
     pub fn from_json(text: &str) -> Result<Self, ScenarioError> {
-        let scenario: Self =
-            serde_json::from_str(without_bom(text)).map_err(|e| ScenarioError::Parse {
-                line: u32::try_from(e.line()).unwrap_or(u32::MAX),
-                column: u32::try_from(e.column()).unwrap_or(u32::MAX),
-                message: e.to_string(),
-            })?;
+        let scenario: Self = crate::json::parse(text).map_err(|e| ScenarioError::Parse {
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        })?;
         if scenario.version > SCENARIO_VERSION || scenario.version == 0 {
             return Err(ScenarioError::UnsupportedVersion {
                 version: scenario.version,
@@ -254,6 +255,22 @@ impl Scenario {
         if wait > MAX_TOTAL_WAIT_S {
             return too("seconds of simulated waiting", wait, MAX_TOTAL_WAIT_S);
         }
+        let long = |(field, length): (String, usize)| {
+            ScenarioError::TooLarge {
+            reason: format!(
+                "{field} is {length} characters; podnet takes at most {} in a name, CIDR or setting",
+                crate::json::MAX_TEXT
+            ),
+        }
+        };
+        crate::json::check_text_lengths(&self.vpc_cidr)
+            .map_err(|(_, n)| long(("vpc_cidr".into(), n)))?;
+        crate::json::check_text_lengths(&self.cni)
+            .map_err(|(f, n)| long((format!("cni.{f}"), n)))?;
+        for (i, a) in self.actions.iter().enumerate() {
+            crate::json::check_text_lengths(a)
+                .map_err(|(f, n)| long((format!("actions[{i}].{f}"), n)))?;
+        }
         Ok(())
     }
 
@@ -270,15 +287,6 @@ impl Scenario {
 pub const MAX_ACTIONS: usize = 10_000;
 /// Simulated waiting a scenario may ask for in total: a week.
 pub const MAX_TOTAL_WAIT_S: u64 = 7 * 86_400;
-
-/// `text` without one leading UTF-8 byte-order mark. RFC 8259 §8.1 lets a
-/// JSON parser ignore it, and a browser's `File.text()` already drops it
-/// (WHATWG Encoding, "UTF-8 decode"), so a file saved by an editor that
-/// writes one (Windows Notepad) reads the same in the CLI as on the page.
-/// Only the first is dropped: a second is a character where JSON has none.
-pub(crate) fn without_bom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
-}
 
 /// The most JSON a share link may unpack to: 8 MiB.
 pub const MAX_LINK_JSON: usize = 8 << 20;
@@ -309,7 +317,10 @@ impl Scenario {
         let f = fragment.trim().trim_start_matches('#');
         let Some(body) = f.strip_prefix(LINK_PREFIX) else {
             let reason = match f.strip_prefix("s=").and_then(|r| r.split('.').next()) {
-                Some(v) => format!("it uses link format {v}, and this podnet reads format 1"),
+                Some(v) => format!(
+                    "it uses link format {}, and this podnet reads format 1",
+                    crate::json::cut(v, 12)
+                ),
                 None => "it does not start with s=1.".to_owned(),
             };
             return Err(ScenarioError::Link { reason });

@@ -26,8 +26,11 @@ impl NodeIpam {
             (true, true) => s
                 .idle_prefixes
                 .min(
-                    s.prefixes
-                        .saturating_sub((s.assigned + cfg.warm_ip_target).div_ceil(IPS_PER_PREFIX)),
+                    s.prefixes.saturating_sub(
+                        s.assigned
+                            .saturating_add(cfg.warm_ip_target)
+                            .div_ceil(IPS_PER_PREFIX),
+                    ),
                 )
                 .min(
                     s.prefixes

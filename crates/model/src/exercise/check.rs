@@ -213,7 +213,8 @@ impl Check {
                 .map(|_| ())
                 .map_err(|e| format!("subnet: {e}")),
             Self::Cni { is } if !crate::cni::CNIS.contains(&is.as_str()) => Err(format!(
-                "is: {is:?} is not a CNI; use one of {}",
+                "is: {} is not a CNI; use one of {}",
+                crate::json::quoted(is),
                 crate::cni::CNIS.join(", ")
             )),
             Self::CniSetting { name, .. } if name.trim().is_empty() => Err("name: is empty".into()),
@@ -393,9 +394,9 @@ impl Check {
                 (
                     found,
                     if found {
-                        format!("seen: {contains:?}")
+                        format!("seen: {}", crate::json::quoted(contains))
                     } else {
-                        format!("not seen yet: {contains:?}")
+                        format!("not seen yet: {}", crate::json::quoted(contains))
                     },
                 )
             }

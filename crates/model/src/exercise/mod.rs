@@ -176,10 +176,10 @@ impl Exercise {
     /// Reads and validates an exercise: JSON errors give the line and
     /// column; every other problem names the field.
     pub fn from_json(text: &str) -> Result<Self, ExerciseError> {
-        let ex: Self = serde_json::from_str(crate::scenario::without_bom(text)).map_err(|e| {
+        let ex: Self = crate::json::parse(text).map_err(|e| {
             err(
                 "file",
-                format!("line {}, column {}: {e}", e.line(), e.column()),
+                format!("line {}, column {}: {}", e.line, e.column, e.message),
             )
         })?;
         ex.validate()?;
@@ -204,7 +204,7 @@ impl Exercise {
                 .ok_or_else(|| {
                     err(
                         "scenario",
-                        format!("no built-in scenario {name:?}; `podnet run` lists them in its help, or write the scenario out"),
+                        format!("no built-in scenario {}; `podnet run` lists them in its help, or write the scenario out", crate::json::quoted(name)),
                     )
                 })
                 .and_then(|json| {
@@ -221,6 +221,25 @@ impl Exercise {
 
     /// Checks everything but the solution's outcome.
     fn validate(&self) -> Result<(), ExerciseError> {
+        // Names and settings no longer than real ones (prose is not checked).
+        let long = |field: String, length: usize| {
+            err(
+                field,
+                format!(
+                    "{length} characters; podnet takes at most {} in a name, CIDR or setting",
+                    crate::json::MAX_TEXT
+                ),
+            )
+        };
+        crate::json::check_text_lengths(&self.id).map_err(|(_, n)| long("id".into(), n))?;
+        crate::json::check_text_lengths(&self.allowed_actions)
+            .map_err(|(f, n)| long(format!("allowed_actions{f}"), n))?;
+        crate::json::check_text_lengths(&self.solution)
+            .map_err(|(f, n)| long(format!("solution{f}"), n))?;
+        for (i, g) in self.goals.iter().enumerate() {
+            crate::json::check_text_lengths(&g.all)
+                .map_err(|(f, n)| long(format!("goals[{i}].all{f}"), n))?;
+        }
         if self.version != EXERCISE_VERSION {
             return Err(err(
                 "version",
@@ -239,8 +258,8 @@ impl Exercise {
             return Err(err(
                 "id",
                 format!(
-                    "{:?}: use lowercase letters, digits and '-' (it goes in the URL)",
-                    self.id
+                    "{}: use lowercase letters, digits and '-' (it goes in the URL)",
+                    crate::json::quoted(&self.id)
                 ),
             ));
         }
@@ -262,7 +281,8 @@ impl Exercise {
             return Err(err(
                 format!("allowed_actions[{i}]"),
                 format!(
-                    "{a:?} is not an action; the actions are {}",
+                    "{} is not an action; the actions are {}",
+                    crate::json::quoted(a),
                     ACTIONS.join(", ")
                 ),
             ));

@@ -167,9 +167,9 @@ impl PlanInput {
 
     /// Reads a plan input from JSON, naming the field that is wrong.
     pub fn from_json(text: &str) -> Result<Self, PlanError> {
-        serde_json::from_str(crate::scenario::without_bom(text)).map_err(|e| PlanError {
+        crate::json::parse(text).map_err(|e| PlanError {
             field: "input".into(),
-            message: format!("line {}, column {}: {e}", e.line(), e.column()),
+            message: format!("line {}, column {}: {}", e.line, e.column, e.message),
         })
     }
 }
@@ -262,6 +262,16 @@ pub(crate) fn err(field: impl Into<String>, message: impl Into<String>) -> PlanE
 
 /// Plans the subnets for `input`.
 pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
+    // No name or setting longer than any real one (it would be echoed).
+    crate::json::check_text_lengths(input).map_err(|(field, length)| {
+        err(
+            field,
+            format!(
+                "{length} characters; podnet takes at most {} in a name, CIDR or setting",
+                crate::json::MAX_TEXT
+            ),
+        )
+    })?;
     // The VPC's own rules (a /16 to /28 block) before any other field.
     let vpc = crate::vpc::Vpc::new(&input.vpc_cidr)
         .map_err(|e| err("vpc_cidr", e.to_string()))?

@@ -128,6 +128,14 @@ impl Sandbox {
     /// A [`SandboxError`] naming the object and the numbers; the sandbox is
     /// then unchanged.
     pub fn apply(&mut self, command: Command) -> Result<Vec<Event>, SandboxError> {
+        crate::json::check_text_lengths(&command).map_err(|(field, length)| {
+            SandboxError::OutOfRange {
+                what: format!("length of {field} (characters)"),
+                value: length as u64,
+                min: 0,
+                max: crate::json::MAX_TEXT as u64,
+            }
+        })?;
         let mut events = Recorder::new();
         match command {
             Command::AddVpcCidr { cidr } => self.add_vpc_cidr(&cidr, &mut events)?,
