@@ -127,6 +127,11 @@ pub fn bench() -> Result<(), String> {
 ///
 /// # Errors
 /// When setup fails or any test step fails.
+/// Seconds each fuzz target runs in `cargo xtask test` (four targets).
+const FUZZ_SECONDS: &str = "45";
+/// Random sessions the long property search tries.
+const LONG_PROPERTY_CASES: &str = "20000";
+
 pub fn test() -> Result<(), String> {
     let tools = setup::all()?;
     let chromedriver = tools.chromedriver.to_string_lossy().into_owned();
@@ -177,6 +182,37 @@ pub fn test() -> Result<(), String> {
             "cargo test --workspace",
         )
     });
+    let _ = timed(
+        "fuzz and long property search (fuzz profile: optimised, overflow checks on)",
+        &|| {
+            // Each fuzz target for a bounded time, from the seed corpus;
+            // then the random-session property test with many more cases.
+            let mut fuzz = command("cargo");
+            fuzz.args([
+                "test",
+                "--profile",
+                "fuzz",
+                "--package",
+                "podnet-tests",
+                "--test",
+                "fuzz",
+            ])
+            .env("PODNET_FUZZ_SECONDS", FUZZ_SECONDS);
+            status(&mut fuzz, "fuzz targets")?;
+            let mut long = command("cargo");
+            long.args([
+                "test",
+                "--profile",
+                "fuzz",
+                "--package",
+                "podnet-tests",
+                "--test",
+                "invariants",
+            ])
+            .env("PROPTEST_CASES", LONG_PROPERTY_CASES);
+            status(&mut long, "long property search")
+        },
+    );
     let _ = timed(
         "component tests (wasm-bindgen-test in headless Chromium)",
         &|| {
