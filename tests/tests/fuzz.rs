@@ -459,24 +459,26 @@ fn corpus_pick(corpus: Vec<String>) -> impl Strategy<Value = String> {
     prop::sample::select(corpus)
 }
 
-#[test]
-fn scenario_files() {
-    let byte_mutants = (
-        corpus_pick(scenario_corpus()),
-        prop::collection::vec(byte_edit(), 1..4),
+/// Texts from `corpus`, mutated byte by byte or field by field.
+fn mutants(corpus: Vec<String>, edits: usize) -> impl Strategy<Value = String> {
+    let bytes = (
+        corpus_pick(corpus.clone()),
+        prop::collection::vec(byte_edit(), 1..edits),
     )
         .prop_map(|(t, e)| String::from_utf8_lossy(&apply_bytes(t.into_bytes(), &e)).into_owned());
-    let json_mutants = (
-        corpus_pick(scenario_corpus()),
+    let fields = (
+        corpus_pick(corpus),
         prop::collection::vec(json_edit(), 1..4),
     )
         .prop_map(|(t, e)| apply_json(&t, &e));
-    fuzz(
-        "scenario files",
-        prop_oneof![byte_mutants, json_mutants],
-        24,
-        |t| scenario_text(&t),
-    );
+    prop_oneof![bytes, fields]
+}
+
+#[test]
+fn scenario_files() {
+    fuzz("scenario files", mutants(scenario_corpus(), 4), 24, |t| {
+        scenario_text(&t)
+    });
 }
 
 #[test]
@@ -487,27 +489,17 @@ fn share_links() {
         .map(|s| s.to_link_fragment())
         .collect();
     // The link's characters mutated, or the scenario mutated and re-encoded.
-    let char_mutants = (
-        prop::sample::select(links),
-        prop::collection::vec(byte_edit(), 1..4),
-    )
-        .prop_map(|(l, e)| String::from_utf8_lossy(&apply_bytes(l.into_bytes(), &e)).into_owned());
-    let packed_mutants = (
-        corpus_pick(scenario_corpus()),
-        prop::collection::vec(json_edit(), 1..3),
-    )
-        .prop_map(|(t, e)| {
-            use base64::Engine as _;
-            let json = apply_json(&t, &e);
-            let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6);
-            format!(
-                "s=1.{}",
-                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed)
-            )
-        });
+    let packed = mutants(scenario_corpus(), 3).prop_map(|json| {
+        use base64::Engine as _;
+        let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 6);
+        format!(
+            "s=1.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(packed)
+        )
+    });
     fuzz(
         "share links",
-        prop_oneof![char_mutants, packed_mutants],
+        prop_oneof![mutants(links, 4), packed],
         24,
         |l| link_text(&l),
     );
@@ -515,42 +507,16 @@ fn share_links() {
 
 #[test]
 fn exercise_files() {
-    let byte_mutants = (
-        corpus_pick(exercise_corpus()),
-        prop::collection::vec(byte_edit(), 1..3),
-    )
-        .prop_map(|(t, e)| String::from_utf8_lossy(&apply_bytes(t.into_bytes(), &e)).into_owned());
-    let json_mutants = (
-        corpus_pick(exercise_corpus()),
-        prop::collection::vec(json_edit(), 1..4),
-    )
-        .prop_map(|(t, e)| apply_json(&t, &e));
-    fuzz(
-        "exercise files",
-        prop_oneof![byte_mutants, json_mutants],
-        16,
-        |t| exercise_text(&t),
-    );
+    fuzz("exercise files", mutants(exercise_corpus(), 3), 16, |t| {
+        exercise_text(&t)
+    });
 }
 
 #[test]
 fn planner_inputs() {
-    let byte_mutants = (
-        corpus_pick(plan_corpus()),
-        prop::collection::vec(byte_edit(), 1..3),
-    )
-        .prop_map(|(t, e)| String::from_utf8_lossy(&apply_bytes(t.into_bytes(), &e)).into_owned());
-    let json_mutants = (
-        corpus_pick(plan_corpus()),
-        prop::collection::vec(json_edit(), 1..4),
-    )
-        .prop_map(|(t, e)| apply_json(&t, &e));
-    fuzz(
-        "planner inputs",
-        prop_oneof![byte_mutants, json_mutants],
-        16,
-        |t| plan_text(&t),
-    );
+    fuzz("planner inputs", mutants(plan_corpus(), 3), 16, |t| {
+        plan_text(&t)
+    });
 }
 
 /// The seed corpus itself: every reproducer decodes as what it is and is
