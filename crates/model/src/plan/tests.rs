@@ -51,6 +51,9 @@ fn the_smallest_subnet_counts_aws_reservations_and_whole_prefixes() {
     assert_eq!(smallest_subnet(17, 1), Some(27));
     // 14 prefixes and 12 singles: 14 + ⌈17/16⌉ = 16 blocks = a /24.
     assert_eq!(smallest_subnet(14 * 16 + 12, 14), Some(24));
+    // Issue 15, point 5: `prefix_blocks * 16` overflowed (layout.rs).
+    assert_eq!(smallest_subnet(1, 984_819_785), None);
+    assert_eq!(smallest_subnet(u32::MAX, u32::MAX), None);
 }
 
 #[test]
