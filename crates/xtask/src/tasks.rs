@@ -132,6 +132,22 @@ const FUZZ_SECONDS: &str = "45";
 /// Random sessions the long property search tries.
 const LONG_PROPERTY_CASES: &str = "20000";
 
+/// One test binary of `podnet-tests` in the fuzz profile, with its budget.
+fn fuzz_profile_test(test: &str, (var, value): (&str, &str)) -> Result<(), String> {
+    let mut cmd = command("cargo");
+    cmd.args([
+        "test",
+        "--profile",
+        "fuzz",
+        "--package",
+        "podnet-tests",
+        "--test",
+        test,
+    ])
+    .env(var, value);
+    status(&mut cmd, &format!("{test} (fuzz profile)"))
+}
+
 pub fn test() -> Result<(), String> {
     let tools = setup::all()?;
     let chromedriver = tools.chromedriver.to_string_lossy().into_owned();
@@ -187,30 +203,8 @@ pub fn test() -> Result<(), String> {
         &|| {
             // Each fuzz target for a bounded time, from the seed corpus;
             // then the random-session property test with many more cases.
-            let mut fuzz = command("cargo");
-            fuzz.args([
-                "test",
-                "--profile",
-                "fuzz",
-                "--package",
-                "podnet-tests",
-                "--test",
-                "fuzz",
-            ])
-            .env("PODNET_FUZZ_SECONDS", FUZZ_SECONDS);
-            status(&mut fuzz, "fuzz targets")?;
-            let mut long = command("cargo");
-            long.args([
-                "test",
-                "--profile",
-                "fuzz",
-                "--package",
-                "podnet-tests",
-                "--test",
-                "invariants",
-            ])
-            .env("PROPTEST_CASES", LONG_PROPERTY_CASES);
-            status(&mut long, "long property search")
+            fuzz_profile_test("fuzz", ("PODNET_FUZZ_SECONDS", FUZZ_SECONDS))?;
+            fuzz_profile_test("invariants", ("PROPTEST_CASES", LONG_PROPERTY_CASES))
         },
     );
     let _ = timed(
