@@ -1,0 +1,313 @@
+//! Behaviour pinned by recorded transcripts (issue 16).
+//!
+//! Every built-in scenario, every built-in exercise (its start plus its
+//! reference solution) and the planner under every CNI are run through the
+//! `podnet` binary and the model's query layer; the transcript — events,
+//! final state, packet paths, joins, explanations, advice, and what a few
+//! probing commands do next — is compared with the one recorded in
+//! `tests/golden/` before the CNI strategy restructure. A refactor that
+//! changes a single event or sentence fails here.
+//!
+//! To record again after a change that is *meant* to change behaviour:
+//! `PODNET_BLESS=1 cargo test -p podnet-cli --test golden`, then read the
+//! diff before committing it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use podnet_model::exercise::{builtin_exercises, Exercise};
+use podnet_model::scenario::builtin;
+use podnet_model::{Command, Sandbox, Scenario};
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
+}
+
+fn podnet(args: &[&str]) -> String {
+    let out = Process::new(env!("CARGO_BIN_EXE_podnet"))
+        .args(args)
+        .output()
+        .expect("podnet runs");
+    format!(
+        "$ podnet {}\n[exit {}]\n{}{}\n",
+        args.join(" "),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("serialises")
+}
+
+/// Commands that probe what the sandbox does next: more pods than fit,
+/// time passing, a node and a pod going away, and every CNI switch.
+fn probes(s: &Sandbox) -> Vec<Command> {
+    let mut out = vec![
+        serde_json::from_str(r#"{"action":"add-pods","count":40}"#).unwrap(),
+        serde_json::from_str(r#"{"action":"advance-time","seconds":600}"#).unwrap(),
+    ];
+    if let Some(p) = s.pods.values().find(|p| !p.host_network) {
+        out.push(Command::DeletePod {
+            pod: p.name.clone(),
+        });
+    }
+    if let Some(n) = s.nodes.values().next() {
+        out.push(Command::DeleteNode {
+            node: n.name.clone(),
+        });
+    }
+    for cni in podnet_model::compare::all_cnis() {
+        out.push(Command::SetCni { cni });
+    }
+    out
+}
+
+/// The query layer's answers on `s`, one line each.
+fn queries(s: &Sandbox) -> String {
+    let mut out = String::new();
+    let mut line = |what: String, answer: String| {
+        out += &format!("{what}: {answer}\n");
+    };
+    line("explain_upgrade".into(), json(&s.explain_upgrade()));
+    for sub in s.vpc.subnets.values() {
+        let id = sub.id;
+        line(
+            format!("explain_subnet_free {}", sub.name),
+            json(&s.explain_subnet_free(id)),
+        );
+        line(
+            format!("explain_subnet_usable {}", sub.name),
+            json(&s.explain_subnet_usable(id)),
+        );
+        line(
+            format!("advice_for_subnet {}", sub.name),
+            json(&s.advice_for_subnet(id)),
+        );
+        line(
+            format!("address_uses {}", sub.name),
+            json(&s.address_uses(id)),
+        );
+        line(format!("route_text {}", sub.name), s.route_text(sub.route));
+    }
+    for n in s.nodes.values() {
+        line(
+            format!("explain_max_pods {}", n.name),
+            json(&s.explain_max_pods(n.id)),
+        );
+        line(
+            format!("explain_node_addresses {}", n.name),
+            json(&s.explain_node_addresses(n.id)),
+        );
+        line(format!("no_address {}", n.name), json(&s.no_address(n.id)));
+        line(format!("pod_ranges {}", n.name), json(&s.pod_ranges(n.id)));
+        for e in &n.ipam.enis {
+            line(format!("explain_eni {}", e.id), json(&s.explain_eni(e.id)));
+        }
+        line(
+            format!("join {}", n.name),
+            s.join(&n.name)
+                .map_or_else(|e| format!("error {e}"), |j| j.to_text()),
+        );
+    }
+    let first = s
+        .pods
+        .values()
+        .find(|p| !p.host_network)
+        .map(|p| p.name.clone());
+    let pods: Vec<_> = s.pods.values().collect();
+    for (i, p) in pods.iter().enumerate() {
+        line(
+            format!("explain_pod_ip {}", p.name),
+            json(&s.explain_pod_ip(p.id)),
+        );
+        line(
+            format!("advice_for_pod {}", p.name),
+            json(&s.advice_for_pod(p.id)),
+        );
+        line(
+            format!("wait_would_help {}", p.name),
+            json(&s.wait_would_help(p.id)),
+        );
+        // Paths for the first pods and the last ones (the DaemonSet's,
+        // the apps', the newest and stuck ones).
+        if i >= 4 && i + 3 < pods.len() {
+            continue;
+        }
+        let mut ends = vec![
+            (p.name.clone(), "api-server".to_owned()),
+            ("control-plane".to_owned(), p.name.clone()),
+            (p.name.clone(), "8.8.8.8".to_owned()),
+            (p.name.clone(), "10.0.0.10".to_owned()),
+        ];
+        if let Some(f) = &first {
+            ends.push((p.name.clone(), f.clone()));
+            ends.push((f.clone(), p.name.clone()));
+        }
+        if let Some(n) = s.nodes.values().last() {
+            ends.push((p.name.clone(), n.name.clone()));
+            ends.push((n.name.clone(), p.name.clone()));
+        }
+        for (from, to) in ends {
+            let answer = s
+                .endpoint(&from)
+                .and_then(|a| s.endpoint(&to).map(|b| (a, b)))
+                .and_then(|(a, b)| s.trace(a, b))
+                .map_or_else(|e| format!("error {e}"), |path| path.to_text());
+            line(format!("trace {from} -> {to}"), answer);
+        }
+    }
+    out
+}
+
+fn transcript_of(name: &str, file: &Path, scenario: &Scenario) -> String {
+    let path = file.to_string_lossy();
+    let mut out = String::new();
+    for args in [
+        vec!["run", &path],
+        vec!["run", &path, "--json"],
+        vec!["flat", &path],
+        vec!["compare", &path],
+        vec!["fit", &path, "--nodes", "12", "--pods", "300"],
+    ] {
+        out += &podnet(&args);
+    }
+    let replay = match scenario.replay() {
+        Ok(r) => r,
+        Err(e) => return out + &format!("replay error: {e}\n"),
+    };
+    let s = &replay.sandbox;
+    out += &format!("== queries on {name}\n");
+    out += &queries(s);
+    for probe in probes(s) {
+        let mut next = s.clone();
+        out += &format!("== probe {}\n", json(&probe));
+        match next.apply(probe) {
+            Ok(events) => {
+                for e in &events {
+                    out += &format!("{} {}\n", json(e), e.kind);
+                }
+                let pods: Vec<String> = next
+                    .pods
+                    .values()
+                    .map(|p| format!("{} {:?} {:?} {:?}", p.name, p.status, p.ip, p.node))
+                    .collect();
+                out += &format!("pods {}\n", pods.join(", "));
+            }
+            Err(e) => out += &format!("refused: {e}\n"),
+        }
+    }
+    out
+}
+
+fn cases() -> Vec<(String, Scenario)> {
+    let mut out = Vec::new();
+    for (name, text) in builtin::ALL {
+        out.push((
+            format!("scenario-{name}"),
+            Scenario::from_json(text).expect("built-in scenario"),
+        ));
+    }
+    for (id, text) in builtin_exercises::ALL {
+        let exercise = Exercise::from_json(text).expect("built-in exercise");
+        let mut scenario = exercise.start().expect("its start");
+        scenario.actions.extend(exercise.solution.iter().cloned());
+        out.push((format!("exercise-{id}"), scenario));
+    }
+    out
+}
+
+fn check(name: &str, got: &str, failures: &mut Vec<String>) {
+    let file = golden_dir().join(format!("{name}.txt"));
+    if std::env::var_os("PODNET_BLESS").is_some() {
+        std::fs::create_dir_all(golden_dir()).unwrap();
+        std::fs::write(&file, got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&file).unwrap_or_default();
+    if want != got {
+        let at = want
+            .lines()
+            .zip(got.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| want.lines().count().min(got.lines().count()));
+        failures.push(format!(
+            "{name}: differs from {} at line {}:\n  recorded: {}\n  now:      {}",
+            file.display(),
+            at + 1,
+            want.lines().nth(at).unwrap_or("<end>"),
+            got.lines().nth(at).unwrap_or("<end>")
+        ));
+    }
+}
+
+#[test]
+fn every_builtin_scenario_and_exercise_solution_replays_as_recorded() {
+    let dir = std::env::temp_dir().join(format!("podnet-golden-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut failures = Vec::new();
+    for (name, scenario) in cases() {
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, scenario.to_json()).unwrap();
+        let got = transcript_of(&name, &file, &scenario).replace(&*dir.to_string_lossy(), "<dir>");
+        check(&name, &got, &mut failures);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_planner_under_every_cni_answers_as_recorded() {
+    let mut failures = Vec::new();
+    for (cni, extra) in [
+        ("vpc", vec![]),
+        ("vpc", vec!["--prefix-delegation"]),
+        ("vpc", vec!["--custom-networking"]),
+        (
+            "vpc",
+            vec!["--warm-ip-target", "5", "--minimum-ip-target", "10"],
+        ),
+        ("flannel", vec![]),
+        ("calico", vec![]),
+        ("cilium", vec![]),
+        ("cilium-eni", vec![]),
+    ] {
+        let mut out = String::new();
+        let mut args = vec![
+            "plan",
+            "--instance-type",
+            "m5.large",
+            "--nodes",
+            "3..12",
+            "--pods-per-node",
+            "25",
+            "--cni",
+            cni,
+        ];
+        args.extend(extra.iter().copied());
+        out += &podnet(&args);
+        args.push("--json");
+        out += &podnet(&args);
+        for it in ["m5.large", "t3.small", "c6g.16xlarge"] {
+            let mut m = vec!["max-pods", "--instance-type", it];
+            m.extend(
+                extra
+                    .iter()
+                    .copied()
+                    .filter(|a| a.starts_with("--prefix") || a.starts_with("--custom")),
+            );
+            out += &podnet(&m);
+        }
+        let name = format!(
+            "plan-{cni}{}",
+            extra
+                .first()
+                .map_or(String::new(), |e| e.replace("--", "-"))
+        );
+        check(&name, &out, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
