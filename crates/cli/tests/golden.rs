@@ -311,3 +311,140 @@ fn the_planner_under_every_cni_answers_as_recorded() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Every datapath variant, traced between pods on one node, on two nodes in
+/// one subnet, across subnets, and out to the VPC, the internet and the API
+/// server.
+#[test]
+fn every_datapath_variant_traces_as_recorded() {
+    let mut failures = Vec::new();
+    for (name, base, cni) in [
+        ("vpc", "seed", r#"{"cni":"aws-vpc-cni"}"#),
+        (
+            "vpc-external-snat",
+            "seed",
+            r#"{"cni":"aws-vpc-cni","external_snat":true}"#,
+        ),
+        (
+            "sgp-standard",
+            "security-groups-for-pods",
+            r#"{"cni":"aws-vpc-cni","pod_eni":true}"#,
+        ),
+        (
+            "sgp-strict",
+            "security-groups-for-pods",
+            r#"{"cni":"aws-vpc-cni","pod_eni":true,"pod_sg_enforcing_mode":"strict"}"#,
+        ),
+        (
+            "sgp-strict-external",
+            "security-groups-for-pods",
+            r#"{"cni":"aws-vpc-cni","pod_eni":true,"external_snat":true}"#,
+        ),
+        (
+            "flannel-vxlan",
+            "seed",
+            r#"{"cni":"flannel","subnet_manager":"etcd"}"#,
+        ),
+        (
+            "flannel-host-gw",
+            "seed",
+            r#"{"cni":"flannel","subnet_manager":"etcd","backend":"host-gw"}"#,
+        ),
+        (
+            "calico-ipip",
+            "seed",
+            r#"{"cni":"calico","pool":"192.168.0.0/16","encapsulation":"ipip"}"#,
+        ),
+        (
+            "calico-vxlan",
+            "seed",
+            r#"{"cni":"calico","pool":"192.168.0.0/16","encapsulation":"vxlan"}"#,
+        ),
+        (
+            "calico-cross-subnet",
+            "seed",
+            r#"{"cni":"calico","pool":"192.168.0.0/16"}"#,
+        ),
+        (
+            "calico-none",
+            "seed",
+            r#"{"cni":"calico","pool":"192.168.0.0/16","encapsulation":"none"}"#,
+        ),
+        (
+            "cilium-vxlan",
+            "seed",
+            r#"{"cni":"cilium","pool":"192.168.0.0/16"}"#,
+        ),
+        (
+            "cilium-geneve",
+            "seed",
+            r#"{"cni":"cilium","pool":"192.168.0.0/16","routing":"geneve"}"#,
+        ),
+        (
+            "cilium-native",
+            "seed",
+            r#"{"cni":"cilium","pool":"192.168.0.0/16","routing":"native"}"#,
+        ),
+        ("cilium-eni", "seed", r#"{"cni":"cilium-eni"}"#),
+    ] {
+        let mut scenario = Scenario::from_json(builtin::get(base).unwrap()).unwrap();
+        scenario.cni = serde_json::from_str(cni).unwrap();
+        let subnet = scenario
+            .actions
+            .iter()
+            .find_map(|a| match a {
+                Command::AddNode { subnet, .. } => Some(subnet.clone()),
+                _ => None,
+            })
+            .unwrap();
+        scenario.actions.push(
+            serde_json::from_str(&format!(
+                r#"{{"action":"add-node","instance_type":"m5.large","subnet":"{subnet}"}}"#
+            ))
+            .unwrap(),
+        );
+        scenario
+            .actions
+            .push(serde_json::from_str(r#"{"action":"add-pods","count":6}"#).unwrap());
+        let mut out = format!("== {name}: {cni}\n");
+        let s = match scenario.replay() {
+            Ok(r) => r.sandbox,
+            Err(e) => {
+                out += &format!("replay error: {e}\n");
+                check(&format!("datapath-{name}"), &out, &mut failures);
+                continue;
+            }
+        };
+        let mut ends: Vec<String> = Vec::new();
+        for n in s.nodes.values() {
+            ends.push(n.name.clone());
+            ends.extend(
+                s.pods
+                    .values()
+                    .filter(|p| p.node == Some(n.id) && !p.host_network)
+                    .take(2)
+                    .map(|p| p.name.clone()),
+            );
+        }
+        let targets: Vec<String> = ends
+            .iter()
+            .cloned()
+            .chain(["8.8.8.8", "10.10.0.40", "api-server"].map(String::from))
+            .collect();
+        for from in ends
+            .iter()
+            .chain(std::iter::once(&"control-plane".to_owned()))
+        {
+            for to in &targets {
+                let answer = s
+                    .endpoint(from)
+                    .and_then(|a| s.endpoint(to).map(|b| (a, b)))
+                    .and_then(|(a, b)| s.trace(a, b))
+                    .map_or_else(|e| format!("error {e}\n"), |path| path.to_text());
+                out += &format!("-- trace {from} -> {to}\n{answer}");
+            }
+        }
+        check(&format!("datapath-{name}"), &out, &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
