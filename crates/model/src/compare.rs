@@ -1,7 +1,7 @@
 //! The same scenario under several CNIs, side by side: what each costs in
 //! VPC addresses, where pods end up, and what the datapath looks like.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::cluster::PodStatus;
 use crate::cni::{Calico, Cilium, CiliumEni, CniMode, Datapath, Flannel, VpcCni};
@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// One CNI's outcome for a scenario.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Comparison {
     /// The CNI's name.
     pub cni: String,

@@ -26,7 +26,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
-use super::{Cni, Datapath};
+use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, PodId};
@@ -203,21 +203,70 @@ impl Cni for Calico {
 
     fn datapath(&self) -> Datapath {
         const FELIX: &str = "calico felix/dataplane/linux/int_dataplane.go";
-        match self.encapsulation {
-            CalicoEncapsulation::IpIp => {
-                Datapath::encapsulated("IP-in-IP (IP protocol 4)", 20, FELIX)
-            }
-            CalicoEncapsulation::Vxlan => Datapath::encapsulated("VXLAN (UDP 4789)", 50, FELIX),
-            CalicoEncapsulation::VxlanCrossSubnet => Datapath::encapsulated(
+        const DIRECT: &str =
+            "docs.tigera.io reference/public-cloud/AWS (disable source/destination checks)";
+        let vxlan = |protocol, source| Tunnel {
+            protocol,
+            device: "vxlan.calico",
+            overhead: 50,
+            source,
+        };
+        let (encapsulation, overhead, source, crossing) = match self.encapsulation {
+            CalicoEncapsulation::IpIp => (
+                "IP-in-IP (IP protocol 4)",
+                20,
+                FELIX,
+                Crossing::Tunnel(Tunnel {
+                    protocol: "IP protocol 4 (IP-in-IP)",
+                    device: "tunl0",
+                    overhead: 20,
+                    source: "calico felix int_dataplane.go (IPIP 20 bytes)",
+                }),
+            ),
+            CalicoEncapsulation::Vxlan => (
+                "VXLAN (UDP 4789)",
+                50,
+                FELIX,
+                Crossing::Tunnel(vxlan(
+                    "UDP 4789 (VXLAN)",
+                    "calico felix config_params.go (VXLAN port 4789)",
+                )),
+            ),
+            CalicoEncapsulation::VxlanCrossSubnet => (
                 "VXLAN (UDP 4789) between subnets only; unencapsulated inside a subnet, so the EC2 source/destination check must be off",
                 50,
                 FELIX,
+                Crossing::TunnelAcrossSubnets {
+                    tunnel: vxlan(
+                        "UDP 4789 (VXLAN, across subnets)",
+                        "docs.tigera.io vxlan-ipip (CrossSubnet)",
+                    ),
+                    direct: DIRECT,
+                },
             ),
-            CalicoEncapsulation::None => Datapath {
-                encapsulation: "none (BGP routes; the EC2 source/destination check must be off, and pods reach only nodes in the same subnet)".into(),
-                overhead: 0,
-                source: "docs.tigera.io, reference/public-cloud/AWS".into(),
-                vpc_routable: false,
+            CalicoEncapsulation::None => (
+                "none (BGP routes; the EC2 source/destination check must be off, and pods reach only nodes in the same subnet)",
+                0,
+                "docs.tigera.io, reference/public-cloud/AWS",
+                Crossing::Direct { source: DIRECT },
+            ),
+        };
+        Datapath {
+            encapsulation: encapsulation.into(),
+            overhead,
+            source: source.into(),
+            vpc_routable: false,
+            crossing,
+            masquerade: Masquerade {
+                rule: "Calico natOutgoing",
+                source: "docs.tigera.io reference/resources/ippool (natOutgoing)",
+                out_eth0: false,
+                external: false,
+                branch_pods_exempt: false,
+            },
+            wiring: Wiring::Veth {
+                host_device: Some("cali*"),
+                branch_strict: false,
             },
         }
     }

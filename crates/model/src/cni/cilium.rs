@@ -14,7 +14,7 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use super::node_range::{RangeKind, RangePlan};
-use super::{Cni, Datapath};
+use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
@@ -152,27 +152,59 @@ impl Cni for Cilium {
     }
 
     fn datapath(&self) -> Datapath {
+        const ROUTING: &str = "cilium Documentation/network/concepts/routing.rst";
+        let tunnel = |encapsulation: &str, protocol, device, source: &str| Datapath {
+            encapsulation: encapsulation.into(),
+            overhead: 50,
+            source: source.into(),
+            vpc_routable: false,
+            crossing: Crossing::Tunnel(Tunnel {
+                protocol,
+                device,
+                overhead: 50,
+                source: ROUTING,
+            }),
+            masquerade: MASQUERADE,
+            wiring: Wiring::Lxc,
+        };
         match self.routing {
-            CiliumRouting::Vxlan => Datapath::encapsulated(
+            CiliumRouting::Vxlan => tunnel(
                 "VXLAN (UDP 8472)",
-                50,
+                "UDP 8472 (VXLAN)",
+                "cilium_vxlan",
                 "cilium pkg/mtu/mtu.go (TunnelOverheadIPv4 = 50)",
             ),
-            CiliumRouting::Geneve => Datapath::encapsulated(
+            CiliumRouting::Geneve => tunnel(
                 "Geneve (UDP 6081)",
-                50,
+                "UDP 6081 (Geneve)",
+                "cilium_geneve",
                 "cilium pkg/mtu/mtu.go (TunnelOverheadIPv4 = 50; options add more)",
             ),
             CiliumRouting::Native => Datapath {
                 encapsulation: "none (native routing: the VPC must route each node's pod CIDR)"
                     .into(),
                 overhead: 0,
-                source: "cilium Documentation/network/concepts/routing.rst".into(),
+                source: ROUTING.into(),
                 vpc_routable: false,
+                crossing: Crossing::Direct {
+                    source: "cilium Documentation/network/concepts/routing.rst (native routing: the network must route the PodCIDRs)",
+                },
+                masquerade: MASQUERADE,
+                wiring: Wiring::Lxc,
             },
         }
     }
 }
+
+/// Cilium's own masquerading of pod traffic leaving the pod network (both
+/// IPAM modes).
+pub(crate) const MASQUERADE: Masquerade = Masquerade {
+    rule: "Cilium masquerading (enable-ipv4-masquerade)",
+    source: "cilium Documentation/network/concepts/masquerading.rst",
+    out_eth0: false,
+    external: false,
+    branch_pods_exempt: false,
+};
 
 #[cfg(test)]
 mod tests {

@@ -23,7 +23,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::vpc_cni::IPS_PER_PREFIX;
-use super::{Cni, Datapath};
+use super::{Cni, Crossing, Datapath, Wiring};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
@@ -222,6 +222,12 @@ impl Cni for CiliumEni {
             overhead: 0,
             source: "cilium Documentation/network/concepts/routing.rst (AWS ENI datapath)".into(),
             vpc_routable: true,
+            crossing: Crossing::Vpc,
+            masquerade: super::cilium::MASQUERADE,
+            wiring: Wiring::Veth {
+                host_device: None,
+                branch_strict: false,
+            },
         }
     }
 }

@@ -25,7 +25,7 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
-use super::{Cni, Datapath};
+use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
 
@@ -203,18 +203,39 @@ impl Cni for Flannel {
     }
 
     fn datapath(&self) -> Datapath {
+        let masquerade = Masquerade {
+            rule: "flanneld --ip-masq",
+            source: "flannel Documentation/kube-flannel.yml (--ip-masq)",
+            out_eth0: false,
+            external: false,
+            branch_pods_exempt: false,
+        };
         match self.backend {
-            FlannelBackend::Vxlan => Datapath::encapsulated(
-                "VXLAN (UDP 8472)",
-                50,
-                "flannel pkg/backend/vxlan (encapOverhead = 50)",
-            ),
+            FlannelBackend::Vxlan => Datapath {
+                encapsulation: "VXLAN (UDP 8472)".into(),
+                overhead: 50,
+                source: "flannel pkg/backend/vxlan (encapOverhead = 50)".into(),
+                vpc_routable: false,
+                crossing: Crossing::Tunnel(Tunnel {
+                    protocol: "UDP 8472 (VXLAN, VNI 1)",
+                    device: "flannel.1",
+                    overhead: 50,
+                    source: "flannel Documentation/backends.md",
+                }),
+                masquerade,
+                wiring: Wiring::Bridge,
+            },
             FlannelBackend::HostGw => Datapath {
                 encapsulation: "none (host-gw: routes via node IPs; needs layer-2 adjacency)"
                     .into(),
                 overhead: 0,
                 source: "flannel Documentation/backends.md".into(),
                 vpc_routable: false,
+                crossing: Crossing::Direct {
+                    source: "flannel Documentation/backends.md (host-gw: \"requires direct layer2 connectivity\")",
+                },
+                masquerade,
+                wiring: Wiring::Bridge,
             },
         }
     }

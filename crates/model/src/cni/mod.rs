@@ -9,13 +9,14 @@
 pub mod calico;
 pub mod cilium;
 pub mod cilium_eni;
+pub mod datapath;
 pub mod flannel;
 pub mod ipamd;
 pub mod node_range;
 pub mod node_sim;
 pub mod vpc_cni;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::catalog::InstanceType;
 use crate::explain::Derivation;
@@ -23,40 +24,9 @@ use crate::explain::Derivation;
 pub use calico::Calico;
 pub use cilium::Cilium;
 pub use cilium_eni::CiliumEni;
+pub use datapath::{Crossing, Datapath, Masquerade, Tunnel, Way, Wiring};
 pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
-
-/// How pod packets travel between nodes, and what it costs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Datapath {
-    /// The encapsulation, in words (`none` when packets go as they are).
-    pub encapsulation: String,
-    /// Bytes of outer headers per packet.
-    pub overhead: u32,
-    /// Where the overhead figure comes from.
-    pub source: String,
-    /// Whether pod IPs are VPC addresses, so the VPC routes them: other VPC
-    /// hosts and the EKS control plane (through its X-ENIs) can reach pods.
-    pub vpc_routable: bool,
-}
-
-impl Datapath {
-    /// An overlay with `overhead` bytes of encapsulation.
-    pub fn encapsulated(name: &str, overhead: u32, source: &str) -> Self {
-        Self {
-            encapsulation: name.into(),
-            overhead,
-            source: source.into(),
-            vpc_routable: false,
-        }
-    }
-
-    /// The pod MTU on a link of `link_mtu` bytes (9001 inside a VPC, 1500
-    /// across a VPN or the internet).
-    pub fn mtu(&self, link_mtu: u32) -> u32 {
-        link_mtu.saturating_sub(self.overhead)
-    }
-}
 
 /// What a CNI strategy answers about a node before any pod exists.
 pub trait Cni {

@@ -166,11 +166,27 @@ impl Cni for VpcCni {
     /// No encapsulation: pods have VPC addresses on the node's ENIs, and
     /// the VPC routes them (`AWS_VPC_ENI_MTU` 9001).
     fn datapath(&self) -> super::Datapath {
+        let strict = self.pod_sg_enforcing_mode == PodSgMode::Strict;
         super::Datapath {
             encapsulation: "none: pod IPs are VPC addresses on the node's ENIs".into(),
             overhead: 0,
             source: "CNI README.md (AWS_VPC_ENI_MTU)".into(),
             vpc_routable: true,
+            crossing: super::Crossing::Vpc,
+            // CNI README.md: AWS_VPC_K8S_CNI_EXTERNALSNAT, and
+            // POD_SECURITY_GROUP_ENFORCING_MODE (strict: a branch-ENI pod's
+            // traffic leaves by its own ENI, unrewritten).
+            masquerade: super::Masquerade {
+                rule: "AWS-SNAT-CHAIN: AWS_VPC_K8S_CNI_EXTERNALSNAT=false",
+                source: "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT); pkg/networkutils/network.go (AWS-CONNMARK-CHAIN, hostRulePriority 1024)",
+                out_eth0: true,
+                external: self.external_snat,
+                branch_pods_exempt: strict,
+            },
+            wiring: super::Wiring::Veth {
+                host_device: None,
+                branch_strict: strict,
+            },
         }
     }
 

@@ -6,10 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Header, Hop, Path, Place, TraceError};
 use crate::cluster::{Node, Pod};
-use crate::cni::calico::CalicoEncapsulation;
-use crate::cni::cilium::CiliumRouting;
-use crate::cni::flannel::FlannelBackend;
-use crate::cni::CniMode;
+use crate::cni::Way;
 use crate::eni::Eni;
 use crate::ids::{NodeId, PodId};
 use crate::sandbox::Sandbox;
@@ -19,7 +16,6 @@ const VPC_MTU: u32 = 9001;
 /// MTU once traffic leaves the VPC for the internet.
 const INTERNET_MTU: u32 = 1500;
 const VPC_ROUTE: &str = "Amazon VPC User Guide, route tables (the local route)";
-const POD_GW: &str = "CNI pkg/networkutils/helper.go (gateway 169.254.1.1)";
 
 /// One end of a trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,16 +50,6 @@ enum End<'a> {
     VpcHost(Ipv4Addr),
     Internet(Ipv4Addr),
     Api,
-}
-
-/// How pods on two nodes reach each other under the CNI.
-enum Carry {
-    /// Pod IPs are VPC addresses: the VPC routes them.
-    Vpc,
-    /// Encapsulated: outer node-to-node headers, with their protocol.
-    Tunnel(String, u32, &'static str),
-    /// Routed as they are between nodes (no encapsulation).
-    Direct(&'static str),
 }
 
 impl Sandbox {
@@ -193,36 +179,38 @@ impl Sandbox {
         if sn.id == dn.id {
             hops.push(self.host_local(sn, dip, &pkt));
         } else {
-            match &carry {
-                Carry::Vpc => {
+            match carry {
+                Way::Vpc => {
                     hops.push(self.eni_out(sn, sip, &pkt, src));
                     hops.push(self.router(sn, dip, &pkt, dn));
                     hops.push(self.eni_in(dn, dip, &pkt, dst));
                 }
-                Carry::Tunnel(proto, overhead, source) => {
+                Way::Tunnel(tunnel) => {
+                    let (proto, overhead, source) =
+                        (tunnel.protocol, tunnel.overhead, tunnel.source);
                     let (snip, dnip) = (ip_of(sn), ip_of(dn));
                     let outer = Header::new(snip, dnip, proto);
-                    let mut h = self.node_hop(sn, format!("{} (encapsulates)", tunnel_dev(&self.cni)), vec![outer.clone(), pkt.clone()], format!("route to {dip}'s node range via the tunnel device: the packet is wrapped in {proto} to {} ({dnip})", dn.name), source);
-                    h.overhead = *overhead;
+                    let mut h = self.node_hop(sn, format!("{} (encapsulates)", tunnel.device), vec![outer.clone(), pkt.clone()], format!("route to {dip}'s node range via the tunnel device: the packet is wrapped in {proto} to {} ({dnip})", dn.name), source);
+                    h.overhead = overhead;
                     h.mtu = VPC_MTU;
                     hops.push(h);
                     let mut r = self.router(sn, dnip, &outer, dn);
                     r.headers = vec![outer.clone(), pkt.clone()];
                     r.decision += "; the VPC sees only the node addresses on the outside";
-                    r.overhead = *overhead;
+                    r.overhead = overhead;
                     hops.push(r);
                     let mut h = self.node_hop(
                         dn,
-                        format!("{} (decapsulates)", tunnel_dev(&self.cni)),
+                        format!("{} (decapsulates)", tunnel.device),
                         vec![outer, pkt.clone()],
                         "the tunnel device unwraps the packet and routes the inner one to the pod"
                             .into(),
                         source,
                     );
-                    h.overhead = *overhead;
+                    h.overhead = overhead;
                     hops.push(h);
                 }
-                Carry::Direct(source) => {
+                Way::Direct(source) => {
                     let same_subnet = sn.subnet == dn.subnet;
                     let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], format!("route to {dip}'s node range via {} (no encapsulation): the packet leaves with the pod address as source", ip_of(dn)), source);
                     if same_subnet {
@@ -276,8 +264,9 @@ impl Sandbox {
         let out = if matches!(src, End::Pod(..)) && !self.cni.uses_enis() {
             // Overlays masquerade what leaves the pod range.
             let node_ip = ip_of(sn);
-            let (rule, source) = masquerade(&self.cni);
-            nat = Some(format!("SNAT {sip} → {node_ip} ({rule})"));
+            let m = self.cni.strategy().datapath().masquerade;
+            let (rule, source) = (m.rule, m.source);
+            nat = Some(m.text(sip, node_ip));
             let snat = Header::new(node_ip, ip, "TCP 5432");
             let mut h = self.node_hop(
                 sn,
@@ -328,13 +317,7 @@ impl Sandbox {
         if let End::Pod(p, n, _) = src {
             hops.push(self.pod_out(p, n, &pkt));
         }
-        let vpc_cni = match &self.cni {
-            CniMode::AwsVpcCni(c) => Some(c),
-            _ => None,
-        };
-        let external = vpc_cni.is_some_and(|c| c.external_snat);
-        let strict = vpc_cni
-            .is_some_and(|c| c.pod_sg_enforcing_mode == crate::cni::vpc_cni::PodSgMode::Strict);
+        let m = self.cni.strategy().datapath().masquerade;
         let branch = match src {
             End::Pod(p, n, _) if p.security_groups => {
                 n.ipam.branches.iter().find(|b| b.pod == p.id)
@@ -345,32 +328,21 @@ impl Sandbox {
         // under the VPC CNI a pod with external SNAT, or a branch-ENI pod in
         // strict mode (CNI README: POD_SECURITY_GROUP_ENFORCING_MODE).
         let keeps_pod_ip = matches!(src, End::Pod(..))
-            && vpc_cni.is_some()
-            && (external || (branch.is_some() && strict));
-        let (nat, out) = match (src, &self.cni) {
-            (End::Node(..), _) => (None, pkt.clone()),
+            && (m.external || (branch.is_some() && m.branch_pods_exempt));
+        let (nat, out) = match src {
+            End::Node(..) => (None, pkt.clone()),
             _ if keeps_pod_ip => (None, pkt.clone()),
-            (_, CniMode::AwsVpcCni(_)) => (Some((format!("SNAT {sip} → {node_ip}, out eth0 (AWS-SNAT-CHAIN: AWS_VPC_K8S_CNI_EXTERNALSNAT=false)"), "CNI README.md (AWS_VPC_K8S_CNI_EXTERNALSNAT); pkg/networkutils/network.go (AWS-CONNMARK-CHAIN, hostRulePriority 1024)")), Header::new(node_ip, ip, "TCP 443")),
-            _ => {
-                let (rule, source) = masquerade(&self.cni);
-                (Some((format!("SNAT {sip} → {node_ip} ({rule})"), source)), Header::new(node_ip, ip, "TCP 443"))
-            }
+            _ => (
+                Some((m.text(sip, node_ip), m.source)),
+                Header::new(node_ip, ip, "TCP 443"),
+            ),
         };
         // The subnet whose route table decides: the one of the interface
         // the packet leaves by.
         let mut out_subnet = sn.subnet;
         let mut h = match (&nat, branch) {
             (Some((n, source)), _) => {
-                let why = if vpc_cni.is_some() {
-                    let sg = if branch.is_some() {
-                        " (standard mode: a pod with its own security groups is SNATed like any other, and only eth0's security groups apply)"
-                    } else {
-                        ""
-                    };
-                    format!("{ip} is outside the VPC: AWS-CONNMARK-CHAIN marks the connection, ip rule 1024 (fwmark 0x80 lookup main) sends it out eth0, and AWS-SNAT-CHAIN rewrites the source to the node's primary IP{sg}")
-                } else {
-                    format!("{ip} is outside the VPC: the node rewrites the source to its primary IP and sends it out eth0")
-                };
+                let why = m.leaving_the_vpc(ip, branch.is_some());
                 let mut h = self.node_hop(sn, "eth0".into(), vec![out.clone()], why, source);
                 h.nat = Some(n.clone());
                 h
@@ -378,7 +350,7 @@ impl Sandbox {
             (None, Some(b)) => {
                 out_subnet = b.subnet;
                 let trunk = sn.ipam.trunk();
-                let mode = if strict {
+                let mode = if m.branch_pods_exempt {
                     "POD_SECURITY_GROUP_ENFORCING_MODE=strict: all of the pod's traffic goes through its branch ENI and the pod's own security groups; the node does not SNAT it"
                 } else {
                     "standard mode with external SNAT: not SNATed, so the pod's own security groups apply"
@@ -475,7 +447,7 @@ impl Sandbox {
             nat: Some(format!("SNAT {} → {public}", out.src)),
             blocked: None,
         };
-        if external {
+        if m.external {
             g.decision += "; with external SNAT this is the only translation";
         }
         hops.push(g);
@@ -536,9 +508,9 @@ impl Sandbox {
             hops.push(self.pod_out(p, n, &to_svc));
             let dnat = format!("DNAT {svc}:443 → {xip}:443 (kube-proxy: the kubernetes service's EndpointSlice lists the X-ENIs' addresses)");
             if !self.cni.uses_enis() {
-                let (rule, _) = masquerade(&self.cni);
+                let m = self.cni.strategy().datapath().masquerade;
                 pkt.src = ip_of(sn).to_string();
-                nat = Some(format!("{dnat}; SNAT {sip} → {} ({rule})", pkt.src));
+                nat = Some(format!("{dnat}; {}", m.text(sip, &pkt.src)));
             } else {
                 nat = Some(dnat);
             }
@@ -712,33 +684,16 @@ impl Sandbox {
 
     // ---- how pods travel between nodes ----
 
-    fn carry(&self, sn: &Node, dn: &Node, src: End, dst: End) -> Carry {
-        if self.cni.uses_enis() {
-            return Carry::Vpc;
-        }
+    fn carry(&self, sn: &Node, dn: &Node, src: End, dst: End) -> Way {
         // Node-to-node (host network) traffic is plain VPC traffic.
         if matches!(src, End::Node(..)) && matches!(dst, End::Node(..)) {
-            return Carry::Vpc;
+            return Way::Vpc;
         }
-        let same_subnet = sn.subnet == dn.subnet;
-        match &self.cni {
-            CniMode::Flannel(f) => match f.backend {
-                FlannelBackend::Vxlan => Carry::Tunnel("UDP 8472 (VXLAN, VNI 1)".into(), 50, "flannel Documentation/backends.md"),
-                FlannelBackend::HostGw => Carry::Direct("flannel Documentation/backends.md (host-gw: \"requires direct layer2 connectivity\")"),
-            },
-            CniMode::Calico(c) => match c.encapsulation {
-                CalicoEncapsulation::IpIp => Carry::Tunnel("IP protocol 4 (IP-in-IP)".into(), 20, "calico felix int_dataplane.go (IPIP 20 bytes)"),
-                CalicoEncapsulation::Vxlan => Carry::Tunnel("UDP 4789 (VXLAN)".into(), 50, "calico felix config_params.go (VXLAN port 4789)"),
-                CalicoEncapsulation::VxlanCrossSubnet if !same_subnet => Carry::Tunnel("UDP 4789 (VXLAN, across subnets)".into(), 50, "docs.tigera.io vxlan-ipip (CrossSubnet)"),
-                CalicoEncapsulation::VxlanCrossSubnet | CalicoEncapsulation::None => Carry::Direct("docs.tigera.io reference/public-cloud/AWS (disable source/destination checks)"),
-            },
-            CniMode::Cilium(c) => match c.routing {
-                CiliumRouting::Vxlan => Carry::Tunnel("UDP 8472 (VXLAN)".into(), 50, "cilium Documentation/network/concepts/routing.rst"),
-                CiliumRouting::Geneve => Carry::Tunnel("UDP 6081 (Geneve)".into(), 50, "cilium Documentation/network/concepts/routing.rst"),
-                CiliumRouting::Native => Carry::Direct("cilium Documentation/network/concepts/routing.rst (native routing: the network must route the PodCIDRs)"),
-            },
-            CniMode::AwsVpcCni(_) | CniMode::CiliumEni(_) => Carry::Vpc,
-        }
+        self.cni
+            .strategy()
+            .datapath()
+            .crossing
+            .between(sn.subnet == dn.subnet)
     }
 
     fn distance(&self, a: &Node, b: &Node) -> String {
@@ -796,35 +751,16 @@ impl Sandbox {
 
     fn pod_netns(&self, p: &Pod, n: &Node) -> (String, String, String) {
         let ip = p.ip.map(|i| i.to_string()).unwrap_or_default();
-        match &self.cni {
-            CniMode::Flannel(_) => {
-                let gw = n
-                    .overlay
-                    .as_ref()
-                    .map(|o| Ipv4Addr::from(u32::from(o.cidr.network()) + 1).to_string())
-                    .unwrap_or_default();
-                (
-                    format!("eth0 {ip}, a veth into the cni0 bridge"),
-                    format!("default route via {gw}, the cni0 bridge (host-local's gateway)"),
-                    "flannel-cni flannel_linux.go; CNI plugins bridge (isGateway)".into(),
-                )
-            }
-            CniMode::Cilium(_) => (
-                format!("eth0 {ip}, a veth to the host's lxc device"),
-                "default route via cilium_host; eBPF on the lxc device forwards it".into(),
-                "cilium Documentation/network/concepts/routing.rst".into(),
-            ),
-            _ if p.security_groups => (
-                format!("eth0 {ip}/32, a veth pair to the host (the pod's own branch ENI carries its traffic)"),
-                "the pod's only route: default via 169.254.1.1; on the host, the branch ENI's VLAN has a route table of its own, so the pod's packets go out its VLAN on the trunk".into(),
-                "CNI README.md (POD_SECURITY_GROUP_ENFORCING_MODE); EKS User Guide, security-groups-for-pods".into(),
-            ),
-            _ => (
-                format!("eth0 {ip}/32, a veth pair to the host"),
-                "the pod's only route: default via 169.254.1.1, the host end of its veth".into(),
-                POD_GW.into(),
-            ),
-        }
+        // The gateway of a bridge: the first address of the node's range.
+        let gw = n
+            .overlay
+            .as_ref()
+            .map(|o| Ipv4Addr::from(u32::from(o.cidr.network()).saturating_add(1)));
+        self.cni
+            .strategy()
+            .datapath()
+            .wiring
+            .pod_side(&ip, gw, p.security_groups)
     }
 
     fn node_hop(
@@ -851,28 +787,7 @@ impl Sandbox {
 
     /// On one node, to a local pod or the host itself.
     fn host_local(&self, n: &Node, dip: Ipv4Addr, pkt: &Header) -> Hop {
-        let (iface, decision, source) = match &self.cni {
-            CniMode::Flannel(_) => (
-                "cni0 bridge",
-                format!("{dip} is on the node's pod range: the cni0 bridge delivers it"),
-                "CNI plugins bridge",
-            ),
-            CniMode::Calico(_) => (
-                "cali* veth",
-                format!("host route {dip}/32 via the pod's cali* veth (Calico adds one per pod)"),
-                "calico felix routes",
-            ),
-            CniMode::Cilium(_) => (
-                "lxc* veth",
-                format!("eBPF forwards {dip} to its endpoint's lxc device"),
-                "cilium Documentation/network/concepts/routing.rst",
-            ),
-            _ => (
-                "the pod's veth",
-                format!("host route {dip}/32 via the pod's veth (the CNI adds one per pod)"),
-                "CNI pkg/networkutils (per-pod host route)",
-            ),
-        };
+        let (iface, decision, source) = self.cni.strategy().datapath().wiring.host_side(dip);
         let mut h = self.node_hop(n, iface.into(), vec![pkt.clone()], decision, source);
         if n.ip() == Some(dip) {
             h.interface = "host network".into();
@@ -886,7 +801,7 @@ impl Sandbox {
     fn eni_out(&self, n: &Node, sip: Ipv4Addr, pkt: &Header, src: End) -> Hop {
         if let Some(b) = n.ipam.branches.iter().find(|b| b.ip == sip) {
             let trunk = n.ipam.trunk();
-            let strict = matches!(&self.cni, CniMode::AwsVpcCni(c) if c.pod_sg_enforcing_mode == crate::cni::vpc_cni::PodSgMode::Strict);
+            let strict = self.cni.strategy().datapath().wiring.branch_strict();
             let mode = if strict {
                 "strict mode: every packet of the pod, even to a pod on the same node, leaves by its branch ENI and is filtered by the pod's own security groups"
             } else {
@@ -1081,37 +996,5 @@ fn describe(e: End) -> String {
         End::VpcHost(ip) => format!("VPC host {ip}"),
         End::Internet(ip) => format!("{ip}"),
         End::Api => "API server".into(),
-    }
-}
-
-fn tunnel_dev(cni: &CniMode) -> &'static str {
-    match cni {
-        CniMode::Flannel(_) => "flannel.1",
-        CniMode::Calico(c) if c.encapsulation == CalicoEncapsulation::IpIp => "tunl0",
-        CniMode::Calico(_) => "vxlan.calico",
-        CniMode::Cilium(c) if c.routing == CiliumRouting::Geneve => "cilium_geneve",
-        _ => "cilium_vxlan",
-    }
-}
-
-/// Who rewrites an overlay pod's source when it leaves the pod range.
-fn masquerade(cni: &CniMode) -> (&'static str, &'static str) {
-    match cni {
-        CniMode::Flannel(_) => (
-            "flanneld --ip-masq",
-            "flannel Documentation/kube-flannel.yml (--ip-masq)",
-        ),
-        CniMode::Calico(_) => (
-            "Calico natOutgoing",
-            "docs.tigera.io reference/resources/ippool (natOutgoing)",
-        ),
-        CniMode::CiliumEni(_) => (
-            "Cilium masquerading (enable-ipv4-masquerade)",
-            "cilium Documentation/network/concepts/masquerading.rst",
-        ),
-        _ => (
-            "Cilium masquerading (enable-ipv4-masquerade)",
-            "cilium Documentation/network/concepts/masquerading.rst",
-        ),
     }
 }
