@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::cluster::PodStatus;
-use crate::cni::{Calico, Cilium, CiliumEni, CniMode, Datapath, Flannel, VpcCni};
+use crate::cni::{CniMode, Datapath};
 use crate::command::Command;
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -34,25 +34,19 @@ pub struct Comparison {
 
 /// The CNIs podnet models, with their default settings.
 pub fn all_cnis() -> Vec<CniMode> {
-    vec![
-        CniMode::AwsVpcCni(VpcCni::default()),
-        // The stock --kube-subnet-mgr does not start on EKS (no node pod
-        // CIDRs): compare the way it does run there, on its own etcd.
-        CniMode::Flannel(Flannel {
-            subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
-            ..Flannel::default()
-        }),
-        CniMode::Calico(Calico::default()),
-        CniMode::Cilium(Cilium::default()),
-        CniMode::CiliumEni(CiliumEni::default()),
-    ]
+    // Each as it runs on EKS: the stock flannel --kube-subnet-mgr does not
+    // start there (no node pod CIDRs), flanneld on its own etcd does.
+    CniMode::all()
+        .iter()
+        .map(|m| m.strategy().on_eks())
+        .collect()
 }
 
 /// The scenario under `mode`: its `set-cni` commands belong to its own CNI
 /// and are dropped.
 pub fn under(scenario: &Scenario, mode: CniMode) -> Scenario {
     let mut s = scenario.clone();
-    if std::mem::discriminant(&s.cni) != std::mem::discriminant(&mode) {
+    if !s.cni.same_strategy(&mode) {
         s.actions.retain(|a| !matches!(a, Command::SetCni { .. }));
         s.cni = mode;
     }

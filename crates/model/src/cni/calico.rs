@@ -187,6 +187,63 @@ impl Cni for Calico {
         "Calico"
     }
 
+    fn tag(&self) -> &'static str {
+        "calico"
+    }
+
+    fn label(&self) -> &'static str {
+        "Calico IPAM (overlay)"
+    }
+
+    fn daemonset(&self) -> &'static str {
+        "calico-node"
+    }
+
+    /// Calico's manifest pulls `docker.io/calico/node`.
+    fn agent_image(&self, _region: &str) -> (String, bool) {
+        ("docker.io/calico/node".into(), false)
+    }
+
+    fn network_ready_because(&self) -> &'static str {
+        "calico-node: Felix is up and 10-calico.conflist is written"
+    }
+
+    fn on_boot(&self) -> &'static str {
+        "calico-node takes its tunnel address; blocks come as pods arrive"
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "Calico IPPool {}, /{} blocks, encapsulation {}, strictAffinity {}",
+            self.pool, self.block_size, self.encapsulation, self.strict_affinity
+        )
+    }
+
+    fn addressing(&self) -> super::Addressing<'_> {
+        super::Addressing::Blocks(self)
+    }
+
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+        Calico::problem(self, vpc, service)
+    }
+
+    /// Calico's default 192.168.0.0/16 would collide with a 192.168.x VPC.
+    fn fitting(&self, vpc: &[Ipv4Net]) -> super::CniMode {
+        Calico::fitting(vpc).into()
+    }
+
+    fn tuned(&self, _knobs: &super::Knobs) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn knobs(&self) -> super::KnobSet {
+        super::KnobSet::default()
+    }
+
+    fn on_eks(&self) -> super::CniMode {
+        self.clone().into()
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

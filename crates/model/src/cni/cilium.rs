@@ -133,6 +133,63 @@ impl Cni for Cilium {
         "Cilium"
     }
 
+    fn tag(&self) -> &'static str {
+        "cilium"
+    }
+
+    fn label(&self) -> &'static str {
+        "Cilium, cluster-pool (overlay)"
+    }
+
+    fn daemonset(&self) -> &'static str {
+        "cilium"
+    }
+
+    /// Cilium's chart pulls `quay.io/cilium/cilium`.
+    fn agent_image(&self, _region: &str) -> (String, bool) {
+        ("quay.io/cilium/cilium".into(), false)
+    }
+
+    fn network_ready_because(&self) -> &'static str {
+        "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist"
+    }
+
+    fn on_boot(&self) -> &'static str {
+        "the cilium agent waits for the podCIDR the cilium-operator gives the node"
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "Cilium cluster-pool {}, /{} per node, routing {}",
+            self.pool, self.mask_size, self.routing
+        )
+    }
+
+    fn addressing(&self) -> super::Addressing<'_> {
+        super::Addressing::NodeRanges(self.plan())
+    }
+
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+        Cilium::problem(self, vpc, service)
+    }
+
+    /// The Helm default 10.0.0.0/8 would collide with a 10.x VPC.
+    fn fitting(&self, vpc: &[Ipv4Net]) -> super::CniMode {
+        Cilium::fitting(vpc).into()
+    }
+
+    fn tuned(&self, _knobs: &super::Knobs) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn knobs(&self) -> super::KnobSet {
+        super::KnobSet::default()
+    }
+
+    fn on_eks(&self) -> super::CniMode {
+        self.clone().into()
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

@@ -147,7 +147,7 @@ impl CiliumEni {
     }
 
     /// Why these settings cannot be used, if they cannot.
-    pub fn problem(&self) -> Option<String> {
+    pub fn settings_problem(&self) -> Option<String> {
         if self.first_interface_index > 1 {
             return Some(format!("first-interface-index {} is not supported here: use 0 (eth0 holds pods) or 1 (it does not)", self.first_interface_index));
         }
@@ -164,6 +164,88 @@ impl CiliumEni {
 impl Cni for CiliumEni {
     fn name(&self) -> &'static str {
         "Cilium (ENI mode)"
+    }
+
+    fn tag(&self) -> &'static str {
+        "cilium-eni"
+    }
+
+    fn label(&self) -> &'static str {
+        "Cilium, ENI mode (VPC addresses)"
+    }
+
+    fn daemonset(&self) -> &'static str {
+        "cilium"
+    }
+
+    /// Cilium's chart pulls `quay.io/cilium/cilium`.
+    fn agent_image(&self, _region: &str) -> (String, bool) {
+        ("quay.io/cilium/cilium".into(), false)
+    }
+
+    fn network_ready_because(&self) -> &'static str {
+        "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written"
+    }
+
+    fn on_boot(&self) -> &'static str {
+        "the cilium-operator allocates the node's ENI addresses (pre-allocate)"
+    }
+
+    fn summary(&self) -> String {
+        let on = |b: bool| if b { "on" } else { "off" };
+        format!(
+            "Cilium ENI mode, pre-allocate {}, min-allocate {}, max-allocate {}, release excess IPs {} (after {} s), first-interface-index {}, prefix delegation {} (existing nodes keep their first-interface-index, read at boot)",
+            self.pre_allocate,
+            self.min_allocate,
+            self.max_allocate,
+            on(self.release_excess_ips),
+            self.excess_ip_release_delay_s,
+            self.first_interface_index,
+            on(self.prefix_delegation)
+        )
+    }
+
+    fn addressing(&self) -> super::Addressing<'_> {
+        super::Addressing::Enis(self)
+    }
+
+    fn problem(
+        &self,
+        _vpc: &[ipnet::Ipv4Net],
+        _service: Option<ipnet::Ipv4Net>,
+    ) -> Option<String> {
+        self.settings_problem()
+    }
+
+    fn fitting(&self, _vpc: &[ipnet::Ipv4Net]) -> super::CniMode {
+        self.clone().into()
+    }
+
+    /// Prefix delegation, and pods off eth0 (`first-interface-index` 1) for
+    /// custom networking.
+    fn tuned(&self, k: &super::Knobs) -> super::CniMode {
+        Self {
+            prefix_delegation: self.prefix_delegation || k.prefix_delegation,
+            first_interface_index: if k.custom_networking {
+                1
+            } else {
+                self.first_interface_index
+            },
+            ..self.clone()
+        }
+        .into()
+    }
+
+    fn knobs(&self) -> super::KnobSet {
+        super::KnobSet {
+            prefix_delegation: true,
+            custom_networking: true,
+            ..super::KnobSet::default()
+        }
+    }
+
+    fn on_eks(&self) -> super::CniMode {
+        self.clone().into()
     }
 
     /// `pod ENIs × (IPs per ENI − 1) + 2`, ×16 per slot with prefixes: the
@@ -229,6 +311,60 @@ impl Cni for CiliumEni {
                 branch_strict: false,
             },
         }
+    }
+}
+
+/// The cilium-operator's rules (`Documentation/network/concepts/ipam/eni.rst`).
+impl super::EniIpam for CiliumEni {
+    fn eni_limit(&self, ipam: &super::ipamd::NodeIpam) -> u32 {
+        ipam.limits.max_enis
+    }
+
+    fn uses_prefixes(&self, ipam: &super::ipamd::NodeIpam) -> bool {
+        self.prefix_delegation && ipam.prefix_capable
+    }
+
+    /// The watermarks' shortfall plus `max-above-watermark`, in prefixes
+    /// when `prefixes`, at most one ENI's slots.
+    fn next_request(&self, ipam: &super::ipamd::NodeIpam, now_ms: u64, prefixes: bool) -> Option<u32> {
+        let stats = ipam.stats(now_ms);
+        let need = match self.needed(stats.total, stats.assigned) {
+            0 => 0,
+            n => self.allocation(n),
+        };
+        let need = if prefixes {
+            need.div_ceil(IPS_PER_PREFIX)
+        } else {
+            need
+        };
+        let slots = ipam.limits.ipv4_per_eni.saturating_sub(1);
+        (need > 0).then_some(need.min(slots))
+    }
+
+    /// Cilium's agent hands a freed address back to the node's pool at once.
+    fn cooldown_s(&self) -> u32 {
+        0
+    }
+
+    /// The operator puts ENIs in the node's subnet (no subnet-ids or tags here).
+    fn subnet_discovery(&self) -> bool {
+        false
+    }
+
+    fn first_pod_eni(&self) -> u32 {
+        self.first_interface_index
+    }
+
+    fn eni_configs(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        None
+    }
+
+    fn pod_eni(&self) -> bool {
+        false
+    }
+
+    fn agent(&self) -> &'static str {
+        "the cilium-operator"
     }
 }
 

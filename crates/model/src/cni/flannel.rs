@@ -181,6 +181,75 @@ impl Cni for Flannel {
         "Flannel"
     }
 
+    fn tag(&self) -> &'static str {
+        "flannel"
+    }
+
+    fn label(&self) -> &'static str {
+        "Flannel (overlay)"
+    }
+
+    fn daemonset(&self) -> &'static str {
+        "kube-flannel"
+    }
+
+    /// kube-flannel's manifest uses `ghcr.io/flannel-io/flannel`
+    /// (flannel `Documentation/kube-flannel.yml`).
+    fn agent_image(&self, _region: &str) -> (String, bool) {
+        ("ghcr.io/flannel-io/flannel".into(), false)
+    }
+
+    fn network_ready_because(&self) -> &'static str {
+        "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist"
+    }
+
+    fn on_boot(&self) -> &'static str {
+        "kube-flannel reads the node's podCIDR from kube-controller-manager and sets up flannel.1 and cni0"
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "Flannel, Network {}, /{} per node, backend {}, subnet manager {}",
+            self.network,
+            self.subnet_len,
+            self.backend,
+            match self.subnet_manager {
+                FlannelSubnetManager::Kube => "--kube-subnet-mgr (node podCIDRs: none on EKS)",
+                FlannelSubnetManager::Etcd => "flanneld on etcd",
+            }
+        )
+    }
+
+    fn addressing(&self) -> super::Addressing<'_> {
+        super::Addressing::NodeRanges(self.plan())
+    }
+
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+        Flannel::problem(self, vpc, service)
+    }
+
+    fn fitting(&self, _vpc: &[Ipv4Net]) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn tuned(&self, _knobs: &super::Knobs) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn knobs(&self) -> super::KnobSet {
+        super::KnobSet::default()
+    }
+
+    /// The stock `--kube-subnet-mgr` does not start on EKS (no node pod
+    /// CIDRs): flanneld on its own etcd does.
+    fn on_eks(&self) -> super::CniMode {
+        Self {
+            subnet_manager: FlannelSubnetManager::Etcd,
+            ..self.clone()
+        }
+        .into()
+    }
+
     /// The kubelet's max pods is what the EKS AMI sets from the VPC CNI's
     /// formula, whatever the CNI: nodeadm and bootstrap.sh read
     /// `eni-max-pods`. An overlay needs no ENI addresses, so it can be raised.

@@ -28,14 +28,125 @@ pub use datapath::{Crossing, Datapath, Masquerade, Tunnel, Way, Wiring};
 pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
 
-/// What a CNI strategy answers about a node before any pod exists.
+/// Where a strategy's pod addresses come from: the three families the
+/// sandbox knows how to run. A new CNI picks one and states its rules
+/// through [`Cni`]; the sandbox never asks which CNI it is.
+#[derive(Debug, Clone, Copy)]
+pub enum Addressing<'a> {
+    /// VPC addresses on the node's ENIs, kept by an agent between targets
+    /// (ipamd, the cilium-operator).
+    Enis(&'a dyn EniIpam),
+    /// One pod CIDR per node, carved from a cluster range.
+    NodeRanges(Option<node_range::RangePlan>),
+    /// Blocks of an IP pool claimed by nodes on demand (Calico IPAM).
+    Blocks(&'a Calico),
+}
+
+/// The rules of an ENI-based strategy that the sandbox's ENI machinery
+/// (`cni::ipamd`) needs.
+pub trait EniIpam: std::fmt::Debug {
+    /// ENIs the node may attach.
+    fn eni_limit(&self, ipam: &ipamd::NodeIpam) -> u32;
+    /// Whether the node takes `/28` prefixes.
+    fn uses_prefixes(&self, ipam: &ipamd::NodeIpam) -> bool;
+    /// Addresses (or prefixes) the agent would ask for next, `None` when
+    /// its targets are met.
+    /// `prefixes` says whether the node's pool is counted in prefixes.
+    fn next_request(&self, ipam: &ipamd::NodeIpam, now_ms: u64, prefixes: bool) -> Option<u32>;
+    /// Seconds a freed address cools down before reuse.
+    fn cooldown_s(&self) -> u32;
+    /// Whether new ENIs may go in other tagged subnets of the node's AZ
+    /// (`ENABLE_SUBNET_DISCOVERY`).
+    fn subnet_discovery(&self) -> bool;
+    /// The first device index that holds pod addresses.
+    fn first_pod_eni(&self) -> u32;
+    /// ENIConfigs by AZ (custom networking), as subnet references.
+    fn eni_configs(&self) -> Option<&std::collections::BTreeMap<String, String>>;
+    /// `ENABLE_POD_ENI`: a slot kept for the trunk ENI.
+    fn pod_eni(&self) -> bool;
+    /// The agent's name in events and advice (`ipamd`, `the cilium-operator`).
+    fn agent(&self) -> &'static str;
+}
+
+/// Settings that the CLI and the planner offer as plain flags; each
+/// strategy takes those it has ([`Cni::tuned`]) and says which
+/// ([`Cni::knobs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Knobs {
+    /// `/28` prefixes instead of single addresses.
+    pub prefix_delegation: bool,
+    /// Pods off the primary ENI (custom networking, or Cilium's
+    /// `first-interface-index` 1).
+    pub custom_networking: bool,
+    /// Security groups for pods (`ENABLE_POD_ENI`).
+    pub security_groups_for_pods: bool,
+    /// `MAX_ENI`.
+    pub max_eni: Option<u32>,
+    /// `WARM_ENI_TARGET`.
+    pub warm_eni_target: Option<u32>,
+    /// `WARM_IP_TARGET`.
+    pub warm_ip_target: Option<u32>,
+    /// `MINIMUM_IP_TARGET`.
+    pub minimum_ip_target: Option<u32>,
+    /// `WARM_PREFIX_TARGET`.
+    pub warm_prefix_target: Option<u32>,
+}
+
+/// Which [`Knobs`] a strategy takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KnobSet {
+    /// Prefix delegation.
+    pub prefix_delegation: bool,
+    /// Custom networking.
+    pub custom_networking: bool,
+    /// Security groups for pods.
+    pub security_groups_for_pods: bool,
+    /// `MAX_ENI` and the warm targets.
+    pub warm_targets: bool,
+}
+
+/// A CNI strategy: what it is, what its settings mean, where its addresses
+/// come from and how its packets travel. One module per CNI implements it;
+/// [`CniMode`] is the closed choice among them.
 pub trait Cni {
     /// The strategy's name as its users know it.
     fn name(&self) -> &'static str;
+    /// The `cni` tag its JSON carries (`aws-vpc-cni`, `flannel`, …).
+    fn tag(&self) -> &'static str;
+    /// Its entry in a picker (`Flannel (overlay)`).
+    fn label(&self) -> &'static str;
+    /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
+    /// kube-proxy).
+    fn daemonset(&self) -> &'static str;
+    /// The agent's container image, without its tag, and whether it comes
+    /// from the EKS add-on registry in ECR rather than a public registry.
+    fn agent_image(&self, region: &str) -> (String, bool);
+    /// What the agent does before the kubelet reports the network ready.
+    fn network_ready_because(&self) -> &'static str;
+    /// What the agent does on a node that just joined (the join view's step).
+    fn on_boot(&self) -> &'static str;
+    /// The `CniChanged` event's summary of these settings.
+    fn summary(&self) -> String;
+    /// Where pod addresses come from.
+    fn addressing(&self) -> Addressing<'_>;
     /// Pods the node can run (uncapped), with the derivation.
     fn max_pods(&self, instance: &InstanceType) -> Derivation;
     /// How pod traffic crosses between nodes.
     fn datapath(&self) -> Datapath;
+    /// Why these settings cannot work with these VPC blocks and service
+    /// CIDR, if they cannot.
+    fn problem(&self, vpc: &[ipnet::Ipv4Net], service: Option<ipnet::Ipv4Net>)
+        -> Option<String>;
+    /// The same strategy with its defaults, but with a pool that fits `vpc`
+    /// where the default would collide.
+    fn fitting(&self, vpc: &[ipnet::Ipv4Net]) -> CniMode;
+    /// These settings with the `knobs` it has applied.
+    fn tuned(&self, knobs: &Knobs) -> CniMode;
+    /// Which knobs it has.
+    fn knobs(&self) -> KnobSet;
+    /// These settings made to run on EKS where the default does not (the
+    /// compare view's column).
+    fn on_eks(&self) -> CniMode;
 }
 
 /// The CNI a cluster runs, with its settings.
@@ -64,6 +175,23 @@ impl Default for CniMode {
     }
 }
 
+macro_rules! from_settings {
+    ($($variant:ident($t:ty)),* $(,)?) => {
+        $(impl From<$t> for CniMode {
+            fn from(settings: $t) -> Self {
+                Self::$variant(settings)
+            }
+        })*
+    };
+}
+from_settings!(
+    AwsVpcCni(VpcCni),
+    Flannel(Flannel),
+    Cilium(Cilium),
+    Calico(Calico),
+    CiliumEni(CiliumEni),
+);
+
 impl CniMode {
     /// The strategy behind the choice.
     pub fn strategy(&self) -> &dyn Cni {
@@ -76,100 +204,106 @@ impl CniMode {
         }
     }
 
+    /// The strategy whose `cni` tag is `tag`, with its default settings.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        raw::defaults(tag)
+    }
+
+    /// Every CNI podnet models, with its defaults, in the order pickers
+    /// list them.
+    pub fn all() -> Vec<Self> {
+        CNIS.iter().filter_map(|t| Self::from_tag(t)).collect()
+    }
+
+    /// The `cni` tags, in the order of [`CniMode::all`].
+    pub fn tags() -> &'static [&'static str] {
+        CNIS
+    }
+
     /// The `cni` tag its JSON carries (`aws-vpc-cni`, `flannel`, …).
     pub fn tag(&self) -> &'static str {
-        match self {
-            Self::AwsVpcCni(_) => "aws-vpc-cni",
-            Self::Flannel(_) => "flannel",
-            Self::Cilium(_) => "cilium",
-            Self::Calico(_) => "calico",
-            Self::CiliumEni(_) => "cilium-eni",
-        }
+        self.strategy().tag()
     }
 
-    /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
-    /// kube-proxy).
-    pub fn daemonset(&self) -> &'static str {
-        match self {
-            Self::AwsVpcCni(_) => "aws-node",
-            Self::Flannel(_) => "kube-flannel",
-            Self::Cilium(_) | Self::CiliumEni(_) => "cilium",
-            Self::Calico(_) => "calico-node",
-        }
-    }
-
-    /// The agent's container image, without its tag, and whether it comes
-    /// from the EKS add-on registry in ECR (`{account}.dkr.ecr.{region}…`)
-    /// rather than a public registry on the internet: the VPC CNI is the
-    /// `vpc-cni` add-on (EKS User Guide, add-on image registries);
-    /// kube-flannel's manifest uses `ghcr.io/flannel-io/flannel`
-    /// (flannel `Documentation/kube-flannel.yml`); Calico's manifest
-    /// `docker.io/calico/node`; Cilium's chart `quay.io/cilium/cilium`.
-    pub fn agent_image(&self, region: &str) -> (String, bool) {
-        let ecr = format!(
-            "{}.dkr.ecr.{region}.amazonaws.com",
-            crate::egress::ECR_ACCOUNT
-        );
-        match self {
-            Self::AwsVpcCni(_) => (format!("{ecr}/amazon-k8s-cni"), true),
-            Self::Flannel(_) => ("ghcr.io/flannel-io/flannel".into(), false),
-            Self::Cilium(_) | Self::CiliumEni(_) => ("quay.io/cilium/cilium".into(), false),
-            Self::Calico(_) => ("docker.io/calico/node".into(), false),
-        }
-    }
-
-    /// What the CNI's agent does before the kubelet reports the network
-    /// ready: it writes its CNI config (VPC CNI `cmd/aws-vpc-cni/main.go`
-    /// copies `10-aws.conflist` once ipamd answers).
-    pub fn network_ready_because(&self) -> &'static str {
-        match self {
-            Self::AwsVpcCni(_) => "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d",
-            Self::CiliumEni(_) => "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written",
-            Self::Cilium(_) => "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist",
-            Self::Flannel(_) => "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
-            Self::Calico(_) => "calico-node: Felix is up and 10-calico.conflist is written",
-        }
+    /// Whether two settings are of the same strategy.
+    pub fn same_strategy(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
     }
 
     /// Whether pod addresses are VPC addresses on the nodes' ENIs (the VPC
     /// CNI, or Cilium's ENI IPAM), rather than an overlay's.
     pub fn uses_enis(&self) -> bool {
-        matches!(self, Self::AwsVpcCni(_) | Self::CiliumEni(_))
+        matches!(self.strategy().addressing(), Addressing::Enis(_))
     }
 
-    /// How an overlay carves node ranges (`None` for the VPC CNI).
+    /// The ENI rules, for an ENI-based strategy.
+    pub fn eni_ipam(&self) -> Option<&dyn EniIpam> {
+        match self.strategy().addressing() {
+            Addressing::Enis(e) => Some(e),
+            Addressing::NodeRanges(_) | Addressing::Blocks(_) => None,
+        }
+    }
+
+    /// How an overlay carves node ranges (`None` without node ranges).
     pub fn plan(&self) -> Option<node_range::RangePlan> {
-        match self {
-            Self::AwsVpcCni(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
-            Self::Flannel(f) => f.plan(),
-            Self::Cilium(c) => c.plan(),
+        match self.strategy().addressing() {
+            Addressing::NodeRanges(plan) => plan,
+            Addressing::Enis(_) | Addressing::Blocks(_) => None,
         }
     }
 
-    /// The same strategy with its defaults, but with a pool that fits `vpc`
-    /// where the default would collide (Cilium's `10.0.0.0/8` in a `10.x`
-    /// VPC, Calico's `192.168.0.0/16` in a `192.168.x` one).
+    /// The same strategy with its defaults, but with a pool that fits `vpc`.
     pub fn fitting(self, vpc: &[ipnet::Ipv4Net]) -> Self {
-        match self {
-            Self::Cilium(_) => Self::Cilium(Cilium::fitting(vpc)),
-            Self::Calico(_) => Self::Calico(Calico::fitting(vpc)),
-            other => other,
-        }
+        self.strategy().fitting(vpc)
     }
 
-    /// Why an overlay's settings cannot work with these VPC blocks and
-    /// service CIDR, if they cannot.
+    /// Why the settings cannot work with these VPC blocks and service CIDR.
     pub fn problem(
         &self,
         vpc: &[ipnet::Ipv4Net],
         service: Option<ipnet::Ipv4Net>,
     ) -> Option<String> {
+        self.strategy().problem(vpc, service)
+    }
+
+    /// The AWS VPC CNI's settings, when it is the CNI (its own settings
+    /// form, and ipamd, read them).
+    pub fn as_vpc_cni(&self) -> Option<&VpcCni> {
         match self {
-            Self::AwsVpcCni(_) => None,
-            Self::CiliumEni(c) => c.problem(),
-            Self::Flannel(f) => f.problem(vpc, service),
-            Self::Cilium(c) => c.problem(vpc, service),
-            Self::Calico(c) => c.problem(vpc, service),
+            Self::AwsVpcCni(c) => Some(c),
+            Self::Flannel(_) | Self::Cilium(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
+        }
+    }
+
+    /// Flannel's settings, when it is the CNI.
+    pub fn as_flannel(&self) -> Option<&Flannel> {
+        match self {
+            Self::Flannel(c) => Some(c),
+            Self::AwsVpcCni(_) | Self::Cilium(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
+        }
+    }
+
+    /// Cilium's (cluster-pool) settings, when it is the CNI.
+    pub fn as_cilium(&self) -> Option<&Cilium> {
+        match self {
+            Self::Cilium(c) => Some(c),
+            Self::AwsVpcCni(_) | Self::Flannel(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
+        }
+    }
+
+    /// Calico's settings, when it is the CNI.
+    pub fn as_calico(&self) -> Option<&Calico> {
+        match self {
+            Self::Calico(c) => Some(c),
+            Self::AwsVpcCni(_) | Self::Flannel(_) | Self::Cilium(_) | Self::CiliumEni(_) => None,
+        }
+    }
+
+    /// Cilium's ENI-mode settings, when it is the CNI.
+    pub fn as_cilium_eni(&self) -> Option<&CiliumEni> {
+        match self {
+            Self::CiliumEni(c) => Some(c),
+            Self::AwsVpcCni(_) | Self::Flannel(_) | Self::Cilium(_) | Self::Calico(_) => None,
         }
     }
 }

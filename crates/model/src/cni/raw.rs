@@ -12,7 +12,7 @@ use super::cilium::CiliumRouting;
 use super::flannel::FlannelBackend;
 use super::{Calico, Cilium, CiliumEni, CniMode, Flannel, VpcCni};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(
     deny_unknown_fields,
     expecting = "CNI settings such as {\"cni\": \"aws-vpc-cni\", …}"
@@ -52,16 +52,33 @@ struct RawCni {
     first_interface_index: Option<u32>,
 }
 
-/// The `cni` tags, as serde would list them.
-pub(crate) const CNIS: &[&str] = &["aws-vpc-cni", "flannel", "cilium", "calico", "cilium-eni"];
+/// The `cni` tags, in the order pickers list them (and serde names them).
+pub(crate) const CNIS: &[&str] = &["aws-vpc-cni", "flannel", "calico", "cilium", "cilium-eni"];
 
 impl<'de> Deserialize<'de> for CniMode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let r = RawCni::deserialize(deserializer)?;
-        Ok(match r.cni.as_str() {
+        let tag = r.cni.clone();
+        build(r).ok_or_else(|| D::Error::unknown_variant(&tag, CNIS))
+    }
+}
+
+/// The strategy tagged `tag`, with its defaults.
+pub(super) fn defaults(tag: &str) -> Option<CniMode> {
+    build(RawCni {
+        cni: tag.to_owned(),
+        ..RawCni::default()
+    })
+}
+
+/// The settings `r` states, the rest at their defaults; `None` for an
+/// unknown tag.
+fn build(r: RawCni) -> Option<CniMode> {
+    Some({
+        match r.cni.as_str() {
             "aws-vpc-cni" => {
                 let d = VpcCni::default();
-                Self::AwsVpcCni(VpcCni {
+                CniMode::AwsVpcCni(VpcCni {
                     warm_eni_target: r.warm_eni_target.unwrap_or(d.warm_eni_target),
                     warm_ip_target: r.warm_ip_target.unwrap_or(d.warm_ip_target),
                     minimum_ip_target: r.minimum_ip_target.unwrap_or(d.minimum_ip_target),
@@ -81,7 +98,7 @@ impl<'de> Deserialize<'de> for CniMode {
             }
             "flannel" => {
                 let d = Flannel::default();
-                Self::Flannel(Flannel {
+                CniMode::Flannel(Flannel {
                     network: r.network.unwrap_or(d.network),
                     subnet_len: r.subnet_len.unwrap_or(d.subnet_len),
                     backend: r.backend.unwrap_or(d.backend),
@@ -90,7 +107,7 @@ impl<'de> Deserialize<'de> for CniMode {
             }
             "cilium" => {
                 let d = Cilium::default();
-                Self::Cilium(Cilium {
+                CniMode::Cilium(Cilium {
                     pool: r.pool.unwrap_or(d.pool),
                     mask_size: r.mask_size.unwrap_or(d.mask_size),
                     routing: r.routing.unwrap_or(d.routing),
@@ -98,7 +115,7 @@ impl<'de> Deserialize<'de> for CniMode {
             }
             "calico" => {
                 let d = Calico::default();
-                Self::Calico(Calico {
+                CniMode::Calico(Calico {
                     pool: r.pool.unwrap_or(d.pool),
                     block_size: r.block_size.unwrap_or(d.block_size),
                     encapsulation: r.encapsulation.unwrap_or(d.encapsulation),
@@ -108,7 +125,7 @@ impl<'de> Deserialize<'de> for CniMode {
             }
             "cilium-eni" => {
                 let d = CiliumEni::default();
-                Self::CiliumEni(CiliumEni {
+                CniMode::CiliumEni(CiliumEni {
                     pre_allocate: r.pre_allocate.unwrap_or(d.pre_allocate),
                     min_allocate: r.min_allocate.unwrap_or(d.min_allocate),
                     max_allocate: r.max_allocate.unwrap_or(d.max_allocate),
@@ -123,9 +140,9 @@ impl<'de> Deserialize<'de> for CniMode {
                     prefix_delegation: r.prefix_delegation.unwrap_or(d.prefix_delegation),
                 })
             }
-            other => return Err(D::Error::unknown_variant(other, CNIS)),
-        })
-    }
+            _ => return None,
+        }
+    })
 }
 
 #[cfg(test)]

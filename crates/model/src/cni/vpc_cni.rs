@@ -163,6 +163,99 @@ impl Cni for VpcCni {
         "AWS VPC CNI"
     }
 
+    fn tag(&self) -> &'static str {
+        "aws-vpc-cni"
+    }
+
+    fn label(&self) -> &'static str {
+        "AWS VPC CNI"
+    }
+
+    fn daemonset(&self) -> &'static str {
+        "aws-node"
+    }
+
+    /// The `vpc-cni` add-on's image, from the EKS add-on registry in ECR
+    /// (EKS User Guide, add-on image registries).
+    fn agent_image(&self, region: &str) -> (String, bool) {
+        let ecr = format!(
+            "{}.dkr.ecr.{region}.amazonaws.com",
+            crate::egress::ECR_ACCOUNT
+        );
+        (format!("{ecr}/amazon-k8s-cni"), true)
+    }
+
+    /// `cmd/aws-vpc-cni/main.go` copies `10-aws.conflist` once ipamd answers.
+    fn network_ready_because(&self) -> &'static str {
+        "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d"
+    }
+
+    fn on_boot(&self) -> &'static str {
+        "aws-node starts ipamd, which attaches ENIs and keeps warm IPs"
+    }
+
+    fn summary(&self) -> String {
+        let on = |b: bool| if b { "on" } else { "off" };
+        format!(
+            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {} (POD_SECURITY_GROUP_ENFORCING_MODE={}), external SNAT {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
+            on(self.prefix_delegation),
+            on(self.custom_networking),
+            on(self.pod_eni),
+            self.pod_sg_enforcing_mode,
+            on(self.external_snat),
+            self.warm_eni_target,
+            self.warm_ip_target,
+            self.minimum_ip_target,
+            self.warm_prefix_target
+        )
+    }
+
+    fn addressing(&self) -> super::Addressing<'_> {
+        super::Addressing::Enis(self)
+    }
+
+    /// Its settings are checked against the sandbox (`set_cni`): no range
+    /// of its own can collide with the VPC.
+    fn problem(
+        &self,
+        _vpc: &[ipnet::Ipv4Net],
+        _service: Option<ipnet::Ipv4Net>,
+    ) -> Option<String> {
+        None
+    }
+
+    fn fitting(&self, _vpc: &[ipnet::Ipv4Net]) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn tuned(&self, k: &super::Knobs) -> super::CniMode {
+        Self {
+            prefix_delegation: self.prefix_delegation || k.prefix_delegation,
+            custom_networking: self.custom_networking || k.custom_networking,
+            pod_eni: self.pod_eni || k.security_groups_for_pods,
+            max_eni: k.max_eni.or(self.max_eni),
+            warm_eni_target: k.warm_eni_target.unwrap_or(self.warm_eni_target),
+            warm_ip_target: k.warm_ip_target.unwrap_or(self.warm_ip_target),
+            minimum_ip_target: k.minimum_ip_target.unwrap_or(self.minimum_ip_target),
+            warm_prefix_target: k.warm_prefix_target.unwrap_or(self.warm_prefix_target),
+            ..self.clone()
+        }
+        .into()
+    }
+
+    fn knobs(&self) -> super::KnobSet {
+        super::KnobSet {
+            prefix_delegation: true,
+            custom_networking: true,
+            security_groups_for_pods: true,
+            warm_targets: true,
+        }
+    }
+
+    fn on_eks(&self) -> super::CniMode {
+        self.clone().into()
+    }
+
     /// No encapsulation: pods have VPC addresses on the node's ENIs, and
     /// the VPC routes them (`AWS_VPC_ENI_MTU` 9001).
     fn datapath(&self) -> super::Datapath {
@@ -236,6 +329,45 @@ impl Cni for VpcCni {
             "+2 for the host-network pods aws-node and kube-proxy, which use the node IP",
             "EKS best practices guide, vpc-cni.adoc",
         )
+    }
+}
+
+/// ipamd's rules (`pkg/ipamd/ipamd.go`), read through the node's state.
+impl super::EniIpam for VpcCni {
+    fn eni_limit(&self, ipam: &super::ipamd::NodeIpam) -> u32 {
+        ipam.eni_limit(self)
+    }
+
+    fn uses_prefixes(&self, ipam: &super::ipamd::NodeIpam) -> bool {
+        ipam.uses_prefixes(self)
+    }
+
+    fn next_request(&self, ipam: &super::ipamd::NodeIpam, now_ms: u64, _prefixes: bool) -> Option<u32> {
+        ipam.next_request(self, now_ms)
+    }
+
+    fn cooldown_s(&self) -> u32 {
+        self.ip_cooldown_s
+    }
+
+    fn subnet_discovery(&self) -> bool {
+        self.subnet_discovery
+    }
+
+    fn first_pod_eni(&self) -> u32 {
+        0
+    }
+
+    fn eni_configs(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+        Some(&self.eni_configs)
+    }
+
+    fn pod_eni(&self) -> bool {
+        self.pod_eni
+    }
+
+    fn agent(&self) -> &'static str {
+        "ipamd"
     }
 }
 

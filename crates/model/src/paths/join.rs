@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Place, TraceError};
 use crate::cluster::{AuthMode, EndpointAccess, Node, NodeAccess, SERVING_CERT_MS};
-use crate::cni::CniMode;
 use crate::egress::{AwsService, DnsServers, Route};
 use crate::sandbox::{way_text, Sandbox, ServiceReach};
 
@@ -308,7 +307,7 @@ impl Sandbox {
     /// Whether containerd on `node` can pull the CNI agent's image, and if
     /// not, the kubelet's `Failed to pull image` message.
     pub(crate) fn image_pull_error(&self, node: &Node) -> Option<String> {
-        let (_, ecr) = self.cni.agent_image("");
+        let (_, ecr) = self.cni.strategy().agent_image("");
         let quick = if ecr {
             [AwsService::EcrApi, AwsService::EcrDkr, AwsService::S3]
                 .iter()
@@ -333,7 +332,7 @@ impl Sandbox {
 
     fn pull_step(&self, node: &Node) -> JoinStep {
         let region = self.region();
-        let (image, ecr) = self.cni.agent_image(&region);
+        let (image, ecr) = self.cni.strategy().agent_image(&region);
         let tag = "<tag>";
         let pull = |cause: String| {
             format!("Failed to pull image \"{image}:{tag}\": rpc error: code = Unknown desc = failed to pull and unpack image \"{image}:{tag}\": {cause}")
@@ -605,13 +604,7 @@ impl Sandbox {
         }
         steps.push(pull);
 
-        let cni = match &self.cni {
-            CniMode::AwsVpcCni(_) => "aws-node starts ipamd, which attaches ENIs and keeps warm IPs",
-            CniMode::Flannel(_) => "kube-flannel reads the node's podCIDR from kube-controller-manager and sets up flannel.1 and cni0",
-            CniMode::Cilium(_) => "the cilium agent waits for the podCIDR the cilium-operator gives the node",
-            CniMode::Calico(_) => "calico-node takes its tunnel address; blocks come as pods arrive",
-            CniMode::CiliumEni(_) => "the cilium-operator allocates the node's ENI addresses (pre-allocate)",
-        };
+        let cni = self.cni.strategy().on_boot();
         let mut s = step(
             "Start the CNI",
             StepStatus::Ok,
@@ -625,7 +618,7 @@ impl Sandbox {
             s.message = Some(reason.clone());
         } else if node.image_error.is_some() {
             s.status = StepStatus::Failed;
-            s.detail = format!("the {} pod is in ImagePullBackOff, so no CNI config is written: the node stays NotReady", self.cni.daemonset());
+            s.detail = format!("the {} pod is in ImagePullBackOff, so no CNI config is written: the node stays NotReady", self.cni.strategy().daemonset());
             s.message = Some(crate::sandbox::NETWORK_NOT_READY.into());
         }
         steps.push(s);

@@ -125,7 +125,7 @@ impl Sandbox {
         let Some(reason) = self.nodes.get(&node_id).and_then(|n| n.not_ready.clone()) else {
             return;
         };
-        let ds = self.cni.daemonset();
+        let ds = self.cni.strategy().daemonset();
         for p in self.pods.values_mut() {
             if p.node == Some(node_id) && p.system && p.name.starts_with(ds) {
                 p.status = crate::cluster::PodStatus::CrashLoopBackOff;
@@ -138,8 +138,8 @@ impl Sandbox {
     /// kube-proxy's, when the EKS registry is out of reach) backs off, no CNI
     /// config is written and the node stays NotReady.
     fn image_pull_failed(&mut self, node_id: NodeId, message: &str, events: &mut Recorder) {
-        let ecr = self.cni.agent_image("").1;
-        let cni_ds = self.cni.daemonset();
+        let ecr = self.cni.strategy().agent_image("").1;
+        let cni_ds = self.cni.strategy().daemonset();
         let hit: Vec<crate::ids::PodId> = self
             .pods
             .values()
@@ -205,7 +205,7 @@ impl Sandbox {
     /// kube-proxy, pinned to it and tolerating its not-ready taint, so they
     /// bind ahead of every Pending pod.
     fn start_daemon_pods(&mut self, node_id: NodeId, events: &mut Recorder) {
-        let cni_ds = self.cni.daemonset();
+        let cni_ds = self.cni.strategy().daemonset();
         let mut waiting = std::mem::take(&mut self.pending);
         for ds in [cni_ds, "kube-proxy"] {
             let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
@@ -228,7 +228,7 @@ impl Sandbox {
     fn network_up(&mut self, node_id: NodeId, events: &mut Recorder) {
         let touched = BTreeSet::from([node_id]);
         self.settle(events, &touched);
-        let cni = self.cni.network_ready_because();
+        let cni = self.cni.strategy().network_ready_because();
         if self.nodes.get(&node_id).is_some_and(|n| {
             n.not_ready.is_some() || n.join_error.is_some() || n.image_error.is_some()
         }) {
