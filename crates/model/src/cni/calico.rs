@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
+use crate::events::Recorder;
 use crate::explain::Derivation;
+use crate::sandbox::{Sandbox, SandboxError};
 use crate::ids::{NodeId, PodId};
 
 /// How Calico carries pod traffic between nodes (the IPPool's `ipipMode`
@@ -243,6 +245,23 @@ impl Cni for Calico {
     fn on_eks(&self) -> super::CniMode {
         self.clone().into()
     }
+
+    /// An IPPool's cidr cannot be modified and its blockSize is set at
+    /// creation (docs.tigera.io, reference/resources/ippool).
+    fn check_change(&self, sb: &Sandbox) -> Result<(), SandboxError> {
+        let Some(now) = sb.cni.as_calico() else {
+            return Ok(());
+        };
+        let blocks = sb.calico.blocks().len();
+        if blocks > 0 && (now.pool != self.pool || now.block_size != self.block_size) {
+            return Err(SandboxError::CniSettings {
+                reason: format!("calico IPPool {} (/{} blocks) has {blocks} blocks allocated: its cidr and blockSize cannot change (replay the scenario under the new pool instead)", now.pool, now.block_size),
+            });
+        }
+        Ok(())
+    }
+
+    fn after_change(&self, _sb: &mut Sandbox, _events: &mut Recorder) {}
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);

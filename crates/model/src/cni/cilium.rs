@@ -16,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use super::node_range::{RangeKind, RangePlan};
 use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
+use crate::events::Recorder;
 use crate::explain::Derivation;
+use crate::sandbox::{Sandbox, SandboxError};
 
 /// How Cilium carries pod traffic between nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -189,6 +191,12 @@ impl Cni for Cilium {
     fn on_eks(&self) -> super::CniMode {
         self.clone().into()
     }
+
+    fn check_change(&self, _sb: &Sandbox) -> Result<(), SandboxError> {
+        Ok(())
+    }
+
+    fn after_change(&self, _sb: &mut Sandbox, _events: &mut Recorder) {}
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);

@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use super::vpc_cni::IPS_PER_PREFIX;
 use super::{Cni, Crossing, Datapath, Wiring};
 use crate::catalog::InstanceType;
+use crate::events::Recorder;
 use crate::explain::Derivation;
+use crate::sandbox::{Sandbox, SandboxError};
 
 /// Settings of Cilium's ENI IPAM (`CiliumNode.spec.ipam` / `spec.eni` and
 /// the operator's flags).
@@ -246,6 +248,16 @@ impl Cni for CiliumEni {
 
     fn on_eks(&self) -> super::CniMode {
         self.clone().into()
+    }
+
+    fn check_change(&self, _sb: &Sandbox) -> Result<(), SandboxError> {
+        Ok(())
+    }
+
+    /// The operator applies new watermarks to every node.
+    fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
+        let all = sb.nodes.keys().copied().collect();
+        sb.schedule_and_settle(events, all);
     }
 
     /// `pod ENIs × (IPs per ENI − 1) + 2`, ×16 per slot with prefixes: the

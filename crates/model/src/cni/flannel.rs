@@ -26,8 +26,13 @@ use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
+use std::collections::BTreeSet;
+
 use crate::catalog::InstanceType;
+use crate::events::Recorder;
 use crate::explain::Derivation;
+use crate::ids::NodeId;
+use crate::sandbox::{Sandbox, SandboxError};
 
 /// How flannel carries pod traffic between nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -248,6 +253,46 @@ impl Cni for Flannel {
             ..self.clone()
         }
         .into()
+    }
+
+    /// flanneld on its etcd gives leases to nodes that run; going back to
+    /// `--kube-subnet-mgr` would take them away (and fail on EKS).
+    fn check_change(&self, sb: &Sandbox) -> Result<(), SandboxError> {
+        let Some(now) = sb.cni.as_flannel() else {
+            return Ok(());
+        };
+        let leased = sb.nodes.values().any(|n| n.overlay.is_some());
+        if leased && now.subnet_manager != self.subnet_manager {
+            return Err(SandboxError::CniSettings {
+                reason: "nodes hold subnets leased from flanneld's etcd: switching them to --kube-subnet-mgr would leave them without a pod CIDR, which EKS never assigns (replay the scenario under the new settings instead)".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// With the etcd subnet manager the kube-flannel pods restart: each
+    /// node without a subnet leases one and its CNI comes up.
+    fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
+        if self.eks_failure("").is_some() {
+            return;
+        }
+        let waiting: Vec<NodeId> = sb
+            .nodes
+            .values()
+            .filter(|n| n.registered && n.overlay.is_none())
+            .map(|n| n.id)
+            .collect();
+        sb.ready_together(events, BTreeSet::new(), |s, events| {
+            for id in waiting {
+                if let Some(n) = s.nodes.get_mut(&id) {
+                    n.not_ready = None;
+                }
+                s.assign_pod_cidr(id, events);
+                if s.nodes.get(&id).is_some_and(|n| n.overlay.is_some()) {
+                    s.cni_unblocked(id, events);
+                }
+            }
+        });
     }
 
     /// The kubelet's max pods is what the EKS AMI sets from the VPC CNI's

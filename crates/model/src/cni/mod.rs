@@ -19,7 +19,9 @@ pub mod vpc_cni;
 use serde::Serialize;
 
 use crate::catalog::InstanceType;
+use crate::events::Recorder;
 use crate::explain::Derivation;
+use crate::sandbox::{Sandbox, SandboxError};
 
 pub use calico::Calico;
 pub use cilium::Cilium;
@@ -147,6 +149,14 @@ pub trait Cni {
     /// These settings made to run on EKS where the default does not (the
     /// compare view's column).
     fn on_eks(&self) -> CniMode;
+    /// Why the sandbox, as it runs, cannot move to these settings (beyond
+    /// [`Cni::problem`]): what its nodes already hold.
+    ///
+    /// # Errors
+    /// The [`SandboxError`] naming the setting and what holds it.
+    fn check_change(&self, sb: &Sandbox) -> Result<(), SandboxError>;
+    /// What the agents do on running nodes once these settings apply.
+    fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder);
 }
 
 /// The CNI a cluster runs, with its settings.

@@ -5,9 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::Cni;
 use crate::catalog::InstanceType;
+use crate::events::Recorder;
 use crate::explain::Derivation;
+use crate::ids::{NodeId, SubnetId};
+use crate::sandbox::{check_range, Sandbox, SandboxError};
 
 /// Addresses in a `/28` prefix (`IPS_PER_PREFIX=16` in the max-pods calculator).
 pub const IPS_PER_PREFIX: u32 = 16;
@@ -254,6 +259,66 @@ impl Cni for VpcCni {
 
     fn on_eks(&self) -> super::CniMode {
         self.clone().into()
+    }
+
+    fn check_change(&self, sb: &Sandbox) -> Result<(), SandboxError> {
+        check_range("WARM_ENI_TARGET", u64::from(self.warm_eni_target), 0, 100)?;
+        check_range("WARM_IP_TARGET", u64::from(self.warm_ip_target), 0, 10_000)?;
+        check_range(
+            "MINIMUM_IP_TARGET",
+            u64::from(self.minimum_ip_target),
+            0,
+            10_000,
+        )?;
+        check_range(
+            "WARM_PREFIX_TARGET",
+            u64::from(self.warm_prefix_target),
+            0,
+            100,
+        )?;
+        // Each ENIConfig names a subnet of the VPC in its own AZ (CNI README, ENIConfig).
+        for (az, reference) in &self.eni_configs {
+            let subnet = sb.subnet(reference)?;
+            if &subnet.az != az {
+                return Err(SandboxError::EniConfigAz {
+                    az: az.clone(),
+                    subnet: subnet.name.clone(),
+                    subnet_az: subnet.az.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
+        // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
+        let configs = sb.eni_config_subnets();
+        let azs: BTreeMap<SubnetId, String> = sb
+            .vpc
+            .subnets
+            .values()
+            .map(|s| (s.id, s.az.clone()))
+            .collect();
+        let mut unblocked = Vec::new();
+        for node in sb.nodes.values_mut() {
+            if node.not_ready.is_some()
+                && azs
+                    .get(&node.subnet)
+                    .is_some_and(|az| configs.contains_key(az))
+            {
+                unblocked.push(node.id);
+            }
+            // aws-node restarts with the new ENABLE_POD_ENI: ipamd keeps (or
+            // stops keeping) a slot for the trunk; an attached trunk stays.
+            node.ipam.pod_eni = self.pod_eni;
+        }
+        let all: BTreeSet<NodeId> = sb.nodes.keys().copied().collect();
+        sb.ready_together(events, all.clone(), |s, events| {
+            for node in unblocked {
+                s.cni_unblocked(node, events);
+            }
+            s.ensure_trunks(&all, events);
+        });
     }
 
     /// No encapsulation: pods have VPC addresses on the node's ENIs, and

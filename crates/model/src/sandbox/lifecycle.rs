@@ -246,7 +246,7 @@ impl Sandbox {
     /// it are scheduled onto together when it ends, as kube-scheduler finds
     /// nodes that registered at the same moment in one scheduling cycle —
     /// not a `FailedScheduling` round for every pending pod per node.
-    pub(super) fn ready_together(
+    pub(crate) fn ready_together(
         &mut self,
         events: &mut Recorder,
         touched: BTreeSet<NodeId>,
@@ -284,7 +284,7 @@ impl Sandbox {
 
     /// A node whose CNI was blocked (no ENIConfig for its AZ, no flannel
     /// subnet) can start it now: it turns Ready, with the event.
-    pub(super) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Recorder) {
+    pub(crate) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Recorder) {
         let Some(node) = self.nodes.get_mut(&node_id) else {
             return;
         };

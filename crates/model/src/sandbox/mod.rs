@@ -25,6 +25,7 @@ pub use lifecycle::NETWORK_NOT_READY;
 pub use stuck::NoAddress;
 pub use uses::AddressUse;
 pub use workload::{MAX_NODES, MAX_PODS};
+pub(crate) use workload::check_range;
 
 use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};
@@ -271,7 +272,7 @@ impl Sandbox {
     }
 
     #[doc(hidden)]
-    fn event(&self, events: &mut Recorder, kind: EventKind) {
+    pub(crate) fn event(&self, events: &mut Recorder, kind: EventKind) {
         events.push(Event::new(self.now_ms, kind));
     }
 

@@ -17,7 +17,7 @@ impl Sandbox {
     /// picks at random among the 100 lowest free, which podnet simplifies
     /// to the lowest so replays match), or the allocator's failure. Under
     /// flannel's `--kube-subnet-mgr` EKS gives none.
-    pub(super) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Recorder) {
+    pub(crate) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Recorder) {
         if let CniMode::Calico(cfg) = &self.cni {
             let cfg = cfg.clone();
             self.calico_tunnel(node, &cfg, events);

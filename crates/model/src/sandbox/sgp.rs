@@ -27,7 +27,7 @@ impl Sandbox {
 
     /// Attaches trunk ENIs to the `nodes` that want one and have a free ENI
     /// slot; says why when one cannot be attached (once per reason).
-    pub(super) fn ensure_trunks(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Recorder) {
+    pub(crate) fn ensure_trunks(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Recorder) {
         let eni_configs = self.eni_config_subnets();
         for id in nodes {
             let Some(node) = self.nodes.get(id) else {

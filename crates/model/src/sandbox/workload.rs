@@ -129,7 +129,7 @@ impl Sandbox {
 
     /// The ENIConfigs resolved to subnets: AZ → subnet (names that do not
     /// resolve were refused by `set_cni`).
-    pub(super) fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
+    pub(crate) fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
         self.vpc_cni()
             .map(|c| {
                 c.eni_configs
@@ -447,184 +447,34 @@ impl Sandbox {
         cni: CniMode,
         events: &mut Recorder,
     ) -> Result<(), SandboxError> {
-        if std::mem::discriminant(&cni) != std::mem::discriminant(&self.cni)
-            && !self.nodes.is_empty()
-        {
+        if !cni.same_strategy(&self.cni) && !self.nodes.is_empty() {
             return Err(SandboxError::CniSwitch {
                 from: self.cni.strategy().name().into(),
                 to: cni.strategy().name().into(),
                 nodes: self.nodes.len() as u32,
             });
         }
-        let CniMode::AwsVpcCni(c) = &cni else {
-            let service = self.cluster.as_ref().map(|c| c.service_cidr());
-            if let Some(reason) = cni.problem(&self.vpc.cidrs, service) {
-                return Err(SandboxError::CniSettings { reason });
-            }
-            // Node pod CIDRs are given once, when a node registers
-            // (kube-controller-manager cidr_set.go, the cilium-operator): a
-            // new cluster CIDR or mask would leave running nodes outside it.
-            let (before, after) = (self.cni.plan(), cni.plan());
-            if before.is_some() && before != after && !self.nodes.is_empty() {
-                let plan = before
-                    .map(|p| format!("{} (/{} per node)", p.cluster, p.node_len))
-                    .unwrap_or_default();
-                return Err(SandboxError::CniSettings {
-                    reason: format!("{} nodes hold pod CIDRs from {plan}: the cluster CIDR and per-node size cannot change while they run (replay the scenario under the new settings instead)", self.nodes.len()),
-                });
-            }
-            // An IPPool's cidr cannot be modified and its blockSize is set at
-            // creation (docs.tigera.io, reference/resources/ippool).
-            if let (CniMode::Calico(now), CniMode::Calico(next)) = (&self.cni, &cni) {
-                let blocks = self.calico.blocks().len();
-                if blocks > 0 && (now.pool != next.pool || now.block_size != next.block_size) {
-                    return Err(SandboxError::CniSettings {
-                        reason: format!("calico IPPool {} (/{} blocks) has {blocks} blocks allocated: its cidr and blockSize cannot change (replay the scenario under the new pool instead)", now.pool, now.block_size),
-                    });
-                }
-            }
-            // flanneld on its etcd gives leases to nodes that run; going back
-            // to --kube-subnet-mgr would take them away (and fail on EKS).
-            if let (CniMode::Flannel(now), CniMode::Flannel(next)) = (&self.cni, &cni) {
-                let leased = self.nodes.values().any(|n| n.overlay.is_some());
-                if leased && now.subnet_manager != next.subnet_manager {
-                    return Err(SandboxError::CniSettings {
-                        reason: "nodes hold subnets leased from flanneld's etcd: switching them to --kube-subnet-mgr would leave them without a pod CIDR, which EKS never assigns (replay the scenario under the new settings instead)".into(),
-                    });
-                }
-            }
-            let summary = match &cni {
-                CniMode::Flannel(f) => format!(
-                    "Flannel, Network {}, /{} per node, backend {}, subnet manager {}",
-                    f.network,
-                    f.subnet_len,
-                    f.backend,
-                    match f.subnet_manager {
-                        crate::cni::flannel::FlannelSubnetManager::Kube => "--kube-subnet-mgr (node podCIDRs: none on EKS)",
-                        crate::cni::flannel::FlannelSubnetManager::Etcd => "flanneld on etcd",
-                    }
-                ),
-                CniMode::Cilium(c) => format!(
-                    "Cilium cluster-pool {}, /{} per node, routing {}",
-                    c.pool, c.mask_size, c.routing
-                ),
-                CniMode::Calico(c) => format!(
-                    "Calico IPPool {}, /{} blocks, encapsulation {}, strictAffinity {}",
-                    c.pool, c.block_size, c.encapsulation, c.strict_affinity
-                ),
-                CniMode::CiliumEni(c) => format!(
-                    "Cilium ENI mode, pre-allocate {}, min-allocate {}, max-allocate {}, release excess IPs {} (after {} s), first-interface-index {}, prefix delegation {} (existing nodes keep their first-interface-index, read at boot)",
-                    c.pre_allocate,
-                    c.min_allocate,
-                    c.max_allocate,
-                    if c.release_excess_ips { "on" } else { "off" },
-                    c.excess_ip_release_delay_s,
-                    c.first_interface_index,
-                    if c.prefix_delegation { "on" } else { "off" }
-                ),
-                CniMode::AwsVpcCni(_) => String::new(),
-            };
-            let eni_ipam = cni.uses_enis();
-            let flannel_unblocked =
-                matches!(&cni, CniMode::Flannel(f) if f.eks_failure("").is_none());
-            self.cni = cni;
-            self.event(events, EventKind::CniChanged { summary });
-            if flannel_unblocked {
-                // The kube-flannel pods restart with the etcd subnet manager:
-                // each node without a subnet leases one and its CNI comes up.
-                let waiting: Vec<NodeId> = self
-                    .nodes
-                    .values()
-                    .filter(|n| n.registered && n.overlay.is_none())
-                    .map(|n| n.id)
-                    .collect();
-                self.ready_together(events, BTreeSet::new(), |s, events| {
-                    for id in waiting {
-                        if let Some(n) = s.nodes.get_mut(&id) {
-                            n.not_ready = None;
-                        }
-                        s.assign_pod_cidr(id, events);
-                        if s.nodes.get(&id).is_some_and(|n| n.overlay.is_some()) {
-                            s.cni_unblocked(id, events);
-                        }
-                    }
-                });
-            }
-            if eni_ipam {
-                // The operator applies new watermarks to every node.
-                let all = self.nodes.keys().copied().collect();
-                self.schedule_and_settle(events, all);
-            }
-            return Ok(());
-        };
-        check_range("WARM_ENI_TARGET", u64::from(c.warm_eni_target), 0, 100)?;
-        check_range("WARM_IP_TARGET", u64::from(c.warm_ip_target), 0, 10_000)?;
-        check_range(
-            "MINIMUM_IP_TARGET",
-            u64::from(c.minimum_ip_target),
-            0,
-            10_000,
-        )?;
-        check_range(
-            "WARM_PREFIX_TARGET",
-            u64::from(c.warm_prefix_target),
-            0,
-            100,
-        )?;
-        // Each ENIConfig names a subnet of the VPC in its own AZ (CNI README, ENIConfig).
-        for (az, reference) in &c.eni_configs {
-            let subnet = self.subnet(reference)?;
-            if &subnet.az != az {
-                return Err(SandboxError::EniConfigAz {
-                    az: az.clone(),
-                    subnet: subnet.name.clone(),
-                    subnet_az: subnet.az.clone(),
-                });
-            }
+        let service = self.cluster.as_ref().map(|c| c.service_cidr());
+        if let Some(reason) = cni.problem(&self.vpc.cidrs, service) {
+            return Err(SandboxError::CniSettings { reason });
         }
-        let pod_eni = c.pod_eni;
-        let summary = format!(
-            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {} (POD_SECURITY_GROUP_ENFORCING_MODE={}), external SNAT {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
-            if c.prefix_delegation { "on" } else { "off" },
-            if c.custom_networking { "on" } else { "off" },
-            if c.pod_eni { "on" } else { "off" },
-            c.pod_sg_enforcing_mode,
-            if c.external_snat { "on" } else { "off" },
-            c.warm_eni_target,
-            c.warm_ip_target,
-            c.minimum_ip_target,
-            c.warm_prefix_target
-        );
-        self.cni = cni;
+        // Node pod CIDRs are given once, when a node registers
+        // (kube-controller-manager cidr_set.go, the cilium-operator): a
+        // new cluster CIDR or mask would leave running nodes outside it.
+        let (before, after) = (self.cni.plan(), cni.plan());
+        if before.is_some() && before != after && !self.nodes.is_empty() {
+            let plan = before
+                .map(|p| format!("{} (/{} per node)", p.cluster, p.node_len))
+                .unwrap_or_default();
+            return Err(SandboxError::CniSettings {
+                reason: format!("{} nodes hold pod CIDRs from {plan}: the cluster CIDR and per-node size cannot change while they run (replay the scenario under the new settings instead)", self.nodes.len()),
+            });
+        }
+        cni.strategy().check_change(self)?;
+        let summary = cni.strategy().summary();
+        self.cni = cni.clone();
         self.event(events, EventKind::CniChanged { summary });
-        // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
-        let configs = self.eni_config_subnets();
-        let azs: BTreeMap<SubnetId, String> = self
-            .vpc
-            .subnets
-            .values()
-            .map(|s| (s.id, s.az.clone()))
-            .collect();
-        let mut unblocked = Vec::new();
-        for node in self.nodes.values_mut() {
-            if node.not_ready.is_some()
-                && azs
-                    .get(&node.subnet)
-                    .is_some_and(|az| configs.contains_key(az))
-            {
-                unblocked.push(node.id);
-            }
-            // aws-node restarts with the new ENABLE_POD_ENI: ipamd keeps (or
-            // stops keeping) a slot for the trunk; an attached trunk stays.
-            node.ipam.pod_eni = pod_eni;
-        }
-        let all: BTreeSet<NodeId> = self.nodes.keys().copied().collect();
-        self.ready_together(events, all.clone(), |s, events| {
-            for node in unblocked {
-                s.cni_unblocked(node, events);
-            }
-            s.ensure_trunks(&all, events);
-        });
+        cni.strategy().after_change(self, events);
         Ok(())
     }
 
@@ -652,7 +502,7 @@ impl Sandbox {
     /// grow the pools of the nodes this touched until nothing changes.
     /// Other nodes' ipamd runs when time is let pass (`AdvanceTime`); this
     /// keeps one action's cost independent of the cluster's size.
-    pub(super) fn schedule_and_settle(
+    pub(crate) fn schedule_and_settle(
         &mut self,
         events: &mut Recorder,
         mut touched: BTreeSet<NodeId>,
@@ -1087,7 +937,7 @@ fn unschedulable_message(nodes: usize, not_ready: usize, pinned: bool) -> String
     format!("0/{nodes} nodes are available: {}.", reasons.join(", "))
 }
 
-fn check_range(what: &str, value: u64, min: u64, max: u64) -> Result<(), SandboxError> {
+pub(crate) fn check_range(what: &str, value: u64, min: u64, max: u64) -> Result<(), SandboxError> {
     if (min..=max).contains(&value) {
         Ok(())
     } else {
