@@ -30,8 +30,8 @@ use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
 use crate::events::Recorder;
 use crate::explain::Derivation;
-use crate::sandbox::{Sandbox, SandboxError};
 use crate::ids::{NodeId, PodId};
+use crate::sandbox::{Sandbox, SandboxError};
 
 /// How Calico carries pod traffic between nodes (the IPPool's `ipipMode`
 /// and `vxlanMode`, which are mutually exclusive).
@@ -212,6 +212,14 @@ impl Cni for Calico {
 
     fn on_boot(&self) -> &'static str {
         "calico-node takes its tunnel address; blocks come as pods arrive"
+    }
+
+    fn cannot_start(&self, _node: &str) -> Option<String> {
+        None
+    }
+
+    fn exits_when_blocked(&self) -> bool {
+        false
     }
 
     fn summary(&self) -> String {

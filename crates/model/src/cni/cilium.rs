@@ -160,6 +160,14 @@ impl Cni for Cilium {
         "the cilium agent waits for the podCIDR the cilium-operator gives the node"
     }
 
+    fn cannot_start(&self, _node: &str) -> Option<String> {
+        None
+    }
+
+    fn exits_when_blocked(&self) -> bool {
+        false
+    }
+
     fn summary(&self) -> String {
         format!(
             "Cilium cluster-pool {}, /{} per node, routing {}",

@@ -193,6 +193,14 @@ impl Cni for CiliumEni {
         "the cilium-operator allocates the node's ENI addresses (pre-allocate)"
     }
 
+    fn cannot_start(&self, _node: &str) -> Option<String> {
+        None
+    }
+
+    fn exits_when_blocked(&self) -> bool {
+        false
+    }
+
     fn summary(&self) -> String {
         let on = |b: bool| if b { "on" } else { "off" };
         format!(
@@ -211,11 +219,7 @@ impl Cni for CiliumEni {
         super::Addressing::Enis(self)
     }
 
-    fn problem(
-        &self,
-        _vpc: &[ipnet::Ipv4Net],
-        _service: Option<ipnet::Ipv4Net>,
-    ) -> Option<String> {
+    fn problem(&self, _vpc: &[ipnet::Ipv4Net], _service: Option<ipnet::Ipv4Net>) -> Option<String> {
         self.settings_problem()
     }
 
@@ -338,7 +342,12 @@ impl super::EniIpam for CiliumEni {
 
     /// The watermarks' shortfall plus `max-above-watermark`, in prefixes
     /// when `prefixes`, at most one ENI's slots.
-    fn next_request(&self, ipam: &super::ipamd::NodeIpam, now_ms: u64, prefixes: bool) -> Option<u32> {
+    fn next_request(
+        &self,
+        ipam: &super::ipamd::NodeIpam,
+        now_ms: u64,
+        prefixes: bool,
+    ) -> Option<u32> {
         let stats = ipam.stats(now_ms);
         let need = match self.needed(stats.total, stats.assigned) {
             0 => 0,
@@ -377,6 +386,33 @@ impl super::EniIpam for CiliumEni {
 
     fn agent(&self) -> &'static str {
         "the cilium-operator"
+    }
+
+    /// `first-interface-index` plays its part (`EniIpam::first_pod_eni`).
+    fn custom_networking(&self) -> bool {
+        false
+    }
+
+    fn addon_prefix_delegation(&self) -> bool {
+        false
+    }
+
+    fn tick(
+        &self,
+        ipam: &mut super::ipamd::NodeIpam,
+        subnets: &mut dyn super::ipamd::Subnets,
+        now_ms: u64,
+        events: &mut Recorder,
+    ) -> bool {
+        ipam.operator_tick(self, subnets, now_ms, events)
+    }
+
+    /// The cilium agent's IPAM API answer when the node's pool is empty.
+    fn no_address_failure(&self) -> super::AddFailure {
+        super::AddFailure::new(
+            "cilium-cni",
+            "unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full",
+        )
     }
 }
 

@@ -212,6 +212,16 @@ impl Cni for Flannel {
         "kube-flannel reads the node's podCIDR from kube-controller-manager and sets up flannel.1 and cni0"
     }
 
+    fn cannot_start(&self, node: &str) -> Option<String> {
+        self.eks_failure(node)
+    }
+
+    /// flanneld exits when it cannot register its network (no pod CIDR on
+    /// EKS, out of subnets).
+    fn exits_when_blocked(&self) -> bool {
+        true
+    }
+
     fn summary(&self) -> String {
         format!(
             "Flannel, Network {}, /{} per node, backend {}, subnet manager {}",
@@ -289,7 +299,11 @@ impl Cni for Flannel {
                 }
                 s.assign_pod_cidr(id, events);
                 if s.nodes.get(&id).is_some_and(|n| n.overlay.is_some()) {
-                    s.cni_unblocked(id, events);
+                    s.cni_unblocked(
+                        id,
+                        "kube-flannel: flanneld leased the node's subnet from etcd and wrote 10-flannel.conflist",
+                        events,
+                    );
                 }
             }
         });

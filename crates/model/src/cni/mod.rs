@@ -68,6 +68,52 @@ pub trait EniIpam: std::fmt::Debug {
     fn pod_eni(&self) -> bool;
     /// The agent's name in events and advice (`ipamd`, `the cilium-operator`).
     fn agent(&self) -> &'static str;
+    /// Custom networking: pod ENIs in the subnet of the node's ENIConfig,
+    /// none on the primary ENI.
+    fn custom_networking(&self) -> bool;
+    /// Whether the EKS `vpc-cni` add-on runs with prefix delegation (nodeadm
+    /// and managed node groups read it for max pods).
+    fn addon_prefix_delegation(&self) -> bool;
+    /// One pass of the agent over a node's pool; whether it changed.
+    fn tick(
+        &self,
+        ipam: &mut ipamd::NodeIpam,
+        subnets: &mut dyn ipamd::Subnets,
+        now_ms: u64,
+        events: &mut Recorder,
+    ) -> bool;
+    /// What the plugin answers a CNI ADD when the node has no free address.
+    fn no_address_failure(&self) -> AddFailure;
+}
+
+/// Why a CNI ADD gave a pod no address, in the plugin's words (the kubelet
+/// reports `plugin type="…" failed (add): …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddFailure {
+    /// The plugin's `type` in the CNI config (`aws-cni`, `flannel`, …).
+    pub plugin: String,
+    /// What it said.
+    pub cause: String,
+}
+
+impl AddFailure {
+    /// A failure of `plugin` saying `cause`.
+    pub fn new(plugin: impl Into<String>, cause: impl Into<String>) -> Self {
+        Self {
+            plugin: plugin.into(),
+            cause: cause.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for AddFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "plugin type=\"{}\" failed (add): {}",
+            self.plugin, self.cause
+        )
+    }
 }
 
 /// Settings that the CLI and the planner offer as plain flags; each
@@ -127,6 +173,12 @@ pub trait Cni {
     fn network_ready_because(&self) -> &'static str;
     /// What the agent does on a node that just joined (the join view's step).
     fn on_boot(&self) -> &'static str;
+    /// Why the agent cannot start on node `node` at all, if it cannot
+    /// (flannel's `--kube-subnet-mgr` on EKS, which gives no pod CIDRs).
+    fn cannot_start(&self, node: &str) -> Option<String>;
+    /// Whether the agent exits (its pod in `CrashLoopBackOff`) while it
+    /// cannot start, rather than waiting.
+    fn exits_when_blocked(&self) -> bool;
     /// The `CniChanged` event's summary of these settings.
     fn summary(&self) -> String;
     /// Where pod addresses come from.
@@ -137,8 +189,7 @@ pub trait Cni {
     fn datapath(&self) -> Datapath;
     /// Why these settings cannot work with these VPC blocks and service
     /// CIDR, if they cannot.
-    fn problem(&self, vpc: &[ipnet::Ipv4Net], service: Option<ipnet::Ipv4Net>)
-        -> Option<String>;
+    fn problem(&self, vpc: &[ipnet::Ipv4Net], service: Option<ipnet::Ipv4Net>) -> Option<String>;
     /// The same strategy with its defaults, but with a pool that fits `vpc`
     /// where the default would collide.
     fn fitting(&self, vpc: &[ipnet::Ipv4Net]) -> CniMode;

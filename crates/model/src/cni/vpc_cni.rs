@@ -199,6 +199,14 @@ impl Cni for VpcCni {
         "aws-node starts ipamd, which attaches ENIs and keeps warm IPs"
     }
 
+    fn cannot_start(&self, _node: &str) -> Option<String> {
+        None
+    }
+
+    fn exits_when_blocked(&self) -> bool {
+        false
+    }
+
     fn summary(&self) -> String {
         let on = |b: bool| if b { "on" } else { "off" };
         format!(
@@ -221,11 +229,7 @@ impl Cni for VpcCni {
 
     /// Its settings are checked against the sandbox (`set_cni`): no range
     /// of its own can collide with the VPC.
-    fn problem(
-        &self,
-        _vpc: &[ipnet::Ipv4Net],
-        _service: Option<ipnet::Ipv4Net>,
-    ) -> Option<String> {
+    fn problem(&self, _vpc: &[ipnet::Ipv4Net], _service: Option<ipnet::Ipv4Net>) -> Option<String> {
         None
     }
 
@@ -315,7 +319,11 @@ impl Cni for VpcCni {
         let all: BTreeSet<NodeId> = sb.nodes.keys().copied().collect();
         sb.ready_together(events, all.clone(), |s, events| {
             for node in unblocked {
-                s.cni_unblocked(node, events);
+                s.cni_unblocked(
+                    node,
+                    "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written",
+                    events,
+                );
             }
             s.ensure_trunks(&all, events);
         });
@@ -407,7 +415,12 @@ impl super::EniIpam for VpcCni {
         ipam.uses_prefixes(self)
     }
 
-    fn next_request(&self, ipam: &super::ipamd::NodeIpam, now_ms: u64, _prefixes: bool) -> Option<u32> {
+    fn next_request(
+        &self,
+        ipam: &super::ipamd::NodeIpam,
+        now_ms: u64,
+        _prefixes: bool,
+    ) -> Option<u32> {
         ipam.next_request(self, now_ms)
     }
 
@@ -433,6 +446,33 @@ impl super::EniIpam for VpcCni {
 
     fn agent(&self) -> &'static str {
         "ipamd"
+    }
+
+    fn custom_networking(&self) -> bool {
+        self.custom_networking
+    }
+
+    fn addon_prefix_delegation(&self) -> bool {
+        self.prefix_delegation
+    }
+
+    fn tick(
+        &self,
+        ipam: &mut super::ipamd::NodeIpam,
+        subnets: &mut dyn super::ipamd::Subnets,
+        now_ms: u64,
+        events: &mut Recorder,
+    ) -> bool {
+        ipam.tick(self, subnets, now_ms, events)
+    }
+
+    /// ipamd's answer when its datastore has no free address (CNI
+    /// `docs/troubleshooting.md`).
+    fn no_address_failure(&self) -> super::AddFailure {
+        super::AddFailure::new(
+            "aws-cni",
+            "add cmd: failed to assign an IP address to container",
+        )
     }
 }
 

@@ -31,7 +31,7 @@ impl Sandbox {
                 ).because(
                     format!(
                         "a managed node group would give {} and nodeadm's default {}",
-                        max_pods::for_node(t, MaxPodsFrom::ManagedNodeGroup, self.vpc_cni().is_some_and(|c| c.prefix_delegation)).value,
+                        max_pods::for_node(t, MaxPodsFrom::ManagedNodeGroup, self.cni.eni_ipam().is_some_and(|e| e.addon_prefix_delegation())).value,
                         max_pods::eni_formula(t)
                     ),
                     "EKS User Guide, eks-networking-add-ons; nodeadm eni_max_pods.go",

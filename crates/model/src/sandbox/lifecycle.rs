@@ -62,8 +62,9 @@ impl Sandbox {
                 reason: NETWORK_NOT_READY.into(),
             },
         );
-        let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
-        let pd_fallback = self.vpc_cni().is_some_and(|c| c.prefix_delegation) && !prefix_capable;
+        let eni = self.cni.eni_ipam();
+        let pod_eni = eni.is_some_and(|e| e.pod_eni());
+        let pd_fallback = eni.is_some_and(|e| e.addon_prefix_delegation()) && !prefix_capable;
         if let Some(reason) = blocker {
             self.event(
                 events,
@@ -119,7 +120,7 @@ impl Sandbox {
     /// flanneld exits when it cannot register its network (no pod CIDR on
     /// EKS, out of subnets): the kube-flannel pod is in CrashLoopBackOff.
     fn crash_blocked_agent(&mut self, node_id: NodeId) {
-        if !matches!(self.cni, crate::cni::CniMode::Flannel(_)) {
+        if !self.cni.strategy().exits_when_blocked() {
             return;
         }
         let Some(reason) = self.nodes.get(&node_id).and_then(|n| n.not_ready.clone()) else {
@@ -283,8 +284,9 @@ impl Sandbox {
     }
 
     /// A node whose CNI was blocked (no ENIConfig for its AZ, no flannel
-    /// subnet) can start it now: it turns Ready, with the event.
-    pub(crate) fn cni_unblocked(&mut self, node_id: NodeId, events: &mut Recorder) {
+    /// subnet) can start it now: it turns Ready, with the event; `because`
+    /// says what the agent did.
+    pub(crate) fn cni_unblocked(&mut self, node_id: NodeId, because: &str, events: &mut Recorder) {
         let Some(node) = self.nodes.get_mut(&node_id) else {
             return;
         };
@@ -303,11 +305,6 @@ impl Sandbox {
             && node.image_error.is_none()
             && !node.network_ready
         {
-            let because = if matches!(self.cni, crate::cni::CniMode::Flannel(_)) {
-                "kube-flannel: flanneld leased the node's subnet from etcd and wrote 10-flannel.conflist"
-            } else {
-                "aws-node: the ENIConfig for the node's Availability Zone exists, so ipamd started and 10-aws.conflist is written"
-            };
             self.mark_ready(node_id, because, events);
         }
     }

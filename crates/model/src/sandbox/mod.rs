@@ -24,8 +24,8 @@ pub use error::SandboxError;
 pub use lifecycle::NETWORK_NOT_READY;
 pub use stuck::NoAddress;
 pub use uses::AddressUse;
-pub use workload::{MAX_NODES, MAX_PODS};
 pub(crate) use workload::check_range;
+pub use workload::{MAX_NODES, MAX_PODS};
 
 use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::Sandbox;
 use crate::cni::calico::{Assigned, Calico, CalicoEncapsulation, CalicoHolder};
 use crate::cni::node_range::{NodeRange, RangeKind};
-use crate::cni::CniMode;
+use crate::cni::{AddFailure, Addressing};
 use crate::events::{EventKind, Recorder};
 use crate::ids::{NodeId, PodId};
 
@@ -18,26 +18,27 @@ impl Sandbox {
     /// to the lowest so replays match), or the allocator's failure. Under
     /// flannel's `--kube-subnet-mgr` EKS gives none.
     pub(crate) fn assign_pod_cidr(&mut self, node: NodeId, events: &mut Recorder) {
-        if let CniMode::Calico(cfg) = &self.cni {
-            let cfg = cfg.clone();
-            self.calico_tunnel(node, &cfg, events);
-            return;
-        }
-        if let CniMode::Flannel(f) = &self.cni {
-            let name = self
-                .nodes
-                .get(&node)
-                .map(|n| n.name.clone())
-                .unwrap_or_default();
-            if let Some(reason) = f.eks_failure(&name) {
-                if let Some(n) = self.nodes.get_mut(&node) {
-                    n.not_ready = Some(reason.clone());
-                }
-                self.event(events, EventKind::NodeNotReady { node, reason });
+        let cni = self.cni.clone();
+        let plan = match cni.strategy().addressing() {
+            Addressing::Blocks(cfg) => {
+                self.calico_tunnel(node, cfg, events);
                 return;
             }
+            Addressing::Enis(_) | Addressing::NodeRanges(None) => return,
+            Addressing::NodeRanges(Some(plan)) => plan,
+        };
+        let name = self
+            .nodes
+            .get(&node)
+            .map(|n| n.name.clone())
+            .unwrap_or_default();
+        if let Some(reason) = cni.strategy().cannot_start(&name) {
+            if let Some(n) = self.nodes.get_mut(&node) {
+                n.not_ready = Some(reason.clone());
+            }
+            self.event(events, EventKind::NodeNotReady { node, reason });
+            return;
         }
-        let Some(plan) = self.cni.plan() else { return };
         let taken: BTreeSet<ipnet::Ipv4Net> = self
             .nodes
             .values()
@@ -136,10 +137,10 @@ impl Sandbox {
         node: NodeId,
         pod: PodId,
         events: &mut Recorder,
-    ) -> Result<(std::net::Ipv4Addr, String), (String, String)> {
-        if let CniMode::Calico(cfg) = &self.cni {
-            let cfg = cfg.clone();
-            return match self.calico_assign(node, Some(pod), &cfg, events) {
+    ) -> Result<(std::net::Ipv4Addr, String), AddFailure> {
+        let cni = self.cni.clone();
+        if let Addressing::Blocks(cfg) = cni.strategy().addressing() {
+            return match self.calico_assign(node, Some(pod), cfg, events) {
                 Ok(got) => {
                     let from = if got.borrowed {
                         "calico-ipam (borrowed from another node's block)"
@@ -148,21 +149,24 @@ impl Sandbox {
                     };
                     Ok((got.ip, from.to_owned()))
                 }
-                Err(e) => Err(("calico".into(), e)),
+                Err(e) => Err(AddFailure::new("calico", e)),
             };
         }
         let Some(n) = self.nodes.get_mut(&node) else {
-            return Err(("cni".into(), "node is gone".into()));
+            return Err(AddFailure::new("cni", "node is gone"));
         };
         match n.overlay.as_mut() {
             Some(range) => {
                 let (plugin, ipam) = (range.plugin().to_owned(), range.ipam().to_owned());
-                range.allocate(pod).map(|ip| (ip, ipam)).map_err(|e| (plugin, e))
+                range
+                    .allocate(pod)
+                    .map(|ip| (ip, ipam))
+                    .map_err(|e| AddFailure::new(plugin, e))
             }
             // flanneld cannot start without a pod CIDR (FLANNEL pkg/subnet/kube/kube.go);
             // a Cilium node without one is NotReady, so no pod gets here.
-            None => Err((
-                "flannel".into(),
+            None => Err(AddFailure::new(
+                "flannel",
                 format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{}\" pod cidr not assigned)", n.name),
             )),
         }
@@ -171,7 +175,7 @@ impl Sandbox {
     /// Where an overlay node's pods take addresses from, in one line
     /// (`None` under the VPC CNI): its pod CIDR, or its Calico blocks.
     pub fn pod_ranges(&self, node: NodeId) -> Option<String> {
-        if matches!(self.cni, CniMode::Calico(_)) {
+        if let Addressing::Blocks(_) = self.cni.strategy().addressing() {
             let blocks: Vec<String> = self
                 .calico
                 .blocks_of(node)
@@ -197,7 +201,7 @@ impl Sandbox {
 
     /// Frees a pod's overlay address.
     pub(super) fn overlay_release(&mut self, node: NodeId, pod: PodId) {
-        if matches!(self.cni, CniMode::Calico(_)) {
+        if let Addressing::Blocks(_) = self.cni.strategy().addressing() {
             let ip = self.pods.get(&pod).and_then(|p| p.ip);
             self.calico.release_pod(pod, ip);
             return;

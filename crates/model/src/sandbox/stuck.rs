@@ -16,7 +16,7 @@ use super::workload::subnet_for_new_eni;
 use super::Sandbox;
 use crate::cni::ipamd::NodeIpam;
 use crate::cni::vpc_cni::IPS_PER_PREFIX as PREFIX;
-use crate::cni::CniMode;
+use crate::cni::{Addressing, EniIpam};
 use crate::ids::{NodeId, SubnetId};
 
 /// Why the CNI has no address for another pod on a node right now.
@@ -97,11 +97,10 @@ impl Sandbox {
     /// Why a pod on `node` gets no address now, or `None` when one is free.
     pub fn no_address(&self, node: NodeId) -> Option<NoAddress> {
         let n = self.nodes.get(&node)?;
-        let eni_limit = match &self.cni {
-            CniMode::AwsVpcCni(cfg) => n.ipam.eni_limit(cfg),
-            CniMode::CiliumEni(_) => n.ipam.limits.max_enis,
-            CniMode::Calico(_) => return Some(NoAddress::PoolFull),
-            CniMode::Flannel(_) | CniMode::Cilium(_) => {
+        let agent = match self.cni.strategy().addressing() {
+            Addressing::Enis(agent) => agent,
+            Addressing::Blocks(_) => return Some(NoAddress::PoolFull),
+            Addressing::NodeRanges(_) => {
                 return Some(match &n.overlay {
                     None => NoAddress::NoPodCidr,
                     Some(r) if r.used.len() as u32 >= r.capacity() => {
@@ -111,11 +110,12 @@ impl Sandbox {
                 })
             }
         };
-        self.eni_shortage(&n.ipam, eni_limit)
+        self.eni_shortage(&n.ipam, agent)
     }
 
     /// The ENI-based CNIs: free, cooling, ENIs full, subnet full, or not yet.
-    fn eni_shortage(&self, ipam: &NodeIpam, eni_limit: u32) -> Option<NoAddress> {
+    fn eni_shortage(&self, ipam: &NodeIpam, agent: &dyn EniIpam) -> Option<NoAddress> {
+        let eni_limit = agent.eni_limit(ipam);
         let now = self.now_ms;
         let pod_enis = || ipam.enis.iter().filter(|e| ipam.for_pods(e));
         if pod_enis().any(|e| e.all_slots().any(|x| x.is_free(now))) {
@@ -131,24 +131,9 @@ impl Sandbox {
             seconds: until.saturating_sub(now).div_ceil(1000) as u32,
         });
         let slots = ipam.limits.ipv4_per_eni.saturating_sub(1);
-        let pd = pod_enis().any(|e| !e.prefixes.is_empty())
-            || self.vpc_cni().is_some_and(|c| ipam.uses_prefixes(c))
-            || matches!(&self.cni, CniMode::CiliumEni(c) if c.prefix_delegation && ipam.prefix_capable);
+        let pd = pod_enis().any(|e| !e.prefixes.is_empty()) || agent.uses_prefixes(ipam);
         // What ipamd would ask for (the operator asks as its watermarks say).
-        let request = match &self.cni {
-            CniMode::AwsVpcCni(cfg) => ipam.next_request(cfg, now),
-            CniMode::CiliumEni(cfg) => {
-                let stats = ipam.stats(now);
-                let need = match cfg.needed(stats.total, stats.assigned) {
-                    0 => 0,
-                    n => cfg.allocation(n),
-                };
-                let need = if pd { need.div_ceil(PREFIX) } else { need };
-                (need > 0).then_some(need.min(slots))
-            }
-            _ => Some(1),
-        };
-        let Some(request) = request else {
+        let Some(request) = agent.next_request(ipam, now, pd) else {
             return Some(cooling_cause.unwrap_or(NoAddress::TargetsMet));
         };
         let roomy = pod_enis()
@@ -194,7 +179,7 @@ impl Sandbox {
     /// Where the node's next ENI would go (the operator uses the node's own
     /// subnet in Cilium's ENI mode).
     fn next_eni_subnet(&self, ipam: &NodeIpam) -> Option<SubnetId> {
-        let discovery = self.vpc_cni().is_some_and(|c| c.subnet_discovery);
+        let discovery = self.cni.eni_ipam().is_some_and(|e| e.subnet_discovery());
         subnet_for_new_eni(
             &self.vpc.subnets,
             ipam,

@@ -9,7 +9,7 @@ use super::{Sandbox, SandboxError};
 use crate::catalog::lookup;
 use crate::cluster::{node_name, Node, Pod, PodStatus};
 use crate::cni::ipamd::{NodeIpam, Subnets, POOL_MONITOR_INTERVAL_MS};
-use crate::cni::{CniMode, VpcCni};
+use crate::cni::{AddFailure, CniMode};
 use crate::events::{Event, EventKind, Recorder};
 use crate::idmap::IdMap;
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
@@ -86,30 +86,15 @@ pub(super) fn subnet_for_new_eni(
 }
 
 impl Sandbox {
-    /// The VPC CNI's settings, when it is the CNI.
-    pub(super) fn vpc_cni(&self) -> Option<&VpcCni> {
-        match &self.cni {
-            CniMode::AwsVpcCni(c) => Some(c),
-            CniMode::Flannel(_)
-            | CniMode::Cilium(_)
-            | CniMode::Calico(_)
-            | CniMode::CiliumEni(_) => None,
-        }
-    }
-
     /// Gives a deleted pod's address back: to the node's warm pool after
     /// the VPC CNI's cooldown, or to the overlay range at once.
     fn release_pod_ip(&mut self, node: NodeId, pod: PodId, events: &mut Recorder) {
         let now = self.now_ms;
         // The VPC CNI cools a freed address down; Cilium's agent hands it
         // back to the node's pool at once.
-        let cooldown_s = match &self.cni {
-            CniMode::AwsVpcCni(cfg) => cfg.ip_cooldown_s,
-            CniMode::CiliumEni(_) => 0,
-            _ => {
-                self.overlay_release(node, pod);
-                return;
-            }
+        let Some(cooldown_s) = self.cni.eni_ipam().map(|e| e.cooldown_s()) else {
+            self.overlay_release(node, pod);
+            return;
         };
         let released = self
             .nodes
@@ -130,9 +115,11 @@ impl Sandbox {
     /// The ENIConfigs resolved to subnets: AZ → subnet (names that do not
     /// resolve were refused by `set_cni`).
     pub(crate) fn eni_config_subnets(&self) -> BTreeMap<String, SubnetId> {
-        self.vpc_cni()
-            .map(|c| {
-                c.eni_configs
+        self.cni
+            .eni_ipam()
+            .and_then(|e| e.eni_configs())
+            .map(|configs| {
+                configs
                     .iter()
                     .filter_map(|(az, r)| self.vpc.find_subnet(r).map(|s| (az.clone(), s.id)))
                     .collect()
@@ -175,17 +162,15 @@ impl Sandbox {
             (Some(_), _) => MaxPodsFrom::Explicit,
             (None, from) => from.unwrap_or_default(),
         };
-        let pd_addon = self.vpc_cni().is_some_and(|c| c.prefix_delegation);
+        let eni = self.cni.eni_ipam();
+        let pd_addon = eni.is_some_and(|e| e.addon_prefix_delegation());
         let formula = crate::max_pods::for_node(instance, from, pd_addon).value;
         let node_id = NodeId(self.next.node + 1);
         // The cilium-operator puts ENIs in the node's subnet (no subnet-ids or tags here).
-        let discovery = self.vpc_cni().is_some_and(|c| c.subnet_discovery);
-        let first_pod_eni = match &self.cni {
-            CniMode::CiliumEni(c) => c.first_interface_index,
-            _ => 0,
-        };
-        let custom = self.vpc_cni().is_some_and(|c| c.custom_networking);
-        let pod_eni = self.vpc_cni().is_some_and(|c| c.pod_eni);
+        let discovery = eni.is_some_and(|e| e.subnet_discovery());
+        let first_pod_eni = eni.map_or(0, |e| e.first_pod_eni());
+        let custom = eni.is_some_and(|e| e.custom_networking());
+        let pod_eni = eni.is_some_and(|e| e.pod_eni());
         let eni_configs = self.eni_config_subnets();
         let not_ready = (custom && !eni_configs.contains_key(&subnet_az)).then(|| {
             format!("custom networking is on and no ENIConfig exists for {subnet_az}: aws-node logs \"No ENIConfig could be found for this node\" and the CNI does not become ready")
@@ -566,55 +551,27 @@ impl Sandbox {
         }
     }
 
-    /// One ipamd loop iteration on each of `nodes`; whether any changed.
+    /// One pass of the ENI agent (ipamd, the cilium-operator) on each of
+    /// `nodes`; whether any changed. An overlay has no pool to grow.
     fn tick_nodes(&mut self, nodes: &BTreeSet<NodeId>, events: &mut Recorder) -> bool {
-        let eni_configs = self.eni_config_subnets();
-        if let CniMode::CiliumEni(cfg) = &self.cni {
-            return self.tick_operator(&cfg.clone(), nodes, events);
-        }
-        // Only the VPC CNI runs ipamd; an overlay has no pool to grow.
-        let CniMode::AwsVpcCni(cfg) = &self.cni else {
+        let cni = self.cni.clone();
+        let Some(agent) = cni.eni_ipam() else {
             return false;
         };
+        let eni_configs = self.eni_config_subnets();
         let mut changed = false;
         for id in nodes {
-            // ipamd runs in aws-node, a DaemonSet pod: not on an unregistered instance.
+            // The agent runs in a DaemonSet pod: not on an unregistered instance.
             let Some(node) = self.nodes.get_mut(id).filter(|n| n.registered) else {
                 continue;
             };
             let mut access = Access {
                 subnets: &mut self.vpc.subnets,
                 next_eni: &mut self.next.eni,
-                discovery: cfg.subnet_discovery,
+                discovery: agent.subnet_discovery(),
                 eni_configs: &eni_configs,
             };
-            changed |= node.ipam.tick(cfg, &mut access, self.now_ms, events);
-        }
-        changed
-    }
-
-    /// One cilium-operator resync of each of `nodes` (Cilium ENI mode).
-    fn tick_operator(
-        &mut self,
-        cfg: &crate::cni::CiliumEni,
-        nodes: &BTreeSet<NodeId>,
-        events: &mut Recorder,
-    ) -> bool {
-        let none = BTreeMap::new();
-        let mut changed = false;
-        for id in nodes {
-            let Some(node) = self.nodes.get_mut(id).filter(|n| n.registered) else {
-                continue;
-            };
-            let mut access = Access {
-                subnets: &mut self.vpc.subnets,
-                next_eni: &mut self.next.eni,
-                discovery: false,
-                eni_configs: &none,
-            };
-            changed |= node
-                .ipam
-                .operator_tick(cfg, &mut access, self.now_ms, events);
+            changed |= agent.tick(&mut node.ipam, &mut access, self.now_ms, events);
         }
         changed
     }
@@ -817,15 +774,8 @@ impl Sandbox {
         let branch = pod.security_groups;
         let result = if branch {
             self.branch_add(node_id, pod_id)
-                .map_err(|cause| ("vpc-resource-controller".to_owned(), cause))
-        } else if self.cni.uses_enis() {
-            let no_ip = match &self.cni {
-                CniMode::CiliumEni(_) => (
-                    "cilium-cni".to_owned(),
-                    "unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full".to_owned(),
-                ),
-                _ => (String::new(), String::new()),
-            };
+                .map_err(|cause| AddFailure::new("vpc-resource-controller", cause))
+        } else if let Some(no_ip) = self.cni.eni_ipam().map(|e| e.no_address_failure()) {
             self.nodes
                 .get_mut(&node_id)
                 .and_then(|n| n.ipam.assign_pod(pod_id, now))
@@ -862,7 +812,7 @@ impl Sandbox {
                 events.push(Event::new(now, kind));
                 true
             }
-            Err((_, cause)) if branch => {
+            Err(AddFailure { cause, .. }) if branch => {
                 if pod.reason.is_none() {
                     pod.reason = Some(format!(
                         "BranchAllocationFailed: failed to allocate branch ENI to pod: {cause}"
@@ -878,7 +828,7 @@ impl Sandbox {
                 }
                 false
             }
-            Err((plugin, cause)) => {
+            Err(failure) => {
                 if pod.reason.is_some() {
                     return false;
                 }
@@ -887,18 +837,14 @@ impl Sandbox {
                     .map(|c| c.to_string())
                     .unwrap_or_default();
                 if let Some(pod) = self.pods.get_mut(&pod_id) {
-                    pod.reason = Some(if plugin.is_empty() {
-                        "FailedCreatePodSandBox: add cmd: failed to assign an IP address to container".into()
-                    } else {
-                        format!("FailedCreatePodSandBox: plugin type=\"{plugin}\" failed (add): {cause}")
-                    });
+                    pod.reason = Some(format!("FailedCreatePodSandBox: {failure}"));
                     events.push(Event::new(
                         now,
                         EventKind::PodSandboxFailed {
                             pod: pod_id,
                             node: node_id,
-                            plugin,
-                            cause,
+                            plugin: failure.plugin,
+                            cause: failure.cause,
                             why,
                         },
                     ));
