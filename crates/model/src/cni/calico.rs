@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
+use crate::cluster::Node;
 use crate::events::Recorder;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, PodId};
@@ -270,6 +271,56 @@ impl Cni for Calico {
     }
 
     fn after_change(&self, _sb: &mut Sandbox, _events: &mut Recorder) {}
+
+    fn pool_rules(&self, sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
+        let blocks: Vec<String> = sb
+            .calico
+            .blocks_of(node.id)
+            .map(|b| b.cidr.to_string())
+            .collect();
+        let blocks = if blocks.is_empty() {
+            "none yet".to_owned()
+        } else {
+            blocks.join(", ")
+        };
+        vec![(
+            format!("Calico keeps no warm pool and attaches no ENIs: the node holds only its own IP, and pods take addresses from the blocks affine to it ({blocks}), or borrow from other nodes' blocks"),
+            "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
+        )]
+    }
+
+    fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
+        let block = sb.calico.block_of(ip).filter(|b| b.holder(ip).is_some());
+        let owner = block
+            .and_then(|b| b.affinity)
+            .and_then(|n| sb.nodes.get(&n))
+            .map_or_else(|| "no node".to_owned(), |n| n.name.clone());
+        let cidr = block.map(|b| b.cidr.to_string()).unwrap_or_default();
+        let rule = if owner == node.name {
+            format!("Calico IPAM gives a pod the first free address of a block affine to its node ({cidr} belongs to {owner})")
+        } else {
+            format!("{}'s blocks were full and the pool had no free block, so Calico IPAM borrowed it from {cidr}, affine to {owner}", node.name)
+        };
+        Some(crate::sandbox::overlay_pod_ip(
+            sb,
+            format!("{ip} from Calico block {cidr}"),
+            rule,
+            "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
+        ))
+    }
+
+    fn no_address_advice(&self, sb: &Sandbox, n: &Node) -> Vec<String> {
+        let c = self;
+        let blocks = sb.calico.blocks_of(n.id).count();
+        vec![
+            format!("Calico IPPool {} has no free address for {} ({} blocks of /{} claimed by the node; every block of the pool is in use{}).", c.pool, n.name, blocks, c.block_size, if c.strict_affinity { " and strictAffinity forbids borrowing" } else { "" }),
+            "Use a larger IPPool (or add a second pool), a smaller blockSize so nodes strand fewer addresses, or turn strictAffinity off to let nodes borrow.".into(),
+        ]
+    }
+
+    fn security_groups_for_pods(&self) -> Option<bool> {
+        None
+    }
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);

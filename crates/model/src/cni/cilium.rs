@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::node_range::{RangeKind, RangePlan};
 use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use crate::catalog::InstanceType;
+use crate::cluster::Node;
 use crate::events::Recorder;
 use crate::explain::Derivation;
 use crate::sandbox::{Sandbox, SandboxError};
@@ -205,6 +206,33 @@ impl Cni for Cilium {
     }
 
     fn after_change(&self, _sb: &mut Sandbox, _events: &mut Recorder) {}
+
+    fn pool_rules(&self, _sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
+        crate::sandbox::node_range_pool(node)
+    }
+
+    fn explain_pod_ip(
+        &self,
+        sb: &Sandbox,
+        ip: std::net::Ipv4Addr,
+        node: &Node,
+    ) -> Option<Derivation> {
+        Some(crate::sandbox::node_range_pod_ip(sb, ip, node))
+    }
+
+    fn no_address_advice(&self, _sb: &Sandbox, n: &Node) -> Vec<String> {
+        match &n.overlay {
+            Some(range) => crate::sandbox::range_full_advice(n, range),
+            None => vec![
+                format!("{} has no pod CIDR: the cluster pool has no free node CIDR left, so the cilium agent cannot start.", n.name),
+                "Use a larger cluster pool or a longer per-node mask, or delete nodes.".into(),
+            ],
+        }
+    }
+
+    fn security_groups_for_pods(&self) -> Option<bool> {
+        None
+    }
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);

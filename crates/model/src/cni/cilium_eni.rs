@@ -24,7 +24,10 @@ use serde::{Deserialize, Serialize};
 
 use super::vpc_cni::IPS_PER_PREFIX;
 use super::{Cni, Crossing, Datapath, Wiring};
+use std::net::Ipv4Addr;
+
 use crate::catalog::InstanceType;
+use crate::cluster::Node;
 use crate::events::Recorder;
 use crate::explain::Derivation;
 use crate::sandbox::{Sandbox, SandboxError};
@@ -256,6 +259,43 @@ impl Cni for CiliumEni {
 
     fn check_change(&self, _sb: &Sandbox) -> Result<(), SandboxError> {
         Ok(())
+    }
+
+    fn pool_rules(&self, _sb: &Sandbox, _node: &Node) -> Vec<(String, &'static str)> {
+        let c = self;
+        vec![(
+            format!("the cilium-operator keeps pre-allocate={} addresses free on each node (min-allocate={}, max-allocate={}); excess addresses go back only with --aws-release-excess-ips{}, and ENIs stay attached", c.pre_allocate, c.min_allocate, c.max_allocate, if c.release_excess_ips { format!(", after {} s", c.excess_ip_release_delay_s) } else { " (off)".into() }),
+            "cilium Documentation/network/concepts/ipam/eni.rst",
+        )]
+    }
+
+    fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
+        crate::sandbox::eni_pod_ip(
+            sb,
+            ip,
+            node,
+            [
+                ("Cilium's ENI IPAM gives every pod a real VPC address from its node's ENIs, which the cilium-operator allocated: native routing, no NAT inside the VPC", "cilium Documentation/network/concepts/ipam/eni.rst"),
+                ("the agent hands out a free address of the node's CiliumNode pool", "cilium Documentation/network/concepts/ipam/eni.rst"),
+            ],
+        )
+    }
+
+    fn no_address_advice(&self, _sb: &Sandbox, n: &Node) -> Vec<String> {
+        let full = n.ipam.enis.len() as u32 >= n.ipam.limits.max_enis;
+        let mut advice = vec![if full {
+            format!("{} has all {} ENIs attached and full: Cilium's agent says \"range is full\". Lower the kubelet's max pods to the node's capacity, enable prefix delegation, or use a larger instance type.", n.name, n.ipam.limits.max_enis)
+        } else {
+            format!("The cilium-operator could not get more addresses for {}: its subnet is out of free addresses (InsufficientFreeAddressesInSubnet).", n.name)
+        }];
+        if !full {
+            advice.extend(crate::sandbox::subnet_fixes().into_iter().take(2));
+        }
+        advice
+    }
+
+    fn security_groups_for_pods(&self) -> Option<bool> {
+        None
     }
 
     /// The operator applies new watermarks to every node.

@@ -29,6 +29,7 @@ use super::{Cni, Crossing, Datapath, Masquerade, Tunnel, Wiring};
 use std::collections::BTreeSet;
 
 use crate::catalog::InstanceType;
+use crate::cluster::Node;
 use crate::events::Recorder;
 use crate::explain::Derivation;
 use crate::ids::NodeId;
@@ -278,6 +279,32 @@ impl Cni for Flannel {
             });
         }
         Ok(())
+    }
+
+    fn pool_rules(&self, _sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
+        crate::sandbox::node_range_pool(node)
+    }
+
+    fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
+        Some(crate::sandbox::node_range_pod_ip(sb, ip, node))
+    }
+
+    fn no_address_advice(&self, _sb: &Sandbox, n: &Node) -> Vec<String> {
+        match &n.overlay {
+            Some(range) => crate::sandbox::range_full_advice(n, range),
+            None if self.eks_failure(&n.name).is_some() => vec![
+                format!("{} has no pod CIDR: kube-flannel runs with --kube-subnet-mgr, which reads the node's spec.podCIDR, and EKS's kube-controller-manager never sets one (aws/containers-roadmap issue 315).", n.name),
+                "Run flanneld with its own subnet manager on an etcd you operate (Flannel settings: Subnet manager etcd), or use the AWS VPC CNI, Calico or Cilium, whose IPAM needs no node pod CIDR from EKS.".into(),
+            ],
+            None => vec![
+                format!("{} has no pod CIDR: flanneld's etcd subnet manager has no free /{} left in the Network (out of subnets).", n.name, self.subnet_len),
+                "Use a larger flannel Network, or a longer SubnetLen (smaller node subnets, more of them), or delete nodes.".into(),
+            ],
+        }
+    }
+
+    fn security_groups_for_pods(&self) -> Option<bool> {
+        None
     }
 
     /// With the etcd subnet manager the kube-flannel pods restart: each

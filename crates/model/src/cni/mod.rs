@@ -18,7 +18,10 @@ pub mod vpc_cni;
 
 use serde::Serialize;
 
+use std::net::Ipv4Addr;
+
 use crate::catalog::InstanceType;
+use crate::cluster::Node;
 use crate::events::Recorder;
 use crate::explain::Derivation;
 use crate::sandbox::{Sandbox, SandboxError};
@@ -208,6 +211,17 @@ pub trait Cni {
     fn check_change(&self, sb: &Sandbox) -> Result<(), SandboxError>;
     /// What the agents do on running nodes once these settings apply.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder);
+    /// Why `node` holds the addresses it holds, beyond its ENIs' primary
+    /// IPs: the rule its agent keeps (`(text, source)` lines).
+    fn pool_rules(&self, sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)>;
+    /// Where pod address `ip` on `node` comes from.
+    fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation>;
+    /// What would give a `ContainerCreating` pod on `node` its address.
+    fn no_address_advice(&self, sb: &Sandbox, node: &Node) -> Vec<String>;
+    /// Security groups for pods: `None` when this CNI has no such feature
+    /// (no node advertises `vpc.amazonaws.com/pod-eni`), else whether it
+    /// is on (`ENABLE_POD_ENI`).
+    fn security_groups_for_pods(&self) -> Option<bool>;
 }
 
 /// The CNI a cluster runs, with its settings.

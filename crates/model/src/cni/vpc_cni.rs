@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Cni;
+use std::net::Ipv4Addr;
+
 use crate::catalog::InstanceType;
+use crate::cluster::Node;
 use crate::events::Recorder;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, SubnetId};
@@ -292,6 +295,58 @@ impl Cni for VpcCni {
             }
         }
         Ok(())
+    }
+
+    fn pool_rules(&self, _sb: &Sandbox, n: &Node) -> Vec<(String, &'static str)> {
+        const CNI_TARGETS: &str = "CNI docs/eni-and-ip-target.md; pkg/ipamd/ipamd.go";
+        let cfg = self;
+        let stats = n.ipam.stats(_sb.now_ms);
+        let mut rules = Vec::new();
+        let rule = if cfg.ip_targets_set() {
+            format!("WARM_IP_TARGET={} keeps that many IPs free and MINIMUM_IP_TARGET={} keeps at least that many held", cfg.warm_ip_target, cfg.minimum_ip_target)
+        } else if n.ipam.uses_prefixes(cfg) {
+            format!(
+                "WARM_PREFIX_TARGET={} keeps that many whole /28 prefixes free",
+                cfg.warm_prefix_target
+            )
+        } else {
+            format!(
+                "WARM_ENI_TARGET={} keeps that many ENIs' worth of IPs ({} each) free",
+                cfg.warm_eni_target,
+                n.ipam.limits.ipv4_per_eni.saturating_sub(1)
+            )
+        };
+        rules.push((rule, CNI_TARGETS));
+        if stats.total >= n.max_pods() {
+            rules.push((
+                format!(
+                    "ipamd stops growing at the node's max pods ({})",
+                    n.max_pods()
+                ),
+                "CNI pkg/ipamd/ipamd.go isDatastorePoolTooLow",
+            ));
+        }
+        rules
+    }
+
+    fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
+        crate::sandbox::eni_pod_ip(
+            sb,
+            ip,
+            node,
+            [
+                ("the VPC CNI gives every pod a real VPC address from its node's ENIs: no overlay, no NAT inside the VPC", "CNI README.md; EKS User Guide, pod networking"),
+                ("ipamd hands out the first free address of its datastore (AssignPodIPv4Address)", "CNI pkg/ipamd/datastore/data_store.go"),
+            ],
+        )
+    }
+
+    fn no_address_advice(&self, sb: &Sandbox, node: &Node) -> Vec<String> {
+        sb.vpc_no_address_advice(self, node)
+    }
+
+    fn security_groups_for_pods(&self) -> Option<bool> {
+        Some(self.pod_eni)
     }
 
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {

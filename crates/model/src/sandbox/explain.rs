@@ -5,7 +5,6 @@ use super::Sandbox;
 use crate::addr::{total_count, RESERVED_PER_SUBNET};
 use crate::catalog::lookup;
 use crate::cluster::UPGRADE_FREE_IPS;
-use crate::cni::CniMode;
 use crate::eni::EniKind;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, SubnetId};
@@ -105,61 +104,8 @@ impl Sandbox {
             ),
             CNI_TARGETS,
         );
-        if matches!(self.cni, CniMode::Calico(_)) {
-            let blocks: Vec<String> = self
-                .calico
-                .blocks_of(node)
-                .map(|b| b.cidr.to_string())
-                .collect();
-            let blocks = if blocks.is_empty() {
-                "none yet".to_owned()
-            } else {
-                blocks.join(", ")
-            };
-            return Some(d.because(
-                format!("Calico keeps no warm pool and attaches no ENIs: the node holds only its own IP, and pods take addresses from the blocks affine to it ({blocks}), or borrow from other nodes' blocks"),
-                "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
-            ));
-        }
-        if let CniMode::CiliumEni(c) = &self.cni {
-            return Some(d.because(
-                format!("the cilium-operator keeps pre-allocate={} addresses free on each node (min-allocate={}, max-allocate={}); excess addresses go back only with --aws-release-excess-ips{}, and ENIs stay attached", c.pre_allocate, c.min_allocate, c.max_allocate, if c.release_excess_ips { format!(", after {} s", c.excess_ip_release_delay_s) } else { " (off)".into() }),
-                "cilium Documentation/network/concepts/ipam/eni.rst",
-            ));
-        }
-        let CniMode::AwsVpcCni(cfg) = &self.cni else {
-            let range = n
-                .overlay
-                .as_ref()
-                .map_or_else(|| "none yet".to_owned(), |o| o.cidr.to_string());
-            return Some(d.because(
-                format!("an overlay CNI keeps no warm pool and attaches no ENIs: the node holds only its own IP, and pods take addresses from its pod CIDR ({range})"),
-                "flannel Documentation/kubernetes.md",
-            ));
-        };
-        let rule = if cfg.ip_targets_set() {
-            format!("WARM_IP_TARGET={} keeps that many IPs free and MINIMUM_IP_TARGET={} keeps at least that many held", cfg.warm_ip_target, cfg.minimum_ip_target)
-        } else if n.ipam.uses_prefixes(cfg) {
-            format!(
-                "WARM_PREFIX_TARGET={} keeps that many whole /28 prefixes free",
-                cfg.warm_prefix_target
-            )
-        } else {
-            format!(
-                "WARM_ENI_TARGET={} keeps that many ENIs' worth of IPs ({} each) free",
-                cfg.warm_eni_target,
-                n.ipam.limits.ipv4_per_eni.saturating_sub(1)
-            )
-        };
-        d = d.because(rule, CNI_TARGETS);
-        if stats.total >= n.max_pods() {
-            d = d.because(
-                format!(
-                    "ipamd stops growing at the node's max pods ({})",
-                    n.max_pods()
-                ),
-                "CNI pkg/ipamd/ipamd.go isDatastorePoolTooLow",
-            );
+        for (text, source) in self.cni.strategy().pool_rules(self, n) {
+            d = d.because(text, source);
         }
         Some(d)
     }
@@ -337,81 +283,88 @@ impl Sandbox {
                     .because("branch ENIs come from the trunk's subnet and do not use ipamd's warm pool: warm targets do not apply", "EKS User Guide, security-groups-for-pods; VPC Resource Controller pkg/provider/branch"),
             );
         }
-        if !self.cni.uses_enis() {
-            return Some(self.explain_overlay_ip(ip, node));
-        }
-        let eni = node
-            .ipam
-            .enis
-            .iter()
-            .find(|e| e.all_slots().any(|s| s.ip == ip))?;
-        let subnet = self
-            .vpc
-            .subnets
-            .get(&eni.subnet)
-            .map(|s| format!("{} ({})", s.name, s.cidr))
-            .unwrap_or_default();
-        let d = Derivation::new(
-            "pod IP",
-            1,
-            format!(
-                "{ip} on {} (eth{}) of {}, in subnet {subnet}",
-                eni.id, eni.device_index, node.name
-            ),
-        );
-        Some(if matches!(self.cni, CniMode::CiliumEni(_)) {
-            d.because("Cilium's ENI IPAM gives every pod a real VPC address from its node's ENIs, which the cilium-operator allocated: native routing, no NAT inside the VPC", "cilium Documentation/network/concepts/ipam/eni.rst")
-                .because("the agent hands out a free address of the node's CiliumNode pool", "cilium Documentation/network/concepts/ipam/eni.rst")
-        } else {
-            d.because("the VPC CNI gives every pod a real VPC address from its node's ENIs: no overlay, no NAT inside the VPC", "CNI README.md; EKS User Guide, pod networking")
-                .because("ipamd hands out the first free address of its datastore (AssignPodIPv4Address)", "CNI pkg/ipamd/datastore/data_store.go")
-        })
+        self.cni.strategy().explain_pod_ip(self, ip, node)
     }
+}
 
-    /// Where an overlay pod's IP comes from, and how other pods reach it.
-    fn explain_overlay_ip(
-        &self,
-        ip: std::net::Ipv4Addr,
-        node: &crate::cluster::Node,
-    ) -> Derivation {
-        let datapath = self.cni.strategy().datapath();
-        let (formula, rule, source) = match &self.cni {
-            CniMode::Calico(_) => {
-                let block = self.calico.block_of(ip).filter(|b| b.holder(ip).is_some());
-                let owner = block
-                    .and_then(|b| b.affinity)
-                    .and_then(|n| self.nodes.get(&n))
-                    .map_or_else(|| "no node".to_owned(), |n| n.name.clone());
-                let cidr = block.map(|b| b.cidr.to_string()).unwrap_or_default();
-                let rule = if owner == node.name {
-                    format!("Calico IPAM gives a pod the first free address of a block affine to its node ({cidr} belongs to {owner})")
-                } else {
-                    format!("{}'s blocks were full and the pool had no free block, so Calico IPAM borrowed it from {cidr}, affine to {owner}", node.name)
-                };
-                (
-                    format!("{ip} from Calico block {cidr}"),
-                    rule,
-                    "calico libcalico-go/lib/ipam/ipam.go (autoAssign)",
-                )
-            }
-            _ => {
-                let cidr = node
-                    .overlay
-                    .as_ref()
-                    .map(|o| o.cidr.to_string())
-                    .unwrap_or_default();
-                (
-                    format!("{ip} from {}'s pod CIDR {cidr}", node.name),
-                    "the node's IPAM (host-local or the cilium agent) gives a pod an address of the node's own pod CIDR".to_owned(),
-                    "containernetworking/plugins host-local; cilium ipam-cluster-pool.rst",
-                )
-            }
-        };
-        Derivation::new("pod IP", 1, formula)
-            .because(rule, source)
-            .because(
-                format!("not a VPC address: pods on other nodes reach it over the CNI's datapath ({}); the VPC, other VPC hosts and the EKS control plane cannot route to it", datapath.encapsulation),
-                &datapath.source,
-            )
-    }
+/// Where a pod's VPC address on one of `node`'s ENIs comes from: the ENI
+/// and subnet that hold it, then `rules` of the strategy's agent.
+pub(crate) fn eni_pod_ip(
+    sb: &Sandbox,
+    ip: std::net::Ipv4Addr,
+    node: &crate::cluster::Node,
+    rules: [(&str, &str); 2],
+) -> Option<Derivation> {
+    let eni = node
+        .ipam
+        .enis
+        .iter()
+        .find(|e| e.all_slots().any(|s| s.ip == ip))?;
+    let subnet = sb
+        .vpc
+        .subnets
+        .get(&eni.subnet)
+        .map(|s| format!("{} ({})", s.name, s.cidr))
+        .unwrap_or_default();
+    let d = Derivation::new(
+        "pod IP",
+        1,
+        format!(
+            "{ip} on {} (eth{}) of {}, in subnet {subnet}",
+            eni.id, eni.device_index, node.name
+        ),
+    );
+    Some(
+        rules
+            .iter()
+            .fold(d, |d, (text, source)| d.because(*text, source)),
+    )
+}
+
+/// Where an overlay pod's IP comes from (`formula`, `rule`, `source`), and
+/// how other pods reach it.
+pub(crate) fn overlay_pod_ip(
+    sb: &Sandbox,
+    formula: String,
+    rule: String,
+    source: &str,
+) -> Derivation {
+    let datapath = sb.cni.strategy().datapath();
+    Derivation::new("pod IP", 1, formula)
+        .because(rule, source)
+        .because(
+            format!("not a VPC address: pods on other nodes reach it over the CNI's datapath ({}); the VPC, other VPC hosts and the EKS control plane cannot route to it", datapath.encapsulation),
+            &datapath.source,
+        )
+}
+
+/// A pod on `node`'s own pod CIDR (host-local, or the cilium agent).
+pub(crate) fn node_range_pod_ip(
+    sb: &Sandbox,
+    ip: std::net::Ipv4Addr,
+    node: &crate::cluster::Node,
+) -> Derivation {
+    let cidr = node
+        .overlay
+        .as_ref()
+        .map(|o| o.cidr.to_string())
+        .unwrap_or_default();
+    overlay_pod_ip(
+        sb,
+        format!("{ip} from {}'s pod CIDR {cidr}", node.name),
+        "the node's IPAM (host-local or the cilium agent) gives a pod an address of the node's own pod CIDR".to_owned(),
+        "containernetworking/plugins host-local; cilium ipam-cluster-pool.rst",
+    )
+}
+
+/// An overlay node's pool: none kept warm, no ENIs, its own pod CIDR.
+pub(crate) fn node_range_pool(node: &crate::cluster::Node) -> Vec<(String, &'static str)> {
+    let range = node
+        .overlay
+        .as_ref()
+        .map_or_else(|| "none yet".to_owned(), |o| o.cidr.to_string());
+    vec![(
+        format!("an overlay CNI keeps no warm pool and attaches no ENIs: the node holds only its own IP, and pods take addresses from its pod CIDR ({range})"),
+        "flannel Documentation/kubernetes.md",
+    )]
 }

@@ -21,9 +21,11 @@ mod workload;
 use serde::{Deserialize, Serialize};
 
 pub use error::SandboxError;
+pub(crate) use explain::{eni_pod_ip, node_range_pod_ip, node_range_pool, overlay_pod_ip};
 pub use lifecycle::NETWORK_NOT_READY;
 pub use stuck::NoAddress;
 pub use uses::AddressUse;
+pub(crate) use uses::{range_full_advice, subnet_fixes};
 pub(crate) use workload::check_range;
 pub use workload::{MAX_NODES, MAX_PODS};
 

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{NoAddress, Sandbox};
 use crate::addr::ReservedRole;
+use crate::cluster::Node;
 use crate::cluster::PodStatus;
-use crate::cni::CniMode;
 use crate::eni::{Eni, EniKind};
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 use crate::ipam::Holder;
@@ -246,13 +246,12 @@ impl Sandbox {
 
     /// Why no node can take a pod with its own security groups.
     fn branch_pod_advice(&self) -> Vec<String> {
-        let CniMode::AwsVpcCni(cfg) = &self.cni else {
-            return vec![
+        match self.cni.strategy().security_groups_for_pods() {
+            None => return vec![
                 "Security groups for pods need the AWS VPC CNI: under an overlay no node advertises vpc.amazonaws.com/pod-eni, so pods matched by a SecurityGroupPolicy stay Pending.".into(),
-            ];
-        };
-        if !cfg.pod_eni {
-            return vec!["Turn on security groups for pods (ENABLE_POD_ENI): the VPC Resource Controller then attaches trunk ENIs and nodes advertise vpc.amazonaws.com/pod-eni.".into()];
+            ],
+            Some(false) => return vec!["Turn on security groups for pods (ENABLE_POD_ENI): the VPC Resource Controller then attaches trunk ENIs and nodes advertise vpc.amazonaws.com/pod-eni.".into()],
+            Some(true) => {}
         }
         let mut advice = Vec::new();
         let unsupported: Vec<&str> = self
@@ -279,47 +278,12 @@ impl Sandbox {
         let Some(n) = self.nodes.get(&node) else {
             return Vec::new();
         };
-        if let CniMode::Calico(c) = &self.cni {
-            let blocks = self.calico.blocks_of(node).count();
-            return vec![
-                format!("Calico IPPool {} has no free address for {} ({} blocks of /{} claimed by the node; every block of the pool is in use{}).", c.pool, n.name, blocks, c.block_size, if c.strict_affinity { " and strictAffinity forbids borrowing" } else { "" }),
-                "Use a larger IPPool (or add a second pool), a smaller blockSize so nodes strand fewer addresses, or turn strictAffinity off to let nodes borrow.".into(),
-            ];
-        }
-        if matches!(self.cni, CniMode::CiliumEni(_)) {
-            let full = n.ipam.enis.len() as u32 >= n.ipam.limits.max_enis;
-            let mut advice = vec![if full {
-                format!("{} has all {} ENIs attached and full: Cilium's agent says \"range is full\". Lower the kubelet's max pods to the node's capacity, enable prefix delegation, or use a larger instance type.", n.name, n.ipam.limits.max_enis)
-            } else {
-                format!("The cilium-operator could not get more addresses for {}: its subnet is out of free addresses (InsufficientFreeAddressesInSubnet).", n.name)
-            }];
-            if !full {
-                advice.extend(subnet_fixes().into_iter().take(2));
-            }
-            return advice;
-        }
-        let CniMode::AwsVpcCni(cfg) = &self.cni else {
-            return match &n.overlay {
-                None => match &self.cni {
-                    CniMode::Flannel(f) if f.eks_failure(&n.name).is_some() => vec![
-                        format!("{} has no pod CIDR: kube-flannel runs with --kube-subnet-mgr, which reads the node's spec.podCIDR, and EKS's kube-controller-manager never sets one (aws/containers-roadmap issue 315).", n.name),
-                        "Run flanneld with its own subnet manager on an etcd you operate (Flannel settings: Subnet manager etcd), or use the AWS VPC CNI, Calico or Cilium, whose IPAM needs no node pod CIDR from EKS.".into(),
-                    ],
-                    CniMode::Flannel(f) => vec![
-                        format!("{} has no pod CIDR: flanneld's etcd subnet manager has no free /{} left in the Network (out of subnets).", n.name, f.subnet_len),
-                        "Use a larger flannel Network, or a longer SubnetLen (smaller node subnets, more of them), or delete nodes.".into(),
-                    ],
-                    _ => vec![
-                        format!("{} has no pod CIDR: the cluster pool has no free node CIDR left, so the cilium agent cannot start.", n.name),
-                        "Use a larger cluster pool or a longer per-node mask, or delete nodes.".into(),
-                    ],
-                },
-                Some(range) => vec![
-                    format!("{}'s pod CIDR {} holds {} pod addresses and all are in use.", n.name, range.cidr, range.capacity()),
-                    "Lower the kubelet's max pods below the range's size, or use a smaller --node-cidr-mask-size (a bigger range per node).".into(),
-                ],
-            };
-        };
+        self.cni.strategy().no_address_advice(self, n)
+    }
+
+    /// Under the VPC CNI: what ipamd lacks for another pod on `n`.
+    pub(crate) fn vpc_no_address_advice(&self, cfg: &crate::cni::VpcCni, n: &Node) -> Vec<String> {
+        let node = n.id;
         let capacity = n.ipam.limits.max_enis
             * n.ipam.limits.ipv4_per_eni.saturating_sub(1)
             * if n.ipam.uses_prefixes(cfg) { 16 } else { 1 };
@@ -373,11 +337,23 @@ impl Sandbox {
     }
 }
 
-fn subnet_fixes() -> Vec<String> {
+/// What frees addresses in a full subnet.
+pub(crate) fn subnet_fixes() -> Vec<String> {
     vec![
         "Use a bigger subnet for new nodes (a /19 holds 8,187 addresses).".into(),
         "Or add a secondary VPC block such as 100.64.0.0/16 with a subnet tagged kubernetes.io/role/cni=1 in the same AZ: with subnet discovery, new ENIs go there.".into(),
         "Or keep fewer warm addresses: lower WARM_ENI_TARGET, or set WARM_IP_TARGET and MINIMUM_IP_TARGET.".into(),
         "Or enable prefix delegation, which needs free, aligned /28 blocks (a subnet CIDR reservation keeps them).".into(),
+    ]
+}
+
+/// A node whose pod CIDR is full.
+pub(crate) fn range_full_advice(
+    n: &Node,
+    range: &crate::cni::node_range::NodeRange,
+) -> Vec<String> {
+    vec![
+        format!("{}'s pod CIDR {} holds {} pod addresses and all are in use.", n.name, range.cidr, range.capacity()),
+        "Lower the kubelet's max pods below the range's size, or use a smaller --node-cidr-mask-size (a bigger range per node).".into(),
     ]
 }
