@@ -172,6 +172,7 @@ fn transcript_of(name: &str, file: &Path, scenario: &Scenario) -> String {
         vec!["flat", &path],
         vec!["compare", &path],
         vec!["fit", &path, "--nodes", "12", "--pods", "300"],
+        vec!["export", "eksctl", &path],
     ] {
         out += &podnet(&args);
     }

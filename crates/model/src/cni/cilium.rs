@@ -234,6 +234,21 @@ impl Cni for Cilium {
         None
     }
 
+    fn with_eni_configs(
+        &self,
+        _configs: std::collections::BTreeMap<String, String>,
+    ) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn plan_rule(&self) -> (String, &'static str) {
+        super::overlay_plan_rule(self.name())
+    }
+
+    fn eksctl_addon(&self) -> Option<String> {
+        None
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

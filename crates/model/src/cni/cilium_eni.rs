@@ -298,6 +298,24 @@ impl Cni for CiliumEni {
         None
     }
 
+    fn with_eni_configs(
+        &self,
+        _configs: std::collections::BTreeMap<String, String>,
+    ) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn plan_rule(&self) -> (String, &'static str) {
+        (
+            format!("the cilium-operator keeps pre-allocate={} free IPs above the pods' IPs, on ENIs whose primary IPs are used too", self.pre_allocate),
+            "Cilium docs, network/concepts/ipam/eni.rst",
+        )
+    }
+
+    fn eksctl_addon(&self) -> Option<String> {
+        None
+    }
+
     /// The operator applies new watermarks to every node.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         let all = sb.nodes.keys().copied().collect();

@@ -307,6 +307,21 @@ impl Cni for Flannel {
         None
     }
 
+    fn with_eni_configs(
+        &self,
+        _configs: std::collections::BTreeMap<String, String>,
+    ) -> super::CniMode {
+        self.clone().into()
+    }
+
+    fn plan_rule(&self) -> (String, &'static str) {
+        super::overlay_plan_rule(self.name())
+    }
+
+    fn eksctl_addon(&self) -> Option<String> {
+        None
+    }
+
     /// With the etcd subnet manager the kube-flannel pods restart: each
     /// node without a subnet leases one and its CNI comes up.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {

@@ -222,6 +222,23 @@ pub trait Cni {
     /// (no node advertises `vpc.amazonaws.com/pod-eni`), else whether it
     /// is on (`ENABLE_POD_ENI`).
     fn security_groups_for_pods(&self) -> Option<bool>;
+    /// These settings with ENIConfigs `configs` (AZ → subnet) where custom
+    /// networking is on: how a planned scenario names its pod subnets.
+    fn with_eni_configs(&self, configs: std::collections::BTreeMap<String, String>) -> CniMode;
+    /// The planner's line on what one node holds besides its pods' IPs.
+    fn plan_rule(&self) -> (String, &'static str);
+    /// The `addons:` of an eksctl ClusterConfig for this CNI, when it is an
+    /// EKS add-on (`vpc-cni`); `None` when it is installed after the
+    /// cluster exists.
+    fn eksctl_addon(&self) -> Option<String>;
+}
+
+/// The planner's line for an overlay: pods take no VPC address.
+pub(crate) fn overlay_plan_rule(name: &str) -> (String, &'static str) {
+    (
+        format!("{name} gives pods addresses from its own range: the node holds only its own IP in the VPC"),
+        "domain-facts §5–7 (overlay IPAM)",
+    )
 }
 
 /// The CNI a cluster runs, with its settings.

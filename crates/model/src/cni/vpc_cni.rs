@@ -349,6 +349,36 @@ impl Cni for VpcCni {
         Some(self.pod_eni)
     }
 
+    fn with_eni_configs(&self, configs: BTreeMap<String, String>) -> super::CniMode {
+        let mut c = self.clone();
+        if c.custom_networking {
+            c.eni_configs = configs;
+        }
+        c.into()
+    }
+
+    fn plan_rule(&self) -> (String, &'static str) {
+        let c = self;
+        if c.custom_networking {
+            return (
+                format!("custom networking: the primary ENI holds only the node IP; pod ENIs take their primary IP and pod {} from the ENIConfig's subnet", if c.prefix_delegation { "prefixes" } else { "IPs" }),
+                "EKS User Guide, cni-custom-network.adoc",
+            );
+        }
+        (
+            format!(
+                "every ENI's primary IP, plus the warm pool ipamd keeps on top of the pods' IPs (WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}{})",
+                c.warm_eni_target, c.warm_ip_target, c.minimum_ip_target,
+                if c.prefix_delegation { format!(", WARM_PREFIX_TARGET={}, in /28 prefixes", c.warm_prefix_target) } else { String::new() }
+            ),
+            "CNI docs/eni-and-ip-target.md; pkg/ipamd/ipamd.go",
+        )
+    }
+
+    fn eksctl_addon(&self) -> Option<String> {
+        Some(crate::plan::vpc_cni_addon(self))
+    }
+
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
         let configs = sb.eni_config_subnets();

@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use super::GroupInput;
 use crate::cluster::EndpointAccess;
-use crate::cni::{CniMode, VpcCni};
+use crate::cni::VpcCni;
 use crate::scenario::{Scenario, ScenarioError};
 
 /// The Region an AZ name belongs to (`eu-west-1a` → `eu-west-1`).
@@ -280,52 +280,65 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
         };
         let _ = writeln!(y, "    maxPodsPerNode: {max_pods}  # {note}");
     }
-    match &sb.cni {
-        CniMode::AwsVpcCni(c) => {
-            let env = cni_env(c);
-            let _ = writeln!(y, "addons:");
-            let _ = writeln!(
-                y,
-                "  - name: vpc-cni  # the AWS VPC CNI; only settings that differ from its defaults"
-            );
-            if env.is_empty() {
-                let _ = writeln!(y, "    # every setting at its default (WARM_ENI_TARGET=1)");
-            } else {
-                let json = env
-                    .iter()
-                    .map(|(k, v)| format!("\"{k}\":\"{v}\""))
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let _ = writeln!(y, "    configurationValues: '{{\"env\":{{{json}}}}}'");
-            }
-            let _ = writeln!(y, "  - name: kube-proxy");
-            let _ = writeln!(y, "  - name: coredns");
-            if c.custom_networking {
-                let _ = writeln!(
-                    y,
-                    "# Custom networking: after the cluster exists, apply one ENIConfig per AZ"
-                );
-                let _ = writeln!(y, "# (named after the AZ, as ENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone selects):");
-                for (i, (az, subnet)) in c.eni_configs.iter().enumerate() {
-                    if i > 0 {
-                        let _ = writeln!(y, "#   ---");
-                    }
-                    let _ = writeln!(y, "#   apiVersion: crd.k8s.amazonaws.com/v1alpha1");
-                    let _ = writeln!(y, "#   kind: ENIConfig");
-                    let _ = writeln!(y, "#   metadata: {{name: {az}}}");
-                    let _ = writeln!(y, "#   spec: {{subnet: subnet-REPLACE-{subnet}, securityGroups: [sg-REPLACE]}}");
-                }
-            }
-        }
-        other => {
+    match sb.cni.strategy().eksctl_addon() {
+        Some(addon) => y.push_str(&addon),
+        None => {
             let _ = writeln!(y, "addonsConfig:");
-            let _ = writeln!(y, "  disableDefaultAddons: true  # no vpc-cni: {} is installed after the cluster exists", other.strategy().name());
+            let _ = writeln!(y, "  disableDefaultAddons: true  # no vpc-cni: {} is installed after the cluster exists", sb.cni.strategy().name());
             let _ = writeln!(y, "addons:");
             let _ = writeln!(y, "  - name: kube-proxy");
             let _ = writeln!(y, "  - name: coredns");
         }
     }
     Ok(y)
+}
+
+/// The `addons:` of a ClusterConfig whose CNI is the `vpc-cni` add-on:
+/// the settings that differ from its defaults, and the ENIConfigs custom
+/// networking needs.
+pub(crate) fn vpc_cni_addon(c: &VpcCni) -> String {
+    let mut y = String::new();
+    let env = cni_env(c);
+    let _ = writeln!(y, "addons:");
+    let _ = writeln!(
+        y,
+        "  - name: vpc-cni  # the AWS VPC CNI; only settings that differ from its defaults"
+    );
+    if env.is_empty() {
+        let _ = writeln!(y, "    # every setting at its default (WARM_ENI_TARGET=1)");
+    } else {
+        let json = env
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+            .collect::<Vec<_>>()
+            .join(",");
+        let _ = writeln!(y, "    configurationValues: '{{\"env\":{{{json}}}}}'");
+    }
+    let _ = writeln!(y, "  - name: kube-proxy");
+    let _ = writeln!(y, "  - name: coredns");
+    if c.custom_networking {
+        let _ = writeln!(
+            y,
+            "# Custom networking: after the cluster exists, apply one ENIConfig per AZ"
+        );
+        let _ = writeln!(
+            y,
+            "# (named after the AZ, as ENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone selects):"
+        );
+        for (i, (az, subnet)) in c.eni_configs.iter().enumerate() {
+            if i > 0 {
+                let _ = writeln!(y, "#   ---");
+            }
+            let _ = writeln!(y, "#   apiVersion: crd.k8s.amazonaws.com/v1alpha1");
+            let _ = writeln!(y, "#   kind: ENIConfig");
+            let _ = writeln!(y, "#   metadata: {{name: {az}}}");
+            let _ = writeln!(
+                y,
+                "#   spec: {{subnet: subnet-REPLACE-{subnet}, securityGroups: [sg-REPLACE]}}"
+            );
+        }
+    }
+    y
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::cni::CniMode;
 use crate::explain::Derivation;
 
 pub use eksctl::eksctl_config;
+pub(crate) use eksctl::vpc_cni_addon;
 pub use fit::{will_it_fit, Fit, Shortage};
 use layout::share as share_of;
 pub use layout::smallest_subnet;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{err, GroupInput, PlanError, PlanInput};
 use crate::catalog;
 use crate::cluster::{EndpointAccess, PodStatus};
-use crate::cni::CniMode;
+use crate::cni::{Addressing, CniMode};
 use crate::command::Command;
 use crate::explain::Derivation;
 use crate::sandbox::Sandbox;
@@ -87,18 +87,15 @@ impl NodeCost {
 }
 
 fn custom_networking(cni: &CniMode) -> bool {
-    matches!(cni, CniMode::AwsVpcCni(c) if c.custom_networking)
+    cni.eni_ipam().is_some_and(|e| e.custom_networking())
 }
 
 /// The CNI as the probe runs it (ENIConfigs point at the probe's pod
 /// subnet; nothing else changes), and a probe VPC that it leaves clear.
 fn probe_setup(cni: &CniMode) -> Result<(CniMode, Ipv4Net), PlanError> {
-    let mut cni = cni.clone();
-    if let CniMode::AwsVpcCni(c) = &mut cni {
-        if c.custom_networking {
-            c.eni_configs = [("probe-a".to_owned(), "pods".to_owned())].into();
-        }
-    }
+    let cni = cni
+        .strategy()
+        .with_eni_configs([("probe-a".to_owned(), "pods".to_owned())].into());
     let mut why = None;
     for block in PROBE_VPCS {
         let Ok(vpc) = block.parse::<Ipv4Net>() else {
@@ -143,10 +140,8 @@ pub(super) fn measure(
             "0 nodes: a group needs at least one",
         ));
     }
-    if let CniMode::Flannel(f) = &input.cni {
-        if let Some(why) = f.eks_failure("each node") {
-            return Err(err("cni", why));
-        }
+    if let Some(why) = input.cni.strategy().cannot_start("each node") {
+        return Err(err("cni", why));
     }
     let max_pods = input.cni.strategy().max_pods(instance);
     let wanted = group
@@ -282,28 +277,8 @@ pub(super) fn measure(
         ),
         "podnet model (the sandbox the page shows)",
     );
-    d = match &input.cni {
-        CniMode::AwsVpcCni(c) if custom => d.because(
-            format!("custom networking: the primary ENI holds only the node IP; pod ENIs take their primary IP and pod {} from the ENIConfig's subnet", if c.prefix_delegation { "prefixes" } else { "IPs" }),
-            "EKS User Guide, cni-custom-network.adoc",
-        ),
-        CniMode::AwsVpcCni(c) => d.because(
-            format!(
-                "every ENI's primary IP, plus the warm pool ipamd keeps on top of the pods' IPs (WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}{})",
-                c.warm_eni_target, c.warm_ip_target, c.minimum_ip_target,
-                if c.prefix_delegation { format!(", WARM_PREFIX_TARGET={}, in /28 prefixes", c.warm_prefix_target) } else { String::new() }
-            ),
-            "CNI docs/eni-and-ip-target.md; pkg/ipamd/ipamd.go",
-        ),
-        CniMode::CiliumEni(c) => d.because(
-            format!("the cilium-operator keeps pre-allocate={} free IPs above the pods' IPs, on ENIs whose primary IPs are used too", c.pre_allocate),
-            "Cilium docs, network/concepts/ipam/eni.rst",
-        ),
-        _ => d.because(
-            format!("{name} gives pods addresses from its own range: the node holds only its own IP in the VPC"),
-            "domain-facts §5–7 (overlay IPAM)",
-        ),
-    };
+    let (rule, source) = input.cni.strategy().plan_rule();
+    d = d.because(rule, source);
     let mut notes = Vec::new();
     if node_prefixes + pod_prefixes > 0 {
         notes.push(format!(
@@ -334,8 +309,8 @@ pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, Plan
         .iter()
         .map(|g| g.max() + input.surge_per_az * input.azs.len() as u32)
         .sum();
-    let d = match &input.cni {
-        CniMode::Calico(c) => {
+    let d = match input.cni.strategy().addressing() {
+        Addressing::Blocks(c) => {
             let per_block = c.block_addresses().max(1);
             let per_node: u32 = input
                 .groups
@@ -360,10 +335,10 @@ pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, Plan
             }
             d
         }
-        other => match other.plan() {
-            Some(p) => {
-                let have = p.count();
-                let d = Derivation::new(
+        Addressing::Enis(_) | Addressing::NodeRanges(None) => return Ok(None),
+        Addressing::NodeRanges(Some(p)) => {
+            let have = p.count();
+            let d = Derivation::new(
                     "pod CIDRs needed at peak",
                     peak,
                     format!("{peak} nodes at peak, one pod CIDR each, of the {have} the cluster range holds"),
@@ -372,13 +347,11 @@ pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, Plan
                     "each node gets one pod CIDR as it joins (flanneld's etcd subnet manager, the cilium-operator); when they run out, new nodes get none and stay NotReady",
                     "flannel pkg/subnet/etcd/local_manager.go (out of subnets); Cilium cluster-pool IPAM",
                 );
-                if peak > have {
-                    return Err(err("cni", format!("the cluster range holds {have} node pod CIDRs, but {peak} nodes at peak need one each: use a larger cluster CIDR or a longer node mask")));
-                }
-                d
+            if peak > have {
+                return Err(err("cni", format!("the cluster range holds {have} node pod CIDRs, but {peak} nodes at peak need one each: use a larger cluster CIDR or a longer node mask")));
             }
-            None => return Ok(None),
-        },
+            d
+        }
     };
     Ok(Some(d))
 }

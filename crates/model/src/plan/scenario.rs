@@ -23,18 +23,13 @@ impl Plan {
     /// The CNI as the scenario runs it: under custom networking, one
     /// ENIConfig per AZ naming that AZ's pod subnet.
     fn scenario_cni(&self) -> CniMode {
-        let mut cni = self.input.cni.clone();
-        if let CniMode::AwsVpcCni(c) = &mut cni {
-            if c.custom_networking {
-                c.eni_configs = self
-                    .subnets
-                    .iter()
-                    .filter(|s| s.role == SubnetRole::Pods)
-                    .map(|s| (s.az.clone(), s.name.clone()))
-                    .collect();
-            }
-        }
-        cni
+        self.input.cni.strategy().with_eni_configs(
+            self.subnets
+                .iter()
+                .filter(|s| s.role == SubnetRole::Pods)
+                .map(|s| (s.az.clone(), s.name.clone()))
+                .collect(),
+        )
     }
 
     /// The plan as a scenario at `moment`. Nodes are named by the sandbox
