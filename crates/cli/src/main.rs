@@ -3,6 +3,7 @@
 //! Human-readable output by default; `--json` prints JSON on stdout for
 //! scripts. Errors go to stderr with a non-zero exit code.
 
+mod cni_arg;
 mod compare;
 mod exercise;
 mod ipamd;

@@ -6,9 +6,9 @@
 
 use clap::Args;
 use podnet_model::catalog::{self, lookup};
-use podnet_model::cni::Flannel;
+use podnet_model::cni::Knobs;
 use podnet_model::max_pods::{self, CalculatorFlags};
-use podnet_model::{CniMode, Derivation, InstanceType, VpcCni};
+use podnet_model::{Derivation, InstanceType};
 
 /// The calculator's ceiling on top of the formula's derivation.
 fn capped(d: Derivation, t: &InstanceType, value: u32) -> Derivation {
@@ -47,9 +47,9 @@ pub struct MaxPodsArgs {
     /// the type's trunk carries, and that the trunk takes an ENI slot.
     #[arg(long)]
     pub security_groups_for_pods: bool,
-    /// The CNI: `vpc` (the AWS VPC CNI), `flannel`, `calico`, `cilium`
-    /// (cluster-pool) or `cilium-eni` (Cilium's ENI mode).
-    #[arg(long, default_value = "vpc", value_parser = ["vpc", "aws-vpc-cni", "flannel", "calico", "cilium", "cilium-eni"])]
+    /// The CNI, by its scenario tag (`cilium` is cluster-pool IPAM,
+    /// `cilium-eni` Cilium's ENI mode).
+    #[arg(long, default_value = "aws-vpc-cni", value_parser = crate::cni_arg::parser())]
     pub cni: String,
     /// `--cni-max-eni N`: use at most N ENIs (the VPC CNI's `MAX_ENI`).
     #[arg(long, value_name = "N")]
@@ -70,23 +70,16 @@ pub struct MaxPodsArgs {
 /// # Errors
 /// The model's message for an unknown instance type.
 pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
-    let mode = match args.cni.as_str() {
-        "flannel" => CniMode::Flannel(Flannel::default()),
-        "cilium" => CniMode::Cilium(podnet_model::cni::Cilium::default()),
-        "calico" => CniMode::Calico(podnet_model::cni::Calico::default()),
-        "cilium-eni" => CniMode::CiliumEni(podnet_model::cni::CiliumEni {
-            prefix_delegation: args.prefix_delegation,
-            first_interface_index: u32::from(args.custom_networking),
-            ..Default::default()
-        }),
-        _ => CniMode::AwsVpcCni(VpcCni {
+    let mode = crate::cni_arg::mode(
+        &args.cni,
+        &Knobs {
             prefix_delegation: args.prefix_delegation,
             custom_networking: args.custom_networking,
-            pod_eni: args.security_groups_for_pods,
+            security_groups_for_pods: args.security_groups_for_pods,
             max_eni: args.max_eni,
-            ..VpcCni::default()
-        }),
-    };
+            ..Knobs::default()
+        },
+    )?;
     let cni = mode.strategy();
     if args.all {
         let rows: Vec<String> = catalog::all()
@@ -97,7 +90,8 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     }
     let name = args.instance_type.as_deref().unwrap_or_default();
     let instance = lookup(name).map_err(|e| e.to_string())?;
-    let vpc = matches!(args.cni.as_str(), "vpc" | "aws-vpc-cni");
+    // The calculator's cap, and trunks for pods, are the VPC CNI's.
+    let vpc = cni.max_pods_calculator();
     let mut d = cni.max_pods(instance);
     let flags = CalculatorFlags {
         prefix_delegation: args.prefix_delegation,
@@ -109,7 +103,7 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     if vpc && !args.show_max_allowed {
         d = capped(d, instance, recommended);
     }
-    let sgp = args.security_groups_for_pods && vpc;
+    let sgp = args.security_groups_for_pods && cni.security_groups_for_pods().is_some();
     if sgp {
         d = if instance.trunking_compatible() {
             d.because(

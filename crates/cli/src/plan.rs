@@ -3,9 +3,8 @@
 //! eksctl `ClusterConfig`.
 
 use clap::{Args, Subcommand};
-use podnet_model::cni::{Calico, Cilium, CiliumEni, Flannel};
+use podnet_model::cni::Knobs;
 use podnet_model::plan::{self, GroupInput, Moment, PlanInput};
-use podnet_model::{CniMode, VpcCni};
 
 use crate::run::load;
 
@@ -39,13 +38,14 @@ pub struct PlanArgs {
     /// The VPC's primary block.
     #[arg(long, default_value = "10.0.0.0/16")]
     pub vpc_cidr: String,
-    /// The CNI: vpc, flannel, calico, cilium or cilium-eni.
-    #[arg(long, default_value = "vpc", value_parser = ["vpc", "flannel", "calico", "cilium", "cilium-eni"])]
+    /// The CNI, by its scenario tag.
+    #[arg(long, default_value = "aws-vpc-cni", value_parser = crate::cni_arg::parser())]
     pub cni: String,
     /// ENABLE_PREFIX_DELEGATION (/28 prefixes).
     #[arg(long)]
     pub prefix_delegation: bool,
-    /// Custom networking: pod ENIs in their own subnets (one ENIConfig per AZ).
+    /// Custom networking: pod ENIs in their own subnets (one ENIConfig per
+    /// AZ); with `--cni cilium-eni`, first-interface-index 1.
     #[arg(long)]
     pub custom_networking: bool,
     /// WARM_ENI_TARGET.
@@ -122,27 +122,18 @@ fn input_of(args: &PlanArgs) -> Result<PlanInput, String> {
     } else {
         args.az.clone()
     };
-    input.cni = match args.cni.as_str() {
-        "flannel" => CniMode::Flannel(Flannel::default()),
-        "calico" => CniMode::Calico(Calico::default()),
-        "cilium" => CniMode::Cilium(Cilium::default()),
-        "cilium-eni" => CniMode::CiliumEni(CiliumEni {
+    input.cni = crate::cni_arg::mode(
+        &args.cni,
+        &Knobs {
             prefix_delegation: args.prefix_delegation,
-            ..CiliumEni::default()
-        }),
-        _ => {
-            let d = VpcCni::default();
-            CniMode::AwsVpcCni(VpcCni {
-                prefix_delegation: args.prefix_delegation,
-                custom_networking: args.custom_networking,
-                warm_eni_target: args.warm_eni_target.unwrap_or(d.warm_eni_target),
-                warm_ip_target: args.warm_ip_target.unwrap_or(d.warm_ip_target),
-                minimum_ip_target: args.minimum_ip_target.unwrap_or(d.minimum_ip_target),
-                warm_prefix_target: args.warm_prefix_target.unwrap_or(d.warm_prefix_target),
-                ..d
-            })
-        }
-    };
+            custom_networking: args.custom_networking,
+            warm_eni_target: args.warm_eni_target,
+            warm_ip_target: args.warm_ip_target,
+            minimum_ip_target: args.minimum_ip_target,
+            warm_prefix_target: args.warm_prefix_target,
+            ..Knobs::default()
+        },
+    )?;
     Ok(input)
 }
 

@@ -249,6 +249,10 @@ impl Cni for Cilium {
         None
     }
 
+    fn max_pods_calculator(&self) -> bool {
+        false
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

@@ -316,6 +316,10 @@ impl Cni for CiliumEni {
         None
     }
 
+    fn max_pods_calculator(&self) -> bool {
+        false
+    }
+
     /// The operator applies new watermarks to every node.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         let all = sb.nodes.keys().copied().collect();

@@ -322,6 +322,10 @@ impl Cni for Flannel {
         None
     }
 
+    fn max_pods_calculator(&self) -> bool {
+        false
+    }
+
     /// With the etcd subnet manager the kube-flannel pods restart: each
     /// node without a subnet leases one and its CNI comes up.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {

@@ -231,6 +231,9 @@ pub trait Cni {
     /// EKS add-on (`vpc-cni`); `None` when it is installed after the
     /// cluster exists.
     fn eksctl_addon(&self) -> Option<String>;
+    /// Whether amazon-eks-ami's `max-pods-calculator.sh` models this CNI
+    /// (its recommended value caps the formula at 110 or 250).
+    fn max_pods_calculator(&self) -> bool;
 }
 
 /// The planner's line for an overlay: pods take no VPC address.

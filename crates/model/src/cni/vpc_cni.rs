@@ -379,6 +379,10 @@ impl Cni for VpcCni {
         Some(crate::plan::vpc_cni_addon(self))
     }
 
+    fn max_pods_calculator(&self) -> bool {
+        true
+    }
+
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
         let configs = sb.eni_config_subnets();
