@@ -626,7 +626,7 @@ test('?exercise-url opens a trainer file next to the site; progress is kept, sho
   // A built-in one from the picker; completing it puts a tick next to it after a reload.
   await page.getByRole('navigation', { name: 'Scenario' }).getByLabel('Open an exercise').selectOption('webhook-under-an-overlay');
   await exercise.getByRole('heading', { name: /webhook the control plane cannot reach/ }).waitFor();
-  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('vpc');
+  await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('aws-vpc-cni');
   await exercise.getByRole('status').filter({ hasText: 'Exercise complete' }).waitFor();
   await screenshot(page, 'exercise-complete');
   await exercise.getByRole('button', { name: /^Next exercise: One cluster under four CNIs/ }).click();

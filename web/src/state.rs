@@ -610,10 +610,7 @@ mod tests {
             subnet_manager: podnet_model::cni::flannel::FlannelSubnetManager::Etcd,
             ..Default::default()
         };
-        let s1 = reduce(
-            s0,
-            Action::ReplayUnder(podnet_model::CniMode::Flannel(flannel)),
-        );
+        let s1 = reduce(s0, Action::ReplayUnder(flannel.into()));
         assert_eq!(s1.error, None);
         let sb = s1.sandbox();
         let pod = sb.pods.values().find(|p| !p.host_network).unwrap();
@@ -753,7 +750,7 @@ mod tests {
         );
         let refused = reduce(
             s.clone(),
-            Action::ReplayUnder(podnet_model::CniMode::Flannel(Default::default())),
+            Action::ReplayUnder(podnet_model::cni::Flannel::default().into()),
         );
         assert!(refused
             .error
@@ -762,10 +759,13 @@ mod tests {
             .contains("keeps the CNI strategy"));
         let tuned = reduce(
             s,
-            Action::ReplayUnder(podnet_model::CniMode::AwsVpcCni(podnet_model::VpcCni {
-                warm_ip_target: 2,
-                ..Default::default()
-            })),
+            Action::ReplayUnder(
+                podnet_model::VpcCni {
+                    warm_ip_target: 2,
+                    ..Default::default()
+                }
+                .into(),
+            ),
         );
         assert!(tuned.error.is_none(), "{:?}", tuned.error);
         assert!(tuned.exercise.is_some());

@@ -26,28 +26,15 @@ pub fn CniSettings(props: &ViewProps) -> Html {
         let on_action = props.on_action.clone();
         let vpc = props.state.sandbox().vpc.cidrs.clone();
         Callback::from(move |e: Event| {
-            let mode = match e
-                .target_unchecked_into::<HtmlSelectElement>()
-                .value()
-                .as_str()
-            {
-                "flannel" => CniMode::Flannel(Flannel::default()),
-                // The Helm default 10.0.0.0/8 would collide with a 10.x VPC: take a pool that fits.
-                "cilium" => CniMode::Cilium(Cilium::fitting(&vpc)),
-                "calico" => CniMode::Calico(Calico::fitting(&vpc)),
-                "cilium-eni" => CniMode::CiliumEni(CiliumEni::default()),
-                _ => CniMode::AwsVpcCni(VpcCni::default()),
-            };
-            on_action.emit(Action::ReplayUnder(mode));
+            let tag = e.target_unchecked_into::<HtmlSelectElement>().value();
+            // A pool that fits the VPC where the default would collide
+            // (Cilium's Helm default 10.0.0.0/8 in a 10.x VPC).
+            if let Some(mode) = CniMode::from_tag(&tag) {
+                on_action.emit(Action::ReplayUnder(mode.fitting(&vpc)));
+            }
         })
     };
-    let strategy = match &cni {
-        CniMode::AwsVpcCni(_) => "vpc",
-        CniMode::Flannel(_) => "flannel",
-        CniMode::Cilium(_) => "cilium",
-        CniMode::Calico(_) => "calico",
-        CniMode::CiliumEni(_) => "cilium-eni",
-    };
+    let strategy = cni.tag();
     html! {
         <details class="form" open=true>
             <summary>{ "CNI" }</summary>
@@ -55,23 +42,15 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                 <legend>{ "CNI" }</legend>
                 <label>{ "Strategy" }
                     <select onchange={on_strategy}>
-                        <option value="vpc" selected={strategy == "vpc"}>{ "AWS VPC CNI" }</option>
-                        <option value="flannel" selected={strategy == "flannel"}>{ "Flannel (overlay)" }</option>
-                        <option value="calico" selected={strategy == "calico"}>{ "Calico IPAM (overlay)" }</option>
-                        <option value="cilium" selected={strategy == "cilium"}>{ "Cilium, cluster-pool (overlay)" }</option>
-                        <option value="cilium-eni" selected={strategy == "cilium-eni"}>{ "Cilium, ENI mode (VPC addresses)" }</option>
+                        { for CniMode::all().iter().map(|m| html! {
+                            <option value={m.tag()} selected={strategy == m.tag()}>{ m.strategy().label() }</option>
+                        }) }
                     </select>
                 </label>
                 <p class="form__hint">{ "Another strategy replays the whole scenario under it: nodes pick their CNI when they boot." }</p>
                 { datapath(&cni.strategy().datapath()) }
                 <super::compare_view::CompareView state={props.state.clone()} />
-                { match &cni {
-                    CniMode::AwsVpcCni(c) => html! { <VpcCniForm key="vpc" current={c.clone()} on_action={props.on_action.clone()} azs={azs(props)} /> },
-                    CniMode::Flannel(f) => html! { <FlannelForm key="flannel" current={f.clone()} on_action={props.on_action.clone()} /> },
-                    CniMode::Cilium(c) => html! { <CiliumForm key="cilium" current={c.clone()} on_action={props.on_action.clone()} /> },
-                    CniMode::Calico(c) => html! { <CalicoForm key="calico" current={c.clone()} on_action={props.on_action.clone()} /> },
-                    CniMode::CiliumEni(c) => html! { <CiliumEniForm key="cilium-eni" current={c.clone()} on_action={props.on_action.clone()} /> },
-                } }
+                { settings_form(&cni, props) }
             </fieldset>
             if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
         </details>
@@ -85,6 +64,25 @@ fn azs(props: &ViewProps) -> BTreeMap<String, Vec<String>> {
         out.entry(s.az.clone()).or_default().push(s.name.clone());
     }
     out
+}
+
+/// The running CNI's own settings form; a CNI without one says how to
+/// set it.
+fn settings_form(cni: &CniMode, props: &ViewProps) -> Html {
+    let on_action = props.on_action.clone();
+    if let Some(c) = cni.as_vpc_cni() {
+        html! { <VpcCniForm key="aws-vpc-cni" current={c.clone()} {on_action} azs={azs(props)} /> }
+    } else if let Some(f) = cni.as_flannel() {
+        html! { <FlannelForm key="flannel" current={f.clone()} {on_action} /> }
+    } else if let Some(c) = cni.as_cilium() {
+        html! { <CiliumForm key="cilium" current={c.clone()} {on_action} /> }
+    } else if let Some(c) = cni.as_calico() {
+        html! { <CalicoForm key="calico" current={c.clone()} {on_action} /> }
+    } else if let Some(c) = cni.as_cilium_eni() {
+        html! { <CiliumEniForm key="cilium-eni" current={c.clone()} {on_action} /> }
+    } else {
+        html! { <p class="form__hint">{ format!("{} has no settings form here: set it in the scenario's \"cni\" (Export, then Import).", cni.strategy().name()) }</p> }
+    }
 }
 
 fn datapath(d: &Datapath) -> Html {
@@ -161,7 +159,7 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             on_action.emit(Action::Run(Command::SetCni {
-                cni: CniMode::AwsVpcCni((*draft).clone()),
+                cni: CniMode::from((*draft).clone()),
             }));
         })
     };
@@ -306,7 +304,7 @@ fn FlannelForm(props: &FlannelFormProps) -> Html {
             FlannelSubnetManager::Kube
         };
     });
-    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Flannel);
+    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::from);
     html! {
         <form {onsubmit}>
             <label>{ "Subnet manager" }
@@ -354,7 +352,7 @@ fn CiliumForm(props: &CiliumFormProps) -> Html {
             _ => CiliumRouting::Vxlan,
         };
     });
-    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Cilium);
+    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::from);
     html! {
         <form {onsubmit}>
             <label>{ "Cluster pool (clusterPoolIPv4PodCIDRList)" }<input type="text" value={draft.pool.clone()} oninput={on_pool} spellcheck="false" /></label>
@@ -397,7 +395,7 @@ fn CalicoForm(props: &CalicoFormProps) -> Html {
         };
     });
     let on_strict = toggle(&draft, |d: &mut Calico, v| d.strict_affinity = v);
-    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::Calico);
+    let onsubmit = replay_on_submit(&draft, &props.on_action, CniMode::from);
     let e = draft.encapsulation;
     html! {
         <form {onsubmit}>
@@ -442,7 +440,7 @@ fn CiliumEniForm(props: &CiliumEniFormProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             on_action.emit(Action::Run(Command::SetCni {
-                cni: CniMode::CiliumEni((*draft).clone()),
+                cni: CniMode::from((*draft).clone()),
             }));
         })
     };

@@ -192,7 +192,10 @@ fn AddNode(props: &ViewProps) -> Html {
     };
     let max_pods = use_state(String::new);
     let source = use_state(|| "managed-node-group".to_owned());
-    let pd = matches!(&sb.cni, podnet_model::CniMode::AwsVpcCni(c) if c.prefix_delegation);
+    let pd = sb
+        .cni
+        .eni_ipam()
+        .is_some_and(|e| e.addon_prefix_delegation());
     let info = match lookup(&itype) {
         Ok(t) => {
             let kubelet = max_pods.trim().parse::<u32>().ok().unwrap_or_else(|| {

@@ -1,6 +1,5 @@
 //! "What am I looking at" and "About this model": the page explains itself.
 
-use podnet_model::CniMode;
 use yew::prelude::*;
 
 use crate::app::ViewProps;
@@ -9,13 +8,7 @@ use crate::app::ViewProps;
 #[component]
 pub fn Intro(props: &ViewProps) -> Html {
     let cni = &props.state.sandbox().cni;
-    let overlay = match cni {
-        CniMode::AwsVpcCni(_) | CniMode::CiliumEni(_) => None,
-        CniMode::Flannel(f) => Some(f.network.clone()),
-        CniMode::Calico(c) => Some(c.pool.clone()),
-        CniMode::Cilium(c) => Some(c.pool.clone()),
-    };
-    let overlay = overlay.map(|range| {
+    let overlay = cni.strategy().pod_range().map(|range| {
         let datapath = cni.strategy().datapath();
         format!("This cluster runs {} instead: pods take addresses from {range}, the CNI's own range, not from the VPC. Pods still reach each other without NAT — the CNI carries them: {} — but the VPC and the control plane cannot route to pod IPs, so webhooks need hostNetwork. Compare with the CNI panel.", cni.strategy().name(), datapath.encapsulation)
     });
@@ -26,8 +19,8 @@ pub fn Intro(props: &ViewProps) -> Html {
                 <p>{ "A VPC on AWS with an EKS cluster. The dashed box on top is the EKS control plane: its API servers run in EKS's own account and reach into your VPC through two X-ENIs, requester-managed ENIs in your account and cluster subnets, each holding one of their addresses. Below, each column is an Availability Zone; each card is a subnet with its nodes." }</p>
                 <p>{ "With the AWS VPC CNI every pod gets a real VPC address from a node's ENI, so any pod reaches any other pod — and the control plane reaches pods — without NAT: the flat pod network. ipamd keeps addresses warm so new pods start fast; warm addresses still come out of the subnet." }</p>
                 if let Some(text) = overlay { <p class="intro__overlay">{ text }</p> }
-                if matches!(cni, CniMode::CiliumEni(_)) {
-                    <p class="intro__overlay">{ "This cluster runs Cilium in ENI mode instead: pod IPs are still VPC addresses on the nodes' ENIs, so the network stays flat and the control plane reaches pods; but one cilium-operator allocates them from EC2, keeping pre-allocate (8) addresses free per node instead of ipamd's warm ENI, and eth0 holds pods too." }</p>
+                if let Some(note) = cni.strategy().intro_note() {
+                    <p class="intro__overlay">{ note }</p>
                 }
                 <p>{ "Try it: add pods until a node is full (Pending, Too many pods) or its subnet runs dry (ContainerCreating, failed to assign an IP address). Click anything to inspect it; every number has a why." }</p>
             </details>

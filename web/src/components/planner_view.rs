@@ -5,9 +5,9 @@
 use std::rc::Rc;
 
 use ipnet::Ipv4Net;
-use podnet_model::cni::{Calico, Cilium, CiliumEni, Flannel};
+use podnet_model::cni::Knobs;
 use podnet_model::plan::{self, Moment, Plan, PlanError, PlanInput, SubnetRole};
-use podnet_model::{CniMode, VpcCni};
+use podnet_model::CniMode;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -44,7 +44,10 @@ struct Form {
     pods_per: String,
     azs: String,
     vpc: String,
+    /// The CNI's tag ([`CniMode::tags`]).
     cni: String,
+    prefix_delegation: bool,
+    custom_networking: bool,
     warm_eni: String,
     warm_ip: String,
     min_ip: String,
@@ -58,7 +61,9 @@ impl Default for Form {
             pods_per: "node".into(),
             azs: "3".into(),
             vpc: "10.0.0.0/16".into(),
-            cni: "vpc".into(),
+            cni: "aws-vpc-cni".into(),
+            prefix_delegation: false,
+            custom_networking: false,
             warm_eni: "1".into(),
             warm_ip: "0".into(),
             min_ip: "0".into(),
@@ -111,40 +116,18 @@ impl Form {
             })?;
         input.vpc_cidr = self.vpc.trim().to_owned();
         input.surge_per_az = number("Surge nodes per AZ", &self.surge)?;
-        let vpc = VpcCni {
-            warm_eni_target: number("WARM_ENI_TARGET", &self.warm_eni)?,
-            warm_ip_target: number("WARM_IP_TARGET", &self.warm_ip)?,
-            minimum_ip_target: number("MINIMUM_IP_TARGET", &self.min_ip)?,
-            ..VpcCni::default()
-        };
-        input.cni = match self.cni.as_str() {
-            "vpc-pd" => CniMode::AwsVpcCni(VpcCni {
-                prefix_delegation: true,
-                ..vpc
-            }),
-            "vpc-custom" => CniMode::AwsVpcCni(VpcCni {
-                custom_networking: true,
-                ..vpc
-            }),
-            "flannel" => CniMode::Flannel(Flannel::default()),
-            "calico" => CniMode::Calico(Calico::default()),
-            "cilium" => CniMode::Cilium(Cilium::default()),
-            "cilium-eni" => CniMode::CiliumEni(CiliumEni::default()),
-            _ => CniMode::AwsVpcCni(vpc),
-        };
+        let base = CniMode::from_tag(&self.cni).unwrap_or_default();
+        input.cni = base.strategy().tuned(&Knobs {
+            prefix_delegation: self.prefix_delegation,
+            custom_networking: self.custom_networking,
+            warm_eni_target: Some(number("WARM_ENI_TARGET", &self.warm_eni)?),
+            warm_ip_target: Some(number("WARM_IP_TARGET", &self.warm_ip)?),
+            minimum_ip_target: Some(number("MINIMUM_IP_TARGET", &self.min_ip)?),
+            ..Knobs::default()
+        });
         Ok(input)
     }
 }
-
-const CNIS: [(&str, &str); 7] = [
-    ("vpc", "AWS VPC CNI (secondary IPs)"),
-    ("vpc-pd", "AWS VPC CNI, prefix delegation"),
-    ("vpc-custom", "AWS VPC CNI, custom networking"),
-    ("flannel", "Flannel"),
-    ("calico", "Calico"),
-    ("cilium", "Cilium (cluster-pool)"),
-    ("cilium-eni", "Cilium (ENI mode)"),
-];
 
 /// The panel.
 #[component]
@@ -244,7 +227,19 @@ pub fn PlannerView(props: &ViewProps) -> Html {
             <label>{ label }<input type={kind} value={value.to_owned()} {oninput} spellcheck="false" autocomplete="off" min="0" list={(label == "Instance type").then_some("podnet-types")} /></label>
         }
     };
-    let vpc_cni = f.cni.starts_with("vpc");
+    let knobs = CniMode::from_tag(&f.cni)
+        .unwrap_or_default()
+        .strategy()
+        .knobs();
+    let check = |label: &'static str, value: bool, f: fn(&mut Form) -> &mut bool| {
+        let form = form.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let mut next = (*form).clone();
+            *f(&mut next) = e.target_unchecked_into::<HtmlInputElement>().checked();
+            form.set(next);
+        });
+        html! { <label class="form__check"><input type="checkbox" checked={value} {onchange} />{ label }</label> }
+    };
     let body = match &*result {
         Some(Ok(p)) => plan_view(p, &props.on_action),
         Some(Err(e)) => html! { <p class="paths__error" role="alert">{ e.clone() }</p> },
@@ -312,9 +307,15 @@ pub fn PlannerView(props: &ViewProps) -> Html {
                     { field("VPC CIDR", &f.vpc, set(|f| &mut f.vpc), "text") }
                     { field("Availability Zones", &f.azs, set(|f| &mut f.azs), "number") }
                     <label>{ "CNI" }<select onchange={on_cni}>
-                        { for CNIS.iter().map(|(v, t)| html! { <option value={*v} selected={f.cni == *v}>{ *t }</option> }) }
+                        { for CniMode::all().iter().map(|m| html! { <option value={m.tag()} selected={f.cni == m.tag()}>{ m.strategy().label() }</option> }) }
                     </select></label>
-                    if vpc_cni {
+                    if knobs.prefix_delegation {
+                        { check("Prefix delegation", f.prefix_delegation, |f| &mut f.prefix_delegation) }
+                    }
+                    if knobs.custom_networking {
+                        { check("Custom networking", f.custom_networking, |f| &mut f.custom_networking) }
+                    }
+                    if knobs.warm_targets {
                         { field("WARM_ENI_TARGET", &f.warm_eni, set(|f| &mut f.warm_eni), "number") }
                         { field("WARM_IP_TARGET", &f.warm_ip, set(|f| &mut f.warm_ip), "number") }
                         { field("MINIMUM_IP_TARGET", &f.min_ip, set(|f| &mut f.min_ip), "number") }

@@ -253,6 +253,14 @@ impl Cni for Cilium {
         false
     }
 
+    fn pod_range(&self) -> Option<&str> {
+        Some(&self.pool)
+    }
+
+    fn intro_note(&self) -> Option<&'static str> {
+        None
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

@@ -320,6 +320,14 @@ impl Cni for CiliumEni {
         false
     }
 
+    fn pod_range(&self) -> Option<&str> {
+        None
+    }
+
+    fn intro_note(&self) -> Option<&'static str> {
+        Some("This cluster runs Cilium in ENI mode instead: pod IPs are still VPC addresses on the nodes' ENIs, so the network stays flat and the control plane reaches pods; but one cilium-operator allocates them from EC2, keeping pre-allocate (8) addresses free per node instead of ipamd's warm ENI, and eth0 holds pods too.")
+    }
+
     /// The operator applies new watermarks to every node.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         let all = sb.nodes.keys().copied().collect();

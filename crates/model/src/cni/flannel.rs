@@ -326,6 +326,14 @@ impl Cni for Flannel {
         false
     }
 
+    fn pod_range(&self) -> Option<&str> {
+        Some(&self.network)
+    }
+
+    fn intro_note(&self) -> Option<&'static str> {
+        None
+    }
+
     /// With the etcd subnet manager the kube-flannel pods restart: each
     /// node without a subnet leases one and its CNI comes up.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {

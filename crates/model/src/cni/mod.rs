@@ -234,6 +234,12 @@ pub trait Cni {
     /// Whether amazon-eks-ami's `max-pods-calculator.sh` models this CNI
     /// (its recommended value caps the formula at 110 or 250).
     fn max_pods_calculator(&self) -> bool;
+    /// The CNI's own pod range as set (an overlay's cluster CIDR or pool),
+    /// `None` when pods take VPC addresses.
+    fn pod_range(&self) -> Option<&str>;
+    /// What the page's introduction adds about this CNI, if anything
+    /// beyond its range and datapath.
+    fn intro_note(&self) -> Option<&'static str>;
 }
 
 /// The planner's line for an overlay: pods take no VPC address.

@@ -383,6 +383,14 @@ impl Cni for VpcCni {
         true
     }
 
+    fn pod_range(&self) -> Option<&str> {
+        None
+    }
+
+    fn intro_note(&self) -> Option<&'static str> {
+        None
+    }
+
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
         let configs = sb.eni_config_subnets();
