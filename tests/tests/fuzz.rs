@@ -78,7 +78,7 @@ fn plan_corpus() -> Vec<String> {
         .collect();
     let mut simple = PlanInput::simple("m5.large", 3, 20);
     all.push(serde_json::to_string(&simple).unwrap());
-    simple.cni = podnet_model::CniMode::AwsVpcCni(podnet_model::VpcCni {
+    simple.cni = podnet_model::CniMode::from(podnet_model::VpcCni {
         prefix_delegation: true,
         custom_networking: true,
         ..Default::default()

@@ -163,7 +163,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             pod_eni,
             extra: (max_eni, cooldown, discovery, snat, standard, custom),
         } => Command::SetCni {
-            cni: CniMode::AwsVpcCni(VpcCni {
+            cni: CniMode::from(VpcCni {
                 warm_eni_target: *warm_eni,
                 warm_ip_target: *warm_ip,
                 minimum_ip_target: *min_ip,
@@ -200,7 +200,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
         Op::Wait(seconds) => Command::AdvanceTime { seconds: *seconds },
         // A small cluster CIDR so that node CIDRs run out too.
         Op::Flannel(len, host_gw, etcd) => Command::SetCni {
-            cni: CniMode::Flannel(podnet_model::cni::Flannel {
+            cni: CniMode::from(podnet_model::cni::Flannel {
                 network: "10.244.0.0/22".into(),
                 subnet_len: *len,
                 backend: if *host_gw {
@@ -217,7 +217,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
         },
         // A /22 pool, so that node CIDRs run out.
         Op::Cilium(mask, routing) => Command::SetCni {
-            cni: CniMode::Cilium(podnet_model::cni::Cilium {
+            cni: CniMode::from(podnet_model::cni::Cilium {
                 pool: "10.200.0.0/22".into(),
                 mask_size: *mask,
                 routing: [
@@ -234,7 +234,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             block,
             max_blocks,
         } => Command::SetCni {
-            cni: CniMode::Calico(podnet_model::cni::Calico {
+            cni: CniMode::from(podnet_model::cni::Calico {
                 pool: "192.168.0.0/24".into(),
                 strict_affinity: *strict,
                 block_size: *block,
@@ -253,7 +253,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             above,
             pd,
         } => Command::SetCni {
-            cni: CniMode::CiliumEni(podnet_model::cni::CiliumEni {
+            cni: CniMode::from(podnet_model::cni::CiliumEni {
                 pre_allocate: *pre,
                 min_allocate: *min,
                 max_above_watermark: *above,
@@ -489,7 +489,7 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
                     let branch = node.ipam.branches.iter().find(|b| b.pod == pod.id);
                     prop_assert_eq!(branch.map(|b| b.ip), Some(ip), "{}'s branch ENI", &pod.name);
                     prop_assert!(node.branch_pods <= node.ipam.branch_capacity());
-                } else if let CniMode::Calico(_) = &s.cni {
+                } else if s.cni.as_calico().is_some() {
                     let holders: Vec<_> = s
                         .calico
                         .blocks()

@@ -128,12 +128,10 @@ fn a_node_whose_cni_cannot_start_takes_only_its_daemonset_pods() {
         .actions
         .retain(|a| !matches!(a, Command::AddNode { .. } | Command::AddPods { .. }));
     let mut s = scenario.replay().expect("replays").sandbox;
-    if let podnet_model::CniMode::AwsVpcCni(c) = &mut s.cni.clone() {
+    if let Some(mut c) = s.cni.as_vpc_cni().cloned() {
         c.eni_configs.clear();
-        s.apply(Command::SetCni {
-            cni: podnet_model::CniMode::AwsVpcCni(c.clone()),
-        })
-        .expect("settings apply");
+        s.apply(Command::SetCni { cni: c.into() })
+            .expect("settings apply");
     }
     let subnet = s
         .vpc
@@ -220,7 +218,7 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
 fn max_pods_comes_from_the_node_group_not_the_cni() {
     let mut s = seed();
     s.apply(Command::SetCni {
-        cni: podnet_model::CniMode::AwsVpcCni(podnet_model::VpcCni {
+        cni: podnet_model::CniMode::from(podnet_model::VpcCni {
             prefix_delegation: true,
             ..Default::default()
         }),

@@ -498,9 +498,7 @@ impl AppState {
                 ))
             }
             Action::ReplayUnder(mode)
-                if ex.locks.cni
-                    && std::mem::discriminant(mode)
-                        != std::mem::discriminant(&self.sandbox().cni) =>
+                if ex.locks.cni && !mode.same_strategy(&self.sandbox().cni) =>
             {
                 Some("This exercise keeps the CNI strategy; its settings can change.".into())
             }

@@ -26,7 +26,7 @@ use podnet_model::{CniMode, Command, EniId, Holder, IpPool, Scenario, VpcCni};
 fn scenario(nodes: u32) -> Scenario {
     let mut s = Scenario::new("bench", "10.0.0.0/16");
     s.assume_egress = true; // the benchmark counts addresses, not routes
-    s.cni = CniMode::AwsVpcCni(VpcCni {
+    s.cni = CniMode::from(VpcCni {
         warm_ip_target: 5,
         minimum_ip_target: 30,
         ..VpcCni::default()
@@ -199,7 +199,7 @@ fn ipamd(pods: u32) -> Duration {
 /// The benchmark scenario under Calico with /32 blocks (one block per pod).
 fn calico_32(nodes: u32) -> Duration {
     let mut s = scenario(nodes);
-    s.cni = CniMode::Calico(Calico {
+    s.cni = CniMode::from(Calico {
         pool: "172.16.0.0/12".into(),
         block_size: 32,
         ..Calico::default()
@@ -218,7 +218,7 @@ fn plan_26(nodes: u32) -> Duration {
     let mut input = podnet_model::plan::PlanInput::simple("c5.4xlarge", nodes, 30);
     input.azs = podnet_model::plan::az_names(26).expect("26 zones");
     // An overlay: node subnets hold node IPs only, so 4,900 nodes fit.
-    input.cni = CniMode::Calico(Calico {
+    input.cni = CniMode::from(Calico {
         pool: "172.16.0.0/12".into(),
         ..Calico::default()
     });

@@ -104,12 +104,12 @@ fn a_once_goal_stays_met_after_the_state_moves_on() {
     assert!(!a.goals()[0].met);
     // The stock kube-flannel does not start on EKS (no node pod CIDRs).
     a.run(Command::SetCni {
-        cni: crate::cni::CniMode::Flannel(Default::default()),
+        cni: crate::cni::CniMode::from(crate::cni::Flannel::default()),
     })
     .unwrap();
     assert!(!a.goals()[0].met, "{:?}", a.goals()[0]);
     a.run(Command::SetCni {
-        cni: crate::cni::CniMode::Flannel(crate::cni::Flannel {
+        cni: crate::cni::CniMode::from(crate::cni::Flannel {
             subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
             ..Default::default()
         }),
@@ -117,7 +117,7 @@ fn a_once_goal_stays_met_after_the_state_moves_on() {
     .unwrap();
     assert!(a.goals()[0].met, "{:?}", a.goals()[0]);
     a.run(Command::SetCni {
-        cni: crate::cni::CniMode::Calico(Default::default()),
+        cni: crate::cni::CniMode::from(crate::cni::Calico::default()),
     })
     .unwrap();
     assert!(a.goals()[0].met && a.goals()[1].met);

@@ -99,7 +99,7 @@ fn vpc_cni_pods_talk_across_nodes_through_the_vpc_router_with_no_nat() {
 
 #[test]
 fn flannel_wraps_pod_packets_in_vxlan_between_nodes() {
-    let s = cluster(CniMode::Flannel(flannel_on_eks()), "public");
+    let s = cluster(CniMode::from(flannel_on_eks()), "public");
     let p = s.trace(pod(&s, 0, 0), pod(&s, 3, 0)).unwrap();
     assert!(p.reachable && !p.nat);
     assert_eq!(p.mtu, 8951);
@@ -131,7 +131,7 @@ fn calico_without_encapsulation_stops_between_subnets() {
         encapsulation: CalicoEncapsulation::None,
         ..Calico::default()
     };
-    let s = cluster(CniMode::Calico(calico), "public");
+    let s = cluster(CniMode::from(calico), "public");
     let same_subnet = s.trace(pod(&s, 0, 0), pod(&s, 1, 0)).unwrap();
     assert!(same_subnet.reachable);
     assert!(same_subnet
@@ -152,7 +152,7 @@ fn calico_without_encapsulation_stops_between_subnets() {
     assert!(flat.answer.starts_with("No: "), "{}", flat.answer);
     // IPIP: 20 bytes, protocol 4.
     let s = cluster(
-        CniMode::Calico(Calico {
+        CniMode::from(Calico {
             encapsulation: CalicoEncapsulation::IpIp,
             ..Calico::default()
         }),
@@ -182,7 +182,7 @@ fn leaving_the_vpc_is_snat_to_the_node_ip_unless_external_snat() {
         "{snat}"
     );
     let mut ext = s.clone();
-    let cni = CniMode::AwsVpcCni(crate::VpcCni {
+    let cni = CniMode::from(crate::VpcCni {
         external_snat: true,
         ..crate::VpcCni::default()
     });
@@ -197,7 +197,7 @@ fn leaving_the_vpc_is_snat_to_the_node_ip_unless_external_snat() {
         ip: "10.10.5.10".parse().unwrap(),
     };
     assert!(!s.trace(pod(&s, 0, 0), host).unwrap().nat);
-    let f = cluster(CniMode::Flannel(flannel_on_eks()), "public");
+    let f = cluster(CniMode::from(flannel_on_eks()), "public");
     let p = f.trace(pod(&f, 0, 0), host).unwrap();
     assert!(
         p.nat && p.verdict.contains("sees the node IP"),
@@ -237,7 +237,7 @@ fn the_control_plane_reaches_kubelets_always_and_pods_only_with_vpc_addresses() 
             .unwrap()
             .reachable
     );
-    let f = cluster(CniMode::Flannel(flannel_on_eks()), "public");
+    let f = cluster(CniMode::from(flannel_on_eks()), "public");
     let p = f.trace(Endpoint::ControlPlane, pod(&f, 0, 0)).unwrap();
     assert!(!p.reachable);
     assert!(p.to_text().contains("hostNetwork: true"));
@@ -256,7 +256,7 @@ fn the_control_plane_reaches_kubelets_always_and_pods_only_with_vpc_addresses() 
     );
     assert!(!flat.control_plane_reaches_pods);
     assert!(flat.control_plane.contains("hostNetwork"));
-    let eni = cluster(CniMode::CiliumEni(CiliumEni::default()), "public");
+    let eni = cluster(CniMode::from(CiliumEni::default()), "public");
     assert!(eni.flat_network().control_plane_reaches_pods);
 }
 
@@ -421,9 +421,9 @@ fn every_cni() -> Vec<CniMode> {
     use crate::cni::flannel::FlannelBackend;
     let mut all = vec![
         CniMode::default(),
-        CniMode::CiliumEni(CiliumEni::default()),
-        CniMode::Flannel(flannel_on_eks()),
-        CniMode::Flannel(Flannel {
+        CniMode::from(CiliumEni::default()),
+        CniMode::from(flannel_on_eks()),
+        CniMode::from(Flannel {
             backend: FlannelBackend::HostGw,
             ..flannel_on_eks()
         }),
@@ -433,7 +433,7 @@ fn every_cni() -> Vec<CniMode> {
         CiliumRouting::Geneve,
         CiliumRouting::Native,
     ] {
-        all.push(CniMode::Cilium(Cilium {
+        all.push(CniMode::from(Cilium {
             pool: "192.168.0.0/16".into(),
             routing,
             ..Cilium::default()
@@ -445,7 +445,7 @@ fn every_cni() -> Vec<CniMode> {
         CalicoEncapsulation::VxlanCrossSubnet,
         CalicoEncapsulation::None,
     ] {
-        all.push(CniMode::Calico(Calico {
+        all.push(CniMode::from(Calico {
             encapsulation,
             ..Calico::default()
         }));
@@ -542,12 +542,15 @@ fn every_path_kind_under_every_cni_is_well_formed() {
 fn only_unencapsulated_overlays_break_the_flat_network_across_subnets() {
     for cni in every_cni() {
         let name = format!("{cni:?}");
-        let direct = match &cni {
-            CniMode::Flannel(f) => f.backend == crate::cni::flannel::FlannelBackend::HostGw,
-            CniMode::Cilium(c) => c.routing == crate::cni::cilium::CiliumRouting::Native,
-            CniMode::Calico(c) => c.encapsulation == CalicoEncapsulation::None,
-            _ => false,
-        };
+        let direct = cni
+            .as_flannel()
+            .is_some_and(|f| f.backend == crate::cni::flannel::FlannelBackend::HostGw)
+            || cni
+                .as_cilium()
+                .is_some_and(|c| c.routing == crate::cni::cilium::CiliumRouting::Native)
+            || cni
+                .as_calico()
+                .is_some_and(|c| c.encapsulation == CalicoEncapsulation::None);
         let s = cluster(cni, "public");
         assert_eq!(
             s.flat_network().flat,
@@ -620,7 +623,7 @@ fn external_snat_leaves_by_the_pods_own_eni_and_needs_a_nat_gateway() {
         .unwrap()
         .sandbox;
     s.apply(Command::SetCni {
-        cni: CniMode::AwsVpcCni(crate::VpcCni {
+        cni: CniMode::from(crate::VpcCni {
             external_snat: true,
             ..crate::VpcCni::default()
         }),
@@ -715,7 +718,7 @@ fn a_branch_eni_pod_leaves_by_its_vlan_in_strict_mode_and_is_snated_in_standard(
     let mut standard = s.clone();
     standard
         .apply(Command::SetCni {
-            cni: CniMode::AwsVpcCni(crate::VpcCni {
+            cni: CniMode::from(crate::VpcCni {
                 pod_eni: true,
                 pod_sg_enforcing_mode: crate::cni::vpc_cni::PodSgMode::Standard,
                 ..crate::VpcCni::default()

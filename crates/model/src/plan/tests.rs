@@ -115,7 +115,7 @@ fn subnets_never_overlap_and_stay_inside_the_vpc() {
 #[test]
 fn prefix_delegation_plans_whole_aligned_prefixes_and_warns_of_fragmentation() {
     let mut input = PlanInput::simple("m5.large", 3, 40);
-    input.cni = CniMode::AwsVpcCni(VpcCni {
+    input.cni = CniMode::from(VpcCni {
         prefix_delegation: true,
         ..VpcCni::default()
     });
@@ -133,7 +133,7 @@ fn prefix_delegation_plans_whole_aligned_prefixes_and_warns_of_fragmentation() {
 #[test]
 fn custom_networking_puts_pod_subnets_in_a_secondary_100_64_block() {
     let mut input = PlanInput::simple("m5.xlarge", 4, 30);
-    input.cni = CniMode::AwsVpcCni(VpcCni {
+    input.cni = CniMode::from(VpcCni {
         custom_networking: true,
         ..VpcCni::default()
     });
@@ -154,7 +154,10 @@ fn custom_networking_puts_pod_subnets_in_a_secondary_100_64_block() {
     assert!(pods.iter().all(|s| secondary.contains(&s.cidr)));
     assert!(plan.notes.iter().any(|n| n.contains("100.64.0.0/10")));
     let steady = plan.scenario(Moment::Steady).unwrap();
-    assert!(matches!(&steady.cni, CniMode::AwsVpcCni(c) if c.eni_configs.len() == 3));
+    assert!(steady
+        .cni
+        .as_vpc_cni()
+        .is_some_and(|c| c.eni_configs.len() == 3));
     assert_fits_at_peak(&plan);
 }
 
@@ -172,10 +175,10 @@ fn a_primary_block_too_small_gets_a_secondary_block() {
 fn an_overlay_needs_one_node_address_and_a_pod_cidr_per_node() {
     let mut input = PlanInput::simple("m5.large", 5, 20);
     // The stock --kube-subnet-mgr cannot start on EKS: the planner says so.
-    input.cni = CniMode::Flannel(Flannel::default());
+    input.cni = CniMode::from(Flannel::default());
     let e = plan(&input).unwrap_err();
     assert!(e.message.contains("pod cidr not assigned"), "{e:?}");
-    input.cni = CniMode::Flannel(Flannel {
+    input.cni = CniMode::from(Flannel {
         subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
         ..Flannel::default()
     });
@@ -314,7 +317,7 @@ fn the_eksctl_export_of_the_seed_matches_its_golden_file() {
 fn the_eksctl_export_of_a_prefix_delegation_plan_matches_its_golden_file() {
     let mut input = PlanInput::simple("m5.large", 3, 40);
     input.groups[0].max_nodes = Some(6);
-    input.cni = CniMode::AwsVpcCni(VpcCni {
+    input.cni = CniMode::from(VpcCni {
         prefix_delegation: true,
         custom_networking: true,
         ..VpcCni::default()
@@ -342,25 +345,25 @@ fn golden(name: &str, got: &str) {
 
 fn arb_cni() -> impl Strategy<Value = CniMode> {
     prop_oneof![
-        Just(CniMode::AwsVpcCni(VpcCni::default())),
-        (0u32..20, 0u32..30).prop_map(|(w, m)| CniMode::AwsVpcCni(VpcCni {
+        Just(CniMode::from(VpcCni::default())),
+        (0u32..20, 0u32..30).prop_map(|(w, m)| CniMode::from(VpcCni {
             warm_ip_target: w,
             minimum_ip_target: m,
             ..VpcCni::default()
         })),
-        Just(CniMode::AwsVpcCni(VpcCni {
+        Just(CniMode::from(VpcCni {
             prefix_delegation: true,
             ..VpcCni::default()
         })),
-        Just(CniMode::AwsVpcCni(VpcCni {
+        Just(CniMode::from(VpcCni {
             custom_networking: true,
             ..VpcCni::default()
         })),
-        Just(CniMode::Flannel(Flannel {
+        Just(CniMode::from(Flannel {
             subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
             ..Flannel::default()
         })),
-        Just(CniMode::CiliumEni(crate::cni::CiliumEni::default())),
+        Just(CniMode::from(crate::cni::CiliumEni::default())),
     ]
 }
 

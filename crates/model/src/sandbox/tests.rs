@@ -481,7 +481,7 @@ fn an_eniconfig_subnet_in_another_az_is_refused() {
 
 /// Flannel as it runs on EKS: flanneld's own (etcd) subnet manager.
 fn flannel(network: &str) -> Sandbox {
-    with_cluster(CniMode::Flannel(crate::cni::Flannel {
+    with_cluster(CniMode::from(crate::cni::Flannel {
         network: network.into(),
         subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
         ..Default::default()
@@ -493,7 +493,7 @@ fn flannel(network: &str) -> Sandbox {
 /// cannot register its network; the node stays NotReady and pods Pending.
 #[test]
 fn stock_kube_flannel_does_not_start_on_eks() {
-    let mut s = with_cluster(CniMode::Flannel(crate::cni::Flannel::default()));
+    let mut s = with_cluster(CniMode::from(crate::cni::Flannel::default()));
     let events = add_node(&mut s, "m5.large", "nodes-a");
     let all: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
     assert!(
@@ -629,7 +629,7 @@ fn switching_the_cni_with_nodes_running_or_overlapping_the_vpc_is_refused() {
 }
 
 fn cilium(pool: &str) -> Sandbox {
-    with_cluster(CniMode::Cilium(crate::cni::Cilium {
+    with_cluster(CniMode::from(crate::cni::Cilium {
         pool: pool.into(),
         ..Default::default()
     }))
@@ -637,7 +637,7 @@ fn cilium(pool: &str) -> Sandbox {
 
 #[test]
 fn cilium_default_pool_is_refused_in_a_10_slash_8_vpc() {
-    let err = Sandbox::new("10.10.0.0/16", CniMode::Cilium(Default::default()))
+    let err = Sandbox::new("10.10.0.0/16", CniMode::from(crate::cni::Cilium::default()))
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("CNI settings refused: cilium cluster pool 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16"), "{err}");
@@ -721,7 +721,7 @@ fn the_scheduler_fills_the_least_loaded_node_first() {
 }
 
 fn calico(pool: &str, strict: bool) -> Sandbox {
-    with_cluster(CniMode::Calico(crate::cni::Calico {
+    with_cluster(CniMode::from(crate::cni::Calico {
         pool: pool.into(),
         strict_affinity: strict,
         ..Default::default()
@@ -872,7 +872,7 @@ fn a_calico_pool_in_use_cannot_change_its_cidr_but_can_turn_strict() {
 
 #[test]
 fn an_overlay_cluster_cidr_cannot_change_under_running_nodes() {
-    let mut s = with_cluster(CniMode::Flannel(Default::default()));
+    let mut s = with_cluster(CniMode::from(crate::cni::Flannel::default()));
     add_node(&mut s, "m5.large", "nodes-a");
     let before = s.clone();
     let err = run(

@@ -6,7 +6,7 @@ use crate::cluster::PodStatus;
 use crate::cni::CiliumEni;
 
 fn eni_mode(cfg: CiliumEni) -> Sandbox {
-    with_cluster(CniMode::CiliumEni(cfg))
+    with_cluster(CniMode::from(cfg))
 }
 
 fn held(s: &Sandbox) -> u32 {
@@ -209,7 +209,7 @@ fn settings_are_validated() {
     };
     let err = s
         .apply(Command::SetCni {
-            cni: CniMode::CiliumEni(bad),
+            cni: CniMode::from(bad),
         })
         .unwrap_err()
         .to_string();

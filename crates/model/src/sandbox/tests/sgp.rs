@@ -7,7 +7,7 @@ use crate::cni::VpcCni;
 use crate::ipam::Holder;
 
 fn sgp_on() -> CniMode {
-    CniMode::AwsVpcCni(VpcCni {
+    CniMode::from(VpcCni {
         pod_eni: true,
         ..VpcCni::default()
     })
@@ -165,7 +165,7 @@ fn without_enable_pod_eni_or_under_an_overlay_such_pods_stay_pending() {
     // Turning it on reaches the running node (aws-node restarts) and the pods run.
     s.apply(Command::SetCni { cni: sgp_on() }).unwrap();
     assert_eq!(of(&s, PodStatus::Running, true).len(), 2);
-    let mut flannel = with_cluster(CniMode::Flannel(crate::cni::Flannel::default()));
+    let mut flannel = with_cluster(CniMode::from(crate::cni::Flannel::default()));
     add_node(&mut flannel, "m5.large", "nodes-a");
     sg_pods(&mut flannel, 1);
     let p = of(&flannel, PodStatus::Pending, true)[0].id;
@@ -249,7 +249,7 @@ fn custom_networking_puts_trunk_and_branches_in_the_eniconfig_subnet() {
         ..VpcCni::default()
     };
     s.apply(Command::SetCni {
-        cni: CniMode::AwsVpcCni(cfg),
+        cni: CniMode::from(cfg),
     })
     .unwrap();
     add_node(&mut s, "m5.large", "nodes-a");
