@@ -191,3 +191,21 @@ fn outside_the_cni_module_only_the_settings_forms_read_one_cnis_settings() {
         offences.join("\n")
     );
 }
+
+#[test]
+fn the_file_tree_is_the_module_tree() {
+    let offences: Vec<String> = sources()
+        .iter()
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).unwrap();
+            text.lines()
+                .position(|l| l.trim_start().starts_with("#[path"))
+                .map(|i| format!("{}:{}", relative(f), i + 1))
+        })
+        .collect();
+    assert!(
+        offences.is_empty(),
+        "no #[path] attributes: a module lives where its name says\n{}",
+        offences.join("\n")
+    );
+}

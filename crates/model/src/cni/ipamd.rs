@@ -572,11 +572,6 @@ pub(super) fn at(at_ms: u64, kind: EventKind) -> Event {
     Event::new(at_ms, kind)
 }
 
-#[path = "ipamd_shrink.rs"]
-mod shrink;
-
-#[path = "trunk.rs"]
-mod trunk;
-
-#[path = "cilium_operator.rs"]
 mod cilium_operator;
+mod shrink;
+mod trunk;

@@ -409,7 +409,6 @@ impl CniMode {
     }
 }
 
-#[path = "raw.rs"]
 mod raw;
 pub(crate) use raw::CNIS;
 

@@ -242,5 +242,4 @@ impl SingleNode {
 }
 
 #[cfg(test)]
-#[path = "node_sim/tests.rs"]
 mod tests;

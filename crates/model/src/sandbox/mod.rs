@@ -332,16 +332,7 @@ impl Sandbox {
 }
 
 #[cfg(test)]
-#[path = "tests.rs"]
 mod tests;
-
-#[cfg(test)]
-#[path = "tests/sgp.rs"]
-mod sgp_tests;
-
-#[cfg(test)]
-#[path = "tests/cilium_eni.rs"]
-mod cilium_eni_tests;
 
 fn sorted(v: &[(NodeId, PodId)]) -> Vec<(NodeId, PodId)> {
     let mut v = v.to_vec();

@@ -4,8 +4,11 @@
 use super::*;
 use crate::cluster::PodStatus;
 
+mod cilium_eni;
+mod sgp;
+
 /// A VPC with two /28 cluster subnets, a node subnet and the cluster, under `cni`.
-pub(super) fn with_cluster(cni: CniMode) -> Sandbox {
+pub(crate) fn with_cluster(cni: CniMode) -> Sandbox {
     let mut s = Sandbox::new("10.10.0.0/16", cni).unwrap();
     s.vpc.assume_egress = true;
     for cmd in [

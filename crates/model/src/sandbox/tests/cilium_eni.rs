@@ -1,6 +1,5 @@
 //! Cilium's ENI IPAM: the operator's watermarks on real ENIs.
 
-use super::tests::{add_node, run, with_cluster};
 use super::*;
 use crate::cluster::PodStatus;
 use crate::cni::CiliumEni;

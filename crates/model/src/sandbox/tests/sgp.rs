@@ -1,6 +1,5 @@
 //! Security groups for pods: trunk ENIs, branch ENIs, `pod-eni` capacity.
 
-use super::tests::{add_node, run, with_cluster};
 use super::*;
 use crate::cluster::PodStatus;
 use crate::cni::VpcCni;
