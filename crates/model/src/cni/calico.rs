@@ -63,13 +63,6 @@ impl std::fmt::Display for CalicoEncapsulation {
     }
 }
 
-impl CalicoEncapsulation {
-    /// Whether calico-node gives each node a tunnel address.
-    pub fn has_tunnel(self) -> bool {
-        !matches!(self, Self::None)
-    }
-}
-
 /// Calico's settings: the default IPPool and the IPAMConfig.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Calico {
@@ -347,6 +340,16 @@ impl Cni for Calico {
 
     fn intro_note(&self) -> Option<&'static str> {
         None
+    }
+
+    /// No node ranges: never asked.
+    fn range_assigned_by(&self) -> &'static str {
+        ""
+    }
+
+    /// No node ranges: never asked.
+    fn out_of_ranges(&self, _plan: &super::node_range::RangePlan) -> String {
+        String::new()
     }
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {

@@ -261,6 +261,15 @@ impl Cni for Cilium {
         None
     }
 
+    fn range_assigned_by(&self) -> &'static str {
+        "cilium-operator assigned"
+    }
+
+    /// The agent waits for its podCIDR and the node stays NotReady.
+    fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
+        format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len)
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

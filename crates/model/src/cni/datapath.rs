@@ -62,6 +62,14 @@ pub enum Crossing {
 }
 
 impl Crossing {
+    /// The tunnel device, when pods' packets ever go through one.
+    pub fn device(&self) -> Option<&'static str> {
+        match self {
+            Self::Tunnel(t) | Self::TunnelAcrossSubnets { tunnel: t, .. } => Some(t.device),
+            Self::Vpc | Self::Direct { .. } => None,
+        }
+    }
+
     /// The way between a node in one subnet and a node in `same_subnet` or
     /// not: a tunnel, or `None` for plain routing (with its source), or
     /// the VPC.

@@ -334,6 +334,15 @@ impl Cni for Flannel {
         None
     }
 
+    fn range_assigned_by(&self) -> &'static str {
+        "flanneld leased (etcd subnet manager)"
+    }
+
+    /// flanneld's etcd subnet manager has no subnet left.
+    fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
+        format!("kube-flannel: Error registering network: failed to acquire lease: out of subnets (flannel Network {} has no free /{} left)", plan.cluster, plan.node_len)
+    }
+
     /// With the etcd subnet manager the kube-flannel pods restart: each
     /// node without a subnet leases one and its CNI comes up.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {

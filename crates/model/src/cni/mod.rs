@@ -240,6 +240,12 @@ pub trait Cni {
     /// What the page's introduction adds about this CNI, if anything
     /// beyond its range and datapath.
     fn intro_note(&self) -> Option<&'static str>;
+    /// Who gives a node its pod CIDR, as the event says (node-range
+    /// strategies; the others never assign one).
+    fn range_assigned_by(&self) -> &'static str;
+    /// Why a node gets no pod CIDR when `plan` has none left, in the
+    /// agent's words.
+    fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
 }
 
 /// The planner's line for an overlay: pods take no VPC address.

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::Sandbox;
-use crate::cni::calico::{Assigned, Calico, CalicoEncapsulation, CalicoHolder};
-use crate::cni::node_range::{NodeRange, RangeKind};
+use crate::cni::calico::{Assigned, Calico, CalicoHolder};
+use crate::cni::node_range::NodeRange;
 use crate::cni::{AddFailure, Addressing};
 use crate::events::{EventKind, Recorder};
 use crate::ids::{NodeId, PodId};
@@ -47,32 +47,19 @@ impl Sandbox {
         let free = (0..plan.count())
             .filter_map(|i| plan.range(i))
             .find(|c| !taken.contains(c));
-        let kind = match (free, plan.kind) {
-            (Some(cidr), _) => {
+        let kind = match free {
+            Some(cidr) => {
                 if let Some(n) = self.nodes.get_mut(&node) {
                     n.overlay = Some(NodeRange::new(cidr, plan.kind));
                 }
-                let by = match plan.kind {
-                    RangeKind::HostLocal => "flanneld leased (etcd subnet manager)",
-                    RangeKind::CiliumPool => "cilium-operator assigned",
-                };
                 EventKind::PodCidrAssigned {
                     node,
                     cidr,
-                    by: by.into(),
+                    by: cni.strategy().range_assigned_by().into(),
                 }
             }
-            (None, RangeKind::HostLocal) => {
-                // flanneld's etcd subnet manager has no subnet left.
-                let reason = format!("kube-flannel: Error registering network: failed to acquire lease: out of subnets (flannel Network {} has no free /{} left)", plan.cluster, plan.node_len);
-                if let Some(n) = self.nodes.get_mut(&node) {
-                    n.not_ready = Some(reason.clone());
-                }
-                EventKind::NodeNotReady { node, reason }
-            }
-            (None, RangeKind::CiliumPool) => {
-                // The agent waits for its podCIDR and the node stays NotReady.
-                let reason = format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len);
+            None => {
+                let reason = cni.strategy().out_of_ranges(&plan);
                 if let Some(n) = self.nodes.get_mut(&node) {
                     n.not_ready = Some(reason.clone());
                 }
@@ -87,13 +74,9 @@ impl Sandbox {
     /// Without a free address the node runs without it and its pods fail
     /// the same way, so the failure is only logged.
     fn calico_tunnel(&mut self, node: NodeId, cfg: &Calico, events: &mut Recorder) {
-        if !cfg.encapsulation.has_tunnel() {
+        // The tunnel device of its datapath; none without encapsulation.
+        let Some(device) = self.cni.strategy().datapath().crossing.device() else {
             return;
-        }
-        let device = if cfg.encapsulation == CalicoEncapsulation::IpIp {
-            "tunl0"
-        } else {
-            "vxlan.calico"
         };
         match self.calico_assign(node, None, cfg, events) {
             Ok(got) => self.event(
