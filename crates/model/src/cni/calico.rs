@@ -191,6 +191,10 @@ impl Cni for Calico {
         "Calico IPAM (overlay)"
     }
 
+    fn plugin(&self) -> &'static str {
+        "calico"
+    }
+
     fn daemonset(&self) -> &'static str {
         "calico-node"
     }
@@ -350,6 +354,11 @@ impl Cni for Calico {
     /// No node ranges: never asked.
     fn out_of_ranges(&self, _plan: &super::node_range::RangePlan) -> String {
         String::new()
+    }
+
+    /// Not reached: the node stays NotReady without one.
+    fn add_without_range(&self, _node: &str) -> String {
+        super::no_range_yet(self.plugin())
     }
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {

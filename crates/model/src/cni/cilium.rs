@@ -144,6 +144,10 @@ impl Cni for Cilium {
         "Cilium, cluster-pool (overlay)"
     }
 
+    fn plugin(&self) -> &'static str {
+        "cilium-cni"
+    }
+
     fn daemonset(&self) -> &'static str {
         "cilium"
     }
@@ -268,6 +272,11 @@ impl Cni for Cilium {
     /// The agent waits for its podCIDR and the node stays NotReady.
     fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
         format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len)
+    }
+
+    /// Not reached: the node stays NotReady without one.
+    fn add_without_range(&self, _node: &str) -> String {
+        super::no_range_yet(self.plugin())
     }
 
     fn max_pods(&self, instance: &InstanceType) -> Derivation {

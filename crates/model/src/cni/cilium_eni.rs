@@ -179,6 +179,10 @@ impl Cni for CiliumEni {
         "Cilium, ENI mode (VPC addresses)"
     }
 
+    fn plugin(&self) -> &'static str {
+        "cilium-cni"
+    }
+
     fn daemonset(&self) -> &'static str {
         "cilium"
     }
@@ -338,6 +342,11 @@ impl Cni for CiliumEni {
         String::new()
     }
 
+    /// Not reached: the node stays NotReady without one.
+    fn add_without_range(&self, _node: &str) -> String {
+        super::no_range_yet(self.plugin())
+    }
+
     /// The operator applies new watermarks to every node.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         let all = sb.nodes.keys().copied().collect();
@@ -490,7 +499,7 @@ impl super::EniIpam for CiliumEni {
     /// The cilium agent's IPAM API answer when the node's pool is empty.
     fn no_address_failure(&self) -> super::AddFailure {
         super::AddFailure::new(
-            "cilium-cni",
+            self.plugin(),
             "unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full",
         )
     }

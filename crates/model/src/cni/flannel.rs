@@ -195,6 +195,10 @@ impl Cni for Flannel {
         "Flannel (overlay)"
     }
 
+    fn plugin(&self) -> &'static str {
+        "flannel"
+    }
+
     fn daemonset(&self) -> &'static str {
         "kube-flannel"
     }
@@ -341,6 +345,12 @@ impl Cni for Flannel {
     /// flanneld's etcd subnet manager has no subnet left.
     fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
         format!("kube-flannel: Error registering network: failed to acquire lease: out of subnets (flannel Network {} has no free /{} left)", plan.cluster, plan.node_len)
+    }
+
+    /// flanneld cannot start without a pod CIDR, so the flannel plugin
+    /// finds no subnet.env (flannel `pkg/subnet/kube/kube.go`).
+    fn add_without_range(&self, node: &str) -> String {
+        format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{node}\" pod cidr not assigned)")
     }
 
     /// With the etcd subnet manager the kube-flannel pods restart: each

@@ -166,6 +166,9 @@ pub trait Cni {
     fn tag(&self) -> &'static str;
     /// Its entry in a picker (`Flannel (overlay)`).
     fn label(&self) -> &'static str;
+    /// The plugin's `type` in the node's CNI config, as the kubelet names
+    /// it in `plugin type="…" failed (add)`.
+    fn plugin(&self) -> &'static str;
     /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
     /// kube-proxy).
     fn daemonset(&self) -> &'static str;
@@ -246,6 +249,14 @@ pub trait Cni {
     /// Why a node gets no pod CIDR when `plan` has none left, in the
     /// agent's words.
     fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
+    /// What the plugin says to a CNI ADD on a node that has no pod CIDR.
+    fn add_without_range(&self, node: &str) -> String;
+}
+
+/// What a plugin says to a CNI ADD on a node without a pod CIDR, where
+/// the node's agent keeps it NotReady so that no pod is scheduled there.
+pub(crate) fn no_range_yet(plugin: &str) -> String {
+    format!("{plugin}: the node has no pod CIDR yet")
 }
 
 /// The planner's line for an overlay: pods take no VPC address.

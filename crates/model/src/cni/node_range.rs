@@ -129,14 +129,6 @@ impl NodeRange {
         )
     }
 
-    /// The plugin's `type`, as the kubelet names it in sandbox errors.
-    pub fn plugin(&self) -> &'static str {
-        match self.kind {
-            RangeKind::HostLocal => "flannel",
-            RangeKind::CiliumPool => "cilium-cni",
-        }
-    }
-
     /// The IPAM's name, as events say it.
     pub fn ipam(&self) -> &'static str {
         match self.kind {

@@ -179,6 +179,10 @@ impl Cni for VpcCni {
         "AWS VPC CNI"
     }
 
+    fn plugin(&self) -> &'static str {
+        "aws-cni"
+    }
+
     fn daemonset(&self) -> &'static str {
         "aws-node"
     }
@@ -401,6 +405,11 @@ impl Cni for VpcCni {
         String::new()
     }
 
+    /// Not reached: the node stays NotReady without one.
+    fn add_without_range(&self, _node: &str) -> String {
+        super::no_range_yet(self.plugin())
+    }
+
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
         let configs = sb.eni_config_subnets();
@@ -577,7 +586,7 @@ impl super::EniIpam for VpcCni {
     /// `docs/troubleshooting.md`).
     fn no_address_failure(&self) -> super::AddFailure {
         super::AddFailure::new(
-            "aws-cni",
+            self.plugin(),
             "add cmd: failed to assign an IP address to container",
         )
     }

@@ -123,6 +123,7 @@ impl Sandbox {
     ) -> Result<(std::net::Ipv4Addr, String), AddFailure> {
         let cni = self.cni.clone();
         if let Addressing::Blocks(cfg) = cni.strategy().addressing() {
+            let plugin = cni.strategy().plugin();
             return match self.calico_assign(node, Some(pod), cfg, events) {
                 Ok(got) => {
                     let from = if got.borrowed {
@@ -132,7 +133,7 @@ impl Sandbox {
                     };
                     Ok((got.ip, from.to_owned()))
                 }
-                Err(e) => Err(AddFailure::new("calico", e)),
+                Err(e) => Err(AddFailure::new(plugin, e)),
             };
         }
         let Some(n) = self.nodes.get_mut(&node) else {
@@ -140,17 +141,15 @@ impl Sandbox {
         };
         match n.overlay.as_mut() {
             Some(range) => {
-                let (plugin, ipam) = (range.plugin().to_owned(), range.ipam().to_owned());
+                let (plugin, ipam) = (cni.strategy().plugin(), range.ipam().to_owned());
                 range
                     .allocate(pod)
                     .map(|ip| (ip, ipam))
                     .map_err(|e| AddFailure::new(plugin, e))
             }
-            // flanneld cannot start without a pod CIDR (FLANNEL pkg/subnet/kube/kube.go);
-            // a Cilium node without one is NotReady, so no pod gets here.
             None => Err(AddFailure::new(
-                "flannel",
-                format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{}\" pod cidr not assigned)", n.name),
+                cni.strategy().plugin(),
+                cni.strategy().add_without_range(&n.name),
             )),
         }
     }
