@@ -14,6 +14,8 @@ pub mod flannel;
 pub mod ipamd;
 pub mod node_range;
 pub mod node_sim;
+#[cfg(test)]
+pub mod static_routes;
 pub mod vpc_cni;
 
 use serde::Serialize;
@@ -285,6 +287,9 @@ pub enum CniMode {
     /// Cilium with AWS ENI IPAM: pod IPs are VPC IPs on the node's ENIs,
     /// allocated by the cilium-operator between watermarks.
     CiliumEni(CiliumEni),
+    /// A CNI of podnet's tests only (`static_routes.rs`).
+    #[cfg(test)]
+    StaticRoutes(static_routes::StaticRoutes),
 }
 
 impl Default for CniMode {
@@ -309,6 +314,8 @@ from_settings!(
     Calico(Calico),
     CiliumEni(CiliumEni),
 );
+#[cfg(test)]
+from_settings!(StaticRoutes(static_routes::StaticRoutes));
 
 impl CniMode {
     /// The strategy behind the choice.
@@ -319,6 +326,8 @@ impl CniMode {
             Self::Cilium(c) => c,
             Self::Calico(c) => c,
             Self::CiliumEni(c) => c,
+            #[cfg(test)]
+            Self::StaticRoutes(c) => c,
         }
     }
 
@@ -390,6 +399,8 @@ impl CniMode {
         match self {
             Self::AwsVpcCni(c) => Some(c),
             Self::Flannel(_) | Self::Cilium(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
+            #[cfg(test)]
+            Self::StaticRoutes(_) => None,
         }
     }
 
@@ -398,6 +409,8 @@ impl CniMode {
         match self {
             Self::Flannel(c) => Some(c),
             Self::AwsVpcCni(_) | Self::Cilium(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
+            #[cfg(test)]
+            Self::StaticRoutes(_) => None,
         }
     }
 
@@ -406,6 +419,8 @@ impl CniMode {
         match self {
             Self::Cilium(c) => Some(c),
             Self::AwsVpcCni(_) | Self::Flannel(_) | Self::Calico(_) | Self::CiliumEni(_) => None,
+            #[cfg(test)]
+            Self::StaticRoutes(_) => None,
         }
     }
 
@@ -414,6 +429,8 @@ impl CniMode {
         match self {
             Self::Calico(c) => Some(c),
             Self::AwsVpcCni(_) | Self::Flannel(_) | Self::Cilium(_) | Self::CiliumEni(_) => None,
+            #[cfg(test)]
+            Self::StaticRoutes(_) => None,
         }
     }
 
@@ -422,6 +439,8 @@ impl CniMode {
         match self {
             Self::CiliumEni(c) => Some(c),
             Self::AwsVpcCni(_) | Self::Flannel(_) | Self::Cilium(_) | Self::Calico(_) => None,
+            #[cfg(test)]
+            Self::StaticRoutes(_) => None,
         }
     }
 }

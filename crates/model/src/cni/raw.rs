@@ -53,7 +53,18 @@ struct RawCni {
 }
 
 /// The `cni` tags, in the order pickers list them (and serde names them).
+#[cfg(not(test))]
 pub(crate) const CNIS: &[&str] = &["aws-vpc-cni", "flannel", "calico", "cilium", "cilium-eni"];
+/// … and the test CNI's.
+#[cfg(test)]
+pub(crate) const CNIS: &[&str] = &[
+    "aws-vpc-cni",
+    "flannel",
+    "calico",
+    "cilium",
+    "cilium-eni",
+    "static-routes",
+];
 
 impl<'de> Deserialize<'de> for CniMode {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -140,6 +151,14 @@ fn build(r: RawCni) -> Option<CniMode> {
                     prefix_delegation: r.prefix_delegation.unwrap_or(d.prefix_delegation),
                 })
             }
+            #[cfg(test)]
+            "static-routes" => {
+                let d = super::static_routes::StaticRoutes::default();
+                CniMode::StaticRoutes(super::static_routes::StaticRoutes {
+                    network: r.network.unwrap_or(d.network),
+                    subnet_len: r.subnet_len.unwrap_or(d.subnet_len),
+                })
+            }
             _ => return None,
         }
     })
@@ -193,6 +212,10 @@ mod tests {
                 excess_ip_release_delay_s: 60,
                 first_interface_index: 1,
                 prefix_delegation: true,
+            }),
+            CniMode::StaticRoutes(super::super::static_routes::StaticRoutes {
+                network: "10.201.0.0/16".into(),
+                subnet_len: 25,
             }),
         ]
     }
