@@ -366,7 +366,11 @@ fn check_overlay(s: &Sandbox) -> Result<(), TestCaseError> {
             );
         }
     }
-    let blocks: Vec<ipnet::Ipv4Net> = s.calico.blocks().iter().map(|b| b.cidr).collect();
+    let blocks: Vec<ipnet::Ipv4Net> = s
+        .cni_state
+        .blocks()
+        .map(|c| c.blocks().iter().map(|b| b.cidr).collect())
+        .unwrap_or_default();
     for (i, a) in blocks.iter().enumerate() {
         for b in blocks.iter().skip(i + 1) {
             prop_assert!(
@@ -489,9 +493,8 @@ fn check_pods(s: &Sandbox) -> Result<(), TestCaseError> {
                     let branch = node.ipam.branches.iter().find(|b| b.pod == pod.id);
                     prop_assert_eq!(branch.map(|b| b.ip), Some(ip), "{}'s branch ENI", &pod.name);
                     prop_assert!(node.branch_pods <= node.ipam.branch_capacity());
-                } else if s.cni.as_calico().is_some() {
-                    let holders: Vec<_> = s
-                        .calico
+                } else if let Some(calico) = s.cni_state.blocks() {
+                    let holders: Vec<_> = calico
                         .blocks()
                         .iter()
                         .filter_map(|b| b.holder(ip))
@@ -649,6 +652,7 @@ proptest! {
         let in_use: u32 = s.vpc.subnets.values().map(|x| x.pool.in_use()).sum();
         prop_assert_eq!(in_use, xenis + nats + endpoints);
         prop_assert_eq!(xenis, 2, "EKS keeps two X-ENIs, in two AZs");
-        prop_assert!(s.calico.blocks().is_empty(), "Calico blocks outlived their nodes: {:?}", s.calico.blocks());
+        let blocks = s.cni_state.blocks().map(|c| c.blocks().to_vec()).unwrap_or_default();
+        prop_assert!(blocks.is_empty(), "Calico blocks outlived their nodes: {:?}", blocks);
     }
 }

@@ -231,6 +231,10 @@ impl Cni for Calico {
         super::Addressing::Blocks(self)
     }
 
+    fn initial_state(&self) -> super::CniState {
+        super::CniState::Blocks(CalicoIpam::default())
+    }
+
     fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
         Calico::problem(self, vpc, service)
     }
@@ -258,7 +262,7 @@ impl Cni for Calico {
         let Some(now) = sb.cni.as_calico() else {
             return Ok(());
         };
-        let blocks = sb.calico.blocks().len();
+        let blocks = sb.cni_state.blocks().map_or(0, |b| b.blocks().len());
         if blocks > 0 && (now.pool != self.pool || now.block_size != self.block_size) {
             return Err(SandboxError::CniSettings {
                 reason: format!("calico IPPool {} (/{} blocks) has {blocks} blocks allocated: its cidr and blockSize cannot change (replay the scenario under the new pool instead)", now.pool, now.block_size),
@@ -271,8 +275,10 @@ impl Cni for Calico {
 
     fn pool_rules(&self, sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
         let blocks: Vec<String> = sb
-            .calico
-            .blocks_of(node.id)
+            .cni_state
+            .blocks()
+            .into_iter()
+            .flat_map(|b| b.blocks_of(node.id))
             .map(|b| b.cidr.to_string())
             .collect();
         let blocks = if blocks.is_empty() {
@@ -287,7 +293,11 @@ impl Cni for Calico {
     }
 
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
-        let block = sb.calico.block_of(ip).filter(|b| b.holder(ip).is_some());
+        let block = sb
+            .cni_state
+            .blocks()
+            .and_then(|b| b.block_of(ip))
+            .filter(|b| b.holder(ip).is_some());
         let owner = block
             .and_then(|b| b.affinity)
             .and_then(|n| sb.nodes.get(&n))
@@ -308,7 +318,10 @@ impl Cni for Calico {
 
     fn no_address_advice(&self, sb: &Sandbox, n: &Node) -> Vec<String> {
         let c = self;
-        let blocks = sb.calico.blocks_of(n.id).count();
+        let blocks = sb
+            .cni_state
+            .blocks()
+            .map_or(0, |b| b.blocks_of(n.id).count());
         vec![
             format!("Calico IPPool {} has no free address for {} ({} blocks of /{} claimed by the node; every block of the pool is in use{}).", c.pool, n.name, blocks, c.block_size, if c.strict_affinity { " and strictAffinity forbids borrowing" } else { "" }),
             "Use a larger IPPool (or add a second pool), a smaller blockSize so nodes strand fewer addresses, or turn strictAffinity off to let nodes borrow.".into(),

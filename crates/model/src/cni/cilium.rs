@@ -184,6 +184,10 @@ impl Cni for Cilium {
         super::Addressing::NodeRanges(self.plan())
     }
 
+    fn initial_state(&self) -> super::CniState {
+        super::CniState::Stateless
+    }
+
     fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
         Cilium::problem(self, vpc, service)
     }

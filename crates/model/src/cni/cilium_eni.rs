@@ -226,6 +226,10 @@ impl Cni for CiliumEni {
         super::Addressing::Enis(self)
     }
 
+    fn initial_state(&self) -> super::CniState {
+        super::CniState::Stateless
+    }
+
     fn problem(&self, _vpc: &[ipnet::Ipv4Net], _service: Option<ipnet::Ipv4Net>) -> Option<String> {
         self.settings_problem()
     }

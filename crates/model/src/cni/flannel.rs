@@ -244,6 +244,10 @@ impl Cni for Flannel {
         super::Addressing::NodeRanges(self.plan())
     }
 
+    fn initial_state(&self) -> super::CniState {
+        super::CniState::Stateless
+    }
+
     fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
         Flannel::problem(self, vpc, service)
     }

@@ -35,6 +35,42 @@ pub use datapath::{Crossing, Datapath, Masquerade, Tunnel, Way, Wiring};
 pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
 
+/// What a strategy keeps cluster-wide while it runs, beyond each node's
+/// own state (ENIs, pod CIDR): one variant per kind, so a Flannel sandbox
+/// holds no Calico state.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum CniState {
+    /// Nothing cluster-wide.
+    #[default]
+    Stateless,
+    /// Calico IPAM's pool: its blocks and their node affinities.
+    Blocks(calico::CalicoIpam),
+}
+
+impl CniState {
+    /// The pool's blocks, under a block-based strategy.
+    pub fn blocks(&self) -> Option<&calico::CalicoIpam> {
+        match self {
+            Self::Blocks(b) => Some(b),
+            Self::Stateless => None,
+        }
+    }
+
+    /// The pool's blocks, to change.
+    pub fn blocks_mut(&mut self) -> Option<&mut calico::CalicoIpam> {
+        match self {
+            Self::Blocks(b) => Some(b),
+            Self::Stateless => None,
+        }
+    }
+
+    /// Whether its indexes agree with what they index.
+    pub fn indexes_agree(&self) -> bool {
+        self.blocks().is_none_or(calico::CalicoIpam::indexes_agree)
+    }
+}
+
 /// Where a strategy's pod addresses come from: the three families the
 /// sandbox knows how to run. A new CNI picks one and states its rules
 /// through [`Cni`]; the sandbox never asks which CNI it is.
@@ -191,6 +227,8 @@ pub trait Cni {
     fn summary(&self) -> String;
     /// Where pod addresses come from.
     fn addressing(&self) -> Addressing<'_>;
+    /// Its cluster-wide state when it starts.
+    fn initial_state(&self) -> CniState;
     /// Pods the node can run (uncapped), with the derivation.
     fn max_pods(&self, instance: &InstanceType) -> Derivation;
     /// How pod traffic crosses between nodes.

@@ -103,6 +103,10 @@ impl Cni for StaticRoutes {
         }))
     }
 
+    fn initial_state(&self) -> super::CniState {
+        super::CniState::Stateless
+    }
+
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis.saturating_mul(ips.saturating_sub(1)).saturating_add(2);

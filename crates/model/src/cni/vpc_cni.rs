@@ -234,6 +234,10 @@ impl Cni for VpcCni {
         super::Addressing::Enis(self)
     }
 
+    fn initial_state(&self) -> super::CniState {
+        super::CniState::Stateless
+    }
+
     /// Its settings are checked against the sandbox (`set_cni`): no range
     /// of its own can collide with the VPC.
     fn problem(&self, _vpc: &[ipnet::Ipv4Net], _service: Option<ipnet::Ipv4Net>) -> Option<String> {

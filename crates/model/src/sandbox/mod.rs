@@ -31,7 +31,7 @@ pub use workload::{MAX_NODES, MAX_PODS};
 
 use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};
-use crate::cni::CniMode;
+use crate::cni::{CniMode, CniState};
 use crate::command::Command;
 use crate::events::{Event, EventKind, Recorder};
 use crate::idmap::IdMap;
@@ -73,9 +73,9 @@ pub struct Sandbox {
     /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
     #[serde(default)]
     stuck: IdMap<NodeId, std::collections::VecDeque<PodId>>,
-    /// Calico's pool and block affinities (empty under other CNIs).
+    /// What the CNI keeps cluster-wide (Calico's blocks).
     #[serde(default)]
-    pub calico: crate::cni::calico::CalicoIpam,
+    pub cni_state: CniState,
     /// Nodes that turned Ready while scheduling is deferred
     /// ([`Sandbox::ready_together`]); `None` outside such a batch.
     #[serde(skip)]
@@ -101,7 +101,7 @@ impl Default for Sandbox {
             pending: Vec::new(),
             scheduled: Vec::new(),
             stuck: IdMap::new(),
-            calico: Default::default(),
+            cni_state: CniState::default(),
             batch: None,
         }
     }
@@ -120,6 +120,7 @@ impl Sandbox {
         }
         Ok(Self {
             vpc,
+            cni_state: cni.strategy().initial_state(),
             cni,
             ..Self::default()
         })
@@ -270,7 +271,7 @@ impl Sandbox {
             && sorted(&rebuilt.scheduled) == sorted(&self.scheduled)
             && stuck_set(&rebuilt) == stuck_set(self)
             && branch_pods_agree
-            && self.calico.indexes_agree()
+            && self.cni_state.indexes_agree()
     }
 
     #[doc(hidden)]

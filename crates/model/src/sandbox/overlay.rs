@@ -106,7 +106,11 @@ impl Sandbox {
         cfg: &Calico,
         events: &mut Recorder,
     ) -> Result<Assigned, String> {
-        let got = self.calico.assign(cfg, CalicoHolder { node, pod })?;
+        let got = self
+            .cni_state
+            .blocks_mut()
+            .ok_or_else(|| "calico-ipam: no IPPool is set up".to_owned())?
+            .assign(cfg, CalicoHolder { node, pod })?;
         if let Some(block) = got.claimed {
             self.event(events, EventKind::CalicoBlockClaimed { node, block });
         }
@@ -159,8 +163,10 @@ impl Sandbox {
     pub fn pod_ranges(&self, node: NodeId) -> Option<String> {
         if let Addressing::Blocks(_) = self.cni.strategy().addressing() {
             let blocks: Vec<String> = self
-                .calico
-                .blocks_of(node)
+                .cni_state
+                .blocks()
+                .into_iter()
+                .flat_map(|b| b.blocks_of(node))
                 .map(|b| {
                     let size = crate::addr::total_count(b.cidr);
                     format!("{} ({} of {size} used)", b.cidr, b.used())
@@ -185,7 +191,9 @@ impl Sandbox {
     pub(super) fn overlay_release(&mut self, node: NodeId, pod: PodId) {
         if let Addressing::Blocks(_) = self.cni.strategy().addressing() {
             let ip = self.pods.get(&pod).and_then(|p| p.ip);
-            self.calico.release_pod(pod, ip);
+            if let Some(blocks) = self.cni_state.blocks_mut() {
+                blocks.release_pod(pod, ip);
+            }
             return;
         }
         if let Some(range) = self.nodes.get_mut(&node).and_then(|n| n.overlay.as_mut()) {

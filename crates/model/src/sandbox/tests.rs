@@ -829,7 +829,11 @@ fn a_second_calico_node_borrows_unless_strict_affinity() {
             assert_eq!(pod.status, PodStatus::Running);
             let ip = pod.ip.unwrap();
             assert!(
-                s.calico.blocks_of(NodeId(1)).any(|b| b.cidr.contains(&ip)),
+                s.cni_state
+                    .blocks()
+                    .unwrap()
+                    .blocks_of(NodeId(1))
+                    .any(|b| b.cidr.contains(&ip)),
                 "borrowed from node 1's block"
             );
             let why = s.explain_pod_ip(pod_id).unwrap();

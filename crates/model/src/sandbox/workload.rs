@@ -377,7 +377,9 @@ impl Sandbox {
         };
         // Calico: the node's pods' and tunnel addresses go, and so do its
         // block affinities (ipam.go ReleaseHostAffinities).
-        self.calico.release_node(id);
+        if let Some(blocks) = self.cni_state.blocks_mut() {
+            blocks.release_node(id);
+        }
         let mut addresses = 0;
         for eni in &node.ipam.enis {
             if let Some(s) = self.vpc.subnets.get_mut(&eni.subnet) {
@@ -457,6 +459,10 @@ impl Sandbox {
         }
         cni.strategy().check_change(self)?;
         let summary = cni.strategy().summary();
+        if !cni.same_strategy(&self.cni) {
+            // No node runs yet (checked above): the new strategy starts afresh.
+            self.cni_state = cni.strategy().initial_state();
+        }
         self.cni = cni.clone();
         self.event(events, EventKind::CniChanged { summary });
         cni.strategy().after_change(self, events);
