@@ -88,12 +88,38 @@ pub struct NodeIpam {
     /// addresses (`first-interface-index`, 0 by default: eth0 too).
     #[serde(default)]
     pub first_pod_eni: u32,
-    /// Cilium's ENI mode: since when the node has held more free addresses
-    /// than its watermarks want (release waits `excess-ip-release-delay`).
+    /// What the node's address agent remembers between its passes.
     #[serde(default)]
-    pub excess_since_ms: Option<u64>,
-    last_decrease_ms: u64,
+    pub agent: AgentMemory,
     last_log: Option<String>,
+}
+
+/// What the agent that keeps a node's pool (ipamd, or the cilium-operator
+/// in Cilium's ENI mode) remembers between passes: one agent runs per node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "agent", rename_all = "kebab-case")]
+pub enum AgentMemory {
+    /// ipamd: when it last gave addresses back (it waits
+    /// `decreaseIPPoolInterval` between decreases).
+    Ipamd {
+        /// Simulated ms of the last decrease (the node's launch at first).
+        last_decrease_ms: u64,
+    },
+    /// The cilium-operator: since when the node has held more free
+    /// addresses than its watermarks want (release waits
+    /// `excess-ip-release-delay`).
+    Operator {
+        /// When the excess began, while it lasts.
+        excess_since_ms: Option<u64>,
+    },
+}
+
+impl Default for AgentMemory {
+    fn default() -> Self {
+        Self::Ipamd {
+            last_decrease_ms: 0,
+        }
+    }
 }
 
 /// The settings and limits one loop iteration computes with.
@@ -144,8 +170,9 @@ impl NodeIpam {
             branch_limit: 0,
             branches: Vec::new(),
             first_pod_eni: 0,
-            excess_since_ms: None,
-            last_decrease_ms: now_ms,
+            agent: AgentMemory::Ipamd {
+                last_decrease_ms: now_ms,
+            },
             last_log: None,
         })
     }
@@ -255,10 +282,19 @@ impl NodeIpam {
         if self.too_low(&ctx, stats) {
             return self.grow(&ctx, stats, subnets, now_ms, events);
         }
-        if now_ms.saturating_sub(self.last_decrease_ms) < DECREASE_INTERVAL_MS {
+        let last_decrease_ms = match &mut self.agent {
+            AgentMemory::Ipamd { last_decrease_ms } => last_decrease_ms,
+            other => {
+                *other = AgentMemory::Ipamd {
+                    last_decrease_ms: 0,
+                };
+                return false;
+            }
+        };
+        if now_ms.saturating_sub(*last_decrease_ms) < DECREASE_INTERVAL_MS {
             return false;
         }
-        self.last_decrease_ms = now_ms;
+        *last_decrease_ms = now_ms;
         let released = self.shrink(&ctx, subnets, now_ms, events);
         let freed = self.try_free_eni(&ctx, subnets, now_ms, events);
         released || freed

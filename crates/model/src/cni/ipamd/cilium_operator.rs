@@ -2,12 +2,18 @@
 //! (Cilium's ENI IPAM; the rules are in [`crate::cni::cilium_eni`]). It
 //! reuses the ENI mechanics of ipamd's module, not its policy.
 
-use super::{at, ec2_code, NodeIpam, Subnets};
+use super::{at, ec2_code, AgentMemory, NodeIpam, Subnets};
 use crate::cni::cilium_eni::CiliumEni;
 use crate::cni::vpc_cni::IPS_PER_PREFIX;
 use crate::events::{EventKind, Recorder};
 
 impl NodeIpam {
+    fn set_excess_since(&mut self, since: Option<u64>) {
+        self.agent = AgentMemory::Operator {
+            excess_since_ms: since,
+        };
+    }
+
     /// The same node under Cilium's ENI IPAM: ENIs below `first` hold no
     /// pod addresses (`first-interface-index`).
     #[must_use]
@@ -30,23 +36,37 @@ impl NodeIpam {
     ) -> bool {
         let s = self.stats(now_ms);
         let pd = cfg.prefix_delegation && self.prefix_capable;
+        // The operator, not ipamd, keeps this node's pool.
+        if !matches!(self.agent, AgentMemory::Operator { .. }) {
+            self.agent = AgentMemory::Operator {
+                excess_since_ms: None,
+            };
+        }
         let m = self.limits.ipv4_per_eni.saturating_sub(1);
         let need = cfg.needed(s.total, s.assigned);
         if need > 0 {
-            self.excess_since_ms = None;
+            self.set_excess_since(None);
             let want = cfg.allocation(need);
             return self.operator_allocate(pd, m, want, subnets, now_ms, events);
         }
         let excess = cfg.excess(s.total, s.assigned);
         if !cfg.release_excess_ips || excess == 0 {
-            self.excess_since_ms = None;
+            self.set_excess_since(None);
             return false;
         }
-        let since = *self.excess_since_ms.get_or_insert(now_ms);
+        let since = match self.agent {
+            AgentMemory::Operator {
+                excess_since_ms: Some(since),
+            } => since,
+            _ => {
+                self.set_excess_since(Some(now_ms));
+                now_ms
+            }
+        };
         if now_ms.saturating_sub(since) < u64::from(cfg.excess_ip_release_delay_s) * 1000 {
             return false;
         }
-        self.excess_since_ms = None;
+        self.set_excess_since(None);
         if pd {
             self.release_prefixes(excess / IPS_PER_PREFIX, subnets, now_ms, events)
         } else {
