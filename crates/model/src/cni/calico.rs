@@ -147,26 +147,29 @@ impl Calico {
 
     /// Why the settings cannot be used with these VPC blocks and service
     /// CIDR, if they cannot.
-    pub fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    pub fn problem(
+        &self,
+        vpc: &[Ipv4Net],
+        service: Option<Ipv4Net>,
+    ) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
-            return Some(format!(
-                "calico IPPool cidr \"{}\" is not an IPv4 CIDR",
-                self.pool
-            ));
+            return Some(super::SettingsError::NotACidr {
+                setting: "calico IPPool cidr".into(),
+                value: self.pool.clone(),
+            });
         };
         // IPPool validation: blockSize 20–32, and the pool at least one block.
         if !(20..=32).contains(&self.block_size) || self.block_size < pool.prefix_len() {
-            return Some(format!(
-                "calico IPPool blockSize /{} must be between /20 and /32 and no larger than the pool {pool}",
-                self.block_size
-            ));
+            return Some(super::SettingsError::BlockSize {
+                block_size: self.block_size,
+                pool,
+            });
         }
         // ipam.go SetIPAMConfig: "Cannot set MaxBlocksPerHost without StrictAffinity".
         if self.max_blocks_per_host > 0 && !self.strict_affinity {
-            return Some(format!(
-                "calico maxBlocksPerHost {} needs strictAffinity: true",
-                self.max_blocks_per_host
-            ));
+            return Some(super::SettingsError::MaxBlocksWithoutStrictAffinity {
+                max_blocks_per_host: self.max_blocks_per_host,
+            });
         }
         super::overlap_problem(
             "calico IPPool",
@@ -235,7 +238,7 @@ impl Cni for Calico {
         super::CniState::Blocks(CalicoIpam::default())
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
         Calico::problem(self, vpc, service)
     }
 
@@ -265,7 +268,11 @@ impl Cni for Calico {
         let blocks = sb.cni_state.blocks().map_or(0, |b| b.blocks().len());
         if blocks > 0 && (now.pool != self.pool || now.block_size != self.block_size) {
             return Err(SandboxError::CniSettings {
-                reason: format!("calico IPPool {} (/{} blocks) has {blocks} blocks allocated: its cidr and blockSize cannot change (replay the scenario under the new pool instead)", now.pool, now.block_size),
+                reason: super::SettingsError::PoolInUse {
+                    pool: now.pool.clone(),
+                    block_size: now.block_size,
+                    blocks,
+                },
             });
         }
         Ok(())
@@ -370,7 +377,7 @@ impl Cni for Calico {
     }
 
     /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> String {
+    fn add_without_range(&self, _node: &str) -> super::AllocateError {
         super::no_range_yet(self.plugin())
     }
 
@@ -663,7 +670,11 @@ impl CalicoIpam {
     ///
     /// # Errors
     /// The IPAM plugin's message, as the kubelet reports it.
-    pub fn assign(&mut self, cfg: &Calico, holder: CalicoHolder) -> Result<Assigned, String> {
+    pub fn assign(
+        &mut self,
+        cfg: &Calico,
+        holder: CalicoHolder,
+    ) -> Result<Assigned, super::AllocateError> {
         let node = holder.node;
         let affine = self
             .open_affine
@@ -675,7 +686,9 @@ impl CalicoIpam {
         let chosen = match affine {
             Some(found) => Some(found),
             None if cfg.max_blocks_per_host > 0 && owned >= cfg.max_blocks_per_host => {
-                return Err(failure(&format!("Need to allocate an IPAM block but could not - limit of {} blocks reached for this node", cfg.max_blocks_per_host)));
+                return Err(super::AllocateError::BlockLimit {
+                    max_blocks_per_host: cfg.max_blocks_per_host,
+                });
             }
             None => match self.claim(cfg, node) {
                 Some(position) => {
@@ -683,9 +696,7 @@ impl CalicoIpam {
                     Some(position)
                 }
                 None if cfg.strict_affinity => {
-                    return Err(failure(
-                        "No more free affine blocks and strict affinity enabled",
-                    ));
+                    return Err(super::AllocateError::StrictAffinity);
                 }
                 None => self.open.first().and_then(|i| self.position(*i)),
             },
@@ -696,7 +707,7 @@ impl CalicoIpam {
         });
         let Some((position, (offset, ip))) = found else {
             let pool = cfg.pool().map(|p| p.to_string()).unwrap_or_default();
-            return Err(failure(&format!("No IPs available in pools: [{pool}]")));
+            return Err(super::AllocateError::PoolFull { pool });
         };
         let mut borrowed = true;
         if let Some(b) = self.blocks.get_mut(position) {
@@ -790,12 +801,6 @@ impl CalicoIpam {
 /// The CNI IPAM plugin's failure for one requested address
 /// (calico `cni-plugin/pkg/ipamplugin/ipam_plugin.go`, ipam.go
 /// `PartialFulfillmentError`).
-fn failure(reason: &str) -> String {
-    format!(
-        "failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; {reason}"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -858,7 +863,7 @@ mod tests {
             ipam.assign(&cfg, pod(3, p)).unwrap();
         }
         assert_eq!(
-            ipam.assign(&cfg, pod(3, 999)).unwrap_err(),
+            ipam.assign(&cfg, pod(3, 999)).unwrap_err().to_string(),
             "failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; No IPs available in pools: [192.168.0.0/25]"
         );
     }
@@ -869,7 +874,7 @@ mod tests {
         let mut ipam = CalicoIpam::default();
         ipam.assign(&cfg, pod(1, 1)).unwrap();
         ipam.assign(&cfg, pod(2, 2)).unwrap();
-        let err = ipam.assign(&cfg, pod(3, 3)).unwrap_err();
+        let err = ipam.assign(&cfg, pod(3, 3)).unwrap_err().to_string();
         assert!(
             err.ends_with("No more free affine blocks and strict affinity enabled"),
             "{err}"
@@ -887,7 +892,7 @@ mod tests {
         for p in 1..=64 {
             ipam.assign(&cfg, pod(1, p)).unwrap();
         }
-        let err = ipam.assign(&cfg, pod(1, 65)).unwrap_err();
+        let err = ipam.assign(&cfg, pod(1, 65)).unwrap_err().to_string();
         assert!(
             err.ends_with("limit of 1 blocks reached for this node"),
             "{err}"
@@ -938,13 +943,18 @@ mod tests {
         assert!(Calico::default()
             .problem(&vpc, None)
             .unwrap()
+            .to_string()
             .contains("overlaps the VPC block 192.168.0.0/16"));
         assert_eq!(Calico::fitting(&vpc).pool, "172.16.0.0/12");
         let limit = Calico {
             max_blocks_per_host: 4,
             ..Calico::default()
         };
-        assert!(limit.problem(&[], None).unwrap().contains("strictAffinity"));
+        assert!(limit
+            .problem(&[], None)
+            .unwrap()
+            .to_string()
+            .contains("strictAffinity"));
         let tiny = Calico {
             block_size: 19,
             ..Calico::default()

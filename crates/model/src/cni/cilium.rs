@@ -108,18 +108,23 @@ impl Cilium {
 
     /// Why the settings cannot be used with these VPC blocks and service
     /// CIDR, if they cannot.
-    pub fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    pub fn problem(
+        &self,
+        vpc: &[Ipv4Net],
+        service: Option<Ipv4Net>,
+    ) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
-            return Some(format!(
-                "cilium cluster pool \"{}\" is not an IPv4 CIDR",
-                self.pool
-            ));
+            return Some(super::SettingsError::NotACidr {
+                setting: "cilium cluster pool".into(),
+                value: self.pool.clone(),
+            });
         };
         if !(pool.prefix_len()..=30).contains(&self.mask_size) {
-            return Some(format!(
-                "a /{} pod CIDR per node does not fit in the cilium cluster pool {pool}",
-                self.mask_size
-            ));
+            return Some(super::SettingsError::NodeRangeTooBig {
+                len: self.mask_size,
+                what: "the cilium cluster pool".into(),
+                net: pool,
+            });
         }
         super::overlap_problem(
             "cilium cluster pool",
@@ -188,7 +193,7 @@ impl Cni for Cilium {
         super::CniState::Stateless
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
         Cilium::problem(self, vpc, service)
     }
 
@@ -279,7 +284,7 @@ impl Cni for Cilium {
     }
 
     /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> String {
+    fn add_without_range(&self, _node: &str) -> super::AllocateError {
         super::no_range_yet(self.plugin())
     }
 
@@ -363,7 +368,7 @@ mod tests {
     #[test]
     fn the_default_pool_collides_with_a_10_slash_8_vpc() {
         let vpc = ["10.10.0.0/16".parse().unwrap()];
-        let err = Cilium::default().problem(&vpc, None).unwrap();
+        let err = Cilium::default().problem(&vpc, None).unwrap().to_string();
         assert!(
             err.starts_with("cilium cluster pool 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16"),
             "{err}"

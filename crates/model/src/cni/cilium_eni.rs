@@ -152,15 +152,17 @@ impl CiliumEni {
     }
 
     /// Why these settings cannot be used, if they cannot.
-    pub fn settings_problem(&self) -> Option<String> {
+    pub fn settings_problem(&self) -> Option<super::SettingsError> {
         if self.first_interface_index > 1 {
-            return Some(format!("first-interface-index {} is not supported here: use 0 (eth0 holds pods) or 1 (it does not)", self.first_interface_index));
+            return Some(super::SettingsError::FirstInterfaceIndex {
+                index: self.first_interface_index,
+            });
         }
         if self.max_allocate > 0 && self.max_allocate < self.min_allocate {
-            return Some(format!(
-                "max-allocate {} is below min-allocate {}",
-                self.max_allocate, self.min_allocate
-            ));
+            return Some(super::SettingsError::MaxBelowMin {
+                max: self.max_allocate,
+                min: self.min_allocate,
+            });
         }
         None
     }
@@ -230,7 +232,11 @@ impl Cni for CiliumEni {
         super::CniState::Stateless
     }
 
-    fn problem(&self, _vpc: &[ipnet::Ipv4Net], _service: Option<ipnet::Ipv4Net>) -> Option<String> {
+    fn problem(
+        &self,
+        _vpc: &[ipnet::Ipv4Net],
+        _service: Option<ipnet::Ipv4Net>,
+    ) -> Option<super::SettingsError> {
         self.settings_problem()
     }
 
@@ -347,7 +353,7 @@ impl Cni for CiliumEni {
     }
 
     /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> String {
+    fn add_without_range(&self, _node: &str) -> super::AllocateError {
         super::no_range_yet(self.plugin())
     }
 
@@ -502,10 +508,7 @@ impl super::EniIpam for CiliumEni {
 
     /// The cilium agent's IPAM API answer when the node's pool is empty.
     fn no_address_failure(&self) -> super::AddFailure {
-        super::AddFailure::new(
-            self.plugin(),
-            "unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full",
-        )
+        super::AddFailure::new(self.plugin(), super::AllocateError::CiliumRangeFull)
     }
 }
 

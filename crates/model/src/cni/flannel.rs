@@ -113,18 +113,23 @@ impl Flannel {
 
     /// Why the settings cannot be used with these VPC blocks and service
     /// CIDR, if they cannot.
-    pub fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    pub fn problem(
+        &self,
+        vpc: &[Ipv4Net],
+        service: Option<Ipv4Net>,
+    ) -> Option<super::SettingsError> {
         let Some(net) = self.network() else {
-            return Some(format!(
-                "flannel Network \"{}\" is not an IPv4 CIDR",
-                self.network
-            ));
+            return Some(super::SettingsError::NotACidr {
+                setting: "flannel Network".into(),
+                value: self.network.clone(),
+            });
         };
         if !(net.prefix_len()..=30).contains(&self.subnet_len) {
-            return Some(format!(
-                "a /{} pod CIDR per node does not fit in flannel Network {net}",
-                self.subnet_len
-            ));
+            return Some(super::SettingsError::NodeRangeTooBig {
+                len: self.subnet_len,
+                what: "flannel Network".into(),
+                net,
+            });
         }
         super::overlap_problem(
             "flannel Network",
@@ -248,7 +253,7 @@ impl Cni for Flannel {
         super::CniState::Stateless
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
         Flannel::problem(self, vpc, service)
     }
 
@@ -283,7 +288,7 @@ impl Cni for Flannel {
         let leased = sb.nodes.values().any(|n| n.overlay.is_some());
         if leased && now.subnet_manager != self.subnet_manager {
             return Err(SandboxError::CniSettings {
-                reason: "nodes hold subnets leased from flanneld's etcd: switching them to --kube-subnet-mgr would leave them without a pod CIDR, which EKS never assigns (replay the scenario under the new settings instead)".into(),
+                reason: super::SettingsError::LeasesHeld,
             });
         }
         Ok(())
@@ -353,8 +358,10 @@ impl Cni for Flannel {
 
     /// flanneld cannot start without a pod CIDR, so the flannel plugin
     /// finds no subnet.env (flannel `pkg/subnet/kube/kube.go`).
-    fn add_without_range(&self, node: &str) -> String {
-        format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{node}\" pod cidr not assigned)")
+    fn add_without_range(&self, node: &str) -> super::AllocateError {
+        super::AllocateError::NoPodCidr {
+            message: format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{node}\" pod cidr not assigned)"),
+        }
     }
 
     /// With the etcd subnet manager the kube-flannel pods restart: each
@@ -472,7 +479,7 @@ mod tests {
             ..Flannel::default()
         };
         let vpc = ["10.10.0.0/16".parse().unwrap()];
-        assert_eq!(f.problem(&vpc, None).unwrap(), "flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
+        assert_eq!(f.problem(&vpc, None).unwrap().to_string(), "flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
         assert!(Flannel::default().problem(&vpc, None).is_none());
     }
 

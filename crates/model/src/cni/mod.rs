@@ -10,6 +10,7 @@ pub mod calico;
 pub mod cilium;
 pub mod cilium_eni;
 pub mod datapath;
+pub mod error;
 pub mod flannel;
 pub mod ipamd;
 pub mod node_range;
@@ -32,6 +33,7 @@ pub use calico::Calico;
 pub use cilium::Cilium;
 pub use cilium_eni::CiliumEni;
 pub use datapath::{Crossing, Datapath, Masquerade, Tunnel, Way, Wiring};
+pub use error::{AllocateError, SettingsError};
 pub use flannel::Flannel;
 pub use vpc_cni::VpcCni;
 
@@ -132,18 +134,15 @@ pub trait EniIpam: std::fmt::Debug {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddFailure {
     /// The plugin's `type` in the CNI config (`aws-cni`, `flannel`, …).
-    pub plugin: String,
+    pub plugin: &'static str,
     /// What it said.
-    pub cause: String,
+    pub cause: AllocateError,
 }
 
 impl AddFailure {
-    /// A failure of `plugin` saying `cause`.
-    pub fn new(plugin: impl Into<String>, cause: impl Into<String>) -> Self {
-        Self {
-            plugin: plugin.into(),
-            cause: cause.into(),
-        }
+    /// A failure of `plugin` with `cause`.
+    pub fn new(plugin: &'static str, cause: AllocateError) -> Self {
+        Self { plugin, cause }
     }
 }
 
@@ -235,7 +234,11 @@ pub trait Cni {
     fn datapath(&self) -> Datapath;
     /// Why these settings cannot work with these VPC blocks and service
     /// CIDR, if they cannot.
-    fn problem(&self, vpc: &[ipnet::Ipv4Net], service: Option<ipnet::Ipv4Net>) -> Option<String>;
+    fn problem(
+        &self,
+        vpc: &[ipnet::Ipv4Net],
+        service: Option<ipnet::Ipv4Net>,
+    ) -> Option<SettingsError>;
     /// The same strategy with its defaults, but with a pool that fits `vpc`
     /// where the default would collide.
     fn fitting(&self, vpc: &[ipnet::Ipv4Net]) -> CniMode;
@@ -290,13 +293,15 @@ pub trait Cni {
     /// agent's words.
     fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
     /// What the plugin says to a CNI ADD on a node that has no pod CIDR.
-    fn add_without_range(&self, node: &str) -> String;
+    fn add_without_range(&self, node: &str) -> AllocateError;
 }
 
 /// What a plugin says to a CNI ADD on a node without a pod CIDR, where
 /// the node's agent keeps it NotReady so that no pod is scheduled there.
-pub(crate) fn no_range_yet(plugin: &str) -> String {
-    format!("{plugin}: the node has no pod CIDR yet")
+pub(crate) fn no_range_yet(plugin: &str) -> AllocateError {
+    AllocateError::NoPodCidr {
+        message: format!("{plugin}: the node has no pod CIDR yet"),
+    }
 }
 
 /// The planner's line for an overlay: pods take no VPC address.
@@ -427,7 +432,7 @@ impl CniMode {
         &self,
         vpc: &[ipnet::Ipv4Net],
         service: Option<ipnet::Ipv4Net>,
-    ) -> Option<String> {
+    ) -> Option<SettingsError> {
         self.strategy().problem(vpc, service)
     }
 
@@ -503,11 +508,20 @@ pub(crate) fn overlap_problem(
     vpc: &[ipnet::Ipv4Net],
     service: Option<ipnet::Ipv4Net>,
     vpc_note: &str,
-) -> Option<String> {
+) -> Option<SettingsError> {
     if let Some(v) = vpc.iter().find(|v| crate::addr::overlaps(**v, net)) {
-        return Some(format!("{what} {net} overlaps the VPC block {v}{vpc_note}"));
+        return Some(SettingsError::OverlapsVpc {
+            what: what.into(),
+            net,
+            block: *v,
+            note: vpc_note.into(),
+        });
     }
     service
         .filter(|s| crate::addr::overlaps(*s, net))
-        .map(|s| format!("{what} {net} overlaps the service CIDR {s}"))
+        .map(|s| SettingsError::OverlapsService {
+            what: what.into(),
+            net,
+            service: s,
+        })
 }

@@ -142,7 +142,7 @@ impl NodeRange {
     ///
     /// # Errors
     /// The plugin's message when the range is full.
-    pub fn allocate(&mut self, pod: PodId) -> Result<Ipv4Addr, String> {
+    pub fn allocate(&mut self, pod: PodId) -> Result<Ipv4Addr, super::AllocateError> {
         let (first, last) = (self.first(), self.last_usable());
         let start = match self.kind {
             RangeKind::HostLocal => self.last.map_or(first, |l| u32::from(l) + 1),
@@ -161,8 +161,10 @@ impl NodeRange {
             }
         }
         Err(match self.kind {
-            RangeKind::HostLocal => format!("failed to allocate for range 0: no IP addresses available in range set: {}", self.range_text()),
-            RangeKind::CiliumPool => "unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full".to_owned(),
+            RangeKind::HostLocal => super::AllocateError::HostLocalFull {
+                range: self.range_text(),
+            },
+            RangeKind::CiliumPool => super::AllocateError::CiliumRangeFull,
         })
     }
 
@@ -195,7 +197,7 @@ mod tests {
             h.allocate(PodId(i)).unwrap();
         }
         assert_eq!(
-            h.allocate(PodId(999)).unwrap_err(),
+            h.allocate(PodId(999)).unwrap_err().to_string(),
             "failed to allocate for range 0: no IP addresses available in range set: 10.244.1.1-10.244.1.254"
         );
     }
@@ -226,6 +228,7 @@ mod tests {
         assert!(c
             .allocate(PodId(999))
             .unwrap_err()
+            .to_string()
             .ends_with("range is full"));
     }
 

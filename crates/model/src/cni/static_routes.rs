@@ -134,18 +134,19 @@ impl Cni for StaticRoutes {
         }
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<String> {
+    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
         let Some(net) = self.network() else {
-            return Some(format!(
-                "static-routes network \"{}\" is not an IPv4 CIDR",
-                self.network
-            ));
+            return Some(super::SettingsError::NotACidr {
+                setting: "static-routes network".into(),
+                value: self.network.clone(),
+            });
         };
         if !(net.prefix_len()..=30).contains(&self.subnet_len) {
-            return Some(format!(
-                "a /{} per node does not fit in the static-routes network {net}",
-                self.subnet_len
-            ));
+            return Some(super::SettingsError::NodeRangeTooBig {
+                len: self.subnet_len,
+                what: "the static-routes network".into(),
+                net,
+            });
         }
         super::overlap_problem("static-routes network", net, vpc, service, "")
     }
@@ -229,7 +230,7 @@ impl Cni for StaticRoutes {
         )
     }
 
-    fn add_without_range(&self, _node: &str) -> String {
+    fn add_without_range(&self, _node: &str) -> super::AllocateError {
         super::no_range_yet(self.plugin())
     }
 }

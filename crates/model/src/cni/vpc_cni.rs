@@ -240,7 +240,11 @@ impl Cni for VpcCni {
 
     /// Its settings are checked against the sandbox (`set_cni`): no range
     /// of its own can collide with the VPC.
-    fn problem(&self, _vpc: &[ipnet::Ipv4Net], _service: Option<ipnet::Ipv4Net>) -> Option<String> {
+    fn problem(
+        &self,
+        _vpc: &[ipnet::Ipv4Net],
+        _service: Option<ipnet::Ipv4Net>,
+    ) -> Option<super::SettingsError> {
         None
     }
 
@@ -410,7 +414,7 @@ impl Cni for VpcCni {
     }
 
     /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> String {
+    fn add_without_range(&self, _node: &str) -> super::AllocateError {
         super::no_range_yet(self.plugin())
     }
 
@@ -589,10 +593,7 @@ impl super::EniIpam for VpcCni {
     /// ipamd's answer when its datastore has no free address (CNI
     /// `docs/troubleshooting.md`).
     fn no_address_failure(&self) -> super::AddFailure {
-        super::AddFailure::new(
-            self.plugin(),
-            "add cmd: failed to assign an IP address to container",
-        )
+        super::AddFailure::new(self.plugin(), super::AllocateError::DatastoreEmpty)
     }
 }
 

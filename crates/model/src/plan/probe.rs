@@ -111,7 +111,7 @@ fn probe_setup(cni: &CniMode) -> Result<(CniMode, Ipv4Net), PlanError> {
         format!(
             "the planner measures a node in one of {} and the CNI's ranges leave none of them clear ({})",
             PROBE_VPCS.join(", "),
-            why.unwrap_or_default()
+            why.map(|w| w.to_string()).unwrap_or_default()
         ),
     ))
 }

@@ -99,7 +99,7 @@ pub enum SandboxError {
     /// CNI settings that cannot work.
     CniSettings {
         /// Why.
-        reason: String,
+        reason: crate::cni::SettingsError,
     },
     /// An ENIConfig whose subnet is in another Availability Zone.
     EniConfigAz {

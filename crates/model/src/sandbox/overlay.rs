@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::Sandbox;
 use crate::cni::calico::{Assigned, Calico, CalicoHolder};
 use crate::cni::node_range::NodeRange;
-use crate::cni::{AddFailure, Addressing};
+use crate::cni::{AddFailure, Addressing, AllocateError};
 use crate::events::{EventKind, Recorder};
 use crate::ids::{NodeId, PodId};
 
@@ -92,7 +92,7 @@ impl Sandbox {
                 EventKind::CalicoTunnelFailed {
                     node,
                     device: device.into(),
-                    reason,
+                    reason: reason.to_string(),
                 },
             ),
         }
@@ -105,11 +105,11 @@ impl Sandbox {
         pod: Option<PodId>,
         cfg: &Calico,
         events: &mut Recorder,
-    ) -> Result<Assigned, String> {
+    ) -> Result<Assigned, AllocateError> {
         let got = self
             .cni_state
             .blocks_mut()
-            .ok_or_else(|| "calico-ipam: no IPPool is set up".to_owned())?
+            .ok_or(AllocateError::NoPool)?
             .assign(cfg, CalicoHolder { node, pod })?;
         if let Some(block) = got.claimed {
             self.event(events, EventKind::CalicoBlockClaimed { node, block });
@@ -141,7 +141,10 @@ impl Sandbox {
             };
         }
         let Some(n) = self.nodes.get_mut(&node) else {
-            return Err(AddFailure::new("cni", "node is gone"));
+            return Err(AddFailure::new(
+                cni.strategy().plugin(),
+                cni.strategy().add_without_range("(gone)"),
+            ));
         };
         match n.overlay.as_mut() {
             Some(range) => {

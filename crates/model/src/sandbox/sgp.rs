@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use super::workload::Access;
 use super::Sandbox;
 use crate::cluster::Node;
+use crate::cni::AllocateError;
 use crate::events::{EventKind, Recorder};
 use crate::ids::{NodeId, PodId, SubnetId};
 
@@ -138,10 +139,16 @@ impl Sandbox {
 
     /// The controller's part of the CNI ADD for a pod with its own security
     /// groups: a branch ENI, whose IP becomes the pod IP.
-    pub(super) fn branch_add(&mut self, node_id: NodeId, pod: PodId) -> Result<EventKind, String> {
+    pub(super) fn branch_add(
+        &mut self,
+        node_id: NodeId,
+        pod: PodId,
+    ) -> Result<EventKind, AllocateError> {
         let eni_configs = self.eni_config_subnets();
         let Some(node) = self.nodes.get_mut(&node_id) else {
-            return Err("the node is gone".into());
+            return Err(AllocateError::NoBranch {
+                reason: "the node is gone".into(),
+            });
         };
         let mut access = Access {
             subnets: &mut self.vpc.subnets,
@@ -157,8 +164,12 @@ impl Sandbox {
                 ip: b.ip,
                 vlan: b.vlan,
             }),
-            Ok(None) => Err(format!("{} has no free branch ENI on a trunk", node.name)),
-            Err(e) => Err(format!("{} ({})", e.ec2_message(), e.numbers())),
+            Ok(None) => Err(AllocateError::NoBranch {
+                reason: format!("{} has no free branch ENI on a trunk", node.name),
+            }),
+            Err(e) => Err(AllocateError::NoBranch {
+                reason: format!("{} ({})", e.ec2_message(), e.numbers()),
+            }),
         }
     }
 

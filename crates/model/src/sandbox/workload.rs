@@ -9,7 +9,7 @@ use super::{Sandbox, SandboxError};
 use crate::catalog::lookup;
 use crate::cluster::{node_name, Node, Pod, PodStatus};
 use crate::cni::ipamd::{NodeIpam, Subnets, POOL_MONITOR_INTERVAL_MS};
-use crate::cni::{AddFailure, CniMode};
+use crate::cni::{AddFailure, CniMode, SettingsError};
 use crate::events::{Event, EventKind, Recorder};
 use crate::idmap::IdMap;
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
@@ -449,12 +449,13 @@ impl Sandbox {
         // (kube-controller-manager cidr_set.go, the cilium-operator): a
         // new cluster CIDR or mask would leave running nodes outside it.
         let (before, after) = (self.cni.plan(), cni.plan());
-        if before.is_some() && before != after && !self.nodes.is_empty() {
-            let plan = before
-                .map(|p| format!("{} (/{} per node)", p.cluster, p.node_len))
-                .unwrap_or_default();
+        if let Some(held) = before.filter(|b| Some(*b) != after && !self.nodes.is_empty()) {
             return Err(SandboxError::CniSettings {
-                reason: format!("{} nodes hold pod CIDRs from {plan}: the cluster CIDR and per-node size cannot change while they run (replay the scenario under the new settings instead)", self.nodes.len()),
+                reason: SettingsError::RangesHeld {
+                    nodes: self.nodes.len() as u32,
+                    cluster: held.cluster,
+                    node_len: held.node_len,
+                },
             });
         }
         cni.strategy().check_change(self)?;
@@ -828,7 +829,7 @@ impl Sandbox {
                         EventKind::BranchAllocationFailed {
                             pod: pod_id,
                             node: node_id,
-                            cause,
+                            cause: cause.to_string(),
                         },
                     ));
                 }
@@ -849,8 +850,8 @@ impl Sandbox {
                         EventKind::PodSandboxFailed {
                             pod: pod_id,
                             node: node_id,
-                            plugin: failure.plugin,
-                            cause: failure.cause,
+                            plugin: failure.plugin.into(),
+                            cause: failure.cause.to_string(),
                             why,
                         },
                     ));
