@@ -101,6 +101,8 @@ export async function screenshot(page, name) {
 
 /** A fingerprint of what the map shows: every subnet's numbers and the step counter. */
 export async function fingerprint(page) {
+  // allTextContents does not wait: let the map render its subnets first.
+  await page.locator('.subnet-card__numbers').first().waitFor();
   const subnets = await page.locator('.subnet-card__numbers').allTextContents();
   const clock = await page.locator('.timeline__clock').textContent();
   const pods = await page.locator('.pod-chip').count();
