@@ -3,6 +3,7 @@
 //! the AWS VPC CNI, still accepted.
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
+use podnet_model::cni::Cni as _;
 use podnet_model::cni::Knobs;
 use podnet_model::CniMode;
 

@@ -6,6 +6,7 @@
 
 use clap::Args;
 use podnet_model::catalog::{self, lookup};
+use podnet_model::cni::Cni as _;
 use podnet_model::cni::Knobs;
 use podnet_model::max_pods::{self, CalculatorFlags};
 use podnet_model::{Derivation, InstanceType};

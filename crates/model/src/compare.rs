@@ -1,6 +1,7 @@
 //! The same scenario under several CNIs, side by side: what each costs in
 //! VPC addresses, where pods end up, and what the datapath looks like.
 
+use crate::cni::Cni as _;
 use serde::Serialize;
 
 use crate::cluster::PodStatus;

@@ -2,6 +2,7 @@
 //! Settings of the running CNI change with `SetCni`; another CNI replays
 //! the whole scenario under it (nodes choose their CNI when they boot).
 
+use podnet_model::cni::Cni as _;
 use std::collections::BTreeMap;
 
 use podnet_model::cni::calico::{Calico, CalicoEncapsulation};

@@ -2,6 +2,7 @@
 //! control plane; let time pass. Each sends a `Command`; the model decides.
 
 use podnet_model::catalog::{self, lookup};
+use podnet_model::cni::Cni as _;
 use podnet_model::max_pods::MaxPodsFrom;
 use podnet_model::{Command, SubnetSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};

@@ -1,5 +1,6 @@
 //! "What am I looking at" and "About this model": the page explains itself.
 
+use podnet_model::cni::Cni as _;
 use yew::prelude::*;
 
 use crate::app::ViewProps;

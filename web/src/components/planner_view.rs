@@ -2,6 +2,7 @@
 //! with the derivation of each size, a picture of the layout, "Apply to
 //! sandbox", the eksctl export; and "will the current cluster still fit?".
 
+use podnet_model::cni::Cni as _;
 use std::rc::Rc;
 
 use ipnet::Ipv4Net;

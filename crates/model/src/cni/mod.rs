@@ -360,18 +360,70 @@ from_settings!(
 #[cfg(test)]
 from_settings!(StaticRoutes(static_routes::StaticRoutes));
 
-impl CniMode {
-    /// The strategy behind the choice.
-    pub fn strategy(&self) -> &dyn Cni {
-        match self {
-            Self::AwsVpcCni(c) => c,
-            Self::Flannel(c) => c,
-            Self::Cilium(c) => c,
-            Self::Calico(c) => c,
-            Self::CiliumEni(c) => c,
-            #[cfg(test)]
-            Self::StaticRoutes(c) => c,
+/// `impl Cni for CniMode`: each method hands the call to the variant's
+/// strategy. The one list of methods is the trait's; the compiler checks
+/// this one matches it.
+macro_rules! delegate {
+    ($(fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {
+        impl Cni for CniMode {
+            $(fn $name(&self $(, $arg: $ty)*) -> $ret {
+                match self {
+                    CniMode::AwsVpcCni(c) => c.$name($($arg),*),
+                    CniMode::Flannel(c) => c.$name($($arg),*),
+                    CniMode::Cilium(c) => c.$name($($arg),*),
+                    CniMode::Calico(c) => c.$name($($arg),*),
+                    CniMode::CiliumEni(c) => c.$name($($arg),*),
+                    #[cfg(test)]
+                    CniMode::StaticRoutes(c) => c.$name($($arg),*),
+                }
+            })*
         }
+    };
+}
+delegate! {
+    fn name(&self) -> &'static str;
+    fn tag(&self) -> &'static str;
+    fn label(&self) -> &'static str;
+    fn plugin(&self) -> &'static str;
+    fn daemonset(&self) -> &'static str;
+    fn agent_image(&self, region: &str) -> (String, bool);
+    fn network_ready_because(&self) -> &'static str;
+    fn on_boot(&self) -> &'static str;
+    fn cannot_start(&self, node: &str) -> Option<String>;
+    fn exits_when_blocked(&self) -> bool;
+    fn summary(&self) -> String;
+    fn addressing(&self) -> Addressing<'_>;
+    fn initial_state(&self) -> CniState;
+    fn max_pods(&self, instance: &InstanceType) -> Derivation;
+    fn datapath(&self) -> Datapath;
+    fn problem(&self, vpc: &[ipnet::Ipv4Net], service: Option<ipnet::Ipv4Net>) -> Option<SettingsError>;
+    fn fitting(&self, vpc: &[ipnet::Ipv4Net]) -> CniMode;
+    fn tuned(&self, knobs: &Knobs) -> CniMode;
+    fn knobs(&self) -> KnobSet;
+    fn on_eks(&self) -> CniMode;
+    fn check_change(&self, sb: &Sandbox) -> Result<(), SandboxError>;
+    fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) -> ();
+    fn pool_rules(&self, sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)>;
+    fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation>;
+    fn no_address_advice(&self, sb: &Sandbox, node: &Node) -> Vec<String>;
+    fn security_groups_for_pods(&self) -> Option<bool>;
+    fn with_eni_configs(&self, configs: std::collections::BTreeMap<String, String>) -> CniMode;
+    fn plan_rule(&self) -> (String, &'static str);
+    fn eksctl_addon(&self) -> Option<String>;
+    fn max_pods_calculator(&self) -> bool;
+    fn pod_range(&self) -> Option<&str>;
+    fn intro_note(&self) -> Option<&'static str>;
+    fn range_assigned_by(&self) -> &'static str;
+    fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
+    fn add_without_range(&self, node: &str) -> AllocateError;
+}
+
+impl CniMode {
+    /// The strategy behind the choice: `CniMode` is a [`Cni`] that hands
+    /// each call to its variant's (static dispatch: the `.wasm` keeps only
+    /// the methods something calls).
+    pub fn strategy(&self) -> &impl Cni {
+        self
     }
 
     /// The strategy whose `cni` tag is `tag`, with its default settings.

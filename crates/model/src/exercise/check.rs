@@ -2,6 +2,7 @@
 //! against the sandbox: each says whether it holds and, in words, what it
 //! sees ("4 of 6 nodes Ready").
 
+use crate::cni::Cni as _;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::PodStatus;

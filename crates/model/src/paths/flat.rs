@@ -1,6 +1,7 @@
 //! "Can every pod reach every other pod without NAT?" for the cluster as it
 //! is, and what the control plane can reach.
 
+use crate::cni::Cni as _;
 use serde::{Deserialize, Serialize};
 
 use super::trace::Endpoint;

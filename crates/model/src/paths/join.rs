@@ -1,6 +1,7 @@
 //! How a node joins the control plane, step by step, and the first step
 //! that fails (domain-facts §4 "Node join", "Endpoint access modes").
 
+use crate::cni::Cni as _;
 use serde::{Deserialize, Serialize};
 
 use super::{Place, TraceError};

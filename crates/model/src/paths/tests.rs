@@ -2,6 +2,7 @@
 
 use crate::cluster::{EndpointAccess, NodeAccess, PodStatus};
 use crate::cni::calico::CalicoEncapsulation;
+use crate::cni::Cni as _;
 use crate::cni::{Calico, CiliumEni, CniMode, Flannel};
 use crate::paths::{Endpoint, Place, StepStatus};
 use crate::{Command, Sandbox};

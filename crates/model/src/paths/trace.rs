@@ -1,5 +1,6 @@
 //! `trace(from, to)`: the hops a packet takes, under the cluster's CNI.
 
+use crate::cni::Cni as _;
 use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@
 //! their CIDR and AZ, because eksctl lays out its own subnets when it
 //! creates a VPC (eksctl docs, vpc-configuration: "use an existing VPC").
 
+use crate::cni::Cni as _;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

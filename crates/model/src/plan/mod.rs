@@ -16,6 +16,7 @@ mod scenario;
 #[cfg(test)]
 mod tests;
 
+use crate::cni::Cni as _;
 use std::fmt;
 
 use ipnet::Ipv4Net;

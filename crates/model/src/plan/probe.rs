@@ -2,6 +2,7 @@
 //! one node alone in a large subnet, with its pods, after ipamd (or the
 //! cilium-operator) has settled and cooldowns have passed.
 
+use crate::cni::Cni as _;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 

@@ -4,6 +4,7 @@
 
 use super::{share_of, Plan, SubnetRole};
 use crate::cluster::EndpointAccess;
+use crate::cni::Cni as _;
 use crate::cni::CniMode;
 use crate::command::Command;
 use crate::sandbox::Sandbox;

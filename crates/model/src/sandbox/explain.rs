@@ -5,6 +5,7 @@ use super::Sandbox;
 use crate::addr::{total_count, RESERVED_PER_SUBNET};
 use crate::catalog::lookup;
 use crate::cluster::UPGRADE_FREE_IPS;
+use crate::cni::Cni as _;
 use crate::eni::EniKind;
 use crate::explain::Derivation;
 use crate::ids::{NodeId, SubnetId};

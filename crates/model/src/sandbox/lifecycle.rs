@@ -19,6 +19,7 @@
 //! EC2 and the kubelet answer at once here: the steps follow each other in
 //! one command, in this order, and the events say each.
 
+use crate::cni::Cni as _;
 use std::collections::BTreeSet;
 
 use super::Sandbox;

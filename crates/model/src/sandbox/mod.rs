@@ -18,6 +18,7 @@ mod stuck;
 mod uses;
 mod workload;
 
+use crate::cni::Cni as _;
 use serde::{Deserialize, Serialize};
 
 pub use error::SandboxError;

@@ -2,6 +2,7 @@
 //! (kube-controller-manager), pod addresses from the node's range
 //! (host-local), released at once (no warm pool, no cooldown).
 
+use crate::cni::Cni as _;
 use std::collections::BTreeSet;
 
 use super::Sandbox;

@@ -7,6 +7,7 @@
 //! cache, it will return an error"). Which resource is short decides the
 //! fix, so [`Sandbox::no_address`] names it.
 
+use crate::cni::Cni as _;
 use std::fmt;
 
 use ipnet::Ipv4Net;

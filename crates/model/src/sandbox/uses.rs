@@ -1,6 +1,7 @@
 //! What each address of a subnet is used for, and what would fix a stuck
 //! pod or a full subnet: the answers the IP grid and the inspector show.
 
+use crate::cni::Cni as _;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 

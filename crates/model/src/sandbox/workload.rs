@@ -2,6 +2,7 @@
 //! from the CNI (`failed to assign an IP address to container`), deleting,
 //! and letting ipamd's loop run.
 
+use crate::cni::Cni as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::room::Room;
