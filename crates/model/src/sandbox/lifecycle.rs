@@ -210,7 +210,13 @@ impl Sandbox {
         let cni_ds = self.cni.strategy().daemonset();
         let mut waiting = std::mem::take(&mut self.pending);
         for ds in [cni_ds, "kube-proxy"] {
-            let pod = self.new_pod(format!("{ds}-{}", node_id.0), true, Some(node_id), true);
+            let pod = self.new_pod(super::workload::PodSpec {
+                name: format!("{ds}-{}", node_id.0),
+                host_network: true,
+                node: Some(node_id),
+                system: true,
+                security_groups: false,
+            });
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);
         }

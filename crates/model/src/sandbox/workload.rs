@@ -86,6 +86,20 @@ pub(super) fn subnet_for_new_eni(
     Some(pick)
 }
 
+/// What a new pod's spec says, as the sandbox creates it.
+pub(super) struct PodSpec {
+    /// Its name.
+    pub name: String,
+    /// `hostNetwork: true`: it shares the node's IP.
+    pub host_network: bool,
+    /// The node it must run on (`nodeName`, or a DaemonSet's pinning).
+    pub node: Option<NodeId>,
+    /// A DaemonSet pod (the CNI's agent, kube-proxy).
+    pub system: bool,
+    /// Matched by a SecurityGroupPolicy: it wants a branch ENI.
+    pub security_groups: bool,
+}
+
 impl Sandbox {
     /// Gives a deleted pod's address back: to the node's warm pool after
     /// the VPC CNI's cooldown, or to the overlay range at once.
@@ -239,25 +253,21 @@ impl Sandbox {
         Ok(())
     }
 
-    pub(super) fn new_pod(
-        &mut self,
-        name: String,
-        host_network: bool,
-        wants_node: Option<NodeId>,
-        system: bool,
-    ) -> Pod {
+    /// A new Pending pod of `spec`, with the next id.
+    pub(super) fn new_pod(&mut self, spec: PodSpec) -> Pod {
         self.next.pod += 1;
         Pod {
             id: PodId(self.next.pod),
-            name,
-            host_network,
-            wants_node,
+            name: spec.name,
+            host_network: spec.host_network,
+            wants_node: spec.node,
             node: None,
             ip: None,
             status: PodStatus::Pending,
             reason: None,
-            system,
-            security_groups: false,
+            system: spec.system,
+            // A host-network pod uses the node's ENI: no SecurityGroupPolicy applies.
+            security_groups: spec.security_groups && !spec.host_network,
         }
     }
 
@@ -302,9 +312,13 @@ impl Sandbox {
 
         for _ in 0..count {
             let id = self.next.pod + 1;
-            let mut pod = self.new_pod(format!("{prefix}-{id}"), host_network, wants, false);
-            // A host-network pod uses the node's ENI: no SecurityGroupPolicy applies.
-            pod.security_groups = security_groups && !host_network;
+            let pod = self.new_pod(PodSpec {
+                name: format!("{prefix}-{id}"),
+                host_network,
+                node: wants,
+                system: false,
+                security_groups,
+            });
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);
         }
