@@ -366,21 +366,6 @@ impl Cni for Calico {
         None
     }
 
-    /// No node ranges: never asked.
-    fn range_assigned_by(&self) -> &'static str {
-        ""
-    }
-
-    /// No node ranges: never asked.
-    fn out_of_ranges(&self, _plan: &super::node_range::RangePlan) -> String {
-        String::new()
-    }
-
-    /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> super::AllocateError {
-        super::no_range_yet(self.plugin())
-    }
-
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;

@@ -186,7 +186,7 @@ impl Cni for Cilium {
     }
 
     fn addressing(&self) -> super::Addressing<'_> {
-        super::Addressing::NodeRanges(self.plan())
+        super::Addressing::NodeRanges(self)
     }
 
     fn initial_state(&self) -> super::CniState {
@@ -274,20 +274,6 @@ impl Cni for Cilium {
         None
     }
 
-    fn range_assigned_by(&self) -> &'static str {
-        "cilium-operator assigned"
-    }
-
-    /// The agent waits for its podCIDR and the node stays NotReady.
-    fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
-        format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len)
-    }
-
-    /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> super::AllocateError {
-        super::no_range_yet(self.plugin())
-    }
-
     fn max_pods(&self, instance: &InstanceType) -> Derivation {
         let (enis, ips) = (instance.max_enis, instance.ipv4_per_eni);
         let value = enis * (ips - 1) + 2;
@@ -360,6 +346,24 @@ pub(crate) const MASQUERADE: Masquerade = Masquerade {
     external: false,
     branch_pods_exempt: false,
 };
+
+impl super::RangeIpam for Cilium {
+    fn plan(&self) -> Option<super::node_range::RangePlan> {
+        Cilium::plan(self)
+    }
+
+    fn assigned_by(&self) -> &'static str {
+        "cilium-operator assigned"
+    }
+    /// The agent waits for its podCIDR and the node stays NotReady.
+    fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
+        format!("cilium-operator: Failed to allocate PodCIDRs to node: the cluster pool {} has no free /{} left; the cilium agent cannot start", plan.cluster, plan.node_len)
+    }
+    /// Not reached: the node stays NotReady without one.
+    fn add_without_range(&self, _node: &str) -> super::AllocateError {
+        super::no_range_yet(self.plugin())
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -342,21 +342,6 @@ impl Cni for CiliumEni {
         Some("This cluster runs Cilium in ENI mode instead: pod IPs are still VPC addresses on the nodes' ENIs, so the network stays flat and the control plane reaches pods; but one cilium-operator allocates them from EC2, keeping pre-allocate (8) addresses free per node instead of ipamd's warm ENI, and eth0 holds pods too.")
     }
 
-    /// No node ranges: never asked.
-    fn range_assigned_by(&self) -> &'static str {
-        ""
-    }
-
-    /// No node ranges: never asked.
-    fn out_of_ranges(&self, _plan: &super::node_range::RangePlan) -> String {
-        String::new()
-    }
-
-    /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> super::AllocateError {
-        super::no_range_yet(self.plugin())
-    }
-
     /// The operator applies new watermarks to every node.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         let all = sb.nodes.keys().copied().collect();

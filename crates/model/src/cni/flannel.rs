@@ -246,7 +246,7 @@ impl Cni for Flannel {
     }
 
     fn addressing(&self) -> super::Addressing<'_> {
-        super::Addressing::NodeRanges(self.plan())
+        super::Addressing::NodeRanges(self)
     }
 
     fn initial_state(&self) -> super::CniState {
@@ -347,23 +347,6 @@ impl Cni for Flannel {
         None
     }
 
-    fn range_assigned_by(&self) -> &'static str {
-        "flanneld leased (etcd subnet manager)"
-    }
-
-    /// flanneld's etcd subnet manager has no subnet left.
-    fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
-        format!("kube-flannel: Error registering network: failed to acquire lease: out of subnets (flannel Network {} has no free /{} left)", plan.cluster, plan.node_len)
-    }
-
-    /// flanneld cannot start without a pod CIDR, so the flannel plugin
-    /// finds no subnet.env (flannel `pkg/subnet/kube/kube.go`).
-    fn add_without_range(&self, node: &str) -> super::AllocateError {
-        super::AllocateError::NoPodCidr {
-            message: format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{node}\" pod cidr not assigned)"),
-        }
-    }
-
     /// With the etcd subnet manager the kube-flannel pods restart: each
     /// node without a subnet leases one and its CNI comes up.
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
@@ -449,6 +432,27 @@ impl Cni for Flannel {
                 masquerade,
                 wiring: Wiring::Bridge,
             },
+        }
+    }
+}
+
+impl super::RangeIpam for Flannel {
+    fn plan(&self) -> Option<super::node_range::RangePlan> {
+        Flannel::plan(self)
+    }
+
+    fn assigned_by(&self) -> &'static str {
+        "flanneld leased (etcd subnet manager)"
+    }
+    /// flanneld's etcd subnet manager has no subnet left.
+    fn out_of_ranges(&self, plan: &super::node_range::RangePlan) -> String {
+        format!("kube-flannel: Error registering network: failed to acquire lease: out of subnets (flannel Network {} has no free /{} left)", plan.cluster, plan.node_len)
+    }
+    /// flanneld cannot start without a pod CIDR, so the flannel plugin
+    /// finds no subnet.env (flannel `pkg/subnet/kube/kube.go`).
+    fn add_without_range(&self, node: &str) -> super::AllocateError {
+        super::AllocateError::NoPodCidr {
+            message: format!("loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory (flanneld: Error registering network: failed to acquire lease: node \"{node}\" pod cidr not assigned)"),
         }
     }
 }

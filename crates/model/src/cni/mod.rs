@@ -82,7 +82,7 @@ pub enum Addressing<'a> {
     /// (ipamd, the cilium-operator).
     Enis(&'a dyn EniIpam),
     /// One pod CIDR per node, carved from a cluster range.
-    NodeRanges(Option<node_range::RangePlan>),
+    NodeRanges(&'a dyn RangeIpam),
     /// Blocks of an IP pool claimed by nodes on demand (Calico IPAM).
     Blocks(&'a Calico),
 }
@@ -154,6 +154,20 @@ impl std::fmt::Display for AddFailure {
             self.plugin, self.cause
         )
     }
+}
+
+/// The rules of a strategy that gives each node a pod CIDR of its own.
+pub trait RangeIpam: std::fmt::Debug {
+    /// How the cluster range is carved (`None` when it does not parse;
+    /// [`Cni::problem`] says why).
+    fn plan(&self) -> Option<node_range::RangePlan>;
+    /// Who gives a node its pod CIDR, as the event says.
+    fn assigned_by(&self) -> &'static str;
+    /// Why a node gets no pod CIDR when `plan` has none left, in the
+    /// agent's words.
+    fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
+    /// What the plugin says to a CNI ADD on a node without a pod CIDR.
+    fn add_without_range(&self, node: &str) -> AllocateError;
 }
 
 /// Settings that the CLI and the planner offer as plain flags; each
@@ -286,14 +300,6 @@ pub trait Cni {
     /// What the page's introduction adds about this CNI, if anything
     /// beyond its range and datapath.
     fn intro_note(&self) -> Option<&'static str>;
-    /// Who gives a node its pod CIDR, as the event says (node-range
-    /// strategies; the others never assign one).
-    fn range_assigned_by(&self) -> &'static str;
-    /// Why a node gets no pod CIDR when `plan` has none left, in the
-    /// agent's words.
-    fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
-    /// What the plugin says to a CNI ADD on a node that has no pod CIDR.
-    fn add_without_range(&self, node: &str) -> AllocateError;
 }
 
 /// What a plugin says to a CNI ADD on a node without a pod CIDR, where
@@ -413,9 +419,6 @@ delegate! {
     fn max_pods_calculator(&self) -> bool;
     fn pod_range(&self) -> Option<&str>;
     fn intro_note(&self) -> Option<&'static str>;
-    fn range_assigned_by(&self) -> &'static str;
-    fn out_of_ranges(&self, plan: &node_range::RangePlan) -> String;
-    fn add_without_range(&self, node: &str) -> AllocateError;
 }
 
 impl CniMode {
@@ -469,7 +472,7 @@ impl CniMode {
     /// How an overlay carves node ranges (`None` without node ranges).
     pub fn plan(&self) -> Option<node_range::RangePlan> {
         match self.strategy().addressing() {
-            Addressing::NodeRanges(plan) => plan,
+            Addressing::NodeRanges(r) => r.plan(),
             Addressing::Enis(_) | Addressing::Blocks(_) => None,
         }
     }

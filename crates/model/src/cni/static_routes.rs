@@ -95,12 +95,7 @@ impl Cni for StaticRoutes {
     }
 
     fn addressing(&self) -> Addressing<'_> {
-        Addressing::NodeRanges(self.network().map(|cluster| RangePlan {
-            cluster,
-            node_len: self.subnet_len,
-            kind: RangeKind::HostLocal,
-            skip: 0,
-        }))
+        Addressing::NodeRanges(self)
     }
 
     fn initial_state(&self) -> super::CniState {
@@ -218,18 +213,27 @@ impl Cni for StaticRoutes {
     fn intro_note(&self) -> Option<&'static str> {
         None
     }
+}
 
-    fn range_assigned_by(&self) -> &'static str {
-        "static-routes agent assigned"
+impl super::RangeIpam for StaticRoutes {
+    fn plan(&self) -> Option<super::node_range::RangePlan> {
+        self.network().map(|cluster| RangePlan {
+            cluster,
+            node_len: self.subnet_len,
+            kind: RangeKind::HostLocal,
+            skip: 0,
+        })
     }
 
+    fn assigned_by(&self) -> &'static str {
+        "static-routes agent assigned"
+    }
     fn out_of_ranges(&self, plan: &RangePlan) -> String {
         format!(
             "static-routes: network {} has no free /{} left",
             plan.cluster, plan.node_len
         )
     }
-
     fn add_without_range(&self, _node: &str) -> super::AllocateError {
         super::no_range_yet(self.plugin())
     }

@@ -403,21 +403,6 @@ impl Cni for VpcCni {
         None
     }
 
-    /// No node ranges: never asked.
-    fn range_assigned_by(&self) -> &'static str {
-        ""
-    }
-
-    /// No node ranges: never asked.
-    fn out_of_ranges(&self, _plan: &super::node_range::RangePlan) -> String {
-        String::new()
-    }
-
-    /// Not reached: the node stays NotReady without one.
-    fn add_without_range(&self, _node: &str) -> super::AllocateError {
-        super::no_range_yet(self.plugin())
-    }
-
     fn after_change(&self, sb: &mut Sandbox, events: &mut Recorder) {
         // A node whose CNI waited for its ENIConfig becomes Ready once it exists.
         let configs = sb.eni_config_subnets();

@@ -336,8 +336,11 @@ pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, Plan
             }
             d
         }
-        Addressing::Enis(_) | Addressing::NodeRanges(None) => return Ok(None),
-        Addressing::NodeRanges(Some(p)) => {
+        Addressing::Enis(_) => return Ok(None),
+        Addressing::NodeRanges(ranges) => {
+            let Some(p) = ranges.plan() else {
+                return Ok(None);
+            };
             let have = p.count();
             let d = Derivation::new(
                     "pod CIDRs needed at peak",

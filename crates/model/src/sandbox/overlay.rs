@@ -25,9 +25,13 @@ impl Sandbox {
                 self.calico_tunnel(node, cfg, events);
                 return;
             }
-            Addressing::Enis(_) | Addressing::NodeRanges(None) => return,
-            Addressing::NodeRanges(Some(plan)) => plan,
+            Addressing::Enis(_) => return,
+            Addressing::NodeRanges(ranges) => match ranges.plan() {
+                Some(plan) => (ranges, plan),
+                None => return,
+            },
         };
+        let (ranges, plan) = plan;
         let name = self
             .nodes
             .get(&node)
@@ -56,11 +60,11 @@ impl Sandbox {
                 EventKind::PodCidrAssigned {
                     node,
                     cidr,
-                    by: cni.strategy().range_assigned_by().into(),
+                    by: ranges.assigned_by().into(),
                 }
             }
             None => {
-                let reason = cni.strategy().out_of_ranges(&plan);
+                let reason = ranges.out_of_ranges(&plan);
                 if let Some(n) = self.nodes.get_mut(&node) {
                     n.not_ready = Some(reason.clone());
                 }
@@ -141,24 +145,23 @@ impl Sandbox {
                 Err(e) => Err(AddFailure::new(plugin, e)),
             };
         }
+        let plugin = cni.strategy().plugin();
+        let Addressing::NodeRanges(ranges) = cni.strategy().addressing() else {
+            // ENI strategies do not come here (their pods take ENI addresses).
+            return Err(AddFailure::new(plugin, AllocateError::NoPool));
+        };
         let Some(n) = self.nodes.get_mut(&node) else {
-            return Err(AddFailure::new(
-                cni.strategy().plugin(),
-                cni.strategy().add_without_range("(gone)"),
-            ));
+            return Err(AddFailure::new(plugin, ranges.add_without_range("(gone)")));
         };
         match n.overlay.as_mut() {
             Some(range) => {
-                let (plugin, ipam) = (cni.strategy().plugin(), range.ipam().to_owned());
+                let ipam = range.ipam().to_owned();
                 range
                     .allocate(pod)
                     .map(|ip| (ip, ipam))
                     .map_err(|e| AddFailure::new(plugin, e))
             }
-            None => Err(AddFailure::new(
-                cni.strategy().plugin(),
-                cni.strategy().add_without_range(&n.name),
-            )),
+            None => Err(AddFailure::new(plugin, ranges.add_without_range(&n.name))),
         }
     }
 
