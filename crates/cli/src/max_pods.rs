@@ -92,7 +92,8 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     let name = args.instance_type.as_deref().unwrap_or_default();
     let instance = lookup(name).map_err(|e| e.to_string())?;
     // The calculator's cap, and trunks for pods, are the VPC CNI's.
-    let vpc = cni.max_pods_calculator();
+    // amazon-eks-ami's max-pods-calculator.sh models the vpc-cni add-on.
+    let vpc = cni.eks_addon().is_some();
     let mut d = cni.max_pods(instance);
     let flags = CalculatorFlags {
         prefix_delegation: args.prefix_delegation,
@@ -104,7 +105,7 @@ pub fn run(args: &MaxPodsArgs) -> Result<String, String> {
     if vpc && !args.show_max_allowed {
         d = capped(d, instance, recommended);
     }
-    let sgp = args.security_groups_for_pods && cni.security_groups_for_pods().is_some();
+    let sgp = args.security_groups_for_pods && vpc;
     if sgp {
         d = if instance.trunking_compatible() {
             d.because(

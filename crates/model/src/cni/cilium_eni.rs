@@ -308,17 +308,6 @@ impl Cni for CiliumEni {
         advice
     }
 
-    fn security_groups_for_pods(&self) -> Option<bool> {
-        None
-    }
-
-    fn with_eni_configs(
-        &self,
-        _configs: std::collections::BTreeMap<String, String>,
-    ) -> super::CniMode {
-        self.clone().into()
-    }
-
     fn plan_rule(&self) -> (String, &'static str) {
         (
             format!("the cilium-operator keeps pre-allocate={} free IPs above the pods' IPs, on ENIs whose primary IPs are used too", self.pre_allocate),
@@ -326,12 +315,8 @@ impl Cni for CiliumEni {
         )
     }
 
-    fn eksctl_addon(&self) -> Option<String> {
+    fn eks_addon(&self) -> Option<&dyn super::EksAddon> {
         None
-    }
-
-    fn max_pods_calculator(&self) -> bool {
-        false
     }
 
     fn pod_range(&self) -> Option<&str> {

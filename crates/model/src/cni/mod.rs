@@ -278,22 +278,11 @@ pub trait Cni {
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation>;
     /// What would give a `ContainerCreating` pod on `node` its address.
     fn no_address_advice(&self, sb: &Sandbox, node: &Node) -> Vec<String>;
-    /// Security groups for pods: `None` when this CNI has no such feature
-    /// (no node advertises `vpc.amazonaws.com/pod-eni`), else whether it
-    /// is on (`ENABLE_POD_ENI`).
-    fn security_groups_for_pods(&self) -> Option<bool>;
-    /// These settings with ENIConfigs `configs` (AZ → subnet) where custom
-    /// networking is on: how a planned scenario names its pod subnets.
-    fn with_eni_configs(&self, configs: std::collections::BTreeMap<String, String>) -> CniMode;
     /// The planner's line on what one node holds besides its pods' IPs.
     fn plan_rule(&self) -> (String, &'static str);
-    /// The `addons:` of an eksctl ClusterConfig for this CNI, when it is an
-    /// EKS add-on (`vpc-cni`); `None` when it is installed after the
-    /// cluster exists.
-    fn eksctl_addon(&self) -> Option<String>;
-    /// Whether amazon-eks-ami's `max-pods-calculator.sh` models this CNI
-    /// (its recommended value caps the formula at 110 or 250).
-    fn max_pods_calculator(&self) -> bool;
+    /// What EKS itself configures when this CNI is its `vpc-cni` add-on
+    /// (`None` for a CNI installed after the cluster exists).
+    fn eks_addon(&self) -> Option<&dyn EksAddon>;
     /// The CNI's own pod range as set (an overlay's cluster CIDR or pool),
     /// `None` when pods take VPC addresses.
     fn pod_range(&self) -> Option<&str>;
@@ -308,6 +297,18 @@ pub(crate) fn no_range_yet(plugin: &str) -> AllocateError {
     AllocateError::NoPodCidr {
         message: format!("{plugin}: the node has no pod CIDR yet"),
     }
+}
+
+/// A CNI that is the EKS `vpc-cni` add-on: what EKS, eksctl and the
+/// max-pods calculator know of it.
+pub trait EksAddon: std::fmt::Debug {
+    /// Security groups for pods (`ENABLE_POD_ENI`) is on.
+    fn security_groups_for_pods(&self) -> bool;
+    /// These settings with ENIConfigs `configs` (AZ → subnet) where custom
+    /// networking is on: how a planned scenario names its pod subnets.
+    fn with_eni_configs(&self, configs: std::collections::BTreeMap<String, String>) -> CniMode;
+    /// The `addons:` of an eksctl ClusterConfig.
+    fn eksctl_addons(&self) -> String;
 }
 
 /// The planner's line for an overlay: pods take no VPC address.
@@ -412,11 +413,8 @@ delegate! {
     fn pool_rules(&self, sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)>;
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation>;
     fn no_address_advice(&self, sb: &Sandbox, node: &Node) -> Vec<String>;
-    fn security_groups_for_pods(&self) -> Option<bool>;
-    fn with_eni_configs(&self, configs: std::collections::BTreeMap<String, String>) -> CniMode;
     fn plan_rule(&self) -> (String, &'static str);
-    fn eksctl_addon(&self) -> Option<String>;
-    fn max_pods_calculator(&self) -> bool;
+    fn eks_addon(&self) -> Option<&dyn EksAddon>;
     fn pod_range(&self) -> Option<&str>;
     fn intro_note(&self) -> Option<&'static str>;
 }

@@ -186,24 +186,12 @@ impl Cni for StaticRoutes {
         }
     }
 
-    fn security_groups_for_pods(&self) -> Option<bool> {
-        None
-    }
-
-    fn with_eni_configs(&self, _configs: std::collections::BTreeMap<String, String>) -> CniMode {
-        self.clone().into()
-    }
-
     fn plan_rule(&self) -> (String, &'static str) {
         super::overlay_plan_rule(self.name())
     }
 
-    fn eksctl_addon(&self) -> Option<String> {
+    fn eks_addon(&self) -> Option<&dyn super::EksAddon> {
         None
-    }
-
-    fn max_pods_calculator(&self) -> bool {
-        false
     }
 
     fn pod_range(&self) -> Option<&str> {

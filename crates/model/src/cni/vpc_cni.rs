@@ -357,18 +357,6 @@ impl Cni for VpcCni {
         sb.vpc_no_address_advice(self, node)
     }
 
-    fn security_groups_for_pods(&self) -> Option<bool> {
-        Some(self.pod_eni)
-    }
-
-    fn with_eni_configs(&self, configs: BTreeMap<String, String>) -> super::CniMode {
-        let mut c = self.clone();
-        if c.custom_networking {
-            c.eni_configs = configs;
-        }
-        c.into()
-    }
-
     fn plan_rule(&self) -> (String, &'static str) {
         let c = self;
         if c.custom_networking {
@@ -387,12 +375,8 @@ impl Cni for VpcCni {
         )
     }
 
-    fn eksctl_addon(&self) -> Option<String> {
-        Some(crate::plan::vpc_cni_addon(self))
-    }
-
-    fn max_pods_calculator(&self) -> bool {
-        true
+    fn eks_addon(&self) -> Option<&dyn super::EksAddon> {
+        Some(self)
     }
 
     fn pod_range(&self) -> Option<&str> {
@@ -579,6 +563,25 @@ impl super::EniIpam for VpcCni {
     /// `docs/troubleshooting.md`).
     fn no_address_failure(&self) -> super::AddFailure {
         super::AddFailure::new(self.plugin(), super::AllocateError::DatastoreEmpty)
+    }
+}
+
+/// The EKS `vpc-cni` add-on.
+impl super::EksAddon for VpcCni {
+    fn security_groups_for_pods(&self) -> bool {
+        self.pod_eni
+    }
+
+    fn with_eni_configs(&self, configs: BTreeMap<String, String>) -> super::CniMode {
+        let mut c = self.clone();
+        if c.custom_networking {
+            c.eni_configs = configs;
+        }
+        c.into()
+    }
+
+    fn eksctl_addons(&self) -> String {
+        crate::plan::vpc_cni_addon(self)
     }
 }
 

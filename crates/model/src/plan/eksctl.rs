@@ -281,8 +281,8 @@ pub fn eksctl_config(scenario: &Scenario, groups: &[GroupInput]) -> Result<Strin
         };
         let _ = writeln!(y, "    maxPodsPerNode: {max_pods}  # {note}");
     }
-    match sb.cni.strategy().eksctl_addon() {
-        Some(addon) => y.push_str(&addon),
+    match sb.cni.strategy().eks_addon() {
+        Some(addon) => y.push_str(&addon.eksctl_addons()),
         None => {
             let _ = writeln!(y, "addonsConfig:");
             let _ = writeln!(y, "  disableDefaultAddons: true  # no vpc-cni: {} is installed after the cluster exists", sb.cni.strategy().name());

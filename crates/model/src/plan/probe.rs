@@ -94,9 +94,11 @@ fn custom_networking(cni: &CniMode) -> bool {
 /// The CNI as the probe runs it (ENIConfigs point at the probe's pod
 /// subnet; nothing else changes), and a probe VPC that it leaves clear.
 fn probe_setup(cni: &CniMode) -> Result<(CniMode, Ipv4Net), PlanError> {
-    let cni = cni
-        .strategy()
-        .with_eni_configs([("probe-a".to_owned(), "pods".to_owned())].into());
+    let configs = [("probe-a".to_owned(), "pods".to_owned())].into();
+    let cni = match cni.strategy().eks_addon() {
+        Some(addon) => addon.with_eni_configs(configs),
+        None => cni.clone(),
+    };
     let mut why = None;
     for block in PROBE_VPCS {
         let Ok(vpc) = block.parse::<Ipv4Net>() else {

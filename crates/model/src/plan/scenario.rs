@@ -24,13 +24,16 @@ impl Plan {
     /// The CNI as the scenario runs it: under custom networking, one
     /// ENIConfig per AZ naming that AZ's pod subnet.
     fn scenario_cni(&self) -> CniMode {
-        self.input.cni.strategy().with_eni_configs(
-            self.subnets
-                .iter()
-                .filter(|s| s.role == SubnetRole::Pods)
-                .map(|s| (s.az.clone(), s.name.clone()))
-                .collect(),
-        )
+        let configs = self
+            .subnets
+            .iter()
+            .filter(|s| s.role == SubnetRole::Pods)
+            .map(|s| (s.az.clone(), s.name.clone()))
+            .collect();
+        match self.input.cni.strategy().eks_addon() {
+            Some(addon) => addon.with_eni_configs(configs),
+            None => self.input.cni.clone(),
+        }
     }
 
     /// The plan as a scenario at `moment`. Nodes are named by the sandbox

@@ -247,7 +247,12 @@ impl Sandbox {
 
     /// Why no node can take a pod with its own security groups.
     fn branch_pod_advice(&self) -> Vec<String> {
-        match self.cni.strategy().security_groups_for_pods() {
+        match self
+            .cni
+            .strategy()
+            .eks_addon()
+            .map(|a| a.security_groups_for_pods())
+        {
             None => return vec![
                 "Security groups for pods need the AWS VPC CNI: under an overlay no node advertises vpc.amazonaws.com/pod-eni, so pods matched by a SecurityGroupPolicy stay Pending.".into(),
             ],
