@@ -416,9 +416,9 @@ impl Cni for Calico {
             ),
         };
         Datapath {
-            encapsulation: encapsulation.into(),
+            encapsulation: encapsulation,
             overhead,
-            source: source.into(),
+            source: source,
             vpc_routable: false,
             crossing,
             masquerade: Masquerade {

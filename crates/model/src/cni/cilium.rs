@@ -279,20 +279,21 @@ impl Cni for Cilium {
 
     fn datapath(&self) -> Datapath {
         const ROUTING: &str = "cilium Documentation/network/concepts/routing.rst";
-        let tunnel = |encapsulation: &str, protocol, device, source: &str| Datapath {
-            encapsulation: encapsulation.into(),
-            overhead: 50,
-            source: source.into(),
-            vpc_routable: false,
-            crossing: Crossing::Tunnel(Tunnel {
-                protocol,
-                device,
+        let tunnel =
+            |encapsulation: &'static str, protocol, device, source: &'static str| Datapath {
+                encapsulation: encapsulation,
                 overhead: 50,
-                source: ROUTING,
-            }),
-            masquerade: MASQUERADE,
-            wiring: Wiring::Lxc,
-        };
+                source: source,
+                vpc_routable: false,
+                crossing: Crossing::Tunnel(Tunnel {
+                    protocol,
+                    device,
+                    overhead: 50,
+                    source: ROUTING,
+                }),
+                masquerade: MASQUERADE,
+                wiring: Wiring::Lxc,
+            };
         match self.routing {
             CiliumRouting::Vxlan => tunnel(
                 "VXLAN (UDP 8472)",
@@ -307,10 +308,9 @@ impl Cni for Cilium {
                 "cilium pkg/mtu/mtu.go (TunnelOverheadIPv4 = 50; options add more)",
             ),
             CiliumRouting::Native => Datapath {
-                encapsulation: "none (native routing: the VPC must route each node's pod CIDR)"
-                    .into(),
+                encapsulation: "none (native routing: the VPC must route each node's pod CIDR)",
                 overhead: 0,
-                source: ROUTING.into(),
+                source: ROUTING,
                 vpc_routable: false,
                 crossing: Crossing::Direct {
                     source: "cilium Documentation/network/concepts/routing.rst (native routing: the network must route the PodCIDRs)",

@@ -384,10 +384,9 @@ impl Cni for CiliumEni {
     /// Native routing: pod addresses are VPC addresses, routed by the VPC.
     fn datapath(&self) -> Datapath {
         Datapath {
-            encapsulation: "none: pod IPs are VPC addresses on the node's ENIs (native routing)"
-                .into(),
+            encapsulation: "none: pod IPs are VPC addresses on the node's ENIs (native routing)",
             overhead: 0,
-            source: "cilium Documentation/network/concepts/routing.rst (AWS ENI datapath)".into(),
+            source: "cilium Documentation/network/concepts/routing.rst (AWS ENI datapath)",
             vpc_routable: true,
             crossing: Crossing::Vpc,
             masquerade: super::cilium::MASQUERADE,

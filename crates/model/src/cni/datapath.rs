@@ -11,11 +11,11 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Datapath {
     /// The encapsulation, in words (`none` when packets go as they are).
-    pub encapsulation: String,
+    pub encapsulation: &'static str,
     /// Bytes of outer headers per packet.
     pub overhead: u32,
     /// Where the overhead figure comes from.
-    pub source: String,
+    pub source: &'static str,
     /// Whether pod IPs are VPC addresses, so the VPC routes them: other VPC
     /// hosts and the EKS control plane (through its X-ENIs) can reach pods.
     pub vpc_routable: bool,

@@ -392,9 +392,9 @@ impl Cni for Flannel {
         };
         match self.backend {
             FlannelBackend::Vxlan => Datapath {
-                encapsulation: "VXLAN (UDP 8472)".into(),
+                encapsulation: "VXLAN (UDP 8472)",
                 overhead: 50,
-                source: "flannel pkg/backend/vxlan (encapOverhead = 50)".into(),
+                source: "flannel pkg/backend/vxlan (encapOverhead = 50)",
                 vpc_routable: false,
                 crossing: Crossing::Tunnel(Tunnel {
                     protocol: "UDP 8472 (VXLAN, VNI 1)",
@@ -406,10 +406,9 @@ impl Cni for Flannel {
                 wiring: Wiring::Bridge,
             },
             FlannelBackend::HostGw => Datapath {
-                encapsulation: "none (host-gw: routes via node IPs; needs layer-2 adjacency)"
-                    .into(),
+                encapsulation: "none (host-gw: routes via node IPs; needs layer-2 adjacency)",
                 overhead: 0,
-                source: "flannel Documentation/backends.md".into(),
+                source: "flannel Documentation/backends.md",
                 vpc_routable: false,
                 crossing: Crossing::Direct {
                     source: "flannel Documentation/backends.md (host-gw: \"requires direct layer2 connectivity\")",

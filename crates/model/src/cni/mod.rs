@@ -76,7 +76,7 @@ impl CniState {
 /// Where a strategy's pod addresses come from: the three families the
 /// sandbox knows how to run. A new CNI picks one and states its rules
 /// through [`Cni`]; the sandbox never asks which CNI it is.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Addressing<'a> {
     /// VPC addresses on the node's ENIs, kept by an agent between targets
     /// (ipamd, the cilium-operator).
@@ -89,7 +89,7 @@ pub enum Addressing<'a> {
 
 /// The rules of an ENI-based strategy that the sandbox's ENI machinery
 /// (`cni::ipamd`) needs.
-pub trait EniIpam: std::fmt::Debug {
+pub trait EniIpam {
     /// ENIs the node may attach.
     fn eni_limit(&self, ipam: &ipamd::NodeIpam) -> u32;
     /// Whether the node takes `/28` prefixes.
@@ -157,7 +157,7 @@ impl std::fmt::Display for AddFailure {
 }
 
 /// The rules of a strategy that gives each node a pod CIDR of its own.
-pub trait RangeIpam: std::fmt::Debug {
+pub trait RangeIpam {
     /// How the cluster range is carved (`None` when it does not parse;
     /// [`Cni::problem`] says why).
     fn plan(&self) -> Option<node_range::RangePlan>;
@@ -301,7 +301,7 @@ pub(crate) fn no_range_yet(plugin: &str) -> AllocateError {
 
 /// A CNI that is the EKS `vpc-cni` add-on: what EKS, eksctl and the
 /// max-pods calculator know of it.
-pub trait EksAddon: std::fmt::Debug {
+pub trait EksAddon {
     /// Security groups for pods (`ENABLE_POD_ENI`) is on.
     fn security_groups_for_pods(&self) -> bool;
     /// These settings with ENIConfigs `configs` (AZ → subnet) where custom

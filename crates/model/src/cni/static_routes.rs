@@ -113,9 +113,9 @@ impl Cni for StaticRoutes {
 
     fn datapath(&self) -> Datapath {
         Datapath {
-            encapsulation: "none (routes to the node IPs)".into(),
+            encapsulation: "none (routes to the node IPs)",
             overhead: 0,
-            source: SOURCE.into(),
+            source: SOURCE,
             vpc_routable: false,
             crossing: Crossing::Direct { source: SOURCE },
             masquerade: Masquerade {

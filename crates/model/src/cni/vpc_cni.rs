@@ -427,9 +427,9 @@ impl Cni for VpcCni {
     fn datapath(&self) -> super::Datapath {
         let strict = self.pod_sg_enforcing_mode == PodSgMode::Strict;
         super::Datapath {
-            encapsulation: "none: pod IPs are VPC addresses on the node's ENIs".into(),
+            encapsulation: "none: pod IPs are VPC addresses on the node's ENIs",
             overhead: 0,
-            source: "CNI README.md (AWS_VPC_ENI_MTU)".into(),
+            source: "CNI README.md (AWS_VPC_ENI_MTU)",
             vpc_routable: true,
             crossing: super::Crossing::Vpc,
             // CNI README.md: AWS_VPC_K8S_CNI_EXTERNALSNAT, and

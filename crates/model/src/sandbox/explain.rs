@@ -335,7 +335,7 @@ pub(crate) fn overlay_pod_ip(
         .because(rule, source)
         .because(
             format!("not a VPC address: pods on other nodes reach it over the CNI's datapath ({}); the VPC, other VPC hosts and the EKS control plane cannot route to it", datapath.encapsulation),
-            &datapath.source,
+            datapath.source,
         )
 }
 
