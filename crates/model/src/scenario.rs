@@ -51,7 +51,7 @@ pub struct Scenario {
 }
 
 /// A scenario that cannot be read or replayed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum ScenarioError {
     /// Not valid scenario JSON.

@@ -154,7 +154,7 @@ impl Calico {
     ) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
             return Some(super::SettingsError::NotACidr {
-                setting: "calico IPPool cidr".into(),
+                setting: "calico IPPool cidr",
                 value: self.pool.clone(),
             });
         };

@@ -115,14 +115,14 @@ impl Cilium {
     ) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
             return Some(super::SettingsError::NotACidr {
-                setting: "cilium cluster pool".into(),
+                setting: "cilium cluster pool",
                 value: self.pool.clone(),
             });
         };
         if !(pool.prefix_len()..=30).contains(&self.mask_size) {
             return Some(super::SettingsError::NodeRangeTooBig {
                 len: self.mask_size,
-                what: "the cilium cluster pool".into(),
+                what: "the cilium cluster pool",
                 net: pool,
             });
         }

@@ -5,17 +5,17 @@
 use std::fmt;
 
 use ipnet::Ipv4Net;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Why a CNI's settings cannot be used, alone, with the VPC, or with what
 /// the running cluster's nodes already hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "kebab-case")]
 pub enum SettingsError {
     /// A range setting that is not an IPv4 CIDR.
     NotACidr {
         /// The setting, as its CNI names it (`flannel Network`).
-        setting: String,
+        setting: &'static str,
         /// What was given.
         value: String,
     },
@@ -24,7 +24,7 @@ pub enum SettingsError {
         /// The per-node prefix length.
         len: u8,
         /// The range, as its CNI names it (`the cilium cluster pool`).
-        what: String,
+        what: &'static str,
         /// The cluster range.
         net: Ipv4Net,
     },
@@ -56,18 +56,18 @@ pub enum SettingsError {
     /// The CNI's range overlaps a VPC block.
     OverlapsVpc {
         /// The range, as its CNI names it.
-        what: String,
+        what: &'static str,
         /// The range.
         net: Ipv4Net,
         /// The VPC block.
         block: Ipv4Net,
         /// Why that matters, for this CNI.
-        note: String,
+        note: &'static str,
     },
     /// The CNI's range overlaps the cluster's service CIDR.
     OverlapsService {
         /// The range, as its CNI names it.
-        what: String,
+        what: &'static str,
         /// The range.
         net: Ipv4Net,
         /// The service CIDR.

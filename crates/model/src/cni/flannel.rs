@@ -120,14 +120,14 @@ impl Flannel {
     ) -> Option<super::SettingsError> {
         let Some(net) = self.network() else {
             return Some(super::SettingsError::NotACidr {
-                setting: "flannel Network".into(),
+                setting: "flannel Network",
                 value: self.network.clone(),
             });
         };
         if !(net.prefix_len()..=30).contains(&self.subnet_len) {
             return Some(super::SettingsError::NodeRangeTooBig {
                 len: self.subnet_len,
-                what: "flannel Network".into(),
+                what: "flannel Network",
                 net,
             });
         }

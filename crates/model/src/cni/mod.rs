@@ -556,24 +556,24 @@ pub(crate) fn parse_range(text: &str) -> Option<ipnet::Ipv4Net> {
 /// 10.244.0.0/16`) cannot be used: it overlaps a VPC block (`vpc_note` says
 /// why that matters) or the service CIDR.
 pub(crate) fn overlap_problem(
-    what: &str,
+    what: &'static str,
     net: ipnet::Ipv4Net,
     vpc: &[ipnet::Ipv4Net],
     service: Option<ipnet::Ipv4Net>,
-    vpc_note: &str,
+    vpc_note: &'static str,
 ) -> Option<SettingsError> {
     if let Some(v) = vpc.iter().find(|v| crate::addr::overlaps(**v, net)) {
         return Some(SettingsError::OverlapsVpc {
-            what: what.into(),
+            what,
             net,
             block: *v,
-            note: vpc_note.into(),
+            note: vpc_note,
         });
     }
     service
         .filter(|s| crate::addr::overlaps(*s, net))
         .map(|s| SettingsError::OverlapsService {
-            what: what.into(),
+            what,
             net,
             service: s,
         })

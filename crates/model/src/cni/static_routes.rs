@@ -132,14 +132,14 @@ impl Cni for StaticRoutes {
     fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
         let Some(net) = self.network() else {
             return Some(super::SettingsError::NotACidr {
-                setting: "static-routes network".into(),
+                setting: "static-routes network",
                 value: self.network.clone(),
             });
         };
         if !(net.prefix_len()..=30).contains(&self.subnet_len) {
             return Some(super::SettingsError::NodeRangeTooBig {
                 len: self.subnet_len,
-                what: "the static-routes network".into(),
+                what: "the static-routes network",
                 net,
             });
         }

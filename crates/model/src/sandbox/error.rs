@@ -3,14 +3,14 @@
 use std::fmt;
 
 use ipnet::Ipv4Net;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::catalog::CatalogError;
 use crate::ipam::AllocError;
 use crate::vpc::VpcError;
 
 /// A refused command. The sandbox is unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub enum SandboxError {
     /// A VPC or subnet rule.
