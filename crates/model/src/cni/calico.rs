@@ -416,9 +416,9 @@ impl Cni for Calico {
             ),
         };
         Datapath {
-            encapsulation: encapsulation,
+            encapsulation,
             overhead,
-            source: source,
+            source,
             vpc_routable: false,
             crossing,
             masquerade: Masquerade {
