@@ -281,9 +281,9 @@ impl Cni for Cilium {
         const ROUTING: &str = "cilium Documentation/network/concepts/routing.rst";
         let tunnel =
             |encapsulation: &'static str, protocol, device, source: &'static str| Datapath {
-                encapsulation: encapsulation,
+                encapsulation,
                 overhead: 50,
-                source: source,
+                source,
                 vpc_routable: false,
                 crossing: Crossing::Tunnel(Tunnel {
                     protocol,
