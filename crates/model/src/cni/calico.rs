@@ -428,8 +428,11 @@ impl Cni for Calico {
                 external: false,
                 branch_pods_exempt: false,
             },
+            // Calico FAQ, "Why does my container have a route to
+            // 169.254.1.1?": each host is its workloads' gateway router.
             wiring: Wiring::Veth {
                 host_device: Some("cali*"),
+                gateway_source: "docs.tigera.io reference/faq (Why does my container have a route to 169.254.1.1?)",
                 branch_strict: false,
             },
         }

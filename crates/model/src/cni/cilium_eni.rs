@@ -390,10 +390,10 @@ impl Cni for CiliumEni {
             vpc_routable: true,
             crossing: Crossing::Vpc,
             masquerade: super::cilium::MASQUERADE,
-            wiring: Wiring::Veth {
-                host_device: None,
-                branch_strict: false,
-            },
+            // Endpoints are lxc veths behind cilium_host, as in the overlay;
+            // per-endpoint rules send their traffic out the right ENI
+            // (cilium pkg/aws/eni/routing).
+            wiring: Wiring::Lxc,
         }
     }
 }

@@ -169,12 +169,15 @@ pub enum Wiring {
     Veth {
         /// The host end's name pattern, when not the VPC CNI's.
         host_device: Option<&'static str>,
+        /// Where the pod's `169.254.1.1` gateway comes from.
+        gateway_source: &'static str,
         /// `POD_SECURITY_GROUP_ENFORCING_MODE=strict`.
         branch_strict: bool,
     },
 }
 
-const POD_GW: &str = "CNI pkg/networkutils/helper.go (gateway 169.254.1.1)";
+/// The VPC CNI's pod gateway.
+pub(crate) const POD_GW: &str = "CNI pkg/networkutils/helper.go (gateway 169.254.1.1)";
 
 impl Wiring {
     /// The pod's side: its interface, its routing decision, the source. A
@@ -204,10 +207,10 @@ impl Wiring {
                 "the pod's only route: default via 169.254.1.1; on the host, the branch ENI's VLAN has a route table of its own, so the pod's packets go out its VLAN on the trunk".into(),
                 "CNI README.md (POD_SECURITY_GROUP_ENFORCING_MODE); EKS User Guide, security-groups-for-pods".into(),
             ),
-            Self::Veth { .. } => (
+            Self::Veth { gateway_source, .. } => (
                 format!("eth0 {ip}/32, a veth pair to the host"),
                 "the pod's only route: default via 169.254.1.1, the host end of its veth".into(),
-                POD_GW.into(),
+                (*gateway_source).into(),
             ),
         }
     }

@@ -444,6 +444,7 @@ impl Cni for VpcCni {
             },
             wiring: super::Wiring::Veth {
                 host_device: None,
+                gateway_source: super::datapath::POD_GW,
                 branch_strict: strict,
             },
         }
