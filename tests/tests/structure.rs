@@ -209,3 +209,37 @@ fn the_file_tree_is_the_module_tree() {
         offences.join("\n")
     );
 }
+
+/// The mutating path (the sandbox and the CNI strategies) decides; the
+/// packet-path layer (`paths/`) only shows. The sandbox may name the path
+/// layer's data types, never call into it.
+#[test]
+fn the_mutating_path_never_calls_the_packet_path_layer() {
+    let allowed = [
+        "paths::{Place, TraceError}",
+        "paths::Place",
+        "paths::TraceError",
+    ];
+    let mut offences = Vec::new();
+    for file in sources() {
+        let r = relative(&file);
+        let mutating =
+            r.starts_with("crates/model/src/sandbox/") || r.starts_with("crates/model/src/cni/");
+        if !mutating || r.contains("/tests/") || r.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            for (at, _) in line.match_indices("paths::") {
+                if !allowed.iter().any(|a| line[at..].starts_with(a)) {
+                    offences.push(format!("{r}:{}: {}", i + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "the sandbox and the strategies do not call paths/ (put the rule in sandbox/ and let paths/ show it):\n{}",
+        offences.join("\n")
+    );
+}

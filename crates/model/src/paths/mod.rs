@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{EniId, NodeId, PodId, SubnetId};
 
+pub use crate::sandbox::{Join, JoinStep, StepStatus};
 pub use flat::{FlatCheck, PairCheck};
-pub use join::{Join, JoinStep, StepStatus};
 pub use trace::Endpoint;
 
 /// Where a hop happens, for the page to light up on the map.

@@ -484,12 +484,12 @@ impl Sandbox {
         let (sn, sip) = host_of(src)?;
         let host = self.api_endpoint();
         let route = match src {
-            End::Pod(..) => super::join::ApiRoute::Xeni {
+            End::Pod(..) => crate::sandbox::ApiRoute::Xeni {
                 resolved: "the kubernetes service's endpoints are the X-ENIs' addresses (its EndpointSlice), whatever the endpoint access".into(),
             },
             _ => self.kubelet_route(sn),
         };
-        let private = matches!(route, super::join::ApiRoute::Xeni { .. });
+        let private = matches!(route, crate::sandbox::ApiRoute::Xeni { .. });
         let mut hops = Vec::new();
         let xeni = self.nearest_xeni_of(sn);
         let xip = xeni.map_or(Ipv4Addr::UNSPECIFIED, |x| x.primary_ip);
@@ -522,7 +522,7 @@ impl Sandbox {
         let mut reachable = true;
         let mut failure = String::new();
         match &route {
-            super::join::ApiRoute::Fails {
+            crate::sandbox::ApiRoute::Fails {
                 detail, message, ..
             } => {
                 let mut h = self.node_hop(sn, "eth0".into(), vec![pkt.clone()], detail.clone(), "EKS User Guide, cluster-endpoint.adoc; Amazon VPC User Guide, DNS attributes, route tables");
@@ -531,7 +531,7 @@ impl Sandbox {
                 reachable = false;
                 failure.clone_from(detail);
             }
-            super::join::ApiRoute::Xeni { resolved } => {
+            crate::sandbox::ApiRoute::Xeni { resolved } => {
                 let mut h = self.node_hop(
                     sn,
                     "eth0".into(),
@@ -557,7 +557,7 @@ impl Sandbox {
                 }
                 hops.push(x);
             }
-            super::join::ApiRoute::Public { why, way } => {
+            crate::sandbox::ApiRoute::Public { why, way } => {
                 let mut h = self.node_hop(
                     sn,
                     "eth0".into(),

@@ -10,6 +10,7 @@ mod network;
 pub use network::{way_text, ServiceReach};
 mod error;
 mod explain;
+mod join;
 mod lifecycle;
 mod overlay;
 mod room;
@@ -23,6 +24,8 @@ use serde::{Deserialize, Serialize};
 
 pub use error::SandboxError;
 pub(crate) use explain::{eni_pod_ip, node_range_pod_ip, node_range_pool, overlay_pod_ip};
+pub(crate) use join::ApiRoute;
+pub use join::{Join, JoinStep, StepStatus};
 pub use lifecycle::NETWORK_NOT_READY;
 pub use stuck::NoAddress;
 pub use uses::AddressUse;
