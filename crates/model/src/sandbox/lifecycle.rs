@@ -210,7 +210,7 @@ impl Sandbox {
         let cni_ds = self.cni.strategy().daemonset();
         let mut waiting = std::mem::take(&mut self.pending);
         for ds in [cni_ds, "kube-proxy"] {
-            let pod = self.new_pod(super::workload::PodSpec {
+            let pod = self.new_pod(super::pods::PodSpec {
                 name: format!("{ds}-{}", node_id.0),
                 host_network: true,
                 node: Some(node_id),

@@ -8,16 +8,20 @@ mod access;
 mod cluster_ops;
 mod network;
 pub use network::{way_text, ServiceReach};
+mod cni_ops;
 mod error;
 mod explain;
 mod join;
 mod lifecycle;
+mod limits;
+mod nodes;
 mod overlay;
+mod pods;
 mod room;
 mod sgp;
 mod stuck;
+mod time;
 mod uses;
-mod workload;
 
 use crate::cni::Cni as _;
 use serde::{Deserialize, Serialize};
@@ -27,11 +31,11 @@ pub(crate) use explain::{eni_pod_ip, node_range_pod_ip, node_range_pool, overlay
 pub(crate) use join::ApiRoute;
 pub use join::{Join, JoinStep, StepStatus};
 pub use lifecycle::NETWORK_NOT_READY;
+pub(crate) use limits::check_range;
+pub use limits::{MAX_NODES, MAX_PODS};
 pub use stuck::NoAddress;
 pub use uses::AddressUse;
 pub(crate) use uses::{range_full_advice, subnet_fixes};
-pub(crate) use workload::check_range;
-pub use workload::{MAX_NODES, MAX_PODS};
 
 use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};

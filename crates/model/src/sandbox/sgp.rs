@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::workload::Access;
+use super::nodes::Access;
 use super::Sandbox;
 use crate::cluster::Node;
 use crate::cni::AllocateError;

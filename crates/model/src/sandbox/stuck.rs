@@ -13,7 +13,7 @@ use std::fmt;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
-use super::workload::subnet_for_new_eni;
+use super::nodes::subnet_for_new_eni;
 use super::Sandbox;
 use crate::cni::ipamd::NodeIpam;
 use crate::cni::vpc_cni::IPS_PER_PREFIX as PREFIX;
