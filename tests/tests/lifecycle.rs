@@ -245,7 +245,9 @@ fn max_pods_comes_from_the_node_group_not_the_cni() {
         .expect("the node launches");
         let node = s.nodes.values().last().expect("the new node");
         assert_eq!(node.max_pods(), want, "{from}");
-        let why = s.explain_max_pods(node.id).expect("a why").to_string();
+        let why = podnet_model::query::explain_max_pods(&s, node.id)
+            .expect("a why")
+            .to_string();
         assert!(why.contains(says), "{why}");
     }
     // The seed's VPC is in 10.0.0.0/8, so EKS chose 172.20.0.0/16.

@@ -357,7 +357,7 @@ fn dhcp_options_change_dns_but_not_the_node_name() {
 fn a_pending_pod_in_a_cluster_with_no_ready_node_names_the_join_failure() {
     let s = builtin("private-endpoint-join");
     let pod = s.pods.values().find(|p| !p.system).unwrap().id;
-    let advice = s.advice_for_pod(pod).join("\n");
+    let advice = podnet_model::query::advice_for_pod(&s, pod).join("\n");
     assert!(advice.contains("No node is Ready"), "{advice}");
     assert!(
         advice.contains("ip-10-10-1-4 never registered: nodeadm init:"),

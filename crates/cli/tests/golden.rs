@@ -72,40 +72,46 @@ fn queries(s: &Sandbox) -> String {
     let mut line = |what: String, answer: String| {
         out += &format!("{what}: {answer}\n");
     };
-    line("explain_upgrade".into(), json(&s.explain_upgrade()));
+    line(
+        "explain_upgrade".into(),
+        json(&podnet_model::query::explain_upgrade(s)),
+    );
     for sub in s.vpc.subnets.values() {
         let id = sub.id;
         line(
             format!("explain_subnet_free {}", sub.name),
-            json(&s.explain_subnet_free(id)),
+            json(&podnet_model::query::explain_subnet_free(s, id)),
         );
         line(
             format!("explain_subnet_usable {}", sub.name),
-            json(&s.explain_subnet_usable(id)),
+            json(&podnet_model::query::explain_subnet_usable(s, id)),
         );
         line(
             format!("advice_for_subnet {}", sub.name),
-            json(&s.advice_for_subnet(id)),
+            json(&podnet_model::query::advice_for_subnet(s, id)),
         );
         line(
             format!("address_uses {}", sub.name),
-            json(&s.address_uses(id)),
+            json(&podnet_model::query::address_uses(s, id)),
         );
         line(format!("route_text {}", sub.name), s.route_text(sub.route));
     }
     for n in s.nodes.values() {
         line(
             format!("explain_max_pods {}", n.name),
-            json(&s.explain_max_pods(n.id)),
+            json(&podnet_model::query::explain_max_pods(s, n.id)),
         );
         line(
             format!("explain_node_addresses {}", n.name),
-            json(&s.explain_node_addresses(n.id)),
+            json(&podnet_model::query::explain_node_addresses(s, n.id)),
         );
         line(format!("no_address {}", n.name), json(&s.no_address(n.id)));
         line(format!("pod_ranges {}", n.name), json(&s.pod_ranges(n.id)));
         for e in &n.ipam.enis {
-            line(format!("explain_eni {}", e.id), json(&s.explain_eni(e.id)));
+            line(
+                format!("explain_eni {}", e.id),
+                json(&podnet_model::query::explain_eni(s, e.id)),
+            );
         }
         line(
             format!("join {}", n.name),
@@ -122,15 +128,15 @@ fn queries(s: &Sandbox) -> String {
     for (i, p) in pods.iter().enumerate() {
         line(
             format!("explain_pod_ip {}", p.name),
-            json(&s.explain_pod_ip(p.id)),
+            json(&podnet_model::query::explain_pod_ip(s, p.id)),
         );
         line(
             format!("advice_for_pod {}", p.name),
-            json(&s.advice_for_pod(p.id)),
+            json(&podnet_model::query::advice_for_pod(s, p.id)),
         );
         line(
             format!("wait_would_help {}", p.name),
-            json(&s.wait_would_help(p.id)),
+            json(&podnet_model::query::wait_would_help(s, p.id)),
         );
         // Paths for the first pods and the last ones (the DaemonSet's,
         // the apps', the newest and stuck ones).

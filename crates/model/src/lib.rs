@@ -41,6 +41,7 @@ pub mod json;
 pub mod max_pods;
 pub mod paths;
 pub mod plan;
+pub mod query;
 pub mod sandbox;
 pub mod scenario;
 pub mod vpc;

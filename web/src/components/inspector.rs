@@ -71,13 +71,13 @@ fn subnet(props: &ViewProps, sb: &Sandbox, id: podnet_model::SubnetId) -> Html {
             <dl class="describe">
                 { row("CIDR", s.cidr.to_string()) }
                 { row("Availability Zone", s.az.clone()) }
-                { row("Usable", html! { <>{ format!("{} (AWS keeps 5)", s.pool.usable()) }{ why(sb.explain_subnet_usable(id)) }</> }) }
-                { row("In use", html! { <>{ s.pool.in_use() }{ why(sb.explain_subnet_free(id)) }</> }) }
-                { row("Free", html! { <>{ s.pool.free() }{ why(sb.explain_subnet_free(id)) }</> }) }
+                { row("Usable", html! { <>{ format!("{} (AWS keeps 5)", s.pool.usable()) }{ why(podnet_model::query::explain_subnet_usable(sb, id)) }</> }) }
+                { row("In use", html! { <>{ s.pool.in_use() }{ why(podnet_model::query::explain_subnet_free(sb, id)) }</> }) }
+                { row("Free", html! { <>{ s.pool.free() }{ why(podnet_model::query::explain_subnet_free(sb, id)) }</> }) }
                 { row("Free /28 blocks", s.pool.free_prefixes().to_string()) }
                 { row("Route 0.0.0.0/0", if sb.vpc.assume_egress { "a way out is assumed (this scenario predates route tables)".to_owned() } else { sb.route_text(s.route) }) }
             </dl>
-            { advice(sb.advice_for_subnet(id)) }
+            { advice(podnet_model::query::advice_for_subnet(sb, id)) }
             <h4>{ "Addresses" }</h4>
             <IpGrid state={props.state.clone()} subnet={id} />
         </>
@@ -106,10 +106,10 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
                 { row("InternalIP", n.ip().map(|i| i.to_string()).unwrap_or_default()) }
                 { row("Subnet", subnet_name) }
                 if let Some(ranges) = sb.pod_ranges(id) { { row("Pod addresses", ranges) } }
-                { row("Capacity pods", html! { <>{ n.max_pods() }{ why(sb.explain_max_pods(id)) }</> }) }
+                { row("Capacity pods", html! { <>{ n.max_pods() }{ why(podnet_model::query::explain_max_pods(sb, id)) }</> }) }
                 { row("Max pods from", n.max_pods_from.to_string()) }
                 { row("Non-terminated pods", n.pods.to_string()) }
-                { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total + n.ipam.branches.len() as u32 }{ why(sb.explain_node_addresses(id)) }</> }) }
+                { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total + n.ipam.branches.len() as u32 }{ why(podnet_model::query::explain_node_addresses(sb, id)) }</> }) }
                 { row("Conditions", match (n.registered, n.join_error.as_ref().or(n.image_error.as_ref()).or(n.not_ready.as_ref())) {
                     (false, reason) => html! { <>{ "not registered (press Join in Follow the packets for the step that fails): " }<code>{ reason.cloned().unwrap_or_default() }</code></> },
                     (true, Some(reason)) => html! { <>{ "NotReady " }<code>{ reason.clone() }</code></> },
@@ -151,13 +151,13 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
             <dl class="describe">
                 { row("Status", p.status.to_string()) }
                 { row("Node", node) }
-                { row("IP", html! { <>{ p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into()) }{ why(sb.explain_pod_ip(id)) }</> }) }
+                { row("IP", html! { <>{ p.ip.map(|i| i.to_string()).unwrap_or_else(|| "<none>".into()) }{ why(podnet_model::query::explain_pod_ip(sb, id)) }</> }) }
                 { row("Host network", if p.host_network { "yes: it uses the node IP" } else { "no: its own VPC address" }) }
                 if p.security_groups { { row("Security groups", "its own (a SecurityGroupPolicy matches it): a branch ENI, requested as vpc.amazonaws.com/pod-eni") } }
                 if let Some(r) = &p.reason { { row("Reason", html! { <code>{ r }</code> }) } }
             </dl>
-            if p.status != PodStatus::Running { { advice(sb.advice_for_pod(id)) } }
-            if let (Some(seconds), false) = (sb.wait_would_help(id), props.options.read_only) {
+            if p.status != PodStatus::Running { { advice(podnet_model::query::advice_for_pod(sb, id)) } }
+            if let (Some(seconds), false) = (podnet_model::query::wait_would_help(sb, id), props.options.read_only) {
                 <button type="button" onclick={props.on_action.reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds }))}>{ format!("Wait {seconds} s") }</button>
             }
             if !p.system && !props.options.read_only {
@@ -198,7 +198,7 @@ fn eni(sb: &Sandbox, id: podnet_model::EniId) -> Html {
                     { row("Attached to", owner) }
                     { row("Subnet", subnet) }
                     { row("Primary IP", e.primary_ip.to_string()) }
-                    { row("Branch ENIs", html! { <>{ branches }{ why(sb.explain_eni(id)) }</> }) }
+                    { row("Branch ENIs", html! { <>{ branches }{ why(podnet_model::query::explain_eni(sb, id)) }</> }) }
                 </dl>
             </>
         };
@@ -212,7 +212,7 @@ fn eni(sb: &Sandbox, id: podnet_model::EniId) -> Html {
                 { row("Primary IP", e.primary_ip.to_string()) }
                 { row("Secondary IPs", e.secondary.len().to_string()) }
                 { row("Prefixes", e.prefixes.iter().map(|p| p.prefix.to_string()).collect::<Vec<_>>().join(", ")) }
-                { row("Pod addresses", html! { <>{ e.pod_ips() }{ why(sb.explain_eni(id)) }</> }) }
+                { row("Pod addresses", html! { <>{ e.pod_ips() }{ why(podnet_model::query::explain_eni(sb, id)) }</> }) }
                 { row("Used by pods", e.assigned().to_string()) }
             </dl>
         </>
@@ -232,7 +232,7 @@ fn control_plane(sb: &Sandbox) -> Html {
                 { row("Cluster subnets", c.subnets.iter().filter_map(|id| sb.vpc.subnets.get(id)).map(|s| s.name.clone()).collect::<Vec<_>>().join(", ")) }
                 { row("X-ENIs", c.xenis.iter().map(|e| format!("{} {} in {}", e.id, e.primary_ip, sb.vpc.subnets.get(&e.subnet).map(|s| s.name.clone()).unwrap_or_default())).collect::<Vec<_>>().join(", ")) }
                 { row("X-ENI placement", "two, in two of the cluster subnets' AZs, whatever the number of subnets; requester-managed ENIs in your account, attached to EKS's instances (awsdocs/amazon-eks-user-guide issue 688)") }
-                { row("Upgrade", html! { <>{ "needs 5 free IPs in each cluster subnet" }{ why(sb.explain_upgrade()) }</> }) }
+                { row("Upgrade", html! { <>{ "needs 5 free IPs in each cluster subnet" }{ why(podnet_model::query::explain_upgrade(sb)) }</> }) }
                 { row("Authentication mode", c.auth_mode.to_string()) }
                 { row("Public access CIDRs", c.public_access_cidrs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")) }
             </dl>

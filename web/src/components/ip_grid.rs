@@ -38,8 +38,7 @@ pub fn IpGrid(props: &IpGridProps) -> Html {
     };
     let base = u32::from(s.cidr.network());
     let total = 1u32 << (32 - u32::from(s.cidr.prefix_len()));
-    let uses: BTreeMap<u32, AddressUse> = sb
-        .address_uses(s.id)
+    let uses: BTreeMap<u32, AddressUse> = podnet_model::query::address_uses(sb, s.id)
         .into_iter()
         .map(|(ip, u)| (u32::from(ip) - base, u))
         .collect();

@@ -315,7 +315,7 @@ impl Cni for Calico {
         } else {
             format!("{}'s blocks were full and the pool had no free block, so Calico IPAM borrowed it from {cidr}, affine to {owner}", node.name)
         };
-        Some(crate::sandbox::overlay_pod_ip(
+        Some(crate::query::overlay_pod_ip(
             sb,
             format!("{ip} from Calico block {cidr}"),
             rule,

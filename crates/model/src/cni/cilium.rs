@@ -221,7 +221,7 @@ impl Cni for Cilium {
     fn after_change(&self, _sb: &mut Sandbox, _events: &mut Recorder) {}
 
     fn pool_rules(&self, _sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
-        crate::sandbox::node_range_pool(node)
+        crate::query::node_range_pool(node)
     }
 
     fn explain_pod_ip(
@@ -230,12 +230,12 @@ impl Cni for Cilium {
         ip: std::net::Ipv4Addr,
         node: &Node,
     ) -> Option<Derivation> {
-        Some(crate::sandbox::node_range_pod_ip(sb, ip, node))
+        Some(crate::query::node_range_pod_ip(sb, ip, node))
     }
 
     fn no_address_advice(&self, _sb: &Sandbox, n: &Node) -> Vec<String> {
         match &n.overlay {
-            Some(range) => crate::sandbox::range_full_advice(n, range),
+            Some(range) => crate::query::range_full_advice(n, range),
             None => vec![
                 format!("{} has no pod CIDR: the cluster pool has no free node CIDR left, so the cilium agent cannot start.", n.name),
                 "Use a larger cluster pool or a longer per-node mask, or delete nodes.".into(),

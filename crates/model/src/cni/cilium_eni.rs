@@ -284,7 +284,7 @@ impl Cni for CiliumEni {
     }
 
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
-        crate::sandbox::eni_pod_ip(
+        crate::query::eni_pod_ip(
             sb,
             ip,
             node,
@@ -303,7 +303,7 @@ impl Cni for CiliumEni {
             format!("The cilium-operator could not get more addresses for {}: its subnet is out of free addresses (InsufficientFreeAddressesInSubnet).", n.name)
         }];
         if !full {
-            advice.extend(crate::sandbox::subnet_fixes().into_iter().take(2));
+            advice.extend(crate::query::subnet_fixes().into_iter().take(2));
         }
         advice
     }

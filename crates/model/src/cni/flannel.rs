@@ -295,16 +295,16 @@ impl Cni for Flannel {
     }
 
     fn pool_rules(&self, _sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
-        crate::sandbox::node_range_pool(node)
+        crate::query::node_range_pool(node)
     }
 
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
-        Some(crate::sandbox::node_range_pod_ip(sb, ip, node))
+        Some(crate::query::node_range_pod_ip(sb, ip, node))
     }
 
     fn no_address_advice(&self, _sb: &Sandbox, n: &Node) -> Vec<String> {
         match &n.overlay {
-            Some(range) => crate::sandbox::range_full_advice(n, range),
+            Some(range) => crate::query::range_full_advice(n, range),
             None if self.eks_failure(&n.name).is_some() => vec![
                 format!("{} has no pod CIDR: kube-flannel runs with --kube-subnet-mgr, which reads the node's spec.podCIDR, and EKS's kube-controller-manager never sets one (aws/containers-roadmap issue 315).", n.name),
                 "Run flanneld with its own subnet manager on an etcd you operate (Flannel settings: Subnet manager etcd), or use the AWS VPC CNI, Calico or Cilium, whose IPAM needs no node pod CIDR from EKS.".into(),

@@ -169,16 +169,16 @@ impl Cni for StaticRoutes {
     fn after_change(&self, _sb: &mut Sandbox, _events: &mut Recorder) {}
 
     fn pool_rules(&self, _sb: &Sandbox, node: &Node) -> Vec<(String, &'static str)> {
-        crate::sandbox::node_range_pool(node)
+        crate::query::node_range_pool(node)
     }
 
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
-        Some(crate::sandbox::node_range_pod_ip(sb, ip, node))
+        Some(crate::query::node_range_pod_ip(sb, ip, node))
     }
 
     fn no_address_advice(&self, _sb: &Sandbox, n: &Node) -> Vec<String> {
         match &n.overlay {
-            Some(range) => crate::sandbox::range_full_advice(n, range),
+            Some(range) => crate::query::range_full_advice(n, range),
             None => vec![format!(
                 "{} has no pod CIDR: the network has none left.",
                 n.name
@@ -276,7 +276,7 @@ mod tests {
             .events()
             .any(|e| e.kind.to_string().contains("static-routes agent assigned")));
         let first = apps[0];
-        let why = s.explain_pod_ip(first.id).unwrap();
+        let why = crate::query::explain_pod_ip(s, first.id).unwrap();
         assert!(why.formula.contains("pod CIDR"), "{why:?}");
         assert!(s.join(&s.nodes.values().next().unwrap().name).is_ok());
     }

@@ -342,7 +342,7 @@ impl Cni for VpcCni {
     }
 
     fn explain_pod_ip(&self, sb: &Sandbox, ip: Ipv4Addr, node: &Node) -> Option<Derivation> {
-        crate::sandbox::eni_pod_ip(
+        crate::query::eni_pod_ip(
             sb,
             ip,
             node,
@@ -354,7 +354,7 @@ impl Cni for VpcCni {
     }
 
     fn no_address_advice(&self, sb: &Sandbox, node: &Node) -> Vec<String> {
-        sb.vpc_no_address_advice(self, node)
+        crate::query::vpc_no_address_advice(sb, self, node)
     }
 
     fn plan_rule(&self) -> (String, &'static str) {

@@ -10,7 +10,6 @@ mod network;
 pub use network::{way_text, ServiceReach};
 mod cni_ops;
 mod error;
-mod explain;
 mod join;
 mod lifecycle;
 mod limits;
@@ -21,21 +20,18 @@ mod room;
 mod sgp;
 mod stuck;
 mod time;
-mod uses;
 
 use crate::cni::Cni as _;
 use serde::{Deserialize, Serialize};
 
+pub use crate::query::AddressUse;
 pub use error::SandboxError;
-pub(crate) use explain::{eni_pod_ip, node_range_pod_ip, node_range_pool, overlay_pod_ip};
 pub(crate) use join::ApiRoute;
 pub use join::{Join, JoinStep, StepStatus};
 pub use lifecycle::NETWORK_NOT_READY;
 pub(crate) use limits::check_range;
 pub use limits::{MAX_NODES, MAX_PODS};
 pub use stuck::NoAddress;
-pub use uses::AddressUse;
-pub(crate) use uses::{range_full_advice, subnet_fixes};
 
 use crate::addr::usable_count;
 use crate::cluster::{ControlPlane, Node, Pod};
@@ -80,7 +76,7 @@ pub struct Sandbox {
     scheduled: Vec<(NodeId, PodId)>,
     /// Pods the CNI could not give an IP yet (ContainerCreating): an index over `pods`.
     #[serde(default)]
-    stuck: IdMap<NodeId, std::collections::VecDeque<PodId>>,
+    pub(crate) stuck: IdMap<NodeId, std::collections::VecDeque<PodId>>,
     /// What the CNI keeps cluster-wide (Calico's blocks).
     #[serde(default)]
     pub cni_state: CniState,

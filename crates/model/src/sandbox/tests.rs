@@ -215,13 +215,13 @@ fn every_number_explains_itself() {
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let node = *s.nodes.keys().next().unwrap();
     assert_eq!(
-        s.explain_max_pods(node).unwrap().formula,
+        crate::query::explain_max_pods(&s, node).unwrap().formula,
         "min(3 ENIs × (10 − 1) + 2 = 29, cap) = 29"
     );
-    let held = s.explain_node_addresses(node).unwrap();
+    let held = crate::query::explain_node_addresses(&s, node).unwrap();
     assert_eq!(held.formula, "2 ENI primary IPs + 18 secondary IPs = 20");
     let nodes_a = s.subnet("nodes-a").unwrap().id;
-    let free = s.explain_subnet_free(nodes_a).unwrap();
+    let free = crate::query::explain_subnet_free(&s, nodes_a).unwrap();
     assert_eq!(free.formula, "256 − 5 reserved − 20 in use = 231");
     assert!(
         free.steps[1]
@@ -230,7 +230,7 @@ fn every_number_explains_itself() {
         "{}",
         free.steps[1].text
     );
-    let up = s.explain_upgrade().unwrap();
+    let up = crate::query::explain_upgrade(&s).unwrap();
     assert_eq!(
         up.formula,
         "min(10 (cluster-a), 10 (cluster-b)) = 10; 5 needed in each: enough"
@@ -246,7 +246,7 @@ fn an_overridden_max_pods_says_so_and_quotes_the_formula() {
     )
     .unwrap();
     let node = *s.nodes.keys().next().unwrap();
-    let d = s.explain_max_pods(node).unwrap();
+    let d = crate::query::explain_max_pods(&s, node).unwrap();
     assert_eq!(d.value, 110);
     assert!(d.steps[1]
         .text
@@ -303,7 +303,7 @@ fn address_uses_say_who_holds_each_address() {
     let mut s = seed();
     add_node(&mut s, "t3.small", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
-    let uses = s.address_uses(s.subnet("nodes-a").unwrap().id);
+    let uses = crate::query::address_uses(&s, s.subnet("nodes-a").unwrap().id);
     let kinds: Vec<&str> = uses
         .iter()
         .map(|(_, u)| match u {
@@ -327,7 +327,7 @@ fn address_uses_say_who_holds_each_address() {
             "warm", "warm", "warm", "reserved"
         ]
     );
-    let cluster = s.address_uses(s.subnet("cluster-a").unwrap().id);
+    let cluster = crate::query::address_uses(&s, s.subnet("cluster-a").unwrap().id);
     assert!(matches!(cluster.get(4), Some((_, AddressUse::XEni { .. }))));
 }
 
@@ -346,12 +346,10 @@ fn a_stuck_pod_gets_advice_that_names_the_numbers() {
         .find(|p| p.status == PodStatus::ContainerCreating)
         .unwrap()
         .id;
-    let advice = s.advice_for_pod(stuck);
+    let advice = crate::query::advice_for_pod(&s, stuck);
     assert_eq!(advice[0], "ipamd on ip-10-20-1-4: subnet nodes-a (10.20.1.0/27) has 7 free addresses and the next request needs 10: InsufficientFreeAddressesInSubnet.");
     assert!(advice.iter().any(|a| a.contains("100.64.0.0/16")));
-    assert!(!s
-        .advice_for_subnet(s.subnet("nodes-a").unwrap().id)
-        .is_empty());
+    assert!(!crate::query::advice_for_subnet(&s, s.subnet("nodes-a").unwrap().id).is_empty());
 }
 
 #[test]
@@ -361,22 +359,24 @@ fn enis_pods_and_usable_counts_explain_themselves() {
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
     let nodes_a = s.subnet("nodes-a").unwrap().id;
     assert_eq!(
-        s.explain_subnet_usable(nodes_a).unwrap().formula,
+        crate::query::explain_subnet_usable(&s, nodes_a)
+            .unwrap()
+            .formula,
         "2^(32 − 24) − 5 = 256 − 5 = 251"
     );
     let node = s.nodes.values().next().unwrap();
     let eni = node.ipam.enis[0].id;
     assert_eq!(
-        s.explain_eni(eni).unwrap().formula,
+        crate::query::explain_eni(&s, eni).unwrap().formula,
         "9 secondary IPs = 9 pod addresses (9 of 9 slots used)"
     );
     let pod = s.pods.values().find(|p| !p.system).unwrap().id;
     assert_eq!(
-        s.explain_pod_ip(pod).unwrap().formula,
+        crate::query::explain_pod_ip(&s, pod).unwrap().formula,
         "10.10.1.5 on eni-3 (eth0) of ip-10-10-1-4, in subnet nodes-a (10.10.1.0/24)"
     );
     let xeni = s.cluster.as_ref().unwrap().xenis[0].id;
-    assert_eq!(s.explain_eni(xeni).unwrap().value, 1);
+    assert_eq!(crate::query::explain_eni(&s, xeni).unwrap().value, 1);
 }
 
 fn custom() -> Sandbox {
@@ -432,7 +432,9 @@ fn custom_networking_applies_only_to_nodes_created_after_it() {
     // A managed node group does not subtract the primary ENI: 29 both, and
     // the "why?" says the new node's ENIs address only 18 pods.
     assert_eq!((old.max_pods(), new.max_pods()), (29, 29));
-    let why = s.explain_max_pods(new.id).unwrap().to_string();
+    let why = crate::query::explain_max_pods(&s, new.id)
+        .unwrap()
+        .to_string();
     assert!(why.contains("at most 18 addresses"), "{why}");
     assert!(!old.ipam.custom_networking && new.ipam.custom_networking);
     assert_eq!(new.ipam.enis[1].subnet, s.subnet("pods-a").unwrap().id);
@@ -514,7 +516,7 @@ fn stock_kube_flannel_does_not_start_on_eks() {
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
     let app = s.pods.values().find(|p| !p.system).unwrap();
     assert_eq!(app.status, PodStatus::Pending);
-    let advice = s.advice_for_pod(app.id).join(" ");
+    let advice = crate::query::advice_for_pod(&s, app.id).join(" ");
     assert!(
         advice.contains("pod cidr not assigned") && advice.contains("etcd subnet manager"),
         "{advice}"
@@ -836,7 +838,7 @@ fn a_second_calico_node_borrows_unless_strict_affinity() {
                     .any(|b| b.cidr.contains(&ip)),
                 "borrowed from node 1's block"
             );
-            let why = s.explain_pod_ip(pod_id).unwrap();
+            let why = crate::query::explain_pod_ip(&s, pod_id).unwrap();
             assert!(
                 why.formula.ends_with("from Calico block 192.168.0.0/26"),
                 "{}",
@@ -904,7 +906,7 @@ fn an_overlay_pod_ip_explains_its_pod_cidr_and_that_the_vpc_cannot_route_it() {
     add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
     let pod = s.pods.values().find(|p| !p.system).unwrap().id;
-    let why = s.explain_pod_ip(pod).unwrap();
+    let why = crate::query::explain_pod_ip(&s, pod).unwrap();
     assert_eq!(
         why.formula,
         "10.244.1.2 from ip-10-10-1-4's pod CIDR 10.244.1.0/24"

@@ -56,8 +56,7 @@ fn pods_take_vpc_addresses_and_the_operator_keeps_eight_free() {
         assert_eq!(p.status, PodStatus::Running);
         assert!(subnet.contains(&p.ip.unwrap()));
     }
-    let why = s
-        .explain_pod_ip(s.pods.values().find(|p| !p.system).unwrap().id)
+    let why = crate::query::explain_pod_ip(&s, s.pods.values().find(|p| !p.system).unwrap().id)
         .unwrap()
         .to_string();
     assert!(why.contains("cilium-operator"), "{why}");
@@ -156,7 +155,7 @@ fn a_node_out_of_enis_fails_with_range_is_full() {
         all.contains("cilium-operator: no more IPs for the node: all 2 ENIs"),
         "{all}"
     );
-    let advice = s.advice_for_pod(stuck[0].id).join(" ");
+    let advice = crate::query::advice_for_pod(&s, stuck[0].id).join(" ");
     assert!(advice.contains("range is full"), "{advice}");
 }
 
@@ -192,7 +191,9 @@ fn first_interface_index_one_keeps_pods_off_eth0() {
     // The kubelet's max pods does not know Cilium: a managed node group
     // gives 29; the "why?" says eth0's slots are not for pods.
     assert_eq!(node.max_pods(), 29);
-    let why = s.explain_max_pods(node.id).unwrap().to_string();
+    let why = crate::query::explain_max_pods(&s, node.id)
+        .unwrap()
+        .to_string();
     assert!(why.contains("at most 18 addresses"), "{why}");
     assert!(node.ipam.enis[0].secondary.is_empty());
     assert_eq!(node.ipam.enis[1].assigned(), 3);

@@ -80,7 +80,7 @@ fn pods_with_security_groups_get_branch_enis_outside_the_warm_pool() {
         .any(|e| matches!(e.kind, EventKind::BranchEniCreated { vlan: 1, .. })));
     // Warm targets do not apply: ipamd's pool is as it was.
     assert_eq!(node.ipam.stats(s.now_ms), warm_before);
-    let uses = s.address_uses(subnet.id);
+    let uses = crate::query::address_uses(&s, subnet.id);
     assert_eq!(
         uses.iter()
             .filter(|(_, u)| matches!(u, AddressUse::Branch { .. }))
@@ -93,7 +93,9 @@ fn pods_with_security_groups_get_branch_enis_outside_the_warm_pool() {
             .count(),
         1
     );
-    let why = s.explain_pod_ip(running[0].id).unwrap().to_string();
+    let why = crate::query::explain_pod_ip(&s, running[0].id)
+        .unwrap()
+        .to_string();
     assert!(why.contains("branch"), "{why}");
 }
 
@@ -146,7 +148,7 @@ fn t_family_and_xen_nodes_cannot_trunk() {
         pending[0].reason.as_deref(),
         Some("0/1 nodes are available: 1 Insufficient vpc.amazonaws.com/pod-eni.")
     );
-    let advice = s.advice_for_pod(pending[0].id).join(" ");
+    let advice = crate::query::advice_for_pod(&s, pending[0].id).join(" ");
     assert!(advice.contains("cannot trunk"), "{advice}");
 }
 
@@ -157,8 +159,7 @@ fn without_enable_pod_eni_or_under_an_overlay_such_pods_stay_pending() {
     sg_pods(&mut s, 2);
     let pending = of(&s, PodStatus::Pending, true);
     assert_eq!(pending.len(), 2);
-    assert!(s
-        .advice_for_pod(pending[0].id)
+    assert!(crate::query::advice_for_pod(&s, pending[0].id)
         .join(" ")
         .contains("ENABLE_POD_ENI"));
     // Turning it on reaches the running node (aws-node restarts) and the pods run.
@@ -168,8 +169,7 @@ fn without_enable_pod_eni_or_under_an_overlay_such_pods_stay_pending() {
     add_node(&mut flannel, "m5.large", "nodes-a");
     sg_pods(&mut flannel, 1);
     let p = of(&flannel, PodStatus::Pending, true)[0].id;
-    assert!(flannel
-        .advice_for_pod(p)
+    assert!(crate::query::advice_for_pod(&flannel, p)
         .join(" ")
         .contains("need the AWS VPC CNI"));
 }
