@@ -130,24 +130,24 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             kind,
             subnet,
             max_pods,
-        } => Command::AddNode {
+        } => Command::AddNode(podnet_model::command::AddNode {
             instance_type: instance_type(*kind),
             subnet: SUBNETS[*subnet].into(),
             max_pods: *max_pods,
             max_pods_from: None,
-        },
+        }),
         Op::AddPods {
             count,
             host_network,
             pin,
             security_groups,
-        } => Command::AddPods {
+        } => Command::AddPods(podnet_model::command::AddPods {
             count: *count,
             node: pin.and_then(|i| pick(&node_names, i)),
             host_network: *host_network,
             name: None,
             security_groups: *security_groups,
-        },
+        }),
         Op::DeletePod(i) => Command::DeletePod {
             pod: pick(&pod_names, *i)?,
         },
@@ -314,13 +314,13 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
         Op::ClusterSubnets(a, b) => Command::UpdateClusterSubnets {
             subnets: vec![pick(&subnet_names, *a)?, pick(&subnet_names, *b)?],
         },
-        Op::AddSubnet(third) => Command::AddSubnet {
+        Op::AddSubnet(third) => Command::AddSubnet(podnet_model::command::AddSubnet {
             name: None,
             cidr: format!("10.10.{third}.0/24"),
             az: "eu-west-1a".into(),
             cni_tag: third % 2 == 0,
             route: Some("nat-gateway".into()),
-        },
+        }),
     })
 }
 
@@ -331,16 +331,22 @@ fn setup() -> Scenario {
     let create = s
         .actions
         .iter()
-        .position(|a| matches!(a, Command::CreateCluster { .. }))
+        .position(|a| {
+            matches!(
+                a,
+                Command::CreateCluster(podnet_model::command::CreateCluster { .. })
+            )
+        })
         .expect("the seed creates its cluster");
     s.actions.truncate(create + 1);
-    s.actions.push(Command::AddSubnet {
-        name: Some("tiny".into()),
-        cidr: "10.10.3.0/27".into(),
-        az: "eu-west-1b".into(),
-        cni_tag: false,
-        route: Some("nat-gateway".into()),
-    });
+    s.actions
+        .push(Command::AddSubnet(podnet_model::command::AddSubnet {
+            name: Some("tiny".into()),
+            cidr: "10.10.3.0/27".into(),
+            az: "eu-west-1b".into(),
+            cni_tag: false,
+            route: Some("nat-gateway".into()),
+        }));
     s
 }
 

@@ -17,23 +17,23 @@ fn seed() -> Sandbox {
 }
 
 fn add_node(s: &mut Sandbox, subnet: &str) -> Vec<podnet_model::Event> {
-    s.apply(Command::AddNode {
+    s.apply(Command::AddNode(podnet_model::command::AddNode {
         instance_type: "m5.large".into(),
         subnet: subnet.into(),
         max_pods: None,
         max_pods_from: None,
-    })
+    }))
     .expect("the node launches")
 }
 
 fn add_pods(s: &mut Sandbox, count: u32) {
-    s.apply(Command::AddPods {
+    s.apply(Command::AddPods(podnet_model::command::AddPods {
         count,
         node: None,
         host_network: false,
         name: None,
         security_groups: false,
-    })
+    }))
     .expect("pods are created");
 }
 
@@ -124,9 +124,13 @@ fn a_node_whose_cni_cannot_start_takes_only_its_daemonset_pods() {
     let json = podnet_model::scenario::builtin::get("custom-networking").expect("built in");
     let mut scenario = Scenario::from_json(json).expect("reads");
     // Custom networking without the ENIConfigs: the CNI cannot start.
-    scenario
-        .actions
-        .retain(|a| !matches!(a, Command::AddNode { .. } | Command::AddPods { .. }));
+    scenario.actions.retain(|a| {
+        !matches!(
+            a,
+            Command::AddNode(podnet_model::command::AddNode { .. })
+                | Command::AddPods(podnet_model::command::AddPods { .. })
+        )
+    });
     let mut s = scenario.replay().expect("replays").sandbox;
     if let Some(mut c) = s.cni.as_vpc_cni().cloned() {
         c.eni_configs.clear();
@@ -180,26 +184,28 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
         .map(|(_, j)| *j)
         .expect("built in");
     let exercise = Exercise::from_json(json).expect("reads");
-    let subnet = Command::AddSubnet {
+    let subnet = Command::AddSubnet(podnet_model::command::AddSubnet {
         name: Some("nodes-a".into()),
         cidr: "10.0.1.0/24".into(),
         az: "eu-west-1a".into(),
         cni_tag: false,
         route: Some("nat-gateway".into()),
+    });
+    let node = || {
+        Command::AddNode(podnet_model::command::AddNode {
+            instance_type: "m5.large".into(),
+            subnet: "nodes-a".into(),
+            max_pods: None,
+            max_pods_from: None,
+        })
     };
-    let node = || Command::AddNode {
-        instance_type: "m5.large".into(),
-        subnet: "nodes-a".into(),
-        max_pods: None,
-        max_pods_from: None,
-    };
-    let pods = Command::AddPods {
+    let pods = Command::AddPods(podnet_model::command::AddPods {
         count: 120,
         node: None,
         host_network: false,
         name: None,
         security_groups: false,
-    };
+    });
     let mut nodes_first = vec![subnet.clone()];
     nodes_first.extend((0..6).map(|_| node()));
     nodes_first.push(pods.clone());
@@ -236,12 +242,12 @@ fn max_pods_comes_from_the_node_group_not_the_cni() {
             "ignores prefix delegation",
         ),
     ] {
-        s.apply(Command::AddNode {
+        s.apply(Command::AddNode(podnet_model::command::AddNode {
             instance_type: "m5.large".into(),
             subnet: "nodes-a".into(),
             max_pods: None,
             max_pods_from: Some(from),
-        })
+        }))
         .expect("the node launches");
         let node = s.nodes.values().last().expect("the new node");
         assert_eq!(node.max_pods(), want, "{from}");

@@ -56,13 +56,13 @@ fn scenario_with(actions: Vec<podnet_model::Command>) -> Scenario {
 fn a_short_link_cannot_ask_for_unbounded_work() {
     use podnet_model::Command;
     // One add-pods 200000 with a 20 kB name prefix (a 436-character link).
-    let big = scenario_with(vec![Command::AddPods {
+    let big = scenario_with(vec![Command::AddPods(podnet_model::command::AddPods {
         count: 200_000,
         node: None,
         host_network: false,
         name: Some("x".repeat(20_000)),
         security_groups: false,
-    }]);
+    })]);
     let link = big.to_link_fragment();
     assert!(
         link.len() < 2_000,
@@ -90,13 +90,13 @@ fn a_short_link_cannot_ask_for_unbounded_work() {
         "{err}"
     );
     // A 20 kB name prefix on its own.
-    let name = scenario_with(vec![Command::AddPods {
+    let name = scenario_with(vec![Command::AddPods(podnet_model::command::AddPods {
         count: 1,
         node: None,
         host_network: false,
         name: Some("x".repeat(20_000)),
         security_groups: false,
-    }]);
+    })]);
     let err = name.replay().unwrap_err().to_string();
     assert_eq!(
         err,
@@ -104,7 +104,9 @@ fn a_short_link_cannot_ask_for_unbounded_work() {
     );
     // Under the text limit, the pod name's own: prefix + "-N" ≤ 253.
     let mut name = name;
-    if let Some(Command::AddPods { name, .. }) = name.actions.last_mut() {
+    if let Some(Command::AddPods(podnet_model::command::AddPods { name, .. })) =
+        name.actions.last_mut()
+    {
         *name = Some("x".repeat(250));
     }
     let err = name.replay().unwrap_err().to_string();

@@ -575,13 +575,13 @@ mod tests {
     }
 
     fn add_pods(n: u32) -> Action {
-        Action::Run(Command::AddPods {
+        Action::Run(Command::AddPods(podnet_model::command::AddPods {
             count: n,
             node: None,
             host_network: false,
             name: None,
             security_groups: false,
-        })
+        }))
     }
 
     #[test]
@@ -626,13 +626,13 @@ mod tests {
     #[test]
     fn a_refused_command_keeps_the_state_and_says_why() {
         let s0 = Rc::new(AppState::seeded());
-        let bad = Command::AddSubnet {
+        let bad = Command::AddSubnet(podnet_model::command::AddSubnet {
             name: None,
             cidr: "10.10.1.0/25".into(),
             az: "eu-west-1a".into(),
             cni_tag: false,
             route: None,
-        };
+        });
         let s1 = reduce(s0.clone(), Action::Run(bad));
         assert_eq!(s1.sandbox, s0.sandbox);
         assert_eq!(s1.cursor, s0.cursor);

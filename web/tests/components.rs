@@ -96,11 +96,13 @@ async fn add_pods_dispatches_the_command_with_the_count_typed() {
     assert!(
         matches!(
             got.last(),
-            Some(Action::Run(podnet_model::Command::AddPods {
-                count: 7,
-                node: None,
-                ..
-            }))
+            Some(Action::Run(podnet_model::Command::AddPods(
+                podnet_model::command::AddPods {
+                    count: 7,
+                    node: None,
+                    ..
+                }
+            )))
         ),
         "{got:?}"
     );
@@ -161,13 +163,15 @@ async fn the_ip_grid_marks_reserved_node_and_pod_addresses() {
 #[wasm_bindgen_test]
 async fn a_slash_16_subnet_shows_blocks_that_zoom_in() {
     let mut scenario = Scenario::new("big", "10.0.0.0/16");
-    scenario.actions.push(podnet_model::Command::AddSubnet {
-        name: Some("big".into()),
-        cidr: "10.0.0.0/16".into(),
-        az: "a".into(),
-        cni_tag: false,
-        route: None,
-    });
+    scenario.actions.push(podnet_model::Command::AddSubnet(
+        podnet_model::command::AddSubnet {
+            name: Some("big".into()),
+            cidr: "10.0.0.0/16".into(),
+            az: "a".into(),
+            cni_tag: false,
+            route: None,
+        },
+    ));
     let state = AppState::from_scenario(scenario).unwrap();
     let subnet = state.sandbox().subnet("big").unwrap().id;
     let root = fresh_root();

@@ -400,7 +400,9 @@ fn every_datapath_variant_traces_as_recorded() {
             .actions
             .iter()
             .find_map(|a| match a {
-                Command::AddNode { subnet, .. } => Some(subnet.clone()),
+                Command::AddNode(podnet_model::command::AddNode { subnet, .. }) => {
+                    Some(subnet.clone())
+                }
                 _ => None,
             })
             .unwrap();

@@ -36,42 +36,48 @@ fn scenario(nodes: u32) -> Scenario {
         s.actions.push(Command::AddVpcCidr {
             cidr: format!("100.{}.0.0/16", 64 + i),
         });
-        s.actions.push(Command::AddSubnet {
-            name: Some(format!("pods-{i}")),
-            cidr: format!("100.{}.0.0/16", 64 + i),
-            az: (*az).into(),
-            cni_tag: false,
-            route: None,
-        });
-        s.actions.push(Command::AddSubnet {
-            name: Some(format!("cluster-{i}")),
-            cidr: format!("10.0.{i}.0/28"),
-            az: (*az).into(),
-            cni_tag: false,
-            route: None,
-        });
+        s.actions
+            .push(Command::AddSubnet(podnet_model::command::AddSubnet {
+                name: Some(format!("pods-{i}")),
+                cidr: format!("100.{}.0.0/16", 64 + i),
+                az: (*az).into(),
+                cni_tag: false,
+                route: None,
+            }));
+        s.actions
+            .push(Command::AddSubnet(podnet_model::command::AddSubnet {
+                name: Some(format!("cluster-{i}")),
+                cidr: format!("10.0.{i}.0/28"),
+                az: (*az).into(),
+                cni_tag: false,
+                route: None,
+            }));
     }
-    s.actions.push(Command::CreateCluster {
-        name: "bench".into(),
-        version: "1.31".into(),
-        endpoint: Default::default(),
-        subnets: (0..3).map(|i| format!("cluster-{i}")).collect(),
-    });
+    s.actions.push(Command::CreateCluster(
+        podnet_model::command::CreateCluster {
+            name: "bench".into(),
+            version: "1.31".into(),
+            endpoint: Default::default(),
+            subnets: (0..3).map(|i| format!("cluster-{i}")).collect(),
+        },
+    ));
     for n in 0..nodes {
-        s.actions.push(Command::AddNode {
-            instance_type: "c5.4xlarge".into(),
-            subnet: format!("pods-{}", n % 3),
-            max_pods: None,
-            max_pods_from: None,
-        });
+        s.actions
+            .push(Command::AddNode(podnet_model::command::AddNode {
+                instance_type: "c5.4xlarge".into(),
+                subnet: format!("pods-{}", n % 3),
+                max_pods: None,
+                max_pods_from: None,
+            }));
     }
-    s.actions.push(Command::AddPods {
-        count: nodes * 30,
-        node: None,
-        host_network: false,
-        name: None,
-        security_groups: false,
-    });
+    s.actions
+        .push(Command::AddPods(podnet_model::command::AddPods {
+            count: nodes * 30,
+            node: None,
+            host_network: false,
+            name: None,
+            security_groups: false,
+        }));
     s
 }
 

@@ -26,73 +26,18 @@ pub enum Command {
         cidr: String,
     },
     /// Create a subnet in one Availability Zone.
-    AddSubnet {
-        /// Its name; defaults to its CIDR.
-        #[serde(default)]
-        name: Option<String>,
-        /// Its block, inside a VPC block.
-        cidr: String,
-        /// Its Availability Zone.
-        az: String,
-        /// Tag it `kubernetes.io/role/cni=1` for the VPC CNI's subnet discovery.
-        #[serde(default)]
-        cni_tag: bool,
-        /// Where its route table sends `0.0.0.0/0`: `local` (the default, a
-        /// new subnet's main route table), `internet-gateway` or
-        /// `nat-gateway` (the one in its AZ, else the first).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        route: Option<String>,
-    },
+    AddSubnet(AddSubnet),
     /// Create the EKS cluster: the control plane and its X-ENIs.
-    CreateCluster {
-        /// The cluster's name.
-        name: String,
-        /// Kubernetes version.
-        version: String,
-        /// Endpoint access.
-        #[serde(default)]
-        endpoint: EndpointAccess,
-        /// Cluster subnets (names or CIDRs): at least two, in two AZs.
-        subnets: Vec<String>,
-    },
+    CreateCluster(CreateCluster),
     /// Upgrade the control plane: new X-ENIs first, then the old ones go.
     UpgradeControlPlane {
         /// The new Kubernetes version.
         version: String,
     },
     /// Launch a node and join it to the cluster.
-    AddNode {
-        /// EC2 instance type.
-        instance_type: String,
-        /// Subnet (name or CIDR) of its primary ENI.
-        subnet: String,
-        /// The kubelet's max pods set by hand (`--max-pods`, nodeadm's
-        /// `maxPods`); it wins over `max_pods_from`.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max_pods: Option<u32>,
-        /// Where max pods comes from otherwise: `managed-node-group` (the
-        /// default: EKS sets it) or `nodeadm` (a self-managed node).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max_pods_from: Option<crate::max_pods::MaxPodsFrom>,
-    },
+    AddNode(AddNode),
     /// Create pods; the scheduler places them unless a node is given.
-    AddPods {
-        /// How many.
-        count: u32,
-        /// A node (kubectl name) to pin them to.
-        #[serde(default)]
-        node: Option<String>,
-        /// Run them with `hostNetwork: true` (they use the node IP).
-        #[serde(default)]
-        host_network: bool,
-        /// Name prefix; default `app`.
-        #[serde(default)]
-        name: Option<String>,
-        /// Matched by a `SecurityGroupPolicy`: each pod needs a branch ENI
-        /// (security groups for pods).
-        #[serde(default)]
-        security_groups: bool,
-    },
+    AddPods(AddPods),
     /// Delete a pod by name.
     DeletePod {
         /// The pod.
@@ -200,36 +145,107 @@ pub enum Command {
     },
 }
 
+/// Create a subnet in one Availability Zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddSubnet {
+    /// Its name; defaults to its CIDR.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its block, inside a VPC block.
+    pub cidr: String,
+    /// Its Availability Zone.
+    pub az: String,
+    /// Tag it `kubernetes.io/role/cni=1` for the VPC CNI's subnet discovery.
+    #[serde(default)]
+    pub cni_tag: bool,
+    /// Where its route table sends `0.0.0.0/0`: `local` (the default, a
+    /// new subnet's main route table), `internet-gateway` or
+    /// `nat-gateway` (the one in its AZ, else the first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+}
+
+/// Create the EKS cluster: the control plane and its X-ENIs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreateCluster {
+    /// The cluster's name.
+    pub name: String,
+    /// Kubernetes version.
+    pub version: String,
+    /// Endpoint access.
+    #[serde(default)]
+    pub endpoint: EndpointAccess,
+    /// Cluster subnets (names or CIDRs): at least two, in two AZs.
+    pub subnets: Vec<String>,
+}
+
+/// Launch a node and join it to the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddNode {
+    /// EC2 instance type.
+    pub instance_type: String,
+    /// Subnet (name or CIDR) of its primary ENI.
+    pub subnet: String,
+    /// The kubelet's max pods set by hand (`--max-pods`, nodeadm's
+    /// `maxPods`); it wins over `max_pods_from`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<u32>,
+    /// Where max pods comes from otherwise: `managed-node-group` (the
+    /// default: EKS sets it) or `nodeadm` (a self-managed node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods_from: Option<crate::max_pods::MaxPodsFrom>,
+}
+
+/// Create pods; the scheduler places them unless a node is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddPods {
+    /// How many.
+    pub count: u32,
+    /// A node (kubectl name) to pin them to.
+    #[serde(default)]
+    pub node: Option<String>,
+    /// Run them with `hostNetwork: true` (they use the node IP).
+    #[serde(default)]
+    pub host_network: bool,
+    /// Name prefix; default `app`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Matched by a `SecurityGroupPolicy`: each pod needs a branch ENI
+    /// (security groups for pods).
+    #[serde(default)]
+    pub security_groups: bool,
+}
+
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::AddVpcCidr { cidr } => write!(f, "add VPC block {cidr}"),
-            Self::AddSubnet {
+            Self::AddSubnet(AddSubnet {
                 name: Some(name),
                 cidr,
                 az,
                 ..
-            } => {
+            }) => {
                 write!(f, "add subnet {name} ({cidr}) in {az}")
             }
-            Self::AddSubnet {
+            Self::AddSubnet(AddSubnet {
                 name: None,
                 cidr,
                 az,
                 ..
-            } => write!(f, "add subnet {cidr} in {az}"),
-            Self::CreateCluster { name, version, .. } => {
+            }) => write!(f, "add subnet {cidr} in {az}"),
+            Self::CreateCluster(CreateCluster { name, version, .. }) => {
                 write!(f, "create cluster {name} ({version})")
             }
             Self::UpgradeControlPlane { version } => {
                 write!(f, "upgrade the control plane to {version}")
             }
-            Self::AddNode {
+            Self::AddNode(AddNode {
                 instance_type,
                 subnet,
                 ..
-            } => write!(f, "add a {instance_type} node in {subnet}"),
-            Self::AddPods { count, node, .. } => match node {
+            }) => write!(f, "add a {instance_type} node in {subnet}"),
+            Self::AddPods(AddPods { count, node, .. }) => match node {
                 Some(n) => write!(f, "add {count} pods on {n}"),
                 None => write!(f, "add {count} pods"),
             },
@@ -370,35 +386,35 @@ impl<'de> Deserialize<'de> for Command {
             "add-vpc-cidr" => Self::AddVpcCidr {
                 cidr: need(r.cidr, "cidr")?,
             },
-            "add-subnet" => Self::AddSubnet {
+            "add-subnet" => Self::AddSubnet(AddSubnet {
                 name: r.name,
                 cidr: need(r.cidr, "cidr")?,
                 az: need(r.az, "az")?,
                 cni_tag: r.cni_tag.unwrap_or_default(),
                 route: r.route,
-            },
-            "create-cluster" => Self::CreateCluster {
+            }),
+            "create-cluster" => Self::CreateCluster(CreateCluster {
                 name: need(r.name, "name")?,
                 version: need(r.version, "version")?,
                 endpoint: r.endpoint.unwrap_or_default(),
                 subnets: need(r.subnets, "subnets")?,
-            },
+            }),
             "upgrade-control-plane" => Self::UpgradeControlPlane {
                 version: need(r.version, "version")?,
             },
-            "add-node" => Self::AddNode {
+            "add-node" => Self::AddNode(AddNode {
                 instance_type: need(r.instance_type, "instance_type")?,
                 subnet: need(r.subnet, "subnet")?,
                 max_pods: r.max_pods,
                 max_pods_from: r.max_pods_from,
-            },
-            "add-pods" => Self::AddPods {
+            }),
+            "add-pods" => Self::AddPods(AddPods {
                 count: need(r.count, "count")?,
                 node: r.node,
                 host_network: r.host_network.unwrap_or_default(),
                 name: r.name,
                 security_groups: r.security_groups.unwrap_or_default(),
-            },
+            }),
             "delete-pod" => Self::DeletePod {
                 pod: need(r.pod, "pod")?,
             },
@@ -468,35 +484,35 @@ mod tests {
             Command::AddVpcCidr {
                 cidr: "100.64.0.0/16".into(),
             },
-            Command::AddSubnet {
+            Command::AddSubnet(AddSubnet {
                 name: Some("a".into()),
                 cidr: "10.0.1.0/24".into(),
                 az: "eu-west-1a".into(),
                 cni_tag: true,
                 route: Some("nat-gateway".into()),
-            },
-            Command::CreateCluster {
+            }),
+            Command::CreateCluster(CreateCluster {
                 name: "demo".into(),
                 version: "1.31".into(),
                 endpoint: EndpointAccess::Private,
                 subnets: vec!["a".into(), "b".into()],
-            },
+            }),
             Command::UpgradeControlPlane {
                 version: "1.32".into(),
             },
-            Command::AddNode {
+            Command::AddNode(AddNode {
                 instance_type: "m5.large".into(),
                 subnet: "a".into(),
                 max_pods: Some(50),
                 max_pods_from: None,
-            },
-            Command::AddPods {
+            }),
+            Command::AddPods(AddPods {
                 count: 3,
                 node: Some("ip-10-0-1-4".into()),
                 host_network: true,
                 name: Some("web".into()),
                 security_groups: true,
-            },
+            }),
             Command::DeletePod {
                 pod: "web-1".into(),
             },
@@ -568,13 +584,13 @@ mod tests {
         let c: Command = serde_json::from_str(r#"{"action":"add-pods","count":2}"#).unwrap();
         assert_eq!(
             c,
-            Command::AddPods {
+            Command::AddPods(AddPods {
                 count: 2,
                 node: None,
                 host_network: false,
                 name: None,
                 security_groups: false
-            }
+            })
         );
         let err = serde_json::from_str::<Command>(r#"{"action":"add-node","subnet":"a"}"#)
             .unwrap_err()

@@ -240,8 +240,10 @@ impl Scenario {
         let (mut nodes, mut pods, mut wait) = (0u64, 0u64, 0u64);
         for a in &self.actions {
             match a {
-                Command::AddNode { .. } => nodes += 1,
-                Command::AddPods { count, .. } => pods += u64::from(*count),
+                Command::AddNode(crate::command::AddNode { .. }) => nodes += 1,
+                Command::AddPods(crate::command::AddPods { count, .. }) => {
+                    pods += u64::from(*count)
+                }
                 Command::AdvanceTime { seconds } => wait += u64::from(*seconds),
                 _ => {}
             }
@@ -520,13 +522,14 @@ mod tests {
     #[test]
     fn a_refused_action_names_its_position() {
         let mut s = Scenario::new("x", "10.0.0.0/16");
-        s.actions.push(Command::AddSubnet {
-            name: None,
-            cidr: "10.1.0.0/24".into(),
-            az: "a".into(),
-            cni_tag: false,
-            route: None,
-        });
+        s.actions
+            .push(Command::AddSubnet(crate::command::AddSubnet {
+                name: None,
+                cidr: "10.1.0.0/24".into(),
+                az: "a".into(),
+                cni_tag: false,
+                route: None,
+            }));
         let err = s.replay().unwrap_err().to_string();
         assert_eq!(err, "action 1 (add subnet 10.1.0.0/24 in a): subnet 10.1.0.0/24 is outside the VPC's blocks (10.0.0.0/16)");
     }

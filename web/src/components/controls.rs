@@ -83,13 +83,15 @@ fn AddSubnet(props: &ViewProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let n = name.trim();
-            on_action.emit(Action::Run(Command::AddSubnet {
-                name: (!n.is_empty()).then(|| n.to_owned()),
-                cidr: (*cidr).clone(),
-                az: (*az).clone(),
-                cni_tag: *tag,
-                route: (*route != "local").then(|| (*route).clone()),
-            }));
+            on_action.emit(Action::Run(Command::AddSubnet(
+                podnet_model::command::AddSubnet {
+                    name: (!n.is_empty()).then(|| n.to_owned()),
+                    cidr: (*cidr).clone(),
+                    az: (*az).clone(),
+                    cni_tag: *tag,
+                    route: (*route != "local").then(|| (*route).clone()),
+                },
+            )));
         })
     };
     let on_tag = {
@@ -230,12 +232,14 @@ fn AddNode(props: &ViewProps) -> Html {
             e.prevent_default();
             let mp = max_pods.trim().parse::<u32>().ok();
             let from = max_pods_from(&source);
-            on_action.emit(Action::Run(Command::AddNode {
-                instance_type: (*itype).clone(),
-                subnet: subnet.clone(),
-                max_pods: mp,
-                max_pods_from: (from != MaxPodsFrom::default()).then_some(from),
-            }));
+            on_action.emit(Action::Run(Command::AddNode(
+                podnet_model::command::AddNode {
+                    instance_type: (*itype).clone(),
+                    subnet: subnet.clone(),
+                    max_pods: mp,
+                    max_pods_from: (from != MaxPodsFrom::default()).then_some(from),
+                },
+            )));
         })
     };
     html! {
@@ -290,13 +294,15 @@ fn AddPods(props: &ViewProps) -> Html {
                 )));
                 return;
             };
-            on_action.emit(Action::Run(Command::AddPods {
-                count: n,
-                node: (!node.is_empty()).then(|| (*node).clone()),
-                host_network: false,
-                name: None,
-                security_groups: *own_sg,
-            }));
+            on_action.emit(Action::Run(Command::AddPods(
+                podnet_model::command::AddPods {
+                    count: n,
+                    node: (!node.is_empty()).then(|| (*node).clone()),
+                    host_network: false,
+                    name: None,
+                    security_groups: *own_sg,
+                },
+            )));
         })
     };
     html! {

@@ -147,11 +147,11 @@ pub use crate::command::ACTIONS;
 pub fn action_name(command: &Command) -> &'static str {
     match command {
         Command::AddVpcCidr { .. } => "add-vpc-cidr",
-        Command::AddSubnet { .. } => "add-subnet",
-        Command::CreateCluster { .. } => "create-cluster",
+        Command::AddSubnet(crate::command::AddSubnet { .. }) => "add-subnet",
+        Command::CreateCluster(crate::command::CreateCluster { .. }) => "create-cluster",
         Command::UpgradeControlPlane { .. } => "upgrade-control-plane",
-        Command::AddNode { .. } => "add-node",
-        Command::AddPods { .. } => "add-pods",
+        Command::AddNode(crate::command::AddNode { .. }) => "add-node",
+        Command::AddPods(crate::command::AddPods { .. }) => "add-pods",
         Command::DeletePod { .. } => "delete-pod",
         Command::DeleteNode { .. } => "delete-node",
         Command::SetCni { .. } => "set-cni",

@@ -36,12 +36,12 @@ fn cluster(cni: CniMode, endpoint: &str) -> Sandbox {
     )
     .unwrap();
     for subnet in ["nodes-a", "nodes-a", "nodes-a2", "nodes-b"] {
-        s.apply(Command::AddNode {
+        s.apply(Command::AddNode(crate::command::AddNode {
             instance_type: "m5.large".into(),
             subnet: subnet.into(),
             max_pods: None,
             max_pods_from: None,
-        })
+        }))
         .unwrap();
     }
     s.apply(serde_json::from_str(r#"{"action":"add-pods","count":8}"#).unwrap())
@@ -273,12 +273,12 @@ fn a_private_only_endpoint_resolves_through_public_dns_with_dns_hostnames_off() 
         dns_support: None,
     })
     .unwrap();
-    s.apply(Command::AddNode {
+    s.apply(Command::AddNode(crate::command::AddNode {
         instance_type: "m5.large".into(),
         subnet: "nodes-a".into(),
         max_pods: None,
         max_pods_from: None,
-    })
+    }))
     .unwrap();
     assert!(s.nodes.values().all(|n| n.registered && n.ready()));
     let join = s.join(&s.nodes.values().last().unwrap().name).unwrap();
@@ -303,12 +303,12 @@ fn without_dns_support_nothing_resolves_and_nodeadm_stops_first() {
     // The registered nodes' kubelets cannot resolve the endpoint any more.
     assert!(s.nodes.values().all(|n| n.join_error.is_some()));
     let events = s
-        .apply(Command::AddNode {
+        .apply(Command::AddNode(crate::command::AddNode {
             instance_type: "m5.large".into(),
             subnet: "nodes-a".into(),
             max_pods: None,
             max_pods_from: None,
-        })
+        }))
         .unwrap();
     let node = s.nodes.values().last().unwrap();
     assert!(!node.registered);

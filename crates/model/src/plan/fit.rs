@@ -66,12 +66,12 @@ pub fn will_it_fit(scenario: &Scenario, nodes: u32, pods: u32) -> Result<Fit, Sc
         };
         turn += 1;
         let at = sb.nodes.len() as u32 + 1;
-        let command = Command::AddNode {
+        let command = Command::AddNode(crate::command::AddNode {
             instance_type: t.clone(),
             subnet: subnet.clone(),
             max_pods: None,
             max_pods_from: None,
-        };
+        });
         match sb.apply(command) {
             Err(e) => {
                 shortage = Some(Shortage {
@@ -100,13 +100,13 @@ pub fn will_it_fit(scenario: &Scenario, nodes: u32, pods: u32) -> Result<Fit, Sc
         let have = count_pods(&sb);
         let batch = (pods - have).min(POD_BATCH);
         let first_new = sb.pods.values().map(|p| p.id.0).max().unwrap_or(0);
-        let command = Command::AddPods {
+        let command = Command::AddPods(crate::command::AddPods {
             count: batch,
             node: None,
             host_network: false,
             name: None,
             security_groups: false,
-        };
+        });
         if let Err(e) = sb.apply(command) {
             shortage = Some(Shortage {
                 at_nodes: sb.nodes.len() as u32,

@@ -170,12 +170,14 @@ pub(super) fn measure(
     let mut sb = Sandbox::new(&vpc.to_string(), cni).map_err(|e| err("cni", e.to_string()))?;
     // The probe counts addresses, not routes: a way out is assumed.
     sb.vpc.assume_egress = true;
-    let subnet = |name: &str, cidr: &str, az: &str| Command::AddSubnet {
-        name: Some(name.into()),
-        cidr: cidr.into(),
-        az: az.into(),
-        cni_tag: false,
-        route: None,
+    let subnet = |name: &str, cidr: &str, az: &str| {
+        Command::AddSubnet(crate::command::AddSubnet {
+            name: Some(name.into()),
+            cidr: cidr.into(),
+            az: az.into(),
+            cni_tag: false,
+            route: None,
+        })
     };
     let mut commands = vec![
         // x.y.255.0/28 and .16/28, the first half, and the third quarter.
@@ -187,32 +189,32 @@ pub(super) fn measure(
         commands.push(subnet("pods", &carve(vpc, 18, 2), "probe-a"));
     }
     commands.extend([
-        Command::CreateCluster {
+        Command::CreateCluster(crate::command::CreateCluster {
             name: "probe".into(),
             version: "1.31".into(),
             endpoint: EndpointAccess::PublicAndPrivate,
             subnets: vec!["cluster-a".into(), "cluster-b".into()],
-        },
-        Command::AddNode {
+        }),
+        Command::AddNode(crate::command::AddNode {
             instance_type: instance.name.to_owned(),
             subnet: "nodes".into(),
             max_pods: None,
             max_pods_from: None,
-        },
-        Command::AddPods {
+        }),
+        Command::AddPods(crate::command::AddPods {
             count: group.pods_per_node,
             node: None,
             host_network: false,
             name: None,
             security_groups: false,
-        },
-        Command::AddPods {
+        }),
+        Command::AddPods(crate::command::AddPods {
             count: group.host_network_pods,
             node: None,
             host_network: true,
             name: Some("host".into()),
             security_groups: false,
-        },
+        }),
         Command::AdvanceTime {
             seconds: SETTLE_SECONDS,
         },
@@ -221,7 +223,10 @@ pub(super) fn measure(
     // (a surplus not yet released) and after.
     let mut most = (0, 0);
     for c in commands {
-        if matches!(c, Command::AddPods { count: 0, .. }) {
+        if matches!(
+            c,
+            Command::AddPods(crate::command::AddPods { count: 0, .. })
+        ) {
             continue;
         }
         let what = c.to_string();

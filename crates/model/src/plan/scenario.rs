@@ -127,13 +127,13 @@ impl Plan {
             run(
                 &mut sb,
                 &mut s,
-                Command::AddSubnet {
+                Command::AddSubnet(crate::command::AddSubnet {
                     name: Some(sub.name.clone()),
                     cidr: sub.cidr.to_string(),
                     az: sub.az.clone(),
                     cni_tag: false,
                     route: None,
-                },
+                }),
             )?;
         }
         let cluster: Vec<String> = self
@@ -145,12 +145,12 @@ impl Plan {
         run(
             &mut sb,
             &mut s,
-            Command::CreateCluster {
+            Command::CreateCluster(crate::command::CreateCluster {
                 name: input.name.clone(),
                 version: "1.31".into(),
                 endpoint: EndpointAccess::PublicAndPrivate,
                 subnets: cluster,
-            },
+            }),
         )?;
         let k = input.azs.len() as u32;
         let single = input.groups.len() == 1;
@@ -166,12 +166,12 @@ impl Plan {
                     run(
                         &mut sb,
                         &mut s,
-                        Command::AddNode {
+                        Command::AddNode(crate::command::AddNode {
                             instance_type: g.instance_type.clone(),
                             subnet: format!("nodes-{az}"),
                             max_pods: None,
                             max_pods_from: None,
-                        },
+                        }),
                     )?;
                     all_nodes += 1;
                     if single || sb.nodes.len() == before {
@@ -212,11 +212,11 @@ impl Plan {
 }
 
 fn pods(count: u32, node: Option<String>, host_network: bool) -> Command {
-    Command::AddPods {
+    Command::AddPods(crate::command::AddPods {
         count,
         node,
         host_network,
         name: host_network.then(|| "host".to_owned()),
         security_groups: false,
-    }
+    })
 }

@@ -3,9 +3,7 @@
 //! `update-cluster.adoc`; see `cluster::XENIS` for where they go).
 
 use super::{Sandbox, SandboxError};
-use crate::cluster::{
-    ControlPlane, EndpointAccess, MIN_FREE_IPS_PER_CLUSTER_SUBNET, UPGRADE_FREE_IPS, XENIS,
-};
+use crate::cluster::{ControlPlane, MIN_FREE_IPS_PER_CLUSTER_SUBNET, UPGRADE_FREE_IPS, XENIS};
 use crate::eni::{Eni, EniKind};
 use crate::events::{EventKind, Recorder};
 use crate::ids::{EniId, SubnetId};
@@ -14,12 +12,15 @@ use crate::ipam::Holder;
 impl Sandbox {
     pub(super) fn create_cluster(
         &mut self,
-        name: &str,
-        version: &str,
-        endpoint: EndpointAccess,
-        subnets: &[String],
+        c: &crate::command::CreateCluster,
         events: &mut Recorder,
     ) -> Result<(), SandboxError> {
+        let (name, version, endpoint, subnets) = (
+            c.name.as_str(),
+            c.version.as_str(),
+            c.endpoint,
+            &c.subnets[..],
+        );
         if let Some(c) = &self.cluster {
             return Err(SandboxError::ClusterExists {
                 name: c.name.clone(),

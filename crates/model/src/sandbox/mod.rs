@@ -147,55 +147,13 @@ impl Sandbox {
         let mut events = Recorder::new();
         match command {
             Command::AddVpcCidr { cidr } => self.add_vpc_cidr(&cidr, &mut events)?,
-            Command::AddSubnet {
-                name,
-                cidr,
-                az,
-                cni_tag,
-                route,
-            } => self.add_subnet(
-                name.as_deref(),
-                &cidr,
-                &az,
-                cni_tag,
-                route.as_deref(),
-                &mut events,
-            )?,
-            Command::CreateCluster {
-                name,
-                version,
-                endpoint,
-                subnets,
-            } => self.create_cluster(&name, &version, endpoint, &subnets, &mut events)?,
+            Command::AddSubnet(c) => self.add_subnet(&c, &mut events)?,
+            Command::CreateCluster(c) => self.create_cluster(&c, &mut events)?,
             Command::UpgradeControlPlane { version } => {
                 self.upgrade_control_plane(&version, &mut events)?
             }
-            Command::AddNode {
-                instance_type,
-                subnet,
-                max_pods,
-                max_pods_from,
-            } => self.add_node(
-                &instance_type,
-                &subnet,
-                max_pods,
-                max_pods_from,
-                &mut events,
-            )?,
-            Command::AddPods {
-                count,
-                node,
-                host_network,
-                name,
-                security_groups,
-            } => self.add_pods(
-                count,
-                node.as_deref(),
-                host_network,
-                name.as_deref(),
-                security_groups,
-                &mut events,
-            )?,
+            Command::AddNode(c) => self.add_node(&c, &mut events)?,
+            Command::AddPods(c) => self.add_pods(&c, &mut events)?,
             Command::DeletePod { pod } => self.delete_pod(&pod, &mut events)?,
             Command::DeleteNode { node } => self.delete_node(&node, &mut events)?,
             Command::SetCni { cni } => self.set_cni(cni, &mut events)?,
@@ -297,13 +255,16 @@ impl Sandbox {
 
     fn add_subnet(
         &mut self,
-        name: Option<&str>,
-        cidr: &str,
-        az: &str,
-        cni_tag: bool,
-        route: Option<&str>,
+        c: &crate::command::AddSubnet,
         events: &mut Recorder,
     ) -> Result<(), SandboxError> {
+        let (name, cidr, az, cni_tag, route) = (
+            c.name.as_deref(),
+            c.cidr.as_str(),
+            c.az.as_str(),
+            c.cni_tag,
+            c.route.as_deref(),
+        );
         let name = name.map_or_else(|| cidr.trim().to_owned(), |n| n.trim().to_owned());
         let block = self.vpc.check_subnet(&name, cidr, az)?;
         let route = match route {

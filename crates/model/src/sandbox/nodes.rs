@@ -81,12 +81,15 @@ impl Sandbox {
 
     pub(super) fn add_node(
         &mut self,
-        instance_type: &str,
-        subnet: &str,
-        max_pods: Option<u32>,
-        max_pods_from: Option<MaxPodsFrom>,
+        c: &crate::command::AddNode,
         events: &mut Recorder,
     ) -> Result<(), SandboxError> {
+        let (instance_type, subnet, max_pods, max_pods_from): (
+            &str,
+            &str,
+            Option<u32>,
+            Option<MaxPodsFrom>,
+        ) = (&c.instance_type, &c.subnet, c.max_pods, c.max_pods_from);
         if self.cluster.is_none() {
             return Err(SandboxError::NoCluster {
                 action: "add a node".into(),

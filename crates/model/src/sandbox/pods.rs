@@ -101,13 +101,16 @@ impl Sandbox {
 
     pub(super) fn add_pods(
         &mut self,
-        count: u32,
-        node: Option<&str>,
-        host_network: bool,
-        name: Option<&str>,
-        security_groups: bool,
+        c: &crate::command::AddPods,
         events: &mut Recorder,
     ) -> Result<(), SandboxError> {
+        let (count, node, host_network, name, security_groups) = (
+            c.count,
+            c.node.as_deref(),
+            c.host_network,
+            c.name.as_deref(),
+            c.security_groups,
+        );
         check_range(
             "pod count",
             u64::from(count),

@@ -28,12 +28,12 @@ fn seed() -> Sandbox {
 
 /// Adds a node, which must succeed.
 pub(super) fn add_node(s: &mut Sandbox, instance_type: &str, subnet: &str) -> Vec<Event> {
-    let cmd = Command::AddNode {
+    let cmd = Command::AddNode(crate::command::AddNode {
         instance_type: instance_type.into(),
         subnet: subnet.into(),
         max_pods: None,
         max_pods_from: None,
-    };
+    });
     s.apply(cmd).unwrap()
 }
 

@@ -130,12 +130,12 @@ fn with_release_excess_ips_the_surplus_goes_after_the_delay_and_enis_stay() {
 #[test]
 fn a_node_out_of_enis_fails_with_range_is_full() {
     let mut s = eni_mode(CiliumEni::default());
-    let cmd = Command::AddNode {
+    let cmd = Command::AddNode(crate::command::AddNode {
         instance_type: "t3.micro".into(),
         subnet: "nodes-a".into(),
         max_pods: Some(10),
         max_pods_from: None,
-    };
+    });
     s.apply(cmd).unwrap();
     let events = run(&mut s, r#"{"action":"add-pods","count":4}"#).unwrap();
     let stuck: Vec<&Pod> = s

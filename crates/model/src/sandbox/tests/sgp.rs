@@ -13,13 +13,13 @@ fn sgp_on() -> CniMode {
 }
 
 fn sg_pods(s: &mut Sandbox, count: u32) -> Vec<Event> {
-    s.apply(Command::AddPods {
+    s.apply(Command::AddPods(crate::command::AddPods {
         count,
         node: None,
         host_network: false,
         name: Some("payments".into()),
         security_groups: true,
-    })
+    }))
     .unwrap()
 }
 
