@@ -48,7 +48,8 @@ pub fn all_cnis() -> Vec<CniMode> {
 pub fn under(scenario: &Scenario, mode: CniMode) -> Scenario {
     let mut s = scenario.clone();
     if !s.cni.same_strategy(&mode) {
-        s.actions.retain(|a| !matches!(a, Command::SetCni { .. }));
+        s.actions
+            .retain(|a| !matches!(a, Command::SetCni(crate::command::SetCni { .. })));
         s.cni = mode;
     }
     s

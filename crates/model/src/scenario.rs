@@ -244,7 +244,9 @@ impl Scenario {
                 Command::AddPods(crate::command::AddPods { count, .. }) => {
                     pods += u64::from(*count)
                 }
-                Command::AdvanceTime { seconds } => wait += u64::from(*seconds),
+                Command::AdvanceTime(crate::command::AdvanceTime { seconds }) => {
+                    wait += u64::from(*seconds)
+                }
                 _ => {}
             }
         }

@@ -118,9 +118,9 @@ impl Plan {
             run(
                 &mut sb,
                 &mut s,
-                Command::AddVpcCidr {
+                Command::AddVpcCidr(crate::command::AddVpcCidr {
                     cidr: b.to_string(),
-                },
+                }),
             )?;
         }
         for sub in &self.subnets {
@@ -198,13 +198,17 @@ impl Plan {
             }
         }
         if moment == Moment::Peak {
-            run(&mut sb, &mut s, Command::AdvanceTime { seconds: 600 })?;
             run(
                 &mut sb,
                 &mut s,
-                Command::UpgradeControlPlane {
+                Command::AdvanceTime(crate::command::AdvanceTime { seconds: 600 }),
+            )?;
+            run(
+                &mut sb,
+                &mut s,
+                Command::UpgradeControlPlane(crate::command::UpgradeControlPlane {
                     version: "1.32".into(),
-                },
+                }),
             )?;
         }
         Ok((s, sb))

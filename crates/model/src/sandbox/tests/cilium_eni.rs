@@ -208,9 +208,9 @@ fn settings_are_validated() {
         ..CiliumEni::default()
     };
     let err = s
-        .apply(Command::SetCni {
+        .apply(Command::SetCni(crate::command::SetCni {
             cni: CniMode::from(bad),
-        })
+        }))
         .unwrap_err()
         .to_string();
     assert!(
