@@ -148,12 +148,12 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             name: None,
             security_groups: *security_groups,
         }),
-        Op::DeletePod(i) => Command::DeletePod(podnet_model::command::DeletePod {
+        Op::DeletePod(i) => Command::DeletePod {
             pod: pick(&pod_names, *i)?,
-        }),
-        Op::DeleteNode(i) => Command::DeleteNode(podnet_model::command::DeleteNode {
+        },
+        Op::DeleteNode(i) => Command::DeleteNode {
             node: pick(&node_names, *i)?,
-        }),
+        },
         Op::SetCni {
             warm_eni,
             warm_ip,
@@ -162,7 +162,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             warm_prefix,
             pod_eni,
             extra: (max_eni, cooldown, discovery, snat, standard, custom),
-        } => Command::SetCni(podnet_model::command::SetCni {
+        } => Command::SetCni {
             cni: CniMode::from(VpcCni {
                 warm_eni_target: *warm_eni,
                 warm_ip_target: *warm_ip,
@@ -196,12 +196,10 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                     })
                     .unwrap_or_default(),
             }),
-        }),
-        Op::Wait(seconds) => {
-            Command::AdvanceTime(podnet_model::command::AdvanceTime { seconds: *seconds })
-        }
+        },
+        Op::Wait(seconds) => Command::AdvanceTime { seconds: *seconds },
         // A small cluster CIDR so that node CIDRs run out too.
-        Op::Flannel(len, host_gw, etcd) => Command::SetCni(podnet_model::command::SetCni {
+        Op::Flannel(len, host_gw, etcd) => Command::SetCni {
             cni: CniMode::from(podnet_model::cni::Flannel {
                 network: "10.244.0.0/22".into(),
                 subnet_len: *len,
@@ -216,9 +214,9 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                     podnet_model::cni::flannel::FlannelSubnetManager::Kube
                 },
             }),
-        }),
+        },
         // A /22 pool, so that node CIDRs run out.
-        Op::Cilium(mask, routing) => Command::SetCni(podnet_model::command::SetCni {
+        Op::Cilium(mask, routing) => Command::SetCni {
             cni: CniMode::from(podnet_model::cni::Cilium {
                 pool: "10.200.0.0/22".into(),
                 mask_size: *mask,
@@ -228,14 +226,14 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                     podnet_model::cni::cilium::CiliumRouting::Native,
                 ][usize::from(*routing % 3)],
             }),
-        }),
+        },
         // Four /26 blocks, so that nodes borrow and the pool runs out.
         Op::Calico {
             strict,
             tunnel,
             block,
             max_blocks,
-        } => Command::SetCni(podnet_model::command::SetCni {
+        } => Command::SetCni {
             cni: CniMode::from(podnet_model::cni::Calico {
                 pool: "192.168.0.0/24".into(),
                 strict_affinity: *strict,
@@ -246,7 +244,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                     [E::None, E::IpIp, E::Vxlan, E::VxlanCrossSubnet][usize::from(*tunnel % 4)]
                 },
             }),
-        }),
+        },
         Op::CiliumEni {
             pre,
             release,
@@ -254,7 +252,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             min,
             above,
             pd,
-        } => Command::SetCni(podnet_model::command::SetCni {
+        } => Command::SetCni {
             cni: CniMode::from(podnet_model::cni::CiliumEni {
                 pre_allocate: *pre,
                 min_allocate: *min,
@@ -265,63 +263,57 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                 prefix_delegation: *pd,
                 ..Default::default()
             }),
-        }),
-        Op::Upgrade(minor) => {
-            Command::UpgradeControlPlane(podnet_model::command::UpgradeControlPlane {
-                version: format!("1.{minor}"),
-            })
-        }
-        Op::Route(i, to) => Command::SetRoute(podnet_model::command::SetRoute {
+        },
+        Op::Upgrade(minor) => Command::UpgradeControlPlane {
+            version: format!("1.{minor}"),
+        },
+        Op::Route(i, to) => Command::SetRoute {
             subnet: pick(&subnet_names, *i)?,
             to: ["local", "internet-gateway", "nat-gateway"][usize::from(*to % 3)].into(),
             via: None,
-        }),
-        Op::Endpoint(svc, true) => Command::AddVpcEndpoint(podnet_model::command::AddVpcEndpoint {
+        },
+        Op::Endpoint(svc, true) => Command::AddVpcEndpoint {
             service: podnet_model::egress::AwsService::ALL[usize::from(*svc % 6)]
                 .short()
                 .into(),
             subnets: None,
-        }),
-        Op::Endpoint(svc, false) => {
-            Command::DeleteVpcEndpoint(podnet_model::command::DeleteVpcEndpoint {
-                service: podnet_model::egress::AwsService::ALL[usize::from(*svc % 6)]
-                    .short()
-                    .into(),
-            })
-        }
+        },
+        Op::Endpoint(svc, false) => Command::DeleteVpcEndpoint {
+            service: podnet_model::egress::AwsService::ALL[usize::from(*svc % 6)]
+                .short()
+                .into(),
+        },
         Op::Dns(support, hostnames, custom) => {
             if *custom {
-                Command::SetDhcpOptions(podnet_model::command::SetDhcpOptions {
+                Command::SetDhcpOptions {
                     servers: podnet_model::egress::DnsServers::Custom,
                     domain_name: Some("corp.example".into()),
-                })
+                }
             } else {
-                Command::SetVpcDns(podnet_model::command::SetVpcDns {
+                Command::SetVpcDns {
                     dns_hostnames: Some(*hostnames),
                     dns_support: Some(*support),
-                })
+                }
             }
         }
         Op::Access(e, open) => {
             if *open {
-                Command::SetEndpointAccess(podnet_model::command::SetEndpointAccess {
+                Command::SetEndpointAccess {
                     endpoint: [
                         EndpointAccess::Public,
                         EndpointAccess::PublicAndPrivate,
                         EndpointAccess::Private,
                     ][usize::from(*e % 3)],
-                })
+                }
             } else {
-                Command::SetPublicAccessCidrs(podnet_model::command::SetPublicAccessCidrs {
+                Command::SetPublicAccessCidrs {
                     cidrs: vec!["198.51.100.0/24".into()],
-                })
+                }
             }
         }
-        Op::ClusterSubnets(a, b) => {
-            Command::UpdateClusterSubnets(podnet_model::command::UpdateClusterSubnets {
-                subnets: vec![pick(&subnet_names, *a)?, pick(&subnet_names, *b)?],
-            })
-        }
+        Op::ClusterSubnets(a, b) => Command::UpdateClusterSubnets {
+            subnets: vec![pick(&subnet_names, *a)?, pick(&subnet_names, *b)?],
+        },
         Op::AddSubnet(third) => Command::AddSubnet(podnet_model::command::AddSubnet {
             name: None,
             cidr: format!("10.10.{third}.0/24"),
@@ -413,7 +405,7 @@ fn check_events(
     prop_assert!(events
         .iter()
         .all(|e| e.count >= 1 && e.last_ms.is_none_or(|l| l >= e.at_ms)));
-    if let Command::AdvanceTime(podnet_model::command::AdvanceTime { seconds }) = cmd {
+    if let Command::AdvanceTime { seconds } = cmd {
         let objects = s.nodes.len() + s.pods.len() + 4;
         prop_assert!(
             events.len() <= 12 * objects,
@@ -576,9 +568,7 @@ fn check_stuck(s: &Sandbox) -> Result<(), TestCaseError> {
     }
     let mut later = s.clone();
     later
-        .apply(Command::AdvanceTime(podnet_model::command::AdvanceTime {
-            seconds: 5,
-        }))
+        .apply(Command::AdvanceTime { seconds: 5 })
         .expect("waiting 5 s is always allowed");
     // "The next pass" may still be the answer when the pool moved in the
     // wait: WARM_IP_TARGET 1 adds one address per pass while several pods
@@ -660,7 +650,7 @@ proptest! {
         // NAT gateway's and the VPC endpoints'.
         let names: Vec<String> = s.nodes.values().map(|n| n.name.clone()).collect();
         for name in names {
-            s.apply(Command::DeleteNode(podnet_model::command::DeleteNode { node: name })).unwrap();
+            s.apply(Command::DeleteNode { node: name }).unwrap();
         }
         let xenis = s.cluster.as_ref().map_or(0, |c| c.xenis.len() as u32);
         let nats = s.vpc.nat_gateways.len() as u32;

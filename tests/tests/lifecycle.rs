@@ -134,10 +134,8 @@ fn a_node_whose_cni_cannot_start_takes_only_its_daemonset_pods() {
     let mut s = scenario.replay().expect("replays").sandbox;
     if let Some(mut c) = s.cni.as_vpc_cni().cloned() {
         c.eni_configs.clear();
-        s.apply(Command::SetCni(podnet_model::command::SetCni {
-            cni: c.into(),
-        }))
-        .expect("settings apply");
+        s.apply(Command::SetCni { cni: c.into() })
+            .expect("settings apply");
     }
     let subnet = s
         .vpc
@@ -225,12 +223,12 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
 #[test]
 fn max_pods_comes_from_the_node_group_not_the_cni() {
     let mut s = seed();
-    s.apply(Command::SetCni(podnet_model::command::SetCni {
+    s.apply(Command::SetCni {
         cni: podnet_model::CniMode::from(podnet_model::VpcCni {
             prefix_delegation: true,
             ..Default::default()
         }),
-    }))
+    })
     .expect("prefix delegation turns on");
     for (from, want, says) in [
         (

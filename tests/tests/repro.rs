@@ -76,24 +76,14 @@ fn a_short_link_cannot_ask_for_unbounded_work() {
         "the seed's 6 and 200,000: {err}"
     );
     // 70,000 commands.
-    let many = scenario_with(vec![
-        Command::AdvanceTime(
-            podnet_model::command::AdvanceTime { seconds: 1 }
-        );
-        70_000
-    ]);
+    let many = scenario_with(vec![Command::AdvanceTime { seconds: 1 }; 70_000]);
     let err = many.replay().unwrap_err().to_string();
     assert!(
         err.contains("commands; podnet replays at most 10000"),
         "{err}"
     );
     // 100 day-long waits.
-    let waits = scenario_with(vec![
-        Command::AdvanceTime(
-            podnet_model::command::AdvanceTime { seconds: 86_400 }
-        );
-        100
-    ]);
+    let waits = scenario_with(vec![Command::AdvanceTime { seconds: 86_400 }; 100]);
     let err = waits.replay().unwrap_err().to_string();
     assert!(
         err.contains("seconds of simulated waiting; podnet replays at most 604800"),

@@ -383,9 +383,9 @@ impl Reducible for AppState {
                 let name = podnet_model::cni::Cni::name(mode.strategy()).to_owned();
                 let mut scenario = self.applied();
                 scenario.cni = mode;
-                scenario.actions.retain(|a| {
-                    !matches!(a, Command::SetCni(podnet_model::command::SetCni { .. }))
-                });
+                scenario
+                    .actions
+                    .retain(|a| !matches!(a, Command::SetCni { .. }));
                 Self {
                     selection: None,
                     ..self.load(&scenario, &format!("the scenario under {name}"))
@@ -488,9 +488,9 @@ impl AppState {
                 allowed()
             )),
             Action::ReplayUnder(_)
-                if !ex.allows(&Command::SetCni(podnet_model::command::SetCni {
+                if !ex.allows(&Command::SetCni {
                     cni: Default::default(),
-                })) =>
+                }) =>
             {
                 Some(format!(
                     "This exercise keeps the CNI settings: it allows {}.",
@@ -677,9 +677,7 @@ mod tests {
         let mut broken = seed();
         broken
             .actions
-            .push(Command::DeletePod(podnet_model::command::DeletePod {
-                pod: "nope".into(),
-            }));
+            .push(Command::DeletePod { pod: "nope".into() });
         let s1 = reduce(
             s0.clone(),
             Action::Load(Rc::new(broken), "the file broken.json".into()),
@@ -718,12 +716,10 @@ mod tests {
         assert_eq!(hinted.exercise.as_ref().unwrap().hints, 1);
         let done = reduce(
             hinted,
-            Action::Run(Command::AddVpcEndpoint(
-                podnet_model::command::AddVpcEndpoint {
-                    service: "ec2".into(),
-                    subnets: None,
-                },
-            )),
+            Action::Run(Command::AddVpcEndpoint {
+                service: "ec2".into(),
+                subnets: None,
+            }),
         );
         let run = done.exercise.clone().unwrap();
         assert!(run.completed, "{:?}", run.goals);

@@ -51,17 +51,17 @@ fn probes(s: &Sandbox) -> Vec<Command> {
         serde_json::from_str(r#"{"action":"advance-time","seconds":600}"#).unwrap(),
     ];
     if let Some(p) = s.pods.values().find(|p| !p.host_network) {
-        out.push(Command::DeletePod(podnet_model::command::DeletePod {
+        out.push(Command::DeletePod {
             pod: p.name.clone(),
-        }));
+        });
     }
     if let Some(n) = s.nodes.values().next() {
-        out.push(Command::DeleteNode(podnet_model::command::DeleteNode {
+        out.push(Command::DeleteNode {
             node: n.name.clone(),
-        }));
+        });
     }
     for cni in podnet_model::compare::all_cnis() {
-        out.push(Command::SetCni(podnet_model::command::SetCni { cni }));
+        out.push(Command::SetCni { cni });
     }
     out
 }

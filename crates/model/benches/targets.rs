@@ -33,10 +33,9 @@ fn scenario(nodes: u32) -> Scenario {
     });
     let azs = ["us-east-1a", "us-east-1b", "us-east-1c"];
     for (i, az) in azs.iter().enumerate() {
-        s.actions
-            .push(Command::AddVpcCidr(podnet_model::command::AddVpcCidr {
-                cidr: format!("100.{}.0.0/16", 64 + i),
-            }));
+        s.actions.push(Command::AddVpcCidr {
+            cidr: format!("100.{}.0.0/16", 64 + i),
+        });
         s.actions
             .push(Command::AddSubnet(podnet_model::command::AddSubnet {
                 name: Some(format!("pods-{i}")),

@@ -21,203 +21,128 @@ use crate::cni::CniMode;
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Command {
     /// Associate a secondary IPv4 block with the VPC (e.g. `100.64.0.0/16`).
-    AddVpcCidr(AddVpcCidr),
+    AddVpcCidr {
+        /// The block.
+        cidr: String,
+    },
     /// Create a subnet in one Availability Zone.
     AddSubnet(AddSubnet),
     /// Create the EKS cluster: the control plane and its X-ENIs.
     CreateCluster(CreateCluster),
     /// Upgrade the control plane: new X-ENIs first, then the old ones go.
-    UpgradeControlPlane(UpgradeControlPlane),
+    UpgradeControlPlane {
+        /// The new Kubernetes version.
+        version: String,
+    },
     /// Launch a node and join it to the cluster.
     AddNode(AddNode),
     /// Create pods; the scheduler places them unless a node is given.
     AddPods(AddPods),
     /// Delete a pod by name.
-    DeletePod(DeletePod),
+    DeletePod {
+        /// The pod.
+        pod: String,
+    },
     /// Terminate a node; its pods are rescheduled.
-    DeleteNode(DeleteNode),
+    DeleteNode {
+        /// The node (kubectl name).
+        node: String,
+    },
     /// Change the CNI or its settings.
-    SetCni(SetCni),
+    SetCni {
+        /// The new CNI and settings.
+        cni: CniMode,
+    },
     /// Let simulated time pass (cooldowns end, ipamd releases surplus).
-    AdvanceTime(AdvanceTime),
+    AdvanceTime {
+        /// Seconds.
+        seconds: u32,
+    },
     /// Change the VPC's DNS attributes (`ModifyVpcAttribute`); an attribute
     /// left out keeps its value.
-    SetVpcDns(SetVpcDns),
+    SetVpcDns {
+        /// `enableDnsHostnames`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dns_hostnames: Option<bool>,
+        /// `enableDnsSupport`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dns_support: Option<bool>,
+    },
     /// Give the VPC another DHCP option set.
-    SetDhcpOptions(SetDhcpOptions),
+    SetDhcpOptions {
+        /// `domain-name-servers`: `amazon-provided` or `custom`.
+        #[serde(default)]
+        servers: crate::egress::DnsServers,
+        /// `domain-name`; the Region's default when left out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        domain_name: Option<String>,
+    },
     /// Attach an internet gateway to the VPC.
     AddInternetGateway,
     /// Create a NAT gateway (with an Elastic IP) in a public subnet.
-    AddNatGateway(AddNatGateway),
+    AddNatGateway {
+        /// The subnet (name or CIDR).
+        subnet: String,
+    },
     /// Point a subnet's `0.0.0.0/0` route somewhere.
-    SetRoute(SetRoute),
+    SetRoute {
+        /// The subnet (name or CIDR).
+        subnet: String,
+        /// `local` (no default route), `internet-gateway` or `nat-gateway`.
+        to: String,
+        /// For `nat-gateway`: the subnet of the NAT gateway; by default the
+        /// one in the same AZ, else the first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via: Option<String>,
+    },
     /// Create a VPC endpoint for an AWS service.
-    AddVpcEndpoint(AddVpcEndpoint),
+    AddVpcEndpoint {
+        /// `ec2`, `ecr.api`, `ecr.dkr`, `s3`, `sts` or `eks-auth`.
+        service: String,
+        /// For an interface endpoint, its subnets (one ENI each); by
+        /// default the cluster subnets.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        subnets: Option<Vec<String>>,
+    },
     /// Delete a VPC endpoint.
-    DeleteVpcEndpoint(DeleteVpcEndpoint),
+    DeleteVpcEndpoint {
+        /// The service.
+        service: String,
+    },
     /// Change the cluster's subnets (`UpdateClusterConfig`
     /// `resourcesVpcConfig.subnetIds`): the same AZs as at creation.
-    UpdateClusterSubnets(UpdateClusterSubnets),
+    UpdateClusterSubnets {
+        /// The new cluster subnets (names or CIDRs).
+        subnets: Vec<String>,
+    },
     /// Who may reach the public endpoint (`publicAccessCidrs`).
-    SetPublicAccessCidrs(SetPublicAccessCidrs),
+    SetPublicAccessCidrs {
+        /// CIDR blocks.
+        cidrs: Vec<String>,
+    },
     /// The cluster's authentication mode (`UpdateClusterConfig`
     /// `accessConfig`): `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
-    SetAuthenticationMode(SetAuthenticationMode),
+    SetAuthenticationMode {
+        /// The mode.
+        mode: crate::cluster::AuthMode,
+    },
     /// Change the cluster's endpoint access (`UpdateClusterConfig`).
-    SetEndpointAccess(SetEndpointAccess),
+    SetEndpointAccess {
+        /// Public, public and private, or private.
+        endpoint: EndpointAccess,
+    },
     /// How the node role is mapped: an access entry, `aws-auth`, or none.
-    SetNodeAccess(SetNodeAccess),
+    SetNodeAccess {
+        /// The mapping.
+        access: crate::cluster::NodeAccess,
+    },
     /// The two security group rules EKS needs.
-    SetSecurityGroups(SetSecurityGroups),
-}
-
-/// Associate a secondary IPv4 block with the VPC (e.g. `100.64.0.0/16`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AddVpcCidr {
-    /// The block.
-    pub cidr: String,
-}
-
-/// Upgrade the control plane: new X-ENIs first, then the old ones go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UpgradeControlPlane {
-    /// The new Kubernetes version.
-    pub version: String,
-}
-
-/// Delete a pod by name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeletePod {
-    /// The pod.
-    pub pod: String,
-}
-
-/// Terminate a node; its pods are rescheduled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeleteNode {
-    /// The node (kubectl name).
-    pub node: String,
-}
-
-/// Change the CNI or its settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetCni {
-    /// The new CNI and settings.
-    pub cni: CniMode,
-}
-
-/// Let simulated time pass (cooldowns end, ipamd releases surplus).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AdvanceTime {
-    /// Seconds.
-    pub seconds: u32,
-}
-
-/// Change the VPC's DNS attributes (`ModifyVpcAttribute`); an attribute
-/// left out keeps its value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetVpcDns {
-    /// `enableDnsHostnames`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_hostnames: Option<bool>,
-    /// `enableDnsSupport`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dns_support: Option<bool>,
-}
-
-/// Give the VPC another DHCP option set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetDhcpOptions {
-    /// `domain-name-servers`: `amazon-provided` or `custom`.
-    #[serde(default)]
-    pub servers: crate::egress::DnsServers,
-    /// `domain-name`; the Region's default when left out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub domain_name: Option<String>,
-}
-
-/// Create a NAT gateway (with an Elastic IP) in a public subnet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AddNatGateway {
-    /// The subnet (name or CIDR).
-    pub subnet: String,
-}
-
-/// Point a subnet's `0.0.0.0/0` route somewhere.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetRoute {
-    /// The subnet (name or CIDR).
-    pub subnet: String,
-    /// `local` (no default route), `internet-gateway` or `nat-gateway`.
-    pub to: String,
-    /// For `nat-gateway`: the subnet of the NAT gateway; by default the
-    /// one in the same AZ, else the first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub via: Option<String>,
-}
-
-/// Create a VPC endpoint for an AWS service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AddVpcEndpoint {
-    /// `ec2`, `ecr.api`, `ecr.dkr`, `s3`, `sts` or `eks-auth`.
-    pub service: String,
-    /// For an interface endpoint, its subnets (one ENI each); by
-    /// default the cluster subnets.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subnets: Option<Vec<String>>,
-}
-
-/// Delete a VPC endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeleteVpcEndpoint {
-    /// The service.
-    pub service: String,
-}
-
-/// Change the cluster's subnets (`UpdateClusterConfig`
-/// `resourcesVpcConfig.subnetIds`): the same AZs as at creation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UpdateClusterSubnets {
-    /// The new cluster subnets (names or CIDRs).
-    pub subnets: Vec<String>,
-}
-
-/// Who may reach the public endpoint (`publicAccessCidrs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetPublicAccessCidrs {
-    /// CIDR blocks.
-    pub cidrs: Vec<String>,
-}
-
-/// The cluster's authentication mode (`UpdateClusterConfig`
-/// `accessConfig`): `CONFIG_MAP`, `API_AND_CONFIG_MAP` or `API`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetAuthenticationMode {
-    /// The mode.
-    pub mode: crate::cluster::AuthMode,
-}
-
-/// Change the cluster's endpoint access (`UpdateClusterConfig`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetEndpointAccess {
-    /// Public, public and private, or private.
-    pub endpoint: EndpointAccess,
-}
-
-/// How the node role is mapped: an access entry, `aws-auth`, or none.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetNodeAccess {
-    /// The mapping.
-    pub access: crate::cluster::NodeAccess,
-}
-
-/// The two security group rules EKS needs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SetSecurityGroups {
-    /// The cluster security group lets nodes in on TCP 443.
-    pub api_443: bool,
-    /// The node security group lets the control plane in on TCP 10250.
-    pub kubelet_10250: bool,
+    SetSecurityGroups {
+        /// The cluster security group lets nodes in on TCP 443.
+        api_443: bool,
+        /// The node security group lets the control plane in on TCP 10250.
+        kubelet_10250: bool,
+    },
 }
 
 /// Create a subnet in one Availability Zone.
@@ -294,7 +219,7 @@ pub struct AddPods {
 impl fmt::Display for Command {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::AddVpcCidr(AddVpcCidr { cidr }) => write!(f, "add VPC block {cidr}"),
+            Self::AddVpcCidr { cidr } => write!(f, "add VPC block {cidr}"),
             Self::AddSubnet(AddSubnet {
                 name: Some(name),
                 cidr,
@@ -312,7 +237,7 @@ impl fmt::Display for Command {
             Self::CreateCluster(CreateCluster { name, version, .. }) => {
                 write!(f, "create cluster {name} ({version})")
             }
-            Self::UpgradeControlPlane(UpgradeControlPlane { version }) => {
+            Self::UpgradeControlPlane { version } => {
                 write!(f, "upgrade the control plane to {version}")
             }
             Self::AddNode(AddNode {
@@ -324,14 +249,14 @@ impl fmt::Display for Command {
                 Some(n) => write!(f, "add {count} pods on {n}"),
                 None => write!(f, "add {count} pods"),
             },
-            Self::DeletePod(DeletePod { pod }) => write!(f, "delete pod {pod}"),
-            Self::DeleteNode(DeleteNode { node }) => write!(f, "delete node {node}"),
-            Self::SetCni(SetCni { .. }) => write!(f, "change the CNI settings"),
-            Self::AdvanceTime(AdvanceTime { seconds }) => write!(f, "wait {seconds} s"),
-            Self::SetVpcDns(SetVpcDns {
+            Self::DeletePod { pod } => write!(f, "delete pod {pod}"),
+            Self::DeleteNode { node } => write!(f, "delete node {node}"),
+            Self::SetCni { .. } => write!(f, "change the CNI settings"),
+            Self::AdvanceTime { seconds } => write!(f, "wait {seconds} s"),
+            Self::SetVpcDns {
                 dns_hostnames,
                 dns_support,
-            }) => {
+            } => {
                 let word = |on: bool| if on { "on" } else { "off" };
                 let mut parts = Vec::new();
                 if let Some(on) = dns_hostnames {
@@ -345,7 +270,7 @@ impl fmt::Display for Command {
                 }
                 write!(f, "turn the VPC's {}", parts.join(" and "))
             }
-            Self::SetDhcpOptions(SetDhcpOptions { servers, .. }) => write!(
+            Self::SetDhcpOptions { servers, .. } => write!(
                 f,
                 "DHCP options: {}",
                 match servers {
@@ -354,37 +279,23 @@ impl fmt::Display for Command {
                 }
             ),
             Self::AddInternetGateway => f.write_str("attach an internet gateway"),
-            Self::AddNatGateway(AddNatGateway { subnet }) => {
-                write!(f, "add a NAT gateway in {subnet}")
-            }
-            Self::SetRoute(SetRoute { subnet, to, .. }) => {
-                write!(f, "route {subnet}'s 0.0.0.0/0 to {to}")
-            }
-            Self::AddVpcEndpoint(AddVpcEndpoint { service, .. }) => {
-                write!(f, "add the {service} VPC endpoint")
-            }
-            Self::DeleteVpcEndpoint(DeleteVpcEndpoint { service }) => {
-                write!(f, "delete the {service} VPC endpoint")
-            }
-            Self::UpdateClusterSubnets(UpdateClusterSubnets { subnets }) => {
+            Self::AddNatGateway { subnet } => write!(f, "add a NAT gateway in {subnet}"),
+            Self::SetRoute { subnet, to, .. } => write!(f, "route {subnet}'s 0.0.0.0/0 to {to}"),
+            Self::AddVpcEndpoint { service, .. } => write!(f, "add the {service} VPC endpoint"),
+            Self::DeleteVpcEndpoint { service } => write!(f, "delete the {service} VPC endpoint"),
+            Self::UpdateClusterSubnets { subnets } => {
                 write!(f, "change the cluster subnets to {}", subnets.join(", "))
             }
-            Self::SetPublicAccessCidrs(SetPublicAccessCidrs { cidrs }) => {
+            Self::SetPublicAccessCidrs { cidrs } => {
                 write!(f, "public access CIDRs {}", cidrs.join(", "))
             }
-            Self::SetAuthenticationMode(SetAuthenticationMode { mode }) => {
-                write!(f, "authentication mode {mode}")
-            }
-            Self::SetEndpointAccess(SetEndpointAccess { endpoint }) => {
-                write!(f, "make the endpoint {endpoint}")
-            }
-            Self::SetNodeAccess(SetNodeAccess { access }) => {
-                write!(f, "map the node role with {access}")
-            }
-            Self::SetSecurityGroups(SetSecurityGroups {
+            Self::SetAuthenticationMode { mode } => write!(f, "authentication mode {mode}"),
+            Self::SetEndpointAccess { endpoint } => write!(f, "make the endpoint {endpoint}"),
+            Self::SetNodeAccess { access } => write!(f, "map the node role with {access}"),
+            Self::SetSecurityGroups {
                 api_443,
                 kubelet_10250,
-            }) => write!(
+            } => write!(
                 f,
                 "security groups: 443 to the API {}, 10250 to kubelets {}",
                 if *api_443 { "allowed" } else { "blocked" },
@@ -472,9 +383,9 @@ impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let r = RawCommand::deserialize(deserializer)?;
         Ok(match r.action.as_str() {
-            "add-vpc-cidr" => Self::AddVpcCidr(AddVpcCidr {
+            "add-vpc-cidr" => Self::AddVpcCidr {
                 cidr: need(r.cidr, "cidr")?,
-            }),
+            },
             "add-subnet" => Self::AddSubnet(AddSubnet {
                 name: r.name,
                 cidr: need(r.cidr, "cidr")?,
@@ -488,9 +399,9 @@ impl<'de> Deserialize<'de> for Command {
                 endpoint: r.endpoint.unwrap_or_default(),
                 subnets: need(r.subnets, "subnets")?,
             }),
-            "upgrade-control-plane" => Self::UpgradeControlPlane(UpgradeControlPlane {
+            "upgrade-control-plane" => Self::UpgradeControlPlane {
                 version: need(r.version, "version")?,
-            }),
+            },
             "add-node" => Self::AddNode(AddNode {
                 instance_type: need(r.instance_type, "instance_type")?,
                 subnet: need(r.subnet, "subnet")?,
@@ -504,61 +415,61 @@ impl<'de> Deserialize<'de> for Command {
                 name: r.name,
                 security_groups: r.security_groups.unwrap_or_default(),
             }),
-            "delete-pod" => Self::DeletePod(DeletePod {
+            "delete-pod" => Self::DeletePod {
                 pod: need(r.pod, "pod")?,
-            }),
-            "delete-node" => Self::DeleteNode(DeleteNode {
+            },
+            "delete-node" => Self::DeleteNode {
                 node: need(r.node, "node")?,
-            }),
-            "set-cni" => Self::SetCni(SetCni {
+            },
+            "set-cni" => Self::SetCni {
                 cni: need(r.cni, "cni")?,
-            }),
-            "advance-time" => Self::AdvanceTime(AdvanceTime {
+            },
+            "advance-time" => Self::AdvanceTime {
                 seconds: need(r.seconds, "seconds")?,
-            }),
-            "set-vpc-dns" => Self::SetVpcDns(SetVpcDns {
+            },
+            "set-vpc-dns" => Self::SetVpcDns {
                 dns_hostnames: r.dns_hostnames,
                 dns_support: r.dns_support,
-            }),
-            "set-dhcp-options" => Self::SetDhcpOptions(SetDhcpOptions {
+            },
+            "set-dhcp-options" => Self::SetDhcpOptions {
                 servers: r.servers.unwrap_or_default(),
                 domain_name: r.domain_name,
-            }),
+            },
             "add-internet-gateway" => Self::AddInternetGateway,
-            "add-nat-gateway" => Self::AddNatGateway(AddNatGateway {
+            "add-nat-gateway" => Self::AddNatGateway {
                 subnet: need(r.subnet, "subnet")?,
-            }),
-            "set-route" => Self::SetRoute(SetRoute {
+            },
+            "set-route" => Self::SetRoute {
                 subnet: need(r.subnet, "subnet")?,
                 to: need(r.to, "to")?,
                 via: r.via,
-            }),
-            "add-vpc-endpoint" => Self::AddVpcEndpoint(AddVpcEndpoint {
+            },
+            "add-vpc-endpoint" => Self::AddVpcEndpoint {
                 service: need(r.service, "service")?,
                 subnets: r.subnets,
-            }),
-            "delete-vpc-endpoint" => Self::DeleteVpcEndpoint(DeleteVpcEndpoint {
+            },
+            "delete-vpc-endpoint" => Self::DeleteVpcEndpoint {
                 service: need(r.service, "service")?,
-            }),
-            "update-cluster-subnets" => Self::UpdateClusterSubnets(UpdateClusterSubnets {
+            },
+            "update-cluster-subnets" => Self::UpdateClusterSubnets {
                 subnets: need(r.subnets, "subnets")?,
-            }),
-            "set-public-access-cidrs" => Self::SetPublicAccessCidrs(SetPublicAccessCidrs {
+            },
+            "set-public-access-cidrs" => Self::SetPublicAccessCidrs {
                 cidrs: need(r.cidrs, "cidrs")?,
-            }),
-            "set-authentication-mode" => Self::SetAuthenticationMode(SetAuthenticationMode {
+            },
+            "set-authentication-mode" => Self::SetAuthenticationMode {
                 mode: need(r.mode, "mode")?,
-            }),
-            "set-endpoint-access" => Self::SetEndpointAccess(SetEndpointAccess {
+            },
+            "set-endpoint-access" => Self::SetEndpointAccess {
                 endpoint: need(r.endpoint, "endpoint")?,
-            }),
-            "set-node-access" => Self::SetNodeAccess(SetNodeAccess {
+            },
+            "set-node-access" => Self::SetNodeAccess {
                 access: need(r.access, "access")?,
-            }),
-            "set-security-groups" => Self::SetSecurityGroups(SetSecurityGroups {
+            },
+            "set-security-groups" => Self::SetSecurityGroups {
                 api_443: r.api_443.unwrap_or(true),
                 kubelet_10250: r.kubelet_10250.unwrap_or(true),
-            }),
+            },
             other => return Err(D::Error::unknown_variant(other, ACTIONS)),
         })
     }
@@ -570,9 +481,9 @@ mod tests {
 
     fn every_kind() -> Vec<Command> {
         vec![
-            Command::AddVpcCidr(AddVpcCidr {
+            Command::AddVpcCidr {
                 cidr: "100.64.0.0/16".into(),
-            }),
+            },
             Command::AddSubnet(AddSubnet {
                 name: Some("a".into()),
                 cidr: "10.0.1.0/24".into(),
@@ -586,9 +497,9 @@ mod tests {
                 endpoint: EndpointAccess::Private,
                 subnets: vec!["a".into(), "b".into()],
             }),
-            Command::UpgradeControlPlane(UpgradeControlPlane {
+            Command::UpgradeControlPlane {
                 version: "1.32".into(),
-            }),
+            },
             Command::AddNode(AddNode {
                 instance_type: "m5.large".into(),
                 subnet: "a".into(),
@@ -602,59 +513,59 @@ mod tests {
                 name: Some("web".into()),
                 security_groups: true,
             }),
-            Command::DeletePod(DeletePod {
+            Command::DeletePod {
                 pod: "web-1".into(),
-            }),
-            Command::DeleteNode(DeleteNode {
+            },
+            Command::DeleteNode {
                 node: "ip-10-0-1-4".into(),
-            }),
-            Command::SetCni(SetCni {
+            },
+            Command::SetCni {
                 cni: CniMode::default(),
-            }),
-            Command::AdvanceTime(AdvanceTime { seconds: 30 }),
-            Command::SetVpcDns(SetVpcDns {
+            },
+            Command::AdvanceTime { seconds: 30 },
+            Command::SetVpcDns {
                 dns_hostnames: Some(false),
                 dns_support: None,
-            }),
-            Command::SetEndpointAccess(SetEndpointAccess {
+            },
+            Command::SetEndpointAccess {
                 endpoint: EndpointAccess::Private,
-            }),
-            Command::SetNodeAccess(SetNodeAccess {
+            },
+            Command::SetNodeAccess {
                 access: crate::cluster::NodeAccess::AwsAuth,
-            }),
-            Command::SetSecurityGroups(SetSecurityGroups {
+            },
+            Command::SetSecurityGroups {
                 api_443: false,
                 kubelet_10250: true,
-            }),
-            Command::SetDhcpOptions(SetDhcpOptions {
+            },
+            Command::SetDhcpOptions {
                 servers: crate::egress::DnsServers::Custom,
                 domain_name: Some("corp.example".into()),
-            }),
+            },
             Command::AddInternetGateway,
-            Command::AddNatGateway(AddNatGateway {
+            Command::AddNatGateway {
                 subnet: "public-a".into(),
-            }),
-            Command::SetRoute(SetRoute {
+            },
+            Command::SetRoute {
                 subnet: "a".into(),
                 to: "nat-gateway".into(),
                 via: Some("public-a".into()),
-            }),
-            Command::AddVpcEndpoint(AddVpcEndpoint {
+            },
+            Command::AddVpcEndpoint {
                 service: "ec2".into(),
                 subnets: Some(vec!["a".into()]),
-            }),
-            Command::DeleteVpcEndpoint(DeleteVpcEndpoint {
+            },
+            Command::DeleteVpcEndpoint {
                 service: "ec2".into(),
-            }),
-            Command::UpdateClusterSubnets(UpdateClusterSubnets {
+            },
+            Command::UpdateClusterSubnets {
                 subnets: vec!["a".into(), "b".into()],
-            }),
-            Command::SetPublicAccessCidrs(SetPublicAccessCidrs {
+            },
+            Command::SetPublicAccessCidrs {
                 cidrs: vec!["198.51.100.0/24".into()],
-            }),
-            Command::SetAuthenticationMode(SetAuthenticationMode {
+            },
+            Command::SetAuthenticationMode {
                 mode: crate::cluster::AuthMode::Api,
-            }),
+            },
         ]
     }
 

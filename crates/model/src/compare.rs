@@ -48,8 +48,7 @@ pub fn all_cnis() -> Vec<CniMode> {
 pub fn under(scenario: &Scenario, mode: CniMode) -> Scenario {
     let mut s = scenario.clone();
     if !s.cni.same_strategy(&mode) {
-        s.actions
-            .retain(|a| !matches!(a, Command::SetCni(crate::command::SetCni { .. })));
+        s.actions.retain(|a| !matches!(a, Command::SetCni { .. }));
         s.cni = mode;
     }
     s

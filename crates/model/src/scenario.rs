@@ -244,9 +244,7 @@ impl Scenario {
                 Command::AddPods(crate::command::AddPods { count, .. }) => {
                     pods += u64::from(*count)
                 }
-                Command::AdvanceTime(crate::command::AdvanceTime { seconds }) => {
-                    wait += u64::from(*seconds)
-                }
+                Command::AdvanceTime { seconds } => wait += u64::from(*seconds),
                 _ => {}
             }
         }

@@ -159,11 +159,9 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
         let (draft, on_action) = (draft.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            on_action.emit(Action::Run(Command::SetCni(
-                podnet_model::command::SetCni {
-                    cni: CniMode::from((*draft).clone()),
-                },
-            )));
+            on_action.emit(Action::Run(Command::SetCni {
+                cni: CniMode::from((*draft).clone()),
+            }));
         })
     };
     html! {
@@ -442,11 +440,9 @@ fn CiliumEniForm(props: &CiliumEniFormProps) -> Html {
         let (draft, on_action) = (draft.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            on_action.emit(Action::Run(Command::SetCni(
-                podnet_model::command::SetCni {
-                    cni: CniMode::from((*draft).clone()),
-                },
-            )));
+            on_action.emit(Action::Run(Command::SetCni {
+                cni: CniMode::from((*draft).clone()),
+            }));
         })
     };
     html! {

@@ -141,11 +141,9 @@ fn AddVpcBlock(props: &ViewProps) -> Html {
         let (cidr, on_action) = (cidr.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            on_action.emit(Action::Run(Command::AddVpcCidr(
-                podnet_model::command::AddVpcCidr {
-                    cidr: cidr.trim().to_owned(),
-                },
-            )));
+            on_action.emit(Action::Run(Command::AddVpcCidr {
+                cidr: cidr.trim().to_owned(),
+            }));
         })
     };
     let blocks = props.state.sandbox().vpc.cidrs.len();
@@ -336,18 +334,14 @@ fn ControlPlane(props: &ViewProps) -> Html {
         .unwrap_or_default();
     let next = next_version(&current);
     let upgrade = props.on_action.reform(move |_: MouseEvent| {
-        Action::Run(Command::UpgradeControlPlane(
-            podnet_model::command::UpgradeControlPlane {
-                version: next.clone(),
-            },
-        ))
+        Action::Run(Command::UpgradeControlPlane {
+            version: next.clone(),
+        })
     });
     let wait = |s: u32| {
-        props.on_action.reform(move |_: MouseEvent| {
-            Action::Run(Command::AdvanceTime(podnet_model::command::AdvanceTime {
-                seconds: s,
-            }))
-        })
+        props
+            .on_action
+            .reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds: s }))
     };
     html! {
         <details class="form" open=true>
@@ -395,20 +389,18 @@ fn ClusterAccess(props: &ViewProps) -> Html {
         let (cidrs, on_action) = (cidrs.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            on_action.emit(Action::Run(Command::SetPublicAccessCidrs(
-                podnet_model::command::SetPublicAccessCidrs {
-                    cidrs: list(&cidrs),
-                },
-            )));
+            on_action.emit(Action::Run(Command::SetPublicAccessCidrs {
+                cidrs: list(&cidrs),
+            }));
         })
     };
     let on_subnets = {
         let (s, on_action) = (cluster_subnets.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            on_action.emit(Action::Run(Command::UpdateClusterSubnets(
-                podnet_model::command::UpdateClusterSubnets { subnets: list(&s) },
-            )));
+            on_action.emit(Action::Run(Command::UpdateClusterSubnets {
+                subnets: list(&s),
+            }));
         })
     };
     let run = |f: fn(&str, bool, SgRules) -> Command| {
@@ -424,44 +416,34 @@ fn ClusterAccess(props: &ViewProps) -> Html {
             on_action.emit(Action::Run(f(&value, checked, rules)));
         })
     };
-    let on_endpoint = run(|v, _, _| {
-        Command::SetEndpointAccess(podnet_model::command::SetEndpointAccess {
-            endpoint: match v {
-                "private" => EndpointAccess::Private,
-                "public" => EndpointAccess::Public,
-                _ => EndpointAccess::PublicAndPrivate,
-            },
-        })
+    let on_endpoint = run(|v, _, _| Command::SetEndpointAccess {
+        endpoint: match v {
+            "private" => EndpointAccess::Private,
+            "public" => EndpointAccess::Public,
+            _ => EndpointAccess::PublicAndPrivate,
+        },
     });
-    let on_access = run(|v, _, _| {
-        Command::SetNodeAccess(podnet_model::command::SetNodeAccess {
-            access: match v {
-                "aws-auth" => NodeAccess::AwsAuth,
-                "none" => NodeAccess::None,
-                _ => NodeAccess::AccessEntry,
-            },
-        })
+    let on_access = run(|v, _, _| Command::SetNodeAccess {
+        access: match v {
+            "aws-auth" => NodeAccess::AwsAuth,
+            "none" => NodeAccess::None,
+            _ => NodeAccess::AccessEntry,
+        },
     });
-    let on_mode = run(|v, _, _| {
-        Command::SetAuthenticationMode(podnet_model::command::SetAuthenticationMode {
-            mode: match v {
-                "CONFIG_MAP" => AuthMode::ConfigMap,
-                "API" => AuthMode::Api,
-                _ => AuthMode::ApiAndConfigMap,
-            },
-        })
+    let on_mode = run(|v, _, _| Command::SetAuthenticationMode {
+        mode: match v {
+            "CONFIG_MAP" => AuthMode::ConfigMap,
+            "API" => AuthMode::Api,
+            _ => AuthMode::ApiAndConfigMap,
+        },
     });
-    let on_443 = run(|_, on, r| {
-        Command::SetSecurityGroups(podnet_model::command::SetSecurityGroups {
-            api_443: on,
-            kubelet_10250: r.kubelet_10250,
-        })
+    let on_443 = run(|_, on, r| Command::SetSecurityGroups {
+        api_443: on,
+        kubelet_10250: r.kubelet_10250,
     });
-    let on_10250 = run(|_, on, r| {
-        Command::SetSecurityGroups(podnet_model::command::SetSecurityGroups {
-            api_443: r.api_443,
-            kubelet_10250: on,
-        })
+    let on_10250 = run(|_, on, r| Command::SetSecurityGroups {
+        api_443: r.api_443,
+        kubelet_10250: on,
     });
     html! {
         <fieldset class="form__group">

@@ -89,11 +89,9 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
         return html! {};
     };
     let name = n.name.clone();
-    let delete = props.on_action.reform(move |_: MouseEvent| {
-        Action::Run(Command::DeleteNode(podnet_model::command::DeleteNode {
-            node: name.clone(),
-        }))
-    });
+    let delete = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::Run(Command::DeleteNode { node: name.clone() }));
     let subnet_name = sb
         .vpc
         .subnets
@@ -139,11 +137,9 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
         return html! {};
     };
     let name = p.name.clone();
-    let delete = props.on_action.reform(move |_: MouseEvent| {
-        Action::Run(Command::DeletePod(podnet_model::command::DeletePod {
-            pod: name.clone(),
-        }))
-    });
+    let delete = props
+        .on_action
+        .reform(move |_: MouseEvent| Action::Run(Command::DeletePod { pod: name.clone() }));
     let node = p
         .node
         .and_then(|n| sb.nodes.get(&n))
@@ -162,7 +158,7 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
             </dl>
             if p.status != PodStatus::Running { { advice(podnet_model::query::advice_for_pod(sb, id)) } }
             if let (Some(seconds), false) = (podnet_model::query::wait_would_help(sb, id), props.options.read_only) {
-                <button type="button" onclick={props.on_action.reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime(podnet_model::command::AdvanceTime { seconds })))}>{ format!("Wait {seconds} s") }</button>
+                <button type="button" onclick={props.on_action.reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds }))}>{ format!("Wait {seconds} s") }</button>
             }
             if !p.system && !props.options.read_only {
                 <button type="button" class="danger" onclick={delete}>{ "Delete" }</button>

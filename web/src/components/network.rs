@@ -42,9 +42,7 @@ pub fn Network(props: &ViewProps) -> Html {
     let on_nat = {
         let (s, on_action) = (nat_pick.clone(), props.on_action.clone());
         Callback::from(move |_| {
-            on_action.emit(Action::Run(Command::AddNatGateway(
-                podnet_model::command::AddNatGateway { subnet: s.clone() },
-            )))
+            on_action.emit(Action::Run(Command::AddNatGateway { subnet: s.clone() }))
         })
     };
     let on_route = {
@@ -54,13 +52,11 @@ pub fn Network(props: &ViewProps) -> Html {
             props.on_action.clone(),
         );
         Callback::from(move |_| {
-            on_action.emit(Action::Run(Command::SetRoute(
-                podnet_model::command::SetRoute {
-                    subnet: s.clone(),
-                    to: (*to).clone(),
-                    via: None,
-                },
-            )))
+            on_action.emit(Action::Run(Command::SetRoute {
+                subnet: s.clone(),
+                to: (*to).clone(),
+                via: None,
+            }))
         })
     };
     let endpoints = AwsService::ALL.iter().map(|svc| {
@@ -71,12 +67,12 @@ pub fn Network(props: &ViewProps) -> Html {
             let checked = e.target_unchecked_into::<HtmlInputElement>().checked();
             let service = service.clone();
             on_action.emit(Action::Run(if checked {
-                Command::AddVpcEndpoint(podnet_model::command::AddVpcEndpoint {
+                Command::AddVpcEndpoint {
                     service,
                     subnets: None,
-                })
+                }
             } else {
-                Command::DeleteVpcEndpoint(podnet_model::command::DeleteVpcEndpoint { service })
+                Command::DeleteVpcEndpoint { service }
             }));
         });
         let kind = if svc.is_gateway() {
@@ -153,17 +149,13 @@ pub fn VpcDns(props: &ViewProps) -> Html {
             on_action.emit(Action::Run(f(on)));
         })
     };
-    let on_support = toggle(|on| {
-        Command::SetVpcDns(podnet_model::command::SetVpcDns {
-            dns_hostnames: None,
-            dns_support: Some(on),
-        })
+    let on_support = toggle(|on| Command::SetVpcDns {
+        dns_hostnames: None,
+        dns_support: Some(on),
     });
-    let on_hostnames = toggle(|on| {
-        Command::SetVpcDns(podnet_model::command::SetVpcDns {
-            dns_hostnames: Some(on),
-            dns_support: None,
-        })
+    let on_hostnames = toggle(|on| Command::SetVpcDns {
+        dns_hostnames: Some(on),
+        dns_support: None,
     });
     let on_servers = {
         let (on_action, domain) = (props.on_action.clone(), domain.clone());
@@ -172,16 +164,14 @@ pub fn VpcDns(props: &ViewProps) -> Html {
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value();
             let d = domain.trim().to_owned();
-            on_action.emit(Action::Run(Command::SetDhcpOptions(
-                podnet_model::command::SetDhcpOptions {
-                    servers: if v == "custom" {
-                        DnsServers::Custom
-                    } else {
-                        DnsServers::AmazonProvided
-                    },
-                    domain_name: (!d.is_empty()).then_some(d),
+            on_action.emit(Action::Run(Command::SetDhcpOptions {
+                servers: if v == "custom" {
+                    DnsServers::Custom
+                } else {
+                    DnsServers::AmazonProvided
                 },
-            )));
+                domain_name: (!d.is_empty()).then_some(d),
+            }));
         })
     };
     let on_domain = {
@@ -190,12 +180,10 @@ pub fn VpcDns(props: &ViewProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let d = domain.trim().to_owned();
-            on_action.emit(Action::Run(Command::SetDhcpOptions(
-                podnet_model::command::SetDhcpOptions {
-                    servers,
-                    domain_name: (!d.is_empty()).then_some(d),
-                },
-            )));
+            on_action.emit(Action::Run(Command::SetDhcpOptions {
+                servers,
+                domain_name: (!d.is_empty()).then_some(d),
+            }));
         })
     };
     html! {

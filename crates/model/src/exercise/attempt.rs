@@ -89,9 +89,7 @@ impl Attempt {
     /// scenario under it, as the page does (nodes choose their CNI at boot).
     pub fn run(&mut self, command: Command) -> Result<(), String> {
         match &command {
-            Command::SetCni(crate::command::SetCni { cni })
-                if !cni.same_strategy(&self.scenario.cni) =>
-            {
+            Command::SetCni { cni } if !cni.same_strategy(&self.scenario.cni) => {
                 let next = compare::under(&self.scenario, cni.clone());
                 let replay = next.replay().map_err(|e| e.to_string())?;
                 self.events = replay.events().cloned().collect();

@@ -146,43 +146,29 @@ pub use crate::command::ACTIONS;
 /// The `action` name of a command (its JSON tag).
 pub fn action_name(command: &Command) -> &'static str {
     match command {
-        Command::AddVpcCidr(crate::command::AddVpcCidr { .. }) => "add-vpc-cidr",
+        Command::AddVpcCidr { .. } => "add-vpc-cidr",
         Command::AddSubnet(crate::command::AddSubnet { .. }) => "add-subnet",
         Command::CreateCluster(crate::command::CreateCluster { .. }) => "create-cluster",
-        Command::UpgradeControlPlane(crate::command::UpgradeControlPlane { .. }) => {
-            "upgrade-control-plane"
-        }
+        Command::UpgradeControlPlane { .. } => "upgrade-control-plane",
         Command::AddNode(crate::command::AddNode { .. }) => "add-node",
         Command::AddPods(crate::command::AddPods { .. }) => "add-pods",
-        Command::DeletePod(crate::command::DeletePod { .. }) => "delete-pod",
-        Command::DeleteNode(crate::command::DeleteNode { .. }) => "delete-node",
-        Command::SetCni(crate::command::SetCni { .. }) => "set-cni",
-        Command::AdvanceTime(crate::command::AdvanceTime { .. }) => "advance-time",
-        Command::SetVpcDns(crate::command::SetVpcDns { .. }) => "set-vpc-dns",
-        Command::SetEndpointAccess(crate::command::SetEndpointAccess { .. }) => {
-            "set-endpoint-access"
-        }
-        Command::SetNodeAccess(crate::command::SetNodeAccess { .. }) => "set-node-access",
-        Command::SetSecurityGroups(crate::command::SetSecurityGroups { .. }) => {
-            "set-security-groups"
-        }
-        Command::SetDhcpOptions(crate::command::SetDhcpOptions { .. }) => "set-dhcp-options",
+        Command::DeletePod { .. } => "delete-pod",
+        Command::DeleteNode { .. } => "delete-node",
+        Command::SetCni { .. } => "set-cni",
+        Command::AdvanceTime { .. } => "advance-time",
+        Command::SetVpcDns { .. } => "set-vpc-dns",
+        Command::SetEndpointAccess { .. } => "set-endpoint-access",
+        Command::SetNodeAccess { .. } => "set-node-access",
+        Command::SetSecurityGroups { .. } => "set-security-groups",
+        Command::SetDhcpOptions { .. } => "set-dhcp-options",
         Command::AddInternetGateway => "add-internet-gateway",
-        Command::AddNatGateway(crate::command::AddNatGateway { .. }) => "add-nat-gateway",
-        Command::SetRoute(crate::command::SetRoute { .. }) => "set-route",
-        Command::AddVpcEndpoint(crate::command::AddVpcEndpoint { .. }) => "add-vpc-endpoint",
-        Command::DeleteVpcEndpoint(crate::command::DeleteVpcEndpoint { .. }) => {
-            "delete-vpc-endpoint"
-        }
-        Command::UpdateClusterSubnets(crate::command::UpdateClusterSubnets { .. }) => {
-            "update-cluster-subnets"
-        }
-        Command::SetPublicAccessCidrs(crate::command::SetPublicAccessCidrs { .. }) => {
-            "set-public-access-cidrs"
-        }
-        Command::SetAuthenticationMode(crate::command::SetAuthenticationMode { .. }) => {
-            "set-authentication-mode"
-        }
+        Command::AddNatGateway { .. } => "add-nat-gateway",
+        Command::SetRoute { .. } => "set-route",
+        Command::AddVpcEndpoint { .. } => "add-vpc-endpoint",
+        Command::DeleteVpcEndpoint { .. } => "delete-vpc-endpoint",
+        Command::UpdateClusterSubnets { .. } => "update-cluster-subnets",
+        Command::SetPublicAccessCidrs { .. } => "set-public-access-cidrs",
+        Command::SetAuthenticationMode { .. } => "set-authentication-mode",
     }
 }
 

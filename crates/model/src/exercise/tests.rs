@@ -103,22 +103,22 @@ fn a_once_goal_stays_met_after_the_state_moves_on() {
     let mut a = Attempt::new(&ex).unwrap();
     assert!(!a.goals()[0].met);
     // The stock kube-flannel does not start on EKS (no node pod CIDRs).
-    a.run(Command::SetCni(crate::command::SetCni {
+    a.run(Command::SetCni {
         cni: crate::cni::CniMode::from(crate::cni::Flannel::default()),
-    }))
+    })
     .unwrap();
     assert!(!a.goals()[0].met, "{:?}", a.goals()[0]);
-    a.run(Command::SetCni(crate::command::SetCni {
+    a.run(Command::SetCni {
         cni: crate::cni::CniMode::from(crate::cni::Flannel {
             subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
             ..Default::default()
         }),
-    }))
+    })
     .unwrap();
     assert!(a.goals()[0].met, "{:?}", a.goals()[0]);
-    a.run(Command::SetCni(crate::command::SetCni {
+    a.run(Command::SetCni {
         cni: crate::cni::CniMode::from(crate::cni::Calico::default()),
-    }))
+    })
     .unwrap();
     assert!(a.goals()[0].met && a.goals()[1].met);
     assert!(

@@ -187,8 +187,7 @@ fn leaving_the_vpc_is_snat_to_the_node_ip_unless_external_snat() {
         external_snat: true,
         ..crate::VpcCni::default()
     });
-    ext.apply(Command::SetCni(crate::command::SetCni { cni }))
-        .unwrap();
+    ext.apply(Command::SetCni { cni }).unwrap();
     let p = ext.trace(pod(&ext, 0, 0), to).unwrap();
     assert!(
         p.hops.iter().filter(|h| h.nat.is_some()).count() == 1,
@@ -269,10 +268,10 @@ fn the_control_plane_reaches_kubelets_always_and_pods_only_with_vpc_addresses() 
 #[test]
 fn a_private_only_endpoint_resolves_through_public_dns_with_dns_hostnames_off() {
     let mut s = cluster(CniMode::default(), "private");
-    s.apply(Command::SetVpcDns(crate::command::SetVpcDns {
+    s.apply(Command::SetVpcDns {
         dns_hostnames: Some(false),
         dns_support: None,
-    }))
+    })
     .unwrap();
     s.apply(Command::AddNode(crate::command::AddNode {
         instance_type: "m5.large".into(),
@@ -296,10 +295,10 @@ fn a_private_only_endpoint_resolves_through_public_dns_with_dns_hostnames_off() 
 #[test]
 fn without_dns_support_nothing_resolves_and_nodeadm_stops_first() {
     let mut s = cluster(CniMode::default(), "private");
-    s.apply(Command::SetVpcDns(crate::command::SetVpcDns {
+    s.apply(Command::SetVpcDns {
         dns_hostnames: None,
         dns_support: Some(false),
-    }))
+    })
     .unwrap();
     // The registered nodes' kubelets cannot resolve the endpoint any more.
     assert!(s.nodes.values().all(|n| n.join_error.is_some()));
@@ -333,10 +332,10 @@ fn without_dns_support_nothing_resolves_and_nodeadm_stops_first() {
     assert_eq!(join.steps[2].status, StepStatus::NotReached);
     assert_eq!(node.ipam.enis.len(), 1);
     assert_eq!(node.pods, 0);
-    s.apply(Command::SetVpcDns(crate::command::SetVpcDns {
+    s.apply(Command::SetVpcDns {
         dns_hostnames: None,
         dns_support: Some(true),
-    }))
+    })
     .unwrap();
     assert!(s.nodes.values().all(|n| n.registered && n.ready()));
 }
@@ -344,9 +343,9 @@ fn without_dns_support_nothing_resolves_and_nodeadm_stops_first() {
 #[test]
 fn without_a_mapping_for_the_node_role_the_kubelet_is_unauthorized() {
     let mut s = cluster(CniMode::default(), "public");
-    s.apply(Command::SetNodeAccess(crate::command::SetNodeAccess {
+    s.apply(Command::SetNodeAccess {
         access: NodeAccess::None,
-    }))
+    })
     .unwrap();
     let name = s.nodes.values().next().unwrap().name.clone();
     let msg = s.nodes.values().next().unwrap().join_error.clone().unwrap();
@@ -368,9 +367,9 @@ fn without_a_mapping_for_the_node_role_the_kubelet_is_unauthorized() {
         .as_deref()
         .unwrap()
         .contains("4 node(s) had untolerated taint"));
-    s.apply(Command::SetNodeAccess(crate::command::SetNodeAccess {
+    s.apply(Command::SetNodeAccess {
         access: NodeAccess::AwsAuth,
-    }))
+    })
     .unwrap();
     let late = s
         .pods
@@ -384,12 +383,10 @@ fn without_a_mapping_for_the_node_role_the_kubelet_is_unauthorized() {
 #[test]
 fn security_groups_block_443_at_the_x_eni_and_10250_at_the_node() {
     let mut s = cluster(CniMode::default(), "private");
-    s.apply(Command::SetSecurityGroups(
-        crate::command::SetSecurityGroups {
-            api_443: true,
-            kubelet_10250: false,
-        },
-    ))
+    s.apply(Command::SetSecurityGroups {
+        api_443: true,
+        kubelet_10250: false,
+    })
     .unwrap();
     let node = s.nodes.values().next().unwrap();
     assert!(node.ready(), "10250 does not stop the join");
@@ -400,12 +397,10 @@ fn security_groups_block_443_at_the_x_eni_and_10250_at_the_node() {
     assert!(p.to_text().contains("error dialing backend"));
     let j = s.join(&node.name).unwrap();
     assert_eq!(j.steps.last().unwrap().status, StepStatus::Warning);
-    s.apply(Command::SetSecurityGroups(
-        crate::command::SetSecurityGroups {
-            api_443: false,
-            kubelet_10250: true,
-        },
-    ))
+    s.apply(Command::SetSecurityGroups {
+        api_443: false,
+        kubelet_10250: true,
+    })
     .unwrap();
     let node = s.nodes.values().next().unwrap();
     assert!(node
@@ -414,11 +409,9 @@ fn security_groups_block_443_at_the_x_eni_and_10250_at_the_node() {
         .unwrap()
         .ends_with(":443: i/o timeout"));
     // A public endpoint does not go through the X-ENIs' security group.
-    s.apply(Command::SetEndpointAccess(
-        crate::command::SetEndpointAccess {
-            endpoint: EndpointAccess::Public,
-        },
-    ))
+    s.apply(Command::SetEndpointAccess {
+        endpoint: EndpointAccess::Public,
+    })
     .unwrap();
     assert!(s.nodes.values().all(|n| n.ready()));
 }
@@ -572,10 +565,10 @@ fn only_unencapsulated_overlays_break_the_flat_network_across_subnets() {
 #[test]
 fn a_private_only_endpoint_without_dns_has_no_way_in() {
     let mut s = cluster(CniMode::default(), "private");
-    s.apply(Command::SetVpcDns(crate::command::SetVpcDns {
+    s.apply(Command::SetVpcDns {
         dns_hostnames: None,
         dns_support: Some(false),
-    }))
+    })
     .unwrap();
     let node = Endpoint::Node {
         node: s.nodes.values().next().unwrap().id,
@@ -588,25 +581,23 @@ fn a_private_only_endpoint_without_dns_has_no_way_in() {
     );
     assert!(p.verdict.contains("does not resolve"), "{}", p.verdict);
     // DNS back on, the name resolves and the kubelet goes through an X-ENI.
-    s.apply(Command::SetVpcDns(crate::command::SetVpcDns {
+    s.apply(Command::SetVpcDns {
         dns_hostnames: None,
         dns_support: Some(true),
-    }))
+    })
     .unwrap();
     let j = s.join(&s.nodes.values().next().unwrap().name).unwrap();
     assert!(j.via_xeni);
     assert!(j.steps[3].detail.contains("X-ENI"));
-    s.apply(Command::SetVpcDns(crate::command::SetVpcDns {
+    s.apply(Command::SetVpcDns {
         dns_hostnames: Some(false),
         dns_support: None,
-    }))
+    })
     .unwrap();
     // Public and private: the name falls back to the public endpoint.
-    s.apply(Command::SetEndpointAccess(
-        crate::command::SetEndpointAccess {
-            endpoint: EndpointAccess::PublicAndPrivate,
-        },
-    ))
+    s.apply(Command::SetEndpointAccess {
+        endpoint: EndpointAccess::PublicAndPrivate,
+    })
     .unwrap();
     let p = s.trace(node, Endpoint::ApiServer).unwrap();
     assert!(p.reachable && p.hops.iter().any(|h| h.place == Place::Outside));
@@ -632,12 +623,12 @@ fn external_snat_leaves_by_the_pods_own_eni_and_needs_a_nat_gateway() {
         .replay()
         .unwrap()
         .sandbox;
-    s.apply(Command::SetCni(crate::command::SetCni {
+    s.apply(Command::SetCni {
         cni: CniMode::from(crate::VpcCni {
             external_snat: true,
             ..crate::VpcCni::default()
         }),
-    }))
+    })
     .unwrap();
     // A pod whose address is on eth1 (the seed's nodes attach a warm ENI).
     s.apply(serde_json::from_str(r#"{"action":"add-pods","count":20}"#).unwrap())
@@ -727,13 +718,13 @@ fn a_branch_eni_pod_leaves_by_its_vlan_in_strict_mode_and_is_snated_in_standard(
     );
     let mut standard = s.clone();
     standard
-        .apply(Command::SetCni(crate::command::SetCni {
+        .apply(Command::SetCni {
             cni: CniMode::from(crate::VpcCni {
                 pod_eni: true,
                 pod_sg_enforcing_mode: crate::cni::vpc_cni::PodSgMode::Standard,
                 ..crate::VpcCni::default()
             }),
-        }))
+        })
         .unwrap();
     let p = standard.trace(Endpoint::Pod { pod }, out).unwrap();
     let snat = p.hops.iter().find_map(|h| h.nat.clone()).unwrap();

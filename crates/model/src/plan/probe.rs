@@ -215,9 +215,9 @@ pub(super) fn measure(
             name: Some("host".into()),
             security_groups: false,
         }),
-        Command::AdvanceTime(crate::command::AdvanceTime {
+        Command::AdvanceTime {
             seconds: SETTLE_SECONDS,
-        }),
+        },
     ]);
     // The most each subnet holds at any point: before the settle time
     // (a surplus not yet released) and after.

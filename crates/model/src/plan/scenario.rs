@@ -118,9 +118,9 @@ impl Plan {
             run(
                 &mut sb,
                 &mut s,
-                Command::AddVpcCidr(crate::command::AddVpcCidr {
+                Command::AddVpcCidr {
                     cidr: b.to_string(),
-                }),
+                },
             )?;
         }
         for sub in &self.subnets {
@@ -198,17 +198,13 @@ impl Plan {
             }
         }
         if moment == Moment::Peak {
+            run(&mut sb, &mut s, Command::AdvanceTime { seconds: 600 })?;
             run(
                 &mut sb,
                 &mut s,
-                Command::AdvanceTime(crate::command::AdvanceTime { seconds: 600 }),
-            )?;
-            run(
-                &mut sb,
-                &mut s,
-                Command::UpgradeControlPlane(crate::command::UpgradeControlPlane {
+                Command::UpgradeControlPlane {
                     version: "1.32".into(),
-                }),
+                },
             )?;
         }
         Ok((s, sb))

@@ -146,66 +146,52 @@ impl Sandbox {
         })?;
         let mut events = Recorder::new();
         match command {
-            Command::AddVpcCidr(crate::command::AddVpcCidr { cidr }) => {
-                self.add_vpc_cidr(&cidr, &mut events)?
-            }
+            Command::AddVpcCidr { cidr } => self.add_vpc_cidr(&cidr, &mut events)?,
             Command::AddSubnet(c) => self.add_subnet(&c, &mut events)?,
             Command::CreateCluster(c) => self.create_cluster(&c, &mut events)?,
-            Command::UpgradeControlPlane(crate::command::UpgradeControlPlane { version }) => {
+            Command::UpgradeControlPlane { version } => {
                 self.upgrade_control_plane(&version, &mut events)?
             }
             Command::AddNode(c) => self.add_node(&c, &mut events)?,
             Command::AddPods(c) => self.add_pods(&c, &mut events)?,
-            Command::DeletePod(crate::command::DeletePod { pod }) => {
-                self.delete_pod(&pod, &mut events)?
-            }
-            Command::DeleteNode(crate::command::DeleteNode { node }) => {
-                self.delete_node(&node, &mut events)?
-            }
-            Command::SetCni(crate::command::SetCni { cni }) => self.set_cni(cni, &mut events)?,
-            Command::AdvanceTime(crate::command::AdvanceTime { seconds }) => {
-                self.advance(seconds, &mut events)?
-            }
-            Command::SetVpcDns(crate::command::SetVpcDns {
+            Command::DeletePod { pod } => self.delete_pod(&pod, &mut events)?,
+            Command::DeleteNode { node } => self.delete_node(&node, &mut events)?,
+            Command::SetCni { cni } => self.set_cni(cni, &mut events)?,
+            Command::AdvanceTime { seconds } => self.advance(seconds, &mut events)?,
+            Command::SetVpcDns {
                 dns_hostnames,
                 dns_support,
-            }) => self.set_vpc_dns(dns_hostnames, dns_support, &mut events),
-            Command::SetDhcpOptions(crate::command::SetDhcpOptions {
+            } => self.set_vpc_dns(dns_hostnames, dns_support, &mut events),
+            Command::SetDhcpOptions {
                 servers,
                 domain_name,
-            }) => self.set_dhcp_options(servers, domain_name.as_deref(), &mut events)?,
+            } => self.set_dhcp_options(servers, domain_name.as_deref(), &mut events)?,
             Command::AddInternetGateway => self.add_internet_gateway(&mut events)?,
-            Command::AddNatGateway(crate::command::AddNatGateway { subnet }) => {
-                self.add_nat_gateway(&subnet, &mut events)?
-            }
-            Command::SetRoute(crate::command::SetRoute { subnet, to, via }) => {
+            Command::AddNatGateway { subnet } => self.add_nat_gateway(&subnet, &mut events)?,
+            Command::SetRoute { subnet, to, via } => {
                 self.set_route(&subnet, &to, via.as_deref(), &mut events)?;
             }
-            Command::AddVpcEndpoint(crate::command::AddVpcEndpoint { service, subnets }) => {
+            Command::AddVpcEndpoint { service, subnets } => {
                 self.add_vpc_endpoint(&service, subnets.as_deref(), &mut events)?;
             }
-            Command::DeleteVpcEndpoint(crate::command::DeleteVpcEndpoint { service }) => {
+            Command::DeleteVpcEndpoint { service } => {
                 self.delete_vpc_endpoint(&service, &mut events)?;
             }
-            Command::UpdateClusterSubnets(crate::command::UpdateClusterSubnets { subnets }) => {
+            Command::UpdateClusterSubnets { subnets } => {
                 self.update_cluster_subnets(&subnets, &mut events)?;
             }
-            Command::SetPublicAccessCidrs(crate::command::SetPublicAccessCidrs { cidrs }) => {
+            Command::SetPublicAccessCidrs { cidrs } => {
                 self.set_public_access_cidrs(&cidrs, &mut events)?;
             }
-            Command::SetAuthenticationMode(crate::command::SetAuthenticationMode { mode }) => {
-                self.set_auth_mode(mode, &mut events)?
-            }
-            Command::SetEndpointAccess(crate::command::SetEndpointAccess { endpoint }) => {
+            Command::SetAuthenticationMode { mode } => self.set_auth_mode(mode, &mut events)?,
+            Command::SetEndpointAccess { endpoint } => {
                 self.set_endpoint_access(endpoint, &mut events)?;
             }
-            Command::SetNodeAccess(crate::command::SetNodeAccess { access }) => {
-                self.set_node_access(access, &mut events)?
-            }
-            Command::SetSecurityGroups(crate::command::SetSecurityGroups {
+            Command::SetNodeAccess { access } => self.set_node_access(access, &mut events)?,
+            Command::SetSecurityGroups {
                 api_443,
                 kubelet_10250,
-            }) => self.set_security_groups(
+            } => self.set_security_groups(
                 crate::cluster::SgRules {
                     api_443,
                     kubelet_10250,

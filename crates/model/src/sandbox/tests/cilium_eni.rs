@@ -208,9 +208,9 @@ fn settings_are_validated() {
         ..CiliumEni::default()
     };
     let err = s
-        .apply(Command::SetCni(crate::command::SetCni {
+        .apply(Command::SetCni {
             cni: CniMode::from(bad),
-        }))
+        })
         .unwrap_err()
         .to_string();
     assert!(

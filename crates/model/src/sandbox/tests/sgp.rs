@@ -163,8 +163,7 @@ fn without_enable_pod_eni_or_under_an_overlay_such_pods_stay_pending() {
         .join(" ")
         .contains("ENABLE_POD_ENI"));
     // Turning it on reaches the running node (aws-node restarts) and the pods run.
-    s.apply(Command::SetCni(crate::command::SetCni { cni: sgp_on() }))
-        .unwrap();
+    s.apply(Command::SetCni { cni: sgp_on() }).unwrap();
     assert_eq!(of(&s, PodStatus::Running, true).len(), 2);
     let mut flannel = with_cluster(CniMode::from(crate::cni::Flannel::default()));
     add_node(&mut flannel, "m5.large", "nodes-a");
@@ -181,9 +180,7 @@ fn a_node_at_its_eni_limit_waits_for_a_slot_before_its_trunk_comes() {
     add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":20,"name":"web"}"#).unwrap();
     assert_eq!(s.nodes.values().next().unwrap().ipam.enis.len(), 3);
-    let events = s
-        .apply(Command::SetCni(crate::command::SetCni { cni: sgp_on() }))
-        .unwrap();
+    let events = s.apply(Command::SetCni { cni: sgp_on() }).unwrap();
     assert!(events.iter().any(|e| matches!(&e.kind, EventKind::TrunkEniWaiting { reason, .. } if reason.contains("all 3 ENI slots are in use"))));
     for i in 0..20 {
         let name = s
@@ -250,9 +247,9 @@ fn custom_networking_puts_trunk_and_branches_in_the_eniconfig_subnet() {
         eni_configs: [("eu-west-1a".to_owned(), "pods-a".to_owned())].into(),
         ..VpcCni::default()
     };
-    s.apply(Command::SetCni(crate::command::SetCni {
+    s.apply(Command::SetCni {
         cni: CniMode::from(cfg),
-    }))
+    })
     .unwrap();
     add_node(&mut s, "m5.large", "nodes-a");
     sg_pods(&mut s, 1);
