@@ -399,3 +399,50 @@ async fn the_exercise_panel_lists_the_goals_and_asks_for_hints() {
     yew::scheduler::flush().await;
     assert!(matches!(seen.borrow().last(), Some(Action::Hint)));
 }
+
+/// One vocabulary (issue 16): the CNI picker lists `CniMode::all()` by tag
+/// and label, so a new CNI appears on the page without editing it; picking
+/// one asks to replay the scenario under that CNI.
+#[wasm_bindgen_test]
+async fn the_cni_picker_lists_every_cni_of_the_model() {
+    let (root, seen) = mount_page(state_of("seed")).await;
+    let all = root.query_selector_all("select").unwrap();
+    let select: web_sys::HtmlSelectElement = (0..all.length())
+        .filter_map(|i| all.item(i))
+        .find(|s| {
+            s.parent_element()
+                .and_then(|l| l.text_content())
+                .is_some_and(|t| t.starts_with("Strategy"))
+        })
+        .expect("the Strategy select")
+        .dyn_into()
+        .unwrap();
+    let options = select.query_selector_all("option").unwrap();
+    let got: Vec<(String, String)> = (0..options.length())
+        .filter_map(|i| options.item(i))
+        .filter_map(|o| o.dyn_into::<Element>().ok())
+        .map(|o| {
+            (
+                o.get_attribute("value").unwrap_or_default(),
+                o.text_content().unwrap_or_default(),
+            )
+        })
+        .collect();
+    use podnet_model::cni::Cni as _;
+    let want: Vec<(String, String)> = podnet_model::CniMode::all()
+        .iter()
+        .map(|m| (m.tag().to_owned(), m.strategy().label().to_owned()))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(select.value(), "aws-vpc-cni");
+    select.set_value("calico");
+    select
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    let picked = seen
+        .borrow()
+        .iter()
+        .any(|a| matches!(a, Action::ReplayUnder(m) if m.tag() == "calico"));
+    assert!(picked, "picking Calico replays under it");
+}

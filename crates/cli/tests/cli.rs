@@ -759,3 +759,23 @@ fn a_scenario_file_with_a_byte_order_mark_runs() {
         .unwrap()
         .starts_with("scenario seed:"));
 }
+
+/// One vocabulary (issue 16): `--cni` offers exactly the model's tags, so a
+/// new CNI appears here without editing the CLI.
+#[test]
+fn cni_flags_list_the_models_tags() {
+    for sub in ["plan", "max-pods"] {
+        let out = podnet(&[sub, "--help"]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let listed = text
+            .split("[possible values: ")
+            .nth(1)
+            .and_then(|rest| rest.split(']').next())
+            .unwrap_or_default();
+        let want = podnet_model::CniMode::tags().join(", ");
+        assert_eq!(listed, want, "podnet {sub} --help");
+    }
+    // The old name of the VPC CNI is still read.
+    let out = podnet(&["max-pods", "--instance-type", "m5.large", "--cni", "vpc"]);
+    assert!(out.status.success());
+}
