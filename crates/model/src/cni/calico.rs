@@ -182,24 +182,17 @@ impl Calico {
 }
 
 impl Cni for Calico {
-    fn name(&self) -> &'static str {
-        "Calico"
-    }
-
-    fn tag(&self) -> &'static str {
-        "calico"
-    }
-
-    fn label(&self) -> &'static str {
-        "Calico IPAM (overlay)"
-    }
-
-    fn plugin(&self) -> &'static str {
-        "calico"
-    }
-
-    fn daemonset(&self) -> &'static str {
-        "calico-node"
+    fn identity(&self) -> &'static super::Identity {
+        &super::Identity {
+            name: "Calico",
+            tag: "calico",
+            label: "Calico IPAM (overlay)",
+            plugin: "calico",
+            daemonset: "calico-node",
+            network_ready_because: "calico-node: Felix is up and 10-calico.conflist is written",
+            on_boot: "calico-node takes its tunnel address; blocks come as pods arrive",
+            exits_when_blocked: false,
+        }
     }
 
     /// Calico's manifest pulls `docker.io/calico/node`.
@@ -207,20 +200,8 @@ impl Cni for Calico {
         ("docker.io/calico/node".into(), false)
     }
 
-    fn network_ready_because(&self) -> &'static str {
-        "calico-node: Felix is up and 10-calico.conflist is written"
-    }
-
-    fn on_boot(&self) -> &'static str {
-        "calico-node takes its tunnel address; blocks come as pods arrive"
-    }
-
     fn cannot_start(&self, _node: &str) -> Option<String> {
         None
-    }
-
-    fn exits_when_blocked(&self) -> bool {
-        false
     }
 
     fn summary(&self) -> String {

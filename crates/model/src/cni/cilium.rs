@@ -137,24 +137,18 @@ impl Cilium {
 }
 
 impl Cni for Cilium {
-    fn name(&self) -> &'static str {
-        "Cilium"
-    }
-
-    fn tag(&self) -> &'static str {
-        "cilium"
-    }
-
-    fn label(&self) -> &'static str {
-        "Cilium, cluster-pool (overlay)"
-    }
-
-    fn plugin(&self) -> &'static str {
-        "cilium-cni"
-    }
-
-    fn daemonset(&self) -> &'static str {
-        "cilium"
+    fn identity(&self) -> &'static super::Identity {
+        &super::Identity {
+            name: "Cilium",
+            tag: "cilium",
+            label: "Cilium, cluster-pool (overlay)",
+            plugin: "cilium-cni",
+            daemonset: "cilium",
+            network_ready_because:
+                "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist",
+            on_boot: "the cilium agent waits for the podCIDR the cilium-operator gives the node",
+            exits_when_blocked: false,
+        }
     }
 
     /// Cilium's chart pulls `quay.io/cilium/cilium`.
@@ -162,20 +156,8 @@ impl Cni for Cilium {
         ("quay.io/cilium/cilium".into(), false)
     }
 
-    fn network_ready_because(&self) -> &'static str {
-        "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist"
-    }
-
-    fn on_boot(&self) -> &'static str {
-        "the cilium agent waits for the podCIDR the cilium-operator gives the node"
-    }
-
     fn cannot_start(&self, _node: &str) -> Option<String> {
         None
-    }
-
-    fn exits_when_blocked(&self) -> bool {
-        false
     }
 
     fn summary(&self) -> String {

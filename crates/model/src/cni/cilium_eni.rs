@@ -169,24 +169,17 @@ impl CiliumEni {
 }
 
 impl Cni for CiliumEni {
-    fn name(&self) -> &'static str {
-        "Cilium (ENI mode)"
-    }
-
-    fn tag(&self) -> &'static str {
-        "cilium-eni"
-    }
-
-    fn label(&self) -> &'static str {
-        "Cilium, ENI mode (VPC addresses)"
-    }
-
-    fn plugin(&self) -> &'static str {
-        "cilium-cni"
-    }
-
-    fn daemonset(&self) -> &'static str {
-        "cilium"
+    fn identity(&self) -> &'static super::Identity {
+        &super::Identity {
+            name: "Cilium (ENI mode)",
+            tag: "cilium-eni",
+            label: "Cilium, ENI mode (VPC addresses)",
+            plugin: "cilium-cni",
+            daemonset: "cilium",
+            network_ready_because: "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written",
+            on_boot: "the cilium-operator allocates the node's ENI addresses (pre-allocate)",
+            exits_when_blocked: false,
+        }
     }
 
     /// Cilium's chart pulls `quay.io/cilium/cilium`.
@@ -194,20 +187,8 @@ impl Cni for CiliumEni {
         ("quay.io/cilium/cilium".into(), false)
     }
 
-    fn network_ready_because(&self) -> &'static str {
-        "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written"
-    }
-
-    fn on_boot(&self) -> &'static str {
-        "the cilium-operator allocates the node's ENI addresses (pre-allocate)"
-    }
-
     fn cannot_start(&self, _node: &str) -> Option<String> {
         None
-    }
-
-    fn exits_when_blocked(&self) -> bool {
-        false
     }
 
     fn summary(&self) -> String {

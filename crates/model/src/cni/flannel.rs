@@ -188,24 +188,19 @@ impl Flannel {
 }
 
 impl Cni for Flannel {
-    fn name(&self) -> &'static str {
-        "Flannel"
-    }
-
-    fn tag(&self) -> &'static str {
-        "flannel"
-    }
-
-    fn label(&self) -> &'static str {
-        "Flannel (overlay)"
-    }
-
-    fn plugin(&self) -> &'static str {
-        "flannel"
-    }
-
-    fn daemonset(&self) -> &'static str {
-        "kube-flannel"
+    fn identity(&self) -> &'static super::Identity {
+        &super::Identity {
+            name: "Flannel",
+            tag: "flannel",
+            label: "Flannel (overlay)",
+            plugin: "flannel",
+            daemonset: "kube-flannel",
+            network_ready_because: "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
+            on_boot: "kube-flannel reads the node's podCIDR from kube-controller-manager and sets up flannel.1 and cni0",
+            // flanneld exits when it cannot register its network (no pod
+            // CIDR on EKS, out of subnets).
+            exits_when_blocked: true,
+        }
     }
 
     /// kube-flannel's manifest uses `ghcr.io/flannel-io/flannel`
@@ -214,22 +209,8 @@ impl Cni for Flannel {
         ("ghcr.io/flannel-io/flannel".into(), false)
     }
 
-    fn network_ready_because(&self) -> &'static str {
-        "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist"
-    }
-
-    fn on_boot(&self) -> &'static str {
-        "kube-flannel reads the node's podCIDR from kube-controller-manager and sets up flannel.1 and cni0"
-    }
-
     fn cannot_start(&self, node: &str) -> Option<String> {
         self.eks_failure(node)
-    }
-
-    /// flanneld exits when it cannot register its network (no pod CIDR on
-    /// EKS, out of subnets).
-    fn exits_when_blocked(&self) -> bool {
-        true
     }
 
     fn summary(&self) -> String {

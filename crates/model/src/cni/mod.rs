@@ -207,35 +207,76 @@ pub struct KnobSet {
     pub warm_targets: bool,
 }
 
+/// The fixed facts of a strategy: its names and its agent's words. The
+/// [`Cni`] methods of the same names read them (they are not behaviour a
+/// strategy could inherit by mistake: each strategy states its own).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Identity {
+    /// The strategy's name as its users know it.
+    pub name: &'static str,
+    /// The `cni` tag its JSON carries (`aws-vpc-cni`, `flannel`, …).
+    pub tag: &'static str,
+    /// Its entry in a picker (`Flannel (overlay)`).
+    pub label: &'static str,
+    /// The plugin's `type` in the node's CNI config, as the kubelet names
+    /// it in `plugin type="…" failed (add)`.
+    pub plugin: &'static str,
+    /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
+    /// kube-proxy).
+    pub daemonset: &'static str,
+    /// What the agent does before the kubelet reports the network ready.
+    pub network_ready_because: &'static str,
+    /// What the agent does on a node that just joined (the join view's step).
+    pub on_boot: &'static str,
+    /// Whether the agent exits (its pod in `CrashLoopBackOff`) while it
+    /// cannot start, rather than waiting.
+    pub exits_when_blocked: bool,
+}
+
 /// A CNI strategy: what it is, what its settings mean, where its addresses
 /// come from and how its packets travel. One module per CNI implements it;
 /// [`CniMode`] is the closed choice among them.
 pub trait Cni {
+    /// What the strategy is, in the words its users and the kubelet use.
+    fn identity(&self) -> &'static Identity;
     /// The strategy's name as its users know it.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.identity().name
+    }
     /// The `cni` tag its JSON carries (`aws-vpc-cni`, `flannel`, …).
-    fn tag(&self) -> &'static str;
+    fn tag(&self) -> &'static str {
+        self.identity().tag
+    }
     /// Its entry in a picker (`Flannel (overlay)`).
-    fn label(&self) -> &'static str;
-    /// The plugin's `type` in the node's CNI config, as the kubelet names
-    /// it in `plugin type="…" failed (add)`.
-    fn plugin(&self) -> &'static str;
-    /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
-    /// kube-proxy).
-    fn daemonset(&self) -> &'static str;
+    fn label(&self) -> &'static str {
+        self.identity().label
+    }
+    /// The plugin's `type` in the node's CNI config.
+    fn plugin(&self) -> &'static str {
+        self.identity().plugin
+    }
+    /// The CNI's DaemonSet.
+    fn daemonset(&self) -> &'static str {
+        self.identity().daemonset
+    }
+    /// What the agent does before the kubelet reports the network ready.
+    fn network_ready_because(&self) -> &'static str {
+        self.identity().network_ready_because
+    }
+    /// What the agent does on a node that just joined.
+    fn on_boot(&self) -> &'static str {
+        self.identity().on_boot
+    }
+    /// Whether the agent exits while it cannot start.
+    fn exits_when_blocked(&self) -> bool {
+        self.identity().exits_when_blocked
+    }
     /// The agent's container image, without its tag, and whether it comes
     /// from the EKS add-on registry in ECR rather than a public registry.
     fn agent_image(&self, region: &str) -> (String, bool);
-    /// What the agent does before the kubelet reports the network ready.
-    fn network_ready_because(&self) -> &'static str;
-    /// What the agent does on a node that just joined (the join view's step).
-    fn on_boot(&self) -> &'static str;
     /// Why the agent cannot start on node `node` at all, if it cannot
     /// (flannel's `--kube-subnet-mgr` on EKS, which gives no pod CIDRs).
     fn cannot_start(&self, node: &str) -> Option<String>;
-    /// Whether the agent exits (its pod in `CrashLoopBackOff`) while it
-    /// cannot start, rather than waiting.
-    fn exits_when_blocked(&self) -> bool;
     /// The `CniChanged` event's summary of these settings.
     fn summary(&self) -> String;
     /// Where pod addresses come from.
@@ -388,16 +429,9 @@ macro_rules! delegate {
     };
 }
 delegate! {
-    fn name(&self) -> &'static str;
-    fn tag(&self) -> &'static str;
-    fn label(&self) -> &'static str;
-    fn plugin(&self) -> &'static str;
-    fn daemonset(&self) -> &'static str;
+    fn identity(&self) -> &'static Identity;
     fn agent_image(&self, region: &str) -> (String, bool);
-    fn network_ready_because(&self) -> &'static str;
-    fn on_boot(&self) -> &'static str;
     fn cannot_start(&self, node: &str) -> Option<String>;
-    fn exits_when_blocked(&self) -> bool;
     fn summary(&self) -> String;
     fn addressing(&self) -> Addressing<'_>;
     fn initial_state(&self) -> CniState;

@@ -47,44 +47,27 @@ impl StaticRoutes {
 }
 
 impl Cni for StaticRoutes {
-    fn name(&self) -> &'static str {
-        "Static routes (test)"
-    }
-
-    fn tag(&self) -> &'static str {
-        "static-routes"
-    }
-
-    fn label(&self) -> &'static str {
-        "Static routes (a test CNI)"
-    }
-
-    fn plugin(&self) -> &'static str {
-        "static-routes"
-    }
-
-    fn daemonset(&self) -> &'static str {
-        "static-routes"
+    fn identity(&self) -> &'static super::Identity {
+        &super::Identity {
+            name: "Static routes (test)",
+            tag: "static-routes",
+            label: "Static routes (a test CNI)",
+            plugin: "static-routes",
+            daemonset: "static-routes",
+            network_ready_because:
+                "static-routes: the agent has its pod CIDR and wrote 10-static.conflist",
+            on_boot:
+                "the static-routes agent takes a pod CIDR and routes the others' to their nodes",
+            exits_when_blocked: false,
+        }
     }
 
     fn agent_image(&self, _region: &str) -> (String, bool) {
         ("registry.example/static-routes".into(), false)
     }
 
-    fn network_ready_because(&self) -> &'static str {
-        "static-routes: the agent has its pod CIDR and wrote 10-static.conflist"
-    }
-
-    fn on_boot(&self) -> &'static str {
-        "the static-routes agent takes a pod CIDR and routes the others' to their nodes"
-    }
-
     fn cannot_start(&self, _node: &str) -> Option<String> {
         None
-    }
-
-    fn exits_when_blocked(&self) -> bool {
-        false
     }
 
     fn summary(&self) -> String {

@@ -167,24 +167,19 @@ impl VpcCni {
 }
 
 impl Cni for VpcCni {
-    fn name(&self) -> &'static str {
-        "AWS VPC CNI"
-    }
-
-    fn tag(&self) -> &'static str {
-        "aws-vpc-cni"
-    }
-
-    fn label(&self) -> &'static str {
-        "AWS VPC CNI"
-    }
-
-    fn plugin(&self) -> &'static str {
-        "aws-cni"
-    }
-
-    fn daemonset(&self) -> &'static str {
-        "aws-node"
+    fn identity(&self) -> &'static super::Identity {
+        &super::Identity {
+            name: "AWS VPC CNI",
+            tag: "aws-vpc-cni",
+            label: "AWS VPC CNI",
+            plugin: "aws-cni",
+            daemonset: "aws-node",
+            // `cmd/aws-vpc-cni/main.go` copies `10-aws.conflist` once ipamd answers.
+            network_ready_because:
+                "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d",
+            on_boot: "aws-node starts ipamd, which attaches ENIs and keeps warm IPs",
+            exits_when_blocked: false,
+        }
     }
 
     /// The `vpc-cni` add-on's image, from the EKS add-on registry in ECR
@@ -197,21 +192,8 @@ impl Cni for VpcCni {
         (format!("{ecr}/amazon-k8s-cni"), true)
     }
 
-    /// `cmd/aws-vpc-cni/main.go` copies `10-aws.conflist` once ipamd answers.
-    fn network_ready_because(&self) -> &'static str {
-        "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d"
-    }
-
-    fn on_boot(&self) -> &'static str {
-        "aws-node starts ipamd, which attaches ENIs and keeps warm IPs"
-    }
-
     fn cannot_start(&self, _node: &str) -> Option<String> {
         None
-    }
-
-    fn exits_when_blocked(&self) -> bool {
-        false
     }
 
     fn summary(&self) -> String {
