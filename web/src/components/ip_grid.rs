@@ -2,6 +2,7 @@
 //! and glyph, never colour alone. Subnets above 256 addresses show /24
 //! blocks with their fill level first; a block zooms in.
 
+use podnet_model::ordered::Ordered as _;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -41,7 +42,7 @@ pub fn IpGrid(props: &IpGridProps) -> Html {
     let uses: BTreeMap<u32, AddressUse> = podnet_model::query::address_uses(sb, s.id)
         .into_iter()
         .map(|(ip, u)| (u32::from(ip) - base, u))
-        .collect();
+        .into_map();
     if total > CELLS && zoom.is_none() {
         return blocks(total, &uses, &zoom);
     }

@@ -3,6 +3,7 @@
 //! Settings mirror the `aws-node` environment variables (CNI `README.md`);
 //! the warm-pool loop that uses them is in [`super::ipamd`].
 
+use crate::ordered::Ordered as _;
 use serde::{Deserialize, Serialize};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -377,7 +378,7 @@ impl Cni for VpcCni {
             .subnets
             .values()
             .map(|s| (s.id, s.az.clone()))
-            .collect();
+            .into_map();
         let mut unblocked = Vec::new();
         for node in sb.nodes.values_mut() {
             if node.not_ready.is_some()
@@ -391,7 +392,7 @@ impl Cni for VpcCni {
             // stops keeping) a slot for the trunk; an attached trunk stays.
             node.ipam.pod_eni = self.pod_eni;
         }
-        let all: BTreeSet<NodeId> = sb.nodes.keys().copied().collect();
+        let all: BTreeSet<NodeId> = sb.nodes.keys().copied().into_set();
         sb.ready_together(events, all.clone(), |s, events| {
             for node in unblocked {
                 s.cni_unblocked(

@@ -7,6 +7,7 @@ use crate::cluster::EndpointAccess;
 use crate::cni::Cni as _;
 use crate::cni::CniMode;
 use crate::command::Command;
+use crate::ordered::Ordered as _;
 use crate::sandbox::Sandbox;
 use crate::scenario::{Scenario, SCENARIO_VERSION};
 
@@ -29,7 +30,7 @@ impl Plan {
             .iter()
             .filter(|s| s.role == SubnetRole::Pods)
             .map(|s| (s.az.clone(), s.name.clone()))
-            .collect();
+            .into_map();
         match self.input.cni.strategy().eks_addon() {
             Some(addon) => addon.with_eni_configs(configs),
             None => self.input.cni.clone(),

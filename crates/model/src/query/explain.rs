@@ -10,6 +10,7 @@ use crate::explain::Derivation;
 use crate::ids::{NodeId, SubnetId};
 use crate::ipam::Holder;
 use crate::max_pods::{self, MaxPodsFrom};
+use crate::ordered::Ordered as _;
 use crate::sandbox::Sandbox;
 
 const VPC_SIZING: &str = "Amazon VPC User Guide, subnet-sizing.md";
@@ -189,7 +190,7 @@ pub fn explain_upgrade(sb: &Sandbox) -> Option<Derivation> {
 fn eni_kinds(sb: &Sandbox) -> std::collections::BTreeMap<crate::ids::EniId, EniKind> {
     let on_nodes = sb.nodes.values().flat_map(|n| n.ipam.enis.iter());
     let xenis = sb.cluster.iter().flat_map(|c| c.xenis.iter());
-    on_nodes.chain(xenis).map(|e| (e.id, e.kind)).collect()
+    on_nodes.chain(xenis).map(|e| (e.id, e.kind)).into_map()
 }
 
 /// Why a subnet has this many usable addresses.

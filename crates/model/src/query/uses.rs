@@ -2,6 +2,7 @@
 //! pod or a full subnet: the answers the IP grid and the inspector show.
 
 use crate::cni::Cni as _;
+use crate::ordered::Ordered as _;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -117,7 +118,7 @@ pub fn address_uses(sb: &Sandbox, subnet: SubnetId) -> Vec<(Ipv4Addr, AddressUse
         .chain(sb.cluster.iter().flat_map(|c| c.xenis.iter()))
         .filter(|e| e.subnet == subnet)
         .map(|e| (e.id, e))
-        .collect();
+        .into_map();
     let slot_use = |eni: &Eni, ip: Ipv4Addr, prefix: bool| {
         let slot = eni.all_slots().find(|x| x.ip == ip);
         match slot.and_then(|x| x.pod) {

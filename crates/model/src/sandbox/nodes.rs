@@ -10,6 +10,7 @@ use crate::events::{EventKind, Recorder};
 use crate::ids::{EniId, NodeId, SubnetId};
 use crate::ipam::IpPool;
 use crate::max_pods::MaxPodsFrom;
+use crate::ordered::Ordered as _;
 use crate::vpc::Subnet;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -74,7 +75,7 @@ impl Sandbox {
                 configs
                     .iter()
                     .filter_map(|(az, r)| self.vpc.find_subnet(r).map(|s| (az.clone(), s.id)))
-                    .collect()
+                    .into_map()
             })
             .unwrap_or_default()
     }

@@ -3,6 +3,7 @@
 //! (host-local), released at once (no warm pool, no cooldown).
 
 use crate::cni::Cni as _;
+use crate::ordered::Ordered as _;
 use std::collections::BTreeSet;
 
 use super::Sandbox;
@@ -48,7 +49,7 @@ impl Sandbox {
             .nodes
             .values()
             .filter_map(|n| n.overlay.as_ref().map(|o| o.cidr))
-            .collect();
+            .into_set();
         let free = (0..plan.count())
             .filter_map(|i| plan.range(i))
             .find(|c| !taken.contains(c));

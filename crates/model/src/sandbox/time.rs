@@ -7,6 +7,7 @@ use super::{Sandbox, SandboxError};
 use crate::cni::ipamd::POOL_MONITOR_INTERVAL_MS;
 use crate::events::{EventKind, Recorder};
 use crate::ids::NodeId;
+use crate::ordered::Ordered as _;
 use std::collections::BTreeSet;
 
 /// Time one command may let pass: a day.
@@ -26,7 +27,7 @@ impl Sandbox {
     ) -> Result<(), SandboxError> {
         check_range("seconds", u64::from(seconds), 1, u64::from(MAX_ADVANCE_S))?;
         let end = self.now_ms + u64::from(seconds) * 1000;
-        let all: BTreeSet<NodeId> = self.nodes.keys().copied().collect();
+        let all: BTreeSet<NodeId> = self.nodes.keys().copied().into_set();
         while self.now_ms + POOL_MONITOR_INTERVAL_MS <= end {
             self.now_ms += POOL_MONITOR_INTERVAL_MS;
             self.tick_nodes(&all, events);
