@@ -39,6 +39,7 @@ pub mod ids;
 pub mod ipam;
 pub mod json;
 pub mod max_pods;
+pub mod netpol;
 pub mod ordered;
 pub mod paths;
 pub mod plan;

@@ -1,0 +1,232 @@
+//! Kubernetes NetworkPolicy (`networking.k8s.io/v1`): the objects as
+//! `kubectl apply` takes them ([`api`]), the API server's validation and
+//! defaults ([`validate`]), and the verdict for a connection on each side
+//! ([`eval`]). Who enforces the verdict depends on the CNI; that is the
+//! sandbox's business, not this module's.
+
+pub mod api;
+pub mod eval;
+mod names;
+pub mod validate;
+pub mod yaml;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use api::{Labels, NetworkPolicy};
+pub use eval::{Direction, Endpoint, Evaluator, NamedPort, Verdict};
+pub use validate::{FieldError, Policy};
+
+/// A transport protocol a policy port names.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub enum Protocol {
+    /// TCP, the default.
+    #[default]
+    #[serde(rename = "TCP")]
+    Tcp,
+    /// UDP.
+    #[serde(rename = "UDP")]
+    Udp,
+    /// SCTP.
+    #[serde(rename = "SCTP")]
+    Sctp,
+}
+
+impl Protocol {
+    /// `TCP`, `UDP`, `SCTP` (as the API spells them; case matters).
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "TCP" => Some(Self::Tcp),
+            "UDP" => Some(Self::Udp),
+            "SCTP" => Some(Self::Sctp),
+            _ => None,
+        }
+    }
+
+    /// As the API spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tcp => "TCP",
+            Self::Udp => "UDP",
+            Self::Sctp => "SCTP",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a policy was not applied, as `kubectl apply` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyError {
+    /// Not YAML or JSON.
+    Syntax {
+        /// The parser's words.
+        message: String,
+    },
+    /// The object does not decode as a NetworkPolicy (a wrong type, an
+    /// unknown field: kubectl's default strict field validation).
+    Decode {
+        /// Where.
+        field: String,
+        /// What.
+        message: String,
+    },
+    /// Not `networking.k8s.io/v1` `NetworkPolicy`.
+    NoMatch {
+        /// Its kind.
+        kind: String,
+        /// Its apiVersion.
+        api_version: String,
+    },
+    /// Refused by validation.
+    Invalid {
+        /// The policy's name.
+        name: String,
+        /// Every field error.
+        errors: Vec<FieldError>,
+    },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Syntax { message } => write!(f, "error converting YAML to JSON: {message}"),
+            Self::Decode { field, message } if field.is_empty() || field == "." => write!(
+                f,
+                "NetworkPolicy in version \"v1\" cannot be handled as a NetworkPolicy: {message}"
+            ),
+            Self::Decode { field, message } => write!(
+                f,
+                "NetworkPolicy in version \"v1\" cannot be handled as a NetworkPolicy: {field}: {message}"
+            ),
+            Self::NoMatch { kind, api_version } => write!(
+                f,
+                "resource mapping not found: no matches for kind \"{kind}\" in version \"{api_version}\" (podnet models networking.k8s.io/v1 NetworkPolicy)"
+            ),
+            // apimachinery errors.NewInvalid: one error as it is, several
+            // in brackets.
+            Self::Invalid { name, errors } => {
+                write!(f, "NetworkPolicy.networking.k8s.io \"{name}\" is invalid: ")?;
+                match errors.as_slice() {
+                    [one] => write!(f, "{one}"),
+                    many => {
+                        let all: Vec<String> = many.iter().map(ToString::to_string).collect();
+                        write!(f, "[{}]", all.join(", "))
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Decodes one NetworkPolicy from its JSON form, strictly (unknown fields
+/// refused, as `kubectl apply`'s default `--validate=strict` does).
+pub fn decode(value: &serde_json::Value) -> Result<NetworkPolicy, PolicyError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let message = e.inner().to_string();
+        if message.starts_with("unknown field") {
+            // As the API server words kubectl's strict field validation.
+            PolicyError::Decode {
+                field: String::new(),
+                message: format!("strict decoding error: unknown field \"{field}\""),
+            }
+        } else {
+            PolicyError::Decode { field, message }
+        }
+    })
+}
+
+/// The policies of a cluster, in namespace then name order (the order
+/// verdicts name the first allowing one in).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicySet {
+    policies: Vec<Policy>,
+}
+
+impl PolicySet {
+    /// The policies, by namespace then name.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.policies.is_empty()
+    }
+
+    /// Adds `p`, replacing a policy of the same namespace and name
+    /// (`kubectl apply` of a changed object); whether it replaced one.
+    pub fn apply(&mut self, p: Policy) -> bool {
+        match self.policies.binary_search_by(|q| {
+            (q.namespace.as_str(), q.name.as_str()).cmp(&(&p.namespace, &p.name))
+        }) {
+            Ok(i) => {
+                if let Some(slot) = self.policies.get_mut(i) {
+                    *slot = p;
+                }
+                true
+            }
+            Err(i) => {
+                self.policies.insert(i, p);
+                false
+            }
+        }
+    }
+
+    /// Removes the policy `namespace`/`name`; whether there was one.
+    pub fn delete(&mut self, namespace: &str, name: &str) -> bool {
+        let before = self.policies.len();
+        self.policies
+            .retain(|p| !(p.namespace == namespace && p.name == name));
+        self.policies.len() != before
+    }
+
+    /// The policy at `index`, as `namespace/name`.
+    pub fn name_of(&self, index: usize) -> String {
+        self.policies
+            .get(index)
+            .map(|p| format!("{}/{}", p.namespace, p.name))
+            .unwrap_or_default()
+    }
+
+    /// A verdict in words: which policy and rule decided.
+    pub fn explain(&self, v: &Verdict, direction: Direction) -> String {
+        let side = match direction {
+            Direction::Egress => "egress",
+            Direction::Ingress => "ingress",
+        };
+        match v {
+            Verdict::NotAPod => format!("{side}: not a pod, so no NetworkPolicy applies"),
+            Verdict::NotIsolated => {
+                format!("{side}: allowed, no policy selects this pod for {side}")
+            }
+            Verdict::Allowed { policy, rule } => {
+                format!(
+                    "{side}: allowed by {} rule {}",
+                    self.name_of(*policy),
+                    rule + 1
+                )
+            }
+            Verdict::Denied { policies } => {
+                let names: Vec<String> = policies.iter().map(|p| self.name_of(*p)).collect();
+                format!(
+                    "{side}: denied, isolated by {} and no rule allows it",
+                    names.join(", ")
+                )
+            }
+        }
+    }
+}
