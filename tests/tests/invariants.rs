@@ -147,6 +147,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
             host_network: *host_network,
             name: None,
             security_groups: *security_groups,
+            ..Default::default()
         }),
         Op::DeletePod(i) => Command::DeletePod {
             pod: pick(&pod_names, *i)?,

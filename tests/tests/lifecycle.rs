@@ -33,6 +33,7 @@ fn add_pods(s: &mut Sandbox, count: u32) {
         host_network: false,
         name: None,
         security_groups: false,
+        ..Default::default()
     }))
     .expect("pods are created");
 }
@@ -205,6 +206,7 @@ fn size_a_subnet_works_pods_first_and_nodes_first() {
         host_network: false,
         name: None,
         security_groups: false,
+        ..Default::default()
     });
     let mut nodes_first = vec![subnet.clone()];
     nodes_first.extend((0..6).map(|_| node()));

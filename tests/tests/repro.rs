@@ -62,6 +62,7 @@ fn a_short_link_cannot_ask_for_unbounded_work() {
         host_network: false,
         name: Some("x".repeat(20_000)),
         security_groups: false,
+        ..Default::default()
     })]);
     let link = big.to_link_fragment();
     assert!(
@@ -96,6 +97,7 @@ fn a_short_link_cannot_ask_for_unbounded_work() {
         host_network: false,
         name: Some("x".repeat(20_000)),
         security_groups: false,
+        ..Default::default()
     })]);
     let err = name.replay().unwrap_err().to_string();
     assert_eq!(

@@ -581,6 +581,7 @@ mod tests {
             host_network: false,
             name: None,
             security_groups: false,
+            ..Default::default()
         }))
     }
 

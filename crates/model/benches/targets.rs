@@ -77,6 +77,7 @@ fn scenario(nodes: u32) -> Scenario {
             host_network: false,
             name: None,
             security_groups: false,
+            ..Default::default()
         }));
     s
 }

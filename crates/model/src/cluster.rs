@@ -395,6 +395,22 @@ pub struct Pod {
     /// its own branch ENI and security groups.
     #[serde(default)]
     pub security_groups: bool,
+    /// Its namespace.
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
+    /// Its labels, which NetworkPolicy selectors match.
+    #[serde(default)]
+    pub labels: crate::netpol::Labels,
+    /// The ports its containers declare (named ports for policies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<crate::netpol::NamedPort>,
+}
+
+/// Where a pod goes when its spec names no namespace.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+fn default_namespace() -> String {
+    DEFAULT_NAMESPACE.to_owned()
 }
 
 fn registered() -> bool {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::cluster::EndpointAccess;
 use crate::cni::CniMode;
+use crate::netpol::{Labels, NamedPort};
 
 /// One thing to do to the sandbox.
 ///
@@ -38,6 +39,40 @@ pub enum Command {
     AddNode(AddNode),
     /// Create pods; the scheduler places them unless a node is given.
     AddPods(AddPods),
+    /// Create a namespace (it gets `kubernetes.io/metadata.name`).
+    AddNamespace {
+        /// Its name.
+        name: String,
+        /// Its labels.
+        #[serde(default, skip_serializing_if = "Labels::is_empty")]
+        labels: Labels,
+    },
+    /// Replace a pod's or a namespace's labels; policies re-evaluate.
+    SetLabels {
+        /// A pod or a namespace.
+        kind: LabelTarget,
+        /// The pod's namespace (`default` when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        /// Its name.
+        name: String,
+        /// The new labels.
+        labels: Labels,
+    },
+    /// `kubectl apply` a NetworkPolicy: the object in its JSON form;
+    /// applying a policy of the same namespace and name replaces it.
+    ApplyNetworkPolicy {
+        /// The NetworkPolicy object.
+        policy: serde_json::Value,
+    },
+    /// `kubectl delete networkpolicy`.
+    DeleteNetworkPolicy {
+        /// Its namespace (`default` when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        /// Its name.
+        name: String,
+    },
     /// Delete a pod by name.
     DeletePod {
         /// The pod.
@@ -197,7 +232,7 @@ pub struct AddNode {
 }
 
 /// Create pods; the scheduler places them unless a node is given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct AddPods {
     /// How many.
     pub count: u32,
@@ -214,6 +249,25 @@ pub struct AddPods {
     /// (security groups for pods).
     #[serde(default)]
     pub security_groups: bool,
+    /// Their namespace; `default` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Their labels.
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
+    /// The ports their containers declare.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<NamedPort>,
+}
+
+/// What `set-labels` relabels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LabelTarget {
+    /// A pod.
+    Pod,
+    /// A namespace.
+    Namespace,
 }
 
 impl fmt::Display for Command {
@@ -249,6 +303,28 @@ impl fmt::Display for Command {
                 Some(n) => write!(f, "add {count} pods on {n}"),
                 None => write!(f, "add {count} pods"),
             },
+            Self::AddNamespace { name, .. } => write!(f, "create namespace {name}"),
+            Self::SetLabels {
+                kind: LabelTarget::Pod,
+                namespace,
+                name,
+                ..
+            } => write!(
+                f,
+                "label pod {}/{name}",
+                namespace
+                    .as_deref()
+                    .unwrap_or(crate::cluster::DEFAULT_NAMESPACE)
+            ),
+            Self::SetLabels { name, .. } => write!(f, "label namespace {name}"),
+            Self::ApplyNetworkPolicy { policy } => {
+                let name = policy
+                    .pointer("/metadata/name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("?");
+                write!(f, "apply NetworkPolicy {name}")
+            }
+            Self::DeleteNetworkPolicy { name, .. } => write!(f, "delete NetworkPolicy {name}"),
             Self::DeletePod { pod } => write!(f, "delete pod {pod}"),
             Self::DeleteNode { node } => write!(f, "delete node {node}"),
             Self::SetCni { .. } => write!(f, "change the CNI settings"),
@@ -345,6 +421,11 @@ struct RawCommand {
     access: Option<crate::cluster::NodeAccess>,
     api_443: Option<bool>,
     kubelet_10250: Option<bool>,
+    namespace: Option<String>,
+    labels: Option<Labels>,
+    ports: Option<Vec<NamedPort>>,
+    kind: Option<LabelTarget>,
+    policy: Option<serde_json::Value>,
 }
 
 /// The `action` names, as serde would list them.
@@ -355,6 +436,10 @@ pub const ACTIONS: &[&str] = &[
     "upgrade-control-plane",
     "add-node",
     "add-pods",
+    "add-namespace",
+    "set-labels",
+    "apply-network-policy",
+    "delete-network-policy",
     "delete-pod",
     "delete-node",
     "set-cni",
@@ -414,7 +499,27 @@ impl<'de> Deserialize<'de> for Command {
                 host_network: r.host_network.unwrap_or_default(),
                 name: r.name,
                 security_groups: r.security_groups.unwrap_or_default(),
+                namespace: r.namespace,
+                labels: r.labels.unwrap_or_default(),
+                ports: r.ports.unwrap_or_default(),
             }),
+            "add-namespace" => Self::AddNamespace {
+                name: need(r.name, "name")?,
+                labels: r.labels.unwrap_or_default(),
+            },
+            "set-labels" => Self::SetLabels {
+                kind: need(r.kind, "kind")?,
+                namespace: r.namespace,
+                name: need(r.name, "name")?,
+                labels: need(r.labels, "labels")?,
+            },
+            "apply-network-policy" => Self::ApplyNetworkPolicy {
+                policy: need(r.policy, "policy")?,
+            },
+            "delete-network-policy" => Self::DeleteNetworkPolicy {
+                namespace: r.namespace,
+                name: need(r.name, "name")?,
+            },
             "delete-pod" => Self::DeletePod {
                 pod: need(r.pod, "pod")?,
             },
@@ -512,7 +617,31 @@ mod tests {
                 host_network: true,
                 name: Some("web".into()),
                 security_groups: true,
+                namespace: Some("shop".into()),
+                labels: crate::netpol::api::one_label("app", "web"),
+                ports: vec![NamedPort {
+                    name: "http".into(),
+                    port: 80,
+                    protocol: crate::netpol::Protocol::Tcp,
+                }],
             }),
+            Command::AddNamespace {
+                name: "shop".into(),
+                labels: crate::netpol::api::one_label("team", "a"),
+            },
+            Command::SetLabels {
+                kind: LabelTarget::Pod,
+                namespace: Some("shop".into()),
+                name: "web".into(),
+                labels: Labels::new(),
+            },
+            Command::ApplyNetworkPolicy {
+                policy: serde_json::json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "deny"}}),
+            },
+            Command::DeleteNetworkPolicy {
+                namespace: None,
+                name: "deny".into(),
+            },
             Command::DeletePod {
                 pod: "web-1".into(),
             },
@@ -589,7 +718,10 @@ mod tests {
                 node: None,
                 host_network: false,
                 name: None,
-                security_groups: false
+                security_groups: false,
+                namespace: None,
+                labels: Labels::new(),
+                ports: Vec::new(),
             })
         );
         let err = serde_json::from_str::<Command>(r#"{"action":"add-node","subnet":"a"}"#)

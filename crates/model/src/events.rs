@@ -311,6 +311,13 @@ pub enum EventKind {
         /// The kubelet's message.
         message: String,
     },
+    /// A Kubernetes object changed, in kubectl's words
+    /// (`namespace/shop created`, `networkpolicy.networking.k8s.io/deny
+    /// configured`).
+    ObjectChanged {
+        /// kubectl's line.
+        summary: String,
+    },
     /// A VPC or cluster setting changed (DNS, endpoint access, access
     /// mapping, security groups), or a node's state followed from one.
     SettingChanged {
@@ -595,7 +602,9 @@ impl fmt::Display for EventKind {
             Self::PodUnschedulable { pod, message } => write!(f, "{pod}: Warning FailedScheduling: {message}"),
             Self::PodDeleted { pod, name } => write!(f, "{pod} {name} deleted"),
             Self::CniChanged { summary } => write!(f, "CNI settings: {summary}"),
-            Self::SettingChanged { summary } => f.write_str(summary),
+            Self::SettingChanged { summary } | Self::ObjectChanged { summary } => {
+                f.write_str(summary)
+            }
             Self::ImagePullFailed { pod, node, message } => {
                 write!(f, "{pod} on {node}: Warning Failed: {message}; Back-off pulling image (ImagePullBackOff)")
             }

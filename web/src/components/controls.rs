@@ -301,6 +301,7 @@ fn AddPods(props: &ViewProps) -> Html {
                     host_network: false,
                     name: None,
                     security_groups: *own_sg,
+                    ..Default::default()
                 },
             )));
         })

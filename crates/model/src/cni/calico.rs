@@ -189,6 +189,8 @@ impl Cni for Calico {
             label: "Calico IPAM (overlay)",
             plugin: "calico",
             daemonset: "calico-node",
+            // The Tigera operator's install (EKS user guide, "Calico").
+            agent_pods: ("calico-system", ("k8s-app", "calico-node")),
             network_ready_because: "calico-node: Felix is up and 10-calico.conflist is written",
             on_boot: "calico-node takes its tunnel address; blocks come as pods arrive",
             exits_when_blocked: false,

@@ -144,6 +144,7 @@ impl Cni for Cilium {
             label: "Cilium, cluster-pool (overlay)",
             plugin: "cilium-cni",
             daemonset: "cilium",
+            agent_pods: ("kube-system", ("k8s-app", "cilium")),
             network_ready_because:
                 "cilium: the agent has its pod CIDR and wrote 05-cilium.conflist",
             on_boot: "the cilium agent waits for the podCIDR the cilium-operator gives the node",

@@ -176,6 +176,7 @@ impl Cni for CiliumEni {
             label: "Cilium, ENI mode (VPC addresses)",
             plugin: "cilium-cni",
             daemonset: "cilium",
+            agent_pods: ("kube-system", ("k8s-app", "cilium")),
             network_ready_because: "cilium: the operator allocated the node's first ENI addresses, so 05-cilium.conflist is written",
             on_boot: "the cilium-operator allocates the node's ENI addresses (pre-allocate)",
             exits_when_blocked: false,

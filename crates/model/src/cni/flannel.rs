@@ -195,6 +195,8 @@ impl Cni for Flannel {
             label: "Flannel (overlay)",
             plugin: "flannel",
             daemonset: "kube-flannel",
+            // Documentation/kube-flannel.yml: namespace kube-flannel, app: flannel.
+            agent_pods: ("kube-flannel", ("app", "flannel")),
             network_ready_because: "kube-flannel: flanneld wrote /run/flannel/subnet.env and 10-flannel.conflist",
             on_boot: "kube-flannel reads the node's podCIDR from kube-controller-manager and sets up flannel.1 and cni0",
             // flanneld exits when it cannot register its network (no pod

@@ -224,6 +224,8 @@ pub struct Identity {
     /// The CNI's DaemonSet, whose pod runs on every node (the "+2" with
     /// kube-proxy).
     pub daemonset: &'static str,
+    /// The namespace of the DaemonSet and the label its pods carry.
+    pub agent_pods: (&'static str, (&'static str, &'static str)),
     /// What the agent does before the kubelet reports the network ready.
     pub network_ready_because: &'static str,
     /// What the agent does on a node that just joined (the join view's step).

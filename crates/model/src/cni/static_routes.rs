@@ -54,6 +54,7 @@ impl Cni for StaticRoutes {
             label: "Static routes (a test CNI)",
             plugin: "static-routes",
             daemonset: "static-routes",
+            agent_pods: ("kube-system", ("k8s-app", "static-routes")),
             network_ready_because:
                 "static-routes: the agent has its pod CIDR and wrote 10-static.conflist",
             on_boot:

@@ -175,6 +175,8 @@ impl Cni for VpcCni {
             label: "AWS VPC CNI",
             plugin: "aws-cni",
             daemonset: "aws-node",
+            // config/master/aws-k8s-cni.yaml: kube-system, k8s-app: aws-node.
+            agent_pods: ("kube-system", ("k8s-app", "aws-node")),
             // `cmd/aws-vpc-cni/main.go` copies `10-aws.conflist` once ipamd answers.
             network_ready_because:
                 "aws-node: ipamd started and answers, so 10-aws.conflist is in /etc/cni/net.d",

@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 /// Labels: key → value.
 pub type Labels = BTreeMap<String, String>;
 
+/// `{key: value}`.
+pub fn one_label(key: &str, value: &str) -> Labels {
+    let mut l = Labels::new();
+    l.insert(key.to_owned(), value.to_owned());
+    l
+}
+
 /// A NetworkPolicy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -6,7 +6,7 @@
 
 pub mod api;
 pub mod eval;
-mod names;
+pub(crate) mod names;
 pub mod validate;
 pub mod yaml;
 
@@ -66,7 +66,7 @@ impl fmt::Display for Protocol {
 }
 
 /// Why a policy was not applied, as `kubectl apply` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum PolicyError {
     /// Not YAML or JSON.
     Syntax {
@@ -150,10 +150,29 @@ pub fn decode(value: &serde_json::Value) -> Result<NetworkPolicy, PolicyError> {
 }
 
 /// The policies of a cluster, in namespace then name order (the order
-/// verdicts name the first allowing one in).
+/// verdicts name the first allowing one in). Saved as the list of
+/// objects; loading checks each again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicySet {
     policies: Vec<Policy>,
+}
+
+impl Serialize for PolicySet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.policies.iter().map(|p| &p.object))
+    }
+}
+
+impl<'de> Deserialize<'de> for PolicySet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let objects = Vec::<NetworkPolicy>::deserialize(d)?;
+        let mut set = Self::default();
+        for o in objects {
+            let p = Policy::new(o, "default").map_err(serde::de::Error::custom)?;
+            set.apply(p);
+        }
+        Ok(set)
+    }
 }
 
 impl PolicySet {

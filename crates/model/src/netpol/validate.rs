@@ -12,7 +12,7 @@ use super::names;
 use super::Protocol;
 
 /// One field's error (`field.Error`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FieldError {
     /// The field's path (`spec.ingress[0].from[0]`).
     pub field: String,
@@ -21,7 +21,7 @@ pub struct FieldError {
 }
 
 /// `field.ErrorType` with its detail.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub enum FieldErrorKind {
     /// `Required value`.
     Required(&'static str),

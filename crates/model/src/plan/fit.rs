@@ -106,6 +106,7 @@ pub fn will_it_fit(scenario: &Scenario, nodes: u32, pods: u32) -> Result<Fit, Sc
             host_network: false,
             name: None,
             security_groups: false,
+            ..Default::default()
         });
         if let Err(e) = sb.apply(command) {
             shortage = Some(Shortage {

@@ -207,6 +207,7 @@ pub(super) fn measure(
             host_network: false,
             name: None,
             security_groups: false,
+            ..Default::default()
         }),
         Command::AddPods(crate::command::AddPods {
             count: group.host_network_pods,
@@ -214,6 +215,7 @@ pub(super) fn measure(
             host_network: true,
             name: Some("host".into()),
             security_groups: false,
+            ..Default::default()
         }),
         Command::AdvanceTime {
             seconds: SETTLE_SECONDS,

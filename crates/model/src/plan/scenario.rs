@@ -213,11 +213,19 @@ impl Plan {
 }
 
 fn pods(count: u32, node: Option<String>, host_network: bool) -> Command {
+    // With `count: 1` a name is the pod's own: one host pod per node is
+    // named after its node.
+    let name = match (host_network, count, &node) {
+        (false, _, _) => None,
+        (true, 1, Some(n)) => Some(format!("host-{n}")),
+        (true, _, _) => Some("host".to_owned()),
+    };
     Command::AddPods(crate::command::AddPods {
         count,
         node,
         host_network,
-        name: host_network.then(|| "host".to_owned()),
+        name,
         security_groups: false,
+        ..Default::default()
     })
 }

@@ -34,6 +34,36 @@ pub enum SandboxError {
         /// What was asked for.
         reference: String,
     },
+    /// A NetworkPolicy kubectl would not apply.
+    Policy(crate::netpol::PolicyError),
+    /// No such namespace (`namespaces "x" not found`).
+    NamespaceNotFound {
+        /// The namespace.
+        name: String,
+    },
+    /// No such NetworkPolicy.
+    PolicyNotFound {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// The object exists already (`namespaces "x" already exists`).
+    AlreadyExists {
+        /// The resource, plural (`namespaces`, `pods`).
+        resource: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// Names or labels the API server refuses, in its words.
+    InvalidObject {
+        /// `Namespace` or `Pod`.
+        kind: &'static str,
+        /// Its name.
+        name: String,
+        /// Each field error.
+        errors: Vec<String>,
+    },
     /// A DaemonSet pod cannot be deleted on its own.
     SystemPod {
         /// The pod.
@@ -151,6 +181,19 @@ impl fmt::Display for SandboxError {
             }
             Self::UnknownNode { reference } => write!(f, "no node {reference}"),
             Self::UnknownPod { reference } => write!(f, "no pod {reference}"),
+            Self::Policy(e) => e.fmt(f),
+            Self::NamespaceNotFound { name } => write!(f, "namespaces \"{name}\" not found"),
+            Self::PolicyNotFound { namespace, name } => write!(
+                f,
+                "networkpolicies.networking.k8s.io \"{name}\" not found in namespace {namespace}"
+            ),
+            Self::AlreadyExists { resource, name } => {
+                write!(f, "{resource} \"{name}\" already exists")
+            }
+            Self::InvalidObject { kind, name, errors } => match errors.as_slice() {
+                [one] => write!(f, "{kind} \"{name}\" is invalid: {one}"),
+                many => write!(f, "{kind} \"{name}\" is invalid: [{}]", many.join(", ")),
+            },
             Self::SystemPod { name } => write!(
                 f,
                 "pod {name} belongs to a DaemonSet and would come straight back: delete its node instead"
@@ -197,6 +240,12 @@ impl fmt::Display for SandboxError {
 }
 
 impl std::error::Error for SandboxError {}
+
+impl From<crate::netpol::PolicyError> for SandboxError {
+    fn from(e: crate::netpol::PolicyError) -> Self {
+        Self::Policy(e)
+    }
+}
 
 impl From<VpcError> for SandboxError {
     fn from(e: VpcError) -> Self {

@@ -207,15 +207,22 @@ impl Sandbox {
     /// kube-proxy, pinned to it and tolerating its not-ready taint, so they
     /// bind ahead of every Pending pod.
     fn start_daemon_pods(&mut self, node_id: NodeId, events: &mut Recorder) {
-        let cni_ds = self.cni.strategy().daemonset();
+        let identity = self.cni.strategy().identity();
+        let (agent_ns, agent_label) = identity.agent_pods;
         let mut waiting = std::mem::take(&mut self.pending);
-        for ds in [cni_ds, "kube-proxy"] {
+        for (ds, ns, (key, value)) in [
+            (identity.daemonset, agent_ns, agent_label),
+            ("kube-proxy", "kube-system", ("k8s-app", "kube-proxy")),
+        ] {
             let pod = self.new_pod(super::pods::PodSpec {
                 name: format!("{ds}-{}", node_id.0),
                 host_network: true,
                 node: Some(node_id),
                 system: true,
                 security_groups: false,
+                namespace: ns.to_owned(),
+                labels: crate::netpol::api::one_label(key, value),
+                ports: Vec::new(),
             });
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);

@@ -16,6 +16,7 @@ mod limits;
 mod nodes;
 mod overlay;
 mod pods;
+mod policy;
 mod room;
 mod sgp;
 mod stuck;
@@ -31,6 +32,7 @@ pub use join::{Join, JoinStep, StepStatus};
 pub use lifecycle::NETWORK_NOT_READY;
 pub(crate) use limits::check_range;
 pub use limits::{MAX_NODES, MAX_PODS};
+pub use policy::{BUILT_IN_NAMESPACES, NAME_LABEL};
 pub use stuck::NoAddress;
 
 use crate::addr::usable_count;
@@ -84,6 +86,12 @@ pub struct Sandbox {
     /// ([`Sandbox::ready_together`]); `None` outside such a batch.
     #[serde(skip)]
     batch: Option<std::collections::BTreeSet<NodeId>>,
+    /// Namespaces and their labels.
+    #[serde(default = "policy::built_in_namespaces")]
+    pub namespaces: std::collections::BTreeMap<String, crate::netpol::Labels>,
+    /// The NetworkPolicies applied, whether or not the CNI enforces them.
+    #[serde(default, skip_serializing_if = "crate::netpol::PolicySet::is_empty")]
+    pub policies: crate::netpol::PolicySet,
 }
 
 impl Default for Sandbox {
@@ -107,6 +115,8 @@ impl Default for Sandbox {
             stuck: IdMap::new(),
             cni_state: CniState::default(),
             batch: None,
+            namespaces: policy::built_in_namespaces(),
+            policies: crate::netpol::PolicySet::default(),
         }
     }
 }
@@ -154,6 +164,21 @@ impl Sandbox {
             }
             Command::AddNode(c) => self.add_node(&c, &mut events)?,
             Command::AddPods(c) => self.add_pods(&c, &mut events)?,
+            Command::AddNamespace { name, labels } => {
+                self.add_namespace(&name, &labels, &mut events)?;
+            }
+            Command::SetLabels {
+                kind,
+                namespace,
+                name,
+                labels,
+            } => self.set_labels(kind, namespace.as_deref(), &name, &labels, &mut events)?,
+            Command::ApplyNetworkPolicy { policy } => {
+                self.apply_network_policy(&policy, &mut events)?;
+            }
+            Command::DeleteNetworkPolicy { namespace, name } => {
+                self.delete_network_policy(namespace.as_deref(), &name, &mut events)?;
+            }
             Command::DeletePod { pod } => self.delete_pod(&pod, &mut events)?,
             Command::DeleteNode { node } => self.delete_node(&node, &mut events)?,
             Command::SetCni { cni } => self.set_cni(cni, &mut events)?,

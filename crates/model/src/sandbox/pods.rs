@@ -24,6 +24,12 @@ pub(super) struct PodSpec {
     pub system: bool,
     /// Matched by a SecurityGroupPolicy: it wants a branch ENI.
     pub security_groups: bool,
+    /// Its namespace.
+    pub namespace: String,
+    /// Its labels.
+    pub labels: crate::netpol::Labels,
+    /// Its containers' ports.
+    pub ports: Vec<crate::netpol::NamedPort>,
 }
 
 /// The scheduler's `FailedScheduling` message, in kube-scheduler's words.
@@ -96,6 +102,9 @@ impl Sandbox {
             system: spec.system,
             // A host-network pod uses the node's ENI: no SecurityGroupPolicy applies.
             security_groups: spec.security_groups && !spec.host_network,
+            namespace: spec.namespace,
+            labels: spec.labels,
+            ports: spec.ports,
         }
     }
 
@@ -137,6 +146,41 @@ impl Sandbox {
                 max: MAX_POD_PREFIX as u64,
             });
         }
+        let namespace = c
+            .namespace
+            .as_deref()
+            .unwrap_or(crate::cluster::DEFAULT_NAMESPACE);
+        self.check_namespace(namespace)?;
+        // With `count: 1` a given name is the pod's own (kubectl run NAME).
+        let exact = (count == 1 && name.is_some()).then(|| prefix.clone());
+        if let Some(n) = &exact {
+            let errors = crate::netpol::names::dns_subdomain(n);
+            if let Some(m) = errors.first() {
+                return Err(SandboxError::InvalidObject {
+                    kind: "Pod",
+                    name: n.clone(),
+                    errors: vec![format!("metadata.name: Invalid value: {n:?}: {m}")],
+                });
+            }
+            if self
+                .pods
+                .values()
+                .any(|p| p.namespace == namespace && p.name == *n)
+            {
+                return Err(SandboxError::AlreadyExists {
+                    resource: "pods",
+                    name: n.clone(),
+                });
+            }
+        }
+        let label_errors = super::policy::label_errors(&c.labels);
+        if !label_errors.is_empty() {
+            return Err(SandboxError::InvalidObject {
+                kind: "Pod",
+                name: prefix,
+                errors: label_errors,
+            });
+        }
         let wants = node.map(|n| self.node_by_name(n)).transpose()?;
         // Each pod adds a slot and about three events: grow once, not by doubling.
         self.pods.reserve(count as usize);
@@ -144,11 +188,14 @@ impl Sandbox {
         for _ in 0..count {
             let id = self.next.pod + 1;
             let pod = self.new_pod(PodSpec {
-                name: format!("{prefix}-{id}"),
+                name: exact.clone().unwrap_or_else(|| format!("{prefix}-{id}")),
                 host_network,
                 node: wants,
                 system: false,
                 security_groups,
+                namespace: namespace.to_owned(),
+                labels: c.labels.clone(),
+                ports: c.ports.clone(),
             });
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);

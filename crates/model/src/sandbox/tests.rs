@@ -5,6 +5,7 @@ use super::*;
 use crate::cluster::PodStatus;
 
 mod cilium_eni;
+mod policy;
 mod sgp;
 
 /// A VPC with two /28 cluster subnets, a node subnet and the cluster, under `cni`.

@@ -19,6 +19,7 @@ fn sg_pods(s: &mut Sandbox, count: u32) -> Vec<Event> {
         host_network: false,
         name: Some("payments".into()),
         security_groups: true,
+        ..Default::default()
     }))
     .unwrap()
 }
