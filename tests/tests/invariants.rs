@@ -196,6 +196,8 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
                         std::collections::BTreeMap::from([(az, subnet)])
                     })
                     .unwrap_or_default(),
+                // Network policy moves no address.
+                ..VpcCni::default()
             }),
         },
         Op::Wait(seconds) => Command::AdvanceTime { seconds: *seconds },

@@ -303,6 +303,15 @@ impl Cni for Cilium {
             },
         }
     }
+    /// The cilium agent enforces Kubernetes NetworkPolicy in eBPF.
+    fn policy_enforcement(&self) -> super::Enforcement {
+        super::Enforcement::Enforced {
+            agent: "cilium-agent (eBPF), on each node",
+            source: "cilium Documentation/security/policy/language.rst (Kubernetes NetworkPolicy)",
+            unselected_denied: false,
+            note: None,
+        }
+    }
 }
 
 /// Cilium's own masquerading of pod traffic leaving the pod network (both

@@ -378,6 +378,15 @@ impl Cni for CiliumEni {
             wiring: Wiring::Lxc,
         }
     }
+    /// The cilium agent enforces Kubernetes NetworkPolicy in eBPF.
+    fn policy_enforcement(&self) -> super::Enforcement {
+        super::Enforcement::Enforced {
+            agent: "cilium-agent (eBPF), on each node",
+            source: "cilium Documentation/security/policy/language.rst (Kubernetes NetworkPolicy)",
+            unselected_denied: false,
+            note: None,
+        }
+    }
 }
 
 /// The cilium-operator's rules (`Documentation/network/concepts/ipam/eni.rst`).

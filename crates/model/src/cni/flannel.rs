@@ -401,6 +401,14 @@ impl Cni for Flannel {
             },
         }
     }
+    /// Flannel "is focused on networking"; policy needs another project
+    /// (flannel README.md).
+    fn policy_enforcement(&self) -> super::Enforcement {
+        super::Enforcement::None {
+            why: "Flannel does not implement NetworkPolicy: the API server accepts the policy and nothing on the nodes applies it",
+            source: "flannel README.md (\"Flannel is focused on networking. For network policy, other projects such as Calico can be used.\")",
+        }
+    }
 }
 
 impl super::RangeIpam for Flannel {

@@ -15,6 +15,7 @@ pub mod flannel;
 pub mod ipamd;
 pub mod node_range;
 pub mod node_sim;
+pub mod policy;
 #[cfg(test)]
 pub mod static_routes;
 pub mod vpc_cni;
@@ -35,6 +36,7 @@ pub use cilium_eni::CiliumEni;
 pub use datapath::{Crossing, Datapath, Masquerade, Tunnel, Way, Wiring};
 pub use error::{AllocateError, SettingsError};
 pub use flannel::Flannel;
+pub use policy::Enforcement;
 pub use vpc_cni::VpcCni;
 
 /// What a strategy keeps cluster-wide while it runs, beyond each node's
@@ -332,6 +334,8 @@ pub trait Cni {
     /// What the page's introduction adds about this CNI, if anything
     /// beyond its range and datapath.
     fn intro_note(&self) -> Option<&'static str>;
+    /// Who, if anyone, enforces NetworkPolicy under these settings.
+    fn policy_enforcement(&self) -> Enforcement;
 }
 
 /// What a plugin says to a CNI ADD on a node without a pod CIDR, where
@@ -453,6 +457,7 @@ delegate! {
     fn eks_addon(&self) -> Option<&dyn EksAddon>;
     fn pod_range(&self) -> Option<&str>;
     fn intro_note(&self) -> Option<&'static str>;
+    fn policy_enforcement(&self) -> Enforcement;
 }
 
 impl CniMode {

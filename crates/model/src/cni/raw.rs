@@ -32,6 +32,8 @@ struct RawCni {
     pod_eni: Option<bool>,
     external_snat: Option<bool>,
     pod_sg_enforcing_mode: Option<super::vpc_cni::PodSgMode>,
+    enable_network_policy: Option<bool>,
+    network_policy_enforcing_mode: Option<super::vpc_cni::NetworkPolicyMode>,
     network: Option<String>,
     subnet_len: Option<u8>,
     backend: Option<FlannelBackend>,
@@ -105,6 +107,12 @@ fn build(r: RawCni) -> Option<CniMode> {
                     pod_sg_enforcing_mode: r
                         .pod_sg_enforcing_mode
                         .unwrap_or(d.pod_sg_enforcing_mode),
+                    enable_network_policy: r
+                        .enable_network_policy
+                        .unwrap_or(d.enable_network_policy),
+                    network_policy_enforcing_mode: r
+                        .network_policy_enforcing_mode
+                        .unwrap_or(d.network_policy_enforcing_mode),
                 })
             }
             "flannel" => {
@@ -184,6 +192,8 @@ mod tests {
                 pod_eni: true,
                 external_snat: true,
                 pod_sg_enforcing_mode: crate::cni::vpc_cni::PodSgMode::Standard,
+                enable_network_policy: true,
+                network_policy_enforcing_mode: crate::cni::vpc_cni::NetworkPolicyMode::Strict,
             }),
             CniMode::Flannel(Flannel {
                 network: "10.200.0.0/16".into(),

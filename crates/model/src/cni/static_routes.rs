@@ -185,6 +185,12 @@ impl Cni for StaticRoutes {
     fn intro_note(&self) -> Option<&'static str> {
         None
     }
+    fn policy_enforcement(&self) -> super::Enforcement {
+        super::Enforcement::None {
+            why: "the test CNI has no policy agent",
+            source: SOURCE,
+        }
+    }
 }
 
 impl super::RangeIpam for StaticRoutes {

@@ -75,6 +75,48 @@ pub struct VpcCni {
     /// README).
     #[serde(default)]
     pub pod_sg_enforcing_mode: PodSgMode,
+    /// `enableNetworkPolicy` (the add-on's setting;
+    /// `--enable-network-policy` on aws-node's aws-network-policy-agent
+    /// container): enforce NetworkPolicy (VPC CNI 1.14+, EKS User Guide
+    /// cni-network-policy-configure).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub enable_network_policy: bool,
+    /// `NETWORK_POLICY_ENFORCING_MODE` (v1.17.1+, default `standard`; CNI
+    /// README).
+    #[serde(default, skip_serializing_if = "NetworkPolicyMode::is_standard")]
+    pub network_policy_enforcing_mode: NetworkPolicyMode,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// `NETWORK_POLICY_ENFORCING_MODE` (VPC CNI README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkPolicyMode {
+    /// "until all of the policies are configured for the new pod,
+    /// containers in the new pod will start with a default allow policy".
+    #[default]
+    Standard,
+    /// "a new pod will start with a default deny policy … you must have a
+    /// network policy defined for every pod in your cluster".
+    Strict,
+}
+
+impl NetworkPolicyMode {
+    fn is_standard(&self) -> bool {
+        *self == Self::Standard
+    }
+}
+
+impl std::fmt::Display for NetworkPolicyMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Strict => "strict",
+            Self::Standard => "standard",
+        })
+    }
 }
 
 /// `POD_SECURITY_GROUP_ENFORCING_MODE` (VPC CNI README).
@@ -130,6 +172,8 @@ impl Default for VpcCni {
             pod_eni: false,
             external_snat: false,
             pod_sg_enforcing_mode: PodSgMode::Strict,
+            enable_network_policy: false,
+            network_policy_enforcing_mode: NetworkPolicyMode::Standard,
         }
     }
 }
@@ -201,8 +245,16 @@ impl Cni for VpcCni {
 
     fn summary(&self) -> String {
         let on = |b: bool| if b { "on" } else { "off" };
+        let policy = if self.enable_network_policy {
+            format!(
+                ", network policy on (NETWORK_POLICY_ENFORCING_MODE={})",
+                self.network_policy_enforcing_mode
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {} (POD_SECURITY_GROUP_ENFORCING_MODE={}), external SNAT {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
+            "AWS VPC CNI, prefix delegation {}, custom networking {}, security groups for pods {} (POD_SECURITY_GROUP_ENFORCING_MODE={}), external SNAT {}, WARM_ENI_TARGET={}, WARM_IP_TARGET={}, MINIMUM_IP_TARGET={}, WARM_PREFIX_TARGET={}{policy} (existing nodes keep their max pods and networking: the kubelet and the CNI read them at bootstrap; ENABLE_POD_ENI reaches them too, as aws-node restarts)",
             on(self.prefix_delegation),
             on(self.custom_networking),
             on(self.pod_eni),
@@ -481,6 +533,29 @@ impl Cni for VpcCni {
             "+2 for the host-network pods aws-node and kube-proxy, which use the node IP",
             "EKS best practices guide, vpc-cni.adoc",
         )
+    }
+    /// Only with network policy on: the aws-network-policy-agent container
+    /// of aws-node programs eBPF on each pod's host veth (VPC CNI 1.14+;
+    /// EKS User Guide cni-network-policy-configure;
+    /// aws/aws-network-policy-agent README.md).
+    fn policy_enforcement(&self) -> super::Enforcement {
+        if !self.enable_network_policy {
+            return super::Enforcement::None {
+                why: "the VPC CNI enforces NetworkPolicy only when its network policy agent is on (enableNetworkPolicy), and it is off",
+                source: "EKS User Guide cni-network-policy-configure (enableNetworkPolicy)",
+            };
+        }
+        let strict = self.network_policy_enforcing_mode == NetworkPolicyMode::Strict;
+        super::Enforcement::Enforced {
+            agent: "aws-network-policy-agent (eBPF on each pod's host veth)",
+            source: "CNI README.md (NETWORK_POLICY_ENFORCING_MODE); EKS User Guide cni-network-policy-configure",
+            unselected_denied: strict,
+            note: Some(if strict {
+                "strict mode: a new pod starts denied until its policies apply, and a pod no policy selects stays denied (host-network pods excepted)"
+            } else {
+                "standard mode: a new pod is allowed everything until its policies apply (podnet shows the state once they do)"
+            }),
+        }
     }
 }
 

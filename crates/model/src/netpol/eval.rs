@@ -107,7 +107,7 @@ impl Verdict {
 /// so that a matrix of every pair costs bit tests, not selector matches.
 pub struct Evaluator<'a> {
     set: &'a PolicySet,
-    endpoints: &'a [Endpoint<'a>],
+    endpoints: Vec<Endpoint<'a>>,
     /// Per endpoint: the policies selecting it for ingress / egress.
     selected: [Vec<Vec<usize>>; 2],
     /// Per policy, per direction, per rule, per peer: which endpoints
@@ -175,7 +175,7 @@ impl<'a> Evaluator<'a> {
     pub fn new(
         set: &'a PolicySet,
         namespaces: &BTreeMap<String, Labels>,
-        endpoints: &'a [Endpoint<'a>],
+        endpoints: Vec<Endpoint<'a>>,
     ) -> Self {
         let n = endpoints.len();
         let mut selected = [vec![Vec::new(); n], vec![Vec::new(); n]];
@@ -234,6 +234,18 @@ impl<'a> Evaluator<'a> {
             selected,
             hits,
         }
+    }
+
+    /// The endpoints, in the order given.
+    pub fn endpoints(&self) -> &[Endpoint<'a>] {
+        &self.endpoints
+    }
+
+    /// Whether some policy selects endpoint `i`, for either direction.
+    pub fn selected(&self, i: usize) -> bool {
+        self.selected
+            .iter()
+            .any(|d| d.get(i).is_some_and(|l| !l.is_empty()))
     }
 
     /// The verdict of `direction` for a connection from endpoint `from`

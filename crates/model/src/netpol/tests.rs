@@ -108,7 +108,7 @@ impl Cluster {
     /// The cluster's truth table: `from/to` → allowed.
     fn table(&self, port: u16, protocol: Protocol) -> BTreeMap<(String, String), bool> {
         let eps = self.endpoints();
-        let ev = Evaluator::new(&self.set, &self.namespaces, &eps);
+        let ev = Evaluator::new(&self.set, &self.namespaces, eps);
         let mut t = BTreeMap::new();
         for (i, a) in self.pods.iter().enumerate() {
             for (j, b) in self.pods.iter().enumerate() {
@@ -737,7 +737,7 @@ spec:
         },
         Endpoint::Address(Ipv4Addr::new(1, 2, 3, 5)),
     ];
-    let ev = Evaluator::new(&set, &ns, &eps);
+    let ev = Evaluator::new(&set, &ns, eps.to_vec());
     assert!(ev
         .verdict(Direction::Egress, 0, 1, 80, Protocol::Tcp)
         .allows());

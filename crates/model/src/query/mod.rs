@@ -3,6 +3,7 @@
 //! `Sandbox::apply` changes anything.
 
 mod explain;
+pub mod reach;
 mod uses;
 
 pub(crate) use explain::{eni_pod_ip, node_range_pod_ip, node_range_pool, overlay_pod_ip};

@@ -188,3 +188,132 @@ fn policies_survive_a_save_and_load() {
     assert_eq!(back.policies, s.policies);
     assert_eq!(back.namespaces, s.namespaces);
 }
+
+mod reach {
+    use super::super::{add_node, run, with_cluster};
+    use crate::cni::{CniMode, Flannel, VpcCni};
+    use crate::netpol::Protocol;
+    use crate::query::reach::{Decision, Reach};
+
+    const DENY_WEB: &str = r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"web-from-shop","namespace":"shop"},"spec":{"podSelector":{"matchLabels":{"app":"web"}},"ingress":[{"from":[{"podSelector":{}}],"ports":[{"port":"http"}]}]}}}"#;
+
+    fn cluster(cni: CniMode) -> super::super::Sandbox {
+        let mut s = with_cluster(cni);
+        add_node(&mut s, "m5.large", "nodes-a");
+        for cmd in [
+            r#"{"action":"add-namespace","name":"shop"}"#,
+            r#"{"action":"add-pods","count":1,"name":"web","namespace":"shop","labels":{"app":"web"},"ports":[{"name":"http","port":80}]}"#,
+            r#"{"action":"add-pods","count":1,"name":"cart","namespace":"shop","labels":{"app":"cart"}}"#,
+            r#"{"action":"add-pods","count":1,"name":"intruder","labels":{"app":"x"}}"#,
+        ] {
+            run(&mut s, cmd).unwrap();
+        }
+        run(&mut s, DENY_WEB).unwrap();
+        s
+    }
+
+    fn allowed(r: &Reach, from: &str, to: &str) -> bool {
+        let i = r.parties.iter().position(|p| p.name == from).unwrap();
+        let j = r.parties.iter().position(|p| p.name == to).unwrap();
+        r.pair(i, j).allowed
+    }
+
+    fn enforcing() -> CniMode {
+        CniMode::from(VpcCni {
+            enable_network_policy: true,
+            ..VpcCni::default()
+        })
+    }
+
+    #[test]
+    fn the_vpc_cni_enforces_only_with_network_policy_on() {
+        let s = cluster(enforcing());
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        assert_eq!(
+            r.parties.len(),
+            3,
+            "host-network DaemonSet pods are not listed"
+        );
+        assert!(allowed(&r, "shop/cart", "shop/web"));
+        assert!(!allowed(&r, "default/intruder", "shop/web"));
+        assert!(
+            allowed(&r, "shop/web", "default/intruder"),
+            "web is isolated for ingress only"
+        );
+        let i = r
+            .parties
+            .iter()
+            .position(|p| p.name == "shop/cart")
+            .unwrap();
+        let j = r.parties.iter().position(|p| p.name == "shop/web").unwrap();
+        let pair = r.pair(i, j);
+        assert!(pair.served);
+        assert_eq!(
+            r.rule(&pair.ingress),
+            Some(("shop/web-from-shop".into(), 1))
+        );
+        assert_eq!(
+            r.explain(&pair.egress, crate::netpol::Direction::Egress),
+            "egress: allowed, no policy selects this pod for egress"
+        );
+        // Off: the same policy is stored and nothing applies it.
+        let s = cluster(CniMode::default());
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        assert!(allowed(&r, "default/intruder", "shop/web"));
+    }
+
+    #[test]
+    fn flannel_ignores_policies_and_says_so() {
+        let s = cluster(CniMode::from(Flannel {
+            subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+            ..Flannel::default()
+        }));
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        let i = r
+            .parties
+            .iter()
+            .position(|p| p.name == "default/intruder")
+            .unwrap();
+        let j = r.parties.iter().position(|p| p.name == "shop/web").unwrap();
+        let pair = r.pair(i, j);
+        assert!(pair.allowed);
+        assert!(matches!(pair.ingress, Decision::NotEnforced(_)));
+        let text = r.explain(&pair.ingress, crate::netpol::Direction::Ingress);
+        assert!(
+            text.starts_with(
+                "ingress: allowed, not enforced: Flannel does not implement NetworkPolicy"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("; enforced, shop/web-from-shop would deny it"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn strict_mode_denies_unselected_pods_and_the_own_node_always_passes() {
+        let strict = CniMode::from(VpcCni {
+            enable_network_policy: true,
+            network_policy_enforcing_mode: crate::cni::vpc_cni::NetworkPolicyMode::Strict,
+            ..VpcCni::default()
+        });
+        let s = cluster(strict);
+        let node_ip = s.nodes.values().next().unwrap().ip().unwrap();
+        let outside = "10.10.200.9".parse().unwrap();
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[node_ip, outside]);
+        assert!(
+            !allowed(&r, "shop/cart", "default/intruder"),
+            "no policy selects either"
+        );
+        assert!(
+            !allowed(&r, "shop/cart", "shop/web"),
+            "cart's egress: unselected, so denied"
+        );
+        assert!(
+            allowed(&r, &node_ip.to_string(), "shop/web"),
+            "the kubelet's node"
+        );
+        assert!(!allowed(&r, &outside.to_string(), "shop/web"));
+    }
+}

@@ -1,0 +1,216 @@
+//! Who may connect to whom on one port: the NetworkPolicy verdict of each
+//! ordered pair of pods (and of any added addresses), on each side, as the
+//! CNI enforces it. A pod to itself is not listed (a pod cannot block
+//! access to itself: Kubernetes "Network Policies").
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use crate::cni::{Cni as _, Enforcement};
+use crate::netpol::{Direction, Endpoint, Evaluator, Protocol, Verdict};
+use crate::sandbox::Sandbox;
+
+/// What decided one side of a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The policies' verdict, enforced.
+    Policy(Verdict),
+    /// To or from the pod's own node: always allowed (Kubernetes "Network
+    /// Policies": "traffic to and from the node where a Pod is running is
+    /// always allowed").
+    OwnNode,
+    /// The VPC CNI's strict mode: no policy selects the pod, so it is
+    /// denied.
+    StrictUnselected,
+    /// Nothing enforces policy: allowed, whatever the policies say (the
+    /// verdict they would give).
+    NotEnforced(Verdict),
+}
+
+impl Decision {
+    /// Whether the side lets the connection through.
+    pub fn allows(&self) -> bool {
+        match self {
+            Self::Policy(v) => v.allows(),
+            Self::OwnNode | Self::NotEnforced(_) => true,
+            Self::StrictUnselected => false,
+        }
+    }
+}
+
+/// One party: a pod (`namespace/name`) or an added address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Party {
+    /// `namespace/name`, or the address itself.
+    pub name: String,
+    /// Its IP.
+    pub ip: Ipv4Addr,
+    /// A pod's node IP.
+    #[serde(skip)]
+    pub node_ip: Option<Ipv4Addr>,
+    /// Whether it declares the port (an address is taken to serve it).
+    #[serde(skip)]
+    pub serves: bool,
+}
+
+/// The matrix for one port and protocol.
+pub struct Reach<'a> {
+    sb: &'a Sandbox,
+    /// The parties, pods first (by namespace, then name), then addresses.
+    pub parties: Vec<Party>,
+    eval: Evaluator<'a>,
+    /// The port.
+    pub port: u16,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// Who enforces.
+    pub enforcement: Enforcement,
+}
+
+impl<'a> Reach<'a> {
+    /// Every non-host-network pod that has an IP, plus `with`.
+    pub fn new(sb: &'a Sandbox, port: u16, protocol: Protocol, with: &[Ipv4Addr]) -> Self {
+        let mut pods: Vec<&crate::cluster::Pod> = sb
+            .pods
+            .values()
+            .filter(|p| !p.host_network && p.ip.is_some())
+            .collect();
+        pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        let mut parties = Vec::with_capacity(pods.len() + with.len());
+        let mut endpoints = Vec::with_capacity(pods.len() + with.len());
+        for p in pods {
+            let Some(ip) = p.ip else { continue };
+            parties.push(Party {
+                name: format!("{}/{}", p.namespace, p.name),
+                ip,
+                node_ip: p.node.and_then(|n| sb.nodes.get(&n)).and_then(|n| n.ip()),
+                serves: p
+                    .ports
+                    .iter()
+                    .any(|x| x.port == port && x.protocol == protocol),
+            });
+            endpoints.push(Endpoint::Pod {
+                namespace: &p.namespace,
+                labels: &p.labels,
+                ports: &p.ports,
+                ip,
+            });
+        }
+        for ip in with {
+            parties.push(Party {
+                name: ip.to_string(),
+                ip: *ip,
+                node_ip: None,
+                serves: true,
+            });
+            endpoints.push(Endpoint::Address(*ip));
+        }
+        Self {
+            sb,
+            parties,
+            eval: Evaluator::new(&sb.policies, &sb.namespaces, endpoints),
+            port,
+            protocol,
+            enforcement: sb.cni.strategy().policy_enforcement(),
+        }
+    }
+
+    /// The decision of `direction` for `from` → `to` (party indices).
+    pub fn decide(&self, direction: Direction, from: usize, to: usize) -> Decision {
+        let verdict = self
+            .eval
+            .verdict(direction, from, to, self.port, self.protocol);
+        let (subject, peer) = match direction {
+            Direction::Egress => (from, to),
+            Direction::Ingress => (to, from),
+        };
+        let own_node = self.parties.get(subject).and_then(|s| s.node_ip);
+        match self.enforcement {
+            Enforcement::None { .. } => Decision::NotEnforced(verdict),
+            Enforcement::Enforced { .. } if verdict == Verdict::NotAPod => {
+                Decision::Policy(verdict)
+            }
+            _ if own_node.is_some() && self.parties.get(peer).map(|p| p.ip) == own_node => {
+                Decision::OwnNode
+            }
+            Enforcement::Enforced {
+                unselected_denied: true,
+                ..
+            } if !self.eval.selected(subject) => Decision::StrictUnselected,
+            Enforcement::Enforced { .. } => Decision::Policy(verdict),
+        }
+    }
+
+    /// Both sides of `from` → `to`, and whether it connects (both allow
+    /// and the destination serves the port).
+    pub fn pair(&self, from: usize, to: usize) -> Pair {
+        let egress = self.decide(Direction::Egress, from, to);
+        let ingress = self.decide(Direction::Ingress, from, to);
+        Pair {
+            allowed: egress.allows() && ingress.allows(),
+            served: self.parties.get(to).is_some_and(|p| p.serves),
+            egress,
+            ingress,
+        }
+    }
+
+    /// Every ordered pair of distinct parties, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let n = self.parties.len();
+        (0..n).flat_map(move |i| (0..n).filter(move |j| *j != i).map(move |j| (i, j)))
+    }
+
+    /// A side's decision in words.
+    pub fn explain(&self, d: &Decision, direction: Direction) -> String {
+        let side = match direction {
+            Direction::Egress => "egress",
+            Direction::Ingress => "ingress",
+        };
+        match d {
+            Decision::Policy(v) => self.sb.policies.explain(v, direction),
+            Decision::OwnNode => {
+                format!("{side}: allowed, traffic to and from a pod's own node always is")
+            }
+            Decision::StrictUnselected => {
+                format!("{side}: denied, strict mode denies a pod no policy selects")
+            }
+            Decision::NotEnforced(Verdict::Denied { policies }) => {
+                let names: Vec<String> = policies
+                    .iter()
+                    .map(|p| self.sb.policies.name_of(*p))
+                    .collect();
+                format!(
+                    "{side}: allowed, {}; enforced, {} would deny it",
+                    self.enforcement.describe(),
+                    names.join(" and ")
+                )
+            }
+            Decision::NotEnforced(_) => format!("{side}: allowed, {}", self.enforcement.describe()),
+        }
+    }
+
+    /// The deciding policy (`namespace/name`) and rule (1-based), if one
+    /// allowed it.
+    pub fn rule(&self, d: &Decision) -> Option<(String, usize)> {
+        match d {
+            Decision::Policy(Verdict::Allowed { policy, rule }) => {
+                Some((self.sb.policies.name_of(*policy), rule + 1))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One ordered pair's verdicts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pair {
+    /// Whether the policies, as enforced, let it through on both sides.
+    pub allowed: bool,
+    /// Whether the destination declares the port.
+    pub served: bool,
+    /// The source's side.
+    pub egress: Decision,
+    /// The destination's side.
+    pub ingress: Decision,
+}
