@@ -10,6 +10,7 @@ mod ipamd;
 mod max_pods;
 mod paths;
 mod plan;
+mod reach;
 mod run;
 mod subnet;
 
@@ -43,6 +44,11 @@ enum Command {
     Join(paths::JoinArgs),
     /// Can every pod reach every other pod without NAT? And what can the control plane reach?
     Flat(paths::FlatArgs),
+    /// Who may connect to whom on a port under the scenario's NetworkPolicies, and which policy and rule decided.
+    Reach(reach::ReachArgs),
+    /// NetworkPolicy files: check them as the API server would.
+    #[command(subcommand)]
+    Policy(reach::PolicyCommand),
     /// Plan subnet sizes for a cluster per AZ, at steady state and at peak, with the derivation.
     Plan(plan::PlanArgs),
     /// Grow a scenario to N nodes and M pods: does it still fit, and what runs out first?
@@ -76,6 +82,8 @@ fn main() -> ExitCode {
         Command::Trace(args) => paths::trace(&args),
         Command::Join(args) => paths::join(&args),
         Command::Flat(args) => paths::flat(&args),
+        Command::Reach(args) => reach::run(&args),
+        Command::Policy(command) => reach::policy(&command),
         Command::Plan(args) => plan::run(&args),
         Command::Fit(args) => plan::fit(&args),
         Command::Export(command) => plan::export(&command),

@@ -9,11 +9,17 @@ use podnet_model::Sandbox;
 pub struct TraceArgs {
     /// A scenario JSON file, or the name of a built-in scenario.
     pub scenario: String,
-    /// From: a pod name, a node name (ip-10-…), or control-plane.
+    /// From: a pod (name or namespace/name), a node name (ip-10-…), or control-plane.
     pub from: String,
     /// To: a pod or node name, an IPv4 address (a VPC host or the
     /// internet), or api-server.
     pub to: String,
+    /// The destination port: adds the NetworkPolicy verdicts on both sides.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// The protocol for --port: TCP, UDP or SCTP.
+    #[arg(long, default_value = "TCP", value_parser = crate::reach::parse_protocol)]
+    pub protocol: podnet_model::netpol::Protocol,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -69,7 +75,11 @@ pub fn trace(args: &TraceArgs) -> Result<String, String> {
     let s = sandbox(&args.scenario)?;
     let from = s.endpoint(&args.from).map_err(|e| e.to_string())?;
     let to = s.endpoint(&args.to).map_err(|e| e.to_string())?;
-    let path = s.trace(from, to).map_err(|e| e.to_string())?;
+    let path = match args.port {
+        Some(port) => s.trace_port(from, to, port, args.protocol),
+        None => s.trace(from, to),
+    }
+    .map_err(|e| e.to_string())?;
     if args.json {
         json(&path)
     } else {

@@ -200,6 +200,11 @@ pub enum ExportCommand {
         /// A scenario JSON file, or the name of a built-in scenario.
         scenario: String,
     },
+    /// The scenario's NetworkPolicies as YAML, for `kubectl apply -f`.
+    Policies {
+        /// A scenario JSON file, or the name of a built-in scenario.
+        scenario: String,
+    },
 }
 
 /// Runs `podnet export`.
@@ -211,6 +216,23 @@ pub fn export(command: &ExportCommand) -> Result<String, String> {
         ExportCommand::Eksctl { scenario } => {
             let s = load(scenario)?;
             plan::eksctl_config(&s, &[]).map_err(|e| e.to_string())
+        }
+        ExportCommand::Policies { scenario } => {
+            let s = load(scenario)?;
+            let replay = s.replay().map_err(|e| format!("{scenario}: {e}"))?;
+            let objects: Vec<serde_json::Value> = replay
+                .sandbox
+                .policies
+                .policies()
+                .iter()
+                .filter_map(|p| serde_json::to_value(&p.object).ok())
+                .collect();
+            if objects.is_empty() {
+                return Ok(format!("# {scenario} has no NetworkPolicies"));
+            }
+            Ok(podnet_model::netpol::yaml::documents(&objects)
+                .trim_end()
+                .to_owned())
         }
     }
 }

@@ -103,6 +103,7 @@ pub fn report(r: &Replay) -> Value {
         "pods": s.pods.values().map(|p| json!({
             "name": p.name, "status": p.status, "ip": p.ip, "node": p.node.and_then(|id| s.nodes.get(&id)).map(|n| n.name.clone()),
             "host_network": p.host_network, "security_groups": p.security_groups, "reason": p.reason,
+            "namespace": p.namespace, "labels": p.labels,
         })).collect::<Vec<_>>(),
         "events": r.events().map(|e| json!({
             "at_ms": e.at_ms, "count": e.count, "last_ms": e.last_ms.unwrap_or(e.at_ms),

@@ -779,3 +779,131 @@ fn cni_flags_list_the_models_tags() {
     let out = podnet(&["max-pods", "--instance-type", "m5.large", "--cni", "vpc"]);
     assert!(out.status.success());
 }
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = podnet(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn reach_json_lists_every_ordered_pair_with_both_sides() {
+    let text = stdout_of(&["reach", "network-policy", "--port", "5432", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["port"], 5432);
+    assert_eq!(json["protocol"], "TCP");
+    assert_eq!(json["enforced"], true);
+    let pairs = json["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 4 * 3, "4 pods, a pod to itself is not listed");
+    let pair = |from: &str, to: &str| {
+        pairs
+            .iter()
+            .find(|p| p["from"] == from && p["to"] == to)
+            .unwrap()
+            .clone()
+    };
+    let ok = pair("shop/api", "shop/db");
+    assert_eq!(
+        (ok["allowed"].as_bool(), ok["served"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(ok["ingress"]["policy"], "shop/db-from-api");
+    assert_eq!(ok["ingress"]["rule"], 1);
+    let no = pair("tools/client", "shop/db");
+    assert_eq!(no["allowed"], false);
+    assert!(no["ingress"]["reason"].as_str().unwrap().starts_with(
+        "ingress: denied, shop/db-from-api and shop/default-deny-ingress select this pod"
+    ));
+    assert!(no["from_ip"].as_str().unwrap().starts_with("10.10."));
+}
+
+#[test]
+fn reach_with_an_address_lists_it_as_a_source_and_a_destination() {
+    let text = stdout_of(&["reach", "network-policy", "--with", "192.0.2.10", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let pairs = json["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 5 * 4);
+    let outside = pairs
+        .iter()
+        .find(|p| p["from"] == "192.0.2.10" && p["to"] == "shop/web")
+        .unwrap();
+    assert_eq!(
+        outside["allowed"], true,
+        "web-from-anywhere allows its http port"
+    );
+    assert_eq!(
+        outside["egress"]["reason"],
+        "egress: not a pod, so no NetworkPolicy applies"
+    );
+}
+
+#[test]
+fn trace_with_a_port_shows_the_verdicts() {
+    let text = stdout_of(&[
+        "trace",
+        "network-policy",
+        "tools/client",
+        "shop/db",
+        "--port",
+        "5432",
+    ]);
+    assert!(
+        text.contains("but NetworkPolicy drops it on port 5432/TCP"),
+        "{text}"
+    );
+    assert!(text.contains("ingress: denied, shop/db-from-api and shop/default-deny-ingress select this pod for ingress"), "{text}");
+    let text = stdout_of(&[
+        "trace",
+        "network-policy",
+        "shop/api",
+        "shop/db",
+        "--port",
+        "5432",
+        "--protocol",
+        "tcp",
+    ]);
+    assert!(
+        text.contains("ingress: allowed by shop/db-from-api rule 1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn policy_check_validates_like_the_api_server() {
+    let dir = std::env::temp_dir().join(format!("podnet-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.yaml");
+    std::fs::write(&good, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: dns}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  egress:\n  - ports: [{port: 53, protocol: UDP}]\n").unwrap();
+    let text = stdout_of(&["policy", "check", good.to_str().unwrap()]);
+    assert!(text.contains("networkpolicy.networking.k8s.io/deny valid (namespace shop): selects <none>; isolates ingress and egress"), "{text}");
+    assert!(text.contains("networkpolicy.networking.k8s.io/dns valid (namespace default): selects app=web; isolates ingress and egress"), "{text}");
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad}\nspec:\n  podSelector: {}\n  ingress:\n  - from: [{}]\n").unwrap();
+    let out = podnet(&["policy", "check", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("document 1: NetworkPolicy.networking.k8s.io \"bad\" is invalid: spec.ingress[0].from[0]: Required value: must specify a peer"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn export_policies_gives_yaml_kubectl_applies_and_run_json_gives_namespaces() {
+    let text = stdout_of(&["export", "policies", "network-policy"]);
+    assert_eq!(text.matches("---").count(), 4, "{text}");
+    assert!(text.contains("name: db-from-api"), "{text}");
+    let run = stdout_of(&["run", "network-policy", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&run).unwrap();
+    let web = json["pods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "web")
+        .unwrap()
+        .clone();
+    assert_eq!(web["namespace"], "shop");
+    assert_eq!(web["labels"]["app"], "web");
+}

@@ -380,6 +380,10 @@ pub mod builtin {
         ("cilium", include_str!("../scenarios/cilium.json")),
         ("cilium-eni", include_str!("../scenarios/cilium-eni.json")),
         (
+            "network-policy",
+            include_str!("../scenarios/network-policy.json"),
+        ),
+        (
             "security-groups-for-pods",
             include_str!("../scenarios/security-groups-for-pods.json"),
         ),

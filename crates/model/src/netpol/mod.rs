@@ -241,10 +241,12 @@ impl PolicySet {
             }
             Verdict::Denied { policies } => {
                 let names: Vec<String> = policies.iter().map(|p| self.name_of(*p)).collect();
-                format!(
-                    "{side}: denied, isolated by {} and no rule allows it",
-                    names.join(", ")
-                )
+                let (all, verb) = match names.as_slice() {
+                    [one] => (one.clone(), "selects"),
+                    [rest @ .., last] => (format!("{} and {last}", rest.join(", ")), "select"),
+                    [] => (String::new(), "select"),
+                };
+                format!("{side}: denied, {all} {verb} this pod for {side} and no rule allows it")
             }
         }
     }

@@ -765,7 +765,7 @@ spec:
             &ev.verdict(Direction::Ingress, 2, 0, 8081, Protocol::Tcp),
             Direction::Ingress
         ),
-        "ingress: denied, isolated by x/abc and no rule allows it"
+        "ingress: denied, x/abc selects this pod for ingress and no rule allows it"
     );
     assert_eq!(
         ev.verdict(Direction::Ingress, 0, 2, 80, Protocol::Tcp),

@@ -132,6 +132,9 @@ pub struct Path {
     pub mtu: u32,
     /// The hops, in order.
     pub hops: Vec<Hop>,
+    /// The NetworkPolicy verdicts, when traced with a port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::query::reach::PolicyCheck>,
 }
 
 impl Path {
@@ -163,6 +166,20 @@ impl Path {
             if let Some(b) = &h.blocked {
                 out += &format!("   STOPS HERE: {b}\n");
             }
+        }
+        if let Some(p) = &self.policy {
+            out += &format!(
+                "NetworkPolicy, {}/{} ({}): {}
+  {}
+  {}
+",
+                p.port,
+                p.protocol,
+                p.enforcement,
+                if p.allowed { "allowed" } else { "denied" },
+                p.egress,
+                p.ingress
+            );
         }
         out.trim_end().to_owned()
     }

@@ -66,7 +66,15 @@ impl Sandbox {
             "control-plane" | "controlplane" => return Ok(Endpoint::ControlPlane),
             _ => {}
         }
-        if let Some(p) = self.pods.values().find(|p| p.name == r) {
+        // `namespace/name`, or a name (the first pod of that name).
+        let by_name = match r.split_once('/') {
+            Some((ns, name)) => self
+                .pods
+                .values()
+                .find(|p| p.namespace == ns && p.name == name),
+            None => self.pods.values().find(|p| p.name == r),
+        };
+        if let Some(p) = by_name {
             return Ok(Endpoint::Pod { pod: p.id });
         }
         if let Some(n) = self
@@ -116,6 +124,57 @@ impl Sandbox {
             End::VpcHost(ip) => self.to_vpc_host(src, ip),
             End::Pod(..) | End::Node(..) => self.between(src, dst),
         }
+    }
+
+    /// [`Sandbox::trace`] for a connection to `port`/`protocol`, with the
+    /// NetworkPolicy verdicts on both sides when the ends are pods or
+    /// addresses. A denied connection does not arrive (where the CNI
+    /// enforces policy).
+    ///
+    /// # Errors
+    /// As [`Sandbox::trace`].
+    pub fn trace_port(
+        &self,
+        from: Endpoint,
+        to: Endpoint,
+        port: u16,
+        protocol: crate::netpol::Protocol,
+    ) -> Result<Path, TraceError> {
+        let mut path = self.trace(from, to)?;
+        let mut addresses = Vec::new();
+        let mut party = |e: Endpoint| -> Option<String> {
+            let ip = match e {
+                Endpoint::Pod { pod } => {
+                    let p = self.pods.get(&pod)?;
+                    if !p.host_network {
+                        return Some(format!("{}/{}", p.namespace, p.name));
+                    }
+                    p.node
+                        .and_then(|n| self.nodes.get(&n))
+                        .and_then(|n| n.ip())?
+                }
+                Endpoint::Node { node } => self.nodes.get(&node).and_then(|n| n.ip())?,
+                Endpoint::Address { ip } => ip,
+                Endpoint::ApiServer | Endpoint::ControlPlane => return None,
+            };
+            addresses.push(ip);
+            Some(ip.to_string())
+        };
+        let (Some(a), Some(b)) = (party(from), party(to)) else {
+            return Ok(path);
+        };
+        let check = crate::query::reach::check_between(self, &a, &b, port, protocol, &addresses);
+        if let Some(c) = &check {
+            if !c.allowed && path.reachable {
+                path.reachable = false;
+                path.verdict = format!(
+                    "{} — but NetworkPolicy drops it on port {}/{}",
+                    path.verdict, port, protocol
+                );
+            }
+        }
+        path.policy = check;
+        Ok(path)
     }
 
     fn end(&self, e: Endpoint) -> Result<End<'_>, TraceError> {
@@ -250,6 +309,7 @@ impl Sandbox {
             nat: false,
             mtu,
             hops,
+            policy: None,
         })
     }
 
@@ -306,6 +366,7 @@ impl Sandbox {
             nat: nat.is_some(),
             mtu: self.pod_mtu(src),
             hops,
+            policy: None,
         })
     }
 
@@ -400,6 +461,7 @@ impl Sandbox {
                     nat: false,
                     mtu: self.pod_mtu(src),
                     hops,
+                    policy: None,
                 });
             }
             Ok(w) => {
@@ -424,6 +486,7 @@ impl Sandbox {
                     nat: nat.is_some(),
                     mtu: self.pod_mtu(src),
                     hops,
+                    policy: None,
                 });
             }
         };
@@ -470,6 +533,7 @@ impl Sandbox {
             nat: true,
             mtu: INTERNET_MTU.min(self.pod_mtu(src)),
             hops,
+            policy: None,
         })
     }
 
@@ -615,6 +679,7 @@ impl Sandbox {
                 INTERNET_MTU
             },
             hops,
+            policy: None,
         })
     }
 
@@ -680,6 +745,7 @@ impl Sandbox {
             nat: false,
             mtu: VPC_MTU,
             hops,
+            policy: None,
         })
     }
 

@@ -202,6 +202,47 @@ impl<'a> Reach<'a> {
     }
 }
 
+/// The policy verdicts on one traced connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PolicyCheck {
+    /// The destination port.
+    pub port: u16,
+    /// Its protocol.
+    pub protocol: Protocol,
+    /// Who enforces, in words.
+    pub enforcement: String,
+    /// Whether both sides let it through.
+    pub allowed: bool,
+    /// The source's side, in words.
+    pub egress: String,
+    /// The destination's side, in words.
+    pub ingress: String,
+}
+
+/// The verdicts between two parties named as [`Party::name`] gives them
+/// (`namespace/pod`, or an address); `None` when either is not a party.
+pub fn check_between(
+    sb: &Sandbox,
+    from: &str,
+    to: &str,
+    port: u16,
+    protocol: Protocol,
+    addresses: &[Ipv4Addr],
+) -> Option<PolicyCheck> {
+    let r = Reach::new(sb, port, protocol, addresses);
+    let i = r.parties.iter().position(|p| p.name == from)?;
+    let j = r.parties.iter().position(|p| p.name == to)?;
+    let pair = r.pair(i, j);
+    Some(PolicyCheck {
+        port,
+        protocol,
+        enforcement: r.enforcement.describe(),
+        allowed: pair.allowed,
+        egress: r.explain(&pair.egress, Direction::Egress),
+        ingress: r.explain(&pair.ingress, Direction::Ingress),
+    })
+}
+
 /// One ordered pair's verdicts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pair {
