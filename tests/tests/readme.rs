@@ -86,3 +86,41 @@ fn the_shipped_example_exercise_is_valid_and_solvable() {
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
+
+/// The NetworkPolicy actions the README documents run, in order, after the
+/// built-in seed scenario.
+#[test]
+fn the_readme_network_policy_actions_run() {
+    let text = readme();
+    let section = &text[text
+        .find("### Namespaces, labels and NetworkPolicy")
+        .unwrap()..];
+    let start = section.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    // One action per line; a line that does not close its braces continues
+    // on the next.
+    let mut actions = Vec::new();
+    let mut pending = String::new();
+    for line in section[start..end].lines() {
+        pending.push_str(line);
+        if pending.matches('{').count() == pending.matches('}').count() {
+            actions.push(std::mem::take(&mut pending));
+        }
+    }
+    assert_eq!(actions.len(), 6, "{actions:?}");
+    let mut scenario =
+        Scenario::from_json(podnet_model::scenario::builtin::get("seed").unwrap()).unwrap();
+    for a in &actions {
+        scenario.actions.push(serde_json::from_str(a).unwrap());
+    }
+    let replay = scenario.replay().unwrap();
+    assert!(
+        replay.sandbox.policies.is_empty(),
+        "the last action deletes the policy"
+    );
+    assert!(replay
+        .sandbox
+        .pods
+        .values()
+        .any(|p| p.name == "web" && p.namespace == "shop"));
+}

@@ -7,7 +7,9 @@
 //!   maximum and grows at most n log n (per-item cost at the maximum ≤ 2×
 //!   that at a tenth of it): `podnet ipamd` with 5,000 pods, Calico with
 //!   /32 blocks and 150,000 pods, the flat-network check on 5,000 nodes, a
-//!   plan over 26 zones and 4,900 nodes, and the event-flood reproducer.
+//!   plan over 26 zones and 4,900 nodes, and the event-flood reproducer;
+//! - `podnet reach` over 1,000 pods and 200 NetworkPolicies (a million
+//!   pairs) takes ≤ 1 s (issue 17).
 //!
 //! Each figure is the median of several runs. The process exits non-zero
 //! when a target is missed, so a regression is visible.
@@ -241,6 +243,69 @@ fn flood() -> Duration {
     time(5, || drop(black_box(s.replay().expect("replays"))))
 }
 
+/// `podnet reach` on 1,000 pods in 10 namespaces under 200 policies (a
+/// million ordered pairs): build the matrix and decide every pair.
+fn reach(pods: u32, policies: u32) -> Duration {
+    use serde_json::json;
+    let nodes = pods.div_ceil(30);
+    let mut s = scenario(nodes);
+    s.actions.pop(); // the unlabelled pods
+    s.cni = CniMode::from(VpcCni {
+        enable_network_policy: true,
+        ..VpcCni::default()
+    });
+    for ns in 0..10 {
+        s.actions.push(
+            serde_json::from_value(json!({"action": "add-namespace", "name": format!("ns{ns}"), "labels": {"team": format!("t{}", ns % 3)}}))
+                .expect("a command"),
+        );
+    }
+    for g in 0..pods / 10 {
+        s.actions.push(
+            serde_json::from_value(json!({
+                "action": "add-pods", "count": 10, "name": format!("g{g}"),
+                "namespace": format!("ns{}", g % 10),
+                "labels": {"app": format!("a{}", g % 20), "tier": format!("t{}", g % 4)},
+                "ports": [{"name": "http", "port": 80}, {"name": "dns", "port": 53, "protocol": "UDP"}],
+            }))
+            .expect("a command"),
+        );
+    }
+    for p in 0..policies {
+        let spec = match p % 4 {
+            0 => json!({"podSelector": {"matchLabels": {"app": format!("a{}", p % 20)}},
+                        "ingress": [{"from": [{"podSelector": {"matchLabels": {"tier": format!("t{}", p % 4)}}}], "ports": [{"port": "http"}]}]}),
+            1 => {
+                json!({"podSelector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["t1", "t2"]}]},
+                        "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": format!("t{}", p % 3)}}}]}]})
+            }
+            2 => json!({"podSelector": {}, "policyTypes": ["Egress"],
+                        "egress": [{"to": [{"ipBlock": {"cidr": "100.64.0.0/10", "except": ["100.65.0.0/16"]}}], "ports": [{"port": 80, "endPort": 90}]},
+                                   {"ports": [{"port": 53, "protocol": "UDP"}]}]}),
+            _ => json!({"podSelector": {"matchLabels": {"app": format!("a{}", (p + 7) % 20)}},
+                        "ingress": [{"from": [{"namespaceSelector": {}, "podSelector": {"matchLabels": {"app": format!("a{}", (p + 1) % 20)}}}]}]}),
+        };
+        s.actions.push(
+            serde_json::from_value(json!({"action": "apply-network-policy", "policy": {
+                "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                "metadata": {"name": format!("p{p}"), "namespace": format!("ns{}", p % 10)}, "spec": spec}}))
+            .expect("a command"),
+        );
+    }
+    let sb = s.replay().expect("replays").sandbox;
+    time(3, || {
+        let r = podnet_model::query::reach::Reach::new(
+            &sb,
+            80,
+            podnet_model::netpol::Protocol::Tcp,
+            &[],
+        );
+        assert_eq!(r.parties.len(), pods as usize, "every pod has an IP");
+        let allowed = r.pairs().filter(|(i, j)| r.pair(*i, *j).allowed).count();
+        black_box(allowed);
+    })
+}
+
 /// Checks one path at the maximum `n` against a tenth of it: absolute time
 /// and per-item growth.
 fn scale(label: &str, at_max: Duration, at_tenth: Duration) -> [bool; 2] {
@@ -325,6 +390,17 @@ fn main() -> ExitCode {
         "plan, 26 zones, 4,900 nodes",
         plan_26(4_900),
         plan_26(490),
+    ));
+    let matrix = reach(1_000, 200);
+    println!(
+        "podnet reach, 1,000 pods × 200 policies (999,000 pairs): {:.3} s",
+        matrix.as_secs_f64()
+    );
+    scaled.push(check(
+        "podnet reach, 1,000 pods, 200 policies",
+        matrix.as_secs_f64(),
+        1.0,
+        " s",
     ));
     let flooded = flood();
     println!("event-flood reproducer: {:.3} s", flooded.as_secs_f64());
