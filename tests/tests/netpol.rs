@@ -113,14 +113,20 @@ fn has_type(policy: &Value, kind: &str) -> bool {
     }
 }
 
+/// The connection: port, protocol and the destination pod (whose named
+/// ports a rule may use).
+struct Flow<'a> {
+    port: u16,
+    proto: Protocol,
+    dest: &'a Pod,
+}
+
 fn side_allows(
     policies: &[Value],
     namespaces: &BTreeMap<String, Labels>,
     subject: &Pod,
     peer: &Pod,
-    dest: &Pod,
-    port: u16,
-    proto: Protocol,
+    flow: &Flow,
     kind: &str,
 ) -> bool {
     let (rules_key, peers_key) = if kind == "Ingress" {
@@ -147,7 +153,10 @@ fn side_allows(
                 let peers = rule[peers_key].as_array().filter(|a| !a.is_empty());
                 let ports = rule["ports"].as_array().filter(|a| !a.is_empty());
                 peers.is_none_or(|ps| ps.iter().any(|x| peer_matches(x, ns, namespaces, peer)))
-                    && ports.is_none_or(|ps| ps.iter().any(|x| port_matches(x, port, proto, dest)))
+                    && ports.is_none_or(|ps| {
+                        ps.iter()
+                            .any(|x| port_matches(x, flow.port, flow.proto, flow.dest))
+                    })
             })
     })
 }
@@ -330,8 +339,8 @@ proptest! {
             for (i, a) in pods.iter().enumerate() {
                 for (j, b) in pods.iter().enumerate() {
                     if i == j { continue; }
-                    let egress = side_allows(&naive, &namespaces, a, b, b, port, proto, "Egress");
-                    let ingress = side_allows(&naive, &namespaces, b, a, b, port, proto, "Ingress");
+                    let egress = side_allows(&naive, &namespaces, a, b, &Flow { port, proto, dest: b }, "Egress");
+                    let ingress = side_allows(&naive, &namespaces, b, a, &Flow { port, proto, dest: b }, "Ingress");
                     prop_assert_eq!(ev.verdict(Direction::Egress, i, j, port, proto).allows(), egress, "egress {} → {} {}/{}", i, j, port, proto);
                     prop_assert_eq!(ev.verdict(Direction::Ingress, i, j, port, proto).allows(), ingress, "ingress {} → {} {}/{}", i, j, port, proto);
                 }
