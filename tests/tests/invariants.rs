@@ -122,7 +122,7 @@ fn command(s: &Sandbox, op: &Op) -> Option<Command> {
     let pod_names: Vec<String> = s
         .pods
         .values()
-        .filter(|p| !p.system)
+        .filter(|p| p.is_workload())
         .map(|p| p.name.clone())
         .collect();
     Some(match op {
@@ -612,7 +612,7 @@ fn check_stuck(s: &Sandbox) -> Result<(), TestCaseError> {
             let apps = s
                 .pods
                 .values()
-                .filter(|p| !p.system && p.node == Some(n.id))
+                .filter(|p| p.is_workload() && p.node == Some(n.id))
                 .count();
             prop_assert_eq!(apps, 0, "{} is not Ready yet runs app pods", &n.name);
         }

@@ -51,8 +51,8 @@ fn a_node_added_for_pending_pods_runs_its_daemonsets_first_and_then_27_pods() {
         .count();
     assert_eq!(
         pending,
-        80 + 6 - 2 * 27,
-        "two full m5.large nodes hold 27 app pods each"
+        80 + 6 - (2 * 27 - 2),
+        "two full m5.large nodes hold 27 pods each besides aws-node and kube-proxy, CoreDNS's 2 among them"
     );
     let events = add_node(&mut s, "nodes-a");
     let node = s
@@ -73,7 +73,7 @@ fn a_node_added_for_pending_pods_runs_its_daemonsets_first_and_then_27_pods() {
     let apps_on_new = s
         .pods
         .values()
-        .filter(|p| !p.system && p.node == Some(node.id))
+        .filter(|p| p.is_workload() && p.node == Some(node.id))
         .count();
     assert_eq!(
         apps_on_new, 27,
@@ -156,7 +156,7 @@ fn a_node_whose_cni_cannot_start_takes_only_its_daemonset_pods() {
             .count(),
         2
     );
-    for p in s.pods.values().filter(|p| !p.system) {
+    for p in s.pods.values().filter(|p| p.is_workload()) {
         assert_eq!(p.status, PodStatus::Pending);
         let reason = p.reason.clone().unwrap_or_default();
         assert!(

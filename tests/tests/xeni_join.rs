@@ -190,7 +190,7 @@ fn pods_reach_the_api_server_through_an_x_eni_under_a_public_endpoint() {
     let pod = s
         .pods
         .values()
-        .find(|p| !p.system && p.status == PodStatus::Running)
+        .find(|p| p.is_workload() && p.status == PodStatus::Running)
         .unwrap()
         .id;
     let p = s.trace(Endpoint::Pod { pod }, Endpoint::ApiServer).unwrap();
@@ -356,7 +356,7 @@ fn dhcp_options_change_dns_but_not_the_node_name() {
 #[test]
 fn a_pending_pod_in_a_cluster_with_no_ready_node_names_the_join_failure() {
     let s = builtin("private-endpoint-join");
-    let pod = s.pods.values().find(|p| !p.system).unwrap().id;
+    let pod = s.pods.values().find(|p| p.is_workload()).unwrap().id;
     let advice = podnet_model::query::advice_for_pod(&s, pod).join("\n");
     assert!(advice.contains("No node is Ready"), "{advice}");
     assert!(
@@ -374,7 +374,7 @@ fn traffic_out_of_the_vpc_follows_the_route_table() {
     let out = Endpoint::Address {
         ip: "198.51.100.7".parse().unwrap(),
     };
-    let pod = seed.pods.values().find(|p| !p.system).unwrap().id;
+    let pod = seed.pods.values().find(|p| p.is_workload()).unwrap().id;
     let p = seed.trace(Endpoint::Pod { pod }, out).unwrap();
     assert!(p.reachable);
     assert!(

@@ -200,9 +200,9 @@ fn run_json_shows_stuck_pods_with_their_reason() {
         .iter()
         .filter(|p| p["status"] == "container-creating")
         .collect();
-    assert_eq!(stuck.len(), 2);
+    assert_eq!(stuck.len(), 5);
     // subnets[0] is the public subnet with the NAT gateway; [3] is nodes-a.
-    assert_eq!(json["subnets"][3]["free"], 7);
+    assert_eq!(json["subnets"][3]["free"], 0);
 }
 
 #[test]
@@ -281,11 +281,11 @@ fn run_honours_a_calico_scenario() {
         .filter(|p| p["host_network"] == false)
         .map(|p| p["ip"].as_str().unwrap())
         .collect();
-    assert_eq!(ips.len(), 6);
+    assert_eq!(ips.len(), 6 + 2, "six pods and CoreDNS's two replicas");
     assert!(ips.iter().all(|ip| ip.starts_with("192.168.0.")), "{ips:?}");
     assert_eq!(
         json["nodes"][0]["pod_addresses"],
-        "Calico blocks 192.168.0.0/26 (4 of 64 used)"
+        "Calico blocks 192.168.0.0/26 (5 of 64 used)"
     );
     let text = String::from_utf8(podnet(&["run", "calico"]).stdout).unwrap();
     assert!(
@@ -397,7 +397,7 @@ fn cilium_eni_mode_counts_eth0_and_fails_with_range_is_full() {
 
 #[test]
 fn trace_join_and_flat_follow_the_packets() {
-    let out = podnet(&["trace", "flannel", "app-7", "app-8"]);
+    let out = podnet(&["trace", "flannel", "app-9", "app-7"]);
     assert!(
         out.status.success(),
         "{}",
@@ -798,7 +798,12 @@ fn reach_json_lists_every_ordered_pair_with_both_sides() {
     assert_eq!(json["protocol"], "TCP");
     assert_eq!(json["enforced"], true);
     let pairs = json["pairs"].as_array().unwrap();
-    assert_eq!(pairs.len(), 4 * 3, "4 pods, a pod to itself is not listed");
+    assert_eq!(
+        pairs.len(),
+        6 * 5,
+        "4 pods and CoreDNS's 2, a pod to itself is not listed"
+    );
+    assert!(pairs.iter().any(|p| p["to"] == "kube-system/coredns-1"));
     let pair = |from: &str, to: &str| {
         pairs
             .iter()
@@ -826,7 +831,7 @@ fn reach_with_an_address_lists_it_as_a_source_and_a_destination() {
     let text = stdout_of(&["reach", "network-policy", "--with", "192.0.2.10", "--json"]);
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     let pairs = json["pairs"].as_array().unwrap();
-    assert_eq!(pairs.len(), 5 * 4);
+    assert_eq!(pairs.len(), 7 * 6);
     let outside = pairs
         .iter()
         .find(|p| p["from"] == "192.0.2.10" && p["to"] == "shop/web")

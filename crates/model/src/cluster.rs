@@ -404,6 +404,17 @@ pub struct Pod {
     /// The ports its containers declare (named ports for policies).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<crate::netpol::NamedPort>,
+    /// Run by an EKS add-on's Deployment (CoreDNS), not by the learner: it
+    /// takes a pod IP like any pod, and comes back if deleted.
+    #[serde(default)]
+    pub addon: bool,
+}
+
+impl Pod {
+    /// The learner's own pod: neither a DaemonSet's nor an add-on's.
+    pub fn is_workload(&self) -> bool {
+        !self.system && !self.addon
+    }
 }
 
 /// Where a pod goes when its spec names no namespace.

@@ -252,7 +252,7 @@ mod tests {
         let r = seed().replay().unwrap();
         let s = &r.sandbox;
         let net: Ipv4Net = "10.200.0.0/16".parse().unwrap();
-        let apps: Vec<_> = s.pods.values().filter(|p| !p.system).collect();
+        let apps: Vec<_> = s.pods.values().filter(|p| p.is_workload()).collect();
         assert_eq!(apps.len(), 12);
         for p in &apps {
             assert_eq!(p.status, PodStatus::Running, "{}: {:?}", p.name, p.reason);
@@ -294,7 +294,7 @@ mod tests {
             let sub = s.subnet(subnet).unwrap().id;
             s.pods
                 .values()
-                .filter(|p| !p.system)
+                .filter(|p| p.is_workload())
                 .filter(|p| {
                     p.node
                         .and_then(|n| s.nodes.get(&n))

@@ -232,7 +232,7 @@ impl Check {
         sb: &Sandbox,
         events: impl Iterator<Item = &'a Event>,
     ) -> (bool, String) {
-        let apps = || sb.pods.values().filter(|p| !p.system);
+        let apps = || sb.pods.values().filter(|p| p.is_workload());
         match self {
             Self::PodsRunning { min } => {
                 let n = apps().filter(|p| p.status == PodStatus::Running).count() as u32;

@@ -42,7 +42,8 @@ pub struct Fit {
 /// fits and, if not, what runs out first and when.
 pub fn will_it_fit(scenario: &Scenario, nodes: u32, pods: u32) -> Result<Fit, ScenarioError> {
     let mut sb = scenario.replay()?.sandbox;
-    let count_pods = |sb: &crate::Sandbox| sb.pods.values().filter(|p| !p.system).count() as u32;
+    let count_pods =
+        |sb: &crate::Sandbox| sb.pods.values().filter(|p| p.is_workload()).count() as u32;
     let from = (sb.nodes.len() as u32, count_pods(&sb));
     let template = sb.nodes.values().last().map(|n| n.instance_type.clone());
     let mut subnets: Vec<String> = Vec::new();
@@ -119,7 +120,7 @@ pub fn will_it_fit(scenario: &Scenario, nodes: u32, pods: u32) -> Result<Fit, Sc
         let stuck = sb
             .pods
             .values()
-            .filter(|p| !p.system && p.id.0 > first_new)
+            .filter(|p| p.is_workload() && p.id.0 > first_new)
             .enumerate()
             .find(|(_, p)| p.status != PodStatus::Running);
         if let Some((i, p)) = stuck {

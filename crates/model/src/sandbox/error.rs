@@ -64,6 +64,11 @@ pub enum SandboxError {
         /// Each field error.
         errors: Vec<String>,
     },
+    /// An add-on's pod comes straight back when deleted.
+    AddonPod {
+        /// The pod.
+        name: String,
+    },
     /// A DaemonSet pod cannot be deleted on its own.
     SystemPod {
         /// The pod.
@@ -194,6 +199,10 @@ impl fmt::Display for SandboxError {
                 [one] => write!(f, "{kind} \"{name}\" is invalid: {one}"),
                 many => write!(f, "{kind} \"{name}\" is invalid: [{}]", many.join(", ")),
             },
+            Self::AddonPod { name } => write!(
+                f,
+                "pod {name} belongs to the coredns Deployment (an EKS add-on), which would start another: scale the Deployment instead"
+            ),
             Self::SystemPod { name } => write!(
                 f,
                 "pod {name} belongs to a DaemonSet and would come straight back: delete its node instead"

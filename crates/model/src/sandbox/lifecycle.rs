@@ -223,6 +223,7 @@ impl Sandbox {
                 namespace: ns.to_owned(),
                 labels: crate::netpol::api::one_label(key, value),
                 ports: Vec::new(),
+                addon: false,
             });
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);

@@ -30,7 +30,12 @@ pub(super) struct PodSpec {
     pub labels: crate::netpol::Labels,
     /// Its containers' ports.
     pub ports: Vec<crate::netpol::NamedPort>,
+    /// An EKS add-on's pod (CoreDNS).
+    pub addon: bool,
 }
+
+/// CoreDNS's replicas on a new cluster.
+pub const COREDNS_REPLICAS: u32 = 2;
 
 /// The scheduler's `FailedScheduling` message, in kube-scheduler's words.
 fn unschedulable_message(nodes: usize, not_ready: usize, pinned: bool) -> String {
@@ -87,6 +92,51 @@ impl Sandbox {
         }
     }
 
+    /// The CoreDNS add-on EKS installs with every cluster: a Deployment of
+    /// two replicas in kube-system (`k8s-app: kube-dns`, DNS on 53 UDP and
+    /// TCP, metrics on 9153), Pending until a node is Ready (EKS User Guide
+    /// managing-coredns: "two replicas … by default"; the `coredns` add-on's
+    /// manifest for the ports and labels).
+    pub(super) fn add_coredns(&mut self, events: &mut Recorder) {
+        use crate::netpol::{NamedPort, Protocol};
+        let ports = vec![
+            NamedPort {
+                name: "dns".into(),
+                port: 53,
+                protocol: Protocol::Udp,
+            },
+            NamedPort {
+                name: "dns-tcp".into(),
+                port: 53,
+                protocol: Protocol::Tcp,
+            },
+            NamedPort {
+                name: "metrics".into(),
+                port: 9153,
+                protocol: Protocol::Tcp,
+            },
+        ];
+        let mut labels = crate::netpol::api::one_label("k8s-app", "kube-dns");
+        labels.insert("eks.amazonaws.com/component".into(), "coredns".into());
+        for _ in 0..COREDNS_REPLICAS {
+            let id = self.next.pod + 1;
+            let pod = self.new_pod(PodSpec {
+                name: format!("coredns-{id}"),
+                host_network: false,
+                node: None,
+                system: false,
+                security_groups: false,
+                namespace: "kube-system".into(),
+                labels: labels.clone(),
+                ports: ports.clone(),
+                addon: true,
+            });
+            self.pending.push(pod.id);
+            self.pods.insert(pod.id, pod);
+        }
+        self.schedule_and_settle(events, BTreeSet::new());
+    }
+
     /// A new Pending pod of `spec`, with the next id.
     pub(super) fn new_pod(&mut self, spec: PodSpec) -> Pod {
         self.next.pod += 1;
@@ -105,6 +155,7 @@ impl Sandbox {
             namespace: spec.namespace,
             labels: spec.labels,
             ports: spec.ports,
+            addon: spec.addon,
         }
     }
 
@@ -196,6 +247,7 @@ impl Sandbox {
                 namespace: namespace.to_owned(),
                 labels: c.labels.clone(),
                 ports: c.ports.clone(),
+                addon: false,
             });
             self.pending.push(pod.id);
             self.pods.insert(pod.id, pod);
@@ -220,6 +272,9 @@ impl Sandbox {
             })?;
         if pod.system {
             return Err(SandboxError::SystemPod { name: pod.name });
+        }
+        if pod.addon {
+            return Err(SandboxError::AddonPod { name: pod.name });
         }
         if let Some(node) = pod.node.and_then(|n| self.nodes.get_mut(&n)) {
             node.pods = node.pods.saturating_sub(1);

@@ -45,7 +45,7 @@ pub(super) fn run(s: &mut Sandbox, json: &str) -> Result<Vec<Event>, SandboxErro
 fn count(s: &Sandbox, status: PodStatus) -> usize {
     s.pods
         .values()
-        .filter(|p| p.status == status && !p.system)
+        .filter(|p| p.status == status && p.is_workload())
         .count()
 }
 
@@ -71,8 +71,10 @@ fn a_node_joins_with_its_daemonset_pods_and_a_warm_eni() {
     assert!(system
         .iter()
         .all(|p| p.ip == node.ip() && p.status == PodStatus::Running));
-    // WARM_ENI_TARGET=1: 9 warm IPs on the primary ENI; node IP + 9 = 10 addresses.
-    assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 10);
+    // WARM_ENI_TARGET=1: 9 IPs on the primary ENI; CoreDNS's two replicas
+    // take two, so ipamd attaches a second ENI to keep a whole ENI's worth
+    // free: node IP + 9 + the second ENI's primary + 9 = 20 addresses.
+    assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 20);
 }
 
 #[test]
@@ -80,10 +82,10 @@ fn pods_beyond_max_pods_stay_pending_with_too_many_pods() {
     let mut s = seed();
     add_node(&mut s, "t3.micro", "nodes-a");
     let events = run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
-    // t3.micro: max pods 4 = 2 DaemonSet pods + 2 more.
+    // t3.micro: max pods 4 = 2 DaemonSet pods + CoreDNS's 2 replicas.
     assert_eq!(
         (count(&s, PodStatus::Running), count(&s, PodStatus::Pending)),
-        (2, 1)
+        (0, 3)
     );
     let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
     assert!(
@@ -103,13 +105,14 @@ fn max_pods_above_the_ip_capacity_leaves_pods_container_creating() {
     )
     .unwrap();
     run(&mut s, r#"{"action":"add-pods","count":4}"#).unwrap();
-    // 2 ENIs × 1 secondary IP = 2 pod IPs; the other 2 pods are scheduled but get no IP.
+    // 2 ENIs × 1 secondary IP = 2 pod IPs, which CoreDNS's replicas take:
+    // the 4 pods are scheduled but get no IP.
     assert_eq!(
         (
             count(&s, PodStatus::Running),
             count(&s, PodStatus::ContainerCreating)
         ),
-        (2, 2)
+        (0, 4)
     );
     let stuck = s
         .pods
@@ -200,10 +203,16 @@ fn an_upgrade_replaces_the_xenis() {
 #[test]
 fn deleting_a_pod_frees_room_for_a_pending_one() {
     let mut s = seed();
-    add_node(&mut s, "t3.micro", "nodes-a");
+    // A t3.micro held to 6 pods: 2 DaemonSet pods, CoreDNS's 2, 2 more.
+    run(
+        &mut s,
+        r#"{"action":"add-node","instance_type":"t3.small","subnet":"nodes-a","max_pods":6}"#,
+    )
+    .unwrap();
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    assert_eq!(count(&s, PodStatus::Pending), 1);
     run(&mut s, r#"{"action":"delete-pod","pod":"app-5"}"#).unwrap();
-    // app-7 is scheduled; app-5's IP is cooling down for 30 s, so app-7 waits for it.
+    // app-7 takes app-5's place.
     assert_eq!(count(&s, PodStatus::Pending), 0);
     run(&mut s, r#"{"action":"advance-time","seconds":60}"#).unwrap();
     assert_eq!(count(&s, PodStatus::Running), 2);
@@ -320,11 +329,12 @@ fn address_uses_say_who_holds_each_address() {
             AddressUse::VpcEndpoint { .. } => "endpoint",
         })
         .collect();
-    // .0-.3 reserved, .4 node IP, .5 pod, .6 .7 warm, .8 second ENI, .9-.11 warm, .255 reserved.
+    // .0-.3 reserved, .4 node IP, .5 .6 CoreDNS, .7 pod, .8 second ENI,
+    // .9-.11 warm, .255 reserved.
     assert_eq!(
         kinds,
         [
-            "reserved", "reserved", "reserved", "reserved", "node", "pod", "warm", "warm", "eni",
+            "reserved", "reserved", "reserved", "reserved", "node", "pod", "pod", "pod", "eni",
             "warm", "warm", "warm", "reserved"
         ]
     );
@@ -348,7 +358,9 @@ fn a_stuck_pod_gets_advice_that_names_the_numbers() {
         .unwrap()
         .id;
     let advice = crate::query::advice_for_pod(&s, stuck);
-    assert_eq!(advice[0], "ipamd on ip-10-20-1-4: subnet nodes-a (10.20.1.0/27) has 7 free addresses and the next request needs 10: InsufficientFreeAddressesInSubnet.");
+    // The first node holds 20 (CoreDNS made ipamd attach a second ENI);
+    // the second got 6 pod IPs and the subnet none more.
+    assert_eq!(advice[0], "ipamd on ip-10-20-1-24: subnet nodes-a (10.20.1.0/27) has 0 free addresses and the next request needs 1: InsufficientFreeAddressesInSubnet.");
     assert!(advice.iter().any(|a| a.contains("100.64.0.0/16")));
     assert!(!crate::query::advice_for_subnet(&s, s.subnet("nodes-a").unwrap().id).is_empty());
 }
@@ -371,10 +383,10 @@ fn enis_pods_and_usable_counts_explain_themselves() {
         crate::query::explain_eni(&s, eni).unwrap().formula,
         "9 secondary IPs = 9 pod addresses (9 of 9 slots used)"
     );
-    let pod = s.pods.values().find(|p| !p.system).unwrap().id;
+    let pod = s.pods.values().find(|p| p.is_workload()).unwrap().id;
     assert_eq!(
         crate::query::explain_pod_ip(&s, pod).unwrap().formula,
-        "10.10.1.5 on eni-3 (eth0) of ip-10-10-1-4, in subnet nodes-a (10.10.1.0/24)"
+        "10.10.1.7 on eni-3 (eth0) of ip-10-10-1-4, in subnet nodes-a (10.10.1.0/24)"
     );
     let xeni = s.cluster.as_ref().unwrap().xenis[0].id;
     assert_eq!(crate::query::explain_eni(&s, xeni).unwrap().value, 1);
@@ -461,7 +473,7 @@ fn without_an_eniconfig_for_its_az_a_node_is_not_ready_and_gets_no_pods() {
         "{text:#?}"
     );
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
-    let pending = s.pods.values().find(|p| !p.system).unwrap();
+    let pending = s.pods.values().find(|p| p.is_workload()).unwrap();
     assert_eq!(pending.status, PodStatus::Pending);
     assert_eq!(pending.reason.as_deref(), Some("0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }."));
     // Adding the ENIConfig lets the node's CNI start.
@@ -474,7 +486,7 @@ fn without_an_eniconfig_for_its_az_a_node_is_not_ready_and_gets_no_pods() {
     assert!(s
         .pods
         .values()
-        .filter(|p| !p.system)
+        .filter(|p| p.is_workload())
         .all(|p| p.status == PodStatus::Running));
 }
 
@@ -515,7 +527,7 @@ fn stock_kube_flannel_does_not_start_on_eks() {
         .unwrap();
     assert_eq!(agent.status, PodStatus::CrashLoopBackOff);
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
-    let app = s.pods.values().find(|p| !p.system).unwrap();
+    let app = s.pods.values().find(|p| p.is_workload()).unwrap();
     assert_eq!(app.status, PodStatus::Pending);
     let advice = crate::query::advice_for_pod(&s, app.id).join(" ");
     assert!(
@@ -545,11 +557,12 @@ fn flannel_pods_take_addresses_from_the_node_pod_cidr_not_the_subnet() {
     let ips: Vec<String> = s
         .pods
         .values()
-        .filter(|p| !p.host_network)
+        .filter(|p| p.is_workload())
         .map(|p| p.ip.unwrap().to_string())
         .collect();
-    // flanneld skips the Network's first subnet (SubnetMin).
-    assert_eq!(ips, ["10.244.1.2", "10.244.1.3", "10.244.1.4"]);
+    // flanneld skips the Network's first subnet (SubnetMin); CoreDNS's
+    // replicas took .2 and .3.
+    assert_eq!(ips, ["10.244.1.4", "10.244.1.5", "10.244.1.6"]);
     // The subnet holds the node IP only: no ENIs, no warm pool.
     assert_eq!(s.subnet("nodes-a").unwrap().pool.in_use(), 1);
     assert!(s.pods.values().any(|p| p.name == "kube-flannel-1"));
@@ -589,7 +602,8 @@ fn a_full_flannel_range_says_no_ip_addresses_available_in_range_set() {
         .values()
         .filter(|p| p.status == PodStatus::ContainerCreating)
         .collect();
-    assert_eq!(stuck.len(), 260 - 253);
+    // 253 addresses, two of them CoreDNS's.
+    assert_eq!(stuck.len(), 260 - 251);
     assert_eq!(
         stuck[0].reason.as_deref(),
         Some("FailedCreatePodSandBox: plugin type=\"flannel\" failed (add): failed to allocate for range 0: no IP addresses available in range set: 10.244.1.1-10.244.1.254")
@@ -598,7 +612,7 @@ fn a_full_flannel_range_says_no_ip_addresses_available_in_range_set() {
     let running = s
         .pods
         .values()
-        .find(|p| !p.host_network && p.ip.is_some())
+        .find(|p| p.is_workload() && p.ip.is_some())
         .unwrap()
         .name
         .clone();
@@ -612,7 +626,7 @@ fn a_full_flannel_range_says_no_ip_addresses_available_in_range_set() {
             .values()
             .filter(|p| p.status == PodStatus::ContainerCreating)
             .count(),
-        6
+        8
     );
 }
 
@@ -669,10 +683,11 @@ fn cilium_pods_skip_the_router_and_health_addresses() {
     let ips: Vec<String> = s
         .pods
         .values()
-        .filter(|p| !p.host_network)
+        .filter(|p| p.is_workload())
         .map(|p| p.ip.unwrap().to_string())
         .collect();
-    assert_eq!(ips, ["192.168.0.3", "192.168.0.4"]);
+    // CoreDNS took .3 and .4.
+    assert_eq!(ips, ["192.168.0.5", "192.168.0.6"]);
     assert!(s.pods.values().any(|p| p.name == "cilium-1"));
 }
 
@@ -703,7 +718,8 @@ fn a_full_cilium_range_says_range_is_full_from_the_cilium_plugin() {
         .values()
         .filter(|p| p.status == PodStatus::ContainerCreating)
         .collect();
-    assert_eq!(stuck.len(), 255 - 252);
+    // 252 addresses, two of them CoreDNS's.
+    assert_eq!(stuck.len(), 255 - 250);
     assert_eq!(
         stuck[0].reason.as_deref(),
         Some("FailedCreatePodSandBox: plugin type=\"cilium-cni\" failed (add): unable to allocate IP via local cilium agent: [POST /ipam][502] postIpamFailure  range is full")
@@ -721,9 +737,9 @@ fn the_scheduler_fills_the_least_loaded_node_first() {
     )
     .unwrap();
     run(&mut s, r#"{"action":"add-pods","count":6}"#).unwrap();
-    // node-1 had 6 pods, node-2 had 2: the next 4 go to node-2, then they alternate.
+    // node-1 had 8 pods (with CoreDNS's two), node-2 had 2: the 6 go to node-2.
     let loads: Vec<u32> = s.nodes.values().map(|n| n.pods).collect();
-    assert_eq!(loads, [7, 7]);
+    assert_eq!(loads, [8, 8]);
 }
 
 fn calico(pool: &str, strict: bool) -> Sandbox {
@@ -752,13 +768,14 @@ fn a_calico_node_claims_a_block_takes_its_tunnel_address_and_gives_pods_the_rest
     let ips: Vec<String> = s
         .pods
         .values()
-        .filter(|p| !p.host_network)
+        .filter(|p| p.is_workload())
         .map(|p| p.ip.unwrap().to_string())
         .collect();
-    assert_eq!(ips, ["192.168.0.1", "192.168.0.2"]);
+    // CoreDNS took .1 and .2.
+    assert_eq!(ips, ["192.168.0.3", "192.168.0.4"]);
     assert_eq!(
         s.pod_ranges(NodeId(1)).unwrap(),
-        "Calico blocks 192.168.0.0/26 (3 of 64 used)"
+        "Calico blocks 192.168.0.0/26 (5 of 64 used)"
     );
     // No VPC address is used by a pod: the node holds only its own IP.
     let node_subnet = s
@@ -772,10 +789,10 @@ fn a_calico_node_claims_a_block_takes_its_tunnel_address_and_gives_pods_the_rest
 
 #[test]
 fn a_full_calico_pool_leaves_pods_container_creating_with_no_ips_available_in_pools() {
-    // One /26 block: the node's tunnel address and 63 pods fill it.
+    // One /26 block: the node's tunnel address, CoreDNS's 2 and 61 pods fill it.
     let mut s = calico("192.168.0.0/26", false);
     add_node(&mut s, "m5.4xlarge", "nodes-a");
-    run(&mut s, r#"{"action":"add-pods","count":64}"#).unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":62}"#).unwrap();
     let stuck: Vec<_> = s
         .pods
         .values()
@@ -790,7 +807,7 @@ fn a_full_calico_pool_leaves_pods_container_creating_with_no_ips_available_in_po
     let victim = s
         .pods
         .values()
-        .find(|p| p.status == PodStatus::Running && !p.system)
+        .find(|p| p.status == PodStatus::Running && p.is_workload())
         .unwrap()
         .name
         .clone();
@@ -818,7 +835,7 @@ fn a_second_calico_node_borrows_unless_strict_affinity() {
         let pod = s
             .pods
             .values()
-            .find(|p| !p.system && p.node == Some(NodeId(2)))
+            .find(|p| p.is_workload() && p.node == Some(NodeId(2)))
             .unwrap();
         let pod_id = pod.id;
         if strict {
@@ -906,11 +923,11 @@ fn an_overlay_pod_ip_explains_its_pod_cidr_and_that_the_vpc_cannot_route_it() {
     let mut s = flannel("10.244.0.0/16");
     add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
-    let pod = s.pods.values().find(|p| !p.system).unwrap().id;
+    let pod = s.pods.values().find(|p| p.is_workload()).unwrap().id;
     let why = crate::query::explain_pod_ip(&s, pod).unwrap();
     assert_eq!(
         why.formula,
-        "10.244.1.2 from ip-10-10-1-4's pod CIDR 10.244.1.0/24"
+        "10.244.1.4 from ip-10-10-1-4's pod CIDR 10.244.1.0/24"
     );
     assert!(
         why.steps[1].text.contains("VXLAN (UDP 8472)"),

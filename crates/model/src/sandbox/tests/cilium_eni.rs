@@ -21,16 +21,23 @@ fn a_new_node_pre_allocates_eight_ips_on_eth0() {
     let mut s = eni_mode(CiliumEni::default());
     let events = add_node(&mut s, "m5.large", "nodes-a");
     let node = s.nodes.values().next().unwrap();
-    assert_eq!(node.ipam.enis.len(), 1, "no second ENI: eth0 holds pods");
-    assert_eq!(node.ipam.enis[0].secondary.len(), 8);
-    assert_eq!(held(&s), 9, "node IP + 8 pre-allocated");
+    // CoreDNS's 2 replicas land on the first node: used 2 + pre-allocate 8
+    // = 10, more than eth0's 9 slots, so eth1 gets 1.
+    let stats = node.ipam.stats(s.now_ms);
+    assert_eq!(
+        (stats.assigned, stats.total),
+        (2, 10),
+        "used + 8 pre-allocated"
+    );
+    assert_eq!(node.ipam.enis[0].secondary.len(), 9, "eth0 holds pods");
+    assert_eq!(held(&s), 1 + 9 + 1 + 1);
     assert_eq!(node.max_pods(), 29);
     let all = texts(&events).join("\n");
     assert!(!all.contains("ipamd"), "{all}");
-    // With 3 pods the operator holds used + 8 (eth0 full, then eth1 with
-    // 2); the VPC CNI's ipamd attaches a whole warm ENI of 9.
+    // With 3 pods more the operator holds used 5 + 8 (eth0 full, then eth1
+    // with 4); the VPC CNI's ipamd attaches a whole warm ENI of 9.
     run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
-    assert_eq!(held(&s), 1 + 9 + 1 + 2);
+    assert_eq!(held(&s), 1 + 9 + 1 + 4);
     let mut vpc = with_cluster(CniMode::default());
     add_node(&mut vpc, "m5.large", "nodes-a");
     run(&mut vpc, r#"{"action":"add-pods","count":3}"#).unwrap();
@@ -44,21 +51,23 @@ fn pods_take_vpc_addresses_and_the_operator_keeps_eight_free() {
     run(&mut s, r#"{"action":"add-pods","count":5}"#).unwrap();
     let node = s.nodes.values().next().unwrap();
     let stats = node.ipam.stats(s.now_ms);
-    assert_eq!((stats.assigned, stats.total), (5, 13));
+    // 5 pods and CoreDNS's 2.
+    assert_eq!((stats.assigned, stats.total), (7, 15));
     assert_eq!(
         node.ipam.enis.len(),
         2,
-        "eth0 full at 9, eth1 created with 4"
+        "eth0 full at 9, eth1 created with 6"
     );
     assert_eq!(node.ipam.enis[1].device_index, 1);
     let subnet = s.subnet("nodes-a").unwrap().cidr;
-    for p in s.pods.values().filter(|p| !p.system) {
+    for p in s.pods.values().filter(|p| p.is_workload()) {
         assert_eq!(p.status, PodStatus::Running);
         assert!(subnet.contains(&p.ip.unwrap()));
     }
-    let why = crate::query::explain_pod_ip(&s, s.pods.values().find(|p| !p.system).unwrap().id)
-        .unwrap()
-        .to_string();
+    let why =
+        crate::query::explain_pod_ip(&s, s.pods.values().find(|p| p.is_workload()).unwrap().id)
+            .unwrap()
+            .to_string();
     assert!(why.contains("cilium-operator"), "{why}");
 }
 
@@ -67,8 +76,8 @@ fn freed_ips_are_reused_at_once_and_kept_without_the_release_flag() {
     let mut s = eni_mode(CiliumEni::default());
     add_node(&mut s, "m5.large", "nodes-a");
     run(&mut s, r#"{"action":"add-pods","count":5,"name":"web"}"#).unwrap();
-    let ip = s.pods.values().find(|p| p.name == "web-3").unwrap().ip;
-    let events = run(&mut s, r#"{"action":"delete-pod","pod":"web-3"}"#).unwrap();
+    let ip = s.pods.values().find(|p| p.name == "web-5").unwrap().ip;
+    let events = run(&mut s, r#"{"action":"delete-pod","pod":"web-5"}"#).unwrap();
     assert!(texts(&events)
         .iter()
         .any(|t| t.ends_with("back to the node's pool")));
@@ -79,7 +88,7 @@ fn freed_ips_are_reused_at_once_and_kept_without_the_release_flag() {
         "no cooldown: the next pod takes the freed address"
     );
     let before = held(&s);
-    for name in ["web-4", "web-5", "web-6", "web-7", "again"] {
+    for name in ["web-6", "web-7", "web-8", "web-9", "again"] {
         run(
             &mut s,
             &format!(r#"{{"action":"delete-pod","pod":"{name}"}}"#),
@@ -112,18 +121,19 @@ fn with_release_excess_ips_the_surplus_goes_after_the_delay_and_enis_stay() {
         )
         .unwrap();
     }
-    // 18 held, 0 used: 10 in excess of pre-allocate; not before 180 s.
+    // 20 held, CoreDNS's 2 used: 10 in excess of used + pre-allocate; not
+    // before 180 s.
     run(&mut s, r#"{"action":"advance-time","seconds":170}"#).unwrap();
     assert_eq!(
         s.nodes.values().next().unwrap().ipam.stats(s.now_ms).total,
-        18
+        20
     );
     let events = run(&mut s, r#"{"action":"advance-time","seconds":30}"#).unwrap();
     assert!(events
         .iter()
         .any(|e| matches!(e.kind, EventKind::SecondaryIpsReleased { .. })));
     let node = s.nodes.values().next().unwrap();
-    assert_eq!(node.ipam.stats(s.now_ms).total, 8);
+    assert_eq!(node.ipam.stats(s.now_ms).total, 2 + 8);
     assert_eq!(node.ipam.enis.len(), enis, "ENIs stay attached");
 }
 
@@ -136,14 +146,15 @@ fn a_node_out_of_enis_fails_with_range_is_full() {
         max_pods: Some(10),
         max_pods_from: None,
     });
-    s.apply(cmd).unwrap();
-    let events = run(&mut s, r#"{"action":"add-pods","count":4}"#).unwrap();
+    // The operator runs out as CoreDNS's replicas take the 2 addresses.
+    let mut events = s.apply(cmd).unwrap();
+    events.extend(run(&mut s, r#"{"action":"add-pods","count":4}"#).unwrap());
     let stuck: Vec<&Pod> = s
         .pods
         .values()
         .filter(|p| p.status == PodStatus::ContainerCreating)
         .collect();
-    assert_eq!(stuck.len(), 2, "t3.micro holds 2 pod addresses");
+    assert_eq!(stuck.len(), 4, "t3.micro holds 2 pod addresses, CoreDNS's");
     let reason = stuck[0].reason.as_deref().unwrap();
     assert!(reason.contains("plugin type=\"cilium-cni\""), "{reason}");
     assert!(
@@ -196,7 +207,11 @@ fn first_interface_index_one_keeps_pods_off_eth0() {
         .to_string();
     assert!(why.contains("at most 18 addresses"), "{why}");
     assert!(node.ipam.enis[0].secondary.is_empty());
-    assert_eq!(node.ipam.enis[1].assigned(), 3);
+    assert_eq!(
+        node.ipam.enis[1].assigned(),
+        3 + 2,
+        "3 pods and CoreDNS's 2"
+    );
 }
 
 #[test]
@@ -238,8 +253,9 @@ fn upstream_release_address_case() {
     let mut s = eni_mode(cfg);
     add_node(&mut s, "m4.xlarge", "nodes-a");
     let total = |s: &Sandbox| s.nodes.values().next().unwrap().ipam.stats(s.now_ms).total;
+    // CoreDNS's 2 replicas are 2 of the used addresses: 9 pods make 11.
     assert_eq!(total(&s), 13);
-    run(&mut s, r#"{"action":"add-pods","count":11}"#).unwrap();
+    run(&mut s, r#"{"action":"add-pods","count":9}"#).unwrap();
     assert_eq!(total(&s), 13, "11 of 13 used: nothing more");
     run(&mut s, r#"{"action":"add-pods","count":2,"name":"more"}"#).unwrap();
     run(&mut s, r#"{"action":"advance-time","seconds":10}"#).unwrap();
@@ -251,7 +267,7 @@ fn upstream_release_address_case() {
     let gone: Vec<String> = s
         .pods
         .values()
-        .filter(|p| !p.system)
+        .filter(|p| p.is_workload())
         .take(3)
         .map(|p| p.name.clone())
         .collect();

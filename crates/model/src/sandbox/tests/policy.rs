@@ -231,8 +231,8 @@ mod reach {
         let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
         assert_eq!(
             r.parties.len(),
-            3,
-            "host-network DaemonSet pods are not listed"
+            3 + 2,
+            "CoreDNS's 2 replicas are pods; host-network DaemonSet pods are not listed"
         );
         assert!(allowed(&r, "shop/cart", "shop/web"));
         assert!(!allowed(&r, "default/intruder", "shop/web"));
