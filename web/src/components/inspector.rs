@@ -160,7 +160,10 @@ fn pod(props: &ViewProps, sb: &Sandbox, id: podnet_model::PodId) -> Html {
             if let (Some(seconds), false) = (podnet_model::query::wait_would_help(sb, id), props.options.read_only) {
                 <button type="button" onclick={props.on_action.reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds }))}>{ format!("Wait {seconds} s") }</button>
             }
-            if !p.system && !props.options.read_only {
+            if p.addon {
+                <p class="note">{ "Run by the coredns Deployment, an EKS add-on: deleting the pod would only start another." }</p>
+            }
+            if p.is_workload() && !props.options.read_only {
                 <button type="button" class="danger" onclick={delete}>{ "Delete" }</button>
             }
         </>
