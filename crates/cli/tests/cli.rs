@@ -541,7 +541,7 @@ fn fit_and_export_work_on_a_builtin_scenario() {
 fn exercise_list_and_check_prove_the_builtins_and_reject_a_bad_file() {
     let out = podnet(&["exercise", "list"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 12, "{text}");
+    assert_eq!(text.lines().count(), 15, "{text}");
     assert!(text.starts_with("size-a-subnet "), "{text}");
 
     let out = podnet(&["exercise", "check"]);
@@ -551,7 +551,7 @@ fn exercise_list_and_check_prove_the_builtins_and_reject_a_bad_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.ends_with("12 checked, 0 failed\n"), "{text}");
+    assert!(text.ends_with("15 checked, 0 failed\n"), "{text}");
 
     let dir = std::env::temp_dir().join(format!("podnet-ex-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

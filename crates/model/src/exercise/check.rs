@@ -100,6 +100,21 @@ pub enum Check {
         /// The text.
         contains: String,
     },
+    /// A connection from `from` to `to` (`namespace/pod`, or an address)
+    /// on `port`/`protocol` is (or is not) allowed by the NetworkPolicies
+    /// as the CNI enforces them (what `podnet reach` says).
+    Reach {
+        /// The source.
+        from: String,
+        /// The destination.
+        to: String,
+        /// The port.
+        port: u16,
+        /// TCP (the default), UDP or SCTP.
+        protocol: crate::netpol::Protocol,
+        /// Allowed, or not.
+        allowed: bool,
+    },
 }
 
 /// Every field any check takes.
@@ -117,6 +132,11 @@ struct RawCheck {
     equals: Option<serde_json::Value>,
     value: Option<bool>,
     contains: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    port: Option<u16>,
+    protocol: Option<crate::netpol::Protocol>,
+    allowed: Option<bool>,
 }
 
 /// The `check` names, as serde would list them.
@@ -138,6 +158,7 @@ pub const CHECKS: &[&str] = &[
     "control-plane-reaches-pods",
     "max-pods-at-least",
     "event",
+    "reach",
 ];
 
 impl<'de> Deserialize<'de> for Check {
@@ -199,6 +220,13 @@ impl<'de> Deserialize<'de> for Check {
             "event" => Self::Event {
                 contains: need(r.contains, "contains")?,
             },
+            "reach" => Self::Reach {
+                from: need(r.from, "from")?,
+                to: need(r.to, "to")?,
+                port: need(r.port, "port")?,
+                protocol: r.protocol.unwrap_or_default(),
+                allowed: need(r.allowed, "allowed")?,
+            },
             other => return Err(D::Error::unknown_variant(other, CHECKS)),
         })
     }
@@ -222,6 +250,7 @@ impl Check {
             Self::Event { contains } if contains.trim().is_empty() => {
                 Err("contains: is empty".into())
             }
+            Self::Reach { port: 0, .. } => Err("port: must be between 1 and 65535".into()),
             _ => Ok(()),
         }
     }
@@ -401,7 +430,49 @@ impl Check {
                     },
                 )
             }
+            Self::Reach {
+                from,
+                to,
+                port,
+                protocol,
+                allowed,
+            } => reach(sb, from, to, *port, *protocol, *allowed),
         }
+    }
+}
+
+/// `from` → `to` as `podnet reach` decides it.
+fn reach(
+    sb: &Sandbox,
+    from: &str,
+    to: &str,
+    port: u16,
+    protocol: crate::netpol::Protocol,
+    want: bool,
+) -> (bool, String) {
+    let addresses: Vec<std::net::Ipv4Addr> =
+        [from, to].iter().filter_map(|x| x.parse().ok()).collect();
+    let wanted = if want { "allowed" } else { "denied" };
+    match crate::query::reach::check_between(sb, from, to, port, protocol, &addresses) {
+        Some(c) => {
+            let why = if c.allowed && c.ingress.contains("not enforced") {
+                c.ingress.clone()
+            } else if c.allowed {
+                "allowed".to_owned()
+            } else if c.egress.contains("denied") {
+                c.egress.clone()
+            } else {
+                c.ingress.clone()
+            };
+            (
+                c.allowed == want,
+                format!("{from} → {to} on {port}/{protocol}: {why} (want {wanted})"),
+            )
+        }
+        None => (
+            false,
+            format!("{from} → {to}: no such pod with an IP (name pods as namespace/name)"),
+        ),
     }
 }
 

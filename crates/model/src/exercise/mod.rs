@@ -371,7 +371,7 @@ impl Exercise {
 /// The built-in exercises.
 pub mod builtin_exercises {
     /// `(id, JSON)` of every built-in exercise, in teaching order.
-    pub const ALL: [(&str, &str); 12] = [
+    pub const ALL: [(&str, &str); 15] = [
         (
             "size-a-subnet",
             include_str!("../../exercises/size-a-subnet.json"),
@@ -416,6 +416,18 @@ pub mod builtin_exercises {
         (
             "flat-network",
             include_str!("../../exercises/flat-network.json"),
+        ),
+        (
+            "isolate-a-namespace",
+            include_str!("../../exercises/isolate-a-namespace.json"),
+        ),
+        (
+            "default-deny-egress-breaks-dns",
+            include_str!("../../exercises/default-deny-egress-breaks-dns.json"),
+        ),
+        (
+            "policy-ignored-on-flannel",
+            include_str!("../../exercises/policy-ignored-on-flannel.json"),
         ),
     ];
 
