@@ -244,11 +244,12 @@ test('the inspector explains max pods, and Delete removes the selected pod', asy
   assert.match(why, /m5\.large has 2 vCPUs, so managed node groups cap max pods at 110/);
   assert.match(why, /Max pods frommanaged node group \(EKS sets it\)/);
 
-  await page.getByRole('button', { name: /^● app-5 / }).click();
-  await inspector.getByRole('heading', { name: 'Pod app-5' }).waitFor();
+  // app-7 is the seed's first pod of yours: CoreDNS's two replicas came first.
+  await page.getByRole('button', { name: /^● app-7 / }).click();
+  await inspector.getByRole('heading', { name: 'Pod app-7' }).waitFor();
   await inspector.getByRole('button', { name: 'Delete', exact: true }).click();
-  await page.getByRole('region', { name: 'Events' }).getByText('pod-5 app-5 deleted').waitFor();
-  assert.equal(await page.getByRole('button', { name: /^● app-5 / }).count(), 0);
+  await page.getByRole('region', { name: 'Events' }).getByText('pod-7 app-7 deleted').waitFor();
+  assert.equal(await page.getByRole('button', { name: /^● app-7 / }).count(), 0);
   assert.deepEqual(problems(), []);
   await context.close();
 });
@@ -360,7 +361,7 @@ test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side 
   assert.match(await table.getByRole('row', { name: /AWS VPC CNI/ }).textContent(), /AWS VPC CNI\s*43\s*6\s*0\s*29/);
   assert.match(await table.getByRole('row', { name: /Flannel/ }).textContent(), /Flannel\s*5\s*6\s*0\s*29\s*8951 \/ 1450/);
   assert.match(await table.getByRole('row', { name: /^Cilium(?! \(ENI)/ }).textContent(), /Cilium\s*5\s*6/);
-  assert.match(await table.getByRole('row', { name: /Cilium \(ENI mode\)/ }).textContent(), /Cilium \(ENI mode\)\s*29\s*6\s*0\s*29/);
+  assert.match(await table.getByRole('row', { name: /Cilium \(ENI mode\)/ }).textContent(), /Cilium \(ENI mode\)\s*31\s*6\s*0\s*29/);
   assert.match(await table.getByRole('row', { name: /Calico/ }).textContent(), /Calico\s*5\s*6\s*0\s*29\s*8951 \/ 1450/);
 
   await cni.getByLabel('Strategy').selectOption('cilium');
@@ -439,7 +440,7 @@ test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, 
 
   // Follow a branch-ENI pod out of the VPC: strict mode, by its VLAN, no SNAT on the node.
   const paths = page.getByRole('region', { name: 'Follow the packets' });
-  await paths.getByLabel('From', { exact: true }).selectOption('payments-9');
+  await paths.getByLabel('From', { exact: true }).selectOption('payments-11');
   await paths.getByLabel('To', { exact: true }).selectOption('address');
   await paths.getByLabel('Address').fill('198.51.100.7');
   await paths.getByRole('button', { name: 'Trace' }).click();
@@ -572,7 +573,8 @@ test('plan the addresses: a plan applied to the sandbox runs every pod, will-it-
   await page.getByRole('status').filter({ hasText: 'Loaded the plan.' }).waitFor();
   await waitForNodes(page, 3);
   assert.equal(await page.locator('.pod-chip.is-creating, .pod-chip.is-pending').count(), 0);
-  assert.equal(await page.locator('.pod-chip.is-running').count(), 3 * 20);
+  // Every planned pod, and CoreDNS's two replicas.
+  assert.equal(await page.locator('.pod-chip.is-running').count(), 3 * 20 + 2);
 
   // Grow the applied plan: at its peak it still fits.
   const fit = planner.getByRole('form', { name: 'Will it still fit?' });

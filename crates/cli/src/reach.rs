@@ -87,11 +87,16 @@ pub fn run(args: &ReachArgs) -> Result<String, String> {
         let out = json!({
             "port": args.port, "protocol": args.protocol,
             "enforced": r.enforcement.enforced(), "enforcement": r.enforcement.describe(),
+            "warnings": podnet_model::query::reach::warnings(s),
             "pairs": pairs,
         });
         return serde_json::to_string_pretty(&out).map_err(|e| e.to_string());
     }
-    Ok(text(&r))
+    let mut out = String::new();
+    for w in podnet_model::query::reach::warnings(s) {
+        out += &format!("WARNING: {w}\n");
+    }
+    Ok(out + &text(&r))
 }
 
 /// The matrix as text: a grid for a few parties, then every denied pair

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use podnet_model::cni::calico::{Calico, CalicoEncapsulation};
 use podnet_model::cni::cilium::{Cilium, CiliumRouting};
 use podnet_model::cni::flannel::{Flannel, FlannelBackend, FlannelSubnetManager};
-use podnet_model::cni::vpc_cni::PodSgMode;
+use podnet_model::cni::vpc_cni::{NetworkPolicyMode, PodSgMode};
 use podnet_model::cni::CiliumEni;
 use podnet_model::cni::Datapath;
 use podnet_model::{CniMode, Command, VpcCni};
@@ -155,6 +155,22 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
             draft.set(next);
         })
     };
+    let np_mode = {
+        let draft = draft.clone();
+        Callback::from(move |e: Event| {
+            let mut next = (*draft).clone();
+            next.network_policy_enforcing_mode = if e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value()
+                == "strict"
+            {
+                NetworkPolicyMode::Strict
+            } else {
+                NetworkPolicyMode::Standard
+            };
+            draft.set(next);
+        })
+    };
     let onsubmit = {
         let (draft, on_action) = (draft.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -185,6 +201,15 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
             { check("External SNAT (AWS_VPC_K8S_CNI_EXTERNALSNAT)", draft.external_snat, |c, v| c.external_snat = v) }
             if draft.external_snat {
                 <p class="form__hint">{ "Pods keep their address when they leave the VPC, by the ENI that holds it: the subnet needs a NAT gateway (\"SNAT is required for nodes that reside in a public subnet\")." }</p>
+            }
+            { check("Network policy (enableNetworkPolicy: the network policy agent)", draft.enable_network_policy, |c, v| c.enable_network_policy = v) }
+            if draft.enable_network_policy {
+                <label>{ "NETWORK_POLICY_ENFORCING_MODE" }
+                    <select onchange={np_mode}>
+                        <option value="standard" selected={draft.network_policy_enforcing_mode == NetworkPolicyMode::Standard}>{ "standard: a new pod is allowed everything until its policies apply" }</option>
+                        <option value="strict" selected={draft.network_policy_enforcing_mode == NetworkPolicyMode::Strict}>{ "strict: a new pod is denied until its policies apply; a pod no policy selects stays denied" }</option>
+                    </select>
+                </label>
             }
             { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
             { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }

@@ -255,3 +255,75 @@ pub struct Pair {
     /// The destination's side.
     pub ingress: Decision,
 }
+
+/// The traps people fall into, as warnings: policies nothing enforces,
+/// egress policies that cut pods off CoreDNS (53 UDP and TCP) or off the
+/// API server (the `kubernetes` Service's endpoints, which on EKS are the
+/// X-ENIs' addresses, on 443).
+pub fn warnings(sb: &Sandbox) -> Vec<String> {
+    let mut out = Vec::new();
+    if sb.policies.is_empty() {
+        return out;
+    }
+    let enforcement = sb.cni.strategy().policy_enforcement();
+    if let Enforcement::None { why, .. } = enforcement {
+        let stored = match sb.policies.policies().len() {
+            1 => "1 NetworkPolicy is stored".to_owned(),
+            n => format!("{n} NetworkPolicies are stored"),
+        };
+        out.push(format!("{stored} but not enforced: {why}"));
+        return out;
+    }
+    let dns: Vec<usize>;
+    {
+        let r = Reach::new(sb, 53, Protocol::Udp, &[]);
+        dns = r
+            .parties
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.name.starts_with("kube-system/coredns-"))
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(&d) = dns.first() {
+            let cut: Vec<&str> = (0..r.parties.len())
+                .filter(|i| !dns.contains(i))
+                .filter(|i| !r.decide(Direction::Egress, *i, d).allows())
+                .filter_map(|i| r.parties.get(i).map(|p| p.name.as_str()))
+                .collect();
+            if let Some(first) = cut.first() {
+                out.push(format!(
+                    "{} pod(s), {first} among them, cannot reach CoreDNS on 53/UDP: an egress policy selects them and no rule allows DNS; allow UDP and TCP 53 to the pods labelled k8s-app: kube-dns in kube-system (one peer with both a namespaceSelector and a podSelector)",
+                    cut.len()
+                ));
+            }
+        }
+    }
+    let xenis: Vec<Ipv4Addr> = sb
+        .cluster
+        .iter()
+        .flat_map(|c| c.xenis.iter().map(|e| e.primary_ip))
+        .collect();
+    if let Some(api) = xenis.first() {
+        let r = Reach::new(sb, 443, Protocol::Tcp, &xenis);
+        if let Some(a) = r
+            .parties
+            .iter()
+            .position(|p| p.ip == *api && !p.name.contains('/'))
+        {
+            let cut: Vec<&str> = (0..r.parties.len())
+                .filter(|i| r.parties.get(*i).is_some_and(|p| p.name.contains('/')))
+                .filter(|i| !r.decide(Direction::Egress, *i, a).allows())
+                .filter_map(|i| r.parties.get(i).map(|p| p.name.as_str()))
+                .collect();
+            if let Some(first) = cut.first() {
+                let ips: Vec<String> = xenis.iter().map(ToString::to_string).collect();
+                out.push(format!(
+                    "{} pod(s), {first} among them, cannot reach the API server: the kubernetes Service's endpoints are the X-ENIs' addresses ({}) on 443, and no egress rule allows them (an ipBlock does)",
+                    cut.len(),
+                    ips.join(", ")
+                ));
+            }
+        }
+    }
+    out
+}

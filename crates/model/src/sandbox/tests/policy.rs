@@ -316,4 +316,29 @@ mod reach {
         );
         assert!(!allowed(&r, &outside.to_string(), "shop/web"));
     }
+
+    #[test]
+    fn the_traps_are_warned_about() {
+        let mut s = cluster(enforcing());
+        assert!(
+            crate::query::reach::warnings(&s).is_empty(),
+            "web-from-shop cuts nothing off"
+        );
+        run(&mut s, r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"deny-egress","namespace":"shop"},"spec":{"podSelector":{},"policyTypes":["Egress"]}}}"#).unwrap();
+        let w = crate::query::reach::warnings(&s);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[0].starts_with("2 pod(s), shop/cart among them, cannot reach CoreDNS on 53/UDP"),
+            "{}",
+            w[0]
+        );
+        assert!(w[1].contains("cannot reach the API server: the kubernetes Service's endpoints are the X-ENIs' addresses (10.10.0.4, 10.10.0.20) on 443"), "{}", w[1]);
+        let s = cluster(CniMode::from(Flannel {
+            subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+            ..Flannel::default()
+        }));
+        let w = crate::query::reach::warnings(&s);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("1 NetworkPolicy is stored but not enforced: Flannel does not implement NetworkPolicy"), "{}", w[0]);
+    }
 }
