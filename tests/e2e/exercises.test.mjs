@@ -46,6 +46,8 @@ async function setCni(page, cni) {
       case 'minimum_ip_target': await form.getByLabel('MINIMUM_IP_TARGET (0 = unset)').fill(String(value)); break;
       case 'encapsulation': await form.getByLabel('Encapsulation').selectOption(value); break;
       case 'subnet_manager': await form.getByLabel('Subnet manager').selectOption(value); break;
+      case 'enable_network_policy': await check('Network policy (enableNetworkPolicy: the network policy agent)', value); break;
+      case 'network_policy_enforcing_mode': await form.getByLabel('NETWORK_POLICY_ENFORCING_MODE').selectOption(value); break;
       case 'pool':
         await form.getByLabel(cni.cni === 'calico' ? 'IPPool cidr' : 'Cluster pool (clusterPoolIPv4PodCIDRList)').fill(value);
         break;
@@ -132,6 +134,18 @@ async function perform(page, a) {
       await page.getByLabel(/^Route 0\.0\.0\.0\/0 to/).selectOption(a.to);
       await page.getByRole('button', { name: 'Set route', exact: true }).click();
       await events.getByText(`${a.subnet}: 0.0.0.0/0 →`).last().waitFor();
+      break;
+    case 'apply-network-policy': {
+      // JSON is YAML: the object goes into the policy box as it is.
+      const policy = page.getByRole('region', { name: 'Network policy' });
+      await policy.getByLabel('Policy YAML').fill(JSON.stringify(a.policy, null, 2));
+      await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
+      await events.getByText(new RegExp(`networkpolicy\\.networking\\.k8s\\.io/${a.policy.metadata.name} (created|configured)`)).last().waitFor();
+      break;
+    }
+    case 'delete-network-policy':
+      await page.getByRole('button', { name: `Delete NetworkPolicy ${a.namespace ?? 'default'}/${a.name}`, exact: true }).click();
+      await events.getByText(`networkpolicy.networking.k8s.io "${a.name}" deleted`).last().waitFor();
       break;
     default:
       throw new Error(`no control for ${a.action}`);

@@ -691,3 +691,56 @@ test('on a phone, a node subnet without a route out: nodeadm cannot reach EC2, t
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it without enforcing it', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByRole('combobox', { name: 'Open an example' }).selectOption('network-policy');
+  const policy = page.getByRole('region', { name: 'Network policy' });
+  await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is enforced by aws-network-policy-agent' }).waitFor();
+  await policy.getByRole('list', { name: 'Policies' }).getByText('shop/db-from-api').waitFor();
+  await policy.getByLabel('Port').fill('5432');
+  const cell = (from, to) => policy.getByRole('table', { name: 'Who may connect on 5432/TCP' }).locator(`td[aria-label^="${from} → ${to} on 5432/TCP"]`);
+  assert.match(await cell('tools/client', 'shop/db').getAttribute('aria-label'), /: denied\. .*shop\/db-from-api and shop\/default-deny-ingress select this pod for ingress/);
+  assert.match(await cell('shop/api', 'shop/db').getAttribute('aria-label'), /: allowed\. .*ingress: allowed by shop\/db-from-api rule 1/);
+
+  // Paste a policy that lets the tools namespace in.
+  await policy.getByLabel('Policy YAML').fill([
+    'apiVersion: networking.k8s.io/v1',
+    'kind: NetworkPolicy',
+    'metadata:',
+    '  name: db-from-tools',
+    '  namespace: shop',
+    'spec:',
+    '  podSelector:',
+    '    matchLabels: {app: db}',
+    '  ingress:',
+    '  - from:',
+    '    - namespaceSelector:',
+    '        matchLabels: {kubernetes.io/metadata.name: tools}',
+    '    ports: [{port: 5432}]',
+  ].join('\n'));
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText('networkpolicy.networking.k8s.io/db-from-tools created').waitFor();
+  assert.match(await cell('tools/client', 'shop/db').getAttribute('aria-label'), /: allowed\. .*ingress: allowed by shop\/db-from-tools rule 1/);
+  await screenshot(page, 'network-policy');
+
+  // A bad policy gets the API server's words and changes nothing.
+  await policy.getByLabel('Policy YAML').fill('apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: shop}\nspec:\n  podSelector: {}\n  ingress:\n  - from: [{}]\n');
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
+  await page.getByText('NetworkPolicy.networking.k8s.io "bad" is invalid: spec.ingress[0].from[0]: Required value: must specify a peer').waitFor();
+  assert.equal(await policy.getByRole('list', { name: 'Policies' }).getByText('shop/bad').count(), 0);
+
+  // Under Flannel the same kind of policy is stored and ignored, and the page says so.
+  await page.getByRole('combobox', { name: 'Open an example' }).selectOption('flannel');
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click(); // the default template: deny ingress in default
+  await page.getByRole('region', { name: 'Events' }).getByText('networkpolicy.networking.k8s.io/default-deny-ingress created').waitFor();
+  await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is not enforced: Flannel does not implement NetworkPolicy' }).waitFor();
+  await policy.getByRole('list', { name: 'Policy warnings' }).getByText(/1 NetworkPolicy is stored but not enforced/).waitFor();
+  await policy.getByLabel('Port').fill('80');
+  const any = policy.getByRole('table', { name: 'Who may connect on 80/TCP' }).locator('td.is-allowed, td.is-unserved').first();
+  assert.match(await any.getAttribute('aria-label'), /not enforced: Flannel does not implement NetworkPolicy.*default\/default-deny-ingress would deny it/);
+  assert.equal(await policy.getByRole('table', { name: 'Who may connect on 80/TCP' }).locator('td.is-denied').count(), 0);
+  await screenshot(page, 'network-policy-flannel');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -6,8 +6,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::components::{
-    Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, Timeline, Toolbar,
-    VpcMap,
+    Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, PolicyView,
+    Timeline, Toolbar, VpcMap,
 };
 use crate::persist::{self, ViewOptions};
 use crate::state::{Action, AppState};
@@ -146,6 +146,7 @@ pub fn Page(props: &ViewProps) -> Html {
                     if !embed && props.state.exercise.is_none() { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
                     <PathsView ..props.clone() />
+                    <PolicyView ..props.clone() />
                     if !props.options.read_only { <PlannerView ..props.clone() /> }
                     <Timeline ..props.clone() />
                 </div>

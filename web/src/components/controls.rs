@@ -272,6 +272,8 @@ fn AddPods(props: &ViewProps) -> Html {
     let count = use_state(|| "10".to_owned());
     let node = use_state(String::new);
     let own_sg = use_state(|| false);
+    let namespace = use_state(|| "default".to_owned());
+    let labels = use_state(String::new);
     let on_sg = {
         let own_sg = own_sg.clone();
         Callback::from(move |e: Event| {
@@ -279,10 +281,12 @@ fn AddPods(props: &ViewProps) -> Html {
         })
     };
     let onsubmit = {
-        let (count, node, own_sg, on_action) = (
+        let (count, node, own_sg, namespace, labels, on_action) = (
             count.clone(),
             node.clone(),
             own_sg.clone(),
+            namespace.clone(),
+            labels.clone(),
             props.on_action.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
@@ -294,6 +298,14 @@ fn AddPods(props: &ViewProps) -> Html {
                 )));
                 return;
             };
+            let labels = match super::policy_view::parse_labels(&labels) {
+                Ok(l) => l,
+                Err(e) => {
+                    on_action.emit(Action::LoadFailed(e));
+                    return;
+                }
+            };
+            let ns = namespace.trim();
             on_action.emit(Action::Run(Command::AddPods(
                 podnet_model::command::AddPods {
                     count: n,
@@ -301,6 +313,8 @@ fn AddPods(props: &ViewProps) -> Html {
                     host_network: false,
                     name: None,
                     security_groups: *own_sg,
+                    namespace: (!ns.is_empty() && ns != "default").then(|| ns.to_owned()),
+                    labels,
                     ..Default::default()
                 },
             )));
@@ -317,6 +331,8 @@ fn AddPods(props: &ViewProps) -> Html {
                         { for props.state.sandbox().nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
                     </select>
                 </label>
+                <label>{ "Pod namespace" }<input type="text" value={(*namespace).clone()} oninput={bind(&namespace)} spellcheck="false" /></label>
+                <label>{ "Pod labels (key=value, …)" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
                 <label class="form__check"><input type="checkbox" checked={*own_sg} onchange={on_sg} />{ "With their own security groups (a SecurityGroupPolicy matches them)" }</label>
                 <button type="submit">{ "Add pods" }</button>
             </form>

@@ -1,0 +1,336 @@
+//! NetworkPolicy on the page: who enforces it, the policies applied (as
+//! `kubectl apply -f` takes them, YAML or JSON, from templates or pasted),
+//! namespaces and labels, the traps as warnings, and the connectivity
+//! matrix for a port, each cell saying which policy and rule decided.
+
+use std::collections::BTreeMap;
+
+use podnet_model::cni::Cni as _;
+use podnet_model::command::LabelTarget;
+use podnet_model::netpol::{self, Direction, Protocol};
+use podnet_model::query::reach::{self, Reach};
+use podnet_model::Command;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+use super::controls::{bind, bind_select};
+use crate::app::ViewProps;
+use crate::state::Action;
+
+/// The largest matrix drawn as a table (a party per row and column).
+const MAX_MATRIX: usize = 24;
+
+/// Starting points, in `kubectl apply -f` form.
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "Default deny ingress (a namespace)",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-ingress\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes:\n  - Ingress\n",
+    ),
+    (
+        "Default deny egress (a namespace)",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-egress\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes:\n  - Egress\n",
+    ),
+    (
+        "Allow from the same namespace",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-same-namespace\n  namespace: default\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - podSelector: {}\n",
+    ),
+    (
+        "Allow from another namespace",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-from-tools\n  namespace: default\nspec:\n  podSelector: {}\n  ingress:\n  - from:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: tools\n",
+    ),
+    (
+        "Allow DNS (egress to CoreDNS)",
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: allow-dns\n  namespace: default\nspec:\n  podSelector: {}\n  policyTypes:\n  - Egress\n  egress:\n  - to:\n    - namespaceSelector:\n        matchLabels:\n          kubernetes.io/metadata.name: kube-system\n      podSelector:\n        matchLabels:\n          k8s-app: kube-dns\n    ports:\n    - port: 53\n      protocol: UDP\n    - port: 53\n      protocol: TCP\n",
+    ),
+];
+
+/// `app=web, tier=front` as labels, or what is wrong with it.
+pub fn parse_labels(text: &str) -> Result<netpol::Labels, String> {
+    let mut labels = netpol::Labels::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("labels: \"{part}\" is not key=value"))?;
+        labels.insert(k.trim().to_owned(), v.trim().to_owned());
+    }
+    Ok(labels)
+}
+
+/// The section "Network policy".
+#[component]
+pub fn PolicyView(props: &ViewProps) -> Html {
+    let sb = props.state.sandbox();
+    let yaml = use_state(|| TEMPLATES[0].1.to_owned());
+    let port = use_state(|| "80".to_owned());
+    let protocol = use_state(|| "TCP".to_owned());
+    let read_only = props.options.read_only;
+    let enforcement = sb.cni.strategy().policy_enforcement();
+    let warnings = reach::warnings(&sb);
+    let on_template = {
+        let yaml = yaml.clone();
+        Callback::from(move |e: Event| {
+            let i: usize = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value()
+                .parse()
+                .unwrap_or(usize::MAX);
+            if let Some((_, t)) = TEMPLATES.get(i) {
+                yaml.set((*t).to_owned());
+            }
+        })
+    };
+    let on_yaml = {
+        let yaml = yaml.clone();
+        Callback::from(move |e: InputEvent| {
+            yaml.set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let on_apply = {
+        let (yaml, on_action) = (yaml.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match netpol::yaml::objects(&yaml) {
+                Ok(objects) if objects.is_empty() => on_action.emit(Action::LoadFailed(
+                    "Policy YAML: no objects to apply".into(),
+                )),
+                Ok(objects) => {
+                    for policy in objects {
+                        on_action.emit(Action::Run(Command::ApplyNetworkPolicy { policy }));
+                    }
+                }
+                Err(e) => on_action.emit(Action::LoadFailed(format!("Policy YAML: {e}"))),
+            }
+        })
+    };
+    let status_class = classes!(
+        "policy__enforcement",
+        (!enforcement.enforced() && !sb.policies.is_empty()).then_some("is-warning")
+    );
+    html! {
+        <section class="policy" aria-label="Network policy">
+            <h2>{ "Network policy" }</h2>
+            <p class={status_class} role="status">{ format!("NetworkPolicy is {}.", enforcement.describe()) }</p>
+            if !warnings.is_empty() {
+                <ul class="policy__warnings" aria-label="Policy warnings">
+                    { for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }
+                </ul>
+            }
+            <PolicyList ..props.clone() />
+            if !read_only {
+                <form class="policy__form" onsubmit={on_apply}>
+                    <label>{ "Start from a template" }
+                        <select onchange={on_template}>
+                            { for TEMPLATES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()}>{ *name }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "Policy YAML" }
+                        <textarea rows="12" spellcheck="false" value={(*yaml).clone()} oninput={on_yaml} />
+                    </label>
+                    <p class="form__hint">{ "One or several documents, as kubectl apply -f takes them (JSON works too). A policy without a namespace goes to default; applying one of the same name again replaces it." }</p>
+                    <button type="submit">{ "Apply policy" }</button>
+                </form>
+                <ObjectForms ..props.clone() />
+            }
+            <div class="policy__matrix-form">
+                <label>{ "Port" }<input type="number" min="1" max="65535" value={(*port).clone()} oninput={bind(&port)} /></label>
+                <label>{ "Protocol" }
+                    <select onchange={bind_select(&protocol)}>
+                        { for ["TCP", "UDP", "SCTP"].iter().map(|p| html! { <option value={*p} selected={*protocol == *p}>{ *p }</option> }) }
+                    </select>
+                </label>
+            </div>
+            { matrix(&sb, port.trim().parse().unwrap_or(80), Protocol::from_name(&protocol).unwrap_or_default()) }
+        </section>
+    }
+}
+
+/// The policies applied, each with what it selects and a Delete button.
+#[component]
+fn PolicyList(props: &ViewProps) -> Html {
+    let sb = props.state.sandbox();
+    if sb.policies.is_empty() {
+        return html! { <p class="form__hint">{ "No NetworkPolicy yet: every pod accepts every connection (the flat network)." }</p> };
+    }
+    let read_only = props.options.read_only;
+    html! {
+        <ul class="policy__list" aria-label="Policies">
+            { for sb.policies.policies().iter().map(|p| {
+                let isolates = match (p.ingress.is_some(), p.egress.is_some()) {
+                    (true, true) => "ingress and egress",
+                    (true, false) => "ingress",
+                    (false, true) => "egress",
+                    (false, false) => "nothing",
+                };
+                let (ns, name) = (p.namespace.clone(), p.name.clone());
+                let delete = props.on_action.reform(move |_: MouseEvent| Action::Run(Command::DeleteNetworkPolicy { namespace: Some(ns.clone()), name: name.clone() }));
+                html! {
+                    <li>
+                        <code>{ format!("{}/{}", p.namespace, p.name) }</code>
+                        { format!(": selects {} in {}; isolates {isolates}", p.pod_selector.describe(), p.namespace) }
+                        if !read_only {
+                            <button type="button" class="danger" aria-label={format!("Delete NetworkPolicy {}/{}", p.namespace, p.name)} onclick={delete}>{ "Delete" }</button>
+                        }
+                    </li>
+                }
+            }) }
+        </ul>
+    }
+}
+
+/// Add a namespace; relabel a pod or a namespace.
+#[component]
+fn ObjectForms(props: &ViewProps) -> Html {
+    let ns_name = use_state(|| "shop".to_owned());
+    let ns_labels = use_state(String::new);
+    let kind = use_state(|| "pod".to_owned());
+    let target_ns = use_state(|| "default".to_owned());
+    let target = use_state(String::new);
+    let labels = use_state(|| "app=web".to_owned());
+    let on_ns = {
+        let (name, l, on_action) = (ns_name.clone(), ns_labels.clone(), props.on_action.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match parse_labels(&l) {
+                Ok(labels) => on_action.emit(Action::Run(Command::AddNamespace {
+                    name: name.trim().to_owned(),
+                    labels,
+                })),
+                Err(e) => on_action.emit(Action::LoadFailed(e)),
+            }
+        })
+    };
+    let on_labels = {
+        let (kind, ns, name, l, on_action) = (
+            kind.clone(),
+            target_ns.clone(),
+            target.clone(),
+            labels.clone(),
+            props.on_action.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let kind = if *kind == "namespace" {
+                LabelTarget::Namespace
+            } else {
+                LabelTarget::Pod
+            };
+            match parse_labels(&l) {
+                Ok(labels) => on_action.emit(Action::Run(Command::SetLabels {
+                    kind,
+                    namespace: (kind == LabelTarget::Pod).then(|| ns.trim().to_owned()),
+                    name: name.trim().to_owned(),
+                    labels,
+                })),
+                Err(e) => on_action.emit(Action::LoadFailed(e)),
+            }
+        })
+    };
+    let namespaces: Vec<String> = props.state.sandbox().namespaces.keys().cloned().collect();
+    html! {
+        <>
+            <form class="policy__form is-row" onsubmit={on_ns} aria-label="Add a namespace">
+                <label>{ "Namespace name" }<input type="text" value={(*ns_name).clone()} oninput={bind(&ns_name)} spellcheck="false" /></label>
+                <label>{ "Its labels (key=value, …)" }<input type="text" value={(*ns_labels).clone()} oninput={bind(&ns_labels)} spellcheck="false" /></label>
+                <button type="submit">{ "Add namespace" }</button>
+            </form>
+            <p class="form__hint">{ format!("Namespaces: {}. Each carries kubernetes.io/metadata.name with its own name.", namespaces.join(", ")) }</p>
+            <form class="policy__form is-row" onsubmit={on_labels} aria-label="Set labels">
+                <label>{ "Relabel a" }
+                    <select onchange={bind_select(&kind)}>
+                        <option value="pod" selected={*kind == "pod"}>{ "pod" }</option>
+                        <option value="namespace" selected={*kind == "namespace"}>{ "namespace" }</option>
+                    </select>
+                </label>
+                if *kind == "pod" {
+                    <label>{ "In namespace" }<input type="text" value={(*target_ns).clone()} oninput={bind(&target_ns)} spellcheck="false" /></label>
+                }
+                <label>{ "Named" }<input type="text" value={(*target).clone()} oninput={bind(&target)} spellcheck="false" /></label>
+                <label>{ "New labels" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
+                <button type="submit">{ "Set labels" }</button>
+            </form>
+        </>
+    }
+}
+
+/// The matrix for `port`/`protocol`: a table when it is small, else the
+/// denied pairs.
+fn matrix(sb: &podnet_model::Sandbox, port: u16, protocol: Protocol) -> Html {
+    let r = Reach::new(sb, port, protocol, &[]);
+    let n = r.parties.len();
+    if n < 2 {
+        return html! { <p class="form__hint">{ "Fewer than two pods with an IP: nothing to connect yet." }</p> };
+    }
+    let cell_text = |i: usize, j: usize| {
+        let p = r.pair(i, j);
+        let (a, b) = (&r.parties[i].name, &r.parties[j].name);
+        let verdict = if p.allowed { "allowed" } else { "denied" };
+        let served = if p.served {
+            ""
+        } else {
+            " (it declares no such port)"
+        };
+        (
+            p.allowed,
+            p.served,
+            format!(
+                "{a} → {b} on {port}/{protocol}: {verdict}{served}. {}. {}.",
+                r.explain(&p.egress, Direction::Egress),
+                r.explain(&p.ingress, Direction::Ingress)
+            ),
+        )
+    };
+    let total = n * (n - 1);
+    let allowed = r.pairs().filter(|(i, j)| r.pair(*i, *j).allowed).count();
+    let summary = format!("{allowed} of {total} pairs allowed on {port}/{protocol}");
+    if n > MAX_MATRIX {
+        let denied: Vec<String> = r
+            .pairs()
+            .filter(|(i, j)| !r.pair(*i, *j).allowed)
+            .take(50)
+            .map(|(i, j)| cell_text(i, j).2)
+            .collect();
+        return html! {
+            <div class="policy__matrix">
+                <p role="status">{ summary }{ format!(" ({n} pods: too many to draw; the first denied pairs follow)") }</p>
+                <ul>{ for denied.into_iter().map(|t| html! { <li>{ t }</li> }) }</ul>
+            </div>
+        };
+    }
+    let short: BTreeMap<usize, String> = r
+        .parties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, p.name.clone()))
+        .collect();
+    html! {
+        <div class="policy__matrix">
+            <p role="status">{ summary }</p>
+            <table aria-label={format!("Who may connect on {port}/{protocol}")}>
+                <thead>
+                    <tr>
+                        <th scope="col">{ "from \\ to" }</th>
+                        { for (0..n).map(|j| html! { <th scope="col" title={short[&j].clone()}>{ j + 1 }</th> }) }
+                    </tr>
+                </thead>
+                <tbody>
+                    { for (0..n).map(|i| html! {
+                        <tr>
+                            <th scope="row">{ format!("{} {}", i + 1, short[&i]) }</th>
+                            { for (0..n).map(|j| {
+                                if i == j {
+                                    html! { <td class="is-self" aria-label={format!("{} to itself: not listed (a pod cannot block access to itself)", short[&i])}>{ "·" }</td> }
+                                } else {
+                                    let (ok, served, text) = cell_text(i, j);
+                                    let class = classes!(if ok { "is-allowed" } else { "is-denied" }, (ok && !served).then_some("is-unserved"));
+                                    let mark = match (ok, served) { (true, true) => "✓", (true, false) => "○", (false, _) => "✗" };
+                                    html! { <td {class} title={text.clone()} aria-label={text}>{ mark }</td> }
+                                }
+                            }) }
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            <p class="form__hint">{ "✓ allowed · ○ allowed, but the destination declares no such port · ✗ denied. Hover or focus a cell for the policy and rule that decided." }</p>
+        </div>
+    }
+}
