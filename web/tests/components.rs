@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use podnet_model::scenario::builtin;
-use podnet_model::Scenario;
+use podnet_model::{Command, Scenario};
 use podnet_web::app::{Page, Shared, ViewProps};
 use podnet_web::components::ip_grid::{IpGrid, IpGridProps};
 use podnet_web::state::{Action, AppState, Selection};
@@ -446,4 +446,41 @@ async fn the_cni_picker_lists_every_cni_of_the_model() {
         .iter()
         .any(|a| matches!(a, Action::ReplayUnder(m) if m.tag() == "calico"));
     assert!(picked, "picking Calico replays under it");
+}
+
+#[wasm_bindgen_test]
+async fn the_policy_section_says_who_enforces_and_its_matrix_names_the_rule() {
+    let (root, seen) = mount_page(state_of("network-policy")).await;
+    let section = root
+        .query_selector("section[aria-label='Network policy']")
+        .unwrap()
+        .unwrap();
+    let text = section.text_content().unwrap();
+    assert!(
+        text.contains("NetworkPolicy is enforced by aws-network-policy-agent"),
+        "{text}"
+    );
+    assert!(text.contains("shop/db-from-api: selects app=db in shop; isolates ingress"), "{text}");
+    // Port 80: web-from-anywhere lets tools/client reach web's http port.
+    let cell = section
+        .query_selector("td[aria-label^='tools/client → shop/web on 80/TCP']")
+        .unwrap()
+        .unwrap();
+    let label = cell.get_attribute("aria-label").unwrap();
+    assert!(label.contains(": allowed."), "{label}");
+    assert!(label.contains("ingress: allowed by shop/web-from-anywhere rule 1"), "{label}");
+    // Delete sends the command.
+    let delete: web_sys::HtmlElement = section
+        .query_selector("button[aria-label='Delete NetworkPolicy shop/api-from-web']")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    delete.click();
+    yew::scheduler::flush().await;
+    assert!(
+        seen.borrow().iter().any(|a| matches!(a, Action::Run(Command::DeleteNetworkPolicy { name, .. }) if name == "api-from-web")),
+        "{:?}",
+        seen.borrow()
+    );
 }
