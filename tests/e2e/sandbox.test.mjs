@@ -698,7 +698,7 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
   const policy = page.getByRole('region', { name: 'Network policy' });
   await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is enforced by aws-network-policy-agent' }).waitFor();
   await policy.getByRole('list', { name: 'Policies' }).getByText('shop/db-from-api').waitFor();
-  await policy.getByLabel('Port').fill('5432');
+  await policy.getByLabel('Port', { exact: true }).fill('5432');
   const cell = (from, to) => policy.getByRole('table', { name: 'Who may connect on 5432/TCP' }).locator(`td[aria-label^="${from} → ${to} on 5432/TCP"]`);
   assert.match(await cell('tools/client', 'shop/db').getAttribute('aria-label'), /: denied\. .*shop\/db-from-api and shop\/default-deny-ingress select this pod for ingress/);
   assert.match(await cell('shop/api', 'shop/db').getAttribute('aria-label'), /: allowed\. .*ingress: allowed by shop\/db-from-api rule 1/);
@@ -736,7 +736,7 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
   await page.getByRole('region', { name: 'Events' }).getByText('networkpolicy.networking.k8s.io/default-deny-ingress created').waitFor();
   await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is not enforced: Flannel does not implement NetworkPolicy' }).waitFor();
   await policy.getByRole('list', { name: 'Policy warnings' }).getByText(/1 NetworkPolicy is stored but not enforced/).waitFor();
-  await policy.getByLabel('Port').fill('80');
+  await policy.getByLabel('Port', { exact: true }).fill('80');
   const any = policy.getByRole('table', { name: 'Who may connect on 80/TCP' }).locator('td.is-allowed, td.is-unserved').first();
   assert.match(await any.getAttribute('aria-label'), /not enforced: Flannel does not implement NetworkPolicy.*default\/default-deny-ingress would deny it/);
   assert.equal(await policy.getByRole('table', { name: 'Who may connect on 80/TCP' }).locator('td.is-denied').count(), 0);

@@ -80,7 +80,7 @@ async fn the_page_draws_the_seed_vpc_with_its_control_plane_and_subnets() {
 async fn add_pods_dispatches_the_command_with_the_count_typed() {
     let (root, seen) = mount_page(state_of("seed")).await;
     let input: HtmlInputElement = root
-        .query_selector("input[type=number]")
+        .query_selector("aside input[type=number]")
         .unwrap()
         .unwrap()
         .dyn_into()
@@ -460,7 +460,10 @@ async fn the_policy_section_says_who_enforces_and_its_matrix_names_the_rule() {
         text.contains("NetworkPolicy is enforced by aws-network-policy-agent"),
         "{text}"
     );
-    assert!(text.contains("shop/db-from-api: selects app=db in shop; isolates ingress"), "{text}");
+    assert!(
+        text.contains("shop/db-from-api: selects app=db in shop; isolates ingress"),
+        "{text}"
+    );
     // Port 80: web-from-anywhere lets tools/client reach web's http port.
     let cell = section
         .query_selector("td[aria-label^='tools/client → shop/web on 80/TCP']")
@@ -468,7 +471,10 @@ async fn the_policy_section_says_who_enforces_and_its_matrix_names_the_rule() {
         .unwrap();
     let label = cell.get_attribute("aria-label").unwrap();
     assert!(label.contains(": allowed."), "{label}");
-    assert!(label.contains("ingress: allowed by shop/web-from-anywhere rule 1"), "{label}");
+    assert!(
+        label.contains("ingress: allowed by shop/web-from-anywhere rule 1"),
+        "{label}"
+    );
     // Delete sends the command.
     let delete: web_sys::HtmlElement = section
         .query_selector("button[aria-label='Delete NetworkPolicy shop/api-from-web']")

