@@ -305,17 +305,21 @@ impl Cni for Cilium {
     }
     /// The cilium agent enforces Kubernetes NetworkPolicy in eBPF.
     fn policy_enforcement(&self) -> super::Enforcement {
-        super::Enforcement::Enforced {
-            agent: "cilium-agent (eBPF), on each node",
-            source: "cilium Documentation/security/policy/language.rst (Kubernetes NetworkPolicy)",
-            unselected_denied: false,
-            note: None,
-        }
+        ENFORCEMENT
     }
 }
 
 /// Cilium's own masquerading of pod traffic leaving the pod network (both
 /// IPAM modes).
+/// The cilium agent enforces Kubernetes NetworkPolicy in eBPF, in either
+/// IPAM mode.
+pub(crate) const ENFORCEMENT: super::Enforcement = super::Enforcement::Enforced {
+    agent: "cilium-agent (eBPF), on each node",
+    source: "cilium Documentation/security/policy/language.rst (Kubernetes NetworkPolicy)",
+    unselected_denied: false,
+    note: None,
+};
+
 pub(crate) const MASQUERADE: Masquerade = Masquerade {
     rule: "Cilium masquerading (enable-ipv4-masquerade)",
     source: "cilium Documentation/network/concepts/masquerading.rst",

@@ -380,12 +380,7 @@ impl Cni for CiliumEni {
     }
     /// The cilium agent enforces Kubernetes NetworkPolicy in eBPF.
     fn policy_enforcement(&self) -> super::Enforcement {
-        super::Enforcement::Enforced {
-            agent: "cilium-agent (eBPF), on each node",
-            source: "cilium Documentation/security/policy/language.rst (Kubernetes NetworkPolicy)",
-            unselected_denied: false,
-            note: None,
-        }
+        super::cilium::ENFORCEMENT
     }
 }
 
