@@ -732,7 +732,9 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
 
   // Under Flannel the same kind of policy is stored and ignored, and the page says so.
   await page.getByRole('combobox', { name: 'Open an example' }).selectOption('flannel');
-  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click(); // the default template: deny ingress in default
+  await policy.getByLabel('Start from a template').selectOption('Default deny egress (a namespace)');
+  await policy.getByLabel('Start from a template').selectOption('Default deny ingress (a namespace)');
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
   await page.getByRole('region', { name: 'Events' }).getByText('networkpolicy.networking.k8s.io/default-deny-ingress created').waitFor();
   await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is not enforced: Flannel does not implement NetworkPolicy' }).waitFor();
   await policy.getByRole('list', { name: 'Policy warnings' }).getByText(/1 NetworkPolicy is stored but not enforced/).waitFor();
