@@ -703,6 +703,14 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
   assert.match(await cell('tools/client', 'shop/db').getAttribute('aria-label'), /: denied\. .*shop\/db-from-api and shop\/default-deny-ingress select this pod for ingress/);
   assert.match(await cell('shop/api', 'shop/db').getAttribute('aria-label'), /: allowed\. .*ingress: allowed by shop\/db-from-api rule 1/);
 
+  // Selecting a policy shows it in the inspector and outlines its pods on the map.
+  await policy.getByRole('button', { name: 'shop/db-from-api' }).click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByRole('heading', { name: 'NetworkPolicy shop/db-from-api' }).waitFor();
+  await inspector.getByText(/app=db in shop \(1 pods, outlined on the map\): db/).waitFor();
+  assert.equal(await page.locator('.pod-chip.is-policy-selected').count(), 1);
+  assert.match(await page.locator('.pod-chip.is-policy-selected').textContent(), /db/);
+
   // Paste a policy that lets the tools namespace in.
   await policy.getByLabel('Policy YAML').fill([
     'apiVersion: networking.k8s.io/v1',

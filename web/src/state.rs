@@ -49,6 +49,8 @@ pub enum Selection {
     Eni(EniId),
     /// The EKS control plane.
     ControlPlane,
+    /// A NetworkPolicy (its index in the sandbox's policies).
+    Policy(usize),
 }
 
 /// Everything the page shows.

@@ -24,12 +24,56 @@ pub fn Inspector(props: &ViewProps) -> Html {
         Some(Selection::Pod(id)) => pod(props, sb, id),
         Some(Selection::Eni(id)) => eni(sb, id),
         Some(Selection::ControlPlane) => control_plane(sb),
+        Some(Selection::Policy(i)) => policy(sb, i),
     };
     html! {
         <section class="inspector" aria-label="Inspector">
             <h2 class="inspector__title">{ "Inspector" }</h2>
             { body }
         </section>
+    }
+}
+
+/// A NetworkPolicy: what it selects (outlined on the map), what it
+/// isolates, who enforces it, and the object as YAML.
+fn policy(sb: &Sandbox, i: usize) -> Html {
+    use podnet_model::cni::Cni as _;
+    let Some(p) = sb.policies.policies().get(i) else {
+        return html! { <p class="inspector__hint">{ "That policy is gone." }</p> };
+    };
+    let pods: Vec<String> = sb
+        .pods
+        .values()
+        .filter(|x| p.selects(&x.namespace, &x.labels, x.host_network))
+        .map(|x| x.name.clone())
+        .collect();
+    let isolates = match (p.ingress.is_some(), p.egress.is_some()) {
+        (true, true) => "ingress and egress",
+        (true, false) => "ingress",
+        (false, true) => "egress",
+        (false, false) => "nothing",
+    };
+    let rules = |r: &Option<Vec<podnet_model::netpol::validate::Rule>>| match r {
+        None => "not isolated".to_owned(),
+        Some(v) if v.is_empty() => "none: everything denied".to_owned(),
+        Some(v) => format!("{} rule(s)", v.len()),
+    };
+    let object = serde_json::to_value(&p.object)
+        .ok()
+        .map(|o| podnet_model::netpol::yaml::documents(&[o]))
+        .unwrap_or_default();
+    html! {
+        <>
+            <h3 class="inspector__heading">{ format!("NetworkPolicy {}/{}", p.namespace, p.name) }</h3>
+            <dl class="inspector__facts">
+                { row("Selects", format!("{} in {} ({} pods, outlined on the map): {}", p.pod_selector.describe(), p.namespace, pods.len(), if pods.is_empty() { "none".to_owned() } else { pods.join(", ") })) }
+                { row("Isolates", isolates) }
+                { row("Ingress", rules(&p.ingress)) }
+                { row("Egress", rules(&p.egress)) }
+                { row("Enforced", sb.cni.strategy().policy_enforcement().describe()) }
+            </dl>
+            <pre class="inspector__yaml">{ object }</pre>
+        </>
     }
 }
 

@@ -30,6 +30,9 @@ pub struct NodeCardProps {
     /// The hop of a traced path lit up on the map.
     #[prop_or_default]
     pub mark: Option<Place>,
+    /// The selected NetworkPolicy, whose pods are outlined.
+    #[prop_or_default]
+    pub policy: Option<podnet_model::netpol::Policy>,
 }
 
 /// One node.
@@ -103,7 +106,7 @@ pub fn NodeCard(props: &NodeCardProps) -> Html {
                 </p>
             }
             <ul class="pod-list">
-                { for props.pods.iter().filter(|p| !p.system).take(MAX_POD_CHIPS).map(|p| pod_chip(p, &props.on_action, props.selection, mark)) }
+                { for props.pods.iter().filter(|p| !p.system).take(MAX_POD_CHIPS).map(|p| pod_chip(p, &props.on_action, props.selection, mark, props.policy.as_ref())) }
             </ul>
             if props.pods.iter().filter(|p| !p.system).count() > MAX_POD_CHIPS {
                 <p class="node-card__more">{ format!("and {} more pods", props.pods.iter().filter(|p| !p.system).count() - MAX_POD_CHIPS) }</p>
@@ -117,6 +120,7 @@ fn pod_chip(
     on_action: &Callback<Action>,
     selection: Option<Selection>,
     mark: Option<Place>,
+    policy: Option<&podnet_model::netpol::Policy>,
 ) -> Html {
     let id = p.id;
     let onclick = on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
@@ -134,10 +138,11 @@ fn pod_chip(
             .unwrap_or_else(|| "no IP".into());
     let selected = selection == Some(Selection::Pod(id));
     let on = mark == Some(Place::Pod { pod: id });
+    let by_policy = policy.is_some_and(|x| x.selects(&p.namespace, &p.labels, p.host_network));
     html! {
         <li>
-            <button type="button" class={classes!("pod-chip", class, selected.then_some("is-selected"), on.then_some("is-on-path"))} {onclick}
-                    title={format!("{} · {} · {}", p.name, p.status, p.reason.clone().unwrap_or_default())}>
+            <button type="button" class={classes!("pod-chip", class, selected.then_some("is-selected"), on.then_some("is-on-path"), by_policy.then_some("is-policy-selected"))} {onclick}
+                    title={format!("{}/{} · {} · {}{}", p.namespace, p.name, p.status, p.reason.clone().unwrap_or_default(), if by_policy { " · selected by the policy" } else { "" })}>
                 { format!("{glyph} {} {ip}", p.name) }
             </button>
         </li>

@@ -15,7 +15,7 @@ use yew::prelude::*;
 
 use super::controls::{bind, bind_select};
 use crate::app::ViewProps;
-use crate::state::Action;
+use crate::state::{Action, Selection};
 
 /// The largest matrix drawn as a table (a party per row and column).
 const MAX_MATRIX: usize = 24;
@@ -154,7 +154,9 @@ fn PolicyList(props: &ViewProps) -> Html {
     let read_only = props.options.read_only;
     html! {
         <ul class="policy__list" aria-label="Policies">
-            { for sb.policies.policies().iter().map(|p| {
+            { for sb.policies.policies().iter().enumerate().map(|(i, p)| {
+                let selected = props.state.selection == Some(Selection::Policy(i));
+                let select = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Policy(i))));
                 let isolates = match (p.ingress.is_some(), p.egress.is_some()) {
                     (true, true) => "ingress and egress",
                     (true, false) => "ingress",
@@ -165,7 +167,7 @@ fn PolicyList(props: &ViewProps) -> Html {
                 let delete = props.on_action.reform(move |_: MouseEvent| Action::Run(Command::DeleteNetworkPolicy { namespace: Some(ns.clone()), name: name.clone() }));
                 html! {
                     <li>
-                        <code>{ format!("{}/{}", p.namespace, p.name) }</code>
+                        <button type="button" class="policy__name" aria-pressed={selected.to_string()} title="Show it in the inspector and outline the pods it selects" onclick={select}><code>{ format!("{}/{}", p.namespace, p.name) }</code></button>
                         { format!(": selects {} in {}; isolates {isolates}", p.pod_selector.describe(), p.namespace) }
                         if !read_only {
                             <button type="button" class="danger" aria-label={format!("Delete NetworkPolicy {}/{}", p.namespace, p.name)} onclick={delete}>{ "Delete" }</button>

@@ -107,6 +107,10 @@ fn subnet_card(
     };
     let selected = props.state.selection == Some(Selection::Subnet(id));
     let mark = props.state.mark;
+    let selected_policy = match props.state.selection {
+        Some(Selection::Policy(i)) => sb.policies.policies().get(i).cloned(),
+        _ => None,
+    };
     let router = mark == Some(Place::Router { subnet: id });
     html! {
         <article class={classes!("subnet-card", level, selected.then_some("is-selected"), router.then_some("is-on-path"))} key={id.0}>
@@ -143,7 +147,7 @@ fn subnet_card(
             <div class="subnet-card__nodes">
                 { for nodes.iter().take(MAX_NODE_CARDS).map(|n| html! {
                     <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
-                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} />
+                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} policy={selected_policy.clone()} />
                 }) }
                 if nodes.len() > MAX_NODE_CARDS {
                     <p class="subnet-card__more">{ format!("and {} more nodes", nodes.len() - MAX_NODE_CARDS) }</p>

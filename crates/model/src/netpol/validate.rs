@@ -405,6 +405,12 @@ pub enum PortMatch {
 }
 
 impl Policy {
+    /// Whether it applies to a pod of `namespace` with `labels` (policies
+    /// never select host-network pods).
+    pub fn selects(&self, namespace: &str, labels: &super::Labels, host_network: bool) -> bool {
+        !host_network && namespace == self.namespace && self.pod_selector.matches(labels)
+    }
+
     /// Checks `p` as the API server does and applies its defaults;
     /// `namespace` is where it goes when its metadata names none.
     pub fn new(p: NetworkPolicy, namespace: &str) -> Result<Self, super::PolicyError> {
