@@ -875,6 +875,24 @@ fn trace_with_a_port_shows_the_verdicts() {
         text.contains("ingress: allowed by shop/db-from-api rule 1"),
         "{text}"
     );
+    // The control plane calls in from its X-ENIs' addresses: api-from-web
+    // does not let them in (an admission webhook there would time out).
+    let text = stdout_of(&[
+        "trace",
+        "network-policy",
+        "control-plane",
+        "shop/api",
+        "--port",
+        "8080",
+    ]);
+    assert!(
+        text.contains("but NetworkPolicy drops it on port 8080/TCP"),
+        "{text}"
+    );
+    assert!(
+        text.contains("egress: not a pod, so no NetworkPolicy applies"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -142,7 +142,21 @@ impl Sandbox {
     ) -> Result<Path, TraceError> {
         let mut path = self.trace(from, to)?;
         let mut addresses = Vec::new();
-        let mut party = |e: Endpoint| -> Option<String> {
+        // The X-ENI the path goes through: the one in the other end's AZ.
+        let node_of = |e: Endpoint| match e {
+            Endpoint::Pod { pod } => self.pods.get(&pod).and_then(|p| p.node),
+            Endpoint::Node { node } => Some(node),
+            _ => None,
+        };
+        let xeni_for = |other: Endpoint| {
+            let c = self.cluster.as_ref()?;
+            node_of(other)
+                .and_then(|n| self.nodes.get(&n))
+                .and_then(|n| self.nearest_xeni_of(n))
+                .or_else(|| c.xenis.first())
+                .map(|x| x.primary_ip)
+        };
+        let mut party = |e: Endpoint, other: Endpoint| -> Option<String> {
             let ip = match e {
                 Endpoint::Pod { pod } => {
                     let p = self.pods.get(&pod)?;
@@ -155,12 +169,15 @@ impl Sandbox {
                 }
                 Endpoint::Node { node } => self.nodes.get(&node).and_then(|n| n.ip())?,
                 Endpoint::Address { ip } => ip,
-                Endpoint::ApiServer | Endpoint::ControlPlane => return None,
+                // The control plane reaches into the VPC, and nodes reach a
+                // private endpoint, through the X-ENIs: to the pods' policies
+                // these are the X-ENIs' VPC addresses.
+                Endpoint::ApiServer | Endpoint::ControlPlane => xeni_for(other)?,
             };
             addresses.push(ip);
             Some(ip.to_string())
         };
-        let (Some(a), Some(b)) = (party(from), party(to)) else {
+        let (Some(a), Some(b)) = (party(from, to), party(to, from)) else {
             return Ok(path);
         };
         let check = crate::query::reach::check_between(self, &a, &b, port, protocol, &addresses);
