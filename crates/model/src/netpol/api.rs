@@ -20,7 +20,11 @@ pub fn one_label(key: &str, value: &str) -> Labels {
 
 /// A NetworkPolicy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a NetworkPolicy object (apiVersion, kind, metadata, spec)"
+)]
 pub struct NetworkPolicy {
     /// `networking.k8s.io/v1`.
     pub api_version: String,
@@ -36,6 +40,7 @@ pub struct NetworkPolicy {
 /// The part of `metadata` a policy uses; other metadata (`uid`,
 /// `annotations`, `creationTimestamp`, …) is accepted and not kept.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(expecting = "an ObjectMeta object (name, namespace, labels)")]
 pub struct ObjectMeta {
     /// Its name.
     #[serde(default)]
@@ -50,7 +55,11 @@ pub struct ObjectMeta {
 
 /// `spec`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a NetworkPolicySpec object (podSelector, ingress, egress, policyTypes)"
+)]
 pub struct PolicySpec {
     /// The pods of the policy's namespace it applies to; `{}` is all of
     /// them.
@@ -71,7 +80,10 @@ pub struct PolicySpec {
 
 /// One ingress rule: traffic matching `from` and `ports` is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a NetworkPolicyIngressRule object (from, ports)"
+)]
 pub struct IngressRule {
     /// Ports; absent or empty is every port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +95,10 @@ pub struct IngressRule {
 
 /// One egress rule.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a NetworkPolicyEgressRule object (to, ports)"
+)]
 pub struct EgressRule {
     /// Ports; absent or empty is every port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,7 +110,11 @@ pub struct EgressRule {
 
 /// A peer: pods (by pod and namespace selector) or an IP block.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a NetworkPolicyPeer object (podSelector, namespaceSelector or ipBlock)"
+)]
 pub struct Peer {
     /// Pods, in the policy's namespace unless `namespace_selector` is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,7 +129,7 @@ pub struct Peer {
 
 /// `ipBlock`: a CIDR less its `except` ranges.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "an IPBlock object (cidr, except)")]
 pub struct IpBlock {
     /// The range.
     #[serde(default)]
@@ -122,7 +141,11 @@ pub struct IpBlock {
 
 /// A port, a named port or a range, with its protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a NetworkPolicyPort object (protocol, port, endPort)"
+)]
 pub struct PolicyPort {
     /// `TCP` (the default), `UDP` or `SCTP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,7 +160,7 @@ pub struct PolicyPort {
 
 /// A port number or name (`intstr.IntOrString`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a port number or a port name")]
 pub enum IntOrString {
     /// A number.
     Int(i64),
@@ -148,7 +171,11 @@ pub enum IntOrString {
 /// A label selector (`metav1.LabelSelector`): all of `matchLabels` and
 /// all of `matchExpressions`; empty selects everything.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a LabelSelector object (matchLabels, matchExpressions)"
+)]
 pub struct LabelSelector {
     /// Labels that must be present with these values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -160,7 +187,10 @@ pub struct LabelSelector {
 
 /// One `matchExpressions` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a LabelSelectorRequirement object (key, operator, values)"
+)]
 pub struct Requirement {
     /// The label key.
     #[serde(default)]

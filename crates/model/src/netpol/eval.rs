@@ -16,6 +16,7 @@ use super::{PolicySet, Protocol};
 
 /// A port a container declares (`containers[].ports[]`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(expecting = "a container port object (name, port, protocol)")]
 pub struct NamedPort {
     /// Its name, which policies can use instead of the number.
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -120,8 +120,12 @@ impl fmt::Display for PolicyError {
                 match errors.as_slice() {
                     [one] => write!(f, "{one}"),
                     many => {
-                        let all: Vec<String> = many.iter().map(ToString::to_string).collect();
-                        write!(f, "[{}]", all.join(", "))
+                        // The first four: enough to fix, and a message
+                        // stays readable.
+                        let all: Vec<String> = many.iter().take(4).map(ToString::to_string).collect();
+                        let more = many.len().saturating_sub(4);
+                        let tail = if more > 0 { format!(", and {more} more") } else { String::new() };
+                        write!(f, "[{}{tail}]", all.join(", "))
                     }
                 }
             }

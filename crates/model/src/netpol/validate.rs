@@ -65,8 +65,14 @@ impl fmt::Display for FieldError {
     }
 }
 
+/// A value as the API server quotes it; a long one cut (the message names
+/// the field either way).
 fn quoted(s: &str) -> String {
-    format!("{s:?}")
+    const MAX: usize = 64;
+    match s.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{:?}…", s.get(..at).unwrap_or_default()),
+        None => format!("{s:?}"),
+    }
 }
 
 struct Errors(Vec<FieldError>);
@@ -153,9 +159,11 @@ pub fn field_errors(p: &NetworkPolicy) -> Vec<FieldError> {
     }
     let types = spec.policy_types.as_deref().unwrap_or_default();
     if types.len() > POLICY_TYPES.len() {
+        let shown: Vec<String> = types.iter().take(3).map(|t| quoted(t)).collect();
+        let more = if types.len() > 3 { ", …" } else { "" };
         e.invalid(
             "spec.policyTypes",
-            format!("{types:?}"),
+            format!("[{}{more}]", shown.join(", ")),
             vec!["may not specify more than two policyTypes".into()],
         );
     } else {

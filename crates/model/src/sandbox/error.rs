@@ -195,10 +195,17 @@ impl fmt::Display for SandboxError {
             Self::AlreadyExists { resource, name } => {
                 write!(f, "{resource} \"{name}\" already exists")
             }
-            Self::InvalidObject { kind, name, errors } => match errors.as_slice() {
-                [one] => write!(f, "{kind} \"{name}\" is invalid: {one}"),
-                many => write!(f, "{kind} \"{name}\" is invalid: [{}]", many.join(", ")),
-            },
+            Self::InvalidObject { kind, name, errors } => {
+                let name = crate::json::quoted(name);
+                match errors.as_slice() {
+                    [one] => write!(f, "{kind} {name} is invalid: {one}"),
+                    many => {
+                        let more = many.len().saturating_sub(4);
+                        let tail = if more > 0 { format!(", and {more} more") } else { String::new() };
+                        write!(f, "{kind} {name} is invalid: [{}{tail}]", many.iter().take(4).cloned().collect::<Vec<_>>().join(", "))
+                    }
+                }
+            }
             Self::AddonPod { name } => write!(
                 f,
                 "pod {name} belongs to the coredns Deployment (an EKS add-on), which would start another: scale the Deployment instead"

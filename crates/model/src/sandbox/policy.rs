@@ -20,10 +20,16 @@ pub(super) fn label_errors(labels: &Labels) -> Vec<String> {
     let mut errors = Vec::new();
     for (k, v) in labels {
         for m in names::qualified_name(k) {
-            errors.push(format!("metadata.labels: Invalid value: {k:?}: {m}"));
+            errors.push(format!(
+                "metadata.labels: Invalid value: {}: {m}",
+                crate::json::quoted(k)
+            ));
         }
         for m in names::label_value(v) {
-            errors.push(format!("metadata.labels: Invalid value: {v:?}: {m}"));
+            errors.push(format!(
+                "metadata.labels: Invalid value: {}: {m}",
+                crate::json::quoted(v)
+            ));
         }
     }
     errors
@@ -58,7 +64,12 @@ impl Sandbox {
     ) -> Result<(), SandboxError> {
         let mut errors: Vec<String> = names::dns_label(name)
             .into_iter()
-            .map(|m| format!("metadata.name: Invalid value: {name:?}: {m}"))
+            .map(|m| {
+                format!(
+                    "metadata.name: Invalid value: {}: {m}",
+                    crate::json::quoted(name)
+                )
+            })
             .collect();
         errors.extend(label_errors(labels));
         if !errors.is_empty() {
