@@ -20,6 +20,18 @@ use crate::state::{Action, Selection};
 /// The largest matrix drawn as a table (a party per row and column).
 const MAX_MATRIX: usize = 24;
 
+/// Above this many pods the page does not work out the traps on every
+/// render (`podnet reach` does, for any size).
+const MAX_WARNING_PODS: usize = 2_000;
+
+/// Pods that can take part in a connection: not host-network, with an IP.
+fn connectable(sb: &podnet_model::Sandbox) -> usize {
+    sb.pods
+        .values()
+        .filter(|p| !p.host_network && p.ip.is_some())
+        .count()
+}
+
 /// Starting points, in `kubectl apply -f` form.
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -65,7 +77,12 @@ pub fn PolicyView(props: &ViewProps) -> Html {
     let protocol = use_state(|| "TCP".to_owned());
     let read_only = props.options.read_only;
     let enforcement = sb.cni.strategy().policy_enforcement();
-    let warnings = reach::warnings(&sb);
+    let pods = connectable(&sb);
+    let warnings = if pods <= MAX_WARNING_PODS {
+        reach::warnings(&sb)
+    } else {
+        vec![format!("{pods} pods: too many to check the traps here on every change; podnet reach lists every pair and its warnings")]
+    };
     let on_template = {
         let yaml = yaml.clone();
         Callback::from(move |e: Event| {
@@ -257,11 +274,14 @@ fn ObjectForms(props: &ViewProps) -> Html {
 /// The matrix for `port`/`protocol`: a table when it is small, else the
 /// denied pairs.
 fn matrix(sb: &podnet_model::Sandbox, port: u16, protocol: Protocol) -> Html {
-    let r = Reach::new(sb, port, protocol, &[]);
-    let n = r.parties.len();
+    let n = connectable(sb);
     if n < 2 {
         return html! { <p class="form__hint">{ "Fewer than two pods with an IP: nothing to connect yet." }</p> };
     }
+    if n > MAX_MATRIX {
+        return html! { <p class="form__hint" role="status">{ format!("{n} pods: too many to draw as a matrix here; podnet reach lists every pair with the policy and rule that decided.") }</p> };
+    }
+    let r = Reach::new(sb, port, protocol, &[]);
     let cell_text = |i: usize, j: usize| {
         let p = r.pair(i, j);
         let (a, b) = (&r.parties[i].name, &r.parties[j].name);
@@ -284,20 +304,6 @@ fn matrix(sb: &podnet_model::Sandbox, port: u16, protocol: Protocol) -> Html {
     let total = n * (n - 1);
     let allowed = r.pairs().filter(|(i, j)| r.pair(*i, *j).allowed).count();
     let summary = format!("{allowed} of {total} pairs allowed on {port}/{protocol}");
-    if n > MAX_MATRIX {
-        let denied: Vec<String> = r
-            .pairs()
-            .filter(|(i, j)| !r.pair(*i, *j).allowed)
-            .take(50)
-            .map(|(i, j)| cell_text(i, j).2)
-            .collect();
-        return html! {
-            <div class="policy__matrix">
-                <p role="status">{ summary }{ format!(" ({n} pods: too many to draw; the first denied pairs follow)") }</p>
-                <ul>{ for denied.into_iter().map(|t| html! { <li>{ t }</li> }) }</ul>
-            </div>
-        };
-    }
     let short: BTreeMap<usize, String> = r
         .parties
         .iter()
