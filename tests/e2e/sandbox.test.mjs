@@ -704,7 +704,7 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
   assert.match(await cell('shop/api', 'shop/db').getAttribute('aria-label'), /: allowed\. .*ingress: allowed by shop\/db-from-api rule 1/);
 
   // Selecting a policy shows it in the inspector and outlines its pods on the map.
-  await policy.getByRole('button', { name: 'shop/db-from-api' }).click();
+  await policy.getByRole('button', { name: 'shop/db-from-api', exact: true }).click();
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByRole('heading', { name: 'NetworkPolicy shop/db-from-api' }).waitFor();
   await inspector.getByText(/app=db in shop \(1 pods, outlined on the map\): db/).waitFor();
