@@ -194,12 +194,7 @@ pub fn policy(command: &PolicyCommand) -> Result<String, String> {
                 p.name,
                 p.namespace,
                 p.pod_selector.describe(),
-                match (p.ingress.is_some(), p.egress.is_some()) {
-                    (true, true) => "ingress and egress",
-                    (true, false) => "ingress",
-                    (false, true) => "egress",
-                    (false, false) => "nothing",
-                }
+                p.isolates()
             )),
             Err(e) => {
                 failed = true;

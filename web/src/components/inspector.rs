@@ -47,12 +47,7 @@ fn policy(sb: &Sandbox, i: usize) -> Html {
         .filter(|x| p.selects(&x.namespace, &x.labels, x.host_network))
         .map(|x| x.name.clone())
         .collect();
-    let isolates = match (p.ingress.is_some(), p.egress.is_some()) {
-        (true, true) => "ingress and egress",
-        (true, false) => "ingress",
-        (false, true) => "egress",
-        (false, false) => "nothing",
-    };
+    let isolates = p.isolates();
     let rules = |r: &Option<Vec<podnet_model::netpol::validate::Rule>>| match r {
         None => "not isolated".to_owned(),
         Some(v) if v.is_empty() => "none: everything denied".to_owned(),

@@ -26,10 +26,7 @@ const MAX_WARNING_PODS: usize = 2_000;
 
 /// Pods that can take part in a connection: not host-network, with an IP.
 fn connectable(sb: &podnet_model::Sandbox) -> usize {
-    sb.pods
-        .values()
-        .filter(|p| !p.host_network && p.ip.is_some())
-        .count()
+    sb.pods.values().filter(|p| reach::is_party(p)).count()
 }
 
 /// Starting points, in `kubectl apply -f` form.
@@ -174,12 +171,7 @@ fn PolicyList(props: &ViewProps) -> Html {
             { for sb.policies.policies().iter().enumerate().map(|(i, p)| {
                 let selected = props.state.selection == Some(Selection::Policy(i));
                 let select = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Policy(i))));
-                let isolates = match (p.ingress.is_some(), p.egress.is_some()) {
-                    (true, true) => "ingress and egress",
-                    (true, false) => "ingress",
-                    (false, true) => "egress",
-                    (false, false) => "nothing",
-                };
+                let isolates = p.isolates();
                 let (ns, name) = (p.namespace.clone(), p.name.clone());
                 let delete = props.on_action.reform(move |_: MouseEvent| Action::Run(Command::DeleteNetworkPolicy { namespace: Some(ns.clone()), name: name.clone() }));
                 html! {

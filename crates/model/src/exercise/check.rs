@@ -453,19 +453,21 @@ fn reach(
     let addresses: Vec<std::net::Ipv4Addr> =
         [from, to].iter().filter_map(|x| x.parse().ok()).collect();
     let wanted = if want { "allowed" } else { "denied" };
-    match crate::query::reach::check_between(sb, from, to, port, protocol, &addresses) {
-        Some(c) => {
-            let why = if c.allowed && c.ingress.contains("not enforced") {
-                c.ingress.clone()
-            } else if c.allowed {
-                "allowed".to_owned()
-            } else if c.egress.contains("denied") {
-                c.egress.clone()
-            } else {
-                c.ingress.clone()
+    use crate::netpol::Direction;
+    use crate::query::reach::Decision;
+    match crate::query::reach::between(sb, from, to, port, protocol, &addresses) {
+        Some((r, i, j)) => {
+            let p = r.pair(i, j);
+            // What decided: the side that denies, or that nothing enforces.
+            let why = match (&p.egress, &p.ingress) {
+                (e, _) if !e.allows() => r.explain(e, Direction::Egress),
+                (_, d) if !d.allows() || matches!(d, Decision::NotEnforced(_)) => {
+                    r.explain(d, Direction::Ingress)
+                }
+                _ => "allowed".to_owned(),
             };
             (
-                c.allowed == want,
+                p.allowed == want,
                 format!("{from} → {to} on {port}/{protocol}: {why} (want {wanted})"),
             )
         }

@@ -75,6 +75,16 @@ pub enum Direction {
     Ingress,
 }
 
+impl Direction {
+    /// `egress` or `ingress`, as the API's field names have it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Egress => "egress",
+            Self::Ingress => "ingress",
+        }
+    }
+}
+
 /// One side's verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

@@ -310,10 +310,7 @@ impl PolicySet {
 
     /// A verdict in words: which policy and rule decided.
     pub fn explain(&self, v: &Verdict, direction: Direction) -> String {
-        let side = match direction {
-            Direction::Egress => "egress",
-            Direction::Ingress => "ingress",
-        };
+        let side = direction.name();
         match v {
             Verdict::NotAPod => format!("{side}: not a pod, so no NetworkPolicy applies"),
             Verdict::NotIsolated => {

@@ -413,6 +413,16 @@ pub enum PortMatch {
 }
 
 impl Policy {
+    /// The directions it isolates its pods for, in words.
+    pub fn isolates(&self) -> &'static str {
+        match (self.ingress.is_some(), self.egress.is_some()) {
+            (true, true) => "ingress and egress",
+            (true, false) => "ingress",
+            (false, true) => "egress",
+            (false, false) => "nothing",
+        }
+    }
+
     /// Whether it applies to a pod of `namespace` with `labels` (policies
     /// never select host-network pods).
     pub fn selects(&self, namespace: &str, labels: &super::Labels, host_network: bool) -> bool {

@@ -161,7 +161,7 @@ impl Sandbox {
                 Endpoint::Pod { pod } => {
                     let p = self.pods.get(&pod)?;
                     if !p.host_network {
-                        return Some(format!("{}/{}", p.namespace, p.name));
+                        return Some(crate::query::reach::party_name(p));
                     }
                     p.node
                         .and_then(|n| self.nodes.get(&n))

@@ -52,6 +52,24 @@ pub struct Party {
     /// Whether it declares the port (an address is taken to serve it).
     #[serde(skip)]
     pub serves: bool,
+    /// A pod, not an added address.
+    #[serde(skip)]
+    pub pod: bool,
+    /// One of CoreDNS's pods (the add-on's, labelled `k8s-app: kube-dns`).
+    #[serde(skip)]
+    pub dns: bool,
+}
+
+/// Whether a pod takes part in the matrix: not host-network (policies do
+/// not select those; they are their node's address), and with an IP.
+pub fn is_party(p: &crate::cluster::Pod) -> bool {
+    !p.host_network && p.ip.is_some()
+}
+
+/// A pod's name as the matrix, `podnet reach` and the `reach` check write
+/// it: `namespace/name`.
+pub fn party_name(p: &crate::cluster::Pod) -> String {
+    format!("{}/{}", p.namespace, p.name)
 }
 
 /// The matrix for one port and protocol.
@@ -71,24 +89,23 @@ pub struct Reach<'a> {
 impl<'a> Reach<'a> {
     /// Every non-host-network pod that has an IP, plus `with`.
     pub fn new(sb: &'a Sandbox, port: u16, protocol: Protocol, with: &[Ipv4Addr]) -> Self {
-        let mut pods: Vec<&crate::cluster::Pod> = sb
-            .pods
-            .values()
-            .filter(|p| !p.host_network && p.ip.is_some())
-            .collect();
+        let mut pods: Vec<&crate::cluster::Pod> =
+            sb.pods.values().filter(|p| is_party(p)).collect();
         pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         let mut parties = Vec::with_capacity(pods.len() + with.len());
         let mut endpoints = Vec::with_capacity(pods.len() + with.len());
         for p in pods {
             let Some(ip) = p.ip else { continue };
             parties.push(Party {
-                name: format!("{}/{}", p.namespace, p.name),
+                name: party_name(p),
                 ip,
                 node_ip: p.node.and_then(|n| sb.nodes.get(&n)).and_then(|n| n.ip()),
                 serves: p
                     .ports
                     .iter()
                     .any(|x| x.port == port && x.protocol == protocol),
+                pod: true,
+                dns: p.addon && p.labels.get("k8s-app").is_some_and(|v| v == "kube-dns"),
             });
             endpoints.push(Endpoint::Pod {
                 namespace: &p.namespace,
@@ -103,6 +120,8 @@ impl<'a> Reach<'a> {
                 ip: *ip,
                 node_ip: None,
                 serves: true,
+                pod: false,
+                dns: false,
             });
             endpoints.push(Endpoint::Address(*ip));
         }
@@ -163,10 +182,7 @@ impl<'a> Reach<'a> {
 
     /// A side's decision in words.
     pub fn explain(&self, d: &Decision, direction: Direction) -> String {
-        let side = match direction {
-            Direction::Egress => "egress",
-            Direction::Ingress => "ingress",
-        };
+        let side = direction.name();
         match d {
             Decision::Policy(v) => self.sb.policies.explain(v, direction),
             Decision::OwnNode => {
@@ -219,8 +235,24 @@ pub struct PolicyCheck {
     pub ingress: String,
 }
 
-/// The verdicts between two parties named as [`Party::name`] gives them
-/// (`namespace/pod`, or an address); `None` when either is not a party.
+/// The matrix with `from` and `to` found in it (named as [`Party::name`]
+/// gives them: `namespace/pod`, or an address, which `addresses` adds);
+/// `None` when either is not a party.
+pub fn between<'a>(
+    sb: &'a Sandbox,
+    from: &str,
+    to: &str,
+    port: u16,
+    protocol: Protocol,
+    addresses: &[Ipv4Addr],
+) -> Option<(Reach<'a>, usize, usize)> {
+    let r = Reach::new(sb, port, protocol, addresses);
+    let i = r.parties.iter().position(|p| p.name == from)?;
+    let j = r.parties.iter().position(|p| p.name == to)?;
+    Some((r, i, j))
+}
+
+/// The verdicts between two parties, in words (see [`between`]).
 pub fn check_between(
     sb: &Sandbox,
     from: &str,
@@ -229,9 +261,7 @@ pub fn check_between(
     protocol: Protocol,
     addresses: &[Ipv4Addr],
 ) -> Option<PolicyCheck> {
-    let r = Reach::new(sb, port, protocol, addresses);
-    let i = r.parties.iter().position(|p| p.name == from)?;
-    let j = r.parties.iter().position(|p| p.name == to)?;
+    let (r, i, j) = between(sb, from, to, port, protocol, addresses)?;
     let pair = r.pair(i, j);
     Some(PolicyCheck {
         port,
@@ -274,28 +304,18 @@ pub fn warnings(sb: &Sandbox) -> Vec<String> {
         out.push(format!("{stored} but not enforced: {why}"));
         return out;
     }
-    let dns: Vec<usize>;
-    {
-        let r = Reach::new(sb, 53, Protocol::Udp, &[]);
-        dns = r
-            .parties
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.name.starts_with("kube-system/coredns-"))
-            .map(|(i, _)| i)
+    let r = Reach::new(sb, 53, Protocol::Udp, &[]);
+    if let Some(d) = r.parties.iter().position(|p| p.dns) {
+        let cut: Vec<&str> = (0..r.parties.len())
+            .filter(|i| r.parties.get(*i).is_some_and(|p| !p.dns))
+            .filter(|i| !r.decide(Direction::Egress, *i, d).allows())
+            .filter_map(|i| r.parties.get(i).map(|p| p.name.as_str()))
             .collect();
-        if let Some(&d) = dns.first() {
-            let cut: Vec<&str> = (0..r.parties.len())
-                .filter(|i| !dns.contains(i))
-                .filter(|i| !r.decide(Direction::Egress, *i, d).allows())
-                .filter_map(|i| r.parties.get(i).map(|p| p.name.as_str()))
-                .collect();
-            if let Some(first) = cut.first() {
-                out.push(format!(
-                    "{} pod(s), {first} among them, cannot reach CoreDNS on 53/UDP: an egress policy selects them and no rule allows DNS; allow UDP and TCP 53 to the pods labelled k8s-app: kube-dns in kube-system (one peer with both a namespaceSelector and a podSelector)",
-                    cut.len()
-                ));
-            }
+        if let Some(first) = cut.first() {
+            out.push(format!(
+                "{} pod(s), {first} among them, cannot reach CoreDNS on 53/UDP: an egress policy selects them and no rule allows DNS; allow UDP and TCP 53 to the pods labelled k8s-app: kube-dns in kube-system (one peer with both a namespaceSelector and a podSelector)",
+                cut.len()
+            ));
         }
     }
     let xenis: Vec<Ipv4Addr> = sb
@@ -305,13 +325,9 @@ pub fn warnings(sb: &Sandbox) -> Vec<String> {
         .collect();
     if let Some(api) = xenis.first() {
         let r = Reach::new(sb, 443, Protocol::Tcp, &xenis);
-        if let Some(a) = r
-            .parties
-            .iter()
-            .position(|p| p.ip == *api && !p.name.contains('/'))
-        {
+        if let Some(a) = r.parties.iter().position(|p| p.ip == *api && !p.pod) {
             let cut: Vec<&str> = (0..r.parties.len())
-                .filter(|i| r.parties.get(*i).is_some_and(|p| p.name.contains('/')))
+                .filter(|i| r.parties.get(*i).is_some_and(|p| p.pod))
                 .filter(|i| !r.decide(Direction::Egress, *i, a).allows())
                 .filter_map(|i| r.parties.get(i).map(|p| p.name.as_str()))
                 .collect();
