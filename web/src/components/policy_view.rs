@@ -70,6 +70,7 @@ pub fn parse_labels(text: &str) -> Result<netpol::Labels, String> {
 pub fn PolicyView(props: &ViewProps) -> Html {
     let sb = props.state.sandbox();
     let yaml = use_state(|| TEMPLATES[0].1.to_owned());
+    let template = use_state(|| 0usize);
     let port = use_state(|| "80".to_owned());
     let protocol = use_state(|| "TCP".to_owned());
     let read_only = props.options.read_only;
@@ -81,7 +82,7 @@ pub fn PolicyView(props: &ViewProps) -> Html {
         vec![format!("{pods} pods: too many to check the traps here on every change; podnet reach lists every pair and its warnings")]
     };
     let on_template = {
-        let yaml = yaml.clone();
+        let (yaml, template) = (yaml.clone(), template.clone());
         Callback::from(move |e: Event| {
             let i: usize = e
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
@@ -90,6 +91,7 @@ pub fn PolicyView(props: &ViewProps) -> Html {
                 .unwrap_or(usize::MAX);
             if let Some((_, t)) = TEMPLATES.get(i) {
                 yaml.set((*t).to_owned());
+                template.set(i);
             }
         })
     };
@@ -134,7 +136,7 @@ pub fn PolicyView(props: &ViewProps) -> Html {
                 <form class="policy__form" onsubmit={on_apply}>
                     <label>{ "Start from a template" }
                         <select onchange={on_template}>
-                            { for TEMPLATES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()}>{ *name }</option> }) }
+                            { for TEMPLATES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()} selected={i == *template}>{ *name }</option> }) }
                         </select>
                     </label>
                     <label>{ "Policy YAML" }
