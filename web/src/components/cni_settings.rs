@@ -211,6 +211,10 @@ fn VpcCniForm(props: &VpcCniFormProps) -> Html {
                     </select>
                 </label>
             }
+            { check("Calico for network policy only (Tigera operator, cni.type AmazonVPC)", draft.calico_policy, |c, v| c.calico_policy = v) }
+            if draft.calico_policy {
+                <p class="form__hint">{ "Felix enforces NetworkPolicy on the VPC CNI's host veths; the VPC CNI still gives every address. Pods with their own security groups are left to them. Do not turn on the network policy agent as well: the two conflict." }</p>
+            }
             { num("WARM_ENI_TARGET", draft.warm_eni_target, |c, v| c.warm_eni_target = v) }
             { num("WARM_IP_TARGET (0 = unset)", draft.warm_ip_target, |c, v| c.warm_ip_target = v) }
             { num("MINIMUM_IP_TARGET (0 = unset)", draft.minimum_ip_target, |c, v| c.minimum_ip_target = v) }

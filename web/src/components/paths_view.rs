@@ -2,6 +2,7 @@
 //! its hops on the map; join a node step by step; ask whether the pod
 //! network is flat.
 
+use podnet_model::netpol::Protocol;
 use podnet_model::paths::{FlatCheck, Hop, Join, Path, StepStatus};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -26,6 +27,8 @@ pub fn PathsView(props: &ViewProps) -> Html {
     let from = use_state(String::new);
     let to = use_state(String::new);
     let address = use_state(|| "1.1.1.1".to_owned());
+    let port = use_state(|| "80".to_owned());
+    let protocol = use_state(|| Protocol::Tcp);
     let node = use_state(String::new);
     let shown = use_state(|| None::<(u64, Shown)>);
     let step = use_state(|| 0usize);
@@ -42,11 +45,26 @@ pub fn PathsView(props: &ViewProps) -> Html {
             address.set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
+    let on_port = {
+        let port = port.clone();
+        Callback::from(move |e: InputEvent| {
+            port.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_protocol = {
+        let protocol = protocol.clone();
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            protocol.set(Protocol::from_name(&v).unwrap_or_default());
+        })
+    };
     let on_trace = {
-        let (from, to, address, shown, step, state, on_action) = (
+        let (from, to, address, port, protocol, shown, step, state, on_action) = (
             from.clone(),
             to.clone(),
             address.clone(),
+            port.clone(),
+            *protocol,
             shown.clone(),
             step.clone(),
             props.state.clone(),
@@ -60,11 +78,21 @@ pub fn PathsView(props: &ViewProps) -> Html {
             } else {
                 (*to).clone()
             };
+            step.set(0);
+            let Ok(port_n) = port.trim().parse::<u16>() else {
+                shown.set(Some((
+                    version,
+                    Shown::Error(format!(
+                        "port \"{}\" is not a port number (1–65535)",
+                        port.trim()
+                    )),
+                )));
+                return;
+            };
             let result = sb
                 .endpoint(&from)
                 .and_then(|f| Ok((f, sb.endpoint(&to_ref)?)))
-                .and_then(|(f, t)| sb.trace(f, t));
-            step.set(0);
+                .and_then(|(f, t)| sb.trace_port(f, t, port_n, protocol));
             match result {
                 Ok(path) => {
                     on_action.emit(Action::Mark(path.hops.first().map(|h| h.place)));
@@ -148,6 +176,10 @@ pub fn PathsView(props: &ViewProps) -> Html {
                 if *to == "address" {
                     <label>{ "Address" }<input type="text" value={(*address).clone()} oninput={on_address} spellcheck="false" /></label>
                 }
+                <label>{ "Port" }<input type="text" inputmode="numeric" size="5" value={(*port).clone()} oninput={on_port} /></label>
+                <label>{ "Protocol" }<select aria-label="Protocol" onchange={on_protocol}>
+                    { for [Protocol::Tcp, Protocol::Udp, Protocol::Sctp].into_iter().map(|p| html! { <option value={p.name()} selected={*protocol == p}>{ p.name() }</option> }) }
+                </select></label>
                 <button type="submit">{ "Trace" }</button>
             </form>
             <form class="paths__form" onsubmit={on_join}>
@@ -183,6 +215,15 @@ fn path_view(
                 <strong>{ if p.reachable { "Reachable. " } else { "Unreachable. " } }</strong>{ &p.verdict }
             </p>
             <p class="form__hint">{ format!("{} → {} · {} · pod MTU {}{}", p.from, p.to, p.kind, p.mtu, if p.nat { " · NAT on the way" } else { " · no NAT" }) }</p>
+            if let Some(c) = &p.policy {
+                <div class={classes!("paths__policy", (!c.allowed).then_some("is-blocked"))} role="group" aria-label="NetworkPolicy verdicts">
+                    <p><strong>{ format!("NetworkPolicy on {}/{}: ", c.port, c.protocol) }</strong>{ if c.allowed { "allowed" } else { "denied" } }{ format!(" ({})", c.enforcement) }</p>
+                    <ul>
+                        <li>{ &c.egress }</li>
+                        <li>{ &c.ingress }</li>
+                    </ul>
+                </div>
+            }
             <ol class="paths__hops" aria-label="Hops">
                 { for p.hops.iter().enumerate().map(|(i, h)| html! {
                     <li class={classes!((i == step).then_some("is-current"), h.blocked.is_some().then_some("is-blocked"))}>

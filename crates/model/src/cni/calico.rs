@@ -427,6 +427,9 @@ impl Cni for Calico {
             source: "docs.tigera.io network-policy (Kubernetes NetworkPolicy)",
             unselected_denied: false,
             note: None,
+            ip_block_selects_pods: true,
+            branch_pods_exempt: false,
+            gaps: &[],
         }
     }
 }

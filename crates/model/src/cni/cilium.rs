@@ -309,17 +309,25 @@ impl Cni for Cilium {
     }
 }
 
-/// Cilium's own masquerading of pod traffic leaving the pod network (both
-/// IPAM modes).
 /// The cilium agent enforces Kubernetes NetworkPolicy in eBPF, in either
-/// IPAM mode.
+/// IPAM mode, by identity: a pod is matched by its labels, never by an
+/// `ipBlock` holding its IP (cilium Documentation/network/kubernetes/policy.rst,
+/// "Known missing features for Kubernetes Network Policy").
 pub(crate) const ENFORCEMENT: super::Enforcement = super::Enforcement::Enforced {
     agent: "cilium-agent (eBPF), on each node",
-    source: "cilium Documentation/security/policy/language.rst (Kubernetes NetworkPolicy)",
+    source:
+        "cilium Documentation/network/kubernetes/policy.rst (NetworkPolicy, known missing features)",
     unselected_denied: false,
-    note: None,
+    note: Some(
+        "Cilium matches pods by identity: an ipBlock holding a pod's IP does not select that pod",
+    ),
+    ip_block_selects_pods: false,
+    branch_pods_exempt: false,
+    gaps: &[super::policy::Gap::EndPort, super::policy::Gap::Sctp],
 };
 
+/// Cilium's own masquerading of pod traffic leaving the pod network (both
+/// IPAM modes).
 pub(crate) const MASQUERADE: Masquerade = Masquerade {
     rule: "Cilium masquerading (enable-ipv4-masquerade)",
     source: "cilium Documentation/network/concepts/masquerading.rst",

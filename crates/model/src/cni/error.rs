@@ -93,6 +93,8 @@ pub enum SettingsError {
     },
     /// Nodes hold leases from flanneld's etcd.
     LeasesHeld,
+    /// The VPC CNI's network policy agent and Calico both asked to enforce.
+    PolicyEnginesConflict,
 }
 
 impl fmt::Display for SettingsError {
@@ -143,6 +145,9 @@ impl fmt::Display for SettingsError {
             } => write!(
                 f,
                 "calico IPPool {pool} (/{block_size} blocks) has {blocks} blocks allocated: its cidr and blockSize cannot change (replay the scenario under the new pool instead)"
+            ),
+            Self::PolicyEnginesConflict => f.write_str(
+                "enable_network_policy and calico_policy are both on: do not enable network policy for the AWS VPC CNI when Calico enforces it, the two conflict (docs.tigera.io, Calico on EKS); turn one off",
             ),
             Self::LeasesHeld => f.write_str(
                 "nodes hold subnets leased from flanneld's etcd: switching them to --kube-subnet-mgr would leave them without a pod CIDR, which EKS never assigns (replay the scenario under the new settings instead)",

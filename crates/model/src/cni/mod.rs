@@ -36,7 +36,7 @@ pub use cilium_eni::CiliumEni;
 pub use datapath::{Crossing, Datapath, Masquerade, Tunnel, Way, Wiring};
 pub use error::{AllocateError, SettingsError};
 pub use flannel::Flannel;
-pub use policy::Enforcement;
+pub use policy::{Enforcement, Gap};
 pub use vpc_cni::VpcCni;
 
 /// What a strategy keeps cluster-wide while it runs, beyond each node's

@@ -26,13 +26,72 @@ pub enum Enforcement {
         unselected_denied: bool,
         /// What to know about when the policies start to apply.
         note: Option<&'static str>,
+        /// Whether an `ipBlock` matches a pod by its IP. Cilium matches
+        /// pods by their identity only: "`ipBlock` set with a pod IP" is
+        /// among its known missing features (cilium
+        /// Documentation/network/kubernetes/policy.rst, issue 9209).
+        ip_block_selects_pods: bool,
+        /// Whether pods with their own security groups (branch ENIs) are
+        /// left out: Calico does not police their traffic ("Traffic flow to
+        /// and from Pods with associated security groups are not subjected
+        /// to Calico network policy enforcement", EKS User Guide
+        /// alternate-cni-plugins).
+        branch_pods_exempt: bool,
+        /// Parts of the API its own documentation says it lacks.
+        gaps: &'static [Gap],
     },
+}
+
+/// A part of the NetworkPolicy API an enforcer's documentation lists as
+/// not implemented; podnet still evaluates it as the API defines it, and
+/// warns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gap {
+    /// Port ranges (`endPort`).
+    EndPort,
+    /// The SCTP protocol.
+    Sctp,
+}
+
+impl Gap {
+    /// The feature, and the enforcer's tracking issue.
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            Self::EndPort => ("port ranges (endPort)", "cilium issue 16622"),
+            Self::Sctp => ("SCTP", "cilium issue 5719"),
+        }
+    }
 }
 
 impl Enforcement {
     /// Whether verdicts are enforced.
     pub fn enforced(&self) -> bool {
         matches!(self, Self::Enforced { .. })
+    }
+
+    /// How the enforcer reads the API where it departs from it.
+    pub fn dialect(&self) -> crate::netpol::Dialect {
+        match self {
+            Self::Enforced {
+                ip_block_selects_pods,
+                ..
+            } => crate::netpol::Dialect {
+                ip_block_selects_pods: *ip_block_selects_pods,
+            },
+            Self::None { .. } => crate::netpol::Dialect::default(),
+        }
+    }
+
+    /// Whether pods with their own security groups are left out.
+    pub fn exempts_branch_pods(&self) -> bool {
+        matches!(
+            self,
+            Self::Enforced {
+                branch_pods_exempt: true,
+                ..
+            }
+        )
     }
 
     /// In words: who enforces, or why nothing does.

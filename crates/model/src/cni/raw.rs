@@ -34,6 +34,7 @@ struct RawCni {
     pod_sg_enforcing_mode: Option<super::vpc_cni::PodSgMode>,
     enable_network_policy: Option<bool>,
     network_policy_enforcing_mode: Option<super::vpc_cni::NetworkPolicyMode>,
+    calico_policy: Option<bool>,
     network: Option<String>,
     subnet_len: Option<u8>,
     backend: Option<FlannelBackend>,
@@ -113,6 +114,7 @@ fn build(r: RawCni) -> Option<CniMode> {
                     network_policy_enforcing_mode: r
                         .network_policy_enforcing_mode
                         .unwrap_or(d.network_policy_enforcing_mode),
+                    calico_policy: r.calico_policy.unwrap_or(d.calico_policy),
                 })
             }
             "flannel" => {
@@ -194,6 +196,7 @@ mod tests {
                 pod_sg_enforcing_mode: crate::cni::vpc_cni::PodSgMode::Standard,
                 enable_network_policy: true,
                 network_policy_enforcing_mode: crate::cni::vpc_cni::NetworkPolicyMode::Strict,
+                calico_policy: true,
             }),
             CniMode::Flannel(Flannel {
                 network: "10.200.0.0/16".into(),

@@ -85,6 +85,13 @@ pub struct VpcCni {
     /// README).
     #[serde(default, skip_serializing_if = "NetworkPolicyMode::is_standard")]
     pub network_policy_enforcing_mode: NetworkPolicyMode,
+    /// Calico installed for policy only, on top of the VPC CNI (the Tigera
+    /// operator's `Installation` with `cni.type: AmazonVPC`: "Policy
+    /// Calico, IPAM AWS, CNI AWS", docs.tigera.io
+    /// getting-started/kubernetes/managed-public-cloud/eks). Felix enforces
+    /// NetworkPolicy; the VPC CNI still gives every address.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub calico_policy: bool,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -174,6 +181,7 @@ impl Default for VpcCni {
             pod_sg_enforcing_mode: PodSgMode::Strict,
             enable_network_policy: false,
             network_policy_enforcing_mode: NetworkPolicyMode::Standard,
+            calico_policy: false,
         }
     }
 }
@@ -250,6 +258,8 @@ impl Cni for VpcCni {
                 ", network policy on (NETWORK_POLICY_ENFORCING_MODE={})",
                 self.network_policy_enforcing_mode
             )
+        } else if self.calico_policy {
+            ", Calico for network policy only".to_owned()
         } else {
             String::new()
         };
@@ -277,12 +287,18 @@ impl Cni for VpcCni {
 
     /// Its settings are checked against the sandbox (`set_cni`): no range
     /// of its own can collide with the VPC.
+    /// Two policy engines on the same pods: "Do not enable network policy
+    /// for the AWS VPC CNI; it conflicts with Calico" (docs.tigera.io
+    /// getting-started/kubernetes/managed-public-cloud/eks); the EKS User
+    /// Guide (cni-network-policy, Migration) asks to remove a third-party
+    /// solution before enabling the agent.
     fn problem(
         &self,
         _vpc: &[ipnet::Ipv4Net],
         _service: Option<ipnet::Ipv4Net>,
     ) -> Option<super::SettingsError> {
-        None
+        (self.calico_policy && self.enable_network_policy)
+            .then_some(super::SettingsError::PolicyEnginesConflict)
     }
 
     fn fitting(&self, _vpc: &[ipnet::Ipv4Net]) -> super::CniMode {
@@ -538,7 +554,24 @@ impl Cni for VpcCni {
     /// of aws-node programs eBPF on each pod's host veth (VPC CNI 1.14+;
     /// EKS User Guide cni-network-policy-configure;
     /// aws/aws-network-policy-agent README.md).
+    ///
+    /// With Calico in policy-only mode, Felix enforces instead, on the
+    /// VPC CNI's host veths, and leaves pods with their own security
+    /// groups alone (EKS User Guide alternate-cni-plugins).
     fn policy_enforcement(&self) -> super::Enforcement {
+        if self.calico_policy {
+            return super::Enforcement::Enforced {
+                agent: "Calico (calico-node's Felix) in policy-only mode, on the VPC CNI's host veths",
+                source: "docs.tigera.io getting-started/kubernetes/managed-public-cloud/eks (Policy: Calico, IPAM and CNI: AWS); EKS User Guide alternate-cni-plugins",
+                unselected_denied: false,
+                note: self.pod_eni.then_some(
+                    "pods with their own security groups (branch ENIs) are not policed by Calico, only by their security groups",
+                ),
+                ip_block_selects_pods: true,
+                branch_pods_exempt: true,
+                gaps: &[],
+            };
+        }
         if !self.enable_network_policy {
             return super::Enforcement::None {
                 why: "the VPC CNI enforces NetworkPolicy only when its network policy agent is on (enableNetworkPolicy), and it is off",
@@ -555,6 +588,9 @@ impl Cni for VpcCni {
             } else {
                 "standard mode: a new pod is allowed everything until its policies apply (podnet shows the state once they do)"
             }),
+            ip_block_selects_pods: true,
+            branch_pods_exempt: false,
+            gaps: &[],
         }
     }
 }

@@ -126,6 +126,23 @@ pub struct Evaluator<'a> {
     hits: Vec<[Vec<Vec<Bits>>; 2]>,
 }
 
+/// How an enforcer reads the parts of the API it implements its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// Whether an `ipBlock` matches a pod by its IP (the API's reading;
+    /// Cilium matches pods by identity only).
+    pub ip_block_selects_pods: bool,
+}
+
+impl Default for Dialect {
+    /// The API's reading.
+    fn default() -> Self {
+        Self {
+            ip_block_selects_pods: true,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Bits(Vec<u64>);
 
@@ -155,6 +172,7 @@ fn peer_matches(
     policy_ns: &str,
     namespaces: &BTreeMap<String, Labels>,
     e: &Endpoint,
+    dialect: Dialect,
 ) -> bool {
     match peer {
         RulePeer::Pods {
@@ -173,6 +191,11 @@ fn peer_matches(
             };
             ns_ok && pods.as_ref().is_none_or(|s| s.matches(labels))
         }
+        RulePeer::Block { .. }
+            if !dialect.ip_block_selects_pods && matches!(e, Endpoint::Pod { .. }) =>
+        {
+            false
+        }
         RulePeer::Block { cidr, except, .. } => {
             let ip = e.ip();
             cidr.is_some_and(|c| c.contains(&ip)) && !except.iter().any(|x| x.contains(&ip))
@@ -182,11 +205,21 @@ fn peer_matches(
 
 impl<'a> Evaluator<'a> {
     /// Matches `set` against `endpoints`, whose namespaces have the labels
-    /// `namespaces` gives.
+    /// `namespaces` gives, as the API reads it.
     pub fn new(
         set: &'a PolicySet,
         namespaces: &BTreeMap<String, Labels>,
         endpoints: Vec<Endpoint<'a>>,
+    ) -> Self {
+        Self::read_as(set, namespaces, endpoints, Dialect::default())
+    }
+
+    /// [`Evaluator::new`], as an enforcer with `dialect` reads it.
+    pub fn read_as(
+        set: &'a PolicySet,
+        namespaces: &BTreeMap<String, Labels>,
+        endpoints: Vec<Endpoint<'a>>,
+        dialect: Dialect,
     ) -> Self {
         let n = endpoints.len();
         let mut selected = [vec![Vec::new(); n], vec![Vec::new(); n]];
@@ -225,7 +258,8 @@ impl<'a> Evaluator<'a> {
                                 .map(|peer| {
                                     let mut bits = vec![0u64; words];
                                     for (ei, e) in endpoints.iter().enumerate() {
-                                        if peer_matches(peer, &p.namespace, namespaces, e) {
+                                        if peer_matches(peer, &p.namespace, namespaces, e, dialect)
+                                        {
                                             if let Some(w) = bits.get_mut(ei / 64) {
                                                 *w |= 1 << (ei % 64);
                                             }

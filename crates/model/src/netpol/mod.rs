@@ -18,7 +18,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use api::{Labels, NetworkPolicy};
-pub use eval::{Direction, Endpoint, Evaluator, NamedPort, Verdict};
+pub use eval::{Dialect, Direction, Endpoint, Evaluator, NamedPort, Verdict};
 pub use validate::{FieldError, Policy};
 
 /// A transport protocol a policy port names.

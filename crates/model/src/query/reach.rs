@@ -26,6 +26,10 @@ pub enum Decision {
     /// Nothing enforces policy: allowed, whatever the policies say (the
     /// verdict they would give).
     NotEnforced(Verdict),
+    /// The pod has its own security groups and the enforcer leaves such
+    /// pods to them (Calico on the VPC CNI): allowed by policy, whatever
+    /// the policies say (the verdict they would give).
+    SecurityGroups(Verdict),
 }
 
 impl Decision {
@@ -33,7 +37,7 @@ impl Decision {
     pub fn allows(&self) -> bool {
         match self {
             Self::Policy(v) => v.allows(),
-            Self::OwnNode | Self::NotEnforced(_) => true,
+            Self::OwnNode | Self::NotEnforced(_) | Self::SecurityGroups(_) => true,
             Self::StrictUnselected => false,
         }
     }
@@ -58,6 +62,9 @@ pub struct Party {
     /// One of CoreDNS's pods (the add-on's, labelled `k8s-app: kube-dns`).
     #[serde(skip)]
     pub dns: bool,
+    /// A pod with its own security groups (a branch ENI).
+    #[serde(skip)]
+    pub branch: bool,
 }
 
 /// Whether a pod takes part in the matrix: not host-network (policies do
@@ -89,8 +96,24 @@ pub struct Reach<'a> {
 impl<'a> Reach<'a> {
     /// Every non-host-network pod that has an IP, plus `with`.
     pub fn new(sb: &'a Sandbox, port: u16, protocol: Protocol, with: &[Ipv4Addr]) -> Self {
-        let mut pods: Vec<&crate::cluster::Pod> =
-            sb.pods.values().filter(|p| is_party(p)).collect();
+        Self::among(sb, port, protocol, with, |_| true)
+    }
+
+    /// [`Reach::new`] over the pods `keep` keeps: a side's verdict depends
+    /// only on its own pod's policies and the other end, so a pair's is the
+    /// same in any matrix that holds both.
+    pub fn among(
+        sb: &'a Sandbox,
+        port: u16,
+        protocol: Protocol,
+        with: &[Ipv4Addr],
+        keep: impl Fn(&crate::cluster::Pod) -> bool,
+    ) -> Self {
+        let mut pods: Vec<&crate::cluster::Pod> = sb
+            .pods
+            .values()
+            .filter(|p| is_party(p) && keep(p))
+            .collect();
         pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
         let mut parties = Vec::with_capacity(pods.len() + with.len());
         let mut endpoints = Vec::with_capacity(pods.len() + with.len());
@@ -106,6 +129,7 @@ impl<'a> Reach<'a> {
                     .any(|x| x.port == port && x.protocol == protocol),
                 pod: true,
                 dns: p.addon && p.labels.get("k8s-app").is_some_and(|v| v == "kube-dns"),
+                branch: p.security_groups,
             });
             endpoints.push(Endpoint::Pod {
                 namespace: &p.namespace,
@@ -122,16 +146,23 @@ impl<'a> Reach<'a> {
                 serves: true,
                 pod: false,
                 dns: false,
+                branch: false,
             });
             endpoints.push(Endpoint::Address(*ip));
         }
+        let enforcement = sb.cni.strategy().policy_enforcement();
         Self {
             sb,
             parties,
-            eval: Evaluator::new(&sb.policies, &sb.namespaces, endpoints),
+            eval: Evaluator::read_as(
+                &sb.policies,
+                &sb.namespaces,
+                endpoints,
+                enforcement.dialect(),
+            ),
             port,
             protocol,
-            enforcement: sb.cni.strategy().policy_enforcement(),
+            enforcement,
         }
     }
 
@@ -152,6 +183,11 @@ impl<'a> Reach<'a> {
             }
             _ if own_node.is_some() && self.parties.get(peer).map(|p| p.ip) == own_node => {
                 Decision::OwnNode
+            }
+            _ if self.enforcement.exempts_branch_pods()
+                && self.parties.get(subject).is_some_and(|s| s.branch) =>
+            {
+                Decision::SecurityGroups(verdict)
             }
             Enforcement::Enforced {
                 unselected_denied: true,
@@ -203,6 +239,9 @@ impl<'a> Reach<'a> {
                 )
             }
             Decision::NotEnforced(_) => format!("{side}: allowed, {}", self.enforcement.describe()),
+            Decision::SecurityGroups(_) => format!(
+                "{side}: allowed by policy, the pod has its own security groups and Calico leaves such pods to them (podnet does not model security group rules)"
+            ),
         }
     }
 
@@ -246,7 +285,11 @@ pub fn between<'a>(
     protocol: Protocol,
     addresses: &[Ipv4Addr],
 ) -> Option<(Reach<'a>, usize, usize)> {
-    let r = Reach::new(sb, port, protocol, addresses);
+    let wanted = |p: &crate::cluster::Pod| {
+        let n = party_name(p);
+        n == from || n == to
+    };
+    let r = Reach::among(sb, port, protocol, addresses, wanted);
     let i = r.parties.iter().position(|p| p.name == from)?;
     let j = r.parties.iter().position(|p| p.name == to)?;
     Some((r, i, j))
@@ -304,19 +347,38 @@ pub fn warnings(sb: &Sandbox) -> Vec<String> {
         out.push(format!("{stored} but not enforced: {why}"));
         return out;
     }
-    let r = Reach::new(sb, 53, Protocol::Udp, &[]);
-    if let Some(d) = r.parties.iter().position(|p| p.dns) {
-        let cut: Vec<&str> = (0..r.parties.len())
-            .filter(|i| r.parties.get(*i).is_some_and(|p| !p.dns))
-            .filter(|i| !r.decide(Direction::Egress, *i, d).allows())
-            .filter_map(|i| r.parties.get(i).map(|p| p.name.as_str()))
+    out.extend(dialect_warnings(sb, &enforcement));
+    // Who cannot reach any CoreDNS pod on 53 over `protocol`.
+    let cut_off = |protocol: Protocol| -> Vec<String> {
+        let r = Reach::new(sb, 53, protocol, &[]);
+        let dns: Vec<usize> = (0..r.parties.len())
+            .filter(|i| r.parties.get(*i).is_some_and(|p| p.dns))
             .collect();
-        if let Some(first) = cut.first() {
-            out.push(format!(
-                "{} pod(s), {first} among them, cannot reach CoreDNS on 53/UDP: an egress policy selects them and no rule allows DNS; allow UDP and TCP 53 to the pods labelled k8s-app: kube-dns in kube-system (one peer with both a namespaceSelector and a podSelector)",
-                cut.len()
-            ));
+        if dns.is_empty() {
+            return Vec::new();
         }
+        (0..r.parties.len())
+            .filter(|i| r.parties.get(*i).is_some_and(|p| !p.dns))
+            .filter(|i| {
+                dns.iter()
+                    .all(|d| !r.decide(Direction::Egress, *i, *d).allows())
+            })
+            .filter_map(|i| r.parties.get(i).map(|p| p.name.clone()))
+            .collect()
+    };
+    let (udp, tcp) = (cut_off(Protocol::Udp), cut_off(Protocol::Tcp));
+    if let Some(first) = udp.first() {
+        out.push(format!(
+            "{} pod(s), {first} among them, cannot reach CoreDNS on 53/UDP: an egress policy selects them and no rule allows DNS; allow UDP and TCP 53 to the pods labelled k8s-app: kube-dns in kube-system (one peer with both a namespaceSelector and a podSelector)",
+            udp.len()
+        ));
+    }
+    let tcp_only: Vec<&String> = tcp.iter().filter(|n| !udp.contains(n)).collect();
+    if let Some(first) = tcp_only.first() {
+        out.push(format!(
+            "{} pod(s), {first} among them, reach CoreDNS on 53/UDP but not on 53/TCP: an answer too large for UDP is retried over TCP (RFC 7766), so those lookups fail; allow TCP 53 too",
+            tcp_only.len()
+        ));
     }
     let xenis: Vec<Ipv4Addr> = sb
         .cluster
@@ -338,6 +400,87 @@ pub fn warnings(sb: &Sandbox) -> Vec<String> {
                     cut.len(),
                     ips.join(", ")
                 ));
+            }
+        }
+    }
+    out
+}
+
+/// A policy's rules, with their direction and 0-based index.
+fn rules(
+    p: &crate::netpol::Policy,
+) -> impl Iterator<Item = (Direction, usize, &crate::netpol::validate::Rule)> {
+    [
+        (Direction::Ingress, &p.ingress),
+        (Direction::Egress, &p.egress),
+    ]
+    .into_iter()
+    .flat_map(|(d, r)| r.iter().flatten().enumerate().map(move |(i, r)| (d, i, r)))
+}
+
+/// Where the policies use what the enforcer reads its own way: parts of
+/// the API its documentation says it lacks, and (Cilium) an `ipBlock`
+/// holding pods' IPs, which does not select them.
+fn dialect_warnings(sb: &Sandbox, enforcement: &Enforcement) -> Vec<String> {
+    use crate::netpol::validate::{PortMatch, RulePeer};
+    let Enforcement::Enforced {
+        gaps,
+        ip_block_selects_pods,
+        ..
+    } = enforcement
+    else {
+        return Vec::new();
+    };
+    let policies = sb.policies.policies();
+    let mut out = Vec::new();
+    for gap in gaps.iter() {
+        let uses = |r: &crate::netpol::validate::Rule| {
+            r.ports.iter().any(|p| match gap {
+                crate::cni::Gap::EndPort => matches!(p.port, PortMatch::Range(lo, hi) if lo != hi),
+                crate::cni::Gap::Sctp => p.protocol == Protocol::Sctp,
+            })
+        };
+        if let Some(p) = policies.iter().find(|p| rules(p).any(|(_, _, r)| uses(r))) {
+            let (feature, issue) = gap.describe();
+            out.push(format!(
+                "{}/{} uses {feature}, which the CNI's documentation lists among the NetworkPolicy features it lacks ({issue}): podnet evaluates it as the API defines it, a real cluster may not",
+                p.namespace, p.name
+            ));
+        }
+    }
+    if !ip_block_selects_pods {
+        let ips: Vec<Ipv4Addr> = sb
+            .pods
+            .values()
+            .filter(|p| is_party(p))
+            .filter_map(|p| p.ip)
+            .collect();
+        'found: for p in policies {
+            for (d, i, r) in rules(p) {
+                for peer in &r.peers {
+                    let RulePeer::Block {
+                        cidr: Some(c),
+                        except,
+                        text,
+                    } = peer
+                    else {
+                        continue;
+                    };
+                    let held = ips
+                        .iter()
+                        .filter(|ip| c.contains(*ip) && !except.iter().any(|x| x.contains(*ip)))
+                        .count();
+                    if held > 0 {
+                        out.push(format!(
+                            "the ipBlock {text} of {}/{} ({} rule {}) holds the IPs of {held} pod(s), but Cilium matches pods by identity, never by IP (a known missing feature, cilium issue 9209): it does not select them; select pods with a podSelector or namespaceSelector",
+                            p.namespace,
+                            p.name,
+                            d.name(),
+                            i + 1
+                        ));
+                        break 'found;
+                    }
+                }
             }
         }
     }

@@ -218,6 +218,13 @@ mod reach {
         r.pair(i, j).allowed
     }
 
+    /// Whether the source's side lets `from` → `to` out.
+    fn egress(r: &Reach, from: &str, to: &str) -> bool {
+        let i = r.parties.iter().position(|p| p.name == from).unwrap();
+        let j = r.parties.iter().position(|p| p.name == to).unwrap();
+        r.decide(crate::netpol::Direction::Egress, i, j).allows()
+    }
+
     fn enforcing() -> CniMode {
         CniMode::from(VpcCni {
             enable_network_policy: true,
@@ -340,5 +347,159 @@ mod reach {
         let w = crate::query::reach::warnings(&s);
         assert_eq!(w.len(), 1);
         assert!(w[0].starts_with("1 NetworkPolicy is stored but not enforced: Flannel does not implement NetworkPolicy"), "{}", w[0]);
+    }
+
+    fn calico_on_vpc(pod_eni: bool) -> CniMode {
+        CniMode::from(VpcCni {
+            calico_policy: true,
+            pod_eni,
+            ..VpcCni::default()
+        })
+    }
+
+    #[test]
+    fn calico_in_policy_only_mode_enforces_on_the_vpc_cni() {
+        let s = cluster(calico_on_vpc(false));
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        assert!(allowed(&r, "shop/cart", "shop/web"));
+        assert!(!allowed(&r, "default/intruder", "shop/web"));
+        assert!(r
+            .enforcement
+            .describe()
+            .starts_with("enforced by Calico (calico-node's Felix) in policy-only mode"));
+        // The VPC CNI still gives the addresses: pods hold VPC addresses.
+        let web = s.pods.values().find(|p| p.name == "web").unwrap();
+        assert!(s
+            .vpc
+            .subnets
+            .values()
+            .any(|n| n.cidr.contains(&web.ip.unwrap())));
+    }
+
+    #[test]
+    fn calico_leaves_pods_with_security_groups_to_them() {
+        let mut s = cluster(calico_on_vpc(true));
+        run(&mut s, r#"{"action":"add-pods","count":1,"name":"pay","namespace":"shop","labels":{"app":"web"},"security_groups":true,"ports":[{"name":"http","port":80}]}"#).unwrap();
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        assert!(
+            !allowed(&r, "default/intruder", "shop/web"),
+            "web has no branch ENI"
+        );
+        assert!(
+            allowed(&r, "default/intruder", "shop/pay"),
+            "web-from-shop selects pay, but Calico does not police it"
+        );
+        let i = r
+            .parties
+            .iter()
+            .position(|p| p.name == "default/intruder")
+            .unwrap();
+        let j = r.parties.iter().position(|p| p.name == "shop/pay").unwrap();
+        let pair = r.pair(i, j);
+        assert!(matches!(
+            pair.ingress,
+            Decision::SecurityGroups(crate::netpol::Verdict::Denied { .. })
+        ));
+        assert!(r
+            .explain(&pair.ingress, crate::netpol::Direction::Ingress)
+            .contains("own security groups"));
+    }
+
+    #[test]
+    fn the_network_policy_agent_and_calico_together_are_refused() {
+        let mut s = with_cluster(calico_on_vpc(false));
+        let before = s.cni.clone();
+        let err = run(&mut s, r#"{"action":"set-cni","cni":{"cni":"aws-vpc-cni","calico_policy":true,"enable_network_policy":true}}"#).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("enable_network_policy and calico_policy are both on"),
+            "{err}"
+        );
+        assert_eq!(s.cni, before, "nothing changed");
+    }
+
+    #[test]
+    fn cilium_does_not_select_pods_by_ip_block_and_says_so() {
+        let mut s = cluster(CniMode::from(crate::cni::Cilium {
+            pool: "192.168.0.0/16".into(),
+            ..crate::cni::Cilium::default()
+        }));
+        let web = s
+            .pods
+            .values()
+            .find(|p| p.name == "web")
+            .unwrap()
+            .ip
+            .unwrap();
+        let block = format!("{web}/32");
+        run(&mut s, &format!(r#"{{"action":"apply-network-policy","policy":{{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{{"name":"to-web","namespace":"default"}},"spec":{{"podSelector":{{}},"egress":[{{"to":[{{"ipBlock":{{"cidr":"{block}"}}}}]}}]}}}}}}"#)).unwrap();
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        assert!(
+            !egress(&r, "default/intruder", "shop/web"),
+            "the ipBlock holds web's IP, and Cilium does not match pods by IP"
+        );
+        let w = crate::query::reach::warnings(&s);
+        assert!(w.iter().any(|w| w.starts_with(&format!("the ipBlock {block} of default/to-web (egress rule 1) holds the IPs of 1 pod(s), but Cilium matches pods by identity"))), "{w:?}");
+        // The API's reading, as the VPC CNI's agent and Calico have it.
+        let mut s2 = cluster(enforcing());
+        let web2 = s2
+            .pods
+            .values()
+            .find(|p| p.name == "web")
+            .unwrap()
+            .ip
+            .unwrap();
+        run(&mut s2, &format!(r#"{{"action":"apply-network-policy","policy":{{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{{"name":"to-web","namespace":"default"}},"spec":{{"podSelector":{{}},"egress":[{{"to":[{{"ipBlock":{{"cidr":"{web2}/32"}}}}]}}]}}}}}}"#)).unwrap();
+        let r = Reach::new(&s2, 80, Protocol::Tcp, &[]);
+        assert!(egress(&r, "default/intruder", "shop/web"));
+        assert!(!egress(&r, "default/intruder", "shop/cart"));
+    }
+
+    #[test]
+    fn cilium_warns_of_end_port_and_sctp() {
+        let mut s = cluster(CniMode::from(crate::cni::Cilium {
+            pool: "192.168.0.0/16".into(),
+            ..crate::cni::Cilium::default()
+        }));
+        run(&mut s, r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"range","namespace":"shop"},"spec":{"podSelector":{},"ingress":[{"ports":[{"port":8000,"endPort":8080}]},{"ports":[{"port":9,"protocol":"SCTP"}]}]}}}"#).unwrap();
+        let w = crate::query::reach::warnings(&s);
+        assert!(w.iter().any(|w| w.starts_with("shop/range uses port ranges (endPort), which the CNI's documentation lists among the NetworkPolicy features it lacks (cilium issue 16622)")), "{w:?}");
+        assert!(
+            w.iter().any(|w| w.starts_with("shop/range uses SCTP")),
+            "{w:?}"
+        );
+        let mut s = cluster(enforcing());
+        run(&mut s, r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"range","namespace":"shop"},"spec":{"podSelector":{},"ingress":[{"ports":[{"port":8000,"endPort":8080}]}]}}}"#).unwrap();
+        assert!(crate::query::reach::warnings(&s)
+            .iter()
+            .all(|w| !w.contains("endPort")));
+    }
+
+    #[test]
+    fn a_pair_found_alone_decides_as_in_the_whole_matrix() {
+        let mut s = cluster(enforcing());
+        run(&mut s, r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"egress","namespace":"shop"},"spec":{"podSelector":{"matchLabels":{"app":"cart"}},"egress":[{"to":[{"podSelector":{"matchLabels":{"app":"web"}}}]}]}}}"#).unwrap();
+        let whole = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        for (i, j) in whole.pairs() {
+            let (a, b) = (&whole.parties[i].name, &whole.parties[j].name);
+            let (r, x, y) = crate::query::reach::between(&s, a, b, 80, Protocol::Tcp, &[]).unwrap();
+            assert_eq!(r.parties.len(), 2);
+            assert_eq!(r.pair(x, y), whole.pair(i, j), "{a} → {b}");
+        }
+    }
+
+    #[test]
+    fn dns_over_udp_only_is_warned_about() {
+        let mut s = cluster(enforcing());
+        run(&mut s, r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"dns-udp","namespace":"shop"},"spec":{"podSelector":{},"egress":[{"to":[{"namespaceSelector":{},"podSelector":{"matchLabels":{"k8s-app":"kube-dns"}}}],"ports":[{"port":53,"protocol":"UDP"}]},{"to":[{"ipBlock":{"cidr":"10.10.0.0/28"}},{"ipBlock":{"cidr":"10.10.0.16/28"}}]}]}}}"#).unwrap();
+        let w = crate::query::reach::warnings(&s);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].starts_with(
+                "2 pod(s), shop/cart among them, reach CoreDNS on 53/UDP but not on 53/TCP"
+            ),
+            "{}",
+            w[0]
+        );
     }
 }
