@@ -699,7 +699,7 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
   await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is enforced by aws-network-policy-agent' }).waitFor();
   await policy.getByRole('list', { name: 'Policies' }).getByText('shop/db-from-api').waitFor();
   await policy.getByLabel('Port', { exact: true }).fill('5432');
-  const cell = (from, to) => policy.getByRole('table', { name: 'Who may connect on 5432/TCP' }).locator(`td[aria-label^="${from} → ${to} on 5432/TCP"]`);
+  const cell = (from, to) => policy.getByRole('grid', { name: 'Who may connect on 5432/TCP' }).locator(`td[aria-label^="${from} → ${to} on 5432/TCP"]`);
   assert.match(await cell('tools/client', 'shop/db').getAttribute('aria-label'), /: denied\. .*shop\/db-from-api and shop\/default-deny-ingress select this pod for ingress/);
   assert.match(await cell('shop/api', 'shop/db').getAttribute('aria-label'), /: allowed\. .*ingress: allowed by shop\/db-from-api rule 1/);
 
@@ -747,10 +747,63 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
   await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is not enforced: Flannel does not implement NetworkPolicy' }).waitFor();
   await policy.getByRole('list', { name: 'Policy warnings' }).getByText(/1 NetworkPolicy is stored but not enforced/).waitFor();
   await policy.getByLabel('Port', { exact: true }).fill('80');
-  const any = policy.getByRole('table', { name: 'Who may connect on 80/TCP' }).locator('td.is-allowed, td.is-unserved').first();
+  const any = policy.getByRole('grid', { name: 'Who may connect on 80/TCP' }).locator('td.is-allowed, td.is-unserved').first();
   assert.match(await any.getAttribute('aria-label'), /not enforced: Flannel does not implement NetworkPolicy.*default\/default-deny-ingress would deny it/);
-  assert.equal(await policy.getByRole('table', { name: 'Who may connect on 80/TCP' }).locator('td.is-denied').count(), 0);
+  assert.equal(await policy.getByRole('grid', { name: 'Who may connect on 80/TCP' }).locator('td.is-denied').count(), 0);
   await screenshot(page, 'network-policy-flannel');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('NetworkPolicy: the matrix by keyboard and by group, a trace with a port, Calico on the VPC CNI', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await page.getByRole('combobox', { name: 'Open an example' }).selectOption('network-policy');
+  const policy = page.getByRole('region', { name: 'Network policy' });
+  await policy.getByLabel('Port', { exact: true }).fill('5432');
+  const grid = policy.getByRole('grid', { name: 'Who may connect on 5432/TCP' });
+  // One Tab stop; the arrow keys move, and the focused cell explains itself.
+  assert.equal(await grid.locator('td[tabindex="0"]').count(), 1);
+  await grid.locator('td[tabindex="0"]').focus();
+  const explained = policy.locator('.policy__cell');
+  const before = await explained.textContent();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  const focused = await page.evaluate(() => document.activeElement.id);
+  assert.equal(focused, 'matrix-1-2');
+  assert.notEqual(await explained.textContent(), before);
+  assert.equal(await explained.textContent(), await grid.locator('#matrix-1-2').getAttribute('aria-label'));
+
+  // By group: pods alike to every policy (namespace and labels) share a row.
+  await policy.getByLabel('Rows and columns').selectOption('groups');
+  const groups = policy.getByRole('grid', { name: 'Who may connect on 5432/TCP' });
+  await groups.locator('td[aria-label^="tools {app=client} → shop {app=db} on 5432/TCP: 0 of 1 pairs allowed. Denied, for one: tools/client → shop/db"]').waitFor();
+  await groups.locator('td[aria-label^="kube-system {eks.amazonaws.com/component=coredns, k8s-app=kube-dns} → kube-system {eks.amazonaws.com/component=coredns, k8s-app=kube-dns} on 5432/TCP: 2 of 2 pairs allowed"]').waitFor();
+
+  // A trace with a port carries both sides' verdicts.
+  const paths = page.getByRole('region', { name: 'Follow the packets' });
+  await paths.getByLabel('From', { exact: true }).selectOption('client');
+  await paths.getByLabel('To', { exact: true }).selectOption('db');
+  await paths.getByLabel('Port', { exact: true }).fill('5432');
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('status').filter({ hasText: 'but NetworkPolicy drops it on port 5432/TCP' }).waitFor();
+  const verdicts = paths.getByRole('group', { name: 'NetworkPolicy verdicts' });
+  assert.match(await verdicts.textContent(), /NetworkPolicy on 5432\/TCP: denied.*egress: allowed, no policy selects this pod for egress.*ingress: denied/);
+  await paths.getByLabel('Port', { exact: true }).fill('eighty');
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('alert').filter({ hasText: 'port "eighty" is not a port number (1–65535)' }).waitFor();
+
+  // Calico for policy only: refused beside the agent, enforcing once alone.
+  const cni = page.getByRole('group', { name: 'CNI' });
+  await cni.getByLabel('Calico for network policy only (Tigera operator, cni.type AmazonVPC)').check();
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await page.getByText(/enable_network_policy and calico_policy are both on/).first().waitFor();
+  await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is enforced by aws-network-policy-agent' }).waitFor();
+  await cni.getByLabel('Network policy (enableNetworkPolicy: the network policy agent)').uncheck();
+  await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
+  await policy.getByRole('status').filter({ hasText: "NetworkPolicy is enforced by Calico (calico-node's Felix) in policy-only mode" }).waitFor();
+  await policy.getByLabel('Rows and columns').selectOption('pods');
+  assert.match(await policy.getByRole('grid', { name: 'Who may connect on 5432/TCP' }).locator('td[aria-label^="tools/client → shop/db on 5432/TCP"]').getAttribute('aria-label'), /: denied\./);
+  await screenshot(page, 'network-policy-calico');
   assert.deepEqual(problems(), []);
   await context.close();
 });

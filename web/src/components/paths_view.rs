@@ -159,7 +159,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
     };
     let body = match &*shown {
         Some((v, s)) if *v == version => match s {
-            Shown::Path(p) => path_view(p, *step, &step, &props.on_action),
+            Shown::Path(p) => path_view(p, !sb.policies.is_empty(), *step, &step, &props.on_action),
             Shown::Join(j) => join_view(j),
             Shown::Flat(f) => flat_view(f),
             Shown::Error(e) => html! { <p class="paths__error" role="alert">{ e.clone() }</p> },
@@ -194,6 +194,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
 
 fn path_view(
     p: &Path,
+    policies: bool,
     step: usize,
     set: &UseStateHandle<usize>,
     on_action: &Callback<Action>,
@@ -215,7 +216,9 @@ fn path_view(
                 <strong>{ if p.reachable { "Reachable. " } else { "Unreachable. " } }</strong>{ &p.verdict }
             </p>
             <p class="form__hint">{ format!("{} → {} · {} · pod MTU {}{}", p.from, p.to, p.kind, p.mtu, if p.nat { " · NAT on the way" } else { " · no NAT" }) }</p>
-            if let Some(c) = &p.policy {
+            // Without policies the verdict says nothing, unless it denies
+            // (the VPC CNI's strict mode denies a pod no policy selects).
+            if let Some(c) = p.policy.as_ref().filter(|c| policies || !c.allowed) {
                 <div class={classes!("paths__policy", (!c.allowed).then_some("is-blocked"))} role="group" aria-label="NetworkPolicy verdicts">
                     <p><strong>{ format!("NetworkPolicy on {}/{}: ", c.port, c.protocol) }</strong>{ if c.allowed { "allowed" } else { "denied" } }{ format!(" ({})", c.enforcement) }</p>
                     <ul>

@@ -3,8 +3,6 @@
 //! namespaces and labels, the traps as warnings, and the connectivity
 //! matrix for a port, each cell saying which policy and rule decided.
 
-use std::collections::BTreeMap;
-
 use podnet_model::cni::Cni as _;
 use podnet_model::command::LabelTarget;
 use podnet_model::netpol::{self, Direction, Protocol};
@@ -155,7 +153,7 @@ pub fn PolicyView(props: &ViewProps) -> Html {
                     </select>
                 </label>
             </div>
-            { matrix(&sb, port.trim().parse().unwrap_or(80), Protocol::from_name(&protocol).unwrap_or_default()) }
+            <Matrix view={props.clone()} port={port.trim().parse().unwrap_or(80)} protocol={Protocol::from_name(&protocol).unwrap_or_default()} />
         </section>
     }
 }
@@ -265,74 +263,231 @@ fn ObjectForms(props: &ViewProps) -> Html {
     }
 }
 
-/// The matrix for `port`/`protocol`: a table when it is small, else the
-/// denied pairs.
-fn matrix(sb: &podnet_model::Sandbox, port: u16, protocol: Protocol) -> Html {
-    let n = connectable(sb);
+/// The props of [`Matrix`].
+#[derive(Properties, PartialEq)]
+struct MatrixProps {
+    /// What is drawn: re-rendered when the sandbox changes.
+    view: ViewProps,
+    port: u16,
+    protocol: Protocol,
+}
+
+/// One row and column per pod, or per group of pods alike to every policy.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    Pods,
+    Groups,
+}
+
+/// A cell: its mark, classes and explanation.
+struct Cell {
+    mark: &'static str,
+    class: Classes,
+    text: String,
+}
+
+/// The matrix for a port: a grid with one Tab stop (the arrow keys move
+/// between cells, as WAI-ARIA's grid pattern has it), the focused cell's
+/// explanation under it; by pod when few, by group of pods alike to every
+/// policy (namespace and labels) when many.
+#[component]
+fn Matrix(props: &MatrixProps) -> Html {
+    let sb = props.view.state.sandbox();
+    let (port, protocol) = (props.port, props.protocol);
+    let n = connectable(&sb);
+    let choice = use_state(|| None::<Rows>);
+    let active = use_state(|| (0usize, 1usize));
     if n < 2 {
         return html! { <p class="form__hint">{ "Fewer than two pods with an IP: nothing to connect yet." }</p> };
     }
-    if n > MAX_MATRIX {
-        return html! { <p class="form__hint" role="status">{ format!("{n} pods: too many to draw as a matrix here; podnet reach lists every pair with the policy and rule that decided.") }</p> };
+    if n > MAX_WARNING_PODS {
+        return html! { <p class="form__hint" role="status">{ format!("{n} pods: too many to work out every pair here on each change; podnet reach lists every pair with the policy and rule that decided.") }</p> };
     }
-    let r = Reach::new(sb, port, protocol, &[]);
-    let cell_text = |i: usize, j: usize| {
+    let r = Reach::new(&sb, port, protocol, &[]);
+    let groups = r.groups();
+    let rows = choice.unwrap_or(if n <= MAX_MATRIX {
+        Rows::Pods
+    } else {
+        Rows::Groups
+    });
+    let size = match rows {
+        Rows::Pods => n,
+        Rows::Groups => groups.len(),
+    };
+    let names: Vec<String> = match rows {
+        Rows::Pods => r.parties.iter().map(|p| p.name.clone()).collect(),
+        Rows::Groups => groups
+            .iter()
+            .map(|g| format!("{} ({})", g.name, g.members.len()))
+            .collect(),
+    };
+    let name = |i: usize| names.get(i).cloned().unwrap_or_default();
+    let pair_text = |i: usize, j: usize| {
         let p = r.pair(i, j);
-        let (a, b) = (&r.parties[i].name, &r.parties[j].name);
+        let (a, b) = (
+            r.parties
+                .get(i)
+                .map(|x| x.name.as_str())
+                .unwrap_or_default(),
+            r.parties
+                .get(j)
+                .map(|x| x.name.as_str())
+                .unwrap_or_default(),
+        );
         let verdict = if p.allowed { "allowed" } else { "denied" };
         let served = if p.served {
             ""
         } else {
             " (it declares no such port)"
         };
-        (
-            p.allowed,
-            p.served,
-            format!(
-                "{a} → {b} on {port}/{protocol}: {verdict}{served}. {}. {}.",
-                r.explain(&p.egress, Direction::Egress),
-                r.explain(&p.ingress, Direction::Ingress)
-            ),
+        format!(
+            "{a} → {b} on {port}/{protocol}: {verdict}{served}. {}. {}.",
+            r.explain(&p.egress, Direction::Egress),
+            r.explain(&p.ingress, Direction::Ingress)
         )
     };
-    let total = n * (n - 1);
+    let cell = |i: usize, j: usize| -> Option<Cell> {
+        match rows {
+            Rows::Pods if i == j => None,
+            Rows::Pods => {
+                let p = r.pair(i, j);
+                Some(Cell {
+                    mark: match (p.allowed, p.served) {
+                        (true, true) => "✓",
+                        (true, false) => "○",
+                        (false, _) => "✗",
+                    },
+                    class: classes!(
+                        if p.allowed { "is-allowed" } else { "is-denied" },
+                        (p.allowed && !p.served).then_some("is-unserved")
+                    ),
+                    text: pair_text(i, j),
+                })
+            }
+            Rows::Groups => {
+                let (a, b) = (groups.get(i)?, groups.get(j)?);
+                let c = r.group_cell(a, b);
+                if c.total == 0 {
+                    return None;
+                }
+                let mut text = format!(
+                    "{} → {} on {port}/{protocol}: {} of {} pairs allowed.",
+                    a.name, b.name, c.allowed, c.total
+                );
+                if let Some((x, y)) = c.denied_pair {
+                    text.push_str(&format!(" Denied, for one: {}", pair_text(x, y)));
+                } else if let Some((x, y)) = c.allowed_pair {
+                    text.push_str(&format!(" For one: {}", pair_text(x, y)));
+                }
+                let (mark, class) = match (c.allowed, c.total) {
+                    (0, _) => ("✗", "is-denied"),
+                    (a, t) if a == t => ("✓", "is-allowed"),
+                    _ => ("◐", "is-mixed"),
+                };
+                Some(Cell {
+                    mark,
+                    class: classes!(class),
+                    text,
+                })
+            }
+        }
+    };
+    let (ai, aj) = (active.0.min(size - 1), active.1.min(size - 1));
+    let total: usize = n * (n - 1);
     let allowed = r.pairs().filter(|(i, j)| r.pair(*i, *j).allowed).count();
     let summary = format!("{allowed} of {total} pairs allowed on {port}/{protocol}");
-    let short: BTreeMap<usize, String> = r
-        .parties
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i, p.name.clone()))
-        .collect();
-    html! {
-        <div class="policy__matrix">
-            <p role="status">{ summary }</p>
-            <table aria-label={format!("Who may connect on {port}/{protocol}")}>
+    let focus_cell = |i: usize, j: usize| {
+        if let Some(el) = gloo::utils::document().get_element_by_id(&format!("matrix-{i}-{j}")) {
+            if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                let _ = el.focus();
+            }
+        }
+    };
+    let onkeydown = {
+        let active = active.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let last = size - 1;
+            let (i, j) = (ai, aj);
+            let next = match e.key().as_str() {
+                "ArrowUp" => (i.saturating_sub(1), j),
+                "ArrowDown" => ((i + 1).min(last), j),
+                "ArrowLeft" => (i, j.saturating_sub(1)),
+                "ArrowRight" => (i, (j + 1).min(last)),
+                "Home" => (i, 0),
+                "End" => (i, last),
+                _ => return,
+            };
+            e.prevent_default();
+            active.set(next);
+            focus_cell(next.0, next.1);
+        })
+    };
+    let pick = |i: usize, j: usize| {
+        let active = active.clone();
+        Callback::from(move |_: FocusEvent| active.set((i, j)))
+    };
+    let on_rows = {
+        let choice = choice.clone();
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            choice.set(Some(if v == "groups" {
+                Rows::Groups
+            } else {
+                Rows::Pods
+            }));
+        })
+    };
+    let explained = cell(ai, aj).map(|c| c.text).unwrap_or_else(|| {
+        format!(
+            "{} to itself: not listed (a pod cannot block access to itself)",
+            name(ai)
+        )
+    });
+    let table = if size > MAX_MATRIX {
+        html! { <p class="form__hint" role="status">{ format!("{size} rows: too many to draw here; podnet reach lists every pair with the policy and rule that decided.") }</p> }
+    } else {
+        html! {
+            <>
+            <table role="grid" aria-label={format!("Who may connect on {port}/{protocol}")} {onkeydown}>
                 <thead>
                     <tr>
                         <th scope="col">{ "from \\ to" }</th>
-                        { for (0..n).map(|j| html! { <th scope="col" title={short[&j].clone()}>{ j + 1 }</th> }) }
+                        { for (0..size).map(|j| html! { <th scope="col" title={name(j)}>{ j + 1 }</th> }) }
                     </tr>
                 </thead>
                 <tbody>
-                    { for (0..n).map(|i| html! {
+                    { for (0..size).map(|i| html! {
                         <tr>
-                            <th scope="row">{ format!("{} {}", i + 1, short[&i]) }</th>
-                            { for (0..n).map(|j| {
-                                if i == j {
-                                    html! { <td class="is-self" aria-label={format!("{} to itself: not listed (a pod cannot block access to itself)", short[&i])}>{ "·" }</td> }
-                                } else {
-                                    let (ok, served, text) = cell_text(i, j);
-                                    let class = classes!(if ok { "is-allowed" } else { "is-denied" }, (ok && !served).then_some("is-unserved"));
-                                    let mark = match (ok, served) { (true, true) => "✓", (true, false) => "○", (false, _) => "✗" };
-                                    html! { <td {class} title={text.clone()} aria-label={text}>{ mark }</td> }
+                            <th scope="row">{ format!("{} {}", i + 1, name(i)) }</th>
+                            { for (0..size).map(|j| {
+                                let tabindex = if (i, j) == (ai, aj) { "0" } else { "-1" };
+                                let id = format!("matrix-{i}-{j}");
+                                match cell(i, j) {
+                                    None => html! { <td {id} {tabindex} class="is-self" role="gridcell" onfocus={pick(i, j)} aria-label={format!("{} to itself: not listed", name(i))}>{ "·" }</td> },
+                                    Some(c) => html! { <td {id} {tabindex} role="gridcell" class={c.class} onfocus={pick(i, j)} title={c.text.clone()} aria-label={c.text}>{ c.mark }</td> },
                                 }
                             }) }
                         </tr>
                     }) }
                 </tbody>
             </table>
-            <p class="form__hint">{ "✓ allowed · ○ allowed, but the destination declares no such port · ✗ denied. Hover or focus a cell for the policy and rule that decided." }</p>
+            <p class="policy__cell" aria-live="polite">{ explained }</p>
+            </>
+        }
+    };
+    html! {
+        <div class="policy__matrix">
+            <label>{ "Rows and columns" }
+                <select onchange={on_rows}>
+                    <option value="pods" selected={rows == Rows::Pods}>{ "each pod" }</option>
+                    <option value="groups" selected={rows == Rows::Groups}>{ format!("pods alike to every policy: same namespace and labels ({} groups)", groups.len()) }</option>
+                </select>
+            </label>
+            <p role="status">{ summary }</p>
+            { table }
+            <p class="form__hint">{ "✓ allowed · ○ allowed, but the destination declares no such port · ◐ some pairs of the groups allowed · ✗ denied. Click a cell, or Tab into the matrix and move with the arrow keys, for the policy and rule that decided." }</p>
         </div>
     }
 }

@@ -584,9 +584,9 @@ impl Cni for VpcCni {
             source: "CNI README.md (NETWORK_POLICY_ENFORCING_MODE); EKS User Guide cni-network-policy-configure",
             unselected_denied: strict,
             note: Some(if strict {
-                "strict mode: a new pod starts denied until its policies apply, and a pod no policy selects stays denied (host-network pods excepted)"
+                "strict mode: a new pod starts denied until its policies apply, and a pod no policy selects stays denied (host-network pods excepted); policies apply only to pods a controller owns (metadata.ownerReferences, EKS User Guide cni-network-policy), and podnet's pods stand for a Deployment's"
             } else {
-                "standard mode: a new pod is allowed everything until its policies apply (podnet shows the state once they do)"
+                "standard mode: a new pod is allowed everything until its policies apply (podnet shows the state once they do); policies apply only to pods a controller owns (metadata.ownerReferences, EKS User Guide cni-network-policy), and podnet's pods stand for a Deployment's"
             }),
             ip_block_selects_pods: true,
             branch_pods_exempt: false,

@@ -257,6 +257,77 @@ impl<'a> Reach<'a> {
     }
 }
 
+/// Pods that look the same to every policy: one namespace, one label set
+/// (policies select by nothing else), or one added address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// `namespace {k=v, …}`, or the address.
+    pub name: String,
+    /// Its parties (indices into [`Reach::parties`]).
+    pub members: Vec<usize>,
+}
+
+/// The pairs between two groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupCell {
+    /// Pairs allowed.
+    pub allowed: usize,
+    /// Pairs in all (a pod to itself is not one).
+    pub total: usize,
+    /// One allowed pair (party indices), if any.
+    pub allowed_pair: Option<(usize, usize)>,
+    /// One denied pair, if any.
+    pub denied_pair: Option<(usize, usize)>,
+}
+
+impl Reach<'_> {
+    /// The parties grouped by namespace and labels, in order of their
+    /// first member.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut order: Vec<Group> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
+        for (i, e) in self.eval.endpoints().iter().enumerate() {
+            let name = match e {
+                Endpoint::Pod {
+                    namespace, labels, ..
+                } => {
+                    let l: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!("{namespace} {{{}}}", l.join(", "))
+                }
+                Endpoint::Address(ip) => ip.to_string(),
+            };
+            match index.get(&name).and_then(|g| order.get_mut(*g)) {
+                Some(g) => g.members.push(i),
+                None => {
+                    index.insert(name.clone(), order.len());
+                    order.push(Group {
+                        name,
+                        members: vec![i],
+                    });
+                }
+            }
+        }
+        order
+    }
+
+    /// Every pair from a member of `a` to a member of `b`.
+    pub fn group_cell(&self, a: &Group, b: &Group) -> GroupCell {
+        let mut cell = GroupCell::default();
+        for &i in &a.members {
+            for &j in b.members.iter().filter(|j| **j != i) {
+                cell.total += 1;
+                if self.pair(i, j).allowed {
+                    cell.allowed += 1;
+                    cell.allowed_pair.get_or_insert((i, j));
+                } else {
+                    cell.denied_pair.get_or_insert((i, j));
+                }
+            }
+        }
+        cell
+    }
+}
+
 /// The policy verdicts on one traced connection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PolicyCheck {

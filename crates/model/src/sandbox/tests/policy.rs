@@ -502,4 +502,39 @@ mod reach {
             w[0]
         );
     }
+
+    #[test]
+    fn pods_group_by_namespace_and_labels() {
+        let mut s = cluster(enforcing());
+        run(&mut s, r#"{"action":"add-pods","count":1,"name":"web2","namespace":"shop","labels":{"app":"web"},"ports":[{"name":"http","port":80}]}"#).unwrap();
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
+        let groups = r.groups();
+        let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "default {app=x}",
+                "kube-system {eks.amazonaws.com/component=coredns, k8s-app=kube-dns}",
+                "shop {app=cart}",
+                "shop {app=web}"
+            ]
+        );
+        let web = &groups[3];
+        assert_eq!(web.members.len(), 2);
+        let cell = r.group_cell(&groups[0], web);
+        assert_eq!(
+            (cell.allowed, cell.total),
+            (0, 2),
+            "intruder is outside shop"
+        );
+        let cell = r.group_cell(web, web);
+        assert_eq!(
+            (cell.allowed, cell.total),
+            (2, 2),
+            "web and web2, both ways; not to themselves"
+        );
+        let cell = r.group_cell(&groups[2], web);
+        assert_eq!((cell.allowed, cell.total), (2, 2));
+        assert!(cell.allowed_pair.is_some() && cell.denied_pair.is_none());
+    }
 }
