@@ -428,6 +428,7 @@ impl Cni for Calico {
             unselected_denied: false,
             note: None,
             ip_block_selects_pods: true,
+            ip_block_selects_nodes: true,
             branch_pods_exempt: false,
             gaps: &[],
         }

@@ -322,6 +322,7 @@ pub(crate) const ENFORCEMENT: super::Enforcement = super::Enforcement::Enforced 
         "Cilium matches pods by identity: an ipBlock holding a pod's IP does not select that pod",
     ),
     ip_block_selects_pods: false,
+    ip_block_selects_nodes: false,
     branch_pods_exempt: false,
     gaps: &[super::policy::Gap::EndPort, super::policy::Gap::Sctp],
 };

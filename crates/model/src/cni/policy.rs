@@ -31,6 +31,11 @@ pub enum Enforcement {
         /// among its known missing features (cilium
         /// Documentation/network/kubernetes/policy.rst, issue 9209).
         ip_block_selects_pods: bool,
+        /// Whether an `ipBlock` matches a node's address. Cilium's does
+        /// not unless `policy-cidr-match-mode` includes `nodes` (v1.15+;
+        /// before, "nodes were excluded from `ipBlock`", cilium
+        /// Documentation/network/kubernetes/policy.rst, issue 20550).
+        ip_block_selects_nodes: bool,
         /// Whether pods with their own security groups (branch ENIs) are
         /// left out: Calico does not police their traffic ("Traffic flow to
         /// and from Pods with associated security groups are not subjected
@@ -75,9 +80,11 @@ impl Enforcement {
         match self {
             Self::Enforced {
                 ip_block_selects_pods,
+                ip_block_selects_nodes,
                 ..
             } => crate::netpol::Dialect {
                 ip_block_selects_pods: *ip_block_selects_pods,
+                ip_block_selects_nodes: *ip_block_selects_nodes,
             },
             Self::None { .. } => crate::netpol::Dialect::default(),
         }

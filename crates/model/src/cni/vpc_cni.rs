@@ -568,6 +568,7 @@ impl Cni for VpcCni {
                     "pods with their own security groups (branch ENIs) are not policed by Calico, only by their security groups",
                 ),
                 ip_block_selects_pods: true,
+                ip_block_selects_nodes: true,
                 branch_pods_exempt: true,
                 gaps: &[],
             };
@@ -589,6 +590,7 @@ impl Cni for VpcCni {
                 "standard mode: a new pod is allowed everything until its policies apply (podnet shows the state once they do); policies apply only to pods a controller owns (metadata.ownerReferences, EKS User Guide cni-network-policy), and podnet's pods stand for a Deployment's"
             }),
             ip_block_selects_pods: true,
+            ip_block_selects_nodes: true,
             branch_pods_exempt: false,
             gaps: &[],
         }

@@ -42,15 +42,18 @@ pub enum Endpoint<'a> {
         /// Its IP.
         ip: Ipv4Addr,
     },
-    /// An address that is not a pod's (a node, a VPC host, the internet,
-    /// the control plane's X-ENIs): policies match it only by `ipBlock`.
+    /// An address that is not a pod's (a VPC host, the internet, the
+    /// control plane's X-ENIs): policies match it only by `ipBlock`.
     Address(Ipv4Addr),
+    /// A node's address (its host-network pods, the kubelet): an address
+    /// to the API, which some enforcers do not match by `ipBlock`.
+    Node(Ipv4Addr),
 }
 
 impl Endpoint<'_> {
     fn ip(&self) -> Ipv4Addr {
         match self {
-            Self::Pod { ip, .. } | Self::Address(ip) => *ip,
+            Self::Pod { ip, .. } | Self::Address(ip) | Self::Node(ip) => *ip,
         }
     }
 
@@ -61,7 +64,7 @@ impl Endpoint<'_> {
                 .iter()
                 .find(|p| p.port == port && p.protocol == protocol && !p.name.is_empty())
                 .map(|p| p.name.as_str()),
-            Self::Address(_) => None,
+            Self::Address(_) | Self::Node(_) => None,
         }
     }
 }
@@ -132,6 +135,9 @@ pub struct Dialect {
     /// Whether an `ipBlock` matches a pod by its IP (the API's reading;
     /// Cilium matches pods by identity only).
     pub ip_block_selects_pods: bool,
+    /// Whether an `ipBlock` matches a node's address (the API's reading;
+    /// Cilium only with `policy-cidr-match-mode: nodes`, v1.15+).
+    pub ip_block_selects_nodes: bool,
 }
 
 impl Default for Dialect {
@@ -139,6 +145,7 @@ impl Default for Dialect {
     fn default() -> Self {
         Self {
             ip_block_selects_pods: true,
+            ip_block_selects_nodes: true,
         }
     }
 }
@@ -192,7 +199,8 @@ fn peer_matches(
             ns_ok && pods.as_ref().is_none_or(|s| s.matches(labels))
         }
         RulePeer::Block { .. }
-            if !dialect.ip_block_selects_pods && matches!(e, Endpoint::Pod { .. }) =>
+            if !dialect.ip_block_selects_pods && matches!(e, Endpoint::Pod { .. })
+                || !dialect.ip_block_selects_nodes && matches!(e, Endpoint::Node(_)) =>
         {
             false
         }

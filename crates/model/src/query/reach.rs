@@ -138,6 +138,8 @@ impl<'a> Reach<'a> {
                 ip,
             });
         }
+        let node_ips: std::collections::HashSet<Ipv4Addr> =
+            sb.nodes.values().filter_map(|n| n.ip()).collect();
         for ip in with {
             parties.push(Party {
                 name: ip.to_string(),
@@ -148,7 +150,11 @@ impl<'a> Reach<'a> {
                 dns: false,
                 branch: false,
             });
-            endpoints.push(Endpoint::Address(*ip));
+            endpoints.push(if node_ips.contains(ip) {
+                Endpoint::Node(*ip)
+            } else {
+                Endpoint::Address(*ip)
+            });
         }
         let enforcement = sb.cni.strategy().policy_enforcement();
         Self {
@@ -294,7 +300,7 @@ impl Reach<'_> {
                     let l: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     format!("{namespace} {{{}}}", l.join(", "))
                 }
-                Endpoint::Address(ip) => ip.to_string(),
+                Endpoint::Address(ip) | Endpoint::Node(ip) => ip.to_string(),
             };
             match index.get(&name).and_then(|g| order.get_mut(*g)) {
                 Some(g) => g.members.push(i),
@@ -497,6 +503,7 @@ fn dialect_warnings(sb: &Sandbox, enforcement: &Enforcement) -> Vec<String> {
     let Enforcement::Enforced {
         gaps,
         ip_block_selects_pods,
+        ip_block_selects_nodes,
         ..
     } = enforcement
     else {
@@ -519,41 +526,57 @@ fn dialect_warnings(sb: &Sandbox, enforcement: &Enforcement) -> Vec<String> {
             ));
         }
     }
-    if !ip_block_selects_pods {
-        let ips: Vec<Ipv4Addr> = sb
-            .pods
-            .values()
-            .filter(|p| is_party(p))
-            .filter_map(|p| p.ip)
-            .collect();
-        'found: for p in policies {
-            for (d, i, r) in rules(p) {
-                for peer in &r.peers {
+    let pods: Vec<Ipv4Addr> = sb
+        .pods
+        .values()
+        .filter(|p| is_party(p))
+        .filter_map(|p| p.ip)
+        .collect();
+    let nodes: Vec<Ipv4Addr> = sb.nodes.values().filter_map(|n| n.ip()).collect();
+    let unmatched = [
+        (
+            !ip_block_selects_pods,
+            &pods,
+            "pod(s), but Cilium matches pods by identity, never by IP (a known missing feature, cilium issue 9209): it does not select them; select pods with a podSelector or namespaceSelector",
+        ),
+        (
+            !ip_block_selects_nodes,
+            &nodes,
+            "node(s) (their host-network pods, the kubelet), which Cilium does not select by ipBlock unless policy-cidr-match-mode includes nodes (v1.15+, cilium issue 20550); traffic from a pod's own node is allowed anyway",
+        ),
+    ];
+    for (applies, ips, what) in unmatched {
+        if !applies {
+            continue;
+        }
+        let found = policies.iter().find_map(|p| {
+            rules(p).find_map(|(d, i, r)| {
+                r.peers.iter().find_map(|peer| {
                     let RulePeer::Block {
                         cidr: Some(c),
                         except,
                         text,
                     } = peer
                     else {
-                        continue;
+                        return None;
                     };
                     let held = ips
                         .iter()
                         .filter(|ip| c.contains(*ip) && !except.iter().any(|x| x.contains(*ip)))
                         .count();
-                    if held > 0 {
-                        out.push(format!(
-                            "the ipBlock {text} of {}/{} ({} rule {}) holds the IPs of {held} pod(s), but Cilium matches pods by identity, never by IP (a known missing feature, cilium issue 9209): it does not select them; select pods with a podSelector or namespaceSelector",
+                    (held > 0).then(|| {
+                        format!(
+                            "the ipBlock {text} of {}/{} ({} rule {}) holds the IPs of {held} {what}",
                             p.namespace,
                             p.name,
                             d.name(),
                             i + 1
-                        ));
-                        break 'found;
-                    }
-                }
-            }
-        }
+                        )
+                    })
+                })
+            })
+        });
+        out.extend(found);
     }
     out
 }

@@ -537,4 +537,34 @@ mod reach {
         assert_eq!((cell.allowed, cell.total), (2, 2));
         assert!(cell.allowed_pair.is_some() && cell.denied_pair.is_none());
     }
+
+    #[test]
+    fn cilium_does_not_select_nodes_by_ip_block() {
+        let cilium = CniMode::from(crate::cni::Cilium {
+            pool: "192.168.0.0/16".into(),
+            ..crate::cni::Cilium::default()
+        });
+        let allow_nodes = r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"from-nodes","namespace":"shop"},"spec":{"podSelector":{"matchLabels":{"app":"cart"}},"ingress":[{"from":[{"ipBlock":{"cidr":"10.10.0.0/16"}}]}]}}}"#;
+        for (cni, selects) in [(cilium, false), (enforcing(), true)] {
+            let mut s = cluster(cni);
+            add_node(&mut s, "m5.large", "nodes-a");
+            run(&mut s, allow_nodes).unwrap();
+            let cart = s.pods.values().find(|p| p.name == "cart").unwrap().node;
+            let other = s
+                .nodes
+                .values()
+                .find(|n| Some(n.id) != cart)
+                .unwrap()
+                .ip()
+                .unwrap();
+            let r = Reach::new(&s, 80, Protocol::Tcp, &[other]);
+            assert_eq!(
+                allowed(&r, &other.to_string(), "shop/cart"),
+                selects,
+                "another node's address, by ipBlock"
+            );
+            let warned = crate::query::reach::warnings(&s).iter().any(|w| w.contains("node(s) (their host-network pods, the kubelet), which Cilium does not select by ipBlock"));
+            assert_eq!(warned, !selects);
+        }
+    }
 }
