@@ -76,16 +76,35 @@ test('a share link reproduces the scenario in a fresh browser, and a reload rest
   const link = await page.getByLabel('Link to this scenario').inputValue();
   assert.ok(link.startsWith(`${server.origin}${BASE_PATH}#s=1.`), link);
 
+  assert.ok(!page.url().includes('#s='), `the address bar keeps no link: ${page.url()}`);
+
   const fresh = await browser.newContext();
   const other = await fresh.newPage();
   await other.goto(link);
   await other.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   assert.equal(await fingerprint(other), before);
+  await other.getByRole('status').filter({ hasText: 'The link is out of the address bar now' }).waitFor();
+  assert.ok(!other.url().includes('#s='), other.url());
+  // More work, then a reload: the autosave, not the link, comes back.
+  await other.getByLabel('Number of pods').fill('2');
+  await other.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await other.locator('.timeline__clock', { hasText: 'step 13 of 13' }).waitFor();
+  await other.reload();
+  await other.locator('.timeline__clock', { hasText: 'step 13 of 13' }).waitFor();
   await fresh.close();
 
   await page.goto(`${server.origin}${BASE_PATH}`);
   await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   assert.equal(await fingerprint(page), before, 'autosave restored the scenario');
+  // A link pasted into the open tab changes only the fragment: it opens without a reload.
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await page.locator('.timeline__clock', { hasText: 'step 11 of 11' }).waitFor();
+  await page.evaluate((l) => { window.podnetMark = 'same document'; location.href = l; }, link);
+  await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
+  assert.equal(await page.evaluate(() => window.podnetMark), 'same document', 'no reload');
+  assert.equal(await fingerprint(page), before);
+  await page.getByRole('status').filter({ hasText: 'Loaded the shared scenario' }).waitFor();
+  assert.ok(!page.url().includes('#s='), page.url());
   assert.deepEqual(problems(), []);
   await context.close();
 });
@@ -605,8 +624,18 @@ test('an embedded exercise is solved by clicks and tells the course page it is c
   await exercise.getByRole('button', { name: 'Show a hint (1 of 3)' }).click();
   await exercise.getByRole('list', { name: 'Hints' }).getByText(/press Join for the node/).waitFor();
   // A command the exercise does not use is refused with the reason.
-  await app.getByRole('button', { name: 'Add pods' }).click();
-  await app.getByText(/This exercise does not use add-pods: it allows add-vpc-endpoint/).waitFor();
+  const addPods = app.getByRole('button', { name: 'Add pods' });
+  assert.equal(await addPods.getAttribute('aria-disabled'), 'true');
+  assert.match(await addPods.getAttribute('title'), /^This exercise does not use Add pods: it lets you use turning a VPC endpoint on, turning a VPC endpoint off, VPC DNS resolution and hostnames, .* and Wait 30 s and Wait 3 min\.$/);
+  const describedBy = await addPods.getAttribute('aria-describedby');
+  assert.match(await app.locator(`#${describedBy}`).textContent(), /^This exercise does not use Add pods/);
+  // Unavailable, yet focusable: a keyboard user reaches it and hears why.
+  await addPods.focus();
+  await addPods.press('Enter');
+  await app.getByRole('alert').filter({ hasText: /This exercise does not use Add pods: it lets you use turning a VPC endpoint on/ }).waitFor();
+  // An embed offers no way out of its exercise.
+  for (const name of ['Open an example', 'Open an exercise']) assert.equal(await app.getByRole('combobox', { name }).count(), 0, name);
+  assert.equal(await app.getByLabel('Import').count(), 0);
   await app.locator('summary', { hasText: 'Network: ways out of the VPC' }).click();
   await app.getByLabel('VPC endpoint ec2', { exact: true }).check();
   await exercise.getByRole('status').filter({ hasText: 'Exercise complete' }).waitFor();
@@ -794,6 +823,8 @@ test('NetworkPolicy: the matrix by keyboard and by group, a trace with a port, C
 
   // Calico for policy only: refused beside the agent, enforcing once alone.
   const cni = page.getByRole('group', { name: 'CNI' });
+  // The form shows the example's settings, not those it was first drawn with.
+  assert.ok(await cni.getByLabel('Network policy (enableNetworkPolicy: the network policy agent)').isChecked());
   await cni.getByLabel('Calico for network policy only (Tigera operator, cni.type AmazonVPC)').check();
   await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
   await page.getByText(/enable_network_policy and calico_policy are both on/).first().waitFor();

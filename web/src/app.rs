@@ -110,6 +110,20 @@ pub fn App() -> Html {
             }
         });
     }
+    // A share link pasted into the open tab: only the fragment changes.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "hashchange", move |_| {
+                    if let Some(action) = persist::shared_link_action() {
+                        dispatcher.dispatch(action);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     let on_action = {
         let dispatcher = state.dispatcher();
         Callback::from(move |a: Action| dispatcher.dispatch(a))

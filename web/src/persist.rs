@@ -222,14 +222,48 @@ fn scenario_state() -> AppState {
             ),
             None => (AppState::seeded(), None),
         };
-    let hash = location().and_then(|l| l.hash().ok()).unwrap_or_default();
-    if !hash.starts_with("#s=") {
+    let Some(hash) = take_shared_fragment() else {
         return base.with_error(base_problem);
-    }
+    };
     match Scenario::from_link_fragment(&hash).and_then(AppState::from_scenario) {
-        Ok(state) => state.with_notice("Opened the shared scenario."),
+        Ok(state) => state.with_notice(OPENED),
         Err(err) => base.with_error(Some(format!("{err}. Your current scenario is kept."))),
     }
+}
+
+/// What the page says once it opened a share link.
+const OPENED: &str = "Opened the shared scenario. The link is out of the address bar now, so a reload keeps the work you do next; Share link makes a link again.";
+
+/// The share link's fragment (`#s=…`) if the URL has one, taken out of
+/// the address bar (without reloading): a later reload then restores the
+/// autosave, with the work done since, instead of reopening the link.
+fn take_shared_fragment() -> Option<String> {
+    let loc = location()?;
+    let hash = loc.hash().ok()?;
+    if !hash.starts_with("#s=") {
+        return None;
+    }
+    let url = format!(
+        "{}{}",
+        loc.pathname().unwrap_or_default(),
+        loc.search().unwrap_or_default()
+    );
+    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+    Some(hash)
+}
+
+/// A share link pasted into an open tab changes only the fragment: the
+/// action that opens it (or says why it cannot), `None` for another
+/// fragment.
+pub fn shared_link_action() -> Option<crate::state::Action> {
+    use crate::state::Action;
+    let hash = take_shared_fragment()?;
+    Some(match Scenario::from_link_fragment(&hash) {
+        Ok(s) => Action::Load(std::rc::Rc::new(s), "the shared scenario".into()),
+        Err(err) => Action::LoadFailed(format!("{err}. Your current scenario is kept.")),
+    })
 }
 
 /// Autosaves the applied scenario.
@@ -238,7 +272,8 @@ pub fn save(scenario: &Scenario) {
     let _ = LocalStorage::raw().set_item(STORAGE_KEY, &scenario.to_compact_json());
 }
 
-/// Puts the scenario in the URL fragment and returns the full link.
+/// The full link that reproduces the scenario (the address bar is left
+/// alone: a link there would reopen on reload and drop later work).
 pub fn share_link(scenario: &Scenario) -> String {
     let fragment = scenario.to_link_fragment();
     let Some(loc) = location() else {
@@ -250,11 +285,7 @@ pub fn share_link(scenario: &Scenario) -> String {
         loc.pathname().unwrap_or_default(),
         loc.search().unwrap_or_default()
     );
-    let link = format!("{base}#{fragment}");
-    if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&link));
-    }
-    link
+    format!("{base}#{fragment}")
 }
 
 /// Offers the scenario as a JSON file download (the format `podnet run` reads).

@@ -482,22 +482,16 @@ impl AppState {
     /// Why the exercise in progress does not allow `action`, if it does not.
     fn exercise_refuses(&self, action: &Action) -> Option<String> {
         let ex = &self.exercise.as_ref()?.exercise;
-        let allowed = || ex.allowed_actions.join(", ");
         match action {
-            Action::Run(cmd) if !ex.allows(cmd) => Some(format!(
-                "This exercise does not use {}: it allows {}.",
-                podnet_model::exercise::action_name(cmd),
-                allowed()
-            )),
+            Action::Run(cmd) if !ex.allows(cmd) => {
+                crate::components::lock::refusal(self, podnet_model::exercise::action_name(cmd))
+            }
             Action::ReplayUnder(_)
                 if !ex.allows(&Command::SetCni {
                     cni: Default::default(),
                 }) =>
             {
-                Some(format!(
-                    "This exercise keeps the CNI settings: it allows {}.",
-                    allowed()
-                ))
+                crate::components::lock::refusal(self, "set-cni")
             }
             Action::ReplayUnder(mode)
                 if ex.locks.cni && !mode.same_strategy(&self.sandbox().cni) =>
@@ -713,7 +707,7 @@ mod tests {
             .error
             .as_deref()
             .unwrap()
-            .starts_with("This exercise does not use add-pods"));
+            .starts_with("This exercise does not use Add pods: it lets you use "));
         assert_eq!(refused.cursor, s.cursor);
         let hinted = reduce(s, Action::Hint);
         assert_eq!(hinted.exercise.as_ref().unwrap().hints, 1);

@@ -299,10 +299,13 @@ impl fmt::Display for Command {
                 subnet,
                 ..
             }) => write!(f, "add a {instance_type} node in {subnet}"),
-            Self::AddPods(AddPods { count, node, .. }) => match node {
-                Some(n) => write!(f, "add {count} pods on {n}"),
-                None => write!(f, "add {count} pods"),
-            },
+            Self::AddPods(AddPods { count, node, .. }) => {
+                let pods = if *count == 1 { "pod" } else { "pods" };
+                match node {
+                    Some(n) => write!(f, "add {count} {pods} on {n}"),
+                    None => write!(f, "add {count} {pods}"),
+                }
+            }
             Self::AddNamespace { name, .. } => write!(f, "create namespace {name}"),
             Self::SetLabels {
                 kind: LabelTarget::Pod,

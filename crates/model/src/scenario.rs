@@ -330,7 +330,9 @@ impl Scenario {
         let packed = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|e| ScenarioError::Link {
-                reason: format!("it is not valid base64url ({e}); was it cut short when copied?"),
+                reason: format!(
+                    "it is not valid base64url ({e}): it may have been cut short when copied"
+                ),
             })?;
         // A link is at most a few KB; refuse to inflate past 8 MiB, more
         // than the largest scenario podnet replays (MAX_ACTIONS commands).
@@ -343,7 +345,7 @@ impl Scenario {
                     ),
                 },
                 _ => ScenarioError::Link {
-                    reason: "its data is corrupt (it does not inflate); was it cut short when copied?"
+                    reason: "its data is corrupt (it does not inflate): it may have been cut short when copied"
                         .into(),
                 },
             })?;
@@ -561,7 +563,10 @@ mod tests {
             err.starts_with("this share link cannot be opened: it"),
             "{err}"
         );
-        assert!(err.ends_with("was it cut short when copied?"), "{err}");
+        assert!(
+            err.ends_with("it may have been cut short when copied"),
+            "{err}"
+        );
         let garbled = format!("s=1.{}", "QUJD".repeat(40));
         let err = Scenario::from_link_fragment(&garbled)
             .unwrap_err()

@@ -22,7 +22,8 @@ use crate::state::Action;
 #[component]
 pub fn CniSettings(props: &ViewProps) -> Html {
     let cni = props.state.sandbox().cni.clone();
-    let locked = props.options.lock_cni;
+    let refused = super::lock::refusal(&props.state, "set-cni");
+    let locked = props.options.lock_cni || refused.is_some();
     let on_strategy = {
         let on_action = props.on_action.clone();
         let vpc = props.state.sandbox().vpc.cidrs.clone();
@@ -53,9 +54,26 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                 <super::compare_view::CompareView state={props.state.clone()} />
                 { settings_form(&cni, props) }
             </fieldset>
-            if locked { <p class="form__hint">{ "The CNI is locked in this embedded view." }</p> }
+            if let Some(reason) = refused {
+                <p class="form__hint">{ reason }</p>
+            } else if locked {
+                <p class="form__hint">{ "The CNI is locked in this embedded view." }</p>
+            }
         </details>
     }
+}
+
+/// A form's draft of the running settings, started over whenever those
+/// change (an example or a share link opened, an undo, an apply): a draft
+/// kept from other settings would apply them back unseen.
+#[hook]
+fn use_draft<T: Clone + PartialEq + 'static>(current: &T) -> UseStateHandle<T> {
+    let draft = use_state(|| current.clone());
+    {
+        let draft = draft.clone();
+        use_effect_with(current.clone(), move |c| draft.set(c.clone()));
+    }
+    draft
 }
 
 /// AZ → subnet names in it.
@@ -110,7 +128,7 @@ struct VpcCniFormProps {
 
 #[component]
 fn VpcCniForm(props: &VpcCniFormProps) -> Html {
-    let draft = use_state(|| props.current.clone());
+    let draft = use_draft(&props.current);
     let num = |label: &'static str, value: u32, set: fn(&mut VpcCni, u32)| {
         let draft = draft.clone();
         let oninput = Callback::from(move |e: InputEvent| {
@@ -315,7 +333,7 @@ struct FlannelFormProps {
 
 #[component]
 fn FlannelForm(props: &FlannelFormProps) -> Html {
-    let draft = use_state(|| props.current.clone());
+    let draft = use_draft(&props.current);
     let on_network = edit(&draft, |d: &mut Flannel, v: String| d.network = v);
     let on_len = edit(&draft, |d: &mut Flannel, v: String| {
         d.subnet_len = v.trim().parse().unwrap_or(24)
@@ -370,7 +388,7 @@ struct CiliumFormProps {
 
 #[component]
 fn CiliumForm(props: &CiliumFormProps) -> Html {
-    let draft = use_state(|| props.current.clone());
+    let draft = use_draft(&props.current);
     let on_pool = edit(&draft, |d: &mut Cilium, v: String| d.pool = v);
     let on_mask = edit(&draft, |d: &mut Cilium, v: String| {
         d.mask_size = v.trim().parse().unwrap_or(24)
@@ -408,7 +426,7 @@ struct CalicoFormProps {
 
 #[component]
 fn CalicoForm(props: &CalicoFormProps) -> Html {
-    let draft = use_state(|| props.current.clone());
+    let draft = use_draft(&props.current);
     let on_pool = edit(&draft, |d: &mut Calico, v: String| d.pool = v);
     let on_block = edit(&draft, |d: &mut Calico, v: String| {
         d.block_size = v.trim().parse().unwrap_or(26)
@@ -456,7 +474,7 @@ struct CiliumEniFormProps {
 /// Cilium's ENI IPAM: the operator's watermarks apply to running nodes.
 #[component]
 fn CiliumEniForm(props: &CiliumEniFormProps) -> Html {
-    let draft = use_state(|| props.current.clone());
+    let draft = use_draft(&props.current);
     let number = |label: &'static str, value: u32, set: fn(&mut CiliumEni, String)| {
         html! { <label>{ label }<input type="number" min="0" value={value.to_string()} oninput={edit(&draft, set)} /></label> }
     };

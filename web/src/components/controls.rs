@@ -126,7 +126,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
                         <option value="local" selected={*route == "local"}>{ "nothing: local route only" }</option>
                     </select>
                 </label>
-                <button type="submit">{ "Add subnet" }</button>
+                { super::lock::submit(&props.state, "add-subnet", "Add subnet") }
             </form>
         </details>
     }
@@ -153,7 +153,7 @@ fn AddVpcBlock(props: &ViewProps) -> Html {
             <form {onsubmit}>
                 <label>{ "Secondary VPC block" }<input type="text" value={(*cidr).clone()} oninput={bind(&cidr)} spellcheck="false" autocomplete="off" /></label>
                 <p class="form__hint">{ format!("/16 to /28, not overlapping the VPC's {blocks} block(s), at most 5 per VPC; 100.64.0.0/10 (CG-NAT space) is the usual choice for pod subnets.") }</p>
-                <button type="submit">{ "Add VPC block" }</button>
+                { super::lock::submit(&props.state, "add-vpc-cidr", "Add VPC block") }
             </form>
         </details>
     }
@@ -261,7 +261,7 @@ fn AddNode(props: &ViewProps) -> Html {
                     </select>
                 </label>
                 <label>{ "Max pods (set by hand, optional)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
-                <button type="submit">{ "Add node" }</button>
+                { super::lock::submit(&props.state, "add-node", "Add node") }
             </form>
         </details>
     }
@@ -334,7 +334,7 @@ fn AddPods(props: &ViewProps) -> Html {
                 <label>{ "Pod namespace" }<input type="text" value={(*namespace).clone()} oninput={bind(&namespace)} spellcheck="false" /></label>
                 <label>{ "Pod labels (key=value, …)" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
                 <label class="form__check"><input type="checkbox" checked={*own_sg} onchange={on_sg} />{ "With their own security groups (a SecurityGroupPolicy matches them)" }</label>
-                <button type="submit">{ "Add pods" }</button>
+                { super::lock::submit(&props.state, "add-pods", "Add pods") }
             </form>
         </details>
     }
@@ -364,10 +364,10 @@ fn ControlPlane(props: &ViewProps) -> Html {
         <details class="form" open=true>
             <summary>{ "Control plane and time" }</summary>
             <p class="form__hint">{ format!("Kubernetes {current} → {}", next_version(&current)) }</p>
-            <button type="button" onclick={upgrade}>{ "Upgrade control plane" }</button>
+            { super::lock::button(&props.state, "upgrade-control-plane", "Upgrade control plane", upgrade) }
             <p class="form__hint">{ "Let simulated time pass on every node: ipamd (or the cilium-operator) runs, cooldowns end, surplus IPs and ENIs go back." }</p>
-            <button type="button" onclick={wait(30)}>{ "Wait 30 s" }</button>
-            <button type="button" onclick={wait(180)}>{ "Wait 3 min" }</button>
+            { super::lock::button(&props.state, "advance-time", "Wait 30 s", wait(30)) }
+            { super::lock::button(&props.state, "advance-time", "Wait 3 min", wait(180)) }
             <ClusterAccess ..props.clone() />
         </details>
     }
@@ -490,11 +490,11 @@ fn ClusterAccess(props: &ViewProps) -> Html {
             <p class="form__hint">{ "CONFIG_MAP counts only aws-auth, API only access entries; the mode only moves forward." }</p>
             <form onsubmit={on_cidrs}>
                 <label>{ "Public access CIDRs" }<input type="text" value={(*cidrs).clone()} oninput={bind(&cidrs)} spellcheck="false" /></label>
-                <button type="submit">{ "Set public access CIDRs" }</button>
+                { super::lock::submit(&props.state, "set-public-access-cidrs", "Set public access CIDRs") }
             </form>
             <form onsubmit={on_subnets}>
                 <label>{ "Cluster subnets (comma-separated)" }<input type="text" value={(*cluster_subnets).clone()} oninput={bind(&cluster_subnets)} spellcheck="false" /></label>
-                <button type="submit">{ "Change cluster subnets" }</button>
+                { super::lock::submit(&props.state, "update-cluster-subnets", "Change cluster subnets") }
             </form>
             <p class="form__hint">{ "UpdateClusterConfig: new cluster subnets must cover the same AZs as at creation; EKS moves its two X-ENIs there." }</p>
             <label class="form__check"><input type="checkbox" checked={rules.api_443} onchange={on_443} />{ "Cluster security group allows TCP 443 from nodes" }</label>

@@ -7,6 +7,7 @@ pub mod exercise_panel;
 pub mod inspector;
 pub mod intro;
 pub mod ip_grid;
+pub mod lock;
 pub mod messages;
 pub mod network;
 pub mod node_card;

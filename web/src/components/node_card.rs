@@ -129,7 +129,7 @@ fn pod_chip(
         PodStatus::Running if p.security_groups => ("is-running is-branch", "◆"),
         PodStatus::Running => ("is-running", "●"),
         PodStatus::ContainerCreating => ("is-creating", "◌"),
-        PodStatus::Pending => ("is-pending", "⏸"),
+        PodStatus::Pending => ("is-pending", ""),
         PodStatus::ImagePullBackOff => ("is-creating is-backoff", "⤓"),
         PodStatus::CrashLoopBackOff => ("is-creating is-backoff", "↻"),
     };
@@ -143,8 +143,22 @@ fn pod_chip(
         <li>
             <button type="button" class={classes!("pod-chip", class, selected.then_some("is-selected"), on.then_some("is-on-path"), by_policy.then_some("is-policy-selected"))} {onclick}
                     title={format!("{}/{} · {} · {}{}", p.namespace, p.name, p.status, p.reason.clone().unwrap_or_default(), if by_policy { " · selected by the policy" } else { "" })}>
-                { format!("{glyph} {} {ip}", p.name) }
+                if p.status == PodStatus::Pending { { pending_glyph() } { format!("{} {ip}", p.name) } } else { { format!("{glyph} {} {ip}", p.name) } }
             </button>
         </li>
+    }
+}
+
+/// The Pending mark: two bars drawn inline (the pause sign ⏸ is an empty
+/// box in fonts that lack it), named for screen readers.
+pub fn pending_glyph() -> Html {
+    html! {
+        <>
+            <svg class="glyph" viewBox="0 0 10 10" width="10" height="10" aria-hidden="true" focusable="false">
+                <rect x="1.5" y="1" width="2.5" height="8" /><rect x="6" y="1" width="2.5" height="8" />
+            </svg>
+            <span class="visually-hidden">{ "Pending: " }</span>
+            { " " }
+        </>
     }
 }

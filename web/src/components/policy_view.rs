@@ -141,7 +141,7 @@ pub fn PolicyView(props: &ViewProps) -> Html {
                         <textarea rows="12" spellcheck="false" value={(*yaml).clone()} oninput={on_yaml} />
                     </label>
                     <p class="form__hint">{ "One or several documents, as kubectl apply -f takes them (JSON works too). A policy without a namespace goes to default; applying one of the same name again replaces it." }</p>
-                    <button type="submit">{ "Apply policy" }</button>
+                    { super::lock::submit(&props.state, "apply-network-policy", "Apply policy") }
                 </form>
                 <ObjectForms ..props.clone() />
             }
@@ -242,7 +242,7 @@ fn ObjectForms(props: &ViewProps) -> Html {
             <form class="policy__form is-row" onsubmit={on_ns} aria-label="Add a namespace">
                 <label>{ "Namespace name" }<input type="text" value={(*ns_name).clone()} oninput={bind(&ns_name)} spellcheck="false" /></label>
                 <label>{ "Its labels (key=value, …)" }<input type="text" value={(*ns_labels).clone()} oninput={bind(&ns_labels)} spellcheck="false" /></label>
-                <button type="submit">{ "Add namespace" }</button>
+                { super::lock::submit(&props.state, "add-namespace", "Add namespace") }
             </form>
             <p class="form__hint">{ format!("Namespaces: {}. Each carries kubernetes.io/metadata.name with its own name.", namespaces.join(", ")) }</p>
             <form class="policy__form is-row" onsubmit={on_labels} aria-label="Set labels">
@@ -257,7 +257,7 @@ fn ObjectForms(props: &ViewProps) -> Html {
                 }
                 <label>{ "Named" }<input type="text" value={(*target).clone()} oninput={bind(&target)} spellcheck="false" /></label>
                 <label>{ "New labels" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
-                <button type="submit">{ "Set labels" }</button>
+                { super::lock::submit(&props.state, "set-labels", "Set labels") }
             </form>
         </>
     }

@@ -23,7 +23,7 @@ pub fn Toolbar(props: &ViewProps) -> Html {
         let (link, state, on_action) = (link.clone(), state.clone(), props.on_action.clone());
         Callback::from(move |_: MouseEvent| {
             link.set(Some(persist::share_link(&state.applied())));
-            on_action.emit(Action::Notice("The link below reproduces this scenario exactly. Copy it into your notes or a chat.".into()));
+            on_action.emit(Action::Notice("The link below reproduces this scenario exactly. Copy it into your notes or a chat; pasted into a tab, it opens there.".into()));
         })
     };
     let on_export = {
@@ -92,13 +92,15 @@ pub fn Toolbar(props: &ViewProps) -> Html {
         })
     };
     let read_only = props.options.read_only;
+    // An embed shows its own scenario or exercise: no way to leave it.
+    let offers_others = !read_only && !props.options.embed;
     let done = state.progress.clone();
     html! {
         <nav class="toolbar" aria-label="Scenario">
             <button type="button" onclick={act(Action::Undo)} disabled={!state.can_undo() || read_only}>{ "Undo" }</button>
             <button type="button" onclick={act(Action::Redo)} disabled={!state.can_redo() || read_only}>{ "Redo" }</button>
             <button type="button" onclick={act(Action::Reset)} disabled={read_only}>{ "Reset" }</button>
-            if !read_only {
+            if offers_others {
                 <select class="toolbar__examples" aria-label="Open an example" onchange={on_example}>
                     <option value="" selected=true>{ "Open an example…" }</option>
                     { for podnet_model::scenario::builtin::titles().map(|(name, title)| html! { <option value={name}>{ title }</option> }) }
@@ -114,7 +116,7 @@ pub fn Toolbar(props: &ViewProps) -> Html {
             <span class="toolbar__sep" aria-hidden="true"></span>
             <button type="button" onclick={on_share}>{ "Share link" }</button>
             <button type="button" onclick={on_export}>{ "Export" }</button>
-            if !read_only {
+            if offers_others {
                 <label class="toolbar__file">
                     <span>{ "Import" }</span>
                     <input type="file" accept=".json,application/json" onchange={on_import} aria-label="Import" />

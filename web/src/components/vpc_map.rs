@@ -179,7 +179,7 @@ fn PendingTray(props: &PendingProps) -> Html {
                 { for props.pods.iter().take(60).map(|p| {
                     let id = p.id;
                     let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
-                    html! { <li><button type="button" class="pod-chip is-pending" {onclick}>{ format!("⏸ {}", p.name) }</button></li> }
+                    html! { <li><button type="button" class="pod-chip is-pending" {onclick}>{ super::node_card::pending_glyph() }{ p.name.clone() }</button></li> }
                 }) }
             </ul>
         </section>

@@ -301,7 +301,11 @@ impl Check {
                     let free = s.pool.free();
                     (
                         free >= *min,
-                        format!("{} has {free} free addresses (want at least {min})", s.name),
+                        format!(
+                            "{} has {free} free address{} (want at least {min})",
+                            s.name,
+                            if free == 1 { "" } else { "es" }
+                        ),
                     )
                 }
                 Err(e) => (false, e.to_string()),

@@ -141,6 +141,7 @@ impl Sandbox {
         protocol: crate::netpol::Protocol,
     ) -> Result<Path, TraceError> {
         let mut path = self.trace(from, to)?;
+        Self::set_port(&mut path, port, protocol);
         let mut addresses = Vec::new();
         // The X-ENI the path goes through: the one in the other end's AZ.
         let node_of = |e: Endpoint| match e {
@@ -188,10 +189,46 @@ impl Sandbox {
                     "{} — but NetworkPolicy drops it on port {}/{}",
                     path.verdict, port, protocol
                 );
+                // The enforcers filter on the pod's host-side interface
+                // (the VPC CNI agent's eBPF on the host veth, Calico's
+                // cali*, Cilium's lxc*): egress as the packet leaves the
+                // source pod, ingress just before it enters the destination.
+                let egress_denies = c.egress_denies;
+                let at = if egress_denies {
+                    0
+                } else {
+                    path.hops.len().saturating_sub(2)
+                };
+                path.hops.truncate(at + 1);
+                if let Some(h) = path.hops.last_mut() {
+                    h.blocked = Some(format!(
+                        "NetworkPolicy drops it here: {}",
+                        if egress_denies { &c.egress } else { &c.ingress }
+                    ));
+                }
             }
         }
         path.policy = check;
         Ok(path)
+    }
+
+    /// The traced packet's own protocol and port in every header that
+    /// carried the example one (an encapsulating header keeps its own).
+    fn set_port(path: &mut Path, port: u16, protocol: crate::netpol::Protocol) {
+        let Some(example) = path
+            .hops
+            .first()
+            .and_then(|h| h.headers.last())
+            .map(|x| x.proto.clone())
+        else {
+            return;
+        };
+        let traced = format!("{protocol} {port}");
+        for h in path.hops.iter_mut().flat_map(|h| h.headers.iter_mut()) {
+            if h.proto == example {
+                h.proto.clone_from(&traced);
+            }
+        }
     }
 
     fn end(&self, e: Endpoint) -> Result<End<'_>, TraceError> {

@@ -349,6 +349,9 @@ pub struct PolicyCheck {
     pub egress: String,
     /// The destination's side, in words.
     pub ingress: String,
+    /// Whether the source's side is the one that denies.
+    #[serde(skip)]
+    pub egress_denies: bool,
 }
 
 /// The matrix with `from` and `to` found in it (named as [`Party::name`]
@@ -390,6 +393,7 @@ pub fn check_between(
         allowed: pair.allowed,
         egress: r.explain(&pair.egress, Direction::Egress),
         ingress: r.explain(&pair.ingress, Direction::Ingress),
+        egress_denies: !pair.egress.allows(),
     })
 }
 

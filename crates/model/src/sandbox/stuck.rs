@@ -84,8 +84,8 @@ impl fmt::Display for NoAddress {
             Self::NextPass => f.write_str("the node's pool is empty for now: the next pass (every 5 s) adds addresses or an ENI, and the kubelet retries"),
             Self::Cooling { cooling, seconds } => write!(f, "every address the node may hold is taken; {cooling} were freed by deleted pods and cool down (IP_COOLDOWN_PERIOD): the first is free in {seconds} s"),
             Self::EnisFull { enis, addresses } => write!(f, "all {enis} ENIs the node may attach are attached and their {addresses} pod addresses are taken: max pods is above what the ENIs hold"),
-            Self::SubnetFull { name, cidr, free, prefix: true, .. } => write!(f, "subnet {name} ({cidr}) has no free aligned /28 for a prefix ({free} free addresses): InsufficientCidrBlocks"),
-            Self::SubnetFull { name, cidr, free, needed, .. } => write!(f, "subnet {name} ({cidr}) has {free} free addresses and the next request needs {needed}: InsufficientFreeAddressesInSubnet"),
+            Self::SubnetFull { name, cidr, free, prefix: true, .. } => write!(f, "subnet {name} ({cidr}) has no free aligned /28 for a prefix ({free} free {}): InsufficientCidrBlocks", addresses(*free)),
+            Self::SubnetFull { name, cidr, free, needed, .. } => write!(f, "subnet {name} ({cidr}) has {free} free {} and the next request needs {needed}: InsufficientFreeAddressesInSubnet", addresses(*free)),
             Self::TargetsMet => f.write_str("ipamd's warm targets are met, so it asks EC2 for nothing more: raise WARM_IP_TARGET or MINIMUM_IP_TARGET"),
             Self::RangeFull { cidr } => write!(f, "the node's pod CIDR {cidr} has no free address"),
             Self::NoPodCidr => f.write_str("the node has no pod CIDR: the cluster CIDR has none left"),
@@ -187,5 +187,14 @@ impl Sandbox {
             discovery,
             &self.eni_config_subnets(),
         )
+    }
+}
+
+/// "address" or "addresses", for `n`.
+fn addresses(n: impl Into<u64>) -> &'static str {
+    if n.into() == 1 {
+        "address"
+    } else {
+        "addresses"
     }
 }

@@ -567,4 +567,53 @@ mod reach {
             assert_eq!(warned, !selects);
         }
     }
+
+    #[test]
+    fn a_trace_with_a_port_carries_it_and_stops_where_policy_drops_it() {
+        use crate::paths::Endpoint;
+        let s = cluster(enforcing());
+        let pod = |name: &str| Endpoint::Pod {
+            pod: s.pods.values().find(|p| p.name == name).unwrap().id,
+        };
+        // Allowed: every hop, and the packet's header says TCP 80.
+        let p = s
+            .trace_port(pod("cart"), pod("web"), 80, Protocol::Tcp)
+            .unwrap();
+        assert!(p.reachable, "{}", p.verdict);
+        assert!(p.hops.iter().all(|h| h.blocked.is_none()));
+        assert!(p
+            .hops
+            .iter()
+            .flat_map(|h| &h.headers)
+            .any(|x| x.proto == "TCP 80"));
+        assert!(p
+            .hops
+            .iter()
+            .flat_map(|h| &h.headers)
+            .all(|x| x.proto != "TCP 8080"));
+        let whole = p.hops.len();
+        // Denied at web's ingress: the packet crosses to web's node and is
+        // dropped on web's host side, before web.
+        let p = s
+            .trace_port(pod("intruder"), pod("web"), 80, Protocol::Tcp)
+            .unwrap();
+        assert!(!p.reachable);
+        assert!(
+            p.verdict
+                .ends_with("but NetworkPolicy drops it on port 80/TCP"),
+            "{}",
+            p.verdict
+        );
+        assert_eq!(p.hops.len(), whole - 1);
+        let last = p.hops.last().unwrap();
+        assert!(
+            last.blocked
+                .as_deref()
+                .unwrap()
+                .starts_with("NetworkPolicy drops it here: ingress: denied"),
+            "{:?}",
+            last.blocked
+        );
+        assert!(p.policy.as_ref().is_some_and(|c| !c.egress_denies));
+    }
 }
