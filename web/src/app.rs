@@ -142,6 +142,13 @@ pub fn Page(props: &ViewProps) -> Html {
     let embed = props.options.embed;
     html! {
         <div class={classes!("app", embed.then_some("is-embed"))}>
+            <nav class="skip-links" aria-label="Skip links">
+                { skip_link("map", "Skip to the map") }
+                if !props.options.read_only {
+                    { skip_link("add-pods", "Skip to Add pods") }
+                    { skip_link("add-node", "Skip to Add node") }
+                }
+            </nav>
             if !embed {
                 <header class="app__header">
                     <div class="app__brand">
@@ -176,4 +183,33 @@ pub fn Page(props: &ViewProps) -> Html {
             }
         </div>
     }
+}
+
+/// A link, shown when focused, that moves the focus to the first control
+/// inside `#id` (opening it if it is a closed `<details>`), without
+/// touching the URL's fragment (it holds share links).
+fn skip_link(id: &'static str, text: &'static str) -> Html {
+    let onclick = Callback::from(move |e: MouseEvent| {
+        e.prevent_default();
+        let document = gloo::utils::document();
+        let Some(target) = document.get_element_by_id(id) else {
+            return;
+        };
+        if let Some(d) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlDetailsElement>(&target) {
+            d.set_open(true);
+        }
+        let first = target
+            .query_selector("input, select, textarea, button:not(summary button)")
+            .ok()
+            .flatten()
+            .unwrap_or(target);
+        if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(first) {
+            if el.get_attribute("tabindex").is_none() && el.tag_name() == "SECTION" {
+                el.set_tab_index(-1);
+            }
+            let _ = el.focus();
+            el.scroll_into_view();
+        }
+    });
+    html! { <a class="skip-links__link" href={format!("#{id}")} {onclick}>{ text }</a> }
 }

@@ -298,7 +298,11 @@ impl fmt::Display for Command {
                 instance_type,
                 subnet,
                 ..
-            }) => write!(f, "add a {instance_type} node in {subnet}"),
+            }) => write!(
+                f,
+                "add {} {instance_type} node in {subnet}",
+                article(instance_type)
+            ),
             Self::AddPods(AddPods { count, node, .. }) => {
                 let pods = if *count == 1 { "pod" } else { "pods" };
                 match node {
@@ -580,6 +584,22 @@ impl<'de> Deserialize<'de> for Command {
             },
             other => return Err(D::Error::unknown_variant(other, ACTIONS)),
         })
+    }
+}
+
+/// "a" or "an" before an instance type, as it is read aloud: the family
+/// letters a, f, h, i, m, r and x start with a vowel sound ("an m5.large",
+/// "a c5.large"); mac types are read as a word.
+pub(crate) fn article(instance_type: &str) -> &'static str {
+    let vowel_sound = instance_type
+        .chars()
+        .next()
+        .is_some_and(|c| "afhimrx".contains(c.to_ascii_lowercase()))
+        && !instance_type.starts_with("mac");
+    if vowel_sound {
+        "an"
+    } else {
+        "a"
     }
 }
 

@@ -443,6 +443,82 @@ pub enum EventKind {
     },
 }
 
+/// How an event moved an address, for marking it on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Moved {
+    /// A pod took it.
+    Taken,
+    /// The agent added it to the node's warm pool (or an ENI came with it).
+    Warmed,
+    /// It went back to the subnet.
+    Released,
+    /// Its pod went; it cools down before reuse.
+    Cooling,
+}
+
+impl Moved {
+    /// In words, as the map's legend says it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Taken => "taken by a pod",
+            Self::Warmed => "added to the warm pool",
+            Self::Released => "released to the subnet",
+            Self::Cooling => "cooling down",
+        }
+    }
+}
+
+/// The addresses `events` moved and how, the last move of each winning.
+/// An ENI's addresses are read from `enis` (its primary IP and slots), as
+/// its event counts them without listing them.
+pub fn moved_addresses(
+    events: &[Event],
+    enis: impl Fn(EniId) -> Vec<Ipv4Addr>,
+) -> std::collections::HashMap<Ipv4Addr, Moved> {
+    let mut out = std::collections::HashMap::new();
+    let hosts = |p: &Ipv4Net| {
+        p.hosts()
+            .chain([p.network(), p.broadcast()])
+            .collect::<Vec<_>>()
+    };
+    for e in events {
+        let moved: Vec<(Ipv4Addr, Moved)> = match &e.kind {
+            EventKind::EniAttached { eni, .. } => enis(*eni)
+                .into_iter()
+                .map(|ip| (ip, Moved::Warmed))
+                .collect(),
+            EventKind::SecondaryIpsAssigned { ips, .. } => {
+                ips.iter().map(|ip| (*ip, Moved::Warmed)).collect()
+            }
+            EventKind::PrefixesAssigned { prefixes, .. } => prefixes
+                .iter()
+                .flat_map(hosts)
+                .map(|ip| (ip, Moved::Warmed))
+                .collect(),
+            EventKind::SecondaryIpsReleased { ips, .. } => {
+                ips.iter().map(|ip| (*ip, Moved::Released)).collect()
+            }
+            EventKind::PrefixesReleased { prefixes, .. } => prefixes
+                .iter()
+                .flat_map(hosts)
+                .map(|ip| (ip, Moved::Released))
+                .collect(),
+            EventKind::PodIpAssigned { ip, .. } => vec![(*ip, Moved::Taken)],
+            EventKind::PodIpReleased { ip, cooldown_s, .. } => vec![(
+                *ip,
+                if *cooldown_s > 0 {
+                    Moved::Cooling
+                } else {
+                    Moved::Warmed
+                },
+            )],
+            _ => Vec::new(),
+        };
+        out.extend(moved);
+    }
+    out
+}
+
 impl EventKind {
     /// Whether it is a warning or a failure (a `Warning` event, or a log
     /// line only written when something fails).

@@ -243,7 +243,7 @@ fn AddNode(props: &ViewProps) -> Html {
         })
     };
     html! {
-        <details class="form" open=true>
+        <details class="form" id="add-node" open=true>
             <summary>{ "Node" }</summary>
             <form {onsubmit}>
                 <label>{ "Instance type" }<input type="text" value={(*itype).clone()} oninput={bind(&itype)} list="podnet-types" spellcheck="false" autocomplete="off" /></label>
@@ -321,7 +321,7 @@ fn AddPods(props: &ViewProps) -> Html {
         })
     };
     html! {
-        <details class="form" open=true>
+        <details class="form" id="add-pods" open=true>
             <summary>{ "Pods" }</summary>
             <form {onsubmit}>
                 <label>{ "Number of pods" }<input type="number" min="1" max="200000" value={(*count).clone()} oninput={bind(&count)} /></label>

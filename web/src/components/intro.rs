@@ -5,6 +5,9 @@ use yew::prelude::*;
 
 use crate::app::ViewProps;
 
+/// Where the page remembers that the learner closed the introduction.
+const CLOSED_KEY: &str = "podnet.intro-closed";
+
 /// Two collapsible panels above the map.
 #[component]
 pub fn Intro(props: &ViewProps) -> Html {
@@ -13,9 +16,34 @@ pub fn Intro(props: &ViewProps) -> Html {
         let datapath = cni.strategy().datapath();
         format!("This cluster runs {} instead: pods take addresses from {range}, the CNI's own range, not from the VPC. Pods still reach each other without NAT — the CNI carries them: {} — but the VPC and the control plane cannot route to pod IPs, so webhooks need hostNetwork. Compare with the CNI panel.", cni.strategy().name(), datapath.encapsulation)
     });
+    // Open on a first visit; closed again once the learner closed it.
+    let open = use_state(|| {
+        use gloo::storage::{LocalStorage, Storage};
+        LocalStorage::raw()
+            .get_item(CLOSED_KEY)
+            .ok()
+            .flatten()
+            .is_none()
+    });
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: Event| {
+            use gloo::storage::{LocalStorage, Storage};
+            let now = e
+                .target_dyn_into::<web_sys::HtmlDetailsElement>()
+                .is_some_and(|d| d.open());
+            let storage = LocalStorage::raw();
+            let _ = if now {
+                storage.remove_item(CLOSED_KEY)
+            } else {
+                storage.set_item(CLOSED_KEY, "1")
+            };
+            open.set(now);
+        })
+    };
     html! {
         <section class="intro" aria-label="Introduction">
-            <details class="intro__panel" open=true>
+            <details class="intro__panel" open={*open} {ontoggle}>
                 <summary>{ "What am I looking at?" }</summary>
                 <p>{ "A VPC on AWS with an EKS cluster. The dashed box on top is the EKS control plane: its API servers run in EKS's own account and reach into your VPC through two X-ENIs, requester-managed ENIs in your account and cluster subnets, each holding one of their addresses. Below, each column is an Availability Zone; each card is a subnet with its nodes." }</p>
                 <p>{ "With the AWS VPC CNI every pod gets a real VPC address from a node's ENI, so any pod reaches any other pod — and the control plane reaches pods — without NAT: the flat pod network. ipamd keeps addresses warm so new pods start fast; warm addresses still come out of the subnet." }</p>
@@ -34,7 +62,7 @@ pub fn Intro(props: &ViewProps) -> Html {
                     <li>{ "EC2 picks free addresses in an unspecified order; podnet takes the lowest free one so replays match exactly. ENIs are used in device-index order (the real datastore walks a map)." }</li>
                     <li>{ "Each node runs the aws-node (or the overlay's agent) and kube-proxy DaemonSet pods (host network, the \"+2\"). Other pods are bare pods; deleting a node reschedules its pods." }</li>
                     <li>{ "Every cluster runs CoreDNS's two replicas (the EKS add-on, in kube-system): they are Pending until a node is Ready, then take pod addresses like any pod, so the first node's ipamd attaches its second ENI at once. They cannot be deleted here (the Deployment would start another)." }</li>
-                    <li>{ "NetworkPolicy: verdicts follow the API (Kubernetes docs, the upstream e2e truth tables), decided at once: the VPC CNI's standard mode lets a new pod talk for a moment before its policies apply, which podnet does not show; strict mode is read from the VPC CNI README (\"a network policy defined for every pod\"), so a pod no policy selects is denied both ways. Traffic to and from a pod's own node is always allowed. There are no Services: pods reach CoreDNS by its pod addresses, which is also what the policy agents see after kube-proxy's DNAT. An ipBlock matches pod addresses too, as the API and the e2e tests say; Cilium's CIDR rules do not match endpoints Cilium manages, which podnet does not model. Calico as a policy engine on top of the VPC CNI is not modelled yet." }</li>
+                    <li>{ "NetworkPolicy: verdicts follow the API (Kubernetes docs, the upstream e2e truth tables), decided at once: the VPC CNI's standard mode lets a new pod talk for a moment before its policies apply, which podnet does not show; strict mode is read from the VPC CNI README (\"a network policy defined for every pod\"), so a pod no policy selects is denied both ways. Traffic to and from a pod's own node is always allowed. There are no Services: pods reach CoreDNS by its pod addresses, which is also what the policy agents see after kube-proxy's DNAT. An ipBlock matches pod addresses too, as the API and the e2e tests say, except under Cilium, which matches pods (and, unless policy-cidr-match-mode says nodes, nodes) by identity only; Cilium's documented gaps (endPort, SCTP) are evaluated as the API says, with a warning. Calico for policy only on the VPC CNI enforces like Calico, and leaves pods with their own security groups to those (their rules are not modelled)." }</li>
                     <li>{ "A node's join happens in one step, in the real order: registered NotReady with the node.kubernetes.io/not-ready:NoSchedule taint, its DaemonSet pods (which tolerate it), ipamd's first pass, the CNI config, Ready, and only then the Pending pods. The kubelet, EC2 and the scheduler answer at once." }</li>
                     <li>{ "Max pods comes from where a real node gets it: a managed node group (the default here: EKS uses the max-pods calculator's rule, counting prefix delegation, capped at 110 below 30 vCPUs and 250 above; it does not subtract the primary ENI for custom networking), nodeadm's default on a self-managed node (the plain ENI formula, whatever the CNI), or a value set by hand. vCPUs come from Karpenter's generated instance-type reference; 21 types have none and get no cap." }</li>
                     <li>{ "X-ENIs: EKS puts two in two of the cluster subnets, in two AZs; which two is not documented (podnet takes the first subnet of each of the first two AZs), and podnet does not scale them to four. An upgrade or new cluster subnets need 5 free addresses in each cluster subnet, EKS's own refusal; the EKS guide only says \"up to five\"." }</li>

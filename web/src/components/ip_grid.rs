@@ -48,7 +48,24 @@ pub fn IpGrid(props: &IpGridProps) -> Html {
     }
     let start = zoom.unwrap_or(0);
     let len = total.min(CELLS);
-    let describe_at = |off: u32| describe(sb, Ipv4Addr::from(base + off), uses.get(&off));
+    let moved = {
+        let events = props
+            .state
+            .cursor
+            .checked_sub(1)
+            .and_then(|i| props.state.steps.get(i))
+            .map(|s| s.events.as_slice())
+            .unwrap_or_default();
+        sb.moved_by(events)
+    };
+    let describe_at = |off: u32| {
+        let ip = Ipv4Addr::from(base + off);
+        let text = describe(sb, ip, uses.get(&off));
+        match moved.get(&ip) {
+            Some(m) => format!("{text} (the last action: {})", m.name()),
+            None => text,
+        }
+    };
     let onkeydown = {
         let active = active.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -71,7 +88,10 @@ pub fn IpGrid(props: &IpGridProps) -> Html {
             let active = active.clone();
             Callback::from(move |_: MouseEvent| active.set(Some(off)))
         };
-        html! { <span class={classes!("ip-grid__cell", class, is_active.then_some("is-active"))} {onmouseover}>{ glyph }</span> }
+        let m = moved
+            .get(&Ipv4Addr::from(base + off))
+            .map(|m| super::node_card::moved_class(*m));
+        html! { <span class={classes!("ip-grid__cell", class, is_active.then_some("is-active"), m)} {onmouseover}>{ glyph }</span> }
     });
     let live = active.map(describe_at).unwrap_or_else(|| {
         "Hover over an address, or focus the grid and use the arrow keys.".into()
@@ -160,6 +180,7 @@ fn legend() -> Html {
                 <li><span class={classes!("ip-grid__cell", *class)} aria-hidden="true">{ *glyph }</span>{ *text }</li>
             }) }
             <li><span class="ip-grid__cell is-warm is-prefix" aria-hidden="true">{ "○" }</span>{ "in a /28 prefix (thick edge)" }</li>
+            <li><span class="ip-grid__cell is-warm is-moved" aria-hidden="true">{ "○" }</span>{ "moved by the last action (outlined)" }</li>
         </ul>
     }
 }

@@ -32,26 +32,42 @@ pub fn VpcMap(props: &ViewProps) -> Html {
     let pending: Vec<&Pod> = sb.pods.values().filter(|p| p.node.is_none()).collect();
     let blocks: Vec<String> = sb.vpc.cidrs.iter().map(ToString::to_string).collect();
     let as_table = use_state(|| false);
+    // The addresses the last applied command moved, marked on the cards.
+    let moved = {
+        let state = props.state.clone();
+        use_memo((props.state.version, props.state.cursor), move |_| {
+            let events = state
+                .cursor
+                .checked_sub(1)
+                .and_then(|i| state.steps.get(i))
+                .map(|s| s.events.as_slice())
+                .unwrap_or_default();
+            state.sandbox().moved_by(events)
+        })
+    };
     let switch = |to: bool| {
         let as_table = as_table.clone();
         Callback::from(move |_: MouseEvent| as_table.set(to))
     };
     let view_switch = html! {
+        <div class="vpc-map__bar">
         <div class="vpc-map__views" role="group" aria-label="View">
             <button type="button" aria-pressed={(!*as_table).to_string()} onclick={switch(false)}>{ "Map" }</button>
             <button type="button" aria-pressed={as_table.to_string()} onclick={switch(true)}>{ "Table" }</button>
         </div>
+            if !props.options.read_only { <super::play::PlayTime ..props.clone() /> }
+        </div>
     };
     if *as_table {
         return html! {
-            <section class="vpc-map" aria-label="VPC map">
+            <section class="vpc-map" id="map" aria-label="VPC map">
                 { view_switch }
                 <TableView state={props.state.clone()} />
             </section>
         };
     }
     html! {
-        <section class="vpc-map" aria-label="VPC map">
+        <section class="vpc-map" id="map" aria-label="VPC map">
             { view_switch }
             <ControlPlaneBox ..props.clone() />
             if props.state.mark == Some(Place::Outside) {
@@ -62,11 +78,12 @@ pub fn VpcMap(props: &ViewProps) -> Html {
             }
             <div class="vpc-map__vpc">
                 <p class="vpc-map__label"><span class="vpc-map__tag">{ "VPC" }</span>{ blocks.join(" + ") }</p>
+                { legend() }
                 <div class="vpc-map__azs">
                     { for sb.vpc.azs().iter().map(|az| html! {
                         <div class="vpc-map__az" key={az.clone()}>
                             <h3 class="vpc-map__az-name">{ az }</h3>
-                            { for sb.vpc.subnets.values().filter(|s| &s.az == az).map(|s| subnet_card(props, sb, s, &pods_by_node)) }
+                            { for sb.vpc.subnets.values().filter(|s| &s.az == az).map(|s| subnet_card(props, sb, s, &pods_by_node, &moved)) }
                         </div>
                     }) }
                 </div>
@@ -83,6 +100,7 @@ fn subnet_card(
     sb: &Sandbox,
     s: &Subnet,
     pods_by_node: &BTreeMap<NodeId, Vec<&Pod>>,
+    moved: &std::rc::Rc<std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved>>,
 ) -> Html {
     let id = s.id;
     let select = props
@@ -133,6 +151,7 @@ fn subnet_card(
                 { format!("{} used · {} free of {} (+5 reserved by AWS)", s.pool.in_use(), s.pool.free(), s.pool.usable()) }
                 if s.pool.free() == 0 { <strong class="subnet-card__full">{ " — full" }</strong> }
             </p>
+            if !props.options.read_only { { add_node_here(props, sb, s) } }
             if !xenis.is_empty() {
                 <ul class="subnet-card__xenis" aria-label="Cross-account ENIs">
                     { for xenis.iter().map(|e| {
@@ -147,7 +166,8 @@ fn subnet_card(
             <div class="subnet-card__nodes">
                 { for nodes.iter().take(MAX_NODE_CARDS).map(|n| html! {
                     <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
-                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} policy={selected_policy.clone()} />
+                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} policy={selected_policy.clone()} moved={moved.clone()}
+                              read_only={props.options.read_only} add_pods_refused={super::lock::refusal(&props.state, "add-pods")} delete_refused={super::lock::refusal(&props.state, "delete-node")} />
                 }) }
                 if nodes.len() > MAX_NODE_CARDS {
                     <p class="subnet-card__more">{ format!("and {} more nodes", nodes.len() - MAX_NODE_CARDS) }</p>
@@ -266,4 +286,66 @@ fn igw_label(sb: &podnet_model::Sandbox) -> Html {
         return html! {};
     }
     html! { <span class="vpc-map__tag">{ parts.join(" · ") }</span> }
+}
+
+/// What the marks on the node cards mean.
+fn legend() -> Html {
+    let items = [
+        ("slot is-used", "in use by a pod"),
+        (
+            "slot is-warm",
+            "warm: held by the node for the next pods, still out of the subnet",
+        ),
+        ("slot is-cooling", "cooling down after its pod went"),
+        ("slot is-warm is-moved", "moved by the last action"),
+    ];
+    html! {
+        <ul class="map-legend" aria-label="Legend">
+            { for items.iter().map(|(class, text)| html! {
+                <li><span class={*class} aria-hidden="true"></span>{ *text }</li>
+            }) }
+            <li><span class="map-legend__tag" aria-hidden="true">{ "X" }</span>{ "X-ENI: the control plane's, in the cluster subnets" }</li>
+            <li>{ "each subnet: 5 addresses reserved by AWS" }</li>
+            <li class="map-legend__note">{ "Nothing here is dragged, as nothing moves in AWS: a deleted pod is recreated and scheduled anew, with a new IP; a node's ENIs stay in its subnet's AZ, so a node elsewhere is a new node." }</li>
+        </ul>
+    }
+}
+
+/// "Add node here": a node of the last added node's type (an m5.large in
+/// an empty cluster) in this subnet; the Build form takes any type.
+fn add_node_here(props: &ViewProps, sb: &Sandbox, s: &Subnet) -> Html {
+    let instance_type = sb
+        .nodes
+        .values()
+        .last()
+        .map_or_else(|| "m5.large".to_owned(), |n| n.instance_type.clone());
+    let subnet = s.name.clone();
+    let title = format!("Add a {instance_type} node in {subnet} (the type of the last node added; the Build form's Add node takes any type)");
+    let onclick = {
+        let instance_type = instance_type.clone();
+        props.on_action.reform(move |_: MouseEvent| {
+            Action::Run(podnet_model::Command::AddNode(
+                podnet_model::command::AddNode {
+                    instance_type: instance_type.clone(),
+                    subnet: subnet.clone(),
+                    max_pods: None,
+                    max_pods_from: None,
+                },
+            ))
+        })
+    };
+    let l = super::lock::lock(
+        &props.state,
+        "add-node",
+        &format!("lock-node-in-{}", s.id.0),
+    );
+    html! {
+        <>
+            <button type="button" class="subnet-card__add" {onclick} aria-label={format!("Add node in {}", s.name)}
+                    title={l.title.unwrap_or(title.into())} aria-disabled={l.disabled} aria-describedby={l.described_by}>
+                { format!("+ {instance_type} node here") }
+            </button>
+            { l.note }
+        </>
+    }
 }

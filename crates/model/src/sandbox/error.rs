@@ -237,7 +237,11 @@ impl fmt::Display for SandboxError {
             Self::Network { object, reason } => write!(f, "{object}: {reason}"),
             Self::SameVersion { version } => write!(f, "the control plane already runs Kubernetes {version}"),
             Self::NodeLaunch { instance_type, subnet, cause } => {
-                write!(f, "cannot launch a {instance_type} node in subnet {subnet}: {cause}")
+                write!(
+                    f,
+                    "cannot launch {} {instance_type} node in subnet {subnet}: {cause}",
+                    crate::command::article(instance_type)
+                )
             }
             Self::CniSwitch { from, to, nodes } => write!(
                 f,

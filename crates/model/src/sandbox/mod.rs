@@ -140,6 +140,22 @@ impl Sandbox {
         })
     }
 
+    /// The addresses `events` (one command's) moved and how, for marking
+    /// them on the map; an attached ENI's are read from the node.
+    pub fn moved_by(
+        &self,
+        events: &[Event],
+    ) -> std::collections::HashMap<std::net::Ipv4Addr, crate::events::Moved> {
+        crate::events::moved_addresses(events, |eni| {
+            self.nodes
+                .values()
+                .flat_map(|n| n.ipam.enis.iter())
+                .filter(|e| e.id == eni)
+                .flat_map(|e| std::iter::once(e.primary_ip).chain(e.all_slots().map(|x| x.ip)))
+                .collect()
+        })
+    }
+
     /// Applies one command.
     ///
     /// # Errors

@@ -935,3 +935,39 @@ fn an_overlay_pod_ip_explains_its_pod_cidr_and_that_the_vpc_cannot_route_it() {
         why.steps
     );
 }
+
+#[test]
+fn the_addresses_an_action_moved_are_read_from_its_events() {
+    use crate::events::Moved;
+    let mut s = seed();
+    let joined = add_node(&mut s, "m5.large", "nodes-a");
+    let moved = s.moved_by(&joined);
+    let node = s.nodes.values().next().unwrap();
+    let warm: Vec<_> = node
+        .ipam
+        .enis
+        .iter()
+        .flat_map(|e| e.all_slots())
+        .filter(|x| x.pod.is_none())
+        .map(|x| x.ip)
+        .collect();
+    assert!(!warm.is_empty());
+    assert!(warm.iter().all(|ip| moved.get(ip).is_some()), "{moved:?}");
+    let added = run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
+    let moved = s.moved_by(&added);
+    let taken: Vec<_> = s
+        .pods
+        .values()
+        .filter(|p| p.is_workload())
+        .filter_map(|p| p.ip)
+        .collect();
+    assert_eq!(taken.len(), 3);
+    assert!(
+        taken.iter().all(|ip| moved.get(ip) == Some(&Moved::Taken)),
+        "{moved:?}"
+    );
+    let pod = s.pods.values().find(|p| p.is_workload()).unwrap();
+    let (name, ip) = (pod.name.clone(), pod.ip.unwrap());
+    let deleted = s.apply(Command::DeletePod { pod: name }).unwrap();
+    assert_eq!(s.moved_by(&deleted).get(&ip), Some(&Moved::Cooling));
+}

@@ -1,0 +1,147 @@
+// End-to-end: the page as a learning tool (issue 18): acting on the map
+// itself, the addresses an action moved, simulated time that plays, skip
+// links and one Tab stop per node, the introduction remembering it was
+// closed.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { deflateRawSync } from 'node:zlib';
+import { serveDist, launchBrowser, openApp, screenshot, waitForNodes } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const seed = JSON.parse(await readFile(new URL('../../crates/model/scenarios/seed.json', import.meta.url), 'utf8'));
+const link = (scenario) => `#s=1.${deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url')}`;
+
+test('a node is added from its subnet card and pods from their node card; the addresses they took are marked', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await waitForNodes(page, 2);
+  // The seed's last action (Add pods) is marked: its six pods' addresses.
+  assert.equal(await page.locator('.node-card .slot.is-moved.is-taken').count(), 6);
+  const nodesB = page.locator('.subnet-card', { hasText: 'nodes-b' });
+  await nodesB.getByRole('button', { name: 'Add node in nodes-b', exact: true }).click();
+  await waitForNodes(page, 3);
+  await page.getByRole('region', { name: 'Events' }).getByText(/add an m5\.large node in nodes-b/).first().waitFor();
+  // The new node's ENI came with warm addresses: those are the marked ones now.
+  assert.equal(await page.locator('.node-card .slot.is-moved.is-taken').count(), 0);
+  assert.ok(await page.locator('.node-card .slot.is-moved.is-warmed').count() >= 9);
+
+  const node = page.getByRole('region', { name: 'Node ip-10-10-2-24' });
+  await node.getByRole('button', { name: 'Add 5 pods on ip-10-10-2-24', exact: true }).click();
+  await node.getByText('Last action: 5 taken by pods').waitFor();
+  assert.equal(await node.locator('.slot.is-moved.is-taken').count(), 5);
+  assert.equal(await page.locator('.node-card .slot.is-moved.is-taken').count(), 5, 'only the pods of this action');
+  // The address grid marks them too, and says so for each address.
+  await nodesB.getByRole('button', { name: 'Inspect subnet nodes-b' }).click();
+  const grid = page.getByRole('region', { name: 'Inspector' }).locator('.ip-grid__cell.is-moved.is-taken');
+  assert.equal(await grid.count(), 5);
+  await grid.first().hover();
+  await page.locator('.ip-grid__live').filter({ hasText: /\(the last action: taken by a pod\)$/ }).waitFor();
+  await page.locator('.map-legend').getByText('moved by the last action').waitFor();
+  await screenshot(page, 'learning-moved');
+
+  // Delete node, from the card.
+  await node.getByRole('button', { name: 'Delete node ip-10-10-2-24', exact: true }).click();
+  await waitForNodes(page, 2);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('pods first, then nodes: Pending pods start on the node added from the map', async () => {
+  const bare = { ...seed, actions: seed.actions.filter((a) => a.action !== 'add-node') };
+  const { page, context, problems } = await openApp(browser, server.origin, { query: link(bare) });
+  await page.getByRole('region', { name: 'Pending pods' }).waitFor();
+  assert.match(await page.getByRole('region', { name: 'Pending pods' }).textContent(), /8 Pending pods/);
+  await page.getByRole('button', { name: 'Add node in nodes-a', exact: true }).click();
+  await waitForNodes(page, 1);
+  await page.getByRole('region', { name: 'Pending pods' }).waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.pod-chip.is-running').count(), 8);
+  assert.equal(await page.locator('.node-card .slot.is-moved.is-taken').count(), 8, 'the pods the new node took in');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('Play time runs ipamd: surplus warm addresses go back and the cooldown ends', async () => {
+  const scenario = {
+    ...seed,
+    actions: [
+      ...seed.actions,
+      { action: 'set-cni', cni: { cni: 'aws-vpc-cni', warm_ip_target: 2, minimum_ip_target: 2 } },
+      { action: 'delete-pod', pod: 'app-9' },
+    ],
+  };
+  const { page, context, problems } = await openApp(browser, server.origin, { query: link(scenario) });
+  await waitForNodes(page, 2);
+  const count = (sel) => page.locator(`.node-card ${sel}`).count();
+  assert.equal(await count('.slot.is-cooling'), 1, 'app-9\'s address cools down');
+  const warm = await count('.slot.is-warm');
+  assert.ok(warm > 10, `the warm pool before: ${warm}`);
+  const play = page.getByRole('button', { name: 'Play time' });
+  await play.click();
+  await page.getByRole('button', { name: 'Pause time' }).waitFor();
+  // ipamd's next pass gives back what WARM_IP_TARGET=2 does not need…
+  await page.getByRole('region', { name: 'Events' }).getByText(/released \d+ warm secondary IPs/).first().waitFor();
+  await page.waitForFunction((before) => document.querySelectorAll('.node-card .slot.is-warm').length < before, warm);
+  // … and 30 s later the cooled address is usable again.
+  await page.waitForFunction(() => document.querySelectorAll('.node-card .slot.is-cooling').length === 0);
+  await page.getByRole('button', { name: 'Pause time' }).click();
+  await page.getByText(/^paused after \+\d+ s$/).waitFor();
+  assert.ok(await count('.slot.is-warm') <= 4, 'two warm per node');
+  await screenshot(page, 'learning-play');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('the keyboard: skip links reach Add node in a few Tabs, a node card is one Tab stop with arrow keys inside', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  await waitForNodes(page, 2);
+  await page.locator('body').focus();
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim());
+  let tabs = 0;
+  for (; tabs < 3; tabs++) await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Skip to Add node');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('#add-node') !== null), true);
+  for (; tabs < 10; tabs++) {
+    if (await focused() === 'Add node') break;
+    await page.keyboard.press('Tab');
+  }
+  assert.equal(await focused(), 'Add node', `Add node within 10 Tabs (took ${tabs})`);
+
+  // A node's ENIs and pods: one Tab stop, the arrow keys move inside.
+  const node = page.getByRole('region', { name: 'Node ip-10-10-1-4' });
+  assert.equal(await node.locator('[data-rove][tabindex="0"]').count(), 1);
+  await node.locator('[data-rove][tabindex="0"]').focus();
+  const first = await focused();
+  await page.keyboard.press('ArrowRight');
+  assert.notEqual(await focused(), first);
+  await page.keyboard.press('End');
+  assert.match(await focused(), /coredns|app-/);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('[aria-label="Node ip-10-10-1-4"]')), null, 'Tab leaves the node');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('the introduction stays closed once closed', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const intro = page.getByRole('region', { name: 'Introduction' });
+  const summary = intro.locator('summary', { hasText: 'What am I looking at?' });
+  assert.notEqual(await intro.locator('details').first().getAttribute('open'), null, 'open on a first visit');
+  await summary.click();
+  await page.waitForFunction(() => localStorage.getItem('podnet.intro-closed') === '1');
+  await page.reload();
+  await page.getByRole('region', { name: 'Introduction' }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Introduction' }).locator('details').first().getAttribute('open'), null);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
