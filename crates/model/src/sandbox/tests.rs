@@ -952,7 +952,7 @@ fn the_addresses_an_action_moved_are_read_from_its_events() {
         .map(|x| x.ip)
         .collect();
     assert!(!warm.is_empty());
-    assert!(warm.iter().all(|ip| moved.get(ip).is_some()), "{moved:?}");
+    assert!(warm.iter().all(|ip| moved.contains_key(ip)), "{moved:?}");
     let added = run(&mut s, r#"{"action":"add-pods","count":3}"#).unwrap();
     let moved = s.moved_by(&added);
     let taken: Vec<_> = s
