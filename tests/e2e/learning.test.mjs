@@ -145,3 +145,41 @@ test('the introduction stays closed once closed', async () => {
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+test('on a phone the tapped pod\'s details open next to the tap, and Add node is on the map beside it', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin, { viewport: { width: 390, height: 844 } });
+  await waitForNodes(page, 2);
+  const chip = page.locator('.pod-chip', { hasText: 'app-9' });
+  await chip.scrollIntoViewIfNeeded();
+  await chip.click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByText(/app-9/).first().waitFor();
+  const sheet = await inspector.boundingBox();
+  assert.ok(sheet.y >= 0 && sheet.y < 844 && sheet.y + 40 < 844, `the details are on screen: ${JSON.stringify(sheet)}`);
+  const tap = await chip.boundingBox();
+  const addNode = await page.getByRole('button', { name: 'Add node in nodes-a', exact: true }).boundingBox();
+  assert.ok(Math.abs(addNode.y - tap.y) < 844, `Add node within a screen of the tap: ${addNode.y} vs ${tap.y}`);
+  await screenshot(page, 'learning-phone-sheet');
+  await inspector.getByRole('button', { name: 'Close details' }).click();
+  assert.equal(await page.locator('.inspector.is-sheet').count(), 0);
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('the planner\'s refusal offers the ways forward, and each one plans', async () => {
+  const { page, context, problems } = await openApp(browser, server.origin);
+  const planner = page.getByRole('region', { name: 'Plan the addresses' });
+  await planner.getByRole('button', { name: 'Open the planner' }).click();
+  const inputs = planner.getByRole('form', { name: 'Planner inputs' });
+  await inputs.getByLabel('Pods per node', { exact: true }).fill('30');
+  await inputs.getByRole('button', { name: 'Plan', exact: true }).click();
+  const refusal = planner.getByRole('alert');
+  await refusal.getByText(/m5\.large takes at most 29 pods per node/).waitFor();
+  await refusal.getByRole('button', { name: /^Use m5\.xlarge \(the ENI formula allows 58 pods per node\)$/ }).waitFor();
+  await refusal.getByRole('button', { name: /^Turn on prefix delegation/ }).click();
+  await planner.getByRole('table', { name: /Planned subnets/ }).waitFor();
+  assert.ok(await inputs.getByLabel(/Prefix delegation/).isChecked());
+  await inputs.getByRole('button', { name: 'Plan', exact: true }).click();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

@@ -517,6 +517,9 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   await paths.getByRole('button', { name: 'Join' }).click();
   await paths.getByRole('status').filter({ hasText: /^Joined\. .* through the X-ENIs/ }).waitFor();
   await paths.getByRole('list', { name: 'Join steps' }).getByText(/X-ENIs' private IPs: .* → 10\.10\.0\.4, 10\.10\.0\.20/).waitFor();
+  // The join lights the X-ENI it goes through: the node's own AZ's.
+  await page.locator('.xeni-chip.is-on-path', { hasText: 'eni-2' }).waitFor();
+  assert.equal(await page.locator('.is-on-path').count(), 1);
   await screenshot(page, 'paths-join');
 
   // Private only, and DNS hostnames off: public DNS still answers with the X-ENIs' addresses.

@@ -26,9 +26,16 @@ pub fn Inspector(props: &ViewProps) -> Html {
         Some(Selection::ControlPlane) => control_plane(sb),
         Some(Selection::Policy(i)) => policy(sb, i),
     };
+    let selected = props.state.selection.is_some();
+    let close = props.on_action.reform(|_: MouseEvent| Action::Select(None));
+    // On a phone the details are a sheet over the bottom of the screen,
+    // next to the tap, instead of screens below it (app.css).
     html! {
-        <section class="inspector" aria-label="Inspector">
+        <section class={classes!("inspector", selected.then_some("is-sheet"))} aria-label="Inspector">
             <h2 class="inspector__title">{ "Inspector" }</h2>
+            if selected {
+                <button type="button" class="inspector__close" onclick={close}>{ "Close details" }</button>
+            }
             { body }
         </section>
     }

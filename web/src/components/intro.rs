@@ -51,7 +51,7 @@ pub fn Intro(props: &ViewProps) -> Html {
                 if let Some(note) = cni.strategy().intro_note() {
                     <p class="intro__overlay">{ note }</p>
                 }
-                <p>{ "Try it: add pods until a node is full (Pending, Too many pods) or its subnet runs dry (ContainerCreating, failed to assign an IP address). Click anything to inspect it; every number has a why." }</p>
+                <p>{ try_it(cni) }</p>
             </details>
             <details class="intro__panel">
                 <summary>{ "About this model" }</summary>
@@ -77,4 +77,19 @@ pub fn Intro(props: &ViewProps) -> Html {
             </details>
         </section>
     }
+}
+
+/// What to try first, in the running CNI's terms: what runs out after
+/// max pods, and what the kubelet then reports.
+fn try_it(cni: &podnet_model::CniMode) -> String {
+    use podnet_model::cni::Addressing;
+    let dry = match cni.strategy().addressing() {
+        Addressing::Enis(e) => format!(
+            "its subnet runs dry (ContainerCreating, {})",
+            e.no_address_failure()
+        ),
+        Addressing::NodeRanges(_) => "its pod CIDR fills up (ContainerCreating: the CNI's IPAM has no free address in the node's range; the subnet does not run dry, as pod addresses are not VPC addresses)".to_owned(),
+        Addressing::Blocks(_) => "the IP pool's blocks run out (ContainerCreating: Calico IPAM cannot claim another block; the subnet does not run dry, as pod addresses are not VPC addresses)".to_owned(),
+    };
+    format!("Try it: add pods until a node is full (Pending, Too many pods) or {dry}. Click anything to inspect it; every number has a why.")
 }

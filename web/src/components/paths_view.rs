@@ -96,6 +96,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
             match result {
                 Ok(path) => {
                     on_action.emit(Action::Mark(path.hops.first().map(|h| h.place)));
+                    bring_into_view();
                     shown.set(Some((version, Shown::Path(Box::new(path)))));
                 }
                 Err(e) => shown.set(Some((version, Shown::Error(e.to_string())))),
@@ -103,7 +104,12 @@ pub fn PathsView(props: &ViewProps) -> Html {
         })
     };
     let on_join = {
-        let (node, shown, state) = (node.clone(), shown.clone(), props.state.clone());
+        let (node, shown, state, on_action) = (
+            node.clone(),
+            shown.clone(),
+            props.state.clone(),
+            props.on_action.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let sb = state.sandbox();
@@ -118,9 +124,20 @@ pub fn PathsView(props: &ViewProps) -> Html {
             } else {
                 (*node).clone()
             };
+            let joined = sb.join(&name);
+            // The join goes through an X-ENI: light it on the map.
+            if let Ok(j) = &joined {
+                let xeni = j
+                    .steps
+                    .iter()
+                    .filter_map(|s| s.place)
+                    .find(|p| matches!(p, podnet_model::paths::Place::XEni { .. }));
+                on_action.emit(Action::Mark(xeni));
+                bring_into_view();
+            }
             shown.set(Some((
                 version,
-                match sb.join(&name) {
+                match joined {
                     Ok(j) => Shown::Join(j),
                     Err(e) => Shown::Error(e.to_string()),
                 },
@@ -160,7 +177,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
     let body = match &*shown {
         Some((v, s)) if *v == version => match s {
             Shown::Path(p) => path_view(p, !sb.policies.is_empty(), *step, &step, &props.on_action),
-            Shown::Join(j) => join_view(j),
+            Shown::Join(j) => join_view(j, &props.on_action),
             Shown::Flat(f) => flat_view(f),
             Shown::Error(e) => html! { <p class="paths__error" role="alert">{ e.clone() }</p> },
         },
@@ -207,6 +224,7 @@ fn path_view(
         Callback::from(move |_: MouseEvent| {
             set.set(to);
             on_action.emit(Action::Mark(place));
+            bring_into_view();
         })
     };
     let current = p.hops.get(step.min(last));
@@ -275,7 +293,7 @@ fn hop_view(h: &Hop) -> Html {
     }
 }
 
-fn join_view(j: &Join) -> Html {
+fn join_view(j: &Join, on_action: &Callback<Action>) -> Html {
     html! {
         <div class="paths__result">
             <p class={classes!("paths__verdict", (!j.joined).then_some("is-blocked"))} role="status">
@@ -290,9 +308,16 @@ fn join_view(j: &Join) -> Html {
                         StepStatus::Failed => ("is-blocked", "✗"),
                         StepStatus::NotReached => ("is-skipped", "·"),
                     };
+                    let title = match s.place {
+                        Some(place) => {
+                            let onclick = on_action.reform(move |_: MouseEvent| Action::Mark(Some(place)));
+                            html! { <button type="button" class="paths__step" {onclick} title="Light this step's place on the map">{ format!("{mark} {}", s.title) }</button> }
+                        }
+                        None => html! { <strong>{ format!("{mark} {}", s.title) }</strong> },
+                    };
                     html! {
                         <li class={class}>
-                            <strong>{ format!("{mark} {}", s.title) }</strong>{ format!(": {}", s.detail) }
+                            { title }{ format!(": {}", s.detail) }
                             if let Some(m) = &s.message { <code class="paths__message">{ m }</code> }
                             <span class="paths__source">{ format!(" [{}]", s.source) }</span>
                         </li>
@@ -316,4 +341,22 @@ fn flat_view(f: &FlatCheck) -> Html {
             <p>{ &f.control_plane }</p>
         </div>
     }
+}
+
+/// Once the map has drawn the lit place, scrolls it into view if it is off
+/// screen (the hop buttons stay where they are when it is already seen).
+pub fn bring_into_view() {
+    gloo::timers::callback::Timeout::new(0, || {
+        let lit = gloo::utils::document()
+            .query_selector(".vpc-map .is-on-path")
+            .ok()
+            .flatten();
+        if let Some(el) = lit {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            options.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    })
+    .forget();
 }

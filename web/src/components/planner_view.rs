@@ -77,6 +77,7 @@ fn number(field: &str, text: &str) -> Result<u32, PlanError> {
     text.trim().parse().map_err(|_| PlanError {
         field: field.into(),
         message: format!("{text:?} is not a whole number"),
+        fixes: Vec::new(),
     })
 }
 
@@ -135,7 +136,7 @@ impl Form {
 pub fn PlannerView(props: &ViewProps) -> Html {
     let open = use_state(|| false);
     let form = use_state(Form::default);
-    let result = use_state(|| None::<Result<Rc<Plan>, String>>);
+    let result = use_state(|| None::<Result<Rc<Plan>, PlanError>>);
     let fit_nodes = use_state(|| "10".to_owned());
     let fit_pods = use_state(|| "200".to_owned());
     let fit = use_state(|| None::<String>);
@@ -211,11 +212,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
         let (form, result) = (form.clone(), result.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let r = form
-                .input()
-                .and_then(|i| plan::plan(&i))
-                .map(Rc::new)
-                .map_err(|e| in_form_words(&e));
+            let r = form.input().and_then(|i| plan::plan(&i)).map(Rc::new);
             result.set(Some(r));
         })
     };
@@ -243,7 +240,38 @@ pub fn PlannerView(props: &ViewProps) -> Html {
     };
     let body = match &*result {
         Some(Ok(p)) => plan_view(p, &props.on_action),
-        Some(Err(e)) => html! { <p class="paths__error" role="alert">{ e.clone() }</p> },
+        Some(Err(e)) => {
+            // Each way forward changes the form and plans again.
+            let apply = |fix: &plan::Fix| {
+                let (form, result, fix) = (form.clone(), result.clone(), fix.clone());
+                Callback::from(move |_: MouseEvent| {
+                    let mut next = (*form).clone();
+                    match &fix {
+                        plan::Fix::PrefixDelegation { .. } => next.prefix_delegation = true,
+                        plan::Fix::InstanceType { group, name, .. } => {
+                            if let Some(g) = next.groups.get_mut(*group) {
+                                g.instance_type.clone_from(name);
+                            }
+                        }
+                    }
+                    result.set(Some(next.input().and_then(|i| plan::plan(&i)).map(Rc::new)));
+                    form.set(next);
+                })
+            };
+            html! {
+                <div class="planner__refusal" role="alert">
+                    <p class="paths__error">{ in_form_words(e) }</p>
+                    if !e.fixes.is_empty() {
+                        <p>{ "Ways forward:" }</p>
+                        <ul class="planner__fixes">
+                            { for e.fixes.iter().map(|f| html! {
+                                <li><button type="button" onclick={apply(f)}>{ capitalised(&f.to_string()) }</button></li>
+                            }) }
+                        </ul>
+                    }
+                </div>
+            }
+        }
         None => html! {},
     };
     let on_fit = {
@@ -495,4 +523,12 @@ fn layout_picture(p: &Plan) -> Html {
             </p>
         </div>
     }
+}
+
+/// `turn on …` → `Turn on …`.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

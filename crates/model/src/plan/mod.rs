@@ -169,9 +169,11 @@ impl PlanInput {
 
     /// Reads a plan input from JSON, naming the field that is wrong.
     pub fn from_json(text: &str) -> Result<Self, PlanError> {
-        crate::json::parse(text).map_err(|e| PlanError {
-            field: "input".into(),
-            message: format!("line {}, column {}: {}", e.line, e.column, e.message),
+        crate::json::parse(text).map_err(|e| {
+            err(
+                "input",
+                format!("line {}, column {}: {}", e.line, e.column, e.message),
+            )
         })
     }
 }
@@ -245,11 +247,56 @@ pub struct PlanError {
     pub field: String,
     /// What is wrong, with the numbers.
     pub message: String,
+    /// Changes to the input that would make it plannable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Fix>,
+}
+
+/// A change to the planner's input that removes its refusal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fix", rename_all = "kebab-case")]
+pub enum Fix {
+    /// Turn prefix delegation on: `/28` prefixes raise max pods.
+    PrefixDelegation {
+        /// Max pods then.
+        max_pods: u32,
+    },
+    /// A larger type of the same family for the group.
+    InstanceType {
+        /// The group (0-based).
+        group: usize,
+        /// The type.
+        name: String,
+        /// Its max pods.
+        max_pods: u32,
+    },
+}
+
+impl fmt::Display for Fix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::PrefixDelegation { max_pods } => write!(
+                f,
+                "turn on prefix delegation (the ENI formula then allows {max_pods} pods per node)"
+            ),
+            Self::InstanceType { name, max_pods, .. } => {
+                write!(
+                    f,
+                    "use {name} (the ENI formula allows {max_pods} pods per node)"
+                )
+            }
+        }
+    }
 }
 
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
+        write!(f, "{}: {}", self.field, self.message)?;
+        if !self.fixes.is_empty() {
+            let fixes: Vec<String> = self.fixes.iter().map(ToString::to_string).collect();
+            write!(f, "; to plan it, {}", fixes.join(", or "))?;
+        }
+        Ok(())
     }
 }
 
@@ -259,6 +306,7 @@ pub(crate) fn err(field: impl Into<String>, message: impl Into<String>) -> PlanE
     PlanError {
         field: field.into(),
         message: message.into(),
+        fixes: Vec::new(),
     }
 }
 

@@ -152,7 +152,9 @@ pub(super) fn measure(
         .saturating_add(group.host_network_pods)
         .saturating_add(DAEMONSET_PODS);
     if wanted > max_pods.value {
-        return Err(err(
+        return Err(PlanError {
+            fixes: fixes_for(input, index, instance, wanted),
+            ..err(
             field("pods_per_node"),
             format!(
                 "{} pods + {} hostNetwork + {DAEMONSET_PODS} DaemonSet pods = {wanted} per node, but {} takes at most {} pods per node under {} ({}): the rest would stay Pending with Too many pods",
@@ -163,7 +165,8 @@ pub(super) fn measure(
                 input.cni.strategy().name(),
                 max_pods.formula
             ),
-        ));
+        )
+        });
     }
     let custom = custom_networking(&input.cni);
     let (cni, vpc) = probe_setup(&input.cni)?;
@@ -367,4 +370,42 @@ pub(super) fn overlay_room(input: &PlanInput) -> Result<Option<Derivation>, Plan
         }
     };
     Ok(Some(d))
+}
+
+/// What would let `wanted` pods per node run on the group's nodes: prefix
+/// delegation where the CNI has it and the type supports it, and the
+/// smallest type of the same family with room (`m5.large` → `m5.xlarge`).
+fn fixes_for(
+    input: &PlanInput,
+    index: usize,
+    instance: &catalog::InstanceType,
+    wanted: u32,
+) -> Vec<super::Fix> {
+    let strategy = input.cni.strategy();
+    let mut fixes = Vec::new();
+    if strategy.knobs().prefix_delegation {
+        let with = strategy.tuned(&crate::cni::Knobs {
+            prefix_delegation: true,
+            ..Default::default()
+        });
+        let max = with.strategy().max_pods(instance).value;
+        if max >= wanted && with != input.cni {
+            fixes.push(super::Fix::PrefixDelegation { max_pods: max });
+        }
+    }
+    let family = |name: &str| name.split('.').next().unwrap_or_default().to_owned();
+    let larger = catalog::all()
+        .iter()
+        .filter(|t| family(t.name) == family(instance.name))
+        .map(|t| (strategy.max_pods(t).value, t))
+        .filter(|(max, _)| *max >= wanted)
+        .min_by_key(|(max, t)| (t.vcpus.unwrap_or(u32::MAX), *max, t.name));
+    if let Some((max_pods, t)) = larger {
+        fixes.push(super::Fix::InstanceType {
+            group: index,
+            name: t.name.to_owned(),
+            max_pods,
+        });
+    }
+    fixes
 }
