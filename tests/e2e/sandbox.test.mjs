@@ -374,14 +374,32 @@ test('switching the CNI to Flannel replays the cluster: the stock manifest fails
 test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side by side', async () => {
   const { page, context, problems } = await openApp(browser, server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
-  await cni.getByRole('button', { name: 'Compare CNIs' }).click();
-  const table = cni.getByRole('table', { name: 'This scenario under each CNI' });
+  const compare = page.getByRole('region', { name: 'Compare CNIs' });
+  await compare.getByRole('button', { name: 'Compare CNIs' }).click();
+  const table = compare.getByRole('table', { name: 'This scenario under each CNI' });
   await table.waitFor();
-  assert.match(await table.getByRole('row', { name: /AWS VPC CNI/ }).textContent(), /AWS VPC CNI\s*43\s*6\s*0\s*29/);
-  assert.match(await table.getByRole('row', { name: /Flannel/ }).textContent(), /Flannel\s*5\s*6\s*0\s*29\s*8951 \/ 1450/);
-  assert.match(await table.getByRole('row', { name: /^Cilium(?! \(ENI)/ }).textContent(), /Cilium\s*5\s*6/);
-  assert.match(await table.getByRole('row', { name: /Cilium \(ENI mode\)/ }).textContent(), /Cilium \(ENI mode\)\s*31\s*6\s*0\s*29/);
-  assert.match(await table.getByRole('row', { name: /Calico/ }).textContent(), /Calico\s*5\s*6\s*0\s*29\s*8951 \/ 1450/);
+  const cells = async (name) => (await table.getByRole('row', { name }).getByRole('cell').allTextContents());
+  // Pod addresses, encapsulation, MTU, control plane → pods, VPC addresses, running, stuck, max pods, first limit, policy.
+  const vpc = await cells(/^AWS VPC CNI/);
+  assert.equal(vpc[0], "the VPC's subnets, on the nodes' ENIs");
+  assert.match(vpc[1], /^none: .*\(0 bytes\)$/);
+  assert.deepEqual(vpc.slice(2, 8), ['9001 / 1500', 'yes: pod IPs are VPC addresses', '43', '6', '0', '29']);
+  assert.equal(vpc[8], 'both at once on an m5.large: 27 pod addresses + 2 host-network pods = max pods 29');
+  assert.equal(vpc[9], 'not enforced');
+  const flannel = await cells(/^Flannel/);
+  assert.equal(flannel[0], '10.244.0.0/16, the CNI\'s own range (not VPC addresses)');
+  assert.deepEqual(flannel.slice(1, 8), ['VXLAN (UDP 8472) (50 bytes)', '8951 / 1450', 'no: webhooks need hostNetwork', '5', '6', '0', '29']);
+  assert.equal(flannel[8], 'max pods first: 29 on an m5.large (Pending, Too many pods), with 253 pod addresses');
+  assert.equal(flannel[9], 'not enforced');
+  const cilium = await cells(/^Cilium(?! \(ENI)/);
+  assert.equal(cilium[0], '192.168.0.0/16, the CNI\'s own range (not VPC addresses)');
+  assert.match(cilium[9], /^enforced by cilium-agent/);
+  assert.deepEqual((await cells(/Cilium \(ENI mode\)/)).slice(4, 8), ['31', '6', '0', '29']);
+  const calico = await cells(/^Calico/);
+  assert.match(calico[1], /^VXLAN \(UDP 4789\) between subnets only/);
+  assert.match(calico[8], /Calico claims another block whenever the node needs addresses$/);
+  assert.match(calico[9], /^enforced by calico-node/);
+  await compare.screenshot({ path: `${process.env.PODNET_SHOTS ?? 'target/e2e'}/compare.png` });
 
   await cni.getByLabel('Strategy').selectOption('cilium');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Cilium' }).waitFor();

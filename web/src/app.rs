@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::components::compare_view::CompareView;
 use crate::components::{
     Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, PolicyView,
     Timeline, Toolbar, VpcMap,
@@ -167,6 +168,7 @@ pub fn Page(props: &ViewProps) -> Html {
                     if !embed && props.state.exercise.is_none() { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
                     <PathsView ..props.clone() />
+                    <CompareView state={props.state.clone()} />
                     <PolicyView ..props.clone() />
                     if !props.options.read_only { <PlannerView ..props.clone() /> }
                     <Timeline ..props.clone() />

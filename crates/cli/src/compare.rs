@@ -1,7 +1,7 @@
 //! `podnet compare SCENARIO`: the same scenario under every CNI podnet models.
 
 use clap::Args;
-use podnet_model::compare::{all_cnis, compare};
+use podnet_model::compare::{all_cnis_fitting, compare, vpc_blocks};
 
 use crate::run::load;
 
@@ -21,7 +21,7 @@ pub struct CompareArgs {
 /// An unreadable file.
 pub fn run(args: &CompareArgs) -> Result<String, String> {
     let scenario = load(&args.scenario)?;
-    let rows = compare(&scenario, &all_cnis());
+    let rows = compare(&scenario, &all_cnis_fitting(&vpc_blocks(&scenario)));
     if args.json {
         return serde_json::to_string_pretty(&rows).map_err(|e| e.to_string());
     }
@@ -55,6 +55,21 @@ pub fn run(args: &CompareArgs) -> Result<String, String> {
             r.datapath.mtu(9001),
             r.datapath.mtu(1500),
             r.datapath.encapsulation
+        );
+    }
+    out += "\n";
+    for r in rows.iter().filter(|r| r.error.is_none()) {
+        out += &format!(
+            "{}: pod addresses from {}; the control plane {} pods; {}; NetworkPolicy {}\n",
+            r.cni,
+            r.pod_addresses,
+            if r.datapath.vpc_routable {
+                "reaches"
+            } else {
+                "cannot reach"
+            },
+            r.runs_out_first,
+            r.policy
         );
     }
     for r in &rows {

@@ -28,9 +28,72 @@ pub struct Comparison {
     pub max_pods: (u32, u32),
     /// How pod traffic crosses between nodes.
     pub datapath: Datapath,
+    /// Where pod addresses come from: the VPC's subnets, or the CNI's
+    /// own range.
+    pub pod_addresses: String,
+    /// What a node runs out of first, and at how many pods.
+    pub runs_out_first: String,
+    /// Whether NetworkPolicy is enforced, and by whom.
+    pub policy: String,
     /// Why the scenario does not replay under this CNI, if it does not
     /// (then the numbers are zero).
     pub error: Option<String>,
+}
+
+/// Where `mode`'s pods take their addresses.
+fn pod_addresses(mode: &CniMode) -> String {
+    match mode.strategy().pod_range() {
+        Some(range) => format!("{range}, the CNI's own range (not VPC addresses)"),
+        None => "the VPC's subnets, on the nodes' ENIs".to_owned(),
+    }
+}
+
+/// Who enforces NetworkPolicy under `mode`, in a few words.
+fn policy(mode: &CniMode) -> String {
+    match mode.strategy().policy_enforcement() {
+        crate::cni::Enforcement::Enforced { agent, .. } => format!("enforced by {agent}"),
+        crate::cni::Enforcement::None { .. } => "not enforced".to_owned(),
+    }
+}
+
+/// What binds first on a node of `sb`: its max pods (the kubelet refuses
+/// more, `Too many pods`), or the addresses the CNI can give it (pods wait
+/// in ContainerCreating): on ENIs, the ENI formula's addresses; with a pod
+/// CIDR per node, that range's; Calico claims more blocks as a node needs
+/// them. The node with the tightest limit speaks. Max pods counts the two
+/// host-network DaemonSet pods, which take no pod address.
+fn runs_out_first(sb: &crate::sandbox::Sandbox) -> String {
+    use crate::cni::Addressing;
+    let rows = sb.nodes.values().filter_map(|n| {
+        let t = crate::catalog::lookup(&n.instance_type).ok()?;
+        let addresses = match sb.cni.strategy().addressing() {
+            Addressing::Enis(_) => Some(sb.cni.strategy().max_pods(t).value.saturating_sub(2)),
+            Addressing::NodeRanges(_) => n.overlay.as_ref().map(|r| r.capacity()),
+            Addressing::Blocks(_) => None,
+        };
+        Some((n.max_pods(), addresses, &n.instance_type))
+    });
+    let Some((max_pods, addresses, t)) =
+        rows.min_by_key(|(max, a, _)| a.map_or(*max, |a| a.saturating_add(2).min(*max)))
+    else {
+        return "no node yet".to_owned();
+    };
+    let a = crate::command::article(t);
+    let slots = max_pods.saturating_sub(2);
+    match addresses {
+        None => format!(
+            "max pods first: {max_pods} on {a} {t} (Pending, Too many pods); Calico claims another block whenever the node needs addresses"
+        ),
+        Some(n) if n < slots => format!(
+            "addresses first: {a} {t} has {n} pod addresses, below its max pods {max_pods} (ContainerCreating)"
+        ),
+        Some(n) if n == slots => format!(
+            "both at once on {a} {t}: {n} pod addresses + 2 host-network pods = max pods {max_pods}"
+        ),
+        Some(n) => format!(
+            "max pods first: {max_pods} on {a} {t} (Pending, Too many pods), with {n} pod addresses"
+        ),
+    }
 }
 
 /// The CNIs podnet models, with their default settings.
@@ -41,6 +104,22 @@ pub fn all_cnis() -> Vec<CniMode> {
         .iter()
         .map(|m| m.strategy().on_eks())
         .collect()
+}
+
+/// [`all_cnis`], each with a pod range that fits the VPC blocks `vpc`
+/// where its default would overlap them (Cilium's Helm default
+/// 10.0.0.0/8 in a 10.x VPC), as the page offers them.
+pub fn all_cnis_fitting(vpc: &[ipnet::Ipv4Net]) -> Vec<CniMode> {
+    all_cnis().into_iter().map(|m| m.fitting(vpc)).collect()
+}
+
+/// The VPC blocks of `scenario` once replayed (its primary block when it
+/// does not replay).
+pub fn vpc_blocks(scenario: &Scenario) -> Vec<ipnet::Ipv4Net> {
+    match scenario.replay() {
+        Ok(r) => r.sandbox.vpc.cidrs.clone(),
+        Err(_) => scenario.vpc_cidr.parse().ok().into_iter().collect(),
+    }
 }
 
 /// The scenario under `mode`: its `set-cni` commands belong to its own CNI
@@ -74,6 +153,9 @@ fn one(scenario: &Scenario, mode: &CniMode) -> Comparison {
             first_problem: None,
             max_pods: (0, 0),
             datapath: mode.strategy().datapath(),
+            pod_addresses: pod_addresses(mode),
+            runs_out_first: String::new(),
+            policy: policy(mode),
             error,
         };
     };
@@ -98,6 +180,9 @@ fn one(scenario: &Scenario, mode: &CniMode) -> Comparison {
             max_pods.iter().copied().max().unwrap_or(0),
         ),
         datapath: sb.cni.strategy().datapath(),
+        pod_addresses: pod_addresses(&sb.cni),
+        runs_out_first: runs_out_first(sb),
+        policy: policy(&sb.cni),
         error: None,
     }
 }
@@ -149,5 +234,34 @@ mod tests {
         assert_eq!(rows[0].container_creating, 5);
         assert_eq!(rows[1].container_creating, 0);
         assert_eq!(rows[2].container_creating, 0);
+    }
+
+    #[test]
+    fn each_row_says_where_pod_addresses_come_from_what_runs_out_first_and_who_enforces_policy() {
+        let s = Scenario::from_json(builtin::get("seed").unwrap()).unwrap();
+        let rows = compare(&s, &all_cnis_fitting(&vpc_blocks(&s)));
+        let row = |name: &str| rows.iter().find(|r| r.cni == name).unwrap();
+        assert!(rows.len() >= 5, "the five CNIs (and the test one)");
+        assert!(
+            rows.iter().all(|r| r.error.is_none()),
+            "every CNI replays once its pool fits the VPC"
+        );
+        let vpc = row("AWS VPC CNI");
+        assert_eq!(vpc.pod_addresses, "the VPC's subnets, on the nodes' ENIs");
+        assert_eq!(
+            vpc.runs_out_first,
+            "both at once on an m5.large: 27 pod addresses + 2 host-network pods = max pods 29"
+        );
+        assert_eq!(vpc.policy, "not enforced");
+        let flannel = row("Flannel");
+        assert!(flannel.pod_addresses.starts_with("10.244.0.0/16"));
+        // A /24 pod CIDR: 256 − network, broadcast and the cni0 bridge.
+        assert!(
+            flannel.runs_out_first.ends_with("with 253 pod addresses"),
+            "{}",
+            flannel.runs_out_first
+        );
+        assert!(row("Calico").policy.starts_with("enforced by calico-node"));
+        assert!(row("Cilium").pod_addresses.starts_with("192.168.0.0/16"));
     }
 }

@@ -51,7 +51,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
                 </label>
                 <p class="form__hint">{ "Another strategy replays the whole scenario under it: nodes pick their CNI when they boot." }</p>
                 { datapath(&cni.strategy().datapath()) }
-                <super::compare_view::CompareView state={props.state.clone()} />
+                <p class="form__hint">{ "Compare CNIs, under the map, puts this scenario under each side by side." }</p>
                 { settings_form(&cni, props) }
             </fieldset>
             if let Some(reason) = refused {
