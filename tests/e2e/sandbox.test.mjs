@@ -570,7 +570,7 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   await paths.getByRole('button', { name: 'Next hop ▶' }).click();
   const headers = paths.getByRole('table', { name: 'Headers at this hop' });
   assert.match(await headers.getByRole('row', { name: /outer/ }).textContent(), /outer10\.10\.1\.410\.10\.2\.4UDP 8472 \(VXLAN, VNI 1\)/);
-  assert.match(await headers.getByRole('row', { name: /inner/ }).textContent(), /inner10\.244\.1\.\d+10\.244\.2\.\d+TCP 8080/);
+  assert.match(await headers.getByRole('row', { name: /inner/ }).textContent(), /inner10\.244\.1\.\d+10\.244\.2\.\d+TCP 80$/);
   await paths.getByRole('img', { name: /MTU 9001: 50 bytes of encapsulation, 8951 for the packet inside/ }).waitFor();
   await paths.getByRole('button', { name: 'Is the pod network flat?' }).click();
   await paths.getByRole('status').filter({ hasText: /^Yes: under Flannel every pod reaches every other pod/ }).waitFor();
