@@ -645,7 +645,14 @@ test('an embedded exercise is solved by clicks and tells the course page it is c
   await exercise.getByRole('button', { name: 'Show a hint (1 of 3)' }).click();
   await exercise.getByRole('list', { name: 'Hints' }).getByText(/press Join for the node/).waitFor();
   // A command the exercise does not use is refused with the reason.
-  const addPods = app.getByRole('button', { name: 'Add pods' });
+  // The embed shows the forms the exercise uses, right under its goals: no Add pods form.
+  assert.equal(await app.getByRole('button', { name: 'Add pods', exact: true }).count(), 0);
+  await app.getByRole('region', { name: 'Controls' }).getByRole('heading', { name: 'What this exercise lets you change' }).waitFor();
+  const controlsTop = (await app.getByRole('region', { name: 'Controls' }).boundingBox()).y;
+  assert.ok(controlsTop < (await app.getByRole('region', { name: 'VPC map' }).boundingBox()).y, 'the controls come before the map');
+  await exercise.getByText(/^This exercise lets you use turning a VPC endpoint on, .* and Wait 30 s and Wait 3 min\.$/).waitFor();
+  // On the map, the node card's own Add pods is there, unavailable, with the reason.
+  const addPods = app.getByRole('button', { name: /^Add 5 pods on / }).first();
   assert.equal(await addPods.getAttribute('aria-disabled'), 'true');
   assert.match(await addPods.getAttribute('title'), /^This exercise does not use Add pods: it lets you use turning a VPC endpoint on, turning a VPC endpoint off, VPC DNS resolution and hostnames, .* and Wait 30 s and Wait 3 min\.$/);
   const describedBy = await addPods.getAttribute('aria-describedby');

@@ -141,6 +141,13 @@ pub fn App() -> Html {
 #[component]
 pub fn Page(props: &ViewProps) -> Html {
     let embed = props.options.embed;
+    let exercise_first = embed && props.state.exercise.is_some();
+    let policy_exercise = props.state.exercise.as_ref().is_some_and(|r| {
+        r.exercise
+            .allowed_actions
+            .iter()
+            .any(|a| a == "apply-network-policy")
+    });
     html! {
         <div class={classes!("app", embed.then_some("is-embed"))}>
             <nav class="skip-links" aria-label="Skip links">
@@ -165,17 +172,22 @@ pub fn Page(props: &ViewProps) -> Html {
             <main class="app__main">
                 <div class="app__stage">
                     <ExercisePanel ..props.clone() />
+                    // An embedded exercise: its controls next to its goals.
+                    if exercise_first && !props.options.read_only {
+                        if policy_exercise { <PolicyView ..props.clone() /> }
+                        <Controls ..props.clone() />
+                    }
                     if !embed && props.state.exercise.is_none() { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
                     <PathsView ..props.clone() />
                     <CompareView state={props.state.clone()} />
-                    <PolicyView ..props.clone() />
+                    if !(exercise_first && policy_exercise) { <PolicyView ..props.clone() /> }
                     if !props.options.read_only { <PlannerView ..props.clone() /> }
                     <Timeline ..props.clone() />
                 </div>
                 <aside class="app__side">
                     <Inspector ..props.clone() />
-                    if !props.options.read_only { <Controls ..props.clone() /> }
+                    if !props.options.read_only && !exercise_first { <Controls ..props.clone() /> }
                 </aside>
             </main>
             if !embed {

@@ -31,7 +31,7 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             <p class="form__hint">{ "Replays this scenario under each CNI podnet models, each with its defaults (and a pod range that fits this VPC)." }</p>
             <button type="button" {onclick}>{ "Compare CNIs" }</button>
             if let Some(rows) = &*rows {
-                <div class="compare-view__scroll">
+                <div class="compare-view__scroll" tabindex="0">
                 <table class="compare-view__table">
                     <caption>{ "This scenario under each CNI" }</caption>
                     <thead><tr>

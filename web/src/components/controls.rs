@@ -28,16 +28,32 @@ pub(super) fn bind_select(h: &UseStateHandle<String>) -> Callback<Event> {
 /// All the forms.
 #[component]
 pub fn Controls(props: &ViewProps) -> Html {
+    // An embedded exercise shows only the forms it uses, next to its goals.
+    let uses = |actions: &[&str]| {
+        !props.options.embed
+            || actions
+                .iter()
+                .any(|a| super::lock::refusal(&props.state, a).is_none())
+    };
+    let title = if props.options.embed && props.state.exercise.is_some() {
+        "What this exercise lets you change"
+    } else {
+        "Build"
+    };
     html! {
         <section class="controls" aria-label="Controls">
-            <h2 class="controls__title">{ "Build" }</h2>
-            <AddPods ..props.clone() />
-            <AddNode ..props.clone() />
-            <AddSubnet ..props.clone() />
-            <AddVpcBlock ..props.clone() />
-            <super::network::Network ..props.clone() />
-            <super::cni_settings::CniSettings ..props.clone() />
-            <ControlPlane ..props.clone() />
+            <h2 class="controls__title">{ title }</h2>
+            if uses(&["add-pods"]) { <AddPods ..props.clone() /> }
+            if uses(&["add-node"]) { <AddNode ..props.clone() /> }
+            if uses(&["add-subnet"]) { <AddSubnet ..props.clone() /> }
+            if uses(&["add-vpc-cidr"]) { <AddVpcBlock ..props.clone() /> }
+            if uses(&["add-vpc-endpoint", "delete-vpc-endpoint", "set-vpc-dns", "set-dhcp-options", "add-internet-gateway", "add-nat-gateway", "set-route"]) {
+                <super::network::Network ..props.clone() />
+            }
+            if uses(&["set-cni"]) { <super::cni_settings::CniSettings ..props.clone() /> }
+            if uses(&["upgrade-control-plane", "advance-time", "set-endpoint-access", "set-node-access", "set-security-groups", "set-public-access-cidrs", "update-cluster-subnets", "set-authentication-mode"]) {
+                <ControlPlane ..props.clone() />
+            }
         </section>
     }
 }

@@ -47,7 +47,11 @@ pub fn ExercisePanel(props: &ViewProps) -> Html {
                 }) }
             </ul>
             if !ex.allowed_actions.is_empty() {
-                <p class="form__hint">{ format!("This exercise uses: {}{}.", ex.allowed_actions.join(", "), if ex.locks.cni { "; the CNI strategy stays" } else { "" }) }</p>
+                <p class="form__hint">{ format!(
+                    "This exercise lets you use {}{}.",
+                    super::lock::and_list(&ex.allowed_actions.iter().map(|a| super::lock::control_name(a)).collect::<Vec<_>>()),
+                    if ex.locks.cni { "; the CNI strategy stays" } else { "" }
+                ) }</p>
             }
             if run.hints > 0 {
                 <ol class="exercise__hints" aria-label="Hints">

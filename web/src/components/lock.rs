@@ -43,7 +43,7 @@ pub fn control_name(action: &str) -> &'static str {
 }
 
 /// `a, b and c`.
-fn and_list(items: &[&str]) -> String {
+pub fn and_list(items: &[&str]) -> String {
     match items {
         [] => String::new(),
         [one] => (*one).to_owned(),
