@@ -95,8 +95,10 @@ impl Sandbox {
     /// The CoreDNS add-on EKS installs with every cluster: a Deployment of
     /// two replicas in kube-system (`k8s-app: kube-dns`, DNS on 53 UDP and
     /// TCP, metrics on 9153), Pending until a node is Ready (EKS User Guide
-    /// managing-coredns: "two replicas … by default"; the `coredns` add-on's
-    /// manifest for the ports and labels).
+    /// managing-coredns: "two replicas of the CoreDNS image are deployed by
+    /// default, regardless of the number of nodes deployed in your cluster";
+    /// the add-on's optional autoscaling, coredns-autoscaling, is not
+    /// modelled; the `coredns` add-on's manifest for the ports and labels).
     pub(super) fn add_coredns(&mut self, events: &mut Recorder) {
         use crate::netpol::{NamedPort, Protocol};
         let ports = vec![
