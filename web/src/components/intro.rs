@@ -58,7 +58,7 @@ pub fn Intro(props: &ViewProps) -> Html {
                 <ul>
                     <li>{ "Numbers follow the AWS VPC CNI's instance table (1,391 types, default network card) and its documented rules: ENIs × (IPs per ENI − 1) pod addresses; WARM_ENI_TARGET, WARM_IP_TARGET, MINIMUM_IP_TARGET, WARM_PREFIX_TARGET, the 30 s IP cooldown." }</li>
                     <li>{ "ipamd's 5-second loop runs as steps of simulated time; EC2 answers at once (no API latency, no throttling)." }</li>
-                    <li>{ "After an action, ipamd runs on the nodes it touched until they settle; \"Wait\" lets every node's ipamd run (releases, cooldowns)." }</li>
+                    <li>{ "After an action, ipamd runs on the nodes it touched until they settle; \"Wait\" and \"Play time\" let every node's ipamd run (releases, cooldowns): filling the warm pool happens at once after an action, so Play shows what time alone does." }</li>
                     <li>{ "EC2 picks free addresses in an unspecified order; podnet takes the lowest free one so replays match exactly. ENIs are used in device-index order (the real datastore walks a map)." }</li>
                     <li>{ "Each node runs the aws-node (or the overlay's agent) and kube-proxy DaemonSet pods (host network, the \"+2\"). Other pods are bare pods; deleting a node reschedules its pods." }</li>
                     <li>{ "Every cluster runs CoreDNS's two replicas (the EKS add-on, in kube-system): they are Pending until a node is Ready, then take pod addresses like any pod, so the first node's ipamd attaches its second ENI at once. They cannot be deleted here (the Deployment would start another)." }</li>
