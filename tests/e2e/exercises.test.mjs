@@ -1,23 +1,14 @@
 // Every built-in exercise is solvable by clicks: each test opens
 // ?exercise=ID and performs the exercise's reference solution through the
 // page's controls, as a learner would, then waits for the success view.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
-import { serveDist, launchBrowser, openApp, screenshot } from './harness.mjs';
+import { useServerAndBrowser, openApp, screenshot } from './harness.mjs';
 
 const DIR = new URL('../../crates/model/exercises/', import.meta.url).pathname;
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 /** The CNI settings of `cni` entered in the CNI form, then applied. */
 async function setCni(page, cni) {
@@ -161,7 +152,7 @@ const files = (await readdir(DIR)).filter((f) => f.endsWith('.json')).sort();
 for (const file of files) {
   const exercise = JSON.parse(await readFile(DIR + file, 'utf8'));
   test(`exercise ${exercise.id} is solved by clicks on the page`, async () => {
-    const { page, context, problems } = await openApp(browser, server.origin, { query: `?exercise=${exercise.id}` });
+    const { page, context, problems } = await openApp(env.browser, env.server.origin, { query: `?exercise=${exercise.id}` });
     const panel = page.getByRole('region', { name: 'Exercise' });
     await panel.getByText(exercise.title).first().waitFor();
     for (const action of exercise.solution) await perform(page, action);

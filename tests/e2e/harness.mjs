@@ -5,6 +5,7 @@
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const DIST = process.env.PODNET_DIST ?? new URL('../../dist', import.meta.url).pathname;
@@ -112,4 +113,22 @@ export async function fingerprint(page) {
 /** Waits until the page shows `n` node cards. */
 export async function waitForNodes(page, n) {
   await page.waitForFunction((want) => document.querySelectorAll('.node-card').length === want, n);
+}
+
+/**
+ * One server and one browser for a test file: started before its first
+ * test, closed after its last. Returns `{ server, browser }`, filled in
+ * once started.
+ */
+export function useServerAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await serveDist();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }

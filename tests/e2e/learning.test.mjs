@@ -2,28 +2,19 @@
 // itself, the addresses an action moved, simulated time that plays, skip
 // links and one Tab stop per node, the introduction remembering it was
 // closed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
-import { serveDist, launchBrowser, openApp, screenshot, waitForNodes } from './harness.mjs';
+import { useServerAndBrowser, openApp, screenshot, waitForNodes } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 const seed = JSON.parse(await readFile(new URL('../../crates/model/scenarios/seed.json', import.meta.url), 'utf8'));
 const link = (scenario) => `#s=1.${deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url')}`;
 
 test('a node is added from its subnet card and pods from their node card; the addresses they took are marked', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await waitForNodes(page, 2);
   // The seed's last action (Add pods) is marked: its six pods' addresses.
   assert.equal(await page.locator('.node-card .slot.is-moved.is-taken').count(), 6);
@@ -58,7 +49,7 @@ test('a node is added from its subnet card and pods from their node card; the ad
 
 test('pods first, then nodes: Pending pods start on the node added from the map', async () => {
   const bare = { ...seed, actions: seed.actions.filter((a) => a.action !== 'add-node') };
-  const { page, context, problems } = await openApp(browser, server.origin, { query: link(bare) });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { query: link(bare) });
   await page.getByRole('region', { name: 'Pending pods' }).waitFor();
   assert.match(await page.getByRole('region', { name: 'Pending pods' }).textContent(), /8 Pending pods/);
   await page.getByRole('button', { name: 'Add node in nodes-a', exact: true }).click();
@@ -79,7 +70,7 @@ test('Play time runs ipamd: surplus warm addresses go back and the cooldown ends
       { action: 'delete-pod', pod: 'app-9' },
     ],
   };
-  const { page, context, problems } = await openApp(browser, server.origin, { query: link(scenario) });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { query: link(scenario) });
   await waitForNodes(page, 2);
   const count = (sel) => page.locator(`.node-card ${sel}`).count();
   assert.equal(await count('.slot.is-cooling'), 1, 'app-9\'s address cools down');
@@ -102,7 +93,7 @@ test('Play time runs ipamd: surplus warm addresses go back and the cooldown ends
 });
 
 test('the keyboard: skip links reach Add node in a few Tabs, a node card is one Tab stop with arrow keys inside', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await waitForNodes(page, 2);
   await page.locator('body').focus();
   const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') || document.activeElement?.textContent?.trim());
@@ -133,7 +124,7 @@ test('the keyboard: skip links reach Add node in a few Tabs, a node card is one 
 });
 
 test('the introduction stays closed once closed', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const intro = page.getByRole('region', { name: 'Introduction' });
   const summary = intro.locator('summary', { hasText: 'What am I looking at?' });
   assert.notEqual(await intro.locator('details').first().getAttribute('open'), null, 'open on a first visit');
@@ -147,7 +138,7 @@ test('the introduction stays closed once closed', async () => {
 });
 
 test('on a phone the tapped pod\'s details open next to the tap, and Add node is on the map beside it', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin, { viewport: { width: 390, height: 844 } });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { viewport: { width: 390, height: 844 } });
   await waitForNodes(page, 2);
   const chip = page.locator('.pod-chip', { hasText: 'app-9' });
   await chip.scrollIntoViewIfNeeded();
@@ -167,7 +158,7 @@ test('on a phone the tapped pod\'s details open next to the tap, and Add node is
 });
 
 test('the planner\'s refusal offers the ways forward, and each one plans', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const planner = page.getByRole('region', { name: 'Plan the addresses' });
   await planner.getByRole('button', { name: 'Open the planner' }).click();
   const inputs = planner.getByRole('form', { name: 'Planner inputs' });

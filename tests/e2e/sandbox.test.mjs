@@ -1,27 +1,16 @@
 // The sandbox end to end, on the built site under a sub-path: open on the
 // seed, run a subnet out of addresses, undo, share, reload, import, and a
 // corrupt link. Elements are found by role and accessible name.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
-import { serveDist, launchBrowser, openApp, screenshot, fingerprint, waitForNodes, BASE_PATH } from './harness.mjs';
+import { useServerAndBrowser, openApp, screenshot, fingerprint, waitForNodes, BASE_PATH } from './harness.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = useServerAndBrowser();
 
 test('the page opens on the seed example with the VPC, the control plane and the events', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('heading', { name: 'podnet', level: 1 }).waitFor();
   await page.getByRole('region', { name: 'Events' }).waitFor();
   await page.getByText('EKS control plane · demo').waitFor();
@@ -38,7 +27,7 @@ test('the page opens on the seed example with the VPC, the control plane and the
 });
 
 test('adding t3.medium nodes and pods runs 10.10.1.0/24 out, undo brings it back', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByLabel('Instance type').fill('t3.medium');
   await page.getByLabel('Node subnet').selectOption('nodes-a');
   for (let n = 3; n <= 15; n++) {
@@ -67,18 +56,18 @@ test('adding t3.medium nodes and pods runs 10.10.1.0/24 out, undo brings it back
 });
 
 test('a share link reproduces the scenario in a fresh browser, and a reload restores it', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByLabel('Number of pods').fill('12');
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
   await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   const before = await fingerprint(page);
   await page.getByRole('button', { name: 'Share link', exact: true }).click();
   const link = await page.getByLabel('Link to this scenario').inputValue();
-  assert.ok(link.startsWith(`${server.origin}${BASE_PATH}#s=1.`), link);
+  assert.ok(link.startsWith(`${env.server.origin}${BASE_PATH}#s=1.`), link);
 
   assert.ok(!page.url().includes('#s='), `the address bar keeps no link: ${page.url()}`);
 
-  const fresh = await browser.newContext();
+  const fresh = await env.browser.newContext();
   const other = await fresh.newPage();
   await other.goto(link);
   await other.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
@@ -93,7 +82,7 @@ test('a share link reproduces the scenario in a fresh browser, and a reload rest
   await other.locator('.timeline__clock', { hasText: 'step 13 of 13' }).waitFor();
   await fresh.close();
 
-  await page.goto(`${server.origin}${BASE_PATH}`);
+  await page.goto(`${env.server.origin}${BASE_PATH}`);
   await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
   assert.equal(await fingerprint(page), before, 'autosave restored the scenario');
   // A link pasted into the open tab changes only the fragment: it opens without a reload.
@@ -110,7 +99,7 @@ test('a share link reproduces the scenario in a fresh browser, and a reload rest
 });
 
 test('export then import round-trips the scenario', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByLabel('Number of pods').fill('3');
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
   await page.locator('.timeline__clock', { hasText: 'step 12 of 12' }).waitFor();
@@ -131,8 +120,8 @@ test('export then import round-trips the scenario', async () => {
 });
 
 test('a corrupt share link gets a clear message and the current scenario stays', async () => {
-  const context = await browser.newContext();
-  const { page, problems } = await openApp(browser, server.origin, { context, query: '#s=1.bm90LWRlZmxhdGU' });
+  const context = await env.browser.newContext();
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context, query: '#s=1.bm90LWRlZmxhdGU' });
   const alert = page.getByRole('alert');
   await alert.waitFor();
   assert.match(await alert.textContent(), /this share link cannot be opened: its data is corrupt.*Your current scenario is kept/);
@@ -147,8 +136,8 @@ test('a short link that asks for unbounded work shows the limit at once and the 
   const scenario = { version: 2, name: 'x', vpc_cidr: '10.0.0.0/16', actions: [{ action: 'add-pods', count: 200000, name: 'x'.repeat(20000) }] };
   const data = deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url');
   assert.ok(data.length < 500, `a short link: ${data.length}`);
-  const context = await browser.newContext();
-  const { page, problems } = await openApp(browser, server.origin, { context, query: `#s=1.${data}` });
+  const context = await env.browser.newContext();
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context, query: `#s=1.${data}` });
   const alert = page.getByRole('alert');
   await alert.waitFor({ timeout: 1000 });
   assert.match(await alert.textContent(), /scenario too large: 200000 pods added; podnet replays at most 150000/);
@@ -161,7 +150,7 @@ test('a short link that asks for unbounded work shows the limit at once and the 
 });
 
 test('a refused action names the object and the numbers, and changes nothing', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const before = await fingerprint(page);
   await page.getByLabel('Subnet CIDR').fill('10.10.1.128/25');
   await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
@@ -174,7 +163,7 @@ test('a refused action names the object and the numbers, and changes nothing', a
 });
 
 test('dark mode and a 360 px window render without sideways scrolling', async () => {
-  const dark = await openApp(browser, server.origin, { colorScheme: 'dark' });
+  const dark = await openApp(env.browser, env.server.origin, { colorScheme: 'dark' });
   await dark.page.getByRole('region', { name: 'Events' }).waitFor();
   const bg = await dark.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   assert.equal(bg, 'rgb(15, 20, 25)', 'dark theme background');
@@ -182,7 +171,7 @@ test('dark mode and a 360 px window render without sideways scrolling', async ()
   assert.deepEqual(dark.problems(), []);
   await dark.context.close();
 
-  const narrow = await openApp(browser, server.origin, { viewport: { width: 360, height: 800 } });
+  const narrow = await openApp(env.browser, env.server.origin, { viewport: { width: 360, height: 800 } });
   await narrow.page.getByRole('region', { name: 'Events' }).waitFor();
   const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 360px wide`);
@@ -192,7 +181,7 @@ test('dark mode and a 360 px window render without sideways scrolling', async ()
 });
 
 test('the table view lists what the map shows, for screen readers', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('button', { name: 'Table', exact: true }).click();
   const subnets = page.getByRole('table', { name: 'Subnets' });
   await subnets.waitFor();
@@ -206,7 +195,7 @@ test('the table view lists what the map shows, for screen readers', async () => 
 });
 
 test('the keyboard alone can add pods', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByLabel('Number of pods').focus();
   await page.keyboard.press('Control+A');
   await page.keyboard.type('4');
@@ -218,7 +207,7 @@ test('the keyboard alone can add pods', async () => {
 });
 
 test('embed mode drops the chrome, and readonly and lock-cni hold', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin, { query: '?embed=1&readonly=1' });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { query: '?embed=1&readonly=1' });
   await page.getByRole('region', { name: 'Events' }).waitFor();
   assert.equal(await page.getByRole('heading', { name: 'podnet', level: 1 }).count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Add pods', exact: true }).count(), 0);
@@ -228,7 +217,7 @@ test('embed mode drops the chrome, and readonly and lock-cni hold', async () => 
   await screenshot(page, 'sandbox-embed');
   await context.close();
 
-  const locked = await openApp(browser, server.origin, { query: '?embed=1&lock-cni=1' });
+  const locked = await openApp(env.browser, env.server.origin, { query: '?embed=1&lock-cni=1' });
   const cni = locked.page.getByRole('group', { name: 'CNI' });
   await cni.waitFor();
   assert.ok(await cni.getByLabel('WARM_ENI_TARGET').isDisabled());
@@ -238,7 +227,7 @@ test('embed mode drops the chrome, and readonly and lock-cni hold', async () => 
 });
 
 test('importing a corrupt file says where it is broken and keeps the scenario', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.locator('.subnet-card__numbers').first().waitFor();
   const before = await fingerprint(page);
   await page.getByLabel('Import').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1,\n "name": 7}') });
@@ -251,7 +240,7 @@ test('importing a corrupt file says where it is broken and keeps the scenario', 
 });
 
 test('the inspector explains max pods, and Delete removes the selected pod', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('button', { name: /^ip-10-10-1-4/ }).click();
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByRole('heading', { name: 'Node ip-10-10-1-4' }).waitFor();
@@ -274,7 +263,7 @@ test('the inspector explains max pods, and Delete removes the selected pod', asy
 });
 
 test('Upgrade control plane replaces the X-ENIs, and is refused when the cluster subnets are full', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('button', { name: 'Upgrade control plane', exact: true }).click();
   const events = page.getByRole('region', { name: 'Events' });
   await events.getByText('control plane upgraded from 1.31 to 1.32').waitFor();
@@ -310,7 +299,7 @@ test('Upgrade control plane replaces the X-ENIs, and is refused when the cluster
 });
 
 test('custom networking on the page: new nodes take pod addresses from the ENIConfig subnet', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByLabel('Subnet CIDR').fill('10.10.128.0/18');
   await page.getByLabel('Subnet name (optional)').fill('pods-a');
   await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
@@ -349,7 +338,7 @@ async function flannelOnEtcd(page) {
 }
 
 test('switching the CNI to Flannel replays the cluster: the stock manifest fails on EKS, flanneld on etcd moves pod IPs to the overlay', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   await cni.getByLabel('Strategy').selectOption('flannel');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Flannel' }).waitFor();
@@ -372,7 +361,7 @@ test('switching the CNI to Flannel replays the cluster: the stock manifest fails
 });
 
 test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side by side', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   const compare = page.getByRole('region', { name: 'Compare CNIs' });
   await compare.getByRole('button', { name: 'Compare CNIs' }).click();
@@ -412,7 +401,7 @@ test('Cilium gets a pool that fits the VPC, and Compare CNIs puts all four side 
 });
 
 test('Calico: nodes claim /26 blocks, take a tunnel address, and strictAffinity stops borrowing', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   await cni.getByLabel('Strategy').selectOption('calico');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Calico' }).waitFor();
@@ -438,7 +427,7 @@ test('Calico: nodes claim /26 blocks, take a tunnel address, and strictAffinity 
   await context.close();
 
   // The Calico form and block lines fit a dark 360 px window.
-  const small = await openApp(browser, server.origin, { colorScheme: 'dark', viewport: { width: 360, height: 800 } });
+  const small = await openApp(env.browser, env.server.origin, { colorScheme: 'dark', viewport: { width: 360, height: 800 } });
   await small.page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('calico');
   await small.page.getByRole('status').filter({ hasText: 'Loaded the scenario under Calico' }).waitFor();
   const overflow = await small.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -449,7 +438,7 @@ test('Calico: nodes claim /26 blocks, take a tunnel address, and strictAffinity 
 });
 
 test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, and the example runs out of pod-eni', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   await cni.getByLabel('Security groups for pods (ENABLE_POD_ENI)').check();
   await cni.getByRole('button', { name: 'Apply CNI settings' }).click();
@@ -496,7 +485,7 @@ test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, 
 });
 
 test('Cilium ENI mode: pods keep VPC addresses, the operator pre-allocates 8 per node, a full node says range is full', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const cni = page.getByRole('group', { name: 'CNI' });
   await cni.getByLabel('Strategy').selectOption('cilium-eni');
   await page.getByRole('status').filter({ hasText: 'Loaded the scenario under Cilium (ENI mode)' }).waitFor();
@@ -521,7 +510,7 @@ test('Cilium ENI mode: pods keep VPC addresses, the operator pre-allocates 8 per
 });
 
 test('follow the packets: a private join goes through an X-ENI, Flannel wraps pod traffic in VXLAN, DNS resolution off stops the join', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const paths = page.getByRole('region', { name: 'Follow the packets' });
   // The seed's endpoint is public and private: the node reaches the API server through an X-ENI.
   await paths.getByLabel('From', { exact: true }).selectOption('ip-10-10-1-4');
@@ -581,8 +570,8 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
 });
 
 test('plan the addresses: a plan applied to the sandbox runs every pod, will-it-fit answers, eksctl YAML downloads', async () => {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
-  const { page, problems } = await openApp(browser, server.origin, { context });
+  const context = await env.browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context });
   const planner = page.getByRole('region', { name: 'Plan the addresses' });
   await planner.getByRole('button', { name: 'Open the planner' }).click();
   const inputs = planner.getByRole('form', { name: 'Planner inputs' });
@@ -631,12 +620,12 @@ test('plan the addresses: a plan applied to the sandbox runs every pod, will-it-
 });
 
 test('an embedded exercise is solved by clicks and tells the course page it is completed', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (err) => problems.push(err.message));
   page.on('console', (msg) => { if (msg.type() === 'error') problems.push(msg.text()); });
-  await page.goto(`${server.origin}${BASE_PATH}embed-example.html`);
+  await page.goto(`${env.server.origin}${BASE_PATH}embed-example.html`);
   const messages = page.getByRole('list', { name: 'Messages from podnet' });
   await messages.getByText('private-endpoint-join: started (2 of 3 goals met)').waitFor();
   const app = page.frameLocator('iframe[title="podnet exercise"]');
@@ -675,7 +664,7 @@ test('an embedded exercise is solved by clicks and tells the course page it is c
 });
 
 test('?exercise-url opens a trainer file next to the site; progress is kept, shown in the picker, and a reload resumes the exercise', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin, { query: '?exercise-url=exercises/too-many-pods.json' });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { query: '?exercise-url=exercises/too-many-pods.json' });
   const exercise = page.getByRole('region', { name: 'Exercise' });
   await exercise.getByRole('heading', { name: 'Exercise: Too many pods: add capacity' }).waitFor();
   await exercise.getByText('0 of 2 goals met').waitFor();
@@ -705,7 +694,7 @@ test('?exercise-url opens a trainer file next to the site; progress is kept, sho
 });
 
 test('an exercise and a plan fit a 360 px window in dark mode', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin, { colorScheme: 'dark', viewport: { width: 360, height: 800 }, query: '?exercise=flat-network' });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { colorScheme: 'dark', viewport: { width: 360, height: 800 }, query: '?exercise=flat-network' });
   await page.getByRole('region', { name: 'Exercise' }).getByText('1 of 2 goals met').waitFor();
   const planner = page.getByRole('region', { name: 'Plan the addresses' });
   await planner.getByRole('button', { name: 'Open the planner' }).click();
@@ -719,7 +708,7 @@ test('an exercise and a plan fit a 360 px window in dark mode', async () => {
 });
 
 test('on a phone, a node subnet without a route out: nodeadm cannot reach EC2, then the image pull fails, then a NAT route brings the node up', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin, { viewport: { width: 390, height: 844 } });
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { viewport: { width: 390, height: 844 } });
   const events = page.getByRole('region', { name: 'Events' });
   // The map names each subnet's way out.
   await page.locator('.subnet-card', { hasText: 'public-a' }).getByText('→ IGW').waitFor();
@@ -750,7 +739,7 @@ test('on a phone, a node subnet without a route out: nodeadm cannot reach EC2, t
 });
 
 test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it without enforcing it', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('combobox', { name: 'Open an example' }).selectOption('network-policy');
   const policy = page.getByRole('region', { name: 'Network policy' });
   await policy.getByRole('status').filter({ hasText: 'NetworkPolicy is enforced by aws-network-policy-agent' }).waitFor();
@@ -813,7 +802,7 @@ test('NetworkPolicy: a pasted policy changes the matrix, and Flannel stores it w
 });
 
 test('NetworkPolicy: the matrix by keyboard and by group, a trace with a port, Calico on the VPC CNI', async () => {
-  const { page, context, problems } = await openApp(browser, server.origin);
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('combobox', { name: 'Open an example' }).selectOption('network-policy');
   const policy = page.getByRole('region', { name: 'Network policy' });
   await policy.getByLabel('Port', { exact: true }).fill('5432');

@@ -212,16 +212,24 @@ mod reach {
         s
     }
 
+    /// The party indices of `from` and `to`.
+    fn at(r: &Reach, from: &str, to: &str) -> (usize, usize) {
+        let find = |name: &str| r.parties.iter().position(|p| p.name == name).unwrap();
+        (find(from), find(to))
+    }
+
+    fn pair_of(r: &Reach, from: &str, to: &str) -> crate::query::reach::Pair {
+        let (i, j) = at(r, from, to);
+        r.pair(i, j)
+    }
+
     fn allowed(r: &Reach, from: &str, to: &str) -> bool {
-        let i = r.parties.iter().position(|p| p.name == from).unwrap();
-        let j = r.parties.iter().position(|p| p.name == to).unwrap();
-        r.pair(i, j).allowed
+        pair_of(r, from, to).allowed
     }
 
     /// Whether the source's side lets `from` → `to` out.
     fn egress(r: &Reach, from: &str, to: &str) -> bool {
-        let i = r.parties.iter().position(|p| p.name == from).unwrap();
-        let j = r.parties.iter().position(|p| p.name == to).unwrap();
+        let (i, j) = at(r, from, to);
         r.decide(crate::netpol::Direction::Egress, i, j).allows()
     }
 
@@ -247,13 +255,7 @@ mod reach {
             allowed(&r, "shop/web", "default/intruder"),
             "web is isolated for ingress only"
         );
-        let i = r
-            .parties
-            .iter()
-            .position(|p| p.name == "shop/cart")
-            .unwrap();
-        let j = r.parties.iter().position(|p| p.name == "shop/web").unwrap();
-        let pair = r.pair(i, j);
+        let pair = pair_of(&r, "shop/cart", "shop/web");
         assert!(pair.served);
         assert_eq!(
             r.rule(&pair.ingress),
@@ -276,13 +278,7 @@ mod reach {
             ..Flannel::default()
         }));
         let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
-        let i = r
-            .parties
-            .iter()
-            .position(|p| p.name == "default/intruder")
-            .unwrap();
-        let j = r.parties.iter().position(|p| p.name == "shop/web").unwrap();
-        let pair = r.pair(i, j);
+        let pair = pair_of(&r, "default/intruder", "shop/web");
         assert!(pair.allowed);
         assert!(matches!(pair.ingress, Decision::NotEnforced(_)));
         let text = r.explain(&pair.ingress, crate::netpol::Direction::Ingress);
@@ -389,13 +385,7 @@ mod reach {
             allowed(&r, "default/intruder", "shop/pay"),
             "web-from-shop selects pay, but Calico does not police it"
         );
-        let i = r
-            .parties
-            .iter()
-            .position(|p| p.name == "default/intruder")
-            .unwrap();
-        let j = r.parties.iter().position(|p| p.name == "shop/pay").unwrap();
-        let pair = r.pair(i, j);
+        let pair = pair_of(&r, "default/intruder", "shop/pay");
         assert!(matches!(
             pair.ingress,
             Decision::SecurityGroups(crate::netpol::Verdict::Denied { .. })
