@@ -408,12 +408,9 @@ mod reach {
         assert_eq!(s.cni, before, "nothing changed");
     }
 
-    #[test]
-    fn cilium_does_not_select_pods_by_ip_block_and_says_so() {
-        let mut s = cluster(CniMode::from(crate::cni::Cilium {
-            pool: "192.168.0.0/16".into(),
-            ..crate::cni::Cilium::default()
-        }));
+    /// A default-deny-egress policy in `default` that allows only web's
+    /// IP by ipBlock; web's `/32`.
+    fn to_web_by_ip(s: &mut super::super::Sandbox) -> String {
         let web = s
             .pods
             .values()
@@ -422,7 +419,17 @@ mod reach {
             .ip
             .unwrap();
         let block = format!("{web}/32");
-        run(&mut s, &format!(r#"{{"action":"apply-network-policy","policy":{{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{{"name":"to-web","namespace":"default"}},"spec":{{"podSelector":{{}},"egress":[{{"to":[{{"ipBlock":{{"cidr":"{block}"}}}}]}}]}}}}}}"#)).unwrap();
+        run(s, &format!(r#"{{"action":"apply-network-policy","policy":{{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{{"name":"to-web","namespace":"default"}},"spec":{{"podSelector":{{}},"egress":[{{"to":[{{"ipBlock":{{"cidr":"{block}"}}}}]}}]}}}}}}"#)).unwrap();
+        block
+    }
+
+    #[test]
+    fn cilium_does_not_select_pods_by_ip_block_and_says_so() {
+        let mut s = cluster(CniMode::from(crate::cni::Cilium {
+            pool: "192.168.0.0/16".into(),
+            ..crate::cni::Cilium::default()
+        }));
+        let block = to_web_by_ip(&mut s);
         let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
         assert!(
             !egress(&r, "default/intruder", "shop/web"),
@@ -431,16 +438,9 @@ mod reach {
         let w = crate::query::reach::warnings(&s);
         assert!(w.iter().any(|w| w.starts_with(&format!("the ipBlock {block} of default/to-web (egress rule 1) holds the IPs of 1 pod(s), but Cilium matches pods by identity"))), "{w:?}");
         // The API's reading, as the VPC CNI's agent and Calico have it.
-        let mut s2 = cluster(enforcing());
-        let web2 = s2
-            .pods
-            .values()
-            .find(|p| p.name == "web")
-            .unwrap()
-            .ip
-            .unwrap();
-        run(&mut s2, &format!(r#"{{"action":"apply-network-policy","policy":{{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{{"name":"to-web","namespace":"default"}},"spec":{{"podSelector":{{}},"egress":[{{"to":[{{"ipBlock":{{"cidr":"{web2}/32"}}}}]}}]}}}}}}"#)).unwrap();
-        let r = Reach::new(&s2, 80, Protocol::Tcp, &[]);
+        let mut s = cluster(enforcing());
+        to_web_by_ip(&mut s);
+        let r = Reach::new(&s, 80, Protocol::Tcp, &[]);
         assert!(egress(&r, "default/intruder", "shop/web"));
         assert!(!egress(&r, "default/intruder", "shop/cart"));
     }
