@@ -61,7 +61,7 @@ test('pods first, then nodes: Pending pods start on the node added from the map'
   await context.close();
 });
 
-test('Play time runs ipamd: surplus warm addresses go back and the cooldown ends', async () => {
+test('Play time runs ipamd: the warm pool shrinks to its target, and grows as cooldowns end', async () => {
   const scenario = {
     ...seed,
     actions: [
@@ -90,6 +90,19 @@ test('Play time runs ipamd: surplus warm addresses go back and the cooldown ends
   await screenshot(page, 'learning-play');
   assert.deepEqual(problems(), []);
   await context.close();
+
+  // With the defaults (WARM_ENI_TARGET=1), the cooled address joins the warm pool: it grows.
+  const grows = { ...seed, actions: [...seed.actions, { action: 'delete-pod', pod: 'app-9' }] };
+  const second = await openApp(env.browser, env.server.origin, { query: link(grows) });
+  await waitForNodes(second.page, 2);
+  const warmBefore = await second.page.locator('.node-card .slot.is-warm').count();
+  assert.equal(await second.page.locator('.node-card .slot.is-cooling').count(), 1);
+  await second.page.getByRole('button', { name: 'Play time' }).click();
+  await second.page.waitForFunction(() => document.querySelectorAll('.node-card .slot.is-cooling').length === 0);
+  await second.page.getByRole('button', { name: 'Pause time' }).click();
+  assert.equal(await second.page.locator('.node-card .slot.is-warm').count(), warmBefore + 1);
+  assert.deepEqual(second.problems(), []);
+  await second.context.close();
 });
 
 test('the keyboard: skip links reach Add node in a few Tabs, a node card is one Tab stop with arrow keys inside', async () => {
