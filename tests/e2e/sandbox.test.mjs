@@ -819,7 +819,7 @@ test('NetworkPolicy: the matrix by keyboard and by group, a trace with a port, C
   assert.notEqual(await explained.textContent(), before);
   assert.equal(await explained.textContent(), await grid.locator('#matrix-1-2').getAttribute('aria-label'));
 
-  // By group: pods alike to every policy (namespace and labels) share a row.
+  // By group: pods with the same namespace and labels share a row; a cell counts its pairs.
   await policy.getByLabel('Rows and columns').selectOption('groups');
   const groups = policy.getByRole('grid', { name: 'Who may connect on 5432/TCP' });
   await groups.locator('td[aria-label^="tools {app=client} → shop {app=db} on 5432/TCP: 0 of 1 pairs allowed. Denied, for one: tools/client → shop/db"]').waitFor();

@@ -272,7 +272,8 @@ struct MatrixProps {
     protocol: Protocol,
 }
 
-/// One row and column per pod, or per group of pods alike to every policy.
+/// One row and column per pod, or per group of pods with the same
+/// namespace and labels (what selectors see).
 #[derive(Clone, Copy, PartialEq)]
 enum Rows {
     Pods,
@@ -288,8 +289,9 @@ struct Cell {
 
 /// The matrix for a port: a grid with one Tab stop (the arrow keys move
 /// between cells, as WAI-ARIA's grid pattern has it), the focused cell's
-/// explanation under it; by pod when few, by group of pods alike to every
-/// policy (namespace and labels) when many.
+/// explanation under it; by pod when few, by group of pods with the same
+/// namespace and labels when many (a cell counts its pairs: an ipBlock or a
+/// named port can tell members apart).
 #[component]
 fn Matrix(props: &MatrixProps) -> Html {
     let sb = props.view.state.sandbox();
@@ -482,7 +484,7 @@ fn Matrix(props: &MatrixProps) -> Html {
             <label>{ "Rows and columns" }
                 <select onchange={on_rows}>
                     <option value="pods" selected={rows == Rows::Pods}>{ "each pod" }</option>
-                    <option value="groups" selected={rows == Rows::Groups}>{ format!("pods alike to every policy: same namespace and labels ({} groups)", groups.len()) }</option>
+                    <option value="groups" selected={rows == Rows::Groups}>{ format!("groups of pods with the same namespace and labels ({})", groups.len()) }</option>
                 </select>
             </label>
             <p role="status">{ summary }</p>

@@ -263,8 +263,9 @@ impl<'a> Reach<'a> {
     }
 }
 
-/// Pods that look the same to every policy: one namespace, one label set
-/// (policies select by nothing else), or one added address.
+/// Pods as policies' selectors see them: one namespace and one label set
+/// (an ipBlock or a named port can still tell members apart, so a cell
+/// counts each pair), or one added address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     /// `namespace {k=v, …}`, or the address.
