@@ -319,7 +319,7 @@ pub(crate) const ENFORCEMENT: super::Enforcement = super::Enforcement::Enforced 
         "cilium Documentation/network/kubernetes/policy.rst (NetworkPolicy, known missing features)",
     unselected_denied: false,
     note: Some(
-        "Cilium matches pods by identity: an ipBlock holding a pod's IP does not select that pod",
+        "Cilium matches pods by identity: an ipBlock holding a pod's or a node's IP does not select it",
     ),
     ip_block_selects_pods: false,
     ip_block_selects_nodes: false,
