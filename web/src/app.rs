@@ -142,6 +142,7 @@ pub fn App() -> Html {
 pub fn Page(props: &ViewProps) -> Html {
     let embed = props.options.embed;
     let exercise_first = embed && props.state.exercise.is_some();
+    let usable = |action: &str| crate::components::lock::refusal(&props.state, action).is_none();
     let policy_exercise = props.state.exercise.as_ref().is_some_and(|r| {
         r.exercise
             .allowed_actions
@@ -152,10 +153,9 @@ pub fn Page(props: &ViewProps) -> Html {
         <div class={classes!("app", embed.then_some("is-embed"))}>
             <nav class="skip-links" aria-label="Skip links">
                 { skip_link("map", "Skip to the map") }
-                if !props.options.read_only {
-                    { skip_link("add-pods", "Skip to Add pods") }
-                    { skip_link("add-node", "Skip to Add node") }
-                }
+                // Only to forms that are there and that the exercise uses.
+                if !props.options.read_only && usable("add-pods") { { skip_link("add-pods", "Skip to Add pods") } }
+                if !props.options.read_only && usable("add-node") { { skip_link("add-node", "Skip to Add node") } }
             </nav>
             if !embed {
                 <header class="app__header">
