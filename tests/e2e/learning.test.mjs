@@ -52,6 +52,13 @@ test('pods first, then nodes: Pending pods start on the node added from the map'
   const { page, context, problems } = await openApp(env.browser, env.server.origin, { query: link(bare) });
   await page.getByRole('region', { name: 'Pending pods' }).waitFor();
   assert.match(await page.getByRole('region', { name: 'Pending pods' }).textContent(), /8 Pending pods/);
+  // The tray's pods are one Tab stop; the arrow keys move between them.
+  const tray = page.getByRole('region', { name: 'Pending pods' });
+  assert.equal(await tray.locator('[data-rove][tabindex="0"]').count(), 1);
+  await tray.locator('[data-rove][tabindex="0"]').focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('tabindex')), '0');
+  assert.equal(await tray.locator('[data-rove][tabindex="0"]').count(), 1);
   await page.getByRole('button', { name: 'Add node in nodes-a', exact: true }).click();
   await waitForNodes(page, 1);
   await page.getByRole('region', { name: 'Pending pods' }).waitFor({ state: 'detached' });

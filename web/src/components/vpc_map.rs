@@ -195,11 +195,12 @@ fn PendingTray(props: &PendingProps) -> Html {
         <section class="pending-tray" aria-label="Pending pods">
             <h3>{ format!("{} Pending pods", props.pods.len()) }</h3>
             <p class="pending-tray__reason"><code>{ format!("FailedScheduling: {reason}") }</code></p>
-            <ul class="pod-list">
-                { for props.pods.iter().take(60).map(|p| {
+            <ul class="pod-list" onkeydown={super::rove::keys()}>
+                { for props.pods.iter().take(60).enumerate().map(|(i, p)| {
                     let id = p.id;
                     let onclick = props.on_action.reform(move |_: MouseEvent| Action::Select(Some(Selection::Pod(id))));
-                    html! { <li><button type="button" class="pod-chip is-pending" {onclick}>{ super::node_card::pending_glyph() }{ p.name.clone() }</button></li> }
+                    let tabindex = super::rove::tabindex(i);
+                    html! { <li><button type="button" class="pod-chip is-pending" {onclick} {tabindex} data-rove="">{ super::node_card::pending_glyph() }{ p.name.clone() }</button></li> }
                 }) }
             </ul>
         </section>
