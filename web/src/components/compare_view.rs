@@ -35,36 +35,18 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
                 <table class="compare-view__table">
                     <caption>{ "This scenario under each CNI" }</caption>
                     <thead><tr>
-                        <th scope="col">{ "CNI" }</th>
-                        <th scope="col">{ "Pod addresses" }</th>
-                        <th scope="col">{ "Encapsulation" }</th>
-                        <th scope="col">{ "Pod MTU (9001 / 1500 links)" }</th>
-                        <th scope="col">{ "Control plane reaches pods" }</th>
-                        <th scope="col">{ "VPC addresses held" }</th>
-                        <th scope="col">{ "Running" }</th>
-                        <th scope="col">{ "Stuck" }</th>
-                        <th scope="col">{ "Max pods" }</th>
-                        <th scope="col">{ "Runs out first" }</th>
-                        <th scope="col">{ "NetworkPolicy" }</th>
+                        <th scope="col">{ "" }</th>
+                        { for rows.iter().map(|r| html! { <th scope="col">{ &r.cni }</th> }) }
                     </tr></thead>
                     <tbody>
-                        { for rows.iter().map(|r| html! {
-                            <tr title={r.error.clone().or_else(|| r.first_problem.clone()).unwrap_or_default()}>
-                                <th scope="row">{ &r.cni }</th>
-                                if let Some(e) = &r.error {
-                                    <td colspan="10">{ format!("does not replay: {e}") }</td>
-                                } else {
-                                    <td>{ &r.pod_addresses }</td>
-                                    <td>{ format!("{} ({} bytes)", r.datapath.encapsulation, r.datapath.overhead) }</td>
-                                    <td>{ format!("{} / {}", r.datapath.mtu(9001), r.datapath.mtu(1500)) }</td>
-                                    <td>{ if r.datapath.vpc_routable { "yes: pod IPs are VPC addresses" } else { "no: webhooks need hostNetwork" } }</td>
-                                    <td>{ r.vpc_addresses }</td>
-                                    <td>{ r.running }</td>
-                                    <td>{ r.pending + r.container_creating }</td>
-                                    <td>{ if r.max_pods.0 == r.max_pods.1 { r.max_pods.0.to_string() } else { format!("{}–{}", r.max_pods.0, r.max_pods.1) } }</td>
-                                    <td>{ &r.runs_out_first }</td>
-                                    <td>{ &r.policy }</td>
-                                }
+                        { for properties().into_iter().map(|(name, value)| html! {
+                            <tr>
+                                <th scope="row">{ name }</th>
+                                { for rows.iter().map(|r| match &r.error {
+                                    Some(e) if name == "Pod addresses" => html! { <td class="is-error" title={e.clone()}>{ format!("does not replay: {e}") }</td> },
+                                    Some(_) => html! { <td>{ "—" }</td> },
+                                    None => html! { <td>{ value(r) }</td> },
+                                }) }
                             </tr>
                         }) }
                     </tbody>
@@ -74,4 +56,46 @@ pub fn CompareView(props: &CompareViewProps) -> Html {
             }
         </section>
     }
+}
+
+/// A property of a CNI's outcome, and how to read it off.
+type Property = (&'static str, fn(&Comparison) -> String);
+
+/// The rows of the comparison. One column per CNI, so the CNIs read side
+/// by side.
+fn properties() -> Vec<Property> {
+    vec![
+        ("Pod addresses", |r| r.pod_addresses.clone()),
+        ("Encapsulation", |r| {
+            format!(
+                "{} ({} bytes)",
+                r.datapath.encapsulation, r.datapath.overhead
+            )
+        }),
+        ("Pod MTU (9001 / 1500 links)", |r| {
+            format!("{} / {}", r.datapath.mtu(9001), r.datapath.mtu(1500))
+        }),
+        ("Control plane reaches pods", |r| {
+            if r.datapath.vpc_routable {
+                "yes: pod IPs are VPC addresses".into()
+            } else {
+                "no: webhooks need hostNetwork".into()
+            }
+        }),
+        ("VPC addresses held", |r| r.vpc_addresses.to_string()),
+        ("Running", |r| r.running.to_string()),
+        ("Stuck", |r| (r.pending + r.container_creating).to_string()),
+        ("Max pods", |r| {
+            if r.max_pods.0 == r.max_pods.1 {
+                r.max_pods.0.to_string()
+            } else {
+                format!("{}–{}", r.max_pods.0, r.max_pods.1)
+            }
+        }),
+        ("Runs out first", |r| r.runs_out_first.clone()),
+        ("NetworkPolicy", |r| r.policy.clone()),
+        ("First problem", |r| {
+            r.first_problem.clone().unwrap_or_else(|| "none".into())
+        }),
+    ]
 }
