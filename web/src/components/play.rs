@@ -1,6 +1,7 @@
 //! "Play time": simulated time runs by itself, five seconds per step, so
-//! the learner watches ipamd's passes fill the warm pool, cooldowns end and
-//! surplus addresses go back, without pressing Wait again and again.
+//! the learner watches cooldowns end and ipamd's passes give surplus
+//! addresses back, without pressing Wait again and again (podnet fills the
+//! warm pool at once after an action).
 
 use podnet_model::Command;
 use yew::prelude::*;
