@@ -114,10 +114,10 @@ pub fn Network(props: &ViewProps) -> Html {
             if vpc.internet_gateway {
                 <p class="form__hint">{ "Internet gateway attached." }</p>
             } else {
-                <button type="button" onclick={run(Command::AddInternetGateway)}>{ "Attach internet gateway" }</button>
+                { super::lock::button(&props.state, "add-internet-gateway", "Attach internet gateway", run(Command::AddInternetGateway)) }
             }
             <label>{ "NAT gateway subnet" }<select onchange={bind_select(&nat_subnet)}>{ subnet_options(&nat_pick) }</select></label>
-            <button type="button" onclick={on_nat}>{ "Add NAT gateway" }</button>
+            { super::lock::button(&props.state, "add-nat-gateway", "Add NAT gateway", on_nat) }
             <ul class="form__list" aria-label="Route tables">{ routes }</ul>
             <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_pick) }</select></label>
             <label>{ "Route 0.0.0.0/0 to" }
@@ -127,7 +127,7 @@ pub fn Network(props: &ViewProps) -> Html {
                     <option value="local" selected={*route_to == "local"}>{ "nothing (local route only)" }</option>
                 </select>
             </label>
-            <button type="button" onclick={on_route}>{ "Set route" }</button>
+            { super::lock::button(&props.state, "set-route", "Set route", on_route) }
             <fieldset class="form__group">
                 <legend>{ "VPC endpoints (interface endpoints take an address in each cluster subnet)" }</legend>
                 { for endpoints }
@@ -199,7 +199,7 @@ pub fn VpcDns(props: &ViewProps) -> Html {
                 </label>
                 <form onsubmit={on_domain}>
                     <label>{ "DHCP domain-name (optional)" }<input type="text" value={(*domain).clone()} oninput={bind(&domain)} spellcheck="false" /></label>
-                    <button type="submit">{ "Set domain name" }</button>
+                    { super::lock::submit(&props.state, "set-dhcp-options", "Set domain name") }
                 </form>
             </fieldset>
     }
