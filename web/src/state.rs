@@ -66,7 +66,8 @@ pub struct AppState {
     /// was made; `version` tells renders apart. A refused command changes
     /// nothing (the model validates before it mutates).
     sandbox: Rc<RefCell<Sandbox>>,
-    /// Bumped whenever the sandbox changes in place.
+    /// Which sandbox state this is: new whenever the sandbox changes in
+    /// place or is replaced (never reused, see `next_version`).
     pub version: u64,
     /// One entry per applied command.
     pub steps: Rc<Vec<Rc<Step>>>,
@@ -147,6 +148,15 @@ pub fn seed() -> Scenario {
         .unwrap_or_else(|| Scenario::new("empty", "10.10.0.0/16"))
 }
 
+/// A number no earlier sandbox state had: a loaded scenario does not
+/// restart at 0, so a version (with nothing else) tells any two sandbox
+/// states apart, and memos keyed on it never serve another scenario's.
+fn next_version() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 impl AppState {
     /// The state of a whole scenario replayed.
     ///
@@ -159,7 +169,7 @@ impl AppState {
             scenario: Rc::new(scenario),
             cursor,
             sandbox: Rc::new(RefCell::new(sandbox)),
-            version: 0,
+            version: next_version(),
             steps: Rc::new(steps),
             error: None,
             notice: None,
@@ -182,7 +192,7 @@ impl AppState {
             scenario: Rc::new(scenario),
             cursor: 0,
             sandbox: Rc::new(RefCell::new(sandbox)),
-            version: 0,
+            version: next_version(),
             steps: Rc::new(Vec::new()),
             error: None,
             notice: None,
@@ -211,6 +221,20 @@ impl AppState {
     /// The sandbox after `cursor` commands.
     pub fn sandbox(&self) -> Ref<'_, Sandbox> {
         self.sandbox.borrow()
+    }
+
+    /// The addresses the last applied command moved, and how (marked on
+    /// the node cards and in the address grid).
+    pub fn last_moved(
+        &self,
+    ) -> std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved> {
+        let events = self
+            .cursor
+            .checked_sub(1)
+            .and_then(|i| self.steps.get(i))
+            .map(|s| s.events.as_slice())
+            .unwrap_or_default();
+        self.sandbox().moved_by(events)
     }
 
     /// Whether two states show the same sandbox (cheap: by identity).
@@ -251,7 +275,7 @@ impl AppState {
                     cursor: scenario.actions.len(),
                     scenario: Rc::new(scenario),
                     sandbox: self.sandbox.clone(),
-                    version: self.version + 1,
+                    version: next_version(),
                     steps: Rc::new(steps),
                     error: None,
                     notice: None,
@@ -293,7 +317,7 @@ impl AppState {
                 }));
                 Self {
                     cursor: self.cursor + 1,
-                    version: self.version + 1,
+                    version: next_version(),
                     steps: Rc::new(steps),
                     error: None,
                     ..self.clone()
@@ -312,7 +336,7 @@ impl AppState {
             Ok((sandbox, steps)) => Self {
                 cursor: n,
                 sandbox: Rc::new(RefCell::new(sandbox)),
-                version: self.version + 1,
+                version: next_version(),
                 steps: Rc::new(steps),
                 error: None,
                 notice: None,

@@ -476,33 +476,23 @@ pub fn moved_addresses(
     enis: impl Fn(EniId) -> Vec<Ipv4Addr>,
 ) -> std::collections::HashMap<Ipv4Addr, Moved> {
     let mut out = std::collections::HashMap::new();
-    let hosts = |p: &Ipv4Net| {
-        p.hosts()
-            .chain([p.network(), p.broadcast()])
-            .collect::<Vec<_>>()
+    // Every address of a `/28` prefix is a pod address.
+    let all = |prefixes: &[Ipv4Net]| -> Vec<Ipv4Addr> {
+        prefixes
+            .iter()
+            .flat_map(|p| p.hosts().chain([p.network(), p.broadcast()]))
+            .collect()
+    };
+    let each = |ips: Vec<Ipv4Addr>, m: Moved| -> Vec<(Ipv4Addr, Moved)> {
+        ips.into_iter().map(|ip| (ip, m)).collect()
     };
     for e in events {
         let moved: Vec<(Ipv4Addr, Moved)> = match &e.kind {
-            EventKind::EniAttached { eni, .. } => enis(*eni)
-                .into_iter()
-                .map(|ip| (ip, Moved::Warmed))
-                .collect(),
-            EventKind::SecondaryIpsAssigned { ips, .. } => {
-                ips.iter().map(|ip| (*ip, Moved::Warmed)).collect()
-            }
-            EventKind::PrefixesAssigned { prefixes, .. } => prefixes
-                .iter()
-                .flat_map(hosts)
-                .map(|ip| (ip, Moved::Warmed))
-                .collect(),
-            EventKind::SecondaryIpsReleased { ips, .. } => {
-                ips.iter().map(|ip| (*ip, Moved::Released)).collect()
-            }
-            EventKind::PrefixesReleased { prefixes, .. } => prefixes
-                .iter()
-                .flat_map(hosts)
-                .map(|ip| (ip, Moved::Released))
-                .collect(),
+            EventKind::EniAttached { eni, .. } => each(enis(*eni), Moved::Warmed),
+            EventKind::SecondaryIpsAssigned { ips, .. } => each(ips.clone(), Moved::Warmed),
+            EventKind::PrefixesAssigned { prefixes, .. } => each(all(prefixes), Moved::Warmed),
+            EventKind::SecondaryIpsReleased { ips, .. } => each(ips.clone(), Moved::Released),
+            EventKind::PrefixesReleased { prefixes, .. } => each(all(prefixes), Moved::Released),
             EventKind::PodIpAssigned { ip, .. } => vec![(*ip, Moved::Taken)],
             EventKind::PodIpReleased { ip, cooldown_s, .. } => vec![(
                 *ip,

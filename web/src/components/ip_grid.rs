@@ -48,16 +48,7 @@ pub fn IpGrid(props: &IpGridProps) -> Html {
     }
     let start = zoom.unwrap_or(0);
     let len = total.min(CELLS);
-    let moved = {
-        let events = props
-            .state
-            .cursor
-            .checked_sub(1)
-            .and_then(|i| props.state.steps.get(i))
-            .map(|s| s.events.as_slice())
-            .unwrap_or_default();
-        sb.moved_by(events)
-    };
+    let moved = props.state.last_moved();
     let describe_at = |off: u32| {
         let ip = Ipv4Addr::from(base + off);
         let text = describe(sb, ip, uses.get(&off));

@@ -54,7 +54,7 @@ pub fn and_list(items: &[&str]) -> String {
 /// Why the open exercise does not let `action` run, if it does not.
 pub fn refusal(state: &AppState, action: &str) -> Option<String> {
     let ex = &state.exercise.as_ref()?.exercise;
-    if ex.allowed_actions.is_empty() || ex.allowed_actions.iter().any(|a| a == action) {
+    if ex.allows_action(action) {
         return None;
     }
     let names: Vec<&str> = ex.allowed_actions.iter().map(|a| control_name(a)).collect();
@@ -81,19 +81,27 @@ pub struct Lock {
 
 /// The lock on the control of `action` (`id` names its reason element).
 pub fn lock(state: &AppState, action: &str, id: &str) -> Lock {
-    match refusal(state, action) {
-        None => Lock {
-            disabled: None,
-            title: None,
-            described_by: None,
-            note: html! {},
-        },
-        Some(reason) => Lock {
-            disabled: Some("true".into()),
-            title: Some(reason.clone().into()),
-            described_by: Some(id.to_owned().into()),
-            note: html! { <span id={id.to_owned()} class="visually-hidden">{ reason }</span> },
-        },
+    Lock::from_refusal(refusal(state, action), id)
+}
+
+impl Lock {
+    /// The lock for a refusal found elsewhere (a component given it as a
+    /// prop); none when `refusal` is `None`.
+    pub fn from_refusal(refusal: Option<String>, id: &str) -> Self {
+        match refusal {
+            None => Self {
+                disabled: None,
+                title: None,
+                described_by: None,
+                note: html! {},
+            },
+            Some(reason) => Self {
+                disabled: Some("true".into()),
+                title: Some(reason.clone().into()),
+                described_by: Some(id.to_owned().into()),
+                note: html! { <span id={id.to_owned()} class="visually-hidden">{ reason }</span> },
+            },
+        }
     }
 }
 

@@ -251,12 +251,13 @@ fn actions(props: &NodeCardProps) -> Html {
                   class: &'static str,
                   onclick: Callback<MouseEvent>,
                   note: String| {
+        let l = super::lock::Lock::from_refusal(refused.clone(), &note);
         html! {
             <>
                 <button type="button" class={class} {onclick} aria-label={aria}
-                        title={refused.clone().unwrap_or(title)} aria-disabled={refused.is_some().then_some("true")}
-                        aria-describedby={refused.is_some().then_some(note.clone())}>{ label }</button>
-                if let Some(r) = refused { <span id={note} class="visually-hidden">{ r.clone() }</span> }
+                        title={l.title.unwrap_or_else(|| title.into())} aria-disabled={l.disabled}
+                        aria-describedby={l.described_by}>{ label }</button>
+                { l.note }
             </>
         }
     };

@@ -32,7 +32,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
     let node = use_state(String::new);
     let shown = use_state(|| None::<(u64, Shown)>);
     let step = use_state(|| 0usize);
-    let version = props.state.version + props.state.cursor as u64 * 1_000_003;
+    let version = props.state.version;
     let pick = |h: &UseStateHandle<String>| {
         let h = h.clone();
         Callback::from(move |e: Event| {

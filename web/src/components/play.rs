@@ -57,6 +57,7 @@ pub fn PlayTime(props: &ViewProps) -> Html {
             playing.set(!*playing);
         })
     };
+    let lock = super::lock::Lock::from_refusal(refused, "lock-play-time");
     let label = if *playing { "Pause time" } else { "Play time" };
     let status = match (*playing, *played) {
         (true, n) => format!("playing: +{} s", n * STEP_S),
@@ -66,7 +67,7 @@ pub fn PlayTime(props: &ViewProps) -> Html {
     html! {
         <div class="play" role="group" aria-label="Simulated time">
             <button type="button" class="play__button" aria-pressed={playing.to_string()} {onclick}
-                    aria-disabled={refused.is_some().then_some("true")} title={refused.clone()}>
+                    aria-disabled={lock.disabled} title={lock.title} aria-describedby={lock.described_by}>
                 <svg class="glyph" viewBox="0 0 10 10" width="10" height="10" aria-hidden="true" focusable="false">
                     if *playing {
                         <rect x="1.5" y="1" width="2.5" height="8" /><rect x="6" y="1" width="2.5" height="8" />
@@ -76,6 +77,7 @@ pub fn PlayTime(props: &ViewProps) -> Html {
                 </svg>
                 { " " }{ label }
             </button>
+            { lock.note }
             <span class="play__status" aria-live="polite">{ status }</span>
         </div>
     }

@@ -281,61 +281,41 @@ enum Rows {
 }
 
 /// A cell: its mark, classes and explanation.
+#[derive(PartialEq)]
 struct Cell {
     mark: &'static str,
-    class: Classes,
+    class: &'static str,
     text: String,
 }
 
-/// The matrix for a port: a grid with one Tab stop (the arrow keys move
-/// between cells, as WAI-ARIA's grid pattern has it), the focused cell's
-/// explanation under it; by pod when few, by group of pods with the same
-/// namespace and labels when many (a cell counts its pairs: an ipBlock or a
-/// named port can tell members apart).
-#[component]
-fn Matrix(props: &MatrixProps) -> Html {
-    let sb = props.view.state.sandbox();
-    let (port, protocol) = (props.port, props.protocol);
-    let n = connectable(&sb);
-    let choice = use_state(|| None::<Rows>);
-    let active = use_state(|| (0usize, 1usize));
-    if n < 2 {
-        return html! { <p class="form__hint">{ "Fewer than two pods with an IP: nothing to connect yet." }</p> };
-    }
-    if n > MAX_WARNING_PODS {
-        return html! { <p class="form__hint" role="status">{ format!("{n} pods: too many to work out every pair here on each change; podnet reach lists every pair with the policy and rule that decided.") }</p> };
-    }
-    let r = Reach::new(&sb, port, protocol, &[]);
+/// The matrix as drawn: every pair worked out once per sandbox state.
+#[derive(PartialEq)]
+struct Drawn {
+    /// Rows (and columns): pods, or groups.
+    size: usize,
+    /// Each row's name.
+    names: Vec<String>,
+    /// Row-major; `None` on the diagonal (a pod to itself, or a group of
+    /// one to itself). Empty when the rows are too many to draw.
+    cells: Vec<Option<Cell>>,
+    /// Pairs allowed, of all.
+    allowed: usize,
+    total: usize,
+    /// How many groups there are (for the picker).
+    groups: usize,
+}
+
+/// Works out the matrix of `sb` for `port`/`protocol` by `rows`.
+fn draw(sb: &podnet_model::Sandbox, port: u16, protocol: Protocol, rows: Rows) -> Drawn {
+    let r = Reach::new(sb, port, protocol, &[]);
     let groups = r.groups();
-    let rows = choice.unwrap_or(if n <= MAX_MATRIX {
-        Rows::Pods
-    } else {
-        Rows::Groups
-    });
-    let size = match rows {
-        Rows::Pods => n,
-        Rows::Groups => groups.len(),
-    };
-    let names: Vec<String> = match rows {
-        Rows::Pods => r.parties.iter().map(|p| p.name.clone()).collect(),
-        Rows::Groups => groups
-            .iter()
-            .map(|g| format!("{} ({})", g.name, g.members.len()))
-            .collect(),
-    };
-    let name = |i: usize| names.get(i).cloned().unwrap_or_default();
-    let pair_text = |i: usize, j: usize| {
-        let p = r.pair(i, j);
-        let (a, b) = (
+    let pair_text = |i: usize, j: usize, p: &reach::Pair| {
+        let name = |k: usize| {
             r.parties
-                .get(i)
+                .get(k)
                 .map(|x| x.name.as_str())
-                .unwrap_or_default(),
-            r.parties
-                .get(j)
-                .map(|x| x.name.as_str())
-                .unwrap_or_default(),
-        );
+                .unwrap_or_default()
+        };
         let verdict = if p.allowed { "allowed" } else { "denied" };
         let served = if p.served {
             ""
@@ -343,61 +323,136 @@ fn Matrix(props: &MatrixProps) -> Html {
             " (it declares no such port)"
         };
         format!(
-            "{a} → {b} on {port}/{protocol}: {verdict}{served}. {}. {}.",
+            "{} → {} on {port}/{protocol}: {verdict}{served}. {}. {}.",
+            name(i),
+            name(j),
             r.explain(&p.egress, Direction::Egress),
             r.explain(&p.ingress, Direction::Ingress)
         )
     };
-    let cell = |i: usize, j: usize| -> Option<Cell> {
-        match rows {
-            Rows::Pods if i == j => None,
-            Rows::Pods => {
-                let p = r.pair(i, j);
-                Some(Cell {
-                    mark: match (p.allowed, p.served) {
-                        (true, true) => "✓",
-                        (true, false) => "○",
-                        (false, _) => "✗",
-                    },
-                    class: classes!(
-                        if p.allowed { "is-allowed" } else { "is-denied" },
-                        (p.allowed && !p.served).then_some("is-unserved")
-                    ),
-                    text: pair_text(i, j),
-                })
-            }
-            Rows::Groups => {
-                let (a, b) = (groups.get(i)?, groups.get(j)?);
-                let c = r.group_cell(a, b);
-                if c.total == 0 {
-                    return None;
+    let n = r.parties.len();
+    let mut drawn = Drawn {
+        size: 0,
+        names: Vec::new(),
+        cells: Vec::new(),
+        allowed: 0,
+        total: n * n.saturating_sub(1),
+        groups: groups.len(),
+    };
+    match rows {
+        Rows::Pods => {
+            drawn.size = n;
+            drawn.names = r.parties.iter().map(|p| p.name.clone()).collect();
+            let drawable = n <= MAX_MATRIX;
+            for i in 0..n {
+                for j in 0..n {
+                    if i == j {
+                        if drawable {
+                            drawn.cells.push(None);
+                        }
+                        continue;
+                    }
+                    let p = r.pair(i, j);
+                    drawn.allowed += usize::from(p.allowed);
+                    if !drawable {
+                        continue;
+                    }
+                    let (mark, class) = match (p.allowed, p.served) {
+                        (true, true) => ("✓", "is-allowed"),
+                        (true, false) => ("○", "is-allowed is-unserved"),
+                        (false, _) => ("✗", "is-denied"),
+                    };
+                    drawn.cells.push(Some(Cell {
+                        mark,
+                        class,
+                        text: pair_text(i, j, &p),
+                    }));
                 }
-                let mut text = format!(
-                    "{} → {} on {port}/{protocol}: {} of {} pairs allowed.",
-                    a.name, b.name, c.allowed, c.total
-                );
-                if let Some((x, y)) = c.denied_pair {
-                    text.push_str(&format!(" Denied, for one: {}", pair_text(x, y)));
-                } else if let Some((x, y)) = c.allowed_pair {
-                    text.push_str(&format!(" For one: {}", pair_text(x, y)));
-                }
-                let (mark, class) = match (c.allowed, c.total) {
-                    (0, _) => ("✗", "is-denied"),
-                    (a, t) if a == t => ("✓", "is-allowed"),
-                    _ => ("◐", "is-mixed"),
-                };
-                Some(Cell {
-                    mark,
-                    class: classes!(class),
-                    text,
-                })
             }
         }
+        Rows::Groups => {
+            drawn.size = groups.len();
+            drawn.names = groups
+                .iter()
+                .map(|g| format!("{} ({})", g.name, g.members.len()))
+                .collect();
+            let drawable = groups.len() <= MAX_MATRIX;
+            for a in &groups {
+                for b in &groups {
+                    // The groups split the pods, so each pair is in one cell.
+                    let c = r.group_cell(a, b);
+                    drawn.allowed += c.allowed;
+                    if !drawable {
+                        continue;
+                    }
+                    if c.total == 0 {
+                        drawn.cells.push(None);
+                        continue;
+                    }
+                    let mut text = format!(
+                        "{} → {} on {port}/{protocol}: {} of {} pairs allowed.",
+                        a.name, b.name, c.allowed, c.total
+                    );
+                    if let Some((x, y)) = c.denied_pair {
+                        text.push_str(&format!(
+                            " Denied, for one: {}",
+                            pair_text(x, y, &r.pair(x, y))
+                        ));
+                    } else if let Some((x, y)) = c.allowed_pair {
+                        text.push_str(&format!(" For one: {}", pair_text(x, y, &r.pair(x, y))));
+                    }
+                    let (mark, class) = match (c.allowed, c.total) {
+                        (0, _) => ("✗", "is-denied"),
+                        (a, t) if a == t => ("✓", "is-allowed"),
+                        _ => ("◐", "is-mixed"),
+                    };
+                    drawn.cells.push(Some(Cell { mark, class, text }));
+                }
+            }
+        }
+    }
+    drawn
+}
+
+/// The matrix for a port: a grid with one Tab stop (the arrow keys move
+/// between cells, as WAI-ARIA's grid pattern has it), the focused cell's
+/// explanation under it; by pod when few, by group of pods with the same
+/// namespace and labels when many (a cell counts its pairs: an ipBlock or a
+/// named port can tell members apart). Every pair is worked out once per
+/// sandbox state, port and choice of rows, not on each render or key.
+#[component]
+fn Matrix(props: &MatrixProps) -> Html {
+    let (port, protocol) = (props.port, props.protocol);
+    let n = connectable(&props.view.state.sandbox());
+    let choice = use_state(|| None::<Rows>);
+    let active = use_state(|| (0usize, 1usize));
+    let rows = choice.unwrap_or(if n <= MAX_MATRIX {
+        Rows::Pods
+    } else {
+        Rows::Groups
+    });
+    let drawn = {
+        let state = props.view.state.clone();
+        use_memo((state.version, port, protocol, rows), move |_| {
+            (2..=MAX_WARNING_PODS)
+                .contains(&n)
+                .then(|| draw(&state.sandbox(), port, protocol, rows))
+        })
     };
+    if n < 2 {
+        return html! { <p class="form__hint">{ "Fewer than two pods with an IP: nothing to connect yet." }</p> };
+    }
+    let Some(d) = drawn.as_ref() else {
+        return html! { <p class="form__hint" role="status">{ format!("{n} pods: too many to work out every pair here on each change; podnet reach lists every pair with the policy and rule that decided.") }</p> };
+    };
+    let size = d.size;
+    let name = |i: usize| d.names.get(i).cloned().unwrap_or_default();
+    let cell = |i: usize, j: usize| d.cells.get(i * size + j).and_then(Option::as_ref);
     let (ai, aj) = (active.0.min(size - 1), active.1.min(size - 1));
-    let total: usize = n * (n - 1);
-    let allowed = r.pairs().filter(|(i, j)| r.pair(*i, *j).allowed).count();
-    let summary = format!("{allowed} of {total} pairs allowed on {port}/{protocol}");
+    let summary = format!(
+        "{} of {} pairs allowed on {port}/{protocol}",
+        d.allowed, d.total
+    );
     let focus_cell = |i: usize, j: usize| {
         if let Some(el) = gloo::utils::document().get_element_by_id(&format!("matrix-{i}-{j}")) {
             if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
@@ -441,7 +496,7 @@ fn Matrix(props: &MatrixProps) -> Html {
             }));
         })
     };
-    let explained = cell(ai, aj).map(|c| c.text).unwrap_or_else(|| {
+    let explained = cell(ai, aj).map(|c| c.text.clone()).unwrap_or_else(|| {
         format!(
             "{} to itself: not listed (a pod cannot block access to itself)",
             name(ai)
@@ -468,7 +523,7 @@ fn Matrix(props: &MatrixProps) -> Html {
                                 let id = format!("matrix-{i}-{j}");
                                 match cell(i, j) {
                                     None => html! { <td {id} {tabindex} class="is-self" role="gridcell" onfocus={pick(i, j)} aria-label={format!("{} to itself: not listed", name(i))}>{ "·" }</td> },
-                                    Some(c) => html! { <td {id} {tabindex} role="gridcell" class={c.class} onfocus={pick(i, j)} title={c.text.clone()} aria-label={c.text}>{ c.mark }</td> },
+                                    Some(c) => html! { <td {id} {tabindex} role="gridcell" class={c.class} onfocus={pick(i, j)} title={c.text.clone()} aria-label={c.text.clone()}>{ c.mark }</td> },
                                 }
                             }) }
                         </tr>
@@ -484,7 +539,7 @@ fn Matrix(props: &MatrixProps) -> Html {
             <label>{ "Rows and columns" }
                 <select onchange={on_rows}>
                     <option value="pods" selected={rows == Rows::Pods}>{ "each pod" }</option>
-                    <option value="groups" selected={rows == Rows::Groups}>{ format!("groups of pods with the same namespace and labels ({})", groups.len()) }</option>
+                    <option value="groups" selected={rows == Rows::Groups}>{ format!("groups of pods with the same namespace and labels ({})", d.groups) }</option>
                 </select>
             </label>
             <p role="status">{ summary }</p>

@@ -30,20 +30,18 @@ pub fn VpcMap(props: &ViewProps) -> Html {
         }
     }
     let pending: Vec<&Pod> = sb.pods.values().filter(|p| p.node.is_none()).collect();
+    // "+ node here" adds the type of the last node added.
+    let new_node_type = sb
+        .nodes
+        .values()
+        .last()
+        .map_or_else(|| "m5.large".to_owned(), |n| n.instance_type.clone());
     let blocks: Vec<String> = sb.vpc.cidrs.iter().map(ToString::to_string).collect();
     let as_table = use_state(|| false);
     // The addresses the last applied command moved, marked on the cards.
     let moved = {
         let state = props.state.clone();
-        use_memo((props.state.version, props.state.cursor), move |_| {
-            let events = state
-                .cursor
-                .checked_sub(1)
-                .and_then(|i| state.steps.get(i))
-                .map(|s| s.events.as_slice())
-                .unwrap_or_default();
-            state.sandbox().moved_by(events)
-        })
+        use_memo(props.state.version, move |_| state.last_moved())
     };
     let switch = |to: bool| {
         let as_table = as_table.clone();
@@ -83,7 +81,7 @@ pub fn VpcMap(props: &ViewProps) -> Html {
                     { for sb.vpc.azs().iter().map(|az| html! {
                         <div class="vpc-map__az" key={az.clone()}>
                             <h3 class="vpc-map__az-name">{ az }</h3>
-                            { for sb.vpc.subnets.values().filter(|s| &s.az == az).map(|s| subnet_card(props, sb, s, &pods_by_node, &moved)) }
+                            { for sb.vpc.subnets.values().filter(|s| &s.az == az).map(|s| subnet_card(props, sb, s, &pods_by_node, &moved, &new_node_type)) }
                         </div>
                     }) }
                 </div>
@@ -101,6 +99,7 @@ fn subnet_card(
     s: &Subnet,
     pods_by_node: &BTreeMap<NodeId, Vec<&Pod>>,
     moved: &std::rc::Rc<std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved>>,
+    new_node_type: &str,
 ) -> Html {
     let id = s.id;
     let select = props
@@ -151,7 +150,7 @@ fn subnet_card(
                 { format!("{} used · {} free of {} (+5 reserved by AWS)", s.pool.in_use(), s.pool.free(), s.pool.usable()) }
                 if s.pool.free() == 0 { <strong class="subnet-card__full">{ " — full" }</strong> }
             </p>
-            if !props.options.read_only { { add_node_here(props, sb, s) } }
+            if !props.options.read_only { { add_node_here(props, s, new_node_type) } }
             if !xenis.is_empty() {
                 <ul class="subnet-card__xenis" aria-label="Cross-account ENIs">
                     { for xenis.iter().map(|e| {
@@ -314,12 +313,8 @@ fn legend() -> Html {
 
 /// "Add node here": a node of the last added node's type (an m5.large in
 /// an empty cluster) in this subnet; the Build form takes any type.
-fn add_node_here(props: &ViewProps, sb: &Sandbox, s: &Subnet) -> Html {
-    let instance_type = sb
-        .nodes
-        .values()
-        .last()
-        .map_or_else(|| "m5.large".to_owned(), |n| n.instance_type.clone());
+fn add_node_here(props: &ViewProps, s: &Subnet, instance_type: &str) -> Html {
+    let instance_type = instance_type.to_owned();
     let subnet = s.name.clone();
     let title = format!("Add a {instance_type} node in {subnet} (the type of the last node added; the Build form's Add node takes any type)");
     let onclick = {

@@ -219,8 +219,13 @@ impl Exercise {
 
     /// Whether the learner may run `command`.
     pub fn allows(&self, command: &Command) -> bool {
-        let name = action_name(command);
-        self.allowed_actions.is_empty() || self.allowed_actions.iter().any(|a| a == name)
+        self.allows_action(action_name(command))
+    }
+
+    /// Whether the learner may run the scenario action named `action`
+    /// (`add-pods`): every action when the exercise lists none.
+    pub fn allows_action(&self, action: &str) -> bool {
+        self.allowed_actions.is_empty() || self.allowed_actions.iter().any(|a| a == action)
     }
 
     /// Checks everything but the solution's outcome.
