@@ -22,6 +22,11 @@ const MAX_MATRIX: usize = 24;
 /// render (`podnet reach` does, for any size).
 const MAX_WARNING_PODS: usize = 2_000;
 
+/// Above this many pods the matrix does not work out every pair on each
+/// change: n² pairs (90,000 at 300) stay a few milliseconds in the
+/// browser; 2,000 pods would be four million per click.
+const MAX_PAIR_PODS: usize = 300;
+
 /// Pods that can take part in a connection: not host-network, with an IP.
 fn connectable(sb: &podnet_model::Sandbox) -> usize {
     sb.pods.values().filter(|p| reach::is_party(p)).count()
@@ -434,7 +439,7 @@ fn Matrix(props: &MatrixProps) -> Html {
     let drawn = {
         let state = props.view.state.clone();
         use_memo((state.version, port, protocol, rows), move |_| {
-            (2..=MAX_WARNING_PODS)
+            (2..=MAX_PAIR_PODS)
                 .contains(&n)
                 .then(|| draw(&state.sandbox(), port, protocol, rows))
         })
