@@ -6,6 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::components::compare_view::CompareView;
+use crate::components::policy_view::Parts;
 use crate::components::{
     Controls, ExercisePanel, Inspector, Intro, Messages, PathsView, PlannerView, PolicyView,
     Timeline, Toolbar, VpcMap,
@@ -141,7 +142,7 @@ pub fn App() -> Html {
 #[component]
 pub fn Page(props: &ViewProps) -> Html {
     let embed = props.options.embed;
-    let exercise_first = embed && props.state.exercise.is_some();
+    let toolbox = crate::components::lock::toolbox(props);
     let usable = |action: &str| crate::components::lock::refusal(&props.state, action).is_none();
     let policy_exercise = props.state.exercise.as_ref().is_some_and(|r| {
         r.exercise
@@ -149,6 +150,9 @@ pub fn Page(props: &ViewProps) -> Html {
             .iter()
             .any(|a| a == "apply-network-policy")
     });
+    // A policy exercise that also changes the cluster: the policy forms and
+    // the other controls side by side above the map, the matrix below it.
+    let mixed = toolbox && policy_exercise && crate::components::controls::uses_any_form(props);
     html! {
         <div class={classes!("app", embed.then_some("is-embed"))}>
             <nav class="skip-links" aria-label="Skip links">
@@ -170,24 +174,38 @@ pub fn Page(props: &ViewProps) -> Html {
             }
             <Messages ..props.clone() />
             <main class="app__main">
+                // An embedded exercise: its controls next to its goals, the
+                // whole width above the map.
+                if toolbox {
+                    <div class={classes!("workbench", mixed.then_some("is-three"))}>
+                        <ExercisePanel ..props.clone() />
+                        if mixed {
+                            <PolicyView view={props.clone()} parts={Parts::Write} />
+                            <Controls ..props.clone() />
+                        } else if policy_exercise {
+                            <PolicyView view={props.clone()} />
+                        } else {
+                            <Controls ..props.clone() />
+                        }
+                    </div>
+                }
                 <div class="app__stage">
-                    <ExercisePanel ..props.clone() />
-                    // An embedded exercise: its controls next to its goals.
-                    if exercise_first && !props.options.read_only {
-                        if policy_exercise { <PolicyView ..props.clone() /> }
-                        <Controls ..props.clone() />
-                    }
+                    if !toolbox { <ExercisePanel ..props.clone() /> }
                     if !embed && props.state.exercise.is_none() { <Intro ..props.clone() /> }
                     <VpcMap ..props.clone() />
                     <PathsView ..props.clone() />
                     <CompareView state={props.state.clone()} />
-                    if !(exercise_first && policy_exercise) { <PolicyView ..props.clone() /> }
+                    if mixed {
+                        <PolicyView view={props.clone()} parts={Parts::Look} />
+                    } else if !(toolbox && policy_exercise) {
+                        <PolicyView view={props.clone()} />
+                    }
                     if !props.options.read_only { <PlannerView ..props.clone() /> }
                     <Timeline ..props.clone() />
                 </div>
                 <aside class="app__side">
                     <Inspector ..props.clone() />
-                    if !props.options.read_only && !exercise_first { <Controls ..props.clone() /> }
+                    if !props.options.read_only && !toolbox { <Controls ..props.clone() /> }
                 </aside>
             </main>
             if !embed {

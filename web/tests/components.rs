@@ -461,7 +461,7 @@ async fn the_policy_section_says_who_enforces_and_its_matrix_names_the_rule() {
         "{text}"
     );
     assert!(
-        text.contains("shop/db-from-api: selects app=db in shop; isolates ingress"),
+        text.contains("shop/db-from-api: selects pods with app=db in shop; isolates ingress"),
         "{text}"
     );
     // Port 80: web-from-anywhere lets tools/client reach web's http port.

@@ -193,7 +193,7 @@ pub fn policy(command: &PolicyCommand) -> Result<String, String> {
                 "networkpolicy.networking.k8s.io/{} valid (namespace {}): selects {}; isolates {}",
                 p.name,
                 p.namespace,
-                p.pod_selector.describe(),
+                p.pod_selector.selects(),
                 p.isolates()
             )),
             Err(e) => {

@@ -902,8 +902,8 @@ fn policy_check_validates_like_the_api_server() {
     let good = dir.join("good.yaml");
     std::fs::write(&good, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\n  namespace: shop\nspec:\n  podSelector: {}\n  policyTypes: [Ingress, Egress]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: dns}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  egress:\n  - ports: [{port: 53, protocol: UDP}]\n").unwrap();
     let text = stdout_of(&["policy", "check", good.to_str().unwrap()]);
-    assert!(text.contains("networkpolicy.networking.k8s.io/deny valid (namespace shop): selects <none>; isolates ingress and egress"), "{text}");
-    assert!(text.contains("networkpolicy.networking.k8s.io/dns valid (namespace default): selects app=web; isolates ingress and egress"), "{text}");
+    assert!(text.contains("networkpolicy.networking.k8s.io/deny valid (namespace shop): selects every pod; isolates ingress and egress"), "{text}");
+    assert!(text.contains("networkpolicy.networking.k8s.io/dns valid (namespace default): selects pods with app=web; isolates ingress and egress"), "{text}");
     let bad = dir.join("bad.yaml");
     std::fs::write(&bad, "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad}\nspec:\n  podSelector: {}\n  ingress:\n  - from: [{}]\n").unwrap();
     let out = podnet(&["policy", "check", bad.to_str().unwrap()]);

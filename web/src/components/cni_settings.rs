@@ -38,7 +38,7 @@ pub fn CniSettings(props: &ViewProps) -> Html {
     };
     let strategy = cni.tag();
     html! {
-        <details class="form" open=true>
+        <details class="form is-cni" open=true>
             <summary>{ "CNI" }</summary>
             <fieldset disabled={locked}>
                 <legend>{ "CNI" }</legend>

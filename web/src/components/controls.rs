@@ -25,33 +25,84 @@ pub(super) fn bind_select(h: &UseStateHandle<String>) -> Callback<Event> {
     Callback::from(move |e: Event| h.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
 }
 
+/// The actions each form does (an embedded exercise's toolbox draws a form
+/// only when the exercise uses one of them).
+const NETWORK_ACTIONS: &[&str] = &[
+    "add-vpc-endpoint",
+    "delete-vpc-endpoint",
+    "add-internet-gateway",
+    "add-nat-gateway",
+    "set-route",
+];
+const CONTROL_PLANE_ACTIONS: &[&str] = &[
+    "upgrade-control-plane",
+    "advance-time",
+    "set-endpoint-access",
+    "set-node-access",
+    "set-security-groups",
+    "set-public-access-cidrs",
+    "update-cluster-subnets",
+    "set-authentication-mode",
+    "set-vpc-dns",
+    "set-dhcp-options",
+];
+const FORMS: [&[&str]; 7] = [
+    &["add-pods"],
+    &["add-node"],
+    &["add-subnet"],
+    &["add-vpc-cidr"],
+    NETWORK_ACTIONS,
+    &["set-cni"],
+    CONTROL_PLANE_ACTIONS,
+];
+
+/// Whether any of these forms is drawn (all are, but in an exercise's
+/// toolbox only those it uses).
+pub fn uses_any_form(props: &ViewProps) -> bool {
+    FORMS
+        .iter()
+        .any(|actions| actions.iter().any(|a| super::lock::shows(props, a)))
+}
+
 /// All the forms.
 #[component]
 pub fn Controls(props: &ViewProps) -> Html {
     // An embedded exercise shows only the forms it uses, next to its goals.
-    let uses = |actions: &[&str]| {
-        !props.options.embed
-            || actions
-                .iter()
-                .any(|a| super::lock::refusal(&props.state, a).is_none())
-    };
-    let title = if props.options.embed && props.state.exercise.is_some() {
+    let uses = |actions: &[&str]| actions.iter().any(|a| super::lock::shows(props, a));
+    let toolbox = super::lock::toolbox(props);
+    // A policy exercise's toolbox is the policy section alone.
+    if toolbox && !uses_any_form(props) {
+        return html! {};
+    }
+    // In the toolbox, time is in the head.
+    let control_plane = CONTROL_PLANE_ACTIONS
+        .iter()
+        .any(|a| !(toolbox && *a == "advance-time") && super::lock::shows(props, a));
+    let title = if toolbox {
         "What this exercise lets you change"
     } else {
         "Build"
     };
     html! {
-        <section class="controls" aria-label="Controls">
-            <h2 class="controls__title">{ title }</h2>
+        <section class={classes!("controls", toolbox.then_some("is-toolbox"))} aria-label="Controls">
+            if toolbox {
+                // Time, in one line with the title.
+                <div class="controls__head">
+                    <h2 class="controls__title">{ title }</h2>
+                    if super::lock::shows(props, "advance-time") { <Wait ..props.clone() /> }
+                </div>
+            } else {
+                <h2 class="controls__title">{ title }</h2>
+            }
             if uses(&["add-pods"]) { <AddPods ..props.clone() /> }
             if uses(&["add-node"]) { <AddNode ..props.clone() /> }
             if uses(&["add-subnet"]) { <AddSubnet ..props.clone() /> }
             if uses(&["add-vpc-cidr"]) { <AddVpcBlock ..props.clone() /> }
-            if uses(&["add-vpc-endpoint", "delete-vpc-endpoint", "set-vpc-dns", "set-dhcp-options", "add-internet-gateway", "add-nat-gateway", "set-route"]) {
+            if uses(NETWORK_ACTIONS) {
                 <super::network::Network ..props.clone() />
             }
             if uses(&["set-cni"]) { <super::cni_settings::CniSettings ..props.clone() /> }
-            if uses(&["upgrade-control-plane", "advance-time", "set-endpoint-access", "set-node-access", "set-security-groups", "set-public-access-cidrs", "update-cluster-subnets", "set-authentication-mode"]) {
+            if control_plane {
                 <ControlPlane ..props.clone() />
             }
         </section>
@@ -133,15 +184,17 @@ fn AddSubnet(props: &ViewProps) -> Html {
                 <p class="form__hint">{ format!("Inside the VPC's blocks: {}", blocks.join(", ")) }</p>
                 <label>{ "Availability Zone" }<input type="text" value={(*az).clone()} oninput={bind(&az)} list="podnet-azs" /></label>
                 <datalist id="podnet-azs">{ for props.state.sandbox().vpc.azs().iter().map(|a| html! { <option value={a.clone()} /> }) }</datalist>
-                <label>{ "Subnet name (optional)" }<input type="text" value={(*name).clone()} oninput={bind(&name)} /></label>
                 <label class="form__check"><input type="checkbox" checked={*tag} onchange={on_tag} />{ "Tag kubernetes.io/role/cni=1 (pod ENIs may go here)" }</label>
-                <label>{ "Subnet route 0.0.0.0/0 to" }
-                    <select onchange={bind_select(&route)}>
-                        <option value="nat-gateway" selected={*route == "nat-gateway"}>{ "a NAT gateway (private subnet)" }</option>
-                        <option value="internet-gateway" selected={*route == "internet-gateway"}>{ "the internet gateway (public subnet)" }</option>
-                        <option value="local" selected={*route == "local"}>{ "nothing: local route only" }</option>
-                    </select>
-                </label>
+                { super::lock::more(props, "subnet", html! { <>
+                    <label>{ "Subnet name (optional)" }<input type="text" value={(*name).clone()} oninput={bind(&name)} /></label>
+                    <label>{ "Subnet route 0.0.0.0/0 to" }
+                        <select onchange={bind_select(&route)}>
+                            <option value="nat-gateway" selected={*route == "nat-gateway"}>{ "a NAT gateway (private subnet)" }</option>
+                            <option value="internet-gateway" selected={*route == "internet-gateway"}>{ "the internet gateway (public subnet)" }</option>
+                            <option value="local" selected={*route == "local"}>{ "nothing: local route only" }</option>
+                        </select>
+                    </label>
+                </> }) }
                 { super::lock::submit(&props.state, "add-subnet", "Add subnet") }
             </form>
         </details>
@@ -164,7 +217,7 @@ fn AddVpcBlock(props: &ViewProps) -> Html {
     };
     let blocks = props.state.sandbox().vpc.cidrs.len();
     html! {
-        <details class="form">
+        <details class="form" open={super::lock::toolbox(props)}>
             <summary>{ "VPC block" }</summary>
             <form {onsubmit}>
                 <label>{ "Secondary VPC block" }<input type="text" value={(*cidr).clone()} oninput={bind(&cidr)} spellcheck="false" autocomplete="off" /></label>
@@ -270,13 +323,15 @@ fn AddNode(props: &ViewProps) -> Html {
                         { for sb.vpc.subnets.values().map(|s| html! { <option value={s.name.clone()} selected={s.name == subnet}>{ format!("{} ({}, {})", s.name, s.cidr, s.az) }</option> }) }
                     </select>
                 </label>
-                <label>{ "Max pods from" }
-                    <select onchange={bind_select(&source)}>
-                        <option value="managed-node-group" selected={*source == "managed-node-group"}>{ "Managed node group (EKS sets it, capped 110/250)" }</option>
-                        <option value="nodeadm" selected={*source == "nodeadm"}>{ "Self-managed node (nodeadm's default, ENI formula)" }</option>
-                    </select>
-                </label>
-                <label>{ "Max pods (set by hand, optional)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
+                { super::lock::more(props, "node", html! { <>
+                    <label>{ "Max pods from" }
+                        <select onchange={bind_select(&source)}>
+                            <option value="managed-node-group" selected={*source == "managed-node-group"}>{ "Managed node group (EKS sets it, capped 110/250)" }</option>
+                            <option value="nodeadm" selected={*source == "nodeadm"}>{ "Self-managed node (nodeadm's default, ENI formula)" }</option>
+                        </select>
+                    </label>
+                    <label>{ "Max pods (set by hand, optional)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
+                </> }) }
                 { super::lock::submit(&props.state, "add-node", "Add node") }
             </form>
         </details>
@@ -347,9 +402,11 @@ fn AddPods(props: &ViewProps) -> Html {
                         { for props.state.sandbox().nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
                     </select>
                 </label>
-                <label>{ "Pod namespace" }<input type="text" value={(*namespace).clone()} oninput={bind(&namespace)} spellcheck="false" /></label>
-                <label>{ "Pod labels (key=value, …)" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
-                <label class="form__check"><input type="checkbox" checked={*own_sg} onchange={on_sg} />{ "With their own security groups (a SecurityGroupPolicy matches them)" }</label>
+                { super::lock::more(props, "pod", html! { <>
+                    <label>{ "Pod namespace" }<input type="text" value={(*namespace).clone()} oninput={bind(&namespace)} spellcheck="false" /></label>
+                    <label>{ "Pod labels (key=value, …)" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
+                    <label class="form__check"><input type="checkbox" checked={*own_sg} onchange={on_sg} />{ "With their own security groups (a SecurityGroupPolicy matches them)" }</label>
+                </> }) }
                 { super::lock::submit(&props.state, "add-pods", "Add pods") }
             </form>
         </details>
@@ -371,21 +428,35 @@ fn ControlPlane(props: &ViewProps) -> Html {
             version: next.clone(),
         })
     });
+    html! {
+        <details class="form" open=true>
+            <summary>{ "Control plane and time" }</summary>
+            if super::lock::shows(props, "upgrade-control-plane") {
+                <p class="form__hint">{ format!("Kubernetes {current} → {}", next_version(&current)) }</p>
+                { super::lock::button(&props.state, "upgrade-control-plane", "Upgrade control plane", upgrade) }
+            }
+            if !super::lock::toolbox(props) {
+                <p class="form__hint">{ "Let simulated time pass on every node: ipamd (or the cilium-operator) runs, cooldowns end, surplus IPs and ENIs go back." }</p>
+                <Wait ..props.clone() />
+            }
+            <ClusterAccess ..props.clone() />
+        </details>
+    }
+}
+
+/// Wait 30 s and Wait 3 min: simulated time on every node.
+#[component]
+fn Wait(props: &ViewProps) -> Html {
     let wait = |s: u32| {
         props
             .on_action
             .reform(move |_: MouseEvent| Action::Run(Command::AdvanceTime { seconds: s }))
     };
     html! {
-        <details class="form" open=true>
-            <summary>{ "Control plane and time" }</summary>
-            <p class="form__hint">{ format!("Kubernetes {current} → {}", next_version(&current)) }</p>
-            { super::lock::button(&props.state, "upgrade-control-plane", "Upgrade control plane", upgrade) }
-            <p class="form__hint">{ "Let simulated time pass on every node: ipamd (or the cilium-operator) runs, cooldowns end, surplus IPs and ENIs go back." }</p>
+        <div class="form__row">
             { super::lock::button(&props.state, "advance-time", "Wait 30 s", wait(30)) }
             { super::lock::button(&props.state, "advance-time", "Wait 3 min", wait(180)) }
-            <ClusterAccess ..props.clone() />
-        </details>
+        </div>
     }
 }
 
@@ -400,6 +471,7 @@ fn ClusterAccess(props: &ViewProps) -> Html {
         return html! {};
     };
     let (endpoint, access, rules, mode) = (c.endpoint, c.node_access, c.rules, c.auth_mode);
+    let shows = |action: &str| super::lock::shows(props, action);
     let cidrs_now: Vec<String> = c
         .public_access_cidrs
         .iter()
@@ -481,40 +553,52 @@ fn ClusterAccess(props: &ViewProps) -> Html {
     html! {
         <fieldset class="form__group">
             <legend>{ "How nodes reach the control plane" }</legend>
-            <label>{ "Endpoint access" }
-                <select onchange={on_endpoint}>
-                    <option value="public" selected={endpoint == EndpointAccess::Public}>{ "public" }</option>
-                    <option value="public-and-private" selected={endpoint == EndpointAccess::PublicAndPrivate}>{ "public and private" }</option>
-                    <option value="private" selected={endpoint == EndpointAccess::Private}>{ "private" }</option>
-                </select>
-            </label>
+            if shows("set-endpoint-access") {
+                <label>{ "Endpoint access" }
+                    <select onchange={on_endpoint}>
+                        <option value="public" selected={endpoint == EndpointAccess::Public}>{ "public" }</option>
+                        <option value="public-and-private" selected={endpoint == EndpointAccess::PublicAndPrivate}>{ "public and private" }</option>
+                        <option value="private" selected={endpoint == EndpointAccess::Private}>{ "private" }</option>
+                    </select>
+                </label>
+            }
             <super::network::VpcDns ..props.clone() />
-            <label>{ "Node role mapped by" }
-                <select onchange={on_access}>
-                    <option value="access-entry" selected={access == NodeAccess::AccessEntry}>{ "an access entry (EC2_Linux)" }</option>
-                    <option value="aws-auth" selected={access == NodeAccess::AwsAuth}>{ "the aws-auth ConfigMap" }</option>
-                    <option value="none" selected={access == NodeAccess::None}>{ "nothing" }</option>
-                </select>
-            </label>
-            <label>{ "Authentication mode" }
-                <select onchange={on_mode}>
-                    { for [AuthMode::ConfigMap, AuthMode::ApiAndConfigMap, AuthMode::Api].iter().map(|m| html! {
-                        <option value={m.api_name()} selected={*m == mode}>{ m.api_name() }</option>
-                    }) }
-                </select>
-            </label>
-            <p class="form__hint">{ "CONFIG_MAP counts only aws-auth, API only access entries; the mode only moves forward." }</p>
-            <form onsubmit={on_cidrs}>
-                <label>{ "Public access CIDRs" }<input type="text" value={(*cidrs).clone()} oninput={bind(&cidrs)} spellcheck="false" /></label>
-                { super::lock::submit(&props.state, "set-public-access-cidrs", "Set public access CIDRs") }
-            </form>
-            <form onsubmit={on_subnets}>
-                <label>{ "Cluster subnets (comma-separated)" }<input type="text" value={(*cluster_subnets).clone()} oninput={bind(&cluster_subnets)} spellcheck="false" /></label>
-                { super::lock::submit(&props.state, "update-cluster-subnets", "Change cluster subnets") }
-            </form>
-            <p class="form__hint">{ "UpdateClusterConfig: new cluster subnets must cover the same AZs as at creation; EKS moves its two X-ENIs there." }</p>
-            <label class="form__check"><input type="checkbox" checked={rules.api_443} onchange={on_443} />{ "Cluster security group allows TCP 443 from nodes" }</label>
-            <label class="form__check"><input type="checkbox" checked={rules.kubelet_10250} onchange={on_10250} />{ "Node security group allows TCP 10250 from the control plane" }</label>
+            if shows("set-node-access") {
+                <label>{ "Node role mapped by" }
+                    <select onchange={on_access}>
+                        <option value="access-entry" selected={access == NodeAccess::AccessEntry}>{ "an access entry (EC2_Linux)" }</option>
+                        <option value="aws-auth" selected={access == NodeAccess::AwsAuth}>{ "the aws-auth ConfigMap" }</option>
+                        <option value="none" selected={access == NodeAccess::None}>{ "nothing" }</option>
+                    </select>
+                </label>
+            }
+            if shows("set-authentication-mode") {
+                <label>{ "Authentication mode" }
+                    <select onchange={on_mode}>
+                        { for [AuthMode::ConfigMap, AuthMode::ApiAndConfigMap, AuthMode::Api].iter().map(|m| html! {
+                            <option value={m.api_name()} selected={*m == mode}>{ m.api_name() }</option>
+                        }) }
+                    </select>
+                </label>
+                <p class="form__hint">{ "CONFIG_MAP counts only aws-auth, API only access entries; the mode only moves forward." }</p>
+            }
+            if shows("set-public-access-cidrs") {
+                <form onsubmit={on_cidrs}>
+                    <label>{ "Public access CIDRs" }<input type="text" value={(*cidrs).clone()} oninput={bind(&cidrs)} spellcheck="false" /></label>
+                    { super::lock::submit(&props.state, "set-public-access-cidrs", "Set public access CIDRs") }
+                </form>
+            }
+            if shows("update-cluster-subnets") {
+                <form onsubmit={on_subnets}>
+                    <label>{ "Cluster subnets (comma-separated)" }<input type="text" value={(*cluster_subnets).clone()} oninput={bind(&cluster_subnets)} spellcheck="false" /></label>
+                    { super::lock::submit(&props.state, "update-cluster-subnets", "Change cluster subnets") }
+                </form>
+                <p class="form__hint">{ "UpdateClusterConfig: new cluster subnets must cover the same AZs as at creation; EKS moves its two X-ENIs there." }</p>
+            }
+            if shows("set-security-groups") {
+                <label class="form__check"><input type="checkbox" checked={rules.api_443} onchange={on_443} />{ "Cluster security group allows TCP 443 from nodes" }</label>
+                <label class="form__check"><input type="checkbox" checked={rules.kubelet_10250} onchange={on_10250} />{ "Node security group allows TCP 10250 from the control plane" }</label>
+            }
         </fieldset>
     }
 }

@@ -26,6 +26,16 @@ pub fn ExercisePanel(props: &ViewProps) -> Html {
         .nth(1)
         .and_then(|(_, json)| Exercise::from_json(json).ok());
     let met = run.goals.iter().filter(|g| g.met).count();
+    let toolbox = super::lock::toolbox(props);
+    let hint_button = if run.hints < ex.hints.len() && !run.completed {
+        html! {
+            <button type="button" onclick={act(Action::Hint)}>
+                { format!("Show a hint ({} of {})", run.hints + 1, ex.hints.len()) }
+            </button>
+        }
+    } else {
+        html! {}
+    };
     html! {
         <section class={classes!("exercise", run.completed.then_some("is-complete"))} aria-label="Exercise">
             <div class="exercise__head">
@@ -33,6 +43,8 @@ pub fn ExercisePanel(props: &ViewProps) -> Html {
                 <div class="exercise__buttons">
                     <button type="button" onclick={act(Action::Reset)}>{ "Restart" }</button>
                     <button type="button" onclick={act(Action::CloseExercise)}>{ "Close exercise" }</button>
+                    // Beside an embedded exercise's toolbox, up here, on screen.
+                    if toolbox { { hint_button.clone() } }
                 </div>
             </div>
             <p class="exercise__goal">{ &ex.goal }</p>
@@ -46,7 +58,8 @@ pub fn ExercisePanel(props: &ViewProps) -> Html {
                     </li>
                 }) }
             </ul>
-            if !ex.allowed_actions.is_empty() {
+            // The toolbox beside an embedded exercise shows them instead.
+            if !ex.allowed_actions.is_empty() && !toolbox {
                 <p class="form__hint">{ format!(
                     "This exercise lets you use {}{}.",
                     super::lock::and_list(&ex.allowed_actions.iter().map(|a| super::lock::control_name(a)).collect::<Vec<_>>()),
@@ -58,11 +71,7 @@ pub fn ExercisePanel(props: &ViewProps) -> Html {
                     { for ex.hints.iter().take(run.hints).map(|h| html! { <li>{ h.clone() }</li> }) }
                 </ol>
             }
-            if run.hints < ex.hints.len() && !run.completed {
-                <button type="button" onclick={act(Action::Hint)}>
-                    { format!("Show a hint ({} of {})", run.hints + 1, ex.hints.len()) }
-                </button>
-            }
+            if !toolbox { { hint_button } }
             if run.completed {
                 <div class="exercise__success" role="status">
                     <h3>{ "Exercise complete" }</h3>

@@ -5,7 +5,36 @@
 
 use yew::prelude::*;
 
+use crate::app::ViewProps;
 use crate::state::AppState;
+
+/// Whether the page is an embedded exercise's workbench: its goals, and
+/// beside them only the controls of the actions it uses, compact, so that
+/// all of them fit one iframe-high screen.
+pub fn toolbox(props: &ViewProps) -> bool {
+    props.options.embed && !props.options.read_only && props.state.exercise.is_some()
+}
+
+/// A form's optional fields: as they are, except in an exercise's toolbox,
+/// where they wait behind a closed "More options" (`what` names them).
+pub fn more(props: &ViewProps, what: &str, fields: Html) -> Html {
+    if toolbox(props) {
+        html! {
+            <details class="form__more">
+                <summary>{ format!("More {what} options") }</summary>
+                { fields }
+            </details>
+        }
+    } else {
+        fields
+    }
+}
+
+/// Whether the part of a form that does `action` is drawn: always, except
+/// in an exercise's toolbox, which leaves out what the exercise does not use.
+pub fn shows(props: &ViewProps, action: &str) -> bool {
+    !toolbox(props) || refusal(&props.state, action).is_none()
+}
 
 /// The control that does `action` (a scenario action id), as the page
 /// names it.

@@ -17,6 +17,7 @@ use crate::state::Action;
 pub fn Network(props: &ViewProps) -> Html {
     let sb = props.state.sandbox();
     let vpc = &sb.vpc;
+    let shows = |action: &str| super::lock::shows(props, action);
     let first = vpc
         .subnets
         .values()
@@ -105,33 +106,41 @@ pub fn Network(props: &ViewProps) -> Html {
         })
         .collect();
     html! {
-        <details class="form">
+        <details class="form" open={super::lock::toolbox(props)}>
             <summary>{ "Network: ways out of the VPC" }</summary>
             if vpc.assume_egress {
                 <p class="form__hint is-warning">{ "This scenario was written before podnet modelled route tables: every subnet is assumed to have a way out." }</p>
             }
             <p class="form__hint">{ "A node needs a way to the API server, to EC2 (nodeadm names the node with DescribeInstances) and to ECR (aws-node and kube-proxy images): a NAT gateway, or VPC endpoints in a private cluster." }</p>
-            if vpc.internet_gateway {
-                <p class="form__hint">{ "Internet gateway attached." }</p>
-            } else {
-                { super::lock::button(&props.state, "add-internet-gateway", "Attach internet gateway", run(Command::AddInternetGateway)) }
+            if shows("add-internet-gateway") {
+                if vpc.internet_gateway {
+                    <p class="form__hint">{ "Internet gateway attached." }</p>
+                } else {
+                    { super::lock::button(&props.state, "add-internet-gateway", "Attach internet gateway", run(Command::AddInternetGateway)) }
+                }
             }
-            <label>{ "NAT gateway subnet" }<select onchange={bind_select(&nat_subnet)}>{ subnet_options(&nat_pick) }</select></label>
-            { super::lock::button(&props.state, "add-nat-gateway", "Add NAT gateway", on_nat) }
-            <ul class="form__list" aria-label="Route tables">{ routes }</ul>
-            <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_pick) }</select></label>
-            <label>{ "Route 0.0.0.0/0 to" }
-                <select onchange={bind_select(&route_to)}>
-                    <option value="nat-gateway" selected={*route_to == "nat-gateway"}>{ "a NAT gateway" }</option>
-                    <option value="internet-gateway" selected={*route_to == "internet-gateway"}>{ "the internet gateway" }</option>
-                    <option value="local" selected={*route_to == "local"}>{ "nothing (local route only)" }</option>
-                </select>
-            </label>
-            { super::lock::button(&props.state, "set-route", "Set route", on_route) }
-            <fieldset class="form__group">
-                <legend>{ "VPC endpoints (interface endpoints take an address in each cluster subnet)" }</legend>
-                { for endpoints }
-            </fieldset>
+            if shows("add-nat-gateway") {
+                <label>{ "NAT gateway subnet" }<select onchange={bind_select(&nat_subnet)}>{ subnet_options(&nat_pick) }</select></label>
+                { super::lock::button(&props.state, "add-nat-gateway", "Add NAT gateway", on_nat) }
+            }
+            if shows("set-route") {
+                <ul class="form__list" aria-label="Route tables">{ routes }</ul>
+                <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_pick) }</select></label>
+                <label>{ "Route 0.0.0.0/0 to" }
+                    <select onchange={bind_select(&route_to)}>
+                        <option value="nat-gateway" selected={*route_to == "nat-gateway"}>{ "a NAT gateway" }</option>
+                        <option value="internet-gateway" selected={*route_to == "internet-gateway"}>{ "the internet gateway" }</option>
+                        <option value="local" selected={*route_to == "local"}>{ "nothing (local route only)" }</option>
+                    </select>
+                </label>
+                { super::lock::button(&props.state, "set-route", "Set route", on_route) }
+            }
+            if shows("add-vpc-endpoint") || shows("delete-vpc-endpoint") {
+                <fieldset class="form__group form__endpoints">
+                    <legend>{ "VPC endpoints (interface endpoints take an address in each cluster subnet)" }</legend>
+                    { for endpoints }
+                </fieldset>
+            }
         </details>
     }
 }
@@ -142,6 +151,7 @@ pub fn VpcDns(props: &ViewProps) -> Html {
     let sb = props.state.sandbox();
     let vpc = &sb.vpc;
     let domain = use_state(|| vpc.dhcp.domain_name.clone().unwrap_or_default());
+    let shows = |action: &str| super::lock::shows(props, action);
     let toggle = |f: fn(bool) -> Command| {
         let on_action = props.on_action.clone();
         Callback::from(move |e: Event| {
@@ -187,20 +197,26 @@ pub fn VpcDns(props: &ViewProps) -> Html {
         })
     };
     html! {
-        <fieldset class="form__group">
+        if shows("set-vpc-dns") || shows("set-dhcp-options") {
+            <fieldset class="form__group">
                 <legend>{ "DNS" }</legend>
-                <label class="form__check"><input type="checkbox" checked={vpc.dns_support} onchange={on_support} />{ "VPC DNS resolution (enableDnsSupport)" }</label>
-                <label class="form__check"><input type="checkbox" checked={vpc.dns_hostnames} onchange={on_hostnames} />{ "VPC DNS hostnames (enableDnsHostnames)" }</label>
-                <label>{ "DHCP option set: DNS servers" }
-                    <select onchange={on_servers}>
-                        <option value="amazon-provided" selected={vpc.dhcp.servers == DnsServers::AmazonProvided}>{ "AmazonProvidedDNS" }</option>
-                        <option value="custom" selected={vpc.dhcp.servers == DnsServers::Custom}>{ "your own DNS servers" }</option>
-                    </select>
-                </label>
-                <form onsubmit={on_domain}>
-                    <label>{ "DHCP domain-name (optional)" }<input type="text" value={(*domain).clone()} oninput={bind(&domain)} spellcheck="false" /></label>
-                    { super::lock::submit(&props.state, "set-dhcp-options", "Set domain name") }
-                </form>
+                if shows("set-vpc-dns") {
+                    <label class="form__check"><input type="checkbox" checked={vpc.dns_support} onchange={on_support} />{ "VPC DNS resolution (enableDnsSupport)" }</label>
+                    <label class="form__check"><input type="checkbox" checked={vpc.dns_hostnames} onchange={on_hostnames} />{ "VPC DNS hostnames (enableDnsHostnames)" }</label>
+                }
+                if shows("set-dhcp-options") {
+                    <label>{ "DHCP option set: DNS servers" }
+                        <select onchange={on_servers}>
+                            <option value="amazon-provided" selected={vpc.dhcp.servers == DnsServers::AmazonProvided}>{ "AmazonProvidedDNS" }</option>
+                            <option value="custom" selected={vpc.dhcp.servers == DnsServers::Custom}>{ "your own DNS servers" }</option>
+                        </select>
+                    </label>
+                    <form onsubmit={on_domain}>
+                        <label>{ "DHCP domain-name (optional)" }<input type="text" value={(*domain).clone()} oninput={bind(&domain)} spellcheck="false" /></label>
+                        { super::lock::submit(&props.state, "set-dhcp-options", "Set domain name") }
+                    </form>
+                }
             </fieldset>
+        }
     }
 }

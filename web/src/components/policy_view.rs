@@ -68,15 +68,39 @@ pub fn parse_labels(text: &str) -> Result<netpol::Labels, String> {
     Ok(labels)
 }
 
+/// Which parts of the section a place on the page draws.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Parts {
+    /// Everything: who enforces, the policies, the forms and the matrix.
+    Whole,
+    /// The policies and the forms that change them (an exercise's toolbox
+    /// that has other controls beside).
+    Write,
+    /// Who enforces and the matrix (below the map, when the forms are in
+    /// the toolbox).
+    Look,
+}
+
+/// The props of [`PolicyView`].
+#[derive(Clone, PartialEq, Properties)]
+pub struct PolicyProps {
+    /// What every component gets.
+    pub view: ViewProps,
+    /// What is drawn here.
+    #[prop_or(Parts::Whole)]
+    pub parts: Parts,
+}
+
 /// The section "Network policy".
 #[component]
-pub fn PolicyView(props: &ViewProps) -> Html {
+pub fn PolicyView(p: &PolicyProps) -> Html {
+    let props = &p.view;
+    let (write, look) = (p.parts != Parts::Look, p.parts != Parts::Write);
     let sb = props.state.sandbox();
-    let yaml = use_state(|| TEMPLATES[0].1.to_owned());
-    let template = use_state(|| 0usize);
     let port = use_state(|| "80".to_owned());
     let protocol = use_state(|| "TCP".to_owned());
     let read_only = props.options.read_only;
+    let toolbox = super::lock::toolbox(props);
     let enforcement = sb.cni.strategy().policy_enforcement();
     let pods = connectable(&sb);
     let warnings = if pods <= MAX_WARNING_PODS {
@@ -84,6 +108,51 @@ pub fn PolicyView(props: &ViewProps) -> Html {
     } else {
         vec![format!("{pods} pods: too many to check the traps here on every change; podnet reach lists every pair and its warnings")]
     };
+    let status_class = classes!(
+        "policy__enforcement",
+        (!enforcement.enforced() && !sb.policies.is_empty()).then_some("is-warning")
+    );
+    html! {
+        <section class={classes!("policy", toolbox.then_some("is-toolbox"))} aria-label={if p.parts == Parts::Write { "Change network policy" } else { "Network policy" }}>
+            <h2>{ "Network policy" }</h2>
+            if look {
+                <p class={status_class} role="status">{ format!("NetworkPolicy is {}.", enforcement.describe()) }</p>
+                if !warnings.is_empty() {
+                    <ul class="policy__warnings" aria-label="Policy warnings">
+                        { for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }
+                    </ul>
+                }
+            }
+            if write { <PolicyList ..props.clone() /> }
+            <div class="policy__body">
+                if write && !read_only {
+                    <div class="policy__write"><PolicyYaml ..props.clone() /></div>
+                }
+                <div class="policy__read">
+                    if write && !read_only { <ObjectForms ..props.clone() /> }
+                    if look {
+                        <div class="policy__matrix-form">
+                            <label>{ "Port" }<input type="number" min="1" max="65535" value={(*port).clone()} oninput={bind(&port)} /></label>
+                            <label>{ "Protocol" }
+                                <select onchange={bind_select(&protocol)}>
+                                    { for ["TCP", "UDP", "SCTP"].iter().map(|p| html! { <option value={*p} selected={*protocol == *p}>{ *p }</option> }) }
+                                </select>
+                            </label>
+                        </div>
+                        <Matrix view={props.clone()} port={port.trim().parse().unwrap_or(80)} protocol={Protocol::from_name(&protocol).unwrap_or_default()} />
+                    }
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// A policy's YAML, from a template, and Apply.
+#[component]
+fn PolicyYaml(props: &ViewProps) -> Html {
+    let yaml = use_state(|| TEMPLATES[0].1.to_owned());
+    let template = use_state(|| 0usize);
+    let toolbox = super::lock::toolbox(props);
     let on_template = {
         let (yaml, template) = (yaml.clone(), template.clone());
         Callback::from(move |e: Event| {
@@ -121,45 +190,19 @@ pub fn PolicyView(props: &ViewProps) -> Html {
             }
         })
     };
-    let status_class = classes!(
-        "policy__enforcement",
-        (!enforcement.enforced() && !sb.policies.is_empty()).then_some("is-warning")
-    );
     html! {
-        <section class="policy" aria-label="Network policy">
-            <h2>{ "Network policy" }</h2>
-            <p class={status_class} role="status">{ format!("NetworkPolicy is {}.", enforcement.describe()) }</p>
-            if !warnings.is_empty() {
-                <ul class="policy__warnings" aria-label="Policy warnings">
-                    { for warnings.iter().map(|w| html! { <li>{ w.clone() }</li> }) }
-                </ul>
-            }
-            <PolicyList ..props.clone() />
-            if !read_only {
-                <form class="policy__form" onsubmit={on_apply}>
-                    <label>{ "Start from a template" }
-                        <select onchange={on_template}>
-                            { for TEMPLATES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()} selected={i == *template}>{ *name }</option> }) }
-                        </select>
-                    </label>
-                    <label>{ "Policy YAML" }
-                        <textarea rows="12" spellcheck="false" value={(*yaml).clone()} oninput={on_yaml} />
-                    </label>
-                    <p class="form__hint">{ "One or several documents, as kubectl apply -f takes them (JSON works too). A policy without a namespace goes to default; applying one of the same name again replaces it." }</p>
-                    { super::lock::submit(&props.state, "apply-network-policy", "Apply policy") }
-                </form>
-                <ObjectForms ..props.clone() />
-            }
-            <div class="policy__matrix-form">
-                <label>{ "Port" }<input type="number" min="1" max="65535" value={(*port).clone()} oninput={bind(&port)} /></label>
-                <label>{ "Protocol" }
-                    <select onchange={bind_select(&protocol)}>
-                        { for ["TCP", "UDP", "SCTP"].iter().map(|p| html! { <option value={*p} selected={*protocol == *p}>{ *p }</option> }) }
-                    </select>
-                </label>
-            </div>
-            <Matrix view={props.clone()} port={port.trim().parse().unwrap_or(80)} protocol={Protocol::from_name(&protocol).unwrap_or_default()} />
-        </section>
+        <form class="policy__form" onsubmit={on_apply}>
+            <label>{ "Start from a template" }
+                <select onchange={on_template}>
+                    { for TEMPLATES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()} selected={i == *template}>{ *name }</option> }) }
+                </select>
+            </label>
+            <label>{ "Policy YAML" }
+                <textarea rows={if toolbox { "8" } else { "12" }} spellcheck="false" value={(*yaml).clone()} oninput={on_yaml} />
+            </label>
+            <p class="form__hint">{ "One or several documents, as kubectl apply -f takes them (JSON works too). A policy without a namespace goes to default; applying one of the same name again replaces it." }</p>
+            { super::lock::submit(&props.state, "apply-network-policy", "Apply policy") }
+        </form>
     }
 }
 
@@ -182,7 +225,7 @@ fn PolicyList(props: &ViewProps) -> Html {
                 html! {
                     <li>
                         <button type="button" class="policy__name" aria-pressed={selected.to_string()} title="Show it in the inspector and outline the pods it selects" onclick={select}><code>{ format!("{}/{}", p.namespace, p.name) }</code></button>
-                        { format!(": selects {} in {}; isolates {isolates}", p.pod_selector.describe(), p.namespace) }
+                        { format!(": selects {} in {}; isolates {isolates}", p.pod_selector.selects(), p.namespace) }
                         if !read_only {
                             <button type="button" class="danger" aria-label={format!("Delete NetworkPolicy {}/{}", p.namespace, p.name)} onclick={delete}>{ "Delete" }</button>
                         }
@@ -244,12 +287,15 @@ fn ObjectForms(props: &ViewProps) -> Html {
     let namespaces: Vec<String> = props.state.sandbox().namespaces.keys().cloned().collect();
     html! {
         <>
-            <form class="policy__form is-row" onsubmit={on_ns} aria-label="Add a namespace">
-                <label>{ "Namespace name" }<input type="text" value={(*ns_name).clone()} oninput={bind(&ns_name)} spellcheck="false" /></label>
-                <label>{ "Its labels (key=value, …)" }<input type="text" value={(*ns_labels).clone()} oninput={bind(&ns_labels)} spellcheck="false" /></label>
-                { super::lock::submit(&props.state, "add-namespace", "Add namespace") }
-            </form>
+            if super::lock::shows(props, "add-namespace") {
+                <form class="policy__form is-row" onsubmit={on_ns} aria-label="Add a namespace">
+                    <label>{ "Namespace name" }<input type="text" value={(*ns_name).clone()} oninput={bind(&ns_name)} spellcheck="false" /></label>
+                    <label>{ "Its labels (key=value, …)" }<input type="text" value={(*ns_labels).clone()} oninput={bind(&ns_labels)} spellcheck="false" /></label>
+                    { super::lock::submit(&props.state, "add-namespace", "Add namespace") }
+                </form>
+            }
             <p class="form__hint">{ format!("Namespaces: {}. Each carries kubernetes.io/metadata.name with its own name.", namespaces.join(", ")) }</p>
+            if super::lock::shows(props, "set-labels") {
             <form class="policy__form is-row" onsubmit={on_labels} aria-label="Set labels">
                 <label>{ "Relabel a" }
                     <select onchange={bind_select(&kind)}>
@@ -264,6 +310,7 @@ fn ObjectForms(props: &ViewProps) -> Html {
                 <label>{ "New labels" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
                 { super::lock::submit(&props.state, "set-labels", "Set labels") }
             </form>
+            }
         </>
     }
 }

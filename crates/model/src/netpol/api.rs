@@ -225,6 +225,18 @@ impl LabelSelector {
             && self.match_expressions.as_ref().is_none_or(|e| e.is_empty())
     }
 
+    /// What a policy with this podSelector selects, in words: `every pod`
+    /// for `{}` (kubectl describe writes `<none> (Allowing the specific
+    /// traffic to all pods in this namespace)`; `<none>` alone reads as
+    /// "no pod"), otherwise `pods with app=web`.
+    pub fn selects(&self) -> String {
+        if self.is_empty() {
+            "every pod".to_owned()
+        } else {
+            format!("pods with {}", self.describe())
+        }
+    }
+
     /// As `kubectl describe` writes it: `app=web,tier in (a,b)`, or
     /// `<none>` for `{}`.
     pub fn describe(&self) -> String {

@@ -852,3 +852,16 @@ fn yaml_documents_and_lists_round_trip() {
     let back = yaml::objects(&yaml::documents(&objects)).unwrap();
     assert_eq!(back, objects);
 }
+
+#[test]
+fn an_empty_pod_selector_reads_as_every_pod_not_none() {
+    let doc = |sel: &str| {
+        let o = yaml::objects(&format!("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {{name: p, namespace: shop}}\nspec: {{podSelector: {sel}}}\n")).unwrap().remove(0);
+        Policy::new(super::decode(&o).unwrap(), "default").unwrap()
+    };
+    let all = doc("{}");
+    assert_eq!(all.pod_selector.describe(), "<none>");
+    assert_eq!(all.pod_selector.selects(), "every pod");
+    let web = doc("{matchLabels: {app: web}}");
+    assert_eq!(web.pod_selector.selects(), "pods with app=web");
+}
