@@ -194,3 +194,36 @@ test('the planner\'s refusal offers the ways forward, and each one plans', async
   assert.deepEqual(problems(), []);
   await context.close();
 });
+
+// Every built-in exercise, embedded in a 720-px-high iframe on a course page
+// (1,024 px wide): the goals, and beside them every control the exercise
+// lets the learner use, all on the first screen, without scrolling.
+const exercises = (await readFile(new URL('../../crates/model/src/exercise/mod.rs', import.meta.url), 'utf8'))
+  .match(/exercises\/([a-z0-9-]+)\.json/g).map((m) => m.slice('exercises/'.length, -'.json'.length));
+
+test('in a 720 px embed every control of the open exercise is on the first screen', async () => {
+  assert.ok(exercises.length >= 15, `found ${exercises.length} exercises`);
+  const context = await env.browser.newContext({ viewport: { width: 1024, height: 720 } });
+  for (const id of exercises) {
+    const { page, problems } = await openApp(env.browser, env.server.origin, { context, query: `?embed=1&exercise=${id}` });
+    const bench = page.getByRole('group', { name: 'The exercise and what it lets you change' });
+    await bench.getByRole('region', { name: 'Exercise' }).waitFor();
+    let seen = 0;
+    for (const role of ['button', 'textbox', 'combobox', 'checkbox', 'spinbutton']) {
+      for (const control of await bench.getByRole(role).all()) {
+        if ((await control.getAttribute('aria-disabled')) === 'true' || !(await control.isVisible())) continue;
+        const box = await control.boundingBox();
+        const name = (await control.getAttribute('aria-label')) ?? (await control.evaluate((el) => el.labels?.[0]?.textContent ?? el.textContent));
+        assert.ok(box.y >= 0 && box.y + box.height <= 720, `${id}: ${role} "${name.trim().slice(0, 60)}" ends at ${Math.round(box.y + box.height)} px`);
+        seen += 1;
+      }
+    }
+    // The controls of what the exercise uses are there (Add node, Apply policy, …).
+    assert.ok(seen >= 5, `${id}: only ${seen} controls`);
+    if (id === 'private-endpoint-join') await screenshot(page, 'embed-720-private-endpoint-join');
+    if (id === 'policy-ignored-on-flannel') await screenshot(page, 'embed-720-policy-ignored-on-flannel');
+    assert.deepEqual(problems(), [], id);
+    await page.close();
+  }
+  await context.close();
+});

@@ -177,7 +177,7 @@ pub fn Page(props: &ViewProps) -> Html {
                 // An embedded exercise: its controls next to its goals, the
                 // whole width above the map.
                 if toolbox {
-                    <div class={classes!("workbench", mixed.then_some("is-three"))}>
+                    <div class={classes!("workbench", mixed.then_some("is-three"))} role="group" aria-label="The exercise and what it lets you change">
                         <ExercisePanel ..props.clone() />
                         if mixed {
                             <PolicyView view={props.clone()} parts={Parts::Write} />

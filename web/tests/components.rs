@@ -28,6 +28,14 @@ fn state_of(name: &str) -> AppState {
 
 /// Mounts the page on `state`; returns the root and the actions it dispatched.
 async fn mount_page(state: AppState) -> (Element, Rc<std::cell::RefCell<Vec<Action>>>) {
+    mount_page_with(state, Default::default()).await
+}
+
+/// [`mount_page`] with view options (`?embed=1`, …).
+async fn mount_page_with(
+    state: AppState,
+    options: podnet_web::persist::ViewOptions,
+) -> (Element, Rc<std::cell::RefCell<Vec<Action>>>) {
     let root = fresh_root();
     let seen = Rc::new(std::cell::RefCell::new(Vec::new()));
     let on_action = {
@@ -37,7 +45,7 @@ async fn mount_page(state: AppState) -> (Element, Rc<std::cell::RefCell<Vec<Acti
     let props = ViewProps {
         state: Shared(Rc::new(state)),
         on_action,
-        options: Default::default(),
+        options,
     };
     yew::Renderer::<Page>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
@@ -399,6 +407,41 @@ async fn the_exercise_panel_lists_the_goals_and_asks_for_hints() {
     button(&root, "Show a hint (1 of 4)").click();
     yew::scheduler::flush().await;
     assert!(matches!(seen.borrow().last(), Some(Action::Hint)));
+}
+
+/// An embedded exercise's toolbox: beside the goals, only the controls of
+/// what the exercise uses (private-endpoint-join: endpoints, DNS, cluster
+/// access, Add node, time), optional fields behind "More node options".
+#[wasm_bindgen_test]
+async fn an_embedded_exercise_shows_only_the_controls_it_uses_beside_its_goals() {
+    use yew::Reducible;
+    let ex = podnet_model::exercise::Exercise::from_json(
+        podnet_model::exercise::builtin_exercises::get("private-endpoint-join").unwrap(),
+    )
+    .unwrap();
+    let state = Rc::new(state_of("seed")).reduce(Action::OpenExercise(Rc::new(ex)));
+    let options = podnet_web::persist::ViewOptions::from_query("?embed=1");
+    let (root, _) = mount_page_with((*state).clone(), options).await;
+    let bench = root
+        .query_selector("[role=group][aria-label='The exercise and what it lets you change']")
+        .unwrap()
+        .expect("the workbench");
+    let tools = bench.query_selector(".controls.is-toolbox").unwrap().expect("the toolbox");
+    let text = tools.text_content().unwrap_or_default();
+    for there in ["Add node", "VPC endpoint ec2", "Endpoint access", "VPC DNS resolution", "Set domain name", "Node role mapped by", "Cluster security group allows TCP 443", "Wait 30 s", "More node options"] {
+        assert!(text.contains(there), "{there} missing: {text}");
+    }
+    for absent in ["Add pods", "Add subnet", "Set route", "Add NAT gateway", "Upgrade control plane", "Public access CIDRs", "Authentication mode", "Strategy"] {
+        assert!(!text.contains(absent), "{absent} shown: {text}");
+    }
+    // The optional fields wait, closed; the sentence listing the controls
+    // gives way to the controls themselves.
+    assert!(!tools.query_selector("details.form__more[open]").unwrap().is_some());
+    assert!(!bench.text_content().unwrap_or_default().contains("This exercise lets you use"));
+    // Not embedded, the same exercise keeps the whole Build column.
+    let (page, _) = mount_page((*state).clone()).await;
+    assert!(page.query_selector(".workbench").unwrap().is_none());
+    assert!(region_text(&page, "Controls").contains("Add pods"));
 }
 
 /// One vocabulary (issue 16): the CNI picker lists `CniMode::all()` by tag
