@@ -436,7 +436,7 @@ async fn an_embedded_exercise_shows_only_the_controls_it_uses_beside_its_goals()
     }
     // The optional fields wait, closed; the sentence listing the controls
     // gives way to the controls themselves.
-    assert!(!tools.query_selector("details.form__more[open]").unwrap().is_some());
+    assert!(tools.query_selector("details.form__more[open]").unwrap().is_none());
     assert!(!bench.text_content().unwrap_or_default().contains("This exercise lets you use"));
     // Not embedded, the same exercise keeps the whole Build column.
     let (page, _) = mount_page((*state).clone()).await;
