@@ -72,10 +72,11 @@ export async function launchBrowser() {
 }
 
 /**
- * Opens the app in a fresh page. Returns the page and `problems()`, which
+ * Opens the app in a fresh page (by default, once the app has replaced the
+ * static first paint). Returns the page and `problems()`, which
  * lists console errors, uncaught errors and off-origin requests seen so far.
  */
-export async function openApp(browser, origin, { colorScheme = 'light', viewport = { width: 1280, height: 900 }, query = '', context: given } = {}) {
+export async function openApp(browser, origin, { colorScheme = 'light', viewport = { width: 1280, height: 900 }, query = '', context: given, live = true } = {}) {
   const context = given ?? (await browser.newContext({ colorScheme, viewport }));
   const page = await context.newPage();
   const problems = [];
@@ -89,6 +90,9 @@ export async function openApp(browser, origin, { colorScheme = 'light', viewport
     if (!own) problems.push(`request outside the page's origin: ${url}`);
   });
   await page.goto(`${origin}${BASE_PATH}${query}`);
+  // The static first paint is inert: wait until the app has replaced it
+  // (unless the test looks at the first paint itself).
+  if (live) await page.waitForFunction(() => !document.getElementById('podnet-static'));
   return { page, context, problems: () => problems.slice() };
 }
 

@@ -3,6 +3,17 @@
 //! Everything here is I/O; the reducer never calls it.
 
 use gloo::storage::{LocalStorage, Storage};
+
+/// The value stored under `key` in localStorage: none when there is none,
+/// when storage is refused, and off the browser (the page rendered to
+/// static HTML at build time, which shows a first visit).
+pub fn stored(key: &str) -> Option<String> {
+    if cfg!(target_arch = "wasm32") {
+        LocalStorage::raw().get_item(key).ok().flatten()
+    } else {
+        None
+    }
+}
 use podnet_model::Scenario;
 
 use crate::state::AppState;

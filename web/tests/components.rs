@@ -426,18 +426,46 @@ async fn an_embedded_exercise_shows_only_the_controls_it_uses_beside_its_goals()
         .query_selector("[role=group][aria-label='The exercise and what it lets you change']")
         .unwrap()
         .expect("the workbench");
-    let tools = bench.query_selector(".controls.is-toolbox").unwrap().expect("the toolbox");
+    let tools = bench
+        .query_selector(".controls.is-toolbox")
+        .unwrap()
+        .expect("the toolbox");
     let text = tools.text_content().unwrap_or_default();
-    for there in ["Add node", "VPC endpoint ec2", "Endpoint access", "VPC DNS resolution", "Set domain name", "Node role mapped by", "Cluster security group allows TCP 443", "Wait 30 s", "More node options"] {
+    for there in [
+        "Add node",
+        "VPC endpoint ec2",
+        "Endpoint access",
+        "VPC DNS resolution",
+        "Set domain name",
+        "Node role mapped by",
+        "Cluster security group allows TCP 443",
+        "Wait 30 s",
+        "More node options",
+    ] {
         assert!(text.contains(there), "{there} missing: {text}");
     }
-    for absent in ["Add pods", "Add subnet", "Set route", "Add NAT gateway", "Upgrade control plane", "Public access CIDRs", "Authentication mode", "Strategy"] {
+    for absent in [
+        "Add pods",
+        "Add subnet",
+        "Set route",
+        "Add NAT gateway",
+        "Upgrade control plane",
+        "Public access CIDRs",
+        "Authentication mode",
+        "Strategy",
+    ] {
         assert!(!text.contains(absent), "{absent} shown: {text}");
     }
     // The optional fields wait, closed; the sentence listing the controls
     // gives way to the controls themselves.
-    assert!(tools.query_selector("details.form__more[open]").unwrap().is_none());
-    assert!(!bench.text_content().unwrap_or_default().contains("This exercise lets you use"));
+    assert!(tools
+        .query_selector("details.form__more[open]")
+        .unwrap()
+        .is_none());
+    assert!(!bench
+        .text_content()
+        .unwrap_or_default()
+        .contains("This exercise lets you use"));
     // Not embedded, the same exercise keeps the whole Build column.
     let (page, _) = mount_page((*state).clone()).await;
     assert!(page.query_selector(".workbench").unwrap().is_none());

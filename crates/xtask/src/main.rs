@@ -8,6 +8,7 @@
 mod pins;
 mod run;
 mod setup;
+mod size;
 mod tasks;
 
 use std::process::ExitCode;

@@ -1,12 +1,12 @@
 //! The tasks behind `serve`, `test`, `dist` and `bench`.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::pins;
 use crate::run::{self, command, status, step};
 use crate::setup;
+use crate::size;
 
 /// Build tools, then `trunk serve` on 127.0.0.1.
 ///
@@ -38,7 +38,63 @@ fn trunk() -> std::process::Command {
 fn build_release() -> Result<(), String> {
     let mut cmd = trunk();
     cmd.args(["build", "--release"]);
-    status(&mut cmd, "trunk build --release")
+    status(&mut cmd, "trunk build --release")?;
+    prerender(&run::root().join("dist/index.html"))
+}
+
+/// Where the static first paint goes in `index.html` (the app replaces
+/// it), as written and as Trunk's minifier leaves it.
+const STATIC_SLOTS: [&str; 2] = [
+    r#"<div id="podnet-static" inert></div>"#,
+    "<div id=podnet-static inert></div>",
+];
+
+/// Fills `index.html`'s static slot with the page as a first visit sees
+/// it, rendered by the app's own components (`podnet-static`, Yew's
+/// server-side renderer), so it paints before the wasm has loaded.
+fn prerender(index: &Path) -> Result<(), String> {
+    let page = std::fs::read_to_string(index)
+        .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let Some((slot, (before, after))) = STATIC_SLOTS
+        .iter()
+        .find_map(|slot| page.split_once(slot).map(|parts| (slot, parts)))
+    else {
+        return Err(format!(
+            "{} has no {} for the static first paint",
+            index.display(),
+            STATIC_SLOTS[0]
+        ));
+    };
+    let out = command("cargo")
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "podnet-web",
+            "--features",
+            "ssr",
+            "--bin",
+            "podnet-static",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run podnet-static: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "podnet-static failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let html = String::from_utf8(out.stdout).map_err(|e| format!("podnet-static: {e}"))?;
+    let filled = format!(
+        "{before}{}{html}</div>{after}",
+        slot.trim_end_matches("</div>")
+    );
+    std::fs::write(index, filled).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    println!(
+        "static first paint: {} KiB of HTML in index.html",
+        html.len() / 1024
+    );
+    Ok(())
 }
 
 /// Release build into dist/, then a size report.
@@ -49,45 +105,7 @@ pub fn dist() -> Result<(), String> {
     setup::build_tools()?;
     step("building the release site into dist/");
     build_release()?;
-    size_report(&run::root().join("dist"))
-}
-
-fn size_report(dist: &Path) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
-    let mut rows: Vec<(String, usize, usize)> = Vec::new();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Ok(bytes) = std::fs::read(entry.path()) else {
-            continue;
-        };
-        rows.push((name, bytes.len(), gzipped_len(&bytes)));
-    }
-    rows.sort_by_key(|row| std::cmp::Reverse(row.1));
-    println!("\n{:<44} {:>10} {:>10}", "dist/", "raw", "gzip -9");
-    for (name, raw, gz) in &rows {
-        println!("{name:<44} {:>10} {:>10}", kib(*raw), kib(*gz));
-    }
-    let (raw, gz) = rows
-        .iter()
-        .fold((0, 0), |(r, g), row| (r + row.1, g + row.2));
-    println!("{:<44} {:>10} {:>10}", "total", kib(raw), kib(gz));
-    // Issue target: the gzipped download stays under 300 KB.
-    let verdict = if gz <= 300 * 1024 { "PASS" } else { "MISS" };
-    println!("{verdict} gzipped download {} (target ≤ 300 KiB)", kib(gz));
-    Ok(())
-}
-
-fn gzipped_len(bytes: &[u8]) -> usize {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    if enc.write_all(bytes).is_err() {
-        return 0;
-    }
-    enc.finish().map(|v| v.len()).unwrap_or(0)
-}
-
-fn kib(n: usize) -> String {
-    format!("{:.1} KiB", n as f64 / 1024.0)
+    size::precompress_and_report(&run::root().join("dist"))
 }
 
 /// The model's benchmarks (criterion, and the speed targets in
@@ -105,7 +123,7 @@ pub fn bench() -> Result<(), String> {
     );
     step("release build for the UI benchmark");
     build_release()?;
-    size_report(&run::root().join("dist"))?;
+    size::precompress_and_report(&run::root().join("dist"))?;
     step("UI speed targets (headless Chromium)");
     let root = run::root();
     let mut cmd = command("node");
@@ -172,6 +190,8 @@ pub fn test() -> Result<(), String> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
+                // The static first-paint renderer too (podnet-web's ssr).
+                "--all-features",
                 "--",
                 "-D",
                 "warnings",

@@ -17,14 +17,7 @@ pub fn Intro(props: &ViewProps) -> Html {
         format!("This cluster runs {} instead: pods take addresses from {range}, the CNI's own range, not from the VPC. Pods still reach each other without NAT — the CNI carries them: {} — but the VPC and the control plane cannot route to pod IPs, so webhooks need hostNetwork. Compare with the CNI panel.", cni.strategy().name(), datapath.encapsulation)
     });
     // Open on a first visit; closed again once the learner closed it.
-    let open = use_state(|| {
-        use gloo::storage::{LocalStorage, Storage};
-        LocalStorage::raw()
-            .get_item(CLOSED_KEY)
-            .ok()
-            .flatten()
-            .is_none()
-    });
+    let open = use_state(|| crate::persist::stored(CLOSED_KEY).is_none());
     let ontoggle = {
         let open = open.clone();
         Callback::from(move |e: Event| {

@@ -137,13 +137,8 @@ pub fn Toolbar(props: &ViewProps) -> Html {
 #[component]
 fn ThemeToggle() -> Html {
     use gloo::storage::{LocalStorage, Storage};
-    let theme = use_state(|| {
-        LocalStorage::raw()
-            .get_item("podnet.theme")
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "system".into())
-    });
+    let theme =
+        use_state(|| crate::persist::stored("podnet.theme").unwrap_or_else(|| "system".into()));
     {
         let theme = (*theme).clone();
         use_effect_with(theme, |t| {

@@ -1,0 +1,69 @@
+// End-to-end: how the page loads (issue 19). The built index.html holds the
+// page as a first visit sees it, rendered at build time by the app's own
+// components, so it is readable before the wasm runs; the app then takes
+// its place without moving anything.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useServerAndBrowser, openApp, screenshot, waitForNodes } from './harness.mjs';
+
+const env = useServerAndBrowser();
+
+/** Holds every .wasm request until `release()` is called. */
+async function holdWasm(context) {
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  await context.route('**/*.wasm', async (route) => { await gate; await route.continue(); });
+  return release;
+}
+
+/** Where each section heading is, to compare before and after the wasm. */
+const headings = (page) => page.evaluate(() => [...document.querySelectorAll('h2')].map((h) => `${h.textContent} @${Math.round(h.getBoundingClientRect().y)}`));
+
+test('the first paint is static HTML of the starting scenario, and the app replaces it without a jump', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const release = await holdWasm(context);
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context, live: false });
+  // No wasm yet: the map, its seed subnet and the forms are already there.
+  const map = page.getByRole('region', { name: 'VPC map' });
+  await map.getByText('10.10.1.0/24').first().waitFor();
+  await page.getByRole('button', { name: 'Add pods', exact: true }).waitFor();
+  assert.equal(await page.locator('#podnet-static').count(), 1);
+  assert.equal(await page.evaluate(() => document.getElementById('podnet-static').inert), true, 'inert until the app runs');
+  await screenshot(page, 'load-static-first-paint');
+  const before = await headings(page);
+  assert.ok(before.length >= 5, before.join(', '));
+
+  release();
+  await page.locator('#podnet-static').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('.app').count(), 1, 'one page, not two');
+  assert.deepEqual(await headings(page), before, 'every section is where the static copy had it');
+  // Interactive now.
+  await waitForNodes(page, 2);
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/add 10 pods/).first().waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+test('a visit that will show something else drops the static copy at once', async () => {
+  for (const query of ['?embed=1&exercise=private-endpoint-join', '#s=1.abc']) {
+    const context = await env.browser.newContext();
+    const release = await holdWasm(context);
+    const { page } = await openApp(env.browser, env.server.origin, { context, query, live: false });
+    await page.waitForLoadState('domcontentloaded');
+    assert.equal(await page.locator('#podnet-static').count(), 0, query);
+    release();
+    await context.close();
+  }
+  // Saved work: the autosave, not the starting scenario, comes next.
+  const context = await env.browser.newContext();
+  const { page } = await openApp(env.browser, env.server.origin, { context });
+  await waitForNodes(page, 2);
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/add 10 pods/).first().waitFor();
+  const release = await holdWasm(context);
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  assert.equal(await page.locator('#podnet-static').count(), 0, 'after saved work');
+  release();
+  await context.close();
+});
