@@ -67,3 +67,40 @@ test('a visit that will show something else drops the static copy at once', asyn
   release();
   await context.close();
 });
+
+test('the instance type and node pickers search instead of listing every choice', async () => {
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
+  await waitForNodes(page, 2);
+  // No datalist of 1,391 types, no select of every node: a handful of options.
+  assert.ok((await page.locator('option').count()) < 150, `${await page.locator('option').count()} <option>s`);
+  const type = page.getByRole('combobox', { name: 'Instance type' }).first();
+  await type.fill('c6g.');
+  const list = page.getByRole('listbox', { name: 'Instance type' });
+  const options = list.getByRole('option');
+  assert.equal(await options.count(), 8, 'at most 8 matches shown');
+  await list.getByText(/more: type to narrow$/).waitFor();
+  await type.fill('m5.4xl');
+  assert.equal(await options.count(), 1);
+  // Arrow keys and Enter, as the combobox pattern has them (Enter takes the
+  // match, it does not submit the form).
+  await type.press('ArrowDown');
+  assert.equal(await type.getAttribute('aria-activedescendant'), await options.first().getAttribute('id'));
+  await type.press('Enter');
+  assert.equal(await type.inputValue(), 'm5.4xlarge');
+  assert.equal(await type.getAttribute('aria-expanded'), 'false');
+  await page.getByText(/m5\.4xlarge: 8 ENIs × 30 IPv4 each/).waitFor();
+  await page.getByRole('button', { name: 'Add node', exact: true }).click();
+  await waitForNodes(page, 3);
+  // The node picker: type a part of a name, pick it, pods go there.
+  const onNode = page.getByRole('combobox', { name: 'On node' });
+  assert.equal(await onNode.getAttribute('placeholder'), 'any: the scheduler chooses');
+  await onNode.fill('10-10-2');
+  const nodes = page.getByRole('listbox', { name: 'On node' }).getByRole('option');
+  const picked = (await nodes.first().textContent()).trim();
+  await nodes.first().click();
+  assert.equal(await onNode.inputValue(), picked);
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(new RegExp(`add 10 pods on ${picked.replaceAll('.', '\\.')}`)).first().waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});

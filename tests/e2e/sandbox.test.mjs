@@ -317,7 +317,9 @@ test('custom networking on the page: new nodes take pod addresses from the ENICo
   const node = page.locator('.node-card', { hasText: 'custom networking' });
   // A managed node group does not subtract the primary ENI: max pods stays 29.
   assert.match(await node.textContent(), /[02]\/29 pods/);
-  await page.getByLabel('On node').selectOption({ index: 3 });
+  // The node picker lists the nodes (in order): the third is the new one.
+  await page.getByRole('combobox', { name: 'On node' }).click();
+  await page.getByRole('listbox', { name: 'On node' }).getByRole('option').nth(2).click();
   await page.getByLabel('Number of pods').fill('5');
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
   await node.getByText(/● app-\d+ 10\.10\.1(28|29)\./).first().waitFor();

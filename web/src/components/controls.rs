@@ -8,6 +8,9 @@ use podnet_model::{Command, SubnetSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use std::rc::Rc;
+
+use super::combobox::Combobox;
 use crate::app::ViewProps;
 use crate::state::Action;
 
@@ -18,6 +21,23 @@ fn text(e: InputEvent) -> String {
 pub(super) fn bind(h: &UseStateHandle<String>) -> Callback<InputEvent> {
     let h = h.clone();
     Callback::from(move |e: InputEvent| h.set(text(e)))
+}
+
+/// A callback that sets `h` to the value it is given (a picker's change).
+pub(super) fn set(h: &UseStateHandle<String>) -> Callback<String> {
+    let h = h.clone();
+    Callback::from(move |v: String| h.set(v))
+}
+
+thread_local! {
+    /// Every instance type's name, for the pickers (built once).
+    static INSTANCE_TYPES: Rc<Vec<String>> =
+        Rc::new(catalog::all().iter().map(|t| t.name.to_owned()).collect());
+}
+
+/// Every instance type's name, in the catalog's order.
+pub(super) fn instance_types() -> Rc<Vec<String>> {
+    INSTANCE_TYPES.with(Rc::clone)
 }
 
 pub(super) fn bind_select(h: &UseStateHandle<String>) -> Callback<Event> {
@@ -303,7 +323,7 @@ fn AddNode(props: &ViewProps) -> Html {
             let from = max_pods_from(&source);
             on_action.emit(Action::Run(Command::AddNode(
                 podnet_model::command::AddNode {
-                    instance_type: (*itype).clone(),
+                    instance_type: itype.trim().to_owned(),
                     subnet: subnet.clone(),
                     max_pods: mp,
                     max_pods_from: (from != MaxPodsFrom::default()).then_some(from),
@@ -315,8 +335,7 @@ fn AddNode(props: &ViewProps) -> Html {
         <details class="form" id="add-node" open=true>
             <summary>{ "Node" }</summary>
             <form {onsubmit}>
-                <label>{ "Instance type" }<input type="text" value={(*itype).clone()} oninput={bind(&itype)} list="podnet-types" spellcheck="false" autocomplete="off" /></label>
-                <datalist id="podnet-types">{ for catalog::all().iter().map(|t| html! { <option value={t.name} /> }) }</datalist>
+                <Combobox id="add-node-type" label="Instance type" value={(*itype).clone()} options={instance_types()} on_change={set(&itype)} />
                 { info }
                 <label>{ "Node subnet" }
                     <select onchange={bind_select(&chosen)}>
@@ -351,6 +370,10 @@ fn AddPods(props: &ViewProps) -> Html {
             own_sg.set(e.target_unchecked_into::<HtmlInputElement>().checked())
         })
     };
+    let node_names = {
+        let sb = props.state.sandbox();
+        Rc::new(sb.nodes.values().map(|n| n.name.clone()).collect::<Vec<_>>())
+    };
     let onsubmit = {
         let (count, node, own_sg, namespace, labels, on_action) = (
             count.clone(),
@@ -380,7 +403,7 @@ fn AddPods(props: &ViewProps) -> Html {
             on_action.emit(Action::Run(Command::AddPods(
                 podnet_model::command::AddPods {
                     count: n,
-                    node: (!node.is_empty()).then(|| (*node).clone()),
+                    node: (!node.trim().is_empty()).then(|| node.trim().to_owned()),
                     host_network: false,
                     name: None,
                     security_groups: *own_sg,
@@ -396,12 +419,7 @@ fn AddPods(props: &ViewProps) -> Html {
             <summary>{ "Pods" }</summary>
             <form {onsubmit}>
                 <label>{ "Number of pods" }<input type="number" min="1" max="200000" value={(*count).clone()} oninput={bind(&count)} /></label>
-                <label>{ "On node" }
-                    <select onchange={bind_select(&node)}>
-                        <option value="" selected={node.is_empty()}>{ "Let the scheduler choose" }</option>
-                        { for props.state.sandbox().nodes.values().map(|n| html! { <option value={n.name.clone()} selected={n.name == *node}>{ n.name.clone() }</option> }) }
-                    </select>
-                </label>
+                <Combobox id="add-pods-node" label="On node" value={(*node).clone()} options={node_names} on_change={set(&node)} placeholder="any: the scheduler chooses" />
                 { super::lock::more(props, "pod", html! { <>
                     <label>{ "Pod namespace" }<input type="text" value={(*namespace).clone()} oninput={bind(&namespace)} spellcheck="false" /></label>
                     <label>{ "Pod labels (key=value, …)" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>

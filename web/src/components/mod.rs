@@ -1,6 +1,7 @@
 //! View components; each has its own stylesheet in `web/styles/`.
 
 pub mod cni_settings;
+pub mod combobox;
 pub mod compare_view;
 pub mod controls;
 pub mod exercise_panel;

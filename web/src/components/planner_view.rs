@@ -180,6 +180,16 @@ pub fn PlannerView(props: &ViewProps) -> Html {
             form.set(next);
         })
     };
+    let set_group_type = |i: usize| {
+        let form = form.clone();
+        Callback::from(move |v: String| {
+            let mut next = (*form).clone();
+            if let Some(g) = next.groups.get_mut(i) {
+                g.instance_type = v;
+            }
+            form.set(next);
+        })
+    };
     let pick = |f: fn(&mut Form) -> &mut String| {
         let form = form.clone();
         Callback::from(move |e: Event| {
@@ -222,7 +232,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
                  oninput: Callback<InputEvent>,
                  kind: &'static str| {
         html! {
-            <label>{ label }<input type={kind} value={value.to_owned()} {oninput} spellcheck="false" autocomplete="off" min="0" list={(label == "Instance type").then_some("podnet-types")} /></label>
+            <label>{ label }<input type={kind} value={value.to_owned()} {oninput} spellcheck="false" autocomplete="off" min="0" /></label>
         }
     };
     let knobs = CniMode::from_tag(&f.cni)
@@ -314,7 +324,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
                 { for f.groups.iter().enumerate().map(|(i, g)| html! {
                     <fieldset>
                         <legend>{ format!("Node group {}", i + 1) }</legend>
-                        { field("Instance type", &g.instance_type, set_group(i, |g| &mut g.instance_type), "text") }
+                        <super::combobox::Combobox id={format!("plan-type-{i}")} label="Instance type" value={g.instance_type.clone()} options={super::controls::instance_types()} on_change={set_group_type(i)} />
                         { field("Nodes (minimum)", &g.min, set_group(i, |g| &mut g.min), "number") }
                         { field("Nodes (maximum)", &g.max, set_group(i, |g| &mut g.max), "number") }
                         { field(if f.pods_per == "total" { "Pods in total" } else { "Pods per node" }, &g.pods, set_group(i, |g| &mut g.pods), "number") }
