@@ -223,7 +223,7 @@ pub fn initial_state() -> AppState {
 fn scenario_state() -> AppState {
     let saved = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten();
     let (base, base_problem) =
-        match saved.map(|json| Scenario::from_json(&json).and_then(AppState::from_scenario)) {
+        match saved.map(|text| read_saved(&text).and_then(AppState::from_scenario)) {
             Some(Ok(state)) => (state, None),
             Some(Err(err)) => (
                 AppState::seeded(),
@@ -280,7 +280,24 @@ pub fn shared_link_action() -> Option<crate::state::Action> {
 /// Autosaves the applied scenario.
 pub fn save(scenario: &Scenario) {
     // Storage can be full or disabled (private windows): then nothing is saved, silently.
-    let _ = LocalStorage::raw().set_item(STORAGE_KEY, &scenario.to_compact_json());
+    let _ = LocalStorage::raw().set_item(STORAGE_KEY, &saved_form(scenario));
+}
+
+/// The autosave's text: the share link's packing (deflated JSON, base64),
+/// a tenth to a twentieth of the JSON's size for a big cluster, so the
+/// write is small.
+pub fn saved_form(scenario: &Scenario) -> String {
+    scenario.to_link_fragment()
+}
+
+/// Reads an autosave: the packed form, or the plain JSON written before
+/// podnet packed it.
+pub fn read_saved(text: &str) -> Result<Scenario, podnet_model::ScenarioError> {
+    if text.trim_start().starts_with('{') {
+        Scenario::from_json(text)
+    } else {
+        Scenario::from_link_fragment(text)
+    }
 }
 
 /// The full link that reproduces the scenario (the address bar is left

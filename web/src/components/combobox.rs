@@ -77,13 +77,17 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
     let oninput = {
         let (on_change, open, active) = (props.on_change.clone(), open.clone(), active.clone());
         Callback::from(move |e: InputEvent| {
-            on_change.emit(e.target_unchecked_into::<web_sys::HtmlInputElement>().value());
+            on_change.emit(
+                e.target_unchecked_into::<web_sys::HtmlInputElement>()
+                    .value(),
+            );
             open.set(true);
             active.set(None);
         })
     };
     let onkeydown = {
-        let (open, active, pick, shown) = (open.clone(), active.clone(), pick.clone(), shown.clone());
+        let (open, active, pick, shown) =
+            (open.clone(), active.clone(), pick.clone(), shown.clone());
         Callback::from(move |e: KeyboardEvent| {
             let n = shown.len();
             match e.key().as_str() {

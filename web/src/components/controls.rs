@@ -372,7 +372,12 @@ fn AddPods(props: &ViewProps) -> Html {
     };
     let node_names = {
         let sb = props.state.sandbox();
-        Rc::new(sb.nodes.values().map(|n| n.name.clone()).collect::<Vec<_>>())
+        Rc::new(
+            sb.nodes
+                .values()
+                .map(|n| n.name.clone())
+                .collect::<Vec<_>>(),
+        )
     };
     let onsubmit = {
         let (count, node, own_sg, namespace, labels, on_action) = (
