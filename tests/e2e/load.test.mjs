@@ -4,9 +4,11 @@
 // its place without moving anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
 import { useServerAndBrowser, openApp, screenshot, waitForNodes } from './harness.mjs';
 
 const env = useServerAndBrowser();
+const link = (scenario) => `#s=1.${deflateRawSync(Buffer.from(JSON.stringify(scenario)), { level: 9 }).toString('base64url')}`;
 
 /** Holds every .wasm request until `release()` is called. */
 async function holdWasm(context) {
@@ -101,6 +103,48 @@ test('the instance type and node pickers search instead of listing every choice'
   assert.equal(await onNode.inputValue(), picked);
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
   await page.getByRole('region', { name: 'Events' }).getByText(new RegExp(`add 10 pods on ${picked.replaceAll('.', '\\.')}`)).first().waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
+/** A cluster of `nodes` m5.large nodes (one command each) and some pods. */
+function bigScenario(nodes) {
+  const actions = [
+    { action: 'add-vpc-cidr', cidr: '100.64.0.0/16' },
+    { action: 'add-subnet', name: 'pods-a', cidr: '100.64.0.0/16', az: 'eu-west-1a' },
+    { action: 'add-subnet', name: 'cluster-a', cidr: '10.0.0.0/28', az: 'eu-west-1a' },
+    { action: 'add-subnet', name: 'cluster-b', cidr: '10.0.0.16/28', az: 'eu-west-1b' },
+    { action: 'create-cluster', name: 'big', version: '1.31', subnets: ['cluster-a', 'cluster-b'] },
+  ];
+  for (let n = 0; n < nodes; n++) actions.push({ action: 'add-node', instance_type: 'm5.large', subnet: 'pods-a' });
+  actions.push({ action: 'add-pods', count: nodes * 10 });
+  return { version: 2, name: 'big', vpc_cidr: '10.0.0.0/16', actions };
+}
+
+test('a big scenario is replayed a chunk at a time, with its progress, and its autosave survives the reload', async () => {
+  const context = await env.browser.newContext();
+  // Records every progress text the page shows, however briefly.
+  await context.addInitScript(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const p = document.querySelector('.loading');
+      if (p && window.__progress.at(-1) !== p.textContent) window.__progress.push(p.textContent);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  const scenario = bigScenario(3000);
+  const total = scenario.actions.length;
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context, query: link(scenario) });
+  const clock = page.locator('.timeline__clock');
+  await clock.filter({ hasText: `step ${total} of ${total}` }).waitFor({ timeout: 60_000 });
+  await page.getByRole('status').filter({ hasText: 'Opened the shared scenario' }).waitFor();
+  const seen = await page.evaluate(() => window.__progress);
+  assert.ok(seen.length >= 1, 'the progress was shown');
+  assert.match(seen[0], new RegExp(`^Replaying the shared scenario: \\d+ of ${total} commands$`));
+  assert.equal(await page.locator('.loading').count(), 0, 'and is gone once loaded');
+  // The autosave is the big scenario, not the starting one shown meanwhile.
+  await page.reload();
+  await clock.filter({ hasText: `step ${total} of ${total}` }).waitFor({ timeout: 60_000 });
+  assert.match((await page.evaluate(() => window.__progress)).join('\n'), /Replaying your saved scenario/);
   assert.deepEqual(problems(), []);
   await context.close();
 });

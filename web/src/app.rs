@@ -68,11 +68,37 @@ pub struct ViewProps {
 pub fn App() -> Html {
     let options = use_memo((), |_| persist::view_options());
     let state = use_reducer(persist::initial_state);
-    // Autosave whenever the applied scenario changes.
+    let progress = use_state(|| None::<Progress>);
+    // Autosave whenever the applied scenario changes (not while a big one
+    // is being replayed: the starting scenario shown meanwhile would
+    // overwrite it).
     {
         let applied = (state.scenario.clone(), state.cursor);
         let state = state.clone();
-        use_effect_with(applied, move |_| persist::save(&state.applied()));
+        let loading = progress.is_some() || persist::has_pending();
+        use_effect_with(applied, move |_| {
+            if !loading {
+                persist::save(&state.applied());
+            }
+        });
+    }
+    // The static first paint that `cargo xtask dist` rendered into
+    // index.html (same components, first visit) goes once the app has
+    // rendered, before the browser paints again: no jump, no blank frame.
+    use_effect_with((), |_| {
+        if let Some(first_paint) = gloo::utils::document().get_element_by_id("podnet-static") {
+            first_paint.remove();
+        }
+    });
+    // A big scenario found on opening (a link, the autosave): replayed a
+    // chunk at a time now that the page is up.
+    {
+        let (dispatcher, progress) = (state.dispatcher(), progress.clone());
+        use_effect_with((), move |_| {
+            if let Some(p) = persist::take_pending() {
+                load_in_chunks(Rc::new(p.scenario), p.what, p.notice, dispatcher, progress);
+            }
+        });
     }
     // The exercise's progress is kept, and in embed mode told to the course page.
     {
@@ -114,12 +140,12 @@ pub fn App() -> Html {
     }
     // A share link pasted into the open tab: only the fragment changes.
     {
-        let dispatcher = state.dispatcher();
+        let (dispatcher, progress) = (state.dispatcher(), progress.clone());
         use_effect_with((), move |_| {
             let listener = web_sys::window().map(|w| {
                 gloo::events::EventListener::new(&w, "hashchange", move |_| {
                     if let Some(action) = persist::shared_link_action() {
-                        dispatcher.dispatch(action);
+                        dispatch(action, &dispatcher, &progress);
                     }
                 })
             });
@@ -127,15 +153,113 @@ pub fn App() -> Html {
         });
     }
     let on_action = {
-        let dispatcher = state.dispatcher();
-        Callback::from(move |a: Action| dispatcher.dispatch(a))
+        let (dispatcher, progress) = (state.dispatcher(), progress.clone());
+        Callback::from(move |a: Action| dispatch(a, &dispatcher, &progress))
     };
     let props = ViewProps {
         state: Shared(Rc::new((*state).clone())),
         on_action,
         options: *options,
     };
-    html! { <Page ..props /> }
+    html! {
+        <>
+            if let Some(p) = &*progress {
+                <div class="loading" role="status">
+                    <label>
+                        { format!("Replaying {}: {} of {} commands", p.what, p.done, p.total) }
+                        <progress max={p.total.to_string()} value={p.done.to_string()} />
+                    </label>
+                </div>
+            }
+            <Page ..props />
+        </>
+    }
+}
+
+/// How far a chunked replay has got.
+#[derive(Clone, PartialEq)]
+struct Progress {
+    /// Commands applied.
+    done: usize,
+    /// Of how many.
+    total: usize,
+    /// What is loading ("the file big.json").
+    what: String,
+}
+
+/// Sends `action` to the reducer, except a big scenario to load: that one
+/// is replayed a chunk at a time, the page answering input in between.
+fn dispatch(
+    action: Action,
+    dispatcher: &UseReducerDispatcher<AppState>,
+    progress: &UseStateHandle<Option<Progress>>,
+) {
+    if let Action::Load(scenario, source) = &action {
+        if scenario.actions.len() > crate::state::CHUNKED_ABOVE {
+            let notice = Some(format!("Loaded {source}."));
+            load_in_chunks(
+                scenario.clone(),
+                source.clone(),
+                notice,
+                dispatcher.clone(),
+                progress.clone(),
+            );
+            return;
+        }
+    }
+    dispatcher.dispatch(action);
+}
+
+/// Replays `scenario` in chunks of about [`CHUNK_MS`](crate::state::CHUNK_MS)
+/// each, one per task, showing the progress; then hands the state to the
+/// reducer (or says why it could not load, the current scenario kept).
+fn load_in_chunks(
+    scenario: Rc<podnet_model::Scenario>,
+    what: String,
+    notice: Option<String>,
+    dispatcher: UseReducerDispatcher<AppState>,
+    progress: UseStateHandle<Option<Progress>>,
+) {
+    match crate::state::Loading::start(scenario, notice) {
+        Ok(job) => next_chunk(job, what, dispatcher, progress),
+        Err(err) => dispatcher.dispatch(Action::LoadFailed(format!(
+            "Could not load {what}: {err}. Your scenario is unchanged."
+        ))),
+    }
+}
+
+fn next_chunk(
+    mut job: crate::state::Loading,
+    what: String,
+    dispatcher: UseReducerDispatcher<AppState>,
+    progress: UseStateHandle<Option<Progress>>,
+) {
+    let start = js_sys::Date::now();
+    match job.run_for(crate::state::CHUNK_MS, || js_sys::Date::now() - start) {
+        Ok(true) => {
+            progress.set(None);
+            dispatcher.dispatch(Action::Replayed(Rc::new(job.finish())));
+        }
+        Ok(false) => {
+            let (done, total) = job.progress();
+            progress.set(Some(Progress {
+                done,
+                total,
+                what: what.clone(),
+            }));
+            // The next chunk in a task of its own: input and paint go first.
+            gloo::timers::callback::Timeout::new(0, move || {
+                next_chunk(job, what, dispatcher, progress)
+            })
+            .forget();
+        }
+        Err(err) => {
+            progress.set(None);
+            dispatcher.dispatch(Action::LoadFailed(format!(
+                "Could not load {what}: {err}. Your scenario is unchanged."
+            )));
+        }
+    }
 }
 
 /// The layout, given the state (mountable on its own in tests).

@@ -222,24 +222,82 @@ pub fn initial_state() -> AppState {
 
 fn scenario_state() -> AppState {
     let saved = LocalStorage::raw().get_item(STORAGE_KEY).ok().flatten();
-    let (base, base_problem) =
-        match saved.map(|text| read_saved(&text).and_then(AppState::from_scenario)) {
-            Some(Ok(state)) => (state, None),
-            Some(Err(err)) => (
-                AppState::seeded(),
-                Some(format!(
+    let saved = saved.map(|text| read_saved(&text));
+    let saved = match saved {
+        Some(Ok(s))
+            if s.actions.len() > crate::state::CHUNKED_ABOVE
+                && location()
+                    .and_then(|l| l.hash().ok())
+                    .is_none_or(|h| h.is_empty()) =>
+        {
+            set_pending(s, "your saved scenario", None);
+            None
+        }
+        other => other,
+    };
+    let (base, base_problem) = match saved.map(|s| s.and_then(AppState::from_scenario)) {
+        Some(Ok(state)) => (state, None),
+        Some(Err(err)) => (
+            AppState::seeded(),
+            Some(format!(
                 "Your saved scenario could not be restored ({err}); showing the starting scenario."
             )),
-            ),
-            None => (AppState::seeded(), None),
-        };
+        ),
+        None => (AppState::seeded(), None),
+    };
     let Some(hash) = take_shared_fragment() else {
         return base.with_error(base_problem);
     };
-    match Scenario::from_link_fragment(&hash).and_then(AppState::from_scenario) {
+    let link = Scenario::from_link_fragment(&hash);
+    // A big scenario is replayed a chunk at a time once the page is up.
+    if let Ok(s) = &link {
+        if s.actions.len() > crate::state::CHUNKED_ABOVE {
+            set_pending(s.clone(), "the shared scenario", Some(OPENED.to_owned()));
+            return base.with_error(base_problem);
+        }
+    }
+    match link.and_then(AppState::from_scenario) {
         Ok(state) => state.with_notice(OPENED),
         Err(err) => base.with_error(Some(format!("{err}. Your current scenario is kept."))),
     }
+}
+
+thread_local! {
+    /// A big scenario found on opening (a link or the autosave), left for
+    /// the page to replay a chunk at a time once it is up.
+    static PENDING: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A big scenario to replay once the page is up: it, what it is (for a
+/// refusal), and what to say once loaded.
+pub struct Pending {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// "the shared scenario", "your saved scenario".
+    pub what: String,
+    /// Said once loaded.
+    pub notice: Option<String>,
+}
+
+fn set_pending(scenario: Scenario, what: &str, notice: Option<String>) {
+    PENDING.with(|p| {
+        *p.borrow_mut() = Some(Pending {
+            scenario,
+            what: what.to_owned(),
+            notice,
+        });
+    });
+}
+
+/// Whether a big scenario waits to be replayed (the autosave must not
+/// overwrite it with the starting scenario meanwhile).
+pub fn has_pending() -> bool {
+    PENDING.with(|p| p.borrow().is_some())
+}
+
+/// The big scenario waiting to be replayed, taken.
+pub fn take_pending() -> Option<Pending> {
+    PENDING.with(|p| p.borrow_mut().take())
 }
 
 /// What the page says once it opened a share link.

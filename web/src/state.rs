@@ -90,6 +90,9 @@ pub struct AppState {
 pub enum Action {
     /// Apply a command after the current point (dropping any redo history).
     Run(Command),
+    /// A scenario replayed a chunk at a time ([`Loading`]) is ready: it
+    /// replaces the state, with the notice said once loaded.
+    Replayed(Rc<AppState>),
     /// Step back one command.
     Undo,
     /// Re-apply the next command.
@@ -157,6 +160,84 @@ fn next_version() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
+/// A scenario of more commands than this is replayed a chunk at a time
+/// (150,000 pods on 5,000 nodes took one 400-ms task in one go).
+pub const CHUNKED_ABOVE: usize = 400;
+
+/// How long one chunk of a replay may run, in milliseconds, before it gives
+/// the main thread back (the page answers input between chunks).
+pub const CHUNK_MS: f64 = 40.0;
+
+/// A scenario being replayed a chunk of commands at a time, so that the
+/// page stays responsive and shows how far it got; [`Loading::finish`]
+/// gives the state [`AppState::from_scenario`] would have.
+pub struct Loading {
+    scenario: Rc<Scenario>,
+    sandbox: Sandbox,
+    steps: Vec<Rc<Step>>,
+    /// What to say once loaded.
+    notice: Option<String>,
+}
+
+impl Loading {
+    /// Before the first command; `notice` is said once loaded.
+    ///
+    /// # Errors
+    /// A scenario beyond the limits, or a VPC that cannot be set up.
+    pub fn start(scenario: Rc<Scenario>, notice: Option<String>) -> Result<Self, ScenarioError> {
+        let sandbox = scenario.start_replay()?;
+        Ok(Self {
+            steps: Vec::with_capacity(scenario.actions.len()),
+            scenario,
+            sandbox,
+            notice,
+        })
+    }
+
+    /// Applies commands until `elapsed()` passes `budget` (at least one
+    /// command each call). `Ok(true)` once every command is applied.
+    ///
+    /// # Errors
+    /// The first refused command, with its position.
+    pub fn run_for(
+        &mut self,
+        budget: f64,
+        elapsed: impl Fn() -> f64,
+    ) -> Result<bool, ScenarioError> {
+        loop {
+            let i = self.steps.len();
+            let Some(events) = self.scenario.replay_command(&mut self.sandbox, i) else {
+                return Ok(true);
+            };
+            let label = self
+                .scenario
+                .actions
+                .get(i)
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            self.steps.push(Rc::new(Step {
+                label,
+                events: events?,
+            }));
+            if elapsed() >= budget {
+                return Ok(self.steps.len() >= self.scenario.actions.len());
+            }
+        }
+    }
+
+    /// Commands applied, of how many.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.steps.len(), self.scenario.actions.len())
+    }
+
+    /// The state, every command applied.
+    pub fn finish(self) -> AppState {
+        let mut state = AppState::from_parts(self.scenario, self.sandbox, self.steps);
+        state.notice = self.notice;
+        state
+    }
+}
+
 impl AppState {
     /// The state of a whole scenario replayed.
     ///
@@ -165,9 +246,14 @@ impl AppState {
     pub fn from_scenario(scenario: Scenario) -> Result<Self, ScenarioError> {
         let cursor = scenario.actions.len();
         let (sandbox, steps) = replay_steps(&scenario, cursor)?;
-        Ok(Self {
-            scenario: Rc::new(scenario),
-            cursor,
+        Ok(Self::from_parts(Rc::new(scenario), sandbox, steps))
+    }
+
+    /// The state at the end of `scenario`, replayed into `sandbox`.
+    fn from_parts(scenario: Rc<Scenario>, sandbox: Sandbox, steps: Vec<Rc<Step>>) -> Self {
+        Self {
+            cursor: scenario.actions.len(),
+            scenario,
             sandbox: Rc::new(RefCell::new(sandbox)),
             version: next_version(),
             steps: Rc::new(steps),
@@ -177,7 +263,7 @@ impl AppState {
             mark: None,
             exercise: None,
             progress: Rc::new(Vec::new()),
-        })
+        }
     }
 
     /// The starting scenario, or an empty VPC if even that fails.
@@ -378,6 +464,7 @@ impl Reducible for AppState {
         let keeps_exercise = !matches!(
             action,
             Action::Load(..)
+                | Action::Replayed(_)
                 | Action::LoadExample(_)
                 | Action::CloseExercise
                 | Action::OpenExercise(_)
@@ -397,6 +484,7 @@ impl Reducible for AppState {
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
             Action::Load(scenario, source) => self.load(&scenario, &source),
+            Action::Replayed(next) => (*next).clone(),
             Action::LoadExample(name) => match builtin::get(&name).map(Scenario::from_json) {
                 Some(Ok(scenario)) => self.load(&scenario, &format!("the example {name}")),
                 Some(Err(err)) => Self {

@@ -204,22 +204,48 @@ impl Scenario {
         steps: Option<usize>,
         mut each: impl FnMut(&Command, Vec<Event>),
     ) -> Result<Sandbox, ScenarioError> {
+        let mut sandbox = self.start_replay()?;
+        let take = steps.unwrap_or(self.actions.len());
+        for (i, action) in self.actions.iter().take(take).enumerate() {
+            if let Some(events) = self.replay_command(&mut sandbox, i) {
+                each(action, events?);
+            }
+        }
+        Ok(sandbox)
+    }
+
+    /// The sandbox a replay starts from, once the scenario is within the
+    /// limits. With [`Scenario::replay_command`], a replay can stop between
+    /// commands (the page gives the main thread back between chunks of a
+    /// big scenario, and shows how far it got).
+    ///
+    /// # Errors
+    /// A scenario beyond the limits, or a VPC that cannot be set up.
+    pub fn start_replay(&self) -> Result<Sandbox, ScenarioError> {
         self.check_limits()?;
         let mut sandbox =
             Sandbox::new(&self.vpc_cidr, self.cni.clone()).map_err(ScenarioError::Setup)?;
         sandbox.vpc.assume_egress = self.assume_egress || self.version < 2;
-        let take = steps.unwrap_or(self.actions.len());
-        for (i, action) in self.actions.iter().take(take).enumerate() {
-            let got = sandbox
+        Ok(sandbox)
+    }
+
+    /// Applies command `i` (0-based) to `sandbox`: its events, or its
+    /// refusal with its position; `None` past the last command.
+    pub fn replay_command(
+        &self,
+        sandbox: &mut Sandbox,
+        i: usize,
+    ) -> Option<Result<Vec<Event>, ScenarioError>> {
+        let action = self.actions.get(i)?;
+        Some(
+            sandbox
                 .apply(action.clone())
                 .map_err(|error| ScenarioError::Action {
                     index: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     action: action.to_string(),
                     error,
-                })?;
-            each(action, got);
-        }
-        Ok(sandbox)
+                }),
+        )
     }
 
     /// Refuses, before any work, a scenario beyond podnet's supported scale:
