@@ -57,14 +57,19 @@ async function clickToDom(page) {
   });
 }
 
-async function measure(browser, origin, label, s, runs) {
-  const context = await browser.newContext();
+/** Every page of `context` keeps its longest main-thread task in `window.__longest` (ms). */
+async function watchLongTasks(context) {
   await context.addInitScript(() => {
     window.__longest = 0;
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
     }).observe({ type: 'longtask', buffered: true });
   });
+}
+
+async function measure(browser, origin, label, s, runs) {
+  const context = await browser.newContext();
+  await watchLongTasks(context);
   const page = await context.newPage();
   const t0 = Date.now();
   await page.goto(link(origin, s));
@@ -95,12 +100,7 @@ try {
   const loads = [];
   for (let i = 0; i < 5; i++) {
     const context = await browser.newContext();
-    await context.addInitScript(() => {
-      window.__longest = 0;
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
-      }).observe({ type: 'longtask', buffered: true });
-    });
+    await watchLongTasks(context);
     const page = await context.newPage();
     await page.goto(`${server.origin}${BASE_PATH}`);
     await page.waitForFunction(() => !document.getElementById('podnet-static') && document.querySelector('.node-card'));
