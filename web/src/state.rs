@@ -682,6 +682,42 @@ mod tests {
         state.reduce(action)
     }
 
+    #[test]
+    fn a_replay_in_chunks_ends_where_a_replay_in_one_go_does() {
+        let scenario = Rc::new(seed());
+        let whole = AppState::from_scenario((*scenario).clone()).unwrap();
+        let mut job = Loading::start(scenario.clone(), Some("Loaded.".into())).unwrap();
+        // A budget always spent: one command per chunk.
+        let mut chunks = 0;
+        while !job.run_for(0.0, || 1.0).unwrap() {
+            chunks += 1;
+            assert_eq!(job.progress(), (chunks, scenario.actions.len()));
+        }
+        assert!(chunks + 1 >= scenario.actions.len());
+        let chunked = job.finish();
+        assert_eq!(*chunked.sandbox(), *whole.sandbox());
+        assert_eq!(chunked.steps, whole.steps);
+        assert_eq!(chunked.cursor, whole.cursor);
+        assert_eq!(chunked.notice.as_deref(), Some("Loaded."));
+        // A refused command stops it with its position, as a replay does.
+        let mut bad = (*scenario).clone();
+        bad.actions.push(Command::DeleteNode {
+            node: "nope".into(),
+        });
+        let mut job = Loading::start(Rc::new(bad), None).unwrap();
+        let err = loop {
+            match job.run_for(f64::MAX, || 0.0) {
+                Ok(true) => panic!("the bad command was applied"),
+                Ok(false) => {}
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(
+            err.contains(&format!("{}", scenario.actions.len() + 1)),
+            "{err}"
+        );
+    }
+
     fn add_pods(n: u32) -> Action {
         Action::Run(Command::AddPods(podnet_model::command::AddPods {
             count: n,

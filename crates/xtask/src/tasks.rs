@@ -39,7 +39,69 @@ fn build_release() -> Result<(), String> {
     let mut cmd = trunk();
     cmd.args(["build", "--release"]);
     status(&mut cmd, "trunk build --release")?;
-    prerender(&run::root().join("dist/index.html"))
+    let dist = run::root().join("dist");
+    prerender(&dist.join("index.html"))?;
+    inline_styles(&dist)
+}
+
+/// Puts the stylesheets Trunk linked into `index.html` itself, in their
+/// order, and removes the files: sixteen render-blocking requests cost the
+/// first paint 60–70 ms on loopback (measured: 250–280 → 180–210 ms).
+fn inline_styles(dist: &Path) -> Result<(), String> {
+    let index = dist.join("index.html");
+    let page = std::fs::read_to_string(&index)
+        .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let (mut out, mut css, mut rest, mut files) =
+        (String::new(), String::new(), page.as_str(), Vec::new());
+    let mut at = None;
+    while let Some(start) = rest.find("<link ") {
+        let Some(len) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..start + len + 1];
+        out.push_str(&rest[..start]);
+        match stylesheet_href(tag) {
+            Some(href) => {
+                let path = dist.join(href.trim_start_matches("./"));
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                css.push_str(&text);
+                css.push('\n');
+                at.get_or_insert(out.len());
+                files.push(path);
+            }
+            None => out.push_str(tag),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    let Some(at) = at else {
+        return Ok(());
+    };
+    out.insert_str(at, &format!("<style>{css}</style>"));
+    std::fs::write(&index, out).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    for f in &files {
+        let _ = std::fs::remove_file(f);
+    }
+    println!(
+        "stylesheets inlined into index.html: {} files, {} KiB",
+        files.len(),
+        css.len() / 1024
+    );
+    Ok(())
+}
+
+/// The `href` of a `<link>` tag that loads a stylesheet (quoted or, as
+/// Trunk's minifier writes it, unquoted).
+fn stylesheet_href(tag: &str) -> Option<&str> {
+    if !tag.contains("stylesheet") {
+        return None;
+    }
+    let value = tag.split_once("href=")?.1;
+    let value = value.trim_start_matches(['"', '\'']);
+    let end = value.find(['"', '\'', ' ', '>'])?;
+    let href = &value[..end];
+    href.ends_with(".css").then_some(href)
 }
 
 /// Where the static first paint goes in `index.html` (the app replaces
