@@ -3,6 +3,9 @@
 //! Everything here is I/O; the reducer never calls it.
 
 use gloo::storage::{LocalStorage, Storage};
+use podnet_model::Scenario;
+
+use crate::state::AppState;
 
 /// The value stored under `key` in localStorage: none when there is none,
 /// when storage is refused, and off the browser (the page rendered to
@@ -14,9 +17,6 @@ pub fn stored(key: &str) -> Option<String> {
         None
     }
 }
-use podnet_model::Scenario;
-
-use crate::state::AppState;
 
 /// The localStorage key of the autosaved scenario.
 pub const STORAGE_KEY: &str = "podnet.scenario.v1";
