@@ -235,7 +235,9 @@ fn scenario_state() -> AppState {
         }
         other => other,
     };
-    let (base, base_problem) = match saved.map(|s| s.and_then(AppState::from_scenario)) {
+    let (base, base_problem) = match saved
+        .map(|s| s.and_then(|s| AppState::from_scenario(s).map_err(|e| e.to_string())))
+    {
         Some(Ok(state)) => (state, None),
         Some(Err(err)) => (
             AppState::seeded(),
@@ -349,13 +351,17 @@ pub fn saved_form(scenario: &Scenario) -> String {
 }
 
 /// Reads an autosave: the packed form, or the plain JSON written before
-/// podnet packed it.
-pub fn read_saved(text: &str) -> Result<Scenario, podnet_model::ScenarioError> {
+/// podnet packed it. The refusal is in words for a save, not for a link.
+pub fn read_saved(text: &str) -> Result<Scenario, String> {
     if text.trim_start().starts_with('{') {
-        Scenario::from_json(text)
-    } else {
-        Scenario::from_link_fragment(text)
+        return Scenario::from_json(text).map_err(|e| e.to_string());
     }
+    Scenario::from_link_fragment(text).map_err(|e| match e {
+        podnet_model::ScenarioError::Link { .. } => {
+            "its packed data in this browser's storage is damaged".to_owned()
+        }
+        other => other.to_string(),
+    })
 }
 
 /// The full link that reproduces the scenario (the address bar is left

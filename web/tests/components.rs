@@ -275,6 +275,9 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
         podnet_web::persist::read_saved(&scenario.to_compact_json()).unwrap(),
         scenario
     );
+    // A damaged save is said to be one, not a link cut short when copied.
+    let err = podnet_web::persist::read_saved("s=1.!!!").unwrap_err();
+    assert_eq!(err, "its packed data in this browser's storage is damaged");
 }
 
 fn choose(root: &Element, label: &str, value: &str) {
