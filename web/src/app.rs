@@ -196,7 +196,7 @@ fn dispatch(
 ) {
     if let Action::Load(scenario, source) = &action {
         if scenario.actions.len() > crate::state::CHUNKED_ABOVE {
-            let notice = Some(format!("Loaded {source}."));
+            let notice = Some(crate::state::loaded(source));
             load_in_chunks(
                 scenario.clone(),
                 source.clone(),
@@ -222,9 +222,7 @@ fn load_in_chunks(
 ) {
     match crate::state::Loading::start(scenario, notice) {
         Ok(job) => next_chunk(job, what, dispatcher, progress),
-        Err(err) => dispatcher.dispatch(Action::LoadFailed(format!(
-            "Could not load {what}: {err}. Your scenario is unchanged."
-        ))),
+        Err(err) => dispatcher.dispatch(Action::LoadFailed(crate::state::not_loaded(&what, &err))),
     }
 }
 
@@ -255,9 +253,7 @@ fn next_chunk(
         }
         Err(err) => {
             progress.set(None);
-            dispatcher.dispatch(Action::LoadFailed(format!(
-                "Could not load {what}: {err}. Your scenario is unchanged."
-            )));
+            dispatcher.dispatch(Action::LoadFailed(crate::state::not_loaded(&what, &err)));
         }
     }
 }

@@ -23,6 +23,16 @@ pub struct Step {
     pub events: Vec<Event>,
 }
 
+impl Step {
+    /// The step of `command`, which caused `events`.
+    fn of(command: &Command, events: Vec<Event>) -> Rc<Self> {
+        Rc::new(Self {
+            label: command.to_string(),
+            events,
+        })
+    }
+}
+
 /// An exercise in progress: its goals' state and the hints shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExerciseRun {
@@ -135,12 +145,8 @@ pub fn replay_steps(
     upto: usize,
 ) -> Result<(Sandbox, Vec<Rc<Step>>), ScenarioError> {
     let mut steps = Vec::with_capacity(upto);
-    let sandbox = scenario.replay_each(Some(upto), |cmd, events| {
-        steps.push(Rc::new(Step {
-            label: cmd.to_string(),
-            events,
-        }));
-    })?;
+    let sandbox =
+        scenario.replay_each(Some(upto), |cmd, events| steps.push(Step::of(cmd, events)))?;
     Ok((sandbox, steps))
 }
 
@@ -158,6 +164,16 @@ fn next_version() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What the page says once `source` ("the file x.json") is loaded.
+pub fn loaded(source: &str) -> String {
+    format!("Loaded {source}.")
+}
+
+/// What the page says when `source` cannot be loaded: the scenario stays.
+pub fn not_loaded(source: &str, err: &ScenarioError) -> String {
+    format!("Could not load {source}: {err}. Your scenario is unchanged.")
 }
 
 /// A scenario of more commands than this is replayed a chunk at a time
@@ -205,20 +221,14 @@ impl Loading {
         elapsed: impl Fn() -> f64,
     ) -> Result<bool, ScenarioError> {
         loop {
-            let i = self.steps.len();
-            let Some(events) = self.scenario.replay_command(&mut self.sandbox, i) else {
+            let Some(step) = self
+                .scenario
+                .replay_command(&mut self.sandbox, self.steps.len())
+            else {
                 return Ok(true);
             };
-            let label = self
-                .scenario
-                .actions
-                .get(i)
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            self.steps.push(Rc::new(Step {
-                label,
-                events: events?,
-            }));
+            let (command, events) = step?;
+            self.steps.push(Step::of(command, events));
             if elapsed() >= budget {
                 return Ok(self.steps.len() >= self.scenario.actions.len());
             }
@@ -353,10 +363,7 @@ impl AppState {
                 scenario.actions.push(cmd.clone());
                 let mut steps = (*self.steps).clone();
                 steps.truncate(self.cursor);
-                steps.push(Rc::new(Step {
-                    label: cmd.to_string(),
-                    events,
-                }));
+                steps.push(Step::of(&cmd, events));
                 Self {
                     cursor: scenario.actions.len(),
                     scenario: Rc::new(scenario),
@@ -397,10 +404,7 @@ impl AppState {
         match applied {
             Ok(events) => {
                 let mut steps = (*self.steps).clone();
-                steps.push(Rc::new(Step {
-                    label: cmd.to_string(),
-                    events,
-                }));
+                steps.push(Step::of(&cmd, events));
                 Self {
                     cursor: self.cursor + 1,
                     version: next_version(),
@@ -438,13 +442,11 @@ impl AppState {
     fn load(&self, scenario: &Scenario, source: &str) -> Self {
         match Self::from_scenario(scenario.clone()) {
             Ok(next) => Self {
-                notice: Some(format!("Loaded {source}.")),
+                notice: Some(loaded(source)),
                 ..next
             },
             Err(err) => Self {
-                error: Some(format!(
-                    "Could not load {source}: {err}. Your scenario is unchanged."
-                )),
+                error: Some(not_loaded(source, &err)),
                 ..self.clone()
             },
         }
@@ -693,7 +695,7 @@ mod tests {
             chunks += 1;
             assert_eq!(job.progress(), (chunks, scenario.actions.len()));
         }
-        assert!(chunks + 1 >= scenario.actions.len());
+        assert_eq!(chunks + 1, scenario.actions.len(), "one command a chunk");
         let chunked = job.finish();
         assert_eq!(*chunked.sandbox(), *whole.sandbox());
         assert_eq!(chunked.steps, whole.steps);

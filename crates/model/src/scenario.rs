@@ -206,10 +206,12 @@ impl Scenario {
     ) -> Result<Sandbox, ScenarioError> {
         let mut sandbox = self.start_replay()?;
         let take = steps.unwrap_or(self.actions.len());
-        for (i, action) in self.actions.iter().take(take).enumerate() {
-            if let Some(events) = self.replay_command(&mut sandbox, i) {
-                each(action, events?);
-            }
+        for i in 0..take {
+            let Some(step) = self.replay_command(&mut sandbox, i) else {
+                break;
+            };
+            let (action, events) = step?;
+            each(action, events);
         }
         Ok(sandbox)
     }
@@ -229,17 +231,19 @@ impl Scenario {
         Ok(sandbox)
     }
 
-    /// Applies command `i` (0-based) to `sandbox`: its events, or its
-    /// refusal with its position; `None` past the last command.
+    /// Applies command `i` (0-based) to `sandbox`: the command and its
+    /// events, or its refusal with its position; `None` past the last
+    /// command.
     pub fn replay_command(
         &self,
         sandbox: &mut Sandbox,
         i: usize,
-    ) -> Option<Result<Vec<Event>, ScenarioError>> {
+    ) -> Option<Result<(&Command, Vec<Event>), ScenarioError>> {
         let action = self.actions.get(i)?;
         Some(
             sandbox
                 .apply(action.clone())
+                .map(|events| (action, events))
                 .map_err(|error| ScenarioError::Action {
                     index: u32::try_from(i + 1).unwrap_or(u32::MAX),
                     action: action.to_string(),

@@ -207,13 +207,7 @@ fn AddSubnet(props: &ViewProps) -> Html {
                 <label class="form__check"><input type="checkbox" checked={*tag} onchange={on_tag} />{ "Tag kubernetes.io/role/cni=1 (pod ENIs may go here)" }</label>
                 { super::lock::more(props, "subnet", html! { <>
                     <label>{ "Subnet name (optional)" }<input type="text" value={(*name).clone()} oninput={bind(&name)} /></label>
-                    <label>{ "Subnet route 0.0.0.0/0 to" }
-                        <select onchange={bind_select(&route)}>
-                            <option value="nat-gateway" selected={*route == "nat-gateway"}>{ "a NAT gateway (private subnet)" }</option>
-                            <option value="internet-gateway" selected={*route == "internet-gateway"}>{ "the internet gateway (public subnet)" }</option>
-                            <option value="local" selected={*route == "local"}>{ "nothing: local route only" }</option>
-                        </select>
-                    </label>
+                    { super::network::route_target("Subnet route 0.0.0.0/0 to", &route, true) }
                 </> }) }
                 { super::lock::submit(&props.state, "add-subnet", "Add subnet") }
             </form>

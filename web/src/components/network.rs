@@ -126,13 +126,7 @@ pub fn Network(props: &ViewProps) -> Html {
             if shows("set-route") {
                 <ul class="form__list" aria-label="Route tables">{ routes }</ul>
                 <label>{ "Route subnet" }<select onchange={bind_select(&route_subnet)}>{ subnet_options(&route_pick) }</select></label>
-                <label>{ "Route 0.0.0.0/0 to" }
-                    <select onchange={bind_select(&route_to)}>
-                        <option value="nat-gateway" selected={*route_to == "nat-gateway"}>{ "a NAT gateway" }</option>
-                        <option value="internet-gateway" selected={*route_to == "internet-gateway"}>{ "the internet gateway" }</option>
-                        <option value="local" selected={*route_to == "local"}>{ "nothing (local route only)" }</option>
-                    </select>
-                </label>
+                { route_target("Route 0.0.0.0/0 to", &route_to, false) }
                 { super::lock::button(&props.state, "set-route", "Set route", on_route) }
             }
             if shows("add-vpc-endpoint") || shows("delete-vpc-endpoint") {
@@ -142,6 +136,30 @@ pub fn Network(props: &ViewProps) -> Html {
                 </fieldset>
             }
         </details>
+    }
+}
+
+/// A select of where a subnet's 0.0.0.0/0 goes (`nat-gateway`,
+/// `internet-gateway`, `local`), bound to `to`; `kinds` adds what that
+/// makes the subnet (private, public).
+pub(super) fn route_target(label: &'static str, to: &UseStateHandle<String>, kinds: bool) -> Html {
+    let choices = [
+        ("nat-gateway", "a NAT gateway", " (private subnet)"),
+        (
+            "internet-gateway",
+            "the internet gateway",
+            " (public subnet)",
+        ),
+        ("local", "nothing (local route only)", ""),
+    ];
+    html! {
+        <label>{ label }
+            <select onchange={bind_select(to)}>
+                { for choices.iter().map(|(value, text, kind)| html! {
+                    <option value={*value} selected={**to == *value}>{ format!("{text}{}", if kinds { *kind } else { "" }) }</option>
+                }) }
+            </select>
+        </label>
     }
 }
 

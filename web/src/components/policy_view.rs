@@ -296,20 +296,20 @@ fn ObjectForms(props: &ViewProps) -> Html {
             }
             <p class="form__hint">{ format!("Namespaces: {}. Each carries kubernetes.io/metadata.name with its own name.", namespaces.join(", ")) }</p>
             if super::lock::shows(props, "set-labels") {
-            <form class="policy__form is-row" onsubmit={on_labels} aria-label="Set labels">
-                <label>{ "Relabel a" }
-                    <select onchange={bind_select(&kind)}>
-                        <option value="pod" selected={*kind == "pod"}>{ "pod" }</option>
-                        <option value="namespace" selected={*kind == "namespace"}>{ "namespace" }</option>
-                    </select>
-                </label>
-                if *kind == "pod" {
-                    <label>{ "In namespace" }<input type="text" value={(*target_ns).clone()} oninput={bind(&target_ns)} spellcheck="false" /></label>
-                }
-                <label>{ "Named" }<input type="text" value={(*target).clone()} oninput={bind(&target)} spellcheck="false" /></label>
-                <label>{ "New labels" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
-                { super::lock::submit(&props.state, "set-labels", "Set labels") }
-            </form>
+                <form class="policy__form is-row" onsubmit={on_labels} aria-label="Set labels">
+                    <label>{ "Relabel a" }
+                        <select onchange={bind_select(&kind)}>
+                            <option value="pod" selected={*kind == "pod"}>{ "pod" }</option>
+                            <option value="namespace" selected={*kind == "namespace"}>{ "namespace" }</option>
+                        </select>
+                    </label>
+                    if *kind == "pod" {
+                        <label>{ "In namespace" }<input type="text" value={(*target_ns).clone()} oninput={bind(&target_ns)} spellcheck="false" /></label>
+                    }
+                    <label>{ "Named" }<input type="text" value={(*target).clone()} oninput={bind(&target)} spellcheck="false" /></label>
+                    <label>{ "New labels" }<input type="text" value={(*labels).clone()} oninput={bind(&labels)} spellcheck="false" /></label>
+                    { super::lock::submit(&props.state, "set-labels", "Set labels") }
+                </form>
             }
         </>
     }
