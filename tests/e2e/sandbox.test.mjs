@@ -480,9 +480,9 @@ test('security groups for pods: a trunk ENI takes a slot, pods get branch ENIs, 
 
   // Follow a branch-ENI pod out of the VPC: strict mode, by its VLAN, no SNAT on the node.
   const paths = page.getByRole('region', { name: 'Follow the packets' });
-  await paths.getByLabel('From', { exact: true }).selectOption('payments-11');
-  await paths.getByLabel('To', { exact: true }).selectOption('address');
-  await paths.getByLabel('Address').fill('198.51.100.7');
+  await paths.getByRole('combobox', { name: 'From', exact: true }).fill('payments-11');
+  // Any address is an end: typed, not picked.
+  await paths.getByRole('combobox', { name: 'To', exact: true }).fill('198.51.100.7');
   await paths.getByRole('button', { name: 'Trace' }).click();
   await paths.getByRole('status').filter({ hasText: /only the NAT gateway translates 10\.10\.1\.25/ }).waitFor();
   const hops = paths.getByRole('list', { name: 'Hops' });
@@ -527,8 +527,18 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const paths = page.getByRole('region', { name: 'Follow the packets' });
   // The seed's endpoint is public and private: the node reaches the API server through an X-ENI.
-  await paths.getByLabel('From', { exact: true }).selectOption('ip-10-10-1-4');
-  await paths.getByLabel('To', { exact: true }).selectOption('api-server');
+  // Picked from the searchable lists: by mouse, then by keyboard.
+  const from = paths.getByRole('combobox', { name: 'From', exact: true });
+  await from.fill('10-1-4');
+  await paths.getByRole('listbox', { name: 'From' }).getByRole('option', { name: /^ip-10-10-1-4 node 10\.10\.1\.4, / }).click();
+  assert.equal(await from.inputValue(), 'ip-10-10-1-4');
+  const to = paths.getByRole('combobox', { name: 'To', exact: true });
+  await to.fill('api');
+  await to.press('ArrowDown');
+  assert.match(await page.locator('#' + await to.getAttribute('aria-activedescendant')).textContent(), /^api-server the API server$/);
+  await to.press('Enter');
+  assert.equal(await to.inputValue(), 'api-server');
+  assert.equal(await to.getAttribute('aria-expanded'), 'false');
   await paths.getByRole('button', { name: 'Trace' }).click();
   await paths.getByRole('status').filter({ hasText: /through X-ENI 10\.10\.0\.4/ }).waitFor();
   const hops = paths.getByRole('list', { name: 'Hops' });
@@ -554,7 +564,14 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   await page.getByRole('region', { name: 'Events' }).getByText(/kubelet: dial tcp: lookup .* i\/o timeout/).first().waitFor();
   await page.getByRole('button', { name: 'Add node', exact: true }).click();
   await page.getByText('⚠ not registered').first().waitFor();
-  await paths.getByLabel('Node to join').selectOption({ index: 2 });
+  // The third node (the one just added), by keyboard from the empty field.
+  const joinNode = paths.getByRole('combobox', { name: 'Node to join' });
+  await joinNode.focus();
+  await joinNode.press('ArrowDown');
+  await joinNode.press('ArrowDown');
+  await joinNode.press('ArrowDown');
+  await joinNode.press('Enter');
+  assert.equal(await joinNode.inputValue(), (await page.locator('.node-card').filter({ hasText: '⚠ not registered' }).first().locator('.node-card__head strong').textContent()).trim());
   await paths.getByRole('button', { name: 'Join' }).click();
   await paths.getByRole('status').filter({ hasText: /^Does not join\./ }).waitFor();
   await paths.getByText(/DescribeInstances/).first().waitFor();
@@ -566,8 +583,8 @@ test('follow the packets: a private join goes through an X-ENI, Flannel wraps po
   const pods = await page.locator('.pod-chip.is-running').allTextContents();
   const a = pods.find((t) => / 10\.244\.1\./.test(t)).trim().split(' ')[1];
   const b = pods.find((t) => / 10\.244\.2\./.test(t)).trim().split(' ')[1];
-  await paths.getByLabel('From', { exact: true }).selectOption(a);
-  await paths.getByLabel('To', { exact: true }).selectOption(b);
+  await paths.getByRole('combobox', { name: 'From', exact: true }).fill(a);
+  await paths.getByRole('combobox', { name: 'To', exact: true }).fill(b);
   await paths.getByRole('button', { name: 'Trace' }).click();
   await paths.getByRole('status').filter({ hasText: /receives the packet .* no NAT/ }).waitFor();
   await paths.getByRole('button', { name: 'Next hop ▶' }).click();
@@ -845,8 +862,8 @@ test('NetworkPolicy: the matrix by keyboard and by group, a trace with a port, C
 
   // A trace with a port carries both sides' verdicts.
   const paths = page.getByRole('region', { name: 'Follow the packets' });
-  await paths.getByLabel('From', { exact: true }).selectOption('client');
-  await paths.getByLabel('To', { exact: true }).selectOption('db');
+  await paths.getByRole('combobox', { name: 'From', exact: true }).fill('tools/client');
+  await paths.getByRole('combobox', { name: 'To', exact: true }).fill('db');
   await paths.getByLabel('Port', { exact: true }).fill('5432');
   await paths.getByRole('button', { name: 'Trace' }).click();
   await paths.getByRole('status').filter({ hasText: 'but NetworkPolicy drops it on port 5432/TCP' }).waitFor();

@@ -96,7 +96,9 @@ pub fn App() -> Html {
         let (dispatcher, progress) = (state.dispatcher(), progress.clone());
         use_effect_with((), move |_| {
             if let Some(p) = persist::take_pending() {
-                load_in_chunks(Rc::new(p.scenario), p.what, p.notice, dispatcher, progress);
+                if let Some(job) = start_loading(Rc::new(p.scenario), &p.what, p.notice, &dispatcher) {
+                    after_progress(job, p.what, dispatcher, progress);
+                }
             }
         });
     }
@@ -145,7 +147,7 @@ pub fn App() -> Html {
             let listener = web_sys::window().map(|w| {
                 gloo::events::EventListener::new(&w, "hashchange", move |_| {
                     if let Some(action) = persist::shared_link_action() {
-                        dispatch(action, &dispatcher, &progress);
+                        dispatch(action, None, &dispatcher, &progress);
                     }
                 })
             });
@@ -153,8 +155,8 @@ pub fn App() -> Html {
         });
     }
     let on_action = {
-        let (dispatcher, progress) = (state.dispatcher(), progress.clone());
-        Callback::from(move |a: Action| dispatch(a, &dispatcher, &progress))
+        let (current, progress) = (state.clone(), progress.clone());
+        Callback::from(move |a: Action| dispatch(a, Some(&current), &current.dispatcher(), &progress))
     };
     let props = ViewProps {
         state: Shared(Rc::new((*state).clone())),
@@ -187,45 +189,81 @@ struct Progress {
     what: String,
 }
 
-/// Sends `action` to the reducer, except a big scenario to load: that one
-/// is replayed a chunk at a time, the page answering input in between.
+/// Sends `action` to the reducer, except a big scenario to load or to
+/// switch to another CNI (`current`: the state the page shows, when the
+/// caller has it): that one is replayed a chunk at a time, the page
+/// answering input in between.
 fn dispatch(
     action: Action,
+    current: Option<&AppState>,
     dispatcher: &UseReducerDispatcher<AppState>,
     progress: &UseStateHandle<Option<Progress>>,
 ) {
-    if let Action::Load(scenario, source) = &action {
-        if scenario.actions.len() > crate::state::CHUNKED_ABOVE {
+    let big = |n: usize| n > crate::state::CHUNKED_ABOVE;
+    let job = match (&action, current) {
+        (Action::Load(scenario, source), _) if big(scenario.actions.len()) => {
             let notice = Some(crate::state::loaded(source));
-            load_in_chunks(
-                scenario.clone(),
-                source.clone(),
-                notice,
-                dispatcher.clone(),
-                progress.clone(),
-            );
+            start_loading(scenario.clone(), source, notice, dispatcher)
+                .map(|job| (job, source.clone()))
+        }
+        (Action::ReplayUnder(mode), Some(current))
+            if big(current.cursor) && current.exercise_refuses(&action).is_none() =>
+        {
+            let (scenario, source) = current.under(mode.clone());
+            let notice = Some(crate::state::loaded(&source));
+            start_loading(Rc::new(scenario), &source, notice, dispatcher)
+                .map(|job| (job.switching_cni(), source))
+        }
+        _ => {
+            dispatcher.dispatch(action);
             return;
         }
+    };
+    if let Some((job, what)) = job {
+        after_progress(job, what, dispatcher.clone(), progress.clone());
     }
-    dispatcher.dispatch(action);
 }
 
-/// Replays `scenario` in chunks of about [`CHUNK_MS`](crate::state::CHUNK_MS)
-/// each, one per task, showing the progress; then hands the state to the
-/// reducer (or says why it could not load, the current scenario kept).
-fn load_in_chunks(
+/// The chunked replay of `scenario` (named `source` in messages; `notice`
+/// said once loaded), or `None` when it cannot start: then the reducer
+/// says why, the current scenario kept.
+fn start_loading(
     scenario: Rc<podnet_model::Scenario>,
-    what: String,
+    source: &str,
     notice: Option<String>,
+    dispatcher: &UseReducerDispatcher<AppState>,
+) -> Option<crate::state::Loading> {
+    match crate::state::Loading::start(scenario, notice) {
+        Ok(job) => Some(job),
+        Err(err) => {
+            dispatcher.dispatch(Action::LoadFailed(crate::state::not_loaded(source, &err)));
+            None
+        }
+    }
+}
+
+/// Shows how far the job got (from its start: the bar is there before
+/// the first chunk runs), then runs its next chunk in a task of its own,
+/// so that input and paint go first.
+fn after_progress(
+    job: crate::state::Loading,
+    what: String,
     dispatcher: UseReducerDispatcher<AppState>,
     progress: UseStateHandle<Option<Progress>>,
 ) {
-    match crate::state::Loading::start(scenario, notice) {
-        Ok(job) => next_chunk(job, what, dispatcher, progress),
-        Err(err) => dispatcher.dispatch(Action::LoadFailed(crate::state::not_loaded(&what, &err))),
-    }
+    let (done, total) = job.progress();
+    progress.set(Some(Progress {
+        done,
+        total,
+        what: what.clone(),
+    }));
+    gloo::timers::callback::Timeout::new(0, move || next_chunk(job, what, dispatcher, progress))
+        .forget();
 }
 
+/// Replays the job in chunks of about [`CHUNK_MS`](crate::state::CHUNK_MS)
+/// each, one per task, showing the progress; then hands the state to the
+/// reducer (or says why it could not load, the current scenario kept).
 fn next_chunk(
     mut job: crate::state::Loading,
     what: String,
@@ -236,21 +274,9 @@ fn next_chunk(
     match job.run_for(crate::state::CHUNK_MS, || js_sys::Date::now() - start) {
         Ok(true) => {
             progress.set(None);
-            dispatcher.dispatch(Action::Replayed(Rc::new(job.finish())));
+            dispatcher.dispatch(job.into_action());
         }
-        Ok(false) => {
-            let (done, total) = job.progress();
-            progress.set(Some(Progress {
-                done,
-                total,
-                what: what.clone(),
-            }));
-            // The next chunk in a task of its own: input and paint go first.
-            gloo::timers::callback::Timeout::new(0, move || {
-                next_chunk(job, what, dispatcher, progress)
-            })
-            .forget();
-        }
+        Ok(false) => after_progress(job, what, dispatcher, progress),
         Err(err) => {
             progress.set(None);
             dispatcher.dispatch(Action::LoadFailed(crate::state::not_loaded(&what, &err)));

@@ -101,8 +101,15 @@ pub enum Action {
     /// Apply a command after the current point (dropping any redo history).
     Run(Command),
     /// A scenario replayed a chunk at a time ([`Loading`]) is ready: it
-    /// replaces the state, with the notice said once loaded.
-    Replayed(Rc<AppState>),
+    /// replaces the state, with the notice said once loaded. `switched_cni`:
+    /// the same scenario under another CNI ([`Action::ReplayUnder`]), so an
+    /// open exercise stays open.
+    Replayed {
+        /// The state, every command applied.
+        state: Rc<AppState>,
+        /// Whether it was a CNI switch rather than a new scenario.
+        switched_cni: bool,
+    },
     /// Step back one command.
     Undo,
     /// Re-apply the next command.
@@ -193,6 +200,8 @@ pub struct Loading {
     steps: Vec<Rc<Step>>,
     /// What to say once loaded.
     notice: Option<String>,
+    /// The same scenario under another CNI (an open exercise stays).
+    switched_cni: bool,
 }
 
 impl Loading {
@@ -207,7 +216,17 @@ impl Loading {
             scenario,
             sandbox,
             notice,
+            switched_cni: false,
         })
+    }
+
+    /// The replay is the current scenario under another CNI.
+    #[must_use]
+    pub fn switching_cni(self) -> Self {
+        Self {
+            switched_cni: true,
+            ..self
+        }
     }
 
     /// Applies commands until `elapsed()` passes `budget` (at least one
@@ -245,6 +264,15 @@ impl Loading {
         let mut state = AppState::from_parts(self.scenario, self.sandbox, self.steps);
         state.notice = self.notice;
         state
+    }
+
+    /// What hands the finished state to the reducer.
+    pub fn into_action(self) -> Action {
+        let switched_cni = self.switched_cni;
+        Action::Replayed {
+            state: Rc::new(self.finish()),
+            switched_cni,
+        }
     }
 }
 
@@ -336,6 +364,18 @@ impl AppState {
     /// Whether two states show the same sandbox (cheap: by identity).
     pub fn same_sandbox(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.sandbox, &other.sandbox) && self.version == other.version
+    }
+
+    /// The scenario as applied so far, under `mode` instead (its `SetCni`
+    /// commands dropped), and how messages name it.
+    pub fn under(&self, mode: podnet_model::CniMode) -> (Scenario, String) {
+        let name = podnet_model::cni::Cni::name(mode.strategy()).to_owned();
+        let mut scenario = self.applied();
+        scenario.cni = mode;
+        scenario
+            .actions
+            .retain(|a| !matches!(a, Command::SetCni { .. }));
+        (scenario, format!("the scenario under {name}"))
     }
 
     /// The scenario as applied so far (what is saved, shared and exported).
@@ -466,7 +506,10 @@ impl Reducible for AppState {
         let keeps_exercise = !matches!(
             action,
             Action::Load(..)
-                | Action::Replayed(_)
+                | Action::Replayed {
+                    switched_cni: false,
+                    ..
+                }
                 | Action::LoadExample(_)
                 | Action::CloseExercise
                 | Action::OpenExercise(_)
@@ -486,7 +529,7 @@ impl Reducible for AppState {
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
             Action::Load(scenario, source) => self.load(&scenario, &source),
-            Action::Replayed(next) => (*next).clone(),
+            Action::Replayed { state, .. } => (*state).clone(),
             Action::LoadExample(name) => match builtin::get(&name).map(Scenario::from_json) {
                 Some(Ok(scenario)) => self.load(&scenario, &format!("the example {name}")),
                 Some(Err(err)) => Self {
@@ -496,15 +539,10 @@ impl Reducible for AppState {
                 None => return self,
             },
             Action::ReplayUnder(mode) => {
-                let name = podnet_model::cni::Cni::name(mode.strategy()).to_owned();
-                let mut scenario = self.applied();
-                scenario.cni = mode;
-                scenario
-                    .actions
-                    .retain(|a| !matches!(a, Command::SetCni { .. }));
+                let (scenario, source) = self.under(mode);
                 Self {
                     selection: None,
-                    ..self.load(&scenario, &format!("the scenario under {name}"))
+                    ..self.load(&scenario, &source)
                 }
             }
             Action::LoadFailed(message) => Self {
@@ -594,7 +632,7 @@ impl Reducible for AppState {
 
 impl AppState {
     /// Why the exercise in progress does not allow `action`, if it does not.
-    fn exercise_refuses(&self, action: &Action) -> Option<String> {
+    pub fn exercise_refuses(&self, action: &Action) -> Option<String> {
         let ex = &self.exercise.as_ref()?.exercise;
         match action {
             Action::Run(cmd) if !ex.allows(cmd) => {
@@ -745,6 +783,34 @@ mod tests {
         assert!(s2.can_redo());
         let s3 = reduce(s2, Action::Redo);
         assert_eq!(*s3.sandbox(), with_pods);
+    }
+
+    #[test]
+    fn a_cni_switch_in_chunks_lands_where_replay_under_does_and_keeps_the_exercise() {
+        let open = reduce(
+            Rc::new(AppState::seeded()),
+            Action::OpenExercise(exercise("four-cnis")),
+        );
+        let flannel: podnet_model::CniMode = podnet_model::cni::Flannel::default().into();
+        let whole = reduce(open.clone(), Action::ReplayUnder(flannel.clone()));
+        assert!(whole.error.is_none(), "{:?}", whole.error);
+        let (scenario, source) = open.under(flannel);
+        let mut job = Loading::start(Rc::new(scenario), Some(loaded(&source)))
+            .unwrap()
+            .switching_cni();
+        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let chunked = reduce(open.clone(), job.into_action());
+        assert_eq!(*chunked.sandbox(), *whole.sandbox());
+        assert_eq!(chunked.notice, whole.notice);
+        assert_eq!(
+            chunked.exercise.as_ref().map(|r| r.exercise.id.clone()),
+            Some("four-cnis".to_owned()),
+            "the exercise stays open"
+        );
+        // A new scenario loaded in chunks ends it.
+        let mut job = Loading::start(Rc::new(seed()), None).unwrap();
+        while !job.run_for(0.0, || 1.0).unwrap() {}
+        assert!(reduce(open, job.into_action()).exercise.is_none());
     }
 
     #[test]

@@ -280,17 +280,17 @@ async fn the_app_reducer_runs_undoes_and_redoes_commands() {
     assert_eq!(err, "its packed data in this browser's storage is damaged");
 }
 
-fn choose(root: &Element, label: &str, value: &str) {
-    let select: web_sys::HtmlSelectElement = root
-        .query_selector(&format!("select[aria-label='{label}']"))
+/// Types `value` into the field with this id, as a keyboard would.
+fn type_into(root: &Element, id: &str, value: &str) {
+    let input: HtmlInputElement = root
+        .query_selector(&format!("#{id}"))
         .unwrap()
-        .unwrap_or_else(|| panic!("no select {label}"))
+        .unwrap_or_else(|| panic!("no field #{id}"))
         .dyn_into()
         .unwrap();
-    select.set_value(value);
-    assert_eq!(select.value(), value, "{label} has no option {value}");
-    select
-        .dispatch_event(&web_sys::Event::new("change").unwrap())
+    input.set_value(value);
+    input
+        .dispatch_event(&web_sys::InputEvent::new("input").unwrap())
         .unwrap();
 }
 
@@ -314,8 +314,16 @@ async fn tracing_two_pods_lists_the_hops_and_lights_the_first_on_the_map() {
         .collect();
     let (from, to) = (&running[0], &running[running.len() - 1]);
     let (root, seen) = mount_page(state).await;
-    choose(&root, "From", from);
-    choose(&root, "To", to);
+    type_into(&root, "trace-from", from);
+    yew::scheduler::flush().await;
+    // The picker lists the pod by namespace/name, with its IP and node.
+    let list = root
+        .query_selector("#trace-from-list")
+        .unwrap()
+        .expect("the From list opens as one types");
+    let listed = list.text_content().unwrap();
+    assert!(listed.contains(&format!("/{from} pod 10.")), "{listed}");
+    type_into(&root, "trace-to", to);
     yew::scheduler::flush().await;
     button(&root, "Trace").click();
     yew::scheduler::flush().await;

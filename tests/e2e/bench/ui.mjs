@@ -5,7 +5,9 @@
 //   - opening a 150,000-pod link: shown ≤ 1.5 s, longest main-thread task
 //     ≤ 200 ms (the replay runs in chunks);
 //   - cold load, median of 5: first contentful paint ≤ 250 ms, interactive
-//     ≤ 400 ms, and the longest main-thread task (reported).
+//     ≤ 400 ms (the live app's first frame painted: timed in the page, so
+//     the harness's own polling and round trips do not count), and the
+//     longest main-thread task (reported).
 // Scenarios arrive as share links, so this also exercises the link codec.
 import { deflateRawSync } from 'node:zlib';
 import { serveDist, launchBrowser, BASE_PATH } from '../harness.mjs';
@@ -96,17 +98,26 @@ const check = (what, value, limit, unit) => {
 try {
   // Cold loads (a fresh context each: nothing cached, nothing saved): first
   // contentful paint (the static HTML), interactive (the app has replaced
-  // it), and the longest main-thread task before that.
+  // it, with its handlers, and the frame showing it is painted: the first
+  // task after that frame), and the longest main-thread task before that.
   const loads = [];
   for (let i = 0; i < 5; i++) {
     const context = await browser.newContext();
     await watchLongTasks(context);
+    await context.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (document.body && !document.getElementById('podnet-static') && document.querySelector('.node-card')) {
+          observer.disconnect();
+          requestAnimationFrame(() => setTimeout(() => { window.__interactive = performance.now(); }, 0));
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
     const page = await context.newPage();
     await page.goto(`${server.origin}${BASE_PATH}`);
-    await page.waitForFunction(() => !document.getElementById('podnet-static') && document.querySelector('.node-card'));
+    await page.waitForFunction(() => window.__interactive);
     loads.push(await page.evaluate(() => ({
       fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
-      interactive: performance.now(),
+      interactive: window.__interactive,
       longest: window.__longest,
     })));
     await context.close();

@@ -12,25 +12,68 @@ use yew::prelude::*;
 /// How many matches the list shows.
 pub const SHOWN: usize = 8;
 
-/// The indices of the `options` that match `query` (case-insensitive),
+/// Whether `value` is one `query` (already lowercase) finds first: it
+/// starts with it, or its part after a `/` does (`shop/db` for `db`).
+fn starts(value: &str, query: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    v.starts_with(query) || v.split_once('/').is_some_and(|(_, n)| n.starts_with(query))
+}
+
+/// The indices of the `values` that match `query` (case-insensitive),
 /// those that start with it first, then those that contain it, each in
-/// the options' order; at most `limit`. An empty query matches the first
+/// the values' order; at most `limit`. An empty query matches the first
 /// `limit`. Also the number of all matches.
-pub fn matches(options: &[String], query: &str, limit: usize) -> (Vec<usize>, usize) {
+pub fn matches<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    query: &str,
+    limit: usize,
+) -> (Vec<usize>, usize) {
     let q = query.trim().to_ascii_lowercase();
-    let (mut starts, mut contains) = (Vec::new(), Vec::new());
-    for (i, o) in options.iter().enumerate() {
-        let o = o.to_ascii_lowercase();
-        if o.starts_with(&q) {
-            starts.push(i);
-        } else if o.contains(&q) {
-            contains.push(i);
+    let (mut first, mut then, mut total) = (Vec::new(), Vec::new(), 0);
+    for (i, v) in values.into_iter().enumerate() {
+        if starts(v, &q) {
+            total += 1;
+            if first.len() < limit {
+                first.push(i);
+            }
+        } else if v.to_ascii_lowercase().contains(&q) {
+            total += 1;
+            if then.len() < limit {
+                then.push(i);
+            }
         }
     }
-    let total = starts.len() + contains.len();
-    starts.extend(contains);
-    starts.truncate(limit);
-    (starts, total)
+    first.extend(then);
+    first.truncate(limit);
+    (first, total)
+}
+
+/// One choice the list shows: what picking it writes into the field, and
+/// a few words about it beside.
+#[derive(Clone, PartialEq, Debug)]
+pub struct Choice {
+    /// What the field takes.
+    pub value: String,
+    /// Said beside it in the list (what it is).
+    pub note: Option<String>,
+}
+
+/// The choices shown and how many match in all.
+pub type Found = (Vec<Choice>, usize);
+
+/// Finds the choices for what is typed, at most `limit`, and how many
+/// match in all: for choices too many to list in advance (every pod of a
+/// 150,000-pod cluster), asked only while the list is open.
+#[derive(Clone)]
+pub struct Search(pub Rc<SearchFn>);
+
+/// What a [`Search`] calls: what is typed, the most to return.
+pub type SearchFn = dyn Fn(&str, usize) -> Found;
+
+impl PartialEq for Search {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The props of [`Combobox`].
@@ -42,11 +85,18 @@ pub struct ComboboxProps {
     pub label: AttrValue,
     /// What the field holds.
     pub value: AttrValue,
-    /// Every choice.
+    /// Every choice (when there is no `search`).
+    #[prop_or_default]
     pub options: Rc<Vec<String>>,
+    /// Finds the choices instead of `options`.
+    #[prop_or_default]
+    pub search: Option<Search>,
     /// Said in the empty field (what an empty value means).
     #[prop_or_default]
     pub placeholder: Option<AttrValue>,
+    /// Said in the list when nothing matches what is typed.
+    #[prop_or(AttrValue::Static("Nothing matches."))]
+    pub no_match: AttrValue,
     /// Every edit and every pick.
     pub on_change: Callback<String>,
 }
@@ -56,20 +106,18 @@ pub struct ComboboxProps {
 pub fn Combobox(props: &ComboboxProps) -> Html {
     let open = use_state(|| false);
     let active = use_state(|| None::<usize>);
-    let (shown, total) = matches(&props.options, &props.value, SHOWN);
+    // Looked up only while the list is open: a search may scan a big cluster.
+    let (shown, total) = if *open {
+        find(props, SHOWN)
+    } else {
+        (Vec::new(), 0)
+    };
     let list_id = format!("{}-list", props.id);
     let option_id = |i: usize| format!("{}-option-{i}", props.id);
     let pick = {
-        let (on_change, open, active, options) = (
-            props.on_change.clone(),
-            open.clone(),
-            active.clone(),
-            props.options.clone(),
-        );
-        Callback::from(move |i: usize| {
-            if let Some(o) = options.get(i) {
-                on_change.emit(o.clone());
-            }
+        let (on_change, open, active) = (props.on_change.clone(), open.clone(), active.clone());
+        Callback::from(move |value: String| {
+            on_change.emit(value);
             open.set(false);
             active.set(None);
         })
@@ -91,6 +139,12 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
         Callback::from(move |e: KeyboardEvent| {
             let n = shown.len();
             match e.key().as_str() {
+                // Closed, nothing is looked up yet: open on the first match.
+                "ArrowDown" | "ArrowUp" if !*open => {
+                    e.prevent_default();
+                    open.set(true);
+                    active.set((e.key() == "ArrowDown").then_some(0));
+                }
                 "ArrowDown" | "ArrowUp" if n > 0 => {
                     e.prevent_default();
                     let down = e.key() == "ArrowDown";
@@ -104,10 +158,10 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
                     active.set(Some(next));
                 }
                 "Enter" if *open => {
-                    if let Some(i) = active.and_then(|a| shown.get(a).copied()) {
+                    if let Some(c) = active.and_then(|a| shown.get(a)) {
                         // Take the highlighted match, not submit the form.
                         e.prevent_default();
-                        pick.emit(i);
+                        pick.emit(c.value.clone());
                     } else {
                         open.set(false);
                     }
@@ -132,7 +186,8 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(true))
     };
-    let expanded = *open && !shown.is_empty();
+    // Open on what is typed even without a match, to say there is none.
+    let expanded = *open && (!shown.is_empty() || !props.value.trim().is_empty());
     let descendant = active
         .filter(|_| expanded)
         .map(|a| AttrValue::from(option_id(a)));
@@ -147,21 +202,25 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
             </label>
             if expanded {
                 <ul id={list_id} class="combobox__list" role="listbox" aria-label={props.label.clone()}>
-                    { for shown.iter().enumerate().map(|(k, &i)| {
-                        let pick = pick.clone();
+                    { for shown.iter().enumerate().map(|(k, c)| {
+                        let (pick, value) = (pick.clone(), c.value.clone());
                         // On mousedown, before the field's blur closes the list.
                         let onmousedown = Callback::from(move |e: MouseEvent| {
                             e.prevent_default();
-                            pick.emit(i);
+                            pick.emit(value.clone());
                         });
                         let selected = *active == Some(k);
                         html! {
                             <li id={option_id(k)} role="option" aria-selected={selected.to_string()}
                                 class={classes!(selected.then_some("is-active"))} {onmousedown}>
-                                { props.options.get(i).cloned().unwrap_or_default() }
+                                { c.value.clone() }
+                                if let Some(n) = &c.note { { " " }<span class="combobox__note">{ n.clone() }</span> }
                             </li>
                         }
                     }) }
+                    if shown.is_empty() {
+                        <li class="combobox__more" role="presentation">{ props.no_match.clone() }</li>
+                    }
                     if total > shown.len() {
                         <li class="combobox__more" role="presentation">{ format!("{} more: type to narrow", total - shown.len()) }</li>
                     }
@@ -171,28 +230,49 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
     }
 }
 
+/// The choices for what the field holds: the search's, or the matching
+/// `options`.
+fn find(props: &ComboboxProps, limit: usize) -> Found {
+    if let Some(Search(search)) = &props.search {
+        return search(&props.value, limit);
+    }
+    let (shown, total) = matches(props.options.iter().map(String::as_str), &props.value, limit);
+    let choices = shown
+        .into_iter()
+        .filter_map(|i| props.options.get(i))
+        .map(|o| Choice {
+            value: o.clone(),
+            note: None,
+        })
+        .collect();
+    (choices, total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn names(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
     fn prefix_matches_come_before_the_rest() {
-        let o = names(&["c5.large", "m5.large", "m5.xlarge", "r5.large", "m5a.large"]);
-        let (shown, total) = matches(&o, "M5", 10);
+        let o = ["c5.large", "m5.large", "m5.xlarge", "r5.large", "m5a.large"];
+        let (shown, total) = matches(o, "M5", 10);
         assert_eq!(shown, vec![1, 2, 4]);
         assert_eq!(total, 3);
-        let (shown, total) = matches(&o, "large", 2);
+        let (shown, total) = matches(o, "large", 2);
         assert_eq!((shown, total), (vec![0, 1], 5));
     }
 
     #[test]
+    fn a_name_after_its_namespace_counts_as_a_prefix() {
+        let o = ["shop/web-db", "shop/db", "tools/client"];
+        assert_eq!(matches(o, "db", 10), (vec![1, 0], 2));
+        assert_eq!(matches(o, "shop/", 10), (vec![0, 1], 2));
+    }
+
+    #[test]
     fn an_empty_query_lists_the_first_ones() {
-        let o = names(&["a", "b", "c"]);
-        assert_eq!(matches(&o, "", 2), (vec![0, 1], 3));
-        assert_eq!(matches(&o, "zz", 2), (vec![], 0));
+        let o = ["a", "b", "c"];
+        assert_eq!(matches(o, "", 2), (vec![0, 1], 3));
+        assert_eq!(matches(o, "zz", 2), (vec![], 0));
     }
 }

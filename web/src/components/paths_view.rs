@@ -2,12 +2,16 @@
 //! its hops on the map; join a node step by step; ask whether the pod
 //! network is flat.
 
+use std::rc::Rc;
+
+use podnet_model::cluster::{Node, Pod};
 use podnet_model::netpol::Protocol;
 use podnet_model::paths::{FlatCheck, Hop, Join, Path, StepStatus};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::app::ViewProps;
+use super::combobox::{matches, Choice, Combobox, Search};
+use crate::app::{Shared, ViewProps};
 use crate::state::Action;
 
 /// What the panel shows, for the sandbox version it was computed on.
@@ -26,24 +30,15 @@ pub fn PathsView(props: &ViewProps) -> Html {
     let sb = &*sandbox;
     let from = use_state(String::new);
     let to = use_state(String::new);
-    let address = use_state(|| "1.1.1.1".to_owned());
     let port = use_state(|| "80".to_owned());
     let protocol = use_state(|| Protocol::Tcp);
     let node = use_state(String::new);
     let shown = use_state(|| None::<(u64, Shown)>);
     let step = use_state(|| 0usize);
     let version = props.state.version;
-    let pick = |h: &UseStateHandle<String>| {
+    let set = |h: &UseStateHandle<String>| {
         let h = h.clone();
-        Callback::from(move |e: Event| {
-            h.set(e.target_unchecked_into::<HtmlSelectElement>().value())
-        })
-    };
-    let on_address = {
-        let address = address.clone();
-        Callback::from(move |e: InputEvent| {
-            address.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |v: String| h.set(v))
     };
     let on_port = {
         let port = port.clone();
@@ -59,10 +54,9 @@ pub fn PathsView(props: &ViewProps) -> Html {
         })
     };
     let on_trace = {
-        let (from, to, address, port, protocol, shown, step, state, on_action) = (
+        let (from, to, port, protocol, shown, step, state, on_action) = (
             from.clone(),
             to.clone(),
-            address.clone(),
             port.clone(),
             *protocol,
             shown.clone(),
@@ -73,11 +67,6 @@ pub fn PathsView(props: &ViewProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let sb = state.sandbox();
-            let to_ref = if *to == "address" {
-                (*address).clone()
-            } else {
-                (*to).clone()
-            };
             step.set(0);
             let Ok(port_n) = port.trim().parse::<u16>() else {
                 shown.set(Some((
@@ -91,7 +80,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
             };
             let result = sb
                 .endpoint(&from)
-                .and_then(|f| Ok((f, sb.endpoint(&to_ref)?)))
+                .and_then(|f| Ok((f, sb.endpoint(&to)?)))
                 .and_then(|(f, t)| sb.trace_port(f, t, port_n, protocol));
             match result {
                 Ok(path) => {
@@ -150,30 +139,7 @@ pub fn PathsView(props: &ViewProps) -> Html {
             shown.set(Some((version, Shown::Flat(state.sandbox().flat_network()))));
         })
     };
-    let pods: Vec<(String, String)> = sb
-        .pods
-        .values()
-        .filter(|p| p.ip.is_some() && !p.system)
-        .take(200)
-        .map(|p| (p.name.clone(), format!("pod {}", p.name)))
-        .collect();
-    // At most 200 of each in the pickers: a 5,000-node cluster would make
-    // every render rebuild thousands of options.
-    let nodes: Vec<(String, String)> = sb
-        .nodes
-        .values()
-        .take(200)
-        .map(|n| (n.name.clone(), format!("node {}", n.name)))
-        .collect();
-    let options = |extra: &[(&'static str, &'static str)], current: &str| -> Html {
-        html! {
-            <>
-                <option value="" selected={current.is_empty()} disabled=true>{ "Choose…" }</option>
-                { for extra.iter().map(|(v, t)| html! { <option value={*v} selected={current == *v}>{ *t }</option> }) }
-                { for pods.iter().chain(nodes.iter()).map(|(v, t)| html! { <option value={v.clone()} selected={current == v}>{ t.clone() }</option> }) }
-            </>
-        }
-    };
+    let first_node = sb.nodes.values().next().map(|n| n.name.clone());
     let body = match &*shown {
         Some((v, s)) if *v == version => match s {
             Shown::Path(p) => path_view(p, !sb.policies.is_empty(), *step, &step, &props.on_action),
@@ -188,11 +154,8 @@ pub fn PathsView(props: &ViewProps) -> Html {
         <section class="paths" aria-label="Follow the packets">
             <h2>{ "Follow the packets" }</h2>
             <form class="paths__form" onsubmit={on_trace}>
-                <label>{ "From" }<select aria-label="From" onchange={pick(&from)}>{ options(&[("control-plane", "the EKS control plane")], &from) }</select></label>
-                <label>{ "To" }<select aria-label="To" onchange={pick(&to)}>{ options(&[("api-server", "the API server"), ("address", "an address (VPC host or internet)…")], &to) }</select></label>
-                if *to == "address" {
-                    <label>{ "Address" }<input type="text" value={(*address).clone()} oninput={on_address} spellcheck="false" /></label>
-                }
+                <Combobox id="trace-from" label="From" value={(*from).clone()} search={ends(&props.state, FROM, true)} on_change={set(&from)} placeholder="pod, node or address" no_match={NO_END} />
+                <Combobox id="trace-to" label="To" value={(*to).clone()} search={ends(&props.state, TO, true)} on_change={set(&to)} placeholder="pod, node or address" no_match={NO_END} />
                 <label>{ "Port" }<input type="text" inputmode="numeric" size="5" value={(*port).clone()} oninput={on_port} /></label>
                 <label>{ "Protocol" }<select aria-label="Protocol" onchange={on_protocol}>
                     { for [Protocol::Tcp, Protocol::Udp, Protocol::Sctp].into_iter().map(|p| html! { <option value={p.name()} selected={*protocol == p}>{ p.name() }</option> }) }
@@ -200,13 +163,88 @@ pub fn PathsView(props: &ViewProps) -> Html {
                 <button type="submit">{ "Trace" }</button>
             </form>
             <form class="paths__form" onsubmit={on_join}>
-                <label>{ "Node to join" }<select aria-label="Node to join" onchange={pick(&node)}>{ for nodes.iter().enumerate().map(|(i, (v, t))| html! { <option value={v.clone()} selected={*node == *v || (node.is_empty() && i == 0)}>{ t.clone() }</option> }) }</select></label>
+                <Combobox id="join-node" label="Node to join" value={(*node).clone()} search={ends(&props.state, &[], false)} on_change={set(&node)} placeholder={first_node.map(AttrValue::from)} no_match="No node by that name." />
                 <button type="submit">{ "Join" }</button>
                 <button type="button" onclick={on_flat}>{ "Is the pod network flat?" }</button>
             </form>
             { body }
         </section>
     }
+}
+
+/// Said when no pod or node matches what is typed in From or To.
+const NO_END: &str = "No pod or node by that name: an IP address works too.";
+
+/// The ends a trace may start from, besides pods and nodes.
+const FROM: &[(&str, &str)] = &[("control-plane", "the EKS control plane")];
+
+/// The ends a trace may go to, besides pods and nodes: any address is
+/// taken (a VPC host or the internet); one is listed to say so.
+const TO: &[(&str, &str)] = &[
+    ("api-server", "the API server"),
+    ("1.1.1.1", "an internet address: type any address"),
+];
+
+/// One end a picker lists.
+enum End<'a> {
+    Special(&'static str, &'static str),
+    Pod(&'a Pod),
+    Node(&'a Node),
+}
+
+/// The trace and join pickers' search: the `specials`, then every running
+/// pod (as `namespace/name`, what `Sandbox::endpoint` takes; the CLI's
+/// `podnet trace` takes the same) when `pods`, then every node; a typed
+/// name or address works without picking.
+fn ends(state: &Shared, specials: &'static [(&'static str, &'static str)], pods: bool) -> Search {
+    let state = state.clone();
+    Search(Rc::new(move |query: &str, limit: usize| {
+        let sb = state.sandbox();
+        let ends: Vec<End> = specials
+            .iter()
+            .map(|&(v, n)| End::Special(v, n))
+            .chain(
+                sb.pods
+                    .values()
+                    .filter(|p| pods && p.ip.is_some() && !p.system)
+                    .map(End::Pod),
+            )
+            .chain(sb.nodes.values().map(End::Node))
+            .collect();
+        let values: Vec<String> = ends
+            .iter()
+            .map(|e| match e {
+                End::Special(v, _) => (*v).to_owned(),
+                End::Pod(p) => format!("{}/{}", p.namespace, p.name),
+                End::Node(n) => n.name.clone(),
+            })
+            .collect();
+        let (shown, total) = matches(values.iter().map(String::as_str), query, limit);
+        let choices = shown
+            .into_iter()
+            .filter_map(|i| {
+                let note = match ends.get(i)? {
+                    End::Special(_, n) => (*n).to_owned(),
+                    End::Pod(p) => {
+                        let ip = p.ip.map(|ip| ip.to_string()).unwrap_or_default();
+                        match p.node.and_then(|n| sb.nodes.get(&n)) {
+                            Some(n) => format!("pod {ip} on {}", n.name),
+                            None => format!("pod {ip}"),
+                        }
+                    }
+                    End::Node(n) => match n.ip() {
+                        Some(ip) => format!("node {ip}, {}", n.instance_type),
+                        None => format!("node, {}", n.instance_type),
+                    },
+                };
+                Some(Choice {
+                    value: values.get(i)?.clone(),
+                    note: Some(note),
+                })
+            })
+            .collect();
+        (choices, total)
+    }))
 }
 
 fn path_view(
