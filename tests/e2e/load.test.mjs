@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import { useServerAndBrowser, openApp, screenshot, waitForNodes } from './harness.mjs';
 
 const env = useServerAndBrowser();
@@ -150,17 +151,26 @@ test('a big scenario is replayed a chunk at a time, with its progress, its autos
   await from.fill('ip-100-64-11-');
   await page.getByRole('listbox', { name: 'From' }).getByRole('option', { name: /^ip-100-64-11-\d+ node 100\.64\.11\.\d+, m5\.large$/ }).first().waitFor();
   await from.fill('');
-  // The autosave is the big scenario, not the starting one shown meanwhile.
+  // As if an exercise were in progress on it (a big scenario ends an open
+  // one, so a learner gets here by running 400 commands in it).
+  const fourCnis = JSON.parse(readFileSync(new URL('../../crates/model/exercises/four-cnis.json', import.meta.url)));
+  await page.evaluate((exercise) => localStorage.setItem('podnet.exercise.open.v1', JSON.stringify({ exercise, met: [false, false, false, false] })), fourCnis);
+  // The autosave is the big scenario, not the starting one shown meanwhile,
+  // and the exercise resumes on it once it is replayed.
   await page.reload();
   await clock.filter({ hasText: `step ${total} of ${total}` }).waitFor({ timeout: 60_000 });
   assert.match((await page.evaluate(() => window.__progress)).join('\n'), /Replaying your saved scenario/);
-  // Another CNI replays it too (nodes choose their CNI at boot): in chunks as well.
+  const exercise = page.getByRole('region', { name: 'Exercise' });
+  await exercise.getByRole('heading', { name: 'Exercise: One cluster under four CNIs' }).waitFor();
+  // Another CNI replays it too (nodes choose their CNI at boot): in chunks
+  // as well, the exercise still open.
   await page.evaluate(() => { window.__progress = []; });
   await page.getByRole('group', { name: 'CNI' }).getByLabel('Strategy').selectOption('calico');
   await page.getByRole('status').filter({ hasText: /^Loaded the scenario under Calico/ }).waitFor({ timeout: 60_000 });
   const switching = await page.evaluate(() => window.__progress);
   assert.match(switching[0] ?? '(no progress shown)', new RegExp(`^Replaying the scenario under Calico: 0 of ${total} commands$`));
   await clock.filter({ hasText: `step ${total} of ${total}` }).waitFor();
+  assert.equal(await exercise.getByRole('heading', { name: 'Exercise: One cluster under four CNIs' }).count(), 1);
   assert.deepEqual(problems(), []);
   await context.close();
 });

@@ -97,13 +97,14 @@ pub fn App() -> Html {
         use_effect_with((), move |_| {
             if let Some(p) = persist::take_pending() {
                 if let Some(job) = start_loading(Rc::new(p.scenario), &p.what, p.notice, &dispatcher) {
-                    after_progress(job, p.what, dispatcher, progress);
+                    after_progress(job.then(p.then), p.what, dispatcher, progress);
                 }
             }
         });
     }
     // The exercise's progress is kept, and in embed mode told to the course page.
     {
+        let progress_bar = &progress;
         let key = state.exercise.as_ref().map(|r| {
             let met: Vec<bool> = r.goals.iter().map(|g| g.met).collect();
             (r.exercise.id.clone(), r.completed, met)
@@ -117,9 +118,13 @@ pub fn App() -> Html {
             .as_ref()
             .map(|(id, completed, _)| (id.clone(), *completed));
         let saved_run = run.clone();
-        use_effect_with(key, move |_| {
+        // Not while a big scenario replays: its exercise resumes once it is in.
+        let loading = progress_bar.is_some() || persist::has_pending();
+        use_effect_with((key, loading), move |(_, loading)| {
             persist::save_progress(&progress);
-            persist::save_open_exercise(saved_run.as_deref());
+            if !*loading {
+                persist::save_open_exercise(saved_run.as_deref());
+            }
         });
         // The course page hears of a start and of a completion, not of each goal.
         use_effect_with(status, move |_| {
@@ -212,7 +217,7 @@ fn dispatch(
             let (scenario, source) = current.under(mode.clone());
             let notice = Some(crate::state::loaded(&source));
             start_loading(Rc::new(scenario), &source, notice, dispatcher)
-                .map(|job| (job.switching_cni(), source))
+                .map(|job| (job.then(crate::state::AfterReplay::SwitchedCni), source))
         }
         _ => {
             dispatcher.dispatch(action);

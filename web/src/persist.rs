@@ -195,6 +195,13 @@ pub fn initial_state() -> AppState {
         // autosaved scenario (unless a share link replaced that).
         let resumable = state.error.is_none() && state.notice.is_none();
         return match open_exercise() {
+            // A big autosave is replayed once the page is up: the
+            // exercise resumes on it then, not on the starting scenario
+            // shown meanwhile.
+            Some((ex, met)) if resumable && has_pending() => {
+                resume_on_pending(std::rc::Rc::new(ex), met);
+                state
+            }
             Some((ex, met)) if resumable => state.resume_exercise(std::rc::Rc::new(ex), &met),
             _ => state,
         };
@@ -230,7 +237,7 @@ fn scenario_state() -> AppState {
                     .and_then(|l| l.hash().ok())
                     .is_none_or(|h| h.is_empty()) =>
         {
-            set_pending(s, "your saved scenario", None);
+            set_pending(s, SAVED, None);
             None
         }
         other => other,
@@ -279,6 +286,8 @@ pub struct Pending {
     pub what: String,
     /// Said once loaded.
     pub notice: Option<String>,
+    /// What becomes of the exercise in progress once loaded.
+    pub then: crate::state::AfterReplay,
 }
 
 fn set_pending(scenario: Scenario, what: &str, notice: Option<String>) {
@@ -287,7 +296,21 @@ fn set_pending(scenario: Scenario, what: &str, notice: Option<String>) {
             scenario,
             what: what.to_owned(),
             notice,
+            then: crate::state::AfterReplay::NewScenario,
         });
+    });
+}
+
+/// How messages name the autosaved scenario.
+const SAVED: &str = "your saved scenario";
+
+/// The exercise in progress resumes on the pending autosave once it is
+/// replayed (a pending share link is a new scenario: it ends the exercise).
+fn resume_on_pending(exercise: std::rc::Rc<podnet_model::exercise::Exercise>, met: Vec<bool>) {
+    PENDING.with(|p| {
+        if let Some(p) = p.borrow_mut().as_mut().filter(|p| p.what == SAVED) {
+            p.then = crate::state::AfterReplay::Resume(exercise, met);
+        }
     });
 }
 

@@ -101,14 +101,13 @@ pub enum Action {
     /// Apply a command after the current point (dropping any redo history).
     Run(Command),
     /// A scenario replayed a chunk at a time ([`Loading`]) is ready: it
-    /// replaces the state, with the notice said once loaded. `switched_cni`:
-    /// the same scenario under another CNI ([`Action::ReplayUnder`]), so an
-    /// open exercise stays open.
+    /// replaces the state, with the notice said once loaded, and `then`
+    /// says what becomes of the exercise.
     Replayed {
         /// The state, every command applied.
         state: Rc<AppState>,
-        /// Whether it was a CNI switch rather than a new scenario.
-        switched_cni: bool,
+        /// What the replay was, for the exercise.
+        then: AfterReplay,
     },
     /// Step back one command.
     Undo,
@@ -192,6 +191,18 @@ pub const CHUNKED_ABOVE: usize = 400;
 pub const CHUNK_MS: f64 = 40.0;
 
 /// A scenario being replayed a chunk of commands at a time, so that the
+/// What a scenario replayed in chunks was, for the exercise in progress.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AfterReplay {
+    /// A new scenario: it ends the exercise.
+    NewScenario,
+    /// The same scenario under another CNI: the exercise stays open.
+    SwitchedCni,
+    /// The autosave, found on opening with this exercise in progress
+    /// (its goals' met flags): the exercise resumes on it.
+    Resume(Rc<Exercise>, Vec<bool>),
+}
+
 /// page stays responsive and shows how far it got; [`Loading::finish`]
 /// gives the state [`AppState::from_scenario`] would have.
 pub struct Loading {
@@ -200,8 +211,8 @@ pub struct Loading {
     steps: Vec<Rc<Step>>,
     /// What to say once loaded.
     notice: Option<String>,
-    /// The same scenario under another CNI (an open exercise stays).
-    switched_cni: bool,
+    /// What becomes of the exercise once loaded.
+    then: AfterReplay,
 }
 
 impl Loading {
@@ -216,17 +227,15 @@ impl Loading {
             scenario,
             sandbox,
             notice,
-            switched_cni: false,
+            then: AfterReplay::NewScenario,
         })
     }
 
-    /// The replay is the current scenario under another CNI.
+    /// What the replay is, for the exercise in progress (by default a new
+    /// scenario, which ends it).
     #[must_use]
-    pub fn switching_cni(self) -> Self {
-        Self {
-            switched_cni: true,
-            ..self
-        }
+    pub fn then(self, then: AfterReplay) -> Self {
+        Self { then, ..self }
     }
 
     /// Applies commands until `elapsed()` passes `budget` (at least one
@@ -268,10 +277,10 @@ impl Loading {
 
     /// What hands the finished state to the reducer.
     pub fn into_action(self) -> Action {
-        let switched_cni = self.switched_cni;
+        let then = self.then.clone();
         Action::Replayed {
             state: Rc::new(self.finish()),
-            switched_cni,
+            then,
         }
     }
 }
@@ -507,7 +516,7 @@ impl Reducible for AppState {
             action,
             Action::Load(..)
                 | Action::Replayed {
-                    switched_cni: false,
+                    then: AfterReplay::NewScenario | AfterReplay::Resume(..),
                     ..
                 }
                 | Action::LoadExample(_)
@@ -529,6 +538,14 @@ impl Reducible for AppState {
             Action::GoTo(n) if n == self.cursor => return self,
             Action::GoTo(n) => self.go_to(n),
             Action::Load(scenario, source) => self.load(&scenario, &source),
+            Action::Replayed {
+                state,
+                then: AfterReplay::Resume(exercise, met),
+            } => Self {
+                progress: self.progress.clone(),
+                ..(*state).clone()
+            }
+            .resume_exercise(exercise, &met),
             Action::Replayed { state, .. } => (*state).clone(),
             Action::LoadExample(name) => match builtin::get(&name).map(Scenario::from_json) {
                 Some(Ok(scenario)) => self.load(&scenario, &format!("the example {name}")),
@@ -797,7 +814,7 @@ mod tests {
         let (scenario, source) = open.under(flannel);
         let mut job = Loading::start(Rc::new(scenario), Some(loaded(&source)))
             .unwrap()
-            .switching_cni();
+            .then(AfterReplay::SwitchedCni);
         while !job.run_for(0.0, || 1.0).unwrap() {}
         let chunked = reduce(open.clone(), job.into_action());
         assert_eq!(*chunked.sandbox(), *whole.sandbox());
@@ -951,6 +968,50 @@ mod tests {
         // Loading another scenario ends the exercise.
         let other = reduce(restarted, Action::LoadExample("seed".into()));
         assert!(other.exercise.is_none());
+    }
+
+    #[test]
+    fn a_big_autosave_replayed_in_chunks_resumes_the_exercise_in_progress_on_itself() {
+        // Completed, then worked on: the autosave holds the solution.
+        let open = reduce(
+            Rc::new(AppState::seeded()),
+            Action::OpenExercise(exercise("private-endpoint-join")),
+        );
+        let done = reduce(
+            open,
+            Action::Run(Command::AddVpcEndpoint {
+                service: "ec2".into(),
+                subnets: None,
+            }),
+        );
+        assert!(done.exercise.as_ref().unwrap().completed);
+        // The page opens on the starting scenario with the progress read,
+        // the exercise waiting for the autosave's replay.
+        let opening = Rc::new(AppState {
+            progress: done.progress.clone(),
+            ..AppState::seeded()
+        });
+        let met = vec![true, true, true];
+        let mut job = Loading::start(Rc::new(done.applied()), None)
+            .unwrap()
+            .then(AfterReplay::Resume(exercise("private-endpoint-join"), met));
+        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let resumed = reduce(opening.clone(), job.into_action());
+        let run = resumed.exercise.as_ref().expect("the exercise resumes");
+        assert_eq!(run.exercise.id, "private-endpoint-join");
+        assert!(run.goals.iter().all(|g| g.met), "{:?}", run.goals);
+        assert!(run.completed, "still completed, as before the reload");
+        assert!(resumed.notice.is_none(), "not completed a second time");
+        assert_eq!(*resumed.progress, vec!["private-endpoint-join".to_owned()]);
+        assert_eq!(*resumed.sandbox(), *done.sandbox());
+        // On a scenario that does not meet the goals, the flags are checked again.
+        let mut job = Loading::start(Rc::new(seed()), None)
+            .unwrap()
+            .then(AfterReplay::Resume(exercise("private-endpoint-join"), vec![true; 3]));
+        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let resumed = reduce(opening, job.into_action());
+        let goals = &resumed.exercise.as_ref().unwrap().goals;
+        assert!(!goals[0].met && !goals[1].met && goals[2].met, "{goals:?}");
     }
 
     #[test]

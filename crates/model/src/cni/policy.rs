@@ -101,6 +101,15 @@ impl Enforcement {
         )
     }
 
+    /// The enforcing agent's short name ("Calico", "aws-network-policy-agent"),
+    /// or "nothing".
+    pub fn enforcer(&self) -> &'static str {
+        match self {
+            Self::Enforced { agent, .. } => agent.split(" (").next().unwrap_or(agent),
+            Self::None { .. } => "nothing",
+        }
+    }
+
     /// In words: who enforces, or why nothing does.
     pub fn describe(&self) -> String {
         match self {

@@ -246,7 +246,8 @@ impl<'a> Reach<'a> {
             }
             Decision::NotEnforced(_) => format!("{side}: allowed, {}", self.enforcement.describe()),
             Decision::SecurityGroups(_) => format!(
-                "{side}: allowed by policy, the pod has its own security groups and Calico leaves such pods to them (podnet does not model security group rules)"
+                "{side}: allowed by policy, the pod has its own security groups and {} leaves such pods to them (podnet does not model security group rules)",
+                self.enforcement.enforcer()
             ),
         }
     }

@@ -390,9 +390,10 @@ mod reach {
             pair.ingress,
             Decision::SecurityGroups(crate::netpol::Verdict::Denied { .. })
         ));
-        assert!(r
-            .explain(&pair.ingress, crate::netpol::Direction::Ingress)
-            .contains("own security groups"));
+        assert_eq!(
+            r.explain(&pair.ingress, crate::netpol::Direction::Ingress),
+            "ingress: allowed by policy, the pod has its own security groups and Calico leaves such pods to them (podnet does not model security group rules)"
+        );
     }
 
     #[test]
