@@ -268,7 +268,10 @@ fn after_progress(
 
 /// Replays the job in chunks of about [`CHUNK_MS`](crate::state::CHUNK_MS)
 /// each, one per task, showing the progress; then hands the state to the
-/// reducer (or says why it could not load, the current scenario kept).
+/// reducer (or says why it could not load, the current scenario kept), in
+/// a task of its own: one command can outlast the chunk (`add-pods` of
+/// 150,000 pods takes over 100 ms), and rendering the result after it in
+/// the same task would freeze the page for both.
 fn next_chunk(
     mut job: crate::state::Loading,
     what: String,
@@ -278,8 +281,13 @@ fn next_chunk(
     let start = js_sys::Date::now();
     match job.run_for(crate::state::CHUNK_MS, || js_sys::Date::now() - start) {
         Ok(true) => {
-            progress.set(None);
-            dispatcher.dispatch(job.into_action());
+            let (done, total) = job.progress();
+            progress.set(Some(Progress { done, total, what }));
+            gloo::timers::callback::Timeout::new(0, move || {
+                progress.set(None);
+                dispatcher.dispatch(job.into_action());
+            })
+            .forget();
         }
         Ok(false) => after_progress(job, what, dispatcher, progress),
         Err(err) => {

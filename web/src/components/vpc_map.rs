@@ -105,7 +105,7 @@ fn subnet_card(
     sb: &Sandbox,
     s: &Subnet,
     pods_by_node: &BTreeMap<NodeId, Vec<&Pod>>,
-    moved: &std::rc::Rc<std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved>>,
+    moved: &Moved,
     new_node_type: &str,
 ) -> Html {
     let id = s.id;
@@ -177,7 +177,7 @@ fn subnet_card(
             <div class="subnet-card__nodes">
                 { for nodes.iter().take(cards).map(|n| html! {
                     <NodeCard key={n.id.0} node={(*n).clone()} pods={pods_by_node.get(&n.id).map(|v| v.iter().map(|p| (*p).clone()).collect::<Vec<_>>()).unwrap_or_default()}
-                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} policy={selected_policy.clone()} moved={moved.clone()}
+                              selection={props.state.selection} on_action={props.on_action.clone()} now_ms={sb.now_ms} pod_ranges={sb.pod_ranges(n.id)} mark={mark} policy={selected_policy.clone()} moved={moved_on(n, moved)}
                               read_only={props.options.read_only} add_pods_refused={super::lock::refusal(&props.state, "add-pods")} delete_refused={super::lock::refusal(&props.state, "delete-node")} />
                 }) }
                 if nodes.len() > cards {
@@ -187,6 +187,26 @@ fn subnet_card(
         </article>
     }
 }
+
+/// The addresses of `n` among those the last action `moved`: a card is
+/// drawn again only when its own addresses moved (or its node or pods
+/// changed), not after every action.
+fn moved_on(n: &Node, moved: &Moved) -> Moved {
+    if moved.is_empty() {
+        return moved.clone();
+    }
+    let mine: std::collections::HashMap<_, _> = n
+        .ipam
+        .enis
+        .iter()
+        .flat_map(|e| e.all_slots())
+        .filter_map(|s| moved.get(&s.ip).map(|m| (s.ip, *m)))
+        .collect();
+    std::rc::Rc::new(mine)
+}
+
+/// The addresses the last applied command moved, and how.
+type Moved = std::rc::Rc<std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved>>;
 
 #[derive(Properties, PartialEq)]
 struct PendingProps {
