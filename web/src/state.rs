@@ -190,7 +190,6 @@ pub const CHUNKED_ABOVE: usize = 400;
 /// the main thread back (the page answers input between chunks).
 pub const CHUNK_MS: f64 = 40.0;
 
-/// A scenario being replayed a chunk of commands at a time, so that the
 /// What a scenario replayed in chunks was, for the exercise in progress.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AfterReplay {
@@ -203,6 +202,7 @@ pub enum AfterReplay {
     Resume(Rc<Exercise>, Vec<bool>),
 }
 
+/// A scenario being replayed a chunk of commands at a time, so that the
 /// page stays responsive and shows how far it got; [`Loading::finish`]
 /// gives the state [`AppState::from_scenario`] would have.
 pub struct Loading {
