@@ -96,7 +96,9 @@ pub fn App() -> Html {
         let (dispatcher, progress) = (state.dispatcher(), progress.clone());
         use_effect_with((), move |_| {
             if let Some(p) = persist::take_pending() {
-                if let Some(job) = start_loading(Rc::new(p.scenario), &p.what, p.notice, &dispatcher) {
+                if let Some(job) =
+                    start_loading(Rc::new(p.scenario), &p.what, p.notice, &dispatcher)
+                {
                     after_progress(job.then(p.then), p.what, dispatcher, progress);
                 }
             }
@@ -161,7 +163,9 @@ pub fn App() -> Html {
     }
     let on_action = {
         let (current, progress) = (state.clone(), progress.clone());
-        Callback::from(move |a: Action| dispatch(a, Some(&current), &current.dispatcher(), &progress))
+        Callback::from(move |a: Action| {
+            dispatch(a, Some(&current), &current.dispatcher(), &progress)
+        })
     };
     let props = ViewProps {
         state: Shared(Rc::new((*state).clone())),

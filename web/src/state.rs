@@ -1007,7 +1007,10 @@ mod tests {
         // On a scenario that does not meet the goals, the flags are checked again.
         let mut job = Loading::start(Rc::new(seed()), None)
             .unwrap()
-            .then(AfterReplay::Resume(exercise("private-endpoint-join"), vec![true; 3]));
+            .then(AfterReplay::Resume(
+                exercise("private-endpoint-join"),
+                vec![true; 3],
+            ));
         while !job.run_for(0.0, || 1.0).unwrap() {}
         let resumed = reduce(opening, job.into_action());
         let goals = &resumed.exercise.as_ref().unwrap().goals;

@@ -236,7 +236,11 @@ fn find(props: &ComboboxProps, limit: usize) -> Found {
     if let Some(Search(search)) = &props.search {
         return search(&props.value, limit);
     }
-    let (shown, total) = matches(props.options.iter().map(String::as_str), &props.value, limit);
+    let (shown, total) = matches(
+        props.options.iter().map(String::as_str),
+        &props.value,
+        limit,
+    );
     let choices = shown
         .into_iter()
         .filter_map(|i| props.options.get(i))

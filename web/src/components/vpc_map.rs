@@ -206,7 +206,8 @@ fn moved_on(n: &Node, moved: &Moved) -> Moved {
 }
 
 /// The addresses the last applied command moved, and how.
-type Moved = std::rc::Rc<std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved>>;
+type Moved =
+    std::rc::Rc<std::collections::HashMap<std::net::Ipv4Addr, podnet_model::events::Moved>>;
 
 #[derive(Properties, PartialEq)]
 struct PendingProps {

@@ -430,6 +430,7 @@ impl Cni for Calico {
             ip_block_selects_pods: true,
             ip_block_selects_nodes: true,
             branch_pods_exempt: false,
+            own_node_egress_policed: true,
             gaps: &[],
         }
     }

@@ -324,6 +324,7 @@ pub(crate) const ENFORCEMENT: super::Enforcement = super::Enforcement::Enforced 
     ip_block_selects_pods: false,
     ip_block_selects_nodes: false,
     branch_pods_exempt: false,
+    own_node_egress_policed: true,
     gaps: &[super::policy::Gap::EndPort, super::policy::Gap::Sctp],
 };
 

@@ -42,6 +42,18 @@ pub enum Enforcement {
         /// to Calico network policy enforcement", EKS User Guide
         /// alternate-cni-plugins).
         branch_pods_exempt: bool,
+        /// Whether a pod's egress to its own node goes through its egress
+        /// policy. The Kubernetes docs say traffic to and from a pod's node
+        /// is always allowed; Cilium and Calico exempt only the node's
+        /// traffic into its pods. Cilium adds the localhost allow on
+        /// ingress only (pkg/policy mapstate.go
+        /// determineAllowLocalhostIngress, `allow-localhost` always on
+        /// Kubernetes). Calico sends what a pod sends to its host through
+        /// the pod's egress policy first (felix rules/static.go: INPUT
+        /// from a workload interface goes to cali-wl-to-host, which jumps
+        /// to cali-from-wl-dispatch before DefaultEndpointToHostAction;
+        /// "Host -> pod traffic is always allowed", felix PR 2228).
+        own_node_egress_policed: bool,
         /// Parts of the API its own documentation says it lacks.
         gaps: &'static [Gap],
     },
@@ -96,6 +108,18 @@ impl Enforcement {
             self,
             Self::Enforced {
                 branch_pods_exempt: true,
+                ..
+            }
+        )
+    }
+
+    /// Whether a pod's egress to its own node is decided by its egress
+    /// policy rather than always allowed.
+    pub fn polices_own_node_egress(&self) -> bool {
+        matches!(
+            self,
+            Self::Enforced {
+                own_node_egress_policed: true,
                 ..
             }
         )

@@ -570,6 +570,8 @@ impl Cni for VpcCni {
                 ip_block_selects_pods: true,
                 ip_block_selects_nodes: true,
                 branch_pods_exempt: true,
+                // Felix, as with Calico's own IPAM.
+                own_node_egress_policed: true,
                 gaps: &[],
             };
         }
@@ -592,6 +594,9 @@ impl Cni for VpcCni {
             ip_block_selects_pods: true,
             ip_block_selects_nodes: true,
             branch_pods_exempt: false,
+            // The Kubernetes docs' rule: not checked against the agent's
+            // eBPF programs.
+            own_node_egress_policed: false,
             gaps: &[],
         }
     }

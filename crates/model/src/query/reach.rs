@@ -18,7 +18,8 @@ pub enum Decision {
     Policy(Verdict),
     /// To or from the pod's own node: always allowed (Kubernetes "Network
     /// Policies": "traffic to and from the node where a Pod is running is
-    /// always allowed").
+    /// always allowed"), except a pod's egress to its node where the
+    /// enforcer polices it ([`Enforcement::polices_own_node_egress`]).
     OwnNode,
     /// The VPC CNI's strict mode: no policy selects the pod, so it is
     /// denied.
@@ -187,7 +188,11 @@ impl<'a> Reach<'a> {
             Enforcement::Enforced { .. } if verdict == Verdict::NotAPod => {
                 Decision::Policy(verdict)
             }
-            _ if own_node.is_some() && self.parties.get(peer).map(|p| p.ip) == own_node => {
+            _ if own_node.is_some()
+                && self.parties.get(peer).map(|p| p.ip) == own_node
+                && (direction == Direction::Ingress
+                    || !self.enforcement.polices_own_node_egress()) =>
+            {
                 Decision::OwnNode
             }
             _ if self.enforcement.exempts_branch_pods()
@@ -227,6 +232,10 @@ impl<'a> Reach<'a> {
         let side = direction.name();
         match d {
             Decision::Policy(v) => self.sb.policies.explain(v, direction),
+            Decision::OwnNode if self.enforcement.polices_own_node_egress() => format!(
+                "{side}: allowed, {} always lets a pod's own node reach it (what the pod sends to its node goes through its egress policy)",
+                self.enforcement.enforcer()
+            ),
             Decision::OwnNode => {
                 format!("{side}: allowed, traffic to and from a pod's own node always is")
             }

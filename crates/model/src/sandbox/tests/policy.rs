@@ -530,6 +530,62 @@ mod reach {
     }
 
     #[test]
+    fn cilium_and_calico_police_a_pods_egress_to_its_own_node_but_let_the_node_in() {
+        let deny_egress = r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"deny-egress","namespace":"shop"},"spec":{"podSelector":{},"policyTypes":["Egress"]}}}"#;
+        let allow_node = r#"{"action":"apply-network-policy","policy":{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"to-nodes","namespace":"shop"},"spec":{"podSelector":{},"policyTypes":["Egress"],"egress":[{"to":[{"ipBlock":{"cidr":"10.10.0.0/16"}}]}]}}}"#;
+        let cilium = CniMode::from(crate::cni::Cilium {
+            pool: "192.168.0.0/16".into(),
+            ..crate::cni::Cilium::default()
+        });
+        let calico = CniMode::from(crate::cni::Calico::default());
+        // (CNI, egress to its own node under deny-egress, the same once an
+        // ipBlock holds the node's address)
+        for (cni, denied, by_ip_block) in [
+            (cilium, true, false),
+            (calico, true, true),
+            (calico_on_vpc(false), true, true),
+            (enforcing(), false, true),
+        ] {
+            let name = crate::cni::Cni::name(cni.strategy()).to_owned();
+            let mut s = cluster(cni);
+            run(&mut s, deny_egress).unwrap();
+            let node = s.pods.values().find(|p| p.name == "cart").unwrap().node;
+            let node_ip = s.nodes.get(&node.unwrap()).unwrap().ip().unwrap();
+            let r = Reach::new(&s, 80, Protocol::Tcp, &[node_ip]);
+            let ip = node_ip.to_string();
+            assert_eq!(
+                egress(&r, "shop/cart", &ip),
+                !denied,
+                "{name}: cart to its node"
+            );
+            assert!(
+                allowed(&r, &ip, "shop/cart"),
+                "{name}: the node reaches its pods"
+            );
+            let pair = pair_of(&r, "shop/cart", &ip);
+            let text = r.explain(&pair.egress, crate::netpol::Direction::Egress);
+            if denied {
+                assert!(text.starts_with("egress: denied"), "{name}: {text}");
+                let from_node = pair_of(&r, &ip, "shop/cart");
+                let text = r.explain(&from_node.ingress, crate::netpol::Direction::Ingress);
+                assert!(text.contains("always lets a pod's own node reach it (what the pod sends to its node goes through its egress policy)"), "{name}: {text}");
+            } else {
+                assert_eq!(
+                    text,
+                    "egress: allowed, traffic to and from a pod's own node always is"
+                );
+            }
+            run(&mut s, allow_node).unwrap();
+            let r = Reach::new(&s, 80, Protocol::Tcp, &[node_ip]);
+            assert_eq!(
+                egress(&r, "shop/cart", &ip),
+                by_ip_block,
+                "{name}: by ipBlock"
+            );
+        }
+    }
+
+    #[test]
     fn cilium_does_not_select_nodes_by_ip_block() {
         let cilium = CniMode::from(crate::cni::Cilium {
             pool: "192.168.0.0/16".into(),
