@@ -594,8 +594,10 @@ impl Cni for VpcCni {
             ip_block_selects_pods: true,
             ip_block_selects_nodes: true,
             branch_pods_exempt: false,
-            // The Kubernetes docs' rule: not checked against the agent's
-            // eBPF programs.
+            // The agent adds the node's IP to every pod's allowed CIDRs,
+            // both ways ("make sure the enforced policies allow all traffic
+            // to/from Node IP", aws-network-policy-agent PR 65,
+            // pkg/ebpf/bpf_client.go computeMapEntriesFromEndpointRules).
             own_node_egress_policed: false,
             gaps: &[],
         }
