@@ -866,7 +866,7 @@ test('NetworkPolicy: the matrix by keyboard and by group, a trace with a port, C
   await paths.getByRole('combobox', { name: 'To', exact: true }).fill('db');
   await paths.getByLabel('Port', { exact: true }).fill('5432');
   await paths.getByRole('button', { name: 'Trace' }).click();
-  await paths.getByRole('status').filter({ hasText: 'but NetworkPolicy drops it on port 5432/TCP' }).waitFor();
+  await paths.getByRole('status').filter({ hasText: 'NetworkPolicy drops it on port 5432/TCP; without the policy, ' }).waitFor();
   const verdicts = paths.getByRole('group', { name: 'NetworkPolicy verdicts' });
   assert.match(await verdicts.textContent(), /NetworkPolicy on 5432\/TCP: denied.*egress: allowed, no policy selects this pod for egress.*ingress: denied/);
   await paths.getByLabel('Port', { exact: true }).fill('eighty');

@@ -323,8 +323,14 @@ async fn tracing_two_pods_lists_the_hops_and_lights_the_first_on_the_map() {
         .expect("the From list opens as one types");
     let listed = list.text_content().unwrap();
     assert!(listed.contains(&format!("/{from} pod 10.")), "{listed}");
-    type_into(&root, "trace-to", to);
+    // Typed in full, the one match leaves nothing to choose: the list
+    // closes rather than cover the button beneath it on a phone.
+    type_into(&root, "trace-to", &format!("default/{to}"));
     yew::scheduler::flush().await;
+    assert!(
+        root.query_selector("#trace-to-list").unwrap().is_none(),
+        "the To list is closed on an exact match"
+    );
     button(&root, "Trace").click();
     yew::scheduler::flush().await;
     let hops = root

@@ -857,7 +857,7 @@ fn trace_with_a_port_shows_the_verdicts() {
         "5432",
     ]);
     assert!(
-        text.contains("but NetworkPolicy drops it on port 5432/TCP"),
+        text.contains("NetworkPolicy drops it on port 5432/TCP; without the policy, "),
         "{text}"
     );
     assert!(text.contains("ingress: denied, shop/db-from-api and shop/default-deny-ingress select this pod for ingress"), "{text}");
@@ -886,7 +886,7 @@ fn trace_with_a_port_shows_the_verdicts() {
         "8080",
     ]);
     assert!(
-        text.contains("but NetworkPolicy drops it on port 8080/TCP"),
+        text.contains("NetworkPolicy drops it on port 8080/TCP; without the policy, "),
         "{text}"
     );
     assert!(

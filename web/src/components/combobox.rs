@@ -186,8 +186,11 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(true))
     };
-    // Open on what is typed even without a match, to say there is none.
-    let expanded = *open && (!shown.is_empty() || !props.value.trim().is_empty());
+    // Open on what is typed even without a match, to say there is none;
+    // closed once the text is the one match (nothing is left to choose, and
+    // on a phone the list would cover the button beneath).
+    let exact = total == 1 && shown.first().is_some_and(|c| c.value == props.value.trim());
+    let expanded = *open && !exact && (!shown.is_empty() || !props.value.trim().is_empty());
     let descendant = active
         .filter(|_| expanded)
         .map(|a| AttrValue::from(option_id(a)));

@@ -185,9 +185,11 @@ impl Sandbox {
         if let Some(c) = &check {
             if !c.allowed && path.reachable {
                 path.reachable = false;
+                // The drop first, then what the route alone would do (every
+                // verdict starts with an address or a lowercase word).
                 path.verdict = format!(
-                    "{} — but NetworkPolicy drops it on port {}/{}",
-                    path.verdict, port, protocol
+                    "NetworkPolicy drops it on port {port}/{protocol}; without the policy, {}",
+                    path.verdict
                 );
                 // The enforcers filter on the pod's host-side interface
                 // (the VPC CNI agent's eBPF on the host veth, Calico's

@@ -647,7 +647,7 @@ mod reach {
         assert!(!p.reachable);
         assert!(
             p.verdict
-                .ends_with("but NetworkPolicy drops it on port 80/TCP"),
+                .starts_with("NetworkPolicy drops it on port 80/TCP; without the policy, "),
             "{}",
             p.verdict
         );
