@@ -208,15 +208,20 @@ fn dispatch(
     dispatcher: &UseReducerDispatcher<AppState>,
     progress: &UseStateHandle<Option<Progress>>,
 ) {
-    let big = |n: usize| n > crate::state::CHUNKED_ABOVE;
+    let big = crate::state::replays_in_chunks;
     let job = match (&action, current) {
-        (Action::Load(scenario, source), _) if big(scenario.actions.len()) => {
+        (Action::Load(scenario, source), _) if big(&scenario.actions) => {
             let notice = Some(crate::state::loaded(source));
             start_loading(scenario.clone(), source, notice, dispatcher)
                 .map(|job| (job, source.clone()))
         }
         (Action::ReplayUnder(mode), Some(current))
-            if big(current.cursor) && current.exercise_refuses(&action).is_none() =>
+            if big(current
+                .scenario
+                .actions
+                .get(..current.cursor)
+                .unwrap_or_default())
+                && current.exercise_refuses(&action).is_none() =>
         {
             let (scenario, source) = current.under(mode.clone());
             let notice = Some(crate::state::loaded(&source));

@@ -232,7 +232,7 @@ fn scenario_state() -> AppState {
     let saved = saved.map(|text| read_saved(&text));
     let saved = match saved {
         Some(Ok(s))
-            if s.actions.len() > crate::state::CHUNKED_ABOVE
+            if crate::state::replays_in_chunks(&s.actions)
                 && location()
                     .and_then(|l| l.hash().ok())
                     .is_none_or(|h| h.is_empty()) =>
@@ -260,7 +260,7 @@ fn scenario_state() -> AppState {
     let link = Scenario::from_link_fragment(&hash);
     // A big scenario is replayed a chunk at a time once the page is up.
     if let Ok(s) = &link {
-        if s.actions.len() > crate::state::CHUNKED_ABOVE {
+        if crate::state::replays_in_chunks(&s.actions) {
             set_pending(s.clone(), "the shared scenario", Some(OPENED.to_owned()));
             return base.with_error(base_problem);
         }
