@@ -216,12 +216,7 @@ fn dispatch(
                 .map(|job| (job, source.clone()))
         }
         (Action::ReplayUnder(mode), Some(current))
-            if big(current
-                .scenario
-                .actions
-                .get(..current.cursor)
-                .unwrap_or_default())
-                && current.exercise_refuses(&action).is_none() =>
+            if big(current.applied_actions()) && current.exercise_refuses(&action).is_none() =>
         {
             let (scenario, source) = current.under(mode.clone());
             let notice = Some(crate::state::loaded(&source));

@@ -188,7 +188,7 @@ pub const CHUNKED_ABOVE: usize = 400;
 
 /// A scenario adding more pods than this is replayed a chunk at a time
 /// too, however few its commands: 1,000 pods on 40 nodes in 14 commands,
-/// replayed while the page starts, made one task of 174–226 ms.
+/// replayed while the page starts, made one task of 174–238 ms.
 pub const CHUNKED_PODS_ABOVE: u64 = 500;
 
 /// Whether `actions` are replayed a chunk at a time, the page showing the
@@ -403,6 +403,14 @@ impl AppState {
             .actions
             .retain(|a| !matches!(a, Command::SetCni { .. }));
         (scenario, format!("the scenario under {name}"))
+    }
+
+    /// The commands applied so far (those before the cursor).
+    pub fn applied_actions(&self) -> &[Command] {
+        self.scenario
+            .actions
+            .get(..self.cursor)
+            .unwrap_or(&self.scenario.actions)
     }
 
     /// The scenario as applied so far (what is saved, shared and exported).
@@ -757,6 +765,12 @@ mod tests {
         state.reduce(action)
     }
 
+    /// `job` with every command applied, one a chunk.
+    fn to_the_end(mut job: Loading) -> Loading {
+        while !job.run_for(0.0, || 1.0).unwrap() {}
+        job
+    }
+
     #[test]
     fn a_replay_in_chunks_ends_where_a_replay_in_one_go_does() {
         let scenario = Rc::new(seed());
@@ -830,10 +844,11 @@ mod tests {
         let whole = reduce(open.clone(), Action::ReplayUnder(flannel.clone()));
         assert!(whole.error.is_none(), "{:?}", whole.error);
         let (scenario, source) = open.under(flannel);
-        let mut job = Loading::start(Rc::new(scenario), Some(loaded(&source)))
-            .unwrap()
-            .then(AfterReplay::SwitchedCni);
-        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let job = to_the_end(
+            Loading::start(Rc::new(scenario), Some(loaded(&source)))
+                .unwrap()
+                .then(AfterReplay::SwitchedCni),
+        );
         let chunked = reduce(open.clone(), job.into_action());
         assert_eq!(*chunked.sandbox(), *whole.sandbox());
         assert_eq!(chunked.notice, whole.notice);
@@ -843,8 +858,7 @@ mod tests {
             "the exercise stays open"
         );
         // A new scenario loaded in chunks ends it.
-        let mut job = Loading::start(Rc::new(seed()), None).unwrap();
-        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let job = to_the_end(Loading::start(Rc::new(seed()), None).unwrap());
         assert!(reduce(open, job.into_action()).exercise.is_none());
     }
 
@@ -1027,10 +1041,11 @@ mod tests {
             ..AppState::seeded()
         });
         let met = vec![true, true, true];
-        let mut job = Loading::start(Rc::new(done.applied()), None)
-            .unwrap()
-            .then(AfterReplay::Resume(exercise("private-endpoint-join"), met));
-        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let job = to_the_end(
+            Loading::start(Rc::new(done.applied()), None)
+                .unwrap()
+                .then(AfterReplay::Resume(exercise("private-endpoint-join"), met)),
+        );
         let resumed = reduce(opening.clone(), job.into_action());
         let run = resumed.exercise.as_ref().expect("the exercise resumes");
         assert_eq!(run.exercise.id, "private-endpoint-join");
@@ -1040,13 +1055,9 @@ mod tests {
         assert_eq!(*resumed.progress, vec!["private-endpoint-join".to_owned()]);
         assert_eq!(*resumed.sandbox(), *done.sandbox());
         // On a scenario that does not meet the goals, the flags are checked again.
-        let mut job = Loading::start(Rc::new(seed()), None)
-            .unwrap()
-            .then(AfterReplay::Resume(
-                exercise("private-endpoint-join"),
-                vec![true; 3],
-            ));
-        while !job.run_for(0.0, || 1.0).unwrap() {}
+        let job = to_the_end(Loading::start(Rc::new(seed()), None).unwrap().then(
+            AfterReplay::Resume(exercise("private-endpoint-join"), vec![true; 3]),
+        ));
         let resumed = reduce(opening, job.into_action());
         let goals = &resumed.exercise.as_ref().unwrap().goals;
         assert!(!goals[0].met && !goals[1].met && goals[2].met, "{goals:?}");

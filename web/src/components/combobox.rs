@@ -12,11 +12,13 @@ use yew::prelude::*;
 /// How many matches the list shows.
 pub const SHOWN: usize = 8;
 
-/// Whether `value` is one `query` (already lowercase) finds first: it
-/// starts with it, or its part after a `/` does (`shop/db` for `db`).
+/// Whether `value` is one `query` finds first (both already lowercase):
+/// it starts with it, or its part after a `/` does (`shop/db` for `db`).
 fn starts(value: &str, query: &str) -> bool {
-    let v = value.to_ascii_lowercase();
-    v.starts_with(query) || v.split_once('/').is_some_and(|(_, n)| n.starts_with(query))
+    value.starts_with(query)
+        || value
+            .split_once('/')
+            .is_some_and(|(_, n)| n.starts_with(query))
 }
 
 /// The indices of the `values` that match `query` (case-insensitive),
@@ -31,12 +33,13 @@ pub fn matches<'a>(
     let q = query.trim().to_ascii_lowercase();
     let (mut first, mut then, mut total) = (Vec::new(), Vec::new(), 0);
     for (i, v) in values.into_iter().enumerate() {
-        if starts(v, &q) {
+        let v = v.to_ascii_lowercase();
+        if starts(&v, &q) {
             total += 1;
             if first.len() < limit {
                 first.push(i);
             }
-        } else if v.to_ascii_lowercase().contains(&q) {
+        } else if v.contains(&q) {
             total += 1;
             if then.len() < limit {
                 then.push(i);

@@ -423,6 +423,7 @@ impl Cni for Calico {
     /// Felix on every node programs the policies (iptables or eBPF).
     fn policy_enforcement(&self) -> super::Enforcement {
         super::Enforcement::Enforced {
+            enforcer: "calico-node",
             agent: "calico-node (Felix), on each node",
             source: "docs.tigera.io network-policy (Kubernetes NetworkPolicy)",
             unselected_denied: false,

@@ -314,6 +314,7 @@ impl Cni for Cilium {
 /// `ipBlock` holding its IP (cilium Documentation/network/kubernetes/policy.rst,
 /// "Known missing features for Kubernetes Network Policy").
 pub(crate) const ENFORCEMENT: super::Enforcement = super::Enforcement::Enforced {
+    enforcer: "cilium-agent",
     agent: "cilium-agent (eBPF), on each node",
     source:
         "cilium Documentation/network/kubernetes/policy.rst (NetworkPolicy, known missing features)",

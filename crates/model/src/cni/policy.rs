@@ -16,6 +16,9 @@ pub enum Enforcement {
     },
     /// An agent on each node applies them.
     Enforced {
+        /// The agent's short name, as sentences name it ("Calico",
+        /// "cilium-agent").
+        enforcer: &'static str,
         /// The agent and how it filters.
         agent: &'static str,
         /// Where that comes from.
@@ -129,7 +132,7 @@ impl Enforcement {
     /// or "nothing".
     pub fn enforcer(&self) -> &'static str {
         match self {
-            Self::Enforced { agent, .. } => agent.split(" (").next().unwrap_or(agent),
+            Self::Enforced { enforcer, .. } => enforcer,
             Self::None { .. } => "nothing",
         }
     }

@@ -561,6 +561,7 @@ impl Cni for VpcCni {
     fn policy_enforcement(&self) -> super::Enforcement {
         if self.calico_policy {
             return super::Enforcement::Enforced {
+                enforcer: "Calico",
                 agent: "Calico (calico-node's Felix) in policy-only mode, on the VPC CNI's host veths",
                 source: "docs.tigera.io getting-started/kubernetes/managed-public-cloud/eks (Policy: Calico, IPAM and CNI: AWS); EKS User Guide alternate-cni-plugins",
                 unselected_denied: false,
@@ -583,6 +584,7 @@ impl Cni for VpcCni {
         }
         let strict = self.network_policy_enforcing_mode == NetworkPolicyMode::Strict;
         super::Enforcement::Enforced {
+            enforcer: "aws-network-policy-agent",
             agent: "aws-network-policy-agent (eBPF on each pod's host veth)",
             source: "CNI README.md (NETWORK_POLICY_ENFORCING_MODE); EKS User Guide cni-network-policy-configure",
             unselected_denied: strict,
