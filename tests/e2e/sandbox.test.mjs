@@ -173,9 +173,19 @@ test('dark mode and a 360 px window render without sideways scrolling', async ()
 
   const narrow = await openApp(env.browser, env.server.origin, { viewport: { width: 360, height: 800 } });
   await narrow.page.getByRole('region', { name: 'Events' }).waitFor();
-  const overflow = await narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const sideways = () => narrow.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  let overflow = await sideways();
   assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px at 360px wide`);
   await screenshot(narrow.page, 'sandbox-narrow');
+  // A verdict with a long unbreakable word (AWS_VPC_K8S_CNI_EXTERNALSNAT=false)
+  // used to widen the whole column, and the map with it.
+  const paths = narrow.page.getByRole('region', { name: 'Follow the packets' });
+  await paths.getByRole('combobox', { name: 'From', exact: true }).fill('default/app-7');
+  await paths.getByRole('combobox', { name: 'To', exact: true }).fill('1.1.1.1');
+  await paths.getByRole('button', { name: 'Trace' }).click();
+  await paths.getByRole('status').filter({ hasText: 'AWS_VPC_K8S_CNI_EXTERNALSNAT=false' }).waitFor();
+  overflow = await sideways();
+  assert.ok(overflow <= 0, `after a trace out to the internet the page scrolls sideways by ${overflow}px at 360px wide`);
   assert.deepEqual(narrow.problems(), []);
   await narrow.context.close();
 });
