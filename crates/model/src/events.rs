@@ -180,6 +180,31 @@ pub enum EventKind {
         #[serde(default)]
         by: String,
     },
+    /// The CNI's pod range overlaps the cluster's service CIDR (see
+    /// `CniMode::service_overlap`): allowed, and a hazard.
+    PodRangeOverServices {
+        /// The pod range.
+        pool: Ipv4Net,
+        /// The service CIDR.
+        service: Ipv4Net,
+        /// The first node range inside the service CIDR, if ranges go out
+        /// in order (not under Calico).
+        #[serde(default)]
+        first: Option<Ipv4Net>,
+        /// Which node, counting in order from 1, would get `first`.
+        #[serde(default)]
+        nth: u32,
+    },
+    /// A node's pod range (a pod CIDR, or a Calico block) lies in the
+    /// service CIDR.
+    NodeRangeInServices {
+        /// The node.
+        node: NodeId,
+        /// Its range.
+        range: Ipv4Net,
+        /// The service CIDR.
+        service: Ipv4Net,
+    },
     /// A deleted pod's IP went back to the node's warm pool, after a cooldown.
     PodIpReleased {
         /// The pod.
@@ -525,6 +550,8 @@ impl EventKind {
                 | Self::ImagePullFailed { .. }
                 | Self::TrunkEniWaiting { .. }
                 | Self::SettleCapped { .. }
+                | Self::PodRangeOverServices { .. }
+                | Self::NodeRangeInServices { .. }
         )
     }
 
@@ -611,6 +638,19 @@ impl fmt::Display for EventKind {
             Self::PodOverlayIpAssigned { pod, node, ip, ipam } => {
                 write!(f, "{pod} on {node}: got IP {ip} from {ipam} (not a VPC address)")
             }
+            Self::PodRangeOverServices { pool, service, first, nth } => {
+                write!(f, "Warning: the pod range {pool} overlaps the service CIDR {service}. Nothing refuses it (EKS does not check, and the CNI's IPAM does not know the service range), and it is harmless until a node's pod range lands there: then a pod can get an address that is also a Service's ClusterIP, which \"usually breaks the cluster utterly\" (cilium PR 31504). ")?;
+                match first {
+                    Some(first) => write!(f, "Node ranges go out in order: node number {nth} would get {first}.")?,
+                    None => f.write_str("Calico IPAM claims free blocks at random (podnet takes the lowest), so any node's block may land there.")?,
+                }
+                write!(f, " Choose a range outside {service}.")
+            }
+            Self::NodeRangeInServices { node, range, service } => write!(
+                f,
+                "{node}: Warning: its pod range {range} lies in the service CIDR {service}: a pod here can get an address that is also a Service's ClusterIP (kubernetes.default is {}), and traffic to that address and port goes to the Service, not the pod (kube-proxy's rules match it first)",
+                std::net::Ipv4Addr::from(u32::from(service.network()).saturating_add(1))
+            ),
             Self::PodCidrAssigned { node, cidr, by } if by.is_empty() => write!(f, "{node}: assigned pod CIDR {cidr}"),
             Self::PodCidrAssigned { node, cidr, by } => write!(f, "{node}: {by} pod CIDR {cidr}"),
             Self::PodIpReleased { pod, ip, cooldown_s: 0 } => {

@@ -118,7 +118,7 @@ impl Calico {
                 pool: (*p).to_owned(),
                 ..Self::default()
             })
-            .find(|c| c.problem(vpc, None).is_none())
+            .find(|c| c.problem(vpc).is_none())
             .unwrap_or_default()
     }
 
@@ -147,11 +147,7 @@ impl Calico {
 
     /// Why the settings cannot be used with these VPC blocks and service
     /// CIDR, if they cannot.
-    pub fn problem(
-        &self,
-        vpc: &[Ipv4Net],
-        service: Option<Ipv4Net>,
-    ) -> Option<super::SettingsError> {
+    pub fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
             return Some(super::SettingsError::NotACidr {
                 setting: "calico IPPool cidr",
@@ -175,7 +171,6 @@ impl Calico {
             "calico IPPool",
             pool,
             vpc,
-            service,
             ": pod and VPC addresses would collide",
         )
     }
@@ -221,8 +216,8 @@ impl Cni for Calico {
         super::CniState::Blocks(CalicoIpam::default())
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
-        Calico::problem(self, vpc, service)
+    fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
+        Calico::problem(self, vpc)
     }
 
     /// Calico's default 192.168.0.0/16 would collide with a 192.168.x VPC.
@@ -912,7 +907,7 @@ mod tests {
     fn settings_are_validated() {
         let vpc = ["192.168.0.0/16".parse().unwrap()];
         assert!(Calico::default()
-            .problem(&vpc, None)
+            .problem(&vpc)
             .unwrap()
             .to_string()
             .contains("overlaps the VPC block 192.168.0.0/16"));
@@ -922,7 +917,7 @@ mod tests {
             ..Calico::default()
         };
         assert!(limit
-            .problem(&[], None)
+            .problem(&[])
             .unwrap()
             .to_string()
             .contains("strictAffinity"));
@@ -930,13 +925,13 @@ mod tests {
             block_size: 19,
             ..Calico::default()
         };
-        assert!(tiny.problem(&[], None).is_some());
+        assert!(tiny.problem(&[]).is_some());
         // A draft being typed in the page may hold any number: no overflow.
         let zero = Calico {
             block_size: 0,
             ..Calico::default()
         };
-        assert!(zero.problem(&[], None).is_some());
+        assert!(zero.problem(&[]).is_some());
         assert_eq!(zero.block_addresses(), u32::MAX);
     }
 

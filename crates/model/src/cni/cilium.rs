@@ -92,7 +92,7 @@ impl Cilium {
                 pool: (*p).to_owned(),
                 ..Self::default()
             })
-            .find(|c| c.problem(vpc, None).is_none())
+            .find(|c| c.problem(vpc).is_none())
             .unwrap_or_default()
     }
 
@@ -108,11 +108,7 @@ impl Cilium {
 
     /// Why the settings cannot be used with these VPC blocks and service
     /// CIDR, if they cannot.
-    pub fn problem(
-        &self,
-        vpc: &[Ipv4Net],
-        service: Option<Ipv4Net>,
-    ) -> Option<super::SettingsError> {
+    pub fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
             return Some(super::SettingsError::NotACidr {
                 setting: "cilium cluster pool",
@@ -130,7 +126,6 @@ impl Cilium {
             "cilium cluster pool",
             pool,
             vpc,
-            service,
             " (\"10.0.0.0/8 is the default pod CIDR. If your node network is in the same range you will lose connectivity\"): choose a pool outside the VPC, e.g. 192.168.0.0/16",
         )
     }
@@ -176,8 +171,8 @@ impl Cni for Cilium {
         super::CniState::Stateless
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
-        Cilium::problem(self, vpc, service)
+    fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
+        Cilium::problem(self, vpc)
     }
 
     /// The Helm default 10.0.0.0/8 would collide with a 10.x VPC.
@@ -364,7 +359,7 @@ mod tests {
     #[test]
     fn the_default_pool_collides_with_a_10_slash_8_vpc() {
         let vpc = ["10.10.0.0/16".parse().unwrap()];
-        let err = Cilium::default().problem(&vpc, None).unwrap().to_string();
+        let err = Cilium::default().problem(&vpc).unwrap().to_string();
         assert!(
             err.starts_with("cilium cluster pool 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16"),
             "{err}"
@@ -373,7 +368,7 @@ mod tests {
             pool: "192.168.0.0/16".into(),
             ..Cilium::default()
         };
-        assert!(ok.problem(&vpc, None).is_none());
+        assert!(ok.problem(&vpc).is_none());
     }
 
     #[test]

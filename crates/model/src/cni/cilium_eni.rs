@@ -214,11 +214,7 @@ impl Cni for CiliumEni {
         super::CniState::Stateless
     }
 
-    fn problem(
-        &self,
-        _vpc: &[ipnet::Ipv4Net],
-        _service: Option<ipnet::Ipv4Net>,
-    ) -> Option<super::SettingsError> {
+    fn problem(&self, _vpc: &[ipnet::Ipv4Net]) -> Option<super::SettingsError> {
         self.settings_problem()
     }
 

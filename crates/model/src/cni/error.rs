@@ -64,15 +64,6 @@ pub enum SettingsError {
         /// Why that matters, for this CNI.
         note: &'static str,
     },
-    /// The CNI's range overlaps the cluster's service CIDR.
-    OverlapsService {
-        /// The range, as its CNI names it.
-        what: &'static str,
-        /// The range.
-        net: Ipv4Net,
-        /// The service CIDR.
-        service: Ipv4Net,
-    },
     /// Running nodes hold pod CIDRs of the current cluster range.
     RangesHeld {
         /// Nodes running.
@@ -127,9 +118,6 @@ impl fmt::Display for SettingsError {
                 block,
                 note,
             } => write!(f, "{what} {net} overlaps the VPC block {block}{note}"),
-            Self::OverlapsService { what, net, service } => {
-                write!(f, "{what} {net} overlaps the service CIDR {service}")
-            }
             Self::RangesHeld {
                 nodes,
                 cluster,

@@ -113,11 +113,7 @@ impl Flannel {
 
     /// Why the settings cannot be used with these VPC blocks and service
     /// CIDR, if they cannot.
-    pub fn problem(
-        &self,
-        vpc: &[Ipv4Net],
-        service: Option<Ipv4Net>,
-    ) -> Option<super::SettingsError> {
+    pub fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
         let Some(net) = self.network() else {
             return Some(super::SettingsError::NotACidr {
                 setting: "flannel Network",
@@ -135,7 +131,6 @@ impl Flannel {
             "flannel Network",
             net,
             vpc,
-            service,
             ": pod and VPC addresses would collide",
         )
     }
@@ -236,8 +231,8 @@ impl Cni for Flannel {
         super::CniState::Stateless
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
-        Flannel::problem(self, vpc, service)
+    fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
+        Flannel::problem(self, vpc)
     }
 
     fn fitting(&self, _vpc: &[Ipv4Net]) -> super::CniMode {
@@ -458,8 +453,8 @@ mod tests {
             ..Flannel::default()
         };
         let vpc = ["10.10.0.0/16".parse().unwrap()];
-        assert_eq!(f.problem(&vpc, None).unwrap().to_string(), "flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
-        assert!(Flannel::default().problem(&vpc, None).is_none());
+        assert_eq!(f.problem(&vpc).unwrap().to_string(), "flannel Network 10.0.0.0/8 overlaps the VPC block 10.10.0.0/16: pod and VPC addresses would collide");
+        assert!(Flannel::default().problem(&vpc).is_none());
     }
 
     #[test]

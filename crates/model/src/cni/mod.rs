@@ -291,13 +291,10 @@ pub trait Cni {
     fn max_pods(&self, instance: &InstanceType) -> Derivation;
     /// How pod traffic crosses between nodes.
     fn datapath(&self) -> Datapath;
-    /// Why these settings cannot work with these VPC blocks and service
-    /// CIDR, if they cannot.
-    fn problem(
-        &self,
-        vpc: &[ipnet::Ipv4Net],
-        service: Option<ipnet::Ipv4Net>,
-    ) -> Option<SettingsError>;
+    /// Why these settings cannot work with these VPC blocks, if they
+    /// cannot. A pool over the service CIDR is not refused (see
+    /// [`CniMode::service_overlap`]).
+    fn problem(&self, vpc: &[ipnet::Ipv4Net]) -> Option<SettingsError>;
     /// The same strategy with its defaults, but with a pool that fits `vpc`
     /// where the default would collide.
     fn fitting(&self, vpc: &[ipnet::Ipv4Net]) -> CniMode;
@@ -443,7 +440,7 @@ delegate! {
     fn initial_state(&self) -> CniState;
     fn max_pods(&self, instance: &InstanceType) -> Derivation;
     fn datapath(&self) -> Datapath;
-    fn problem(&self, vpc: &[ipnet::Ipv4Net], service: Option<ipnet::Ipv4Net>) -> Option<SettingsError>;
+    fn problem(&self, vpc: &[ipnet::Ipv4Net]) -> Option<SettingsError>;
     fn fitting(&self, vpc: &[ipnet::Ipv4Net]) -> CniMode;
     fn tuned(&self, knobs: &Knobs) -> CniMode;
     fn knobs(&self) -> KnobSet;
@@ -521,13 +518,48 @@ impl CniMode {
         self.strategy().fitting(vpc)
     }
 
-    /// Why the settings cannot work with these VPC blocks and service CIDR.
-    pub fn problem(
-        &self,
-        vpc: &[ipnet::Ipv4Net],
-        service: Option<ipnet::Ipv4Net>,
-    ) -> Option<SettingsError> {
-        self.strategy().problem(vpc, service)
+    /// Why the settings cannot work with these VPC blocks.
+    pub fn problem(&self, vpc: &[ipnet::Ipv4Net]) -> Option<SettingsError> {
+        self.strategy().problem(vpc)
+    }
+
+    /// How the overlay's pod range meets the service CIDR, if it does.
+    ///
+    /// Not refused, as on a real cluster: nothing validates it on EKS, and
+    /// Cilium's Helm default `10.0.0.0/8` holds EKS's `10.100.0.0/16` in
+    /// any VPC outside 10/8. It is harmless until a node's range lands in
+    /// the service range: neither the cilium-operator, flanneld's subnet
+    /// manager nor Calico IPAM knows that range (cilium issue 13766), unlike
+    /// kube-controller-manager, which EKS does not let allocate node CIDRs
+    /// and which leaves it out (`range_allocator.go` `filterOutServiceRange`,
+    /// kops PR 16344). Then a pod can get a Service's ClusterIP, "which
+    /// usually breaks the cluster utterly" (cilium PR 31504).
+    pub fn service_overlap(&self, service: ipnet::Ipv4Net) -> Option<ServiceOverlap> {
+        let (pool, plan) = match self.plan() {
+            Some(plan) => (plan.cluster, Some(plan)),
+            None => (self.as_calico()?.pool()?, None),
+        };
+        if !crate::addr::overlaps(pool, service) {
+            return None;
+        }
+        // Node ranges go out in order (podnet; the cilium-operator's
+        // cidrset does too): the first one inside the service range.
+        let first = plan.and_then(|plan| {
+            let size_log = 32 - u32::from(plan.node_len.min(32));
+            let offset = u32::from(service.network()).saturating_sub(u32::from(pool.network()));
+            let index = offset
+                .checked_shr(size_log)
+                .unwrap_or(0)
+                .saturating_sub(plan.skip);
+            plan.range(index)
+                .filter(|r| crate::addr::overlaps(*r, service))
+                .map(|r| (r, index.saturating_add(1)))
+        });
+        Some(ServiceOverlap {
+            pool,
+            service,
+            first,
+        })
     }
 
     /// The AWS VPC CNI's settings, when it is the CNI (its own settings
@@ -585,6 +617,20 @@ impl CniMode {
 mod raw;
 pub(crate) use raw::CNIS;
 
+/// An overlay's pod range over the cluster's service CIDR (see
+/// [`CniMode::service_overlap`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceOverlap {
+    /// The pod range (cluster pool, flannel Network, Calico IPPool).
+    pub pool: ipnet::Ipv4Net,
+    /// The service CIDR.
+    pub service: ipnet::Ipv4Net,
+    /// The first node range handed out inside the service CIDR, and how
+    /// many nodes get a range before it collides (with it); `None` under
+    /// Calico, whose blocks are claimed at random.
+    pub first: Option<(ipnet::Ipv4Net, u32)>,
+}
+
 /// An overlay's range from its setting text, if it is an IPv4 CIDR.
 pub(crate) fn parse_range(text: &str) -> Option<ipnet::Ipv4Net> {
     text.trim()
@@ -595,27 +641,19 @@ pub(crate) fn parse_range(text: &str) -> Option<ipnet::Ipv4Net> {
 
 /// Why an overlay's range `net` (named `what`, e.g. `flannel Network
 /// 10.244.0.0/16`) cannot be used: it overlaps a VPC block (`vpc_note` says
-/// why that matters) or the service CIDR.
+/// why that matters).
 pub(crate) fn overlap_problem(
     what: &'static str,
     net: ipnet::Ipv4Net,
     vpc: &[ipnet::Ipv4Net],
-    service: Option<ipnet::Ipv4Net>,
     vpc_note: &'static str,
 ) -> Option<SettingsError> {
-    if let Some(v) = vpc.iter().find(|v| crate::addr::overlaps(**v, net)) {
-        return Some(SettingsError::OverlapsVpc {
+    vpc.iter()
+        .find(|v| crate::addr::overlaps(**v, net))
+        .map(|v| SettingsError::OverlapsVpc {
             what,
             net,
             block: *v,
             note: vpc_note,
-        });
-    }
-    service
-        .filter(|s| crate::addr::overlaps(*s, net))
-        .map(|s| SettingsError::OverlapsService {
-            what,
-            net,
-            service: s,
         })
 }

@@ -113,7 +113,7 @@ impl Cni for StaticRoutes {
         }
     }
 
-    fn problem(&self, vpc: &[Ipv4Net], service: Option<Ipv4Net>) -> Option<super::SettingsError> {
+    fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
         let Some(net) = self.network() else {
             return Some(super::SettingsError::NotACidr {
                 setting: "static-routes network",
@@ -127,7 +127,7 @@ impl Cni for StaticRoutes {
                 net,
             });
         }
-        super::overlap_problem("static-routes network", net, vpc, service, "")
+        super::overlap_problem("static-routes network", net, vpc, "")
     }
 
     fn fitting(&self, _vpc: &[Ipv4Net]) -> CniMode {

@@ -292,11 +292,7 @@ impl Cni for VpcCni {
     /// getting-started/kubernetes/managed-public-cloud/eks); the EKS User
     /// Guide (cni-network-policy, Migration) asks to remove a third-party
     /// solution before enabling the agent.
-    fn problem(
-        &self,
-        _vpc: &[ipnet::Ipv4Net],
-        _service: Option<ipnet::Ipv4Net>,
-    ) -> Option<super::SettingsError> {
+    fn problem(&self, _vpc: &[ipnet::Ipv4Net]) -> Option<super::SettingsError> {
         (self.calico_policy && self.enable_network_policy)
             .then_some(super::SettingsError::PolicyEnginesConflict)
     }

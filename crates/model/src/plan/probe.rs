@@ -104,7 +104,7 @@ fn probe_setup(cni: &CniMode) -> Result<(CniMode, Ipv4Net), PlanError> {
         let Ok(vpc) = block.parse::<Ipv4Net>() else {
             continue;
         };
-        match cni.problem(&[vpc], None) {
+        match cni.problem(&[vpc]) {
             None => return Ok((cni, vpc)),
             Some(w) => why = why.or(Some(w)),
         }

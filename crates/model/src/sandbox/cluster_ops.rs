@@ -44,6 +44,7 @@ impl Sandbox {
         cluster.service_cidr = Some(crate::cluster::default_service_cidr(&self.vpc.cidrs));
         cluster.xenis = xenis;
         self.cluster = Some(cluster);
+        self.warn_of_service_overlap(events);
         self.add_coredns(events);
         Ok(())
     }

@@ -19,8 +19,7 @@ impl Sandbox {
                 nodes: self.nodes.len() as u32,
             });
         }
-        let service = self.cluster.as_ref().map(|c| c.service_cidr());
-        if let Some(reason) = cni.problem(&self.vpc.cidrs, service) {
+        if let Some(reason) = cni.problem(&self.vpc.cidrs) {
             return Err(SandboxError::CniSettings { reason });
         }
         // Node pod CIDRs are given once, when a node registers
@@ -44,7 +43,52 @@ impl Sandbox {
         }
         self.cni = cni.clone();
         self.event(events, EventKind::CniChanged { summary });
+        self.warn_of_service_overlap(events);
         cni.strategy().after_change(self, events);
         Ok(())
+    }
+}
+
+impl Sandbox {
+    /// A warning when the CNI's pod range overlaps the cluster's service
+    /// CIDR (allowed, as on EKS: see `CniMode::service_overlap`).
+    pub(super) fn warn_of_service_overlap(&mut self, events: &mut Recorder) {
+        let Some(service) = self.cluster.as_ref().map(|c| c.service_cidr()) else {
+            return;
+        };
+        if let Some(o) = self.cni.service_overlap(service) {
+            let (first, nth) = o.first.map_or((None, 0), |(r, n)| (Some(r), n));
+            self.event(
+                events,
+                EventKind::PodRangeOverServices {
+                    pool: o.pool,
+                    service,
+                    first,
+                    nth,
+                },
+            );
+        }
+    }
+
+    /// A warning when a node's new pod range lies in the service CIDR.
+    pub(super) fn warn_of_range_in_services(
+        &mut self,
+        node: crate::ids::NodeId,
+        range: ipnet::Ipv4Net,
+        events: &mut Recorder,
+    ) {
+        let Some(service) = self.cluster.as_ref().map(|c| c.service_cidr()) else {
+            return;
+        };
+        if crate::addr::overlaps(range, service) {
+            self.event(
+                events,
+                EventKind::NodeRangeInServices {
+                    node,
+                    range,
+                    service,
+                },
+            );
+        }
     }
 }

@@ -129,7 +129,7 @@ impl Sandbox {
     /// [`SandboxError::CniSettings`] when an overlay's CIDR overlaps it.
     pub fn new(vpc_cidr: &str, cni: CniMode) -> Result<Self, SandboxError> {
         let vpc = Vpc::new(vpc_cidr)?;
-        if let Some(reason) = cni.problem(&vpc.cidrs, None) {
+        if let Some(reason) = cni.problem(&vpc.cidrs) {
             return Err(SandboxError::CniSettings { reason });
         }
         Ok(Self {
@@ -286,7 +286,7 @@ impl Sandbox {
         let cidr = self.vpc.check_secondary_cidr(cidr)?;
         let mut blocks = self.vpc.cidrs.clone();
         blocks.push(cidr);
-        if let Some(reason) = self.cni.problem(&blocks, None) {
+        if let Some(reason) = self.cni.problem(&blocks) {
             return Err(SandboxError::CniSettings { reason });
         }
         self.vpc.cidrs.push(cidr);

@@ -73,6 +73,9 @@ impl Sandbox {
             }
         };
         self.event(events, kind);
+        if let Some(cidr) = free {
+            self.warn_of_range_in_services(node, cidr, events);
+        }
     }
 
     /// calico-node's tunnel address, taken from the node's first block as
@@ -119,6 +122,7 @@ impl Sandbox {
             .assign(cfg, CalicoHolder { node, pod })?;
         if let Some(block) = got.claimed {
             self.event(events, EventKind::CalicoBlockClaimed { node, block });
+            self.warn_of_range_in_services(node, block, events);
         }
         Ok(got)
     }

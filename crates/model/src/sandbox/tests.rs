@@ -675,6 +675,119 @@ fn cilium_default_pool_is_refused_in_a_10_slash_8_vpc() {
     );
 }
 
+/// The same state in either order: an overlay pool over the service CIDR
+/// is allowed (nothing on EKS checks it, and Cilium's Helm default
+/// 10.0.0.0/8 holds EKS's 10.100.0.0/16 in any VPC outside 10/8), with a
+/// warning that says which node's range would collide first.
+#[test]
+fn a_pool_over_the_service_cidr_is_allowed_with_a_warning_in_either_order() {
+    let warning = "Warning: the pod range 10.0.0.0/8 overlaps the service CIDR 10.100.0.0/16.";
+    let cmds = [
+        r#"{"action":"add-subnet","name":"cluster-a","cidr":"172.31.0.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"cluster-b","cidr":"172.31.0.16/28","az":"eu-west-1b"}"#,
+        r#"{"action":"create-cluster","name":"demo","version":"1.31","subnets":["cluster-a","cluster-b"]}"#,
+    ];
+    // Cilium first, then the cluster (a scenario's header, a CNI switch on the page).
+    let mut first = Sandbox::new(
+        "172.31.0.0/16",
+        CniMode::from(crate::cni::Cilium::default()),
+    )
+    .unwrap();
+    let mut said = Vec::new();
+    for cmd in cmds {
+        said.extend(run(&mut first, cmd).unwrap());
+    }
+    // The cluster first, then `set-cni` (the CLI, a scenario's command).
+    let mut then = Sandbox::new("172.31.0.0/16", CniMode::default()).unwrap();
+    for cmd in cmds {
+        run(&mut then, cmd).unwrap();
+    }
+    let set = run(&mut then, r#"{"action":"set-cni","cni":{"cni":"cilium"}}"#).unwrap();
+    assert_eq!(first.cni, then.cni);
+    for events in [&said, &set] {
+        let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+        let w = text
+            .iter()
+            .find(|t| t.starts_with(warning))
+            .unwrap_or_else(|| panic!("{text:?}"));
+        // 10.100.0.0 is 25,600 /24s into 10.0.0.0/8.
+        assert!(
+            w.contains("node number 25601 would get 10.100.0.0/24"),
+            "{w}"
+        );
+        assert!(events
+            .iter()
+            .any(|e| e.kind.is_warning() && e.kind.to_string() == *w));
+    }
+    // A pool clear of it says nothing.
+    let quiet = run(
+        &mut then,
+        r#"{"action":"set-cni","cni":{"cni":"cilium","pool":"192.168.0.0/16"}}"#,
+    )
+    .unwrap();
+    assert!(!quiet
+        .iter()
+        .any(|e| e.kind.to_string().contains("service CIDR")));
+}
+
+/// Flannel's subnet manager does not know the service range: the node
+/// whose subnet lands in it runs, with a warning (cilium issue 13766 for
+/// the same in Cilium; kube-controller-manager would skip it, but EKS's
+/// allocates no node CIDRs).
+#[test]
+fn the_node_whose_range_lands_in_the_service_cidr_is_warned() {
+    // VPC 10.10.0.0/16: the service CIDR is 172.20.0.0/16.
+    let mut s = with_cluster(CniMode::from(crate::cni::Flannel {
+        network: "172.16.0.0/12".into(),
+        subnet_len: 16,
+        subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+        ..Default::default()
+    }));
+    let pool = s
+        .cni
+        .service_overlap("172.20.0.0/16".parse().unwrap())
+        .unwrap();
+    // SubnetMin skips 172.16.0.0/16: 172.17, .18, .19, then 172.20.
+    assert_eq!(pool.first, Some(("172.20.0.0/16".parse().unwrap(), 4)));
+    for _ in 0..3 {
+        let events = add_node(&mut s, "m5.large", "nodes-a");
+        assert!(!events
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::NodeRangeInServices { .. })));
+    }
+    let events = add_node(&mut s, "m5.large", "nodes-a");
+    let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    assert!(
+        text.iter().any(|t| t == "node-4: Warning: its pod range 172.20.0.0/16 lies in the service CIDR 172.20.0.0/16: a pod here can get an address that is also a Service's ClusterIP (kubernetes.default is 172.20.0.1), and traffic to that address and port goes to the Service, not the pod (kube-proxy's rules match it first)"),
+        "{text:?}"
+    );
+    assert!(s.nodes.values().all(|n| n.ready()), "the node still runs");
+}
+
+/// Calico IPAM claims blocks without knowing the service range: a pool
+/// over it warns when set, and again for the node whose block lands there.
+#[test]
+fn a_calico_block_in_the_service_cidr_is_warned() {
+    let mut s = seed();
+    let set = run(
+        &mut s,
+        r#"{"action":"set-cni","cni":{"cni":"calico","pool":"172.20.0.0/16"}}"#,
+    )
+    .unwrap();
+    assert!(set.iter().any(|e| e
+        .kind
+        .to_string()
+        .contains("Calico IPAM claims free blocks at random (podnet takes the lowest)")));
+    let events = add_node(&mut s, "m5.large", "nodes-a");
+    assert!(
+        events.iter().any(|e| matches!(
+            &e.kind,
+            EventKind::NodeRangeInServices { range, .. } if range.to_string() == "172.20.0.0/26"
+        )),
+        "{events:?}"
+    );
+}
+
 #[test]
 fn cilium_pods_skip_the_router_and_health_addresses() {
     let mut s = cilium("192.168.0.0/16");
