@@ -48,6 +48,51 @@ test('the first paint is static HTML of the starting scenario, and the app repla
   await context.close();
 });
 
+test('the planner\'s code arrives only when the learner opens it, and a failed fetch says so and is tried again', async () => {
+  const context = await env.browser.newContext();
+  const asked = [];
+  let fail = true;
+  await context.route('**/*-split_planner.wasm', async (route) => {
+    asked.push(route.request().url());
+    if (fail) await route.abort();
+    else await route.continue();
+  });
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context });
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/add 10 pods/).first().waitFor();
+  assert.deepEqual(asked, [], 'a first visit does not fetch the planner');
+  const planner = page.getByRole('region', { name: 'Plan the addresses' });
+  await planner.getByRole('button', { name: 'Open the planner' }).click();
+  await planner.getByRole('alert').filter({ hasText: 'Could not load the planner' }).waitFor();
+  fail = false;
+  await planner.getByRole('button', { name: 'Close the planner' }).click();
+  await planner.getByRole('button', { name: 'Open the planner' }).click();
+  await planner.getByRole('form', { name: 'Planner inputs' }).waitFor();
+  assert.equal(asked.length, 2, asked.join(', '));
+  // The rest of the page still works, and so does the planner.
+  await planner.getByRole('button', { name: 'Plan', exact: true }).click();
+  await planner.getByRole('table', { name: /Planned subnets/ }).waitFor();
+  const unexpected = problems().filter((p) => !/net::ERR_FAILED|Failed to load resource|TypeError: Failed to fetch/.test(p));
+  assert.deepEqual(unexpected, []);
+  await context.close();
+});
+
+test('a static server that sends .wasm without application/wasm still gets the page and the planner', async () => {
+  const context = await env.browser.newContext();
+  const types = [];
+  await context.route('**/*.wasm', async (route) => {
+    const response = await route.fetch();
+    types.push(response.url().split('/').pop());
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'application/octet-stream' } });
+  });
+  const { page } = await openApp(env.browser, env.server.origin, { context });
+  const planner = page.getByRole('region', { name: 'Plan the addresses' });
+  await planner.getByRole('button', { name: 'Open the planner' }).click();
+  await planner.getByRole('form', { name: 'Planner inputs' }).waitFor();
+  assert.equal(types.length, 2, types.join(', '));
+  await context.close();
+});
+
 test('a visit that will show something else drops the static copy at once', async () => {
   for (const query of ['?embed=1&exercise=private-endpoint-join', '#s=1.abc']) {
     const context = await env.browser.newContext();

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod components;
+pub mod lazy;
 pub mod persist;
 pub mod state;
 

@@ -9,6 +9,7 @@ mod pins;
 mod run;
 mod setup;
 mod size;
+mod split;
 mod tasks;
 
 use std::process::ExitCode;

@@ -12,9 +12,9 @@ const BUDGET_KIB: usize = 250;
 const STRETCH_KIB: usize = 200;
 
 /// Files a first visit of `index.html` does not load: the course example
-/// page and the example exercise file.
+/// page, the example exercise file and the modules loaded on demand.
 fn not_first_visit(rel: &str) -> bool {
-    rel == "embed-example.html" || rel.starts_with("exercises/")
+    rel == "embed-example.html" || rel.starts_with("exercises/") || crate::split::on_demand(rel)
 }
 
 /// Writes `F.gz` (gzip -9) and `F.br` (brotli 11) beside every file `F` of

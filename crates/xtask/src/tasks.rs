@@ -40,6 +40,7 @@ fn build_release() -> Result<(), String> {
     cmd.args(["build", "--release"]);
     status(&mut cmd, "trunk build --release")?;
     let dist = run::root().join("dist");
+    crate::split::swap_in(&dist)?;
     prerender(&dist.join("index.html"))?;
     inline_styles(&dist)
 }

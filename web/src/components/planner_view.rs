@@ -131,15 +131,29 @@ impl Form {
     }
 }
 
-/// The panel.
+/// The planner's state, kept while it is closed: what the learner typed
+/// and the last plan and fit answer.
+#[derive(Clone, PartialEq)]
+pub struct Hooks {
+    form: UseStateHandle<Form>,
+    result: UseStateHandle<Option<Result<Rc<Plan>, PlanError>>>,
+    fit_nodes: UseStateHandle<String>,
+    fit_pods: UseStateHandle<String>,
+    fit: UseStateHandle<Option<String>>,
+}
+
+/// The panel: its header always, the open planner on demand.
 #[component]
 pub fn PlannerView(props: &ViewProps) -> Html {
     let open = use_state(|| false);
-    let form = use_state(Form::default);
-    let result = use_state(|| None::<Result<Rc<Plan>, PlanError>>);
-    let fit_nodes = use_state(|| "10".to_owned());
-    let fit_pods = use_state(|| "200".to_owned());
-    let fit = use_state(|| None::<String>);
+    let hooks = Hooks {
+        form: use_state(Form::default),
+        result: use_state(|| None::<Result<Rc<Plan>, PlanError>>),
+        fit_nodes: use_state(|| "10".to_owned()),
+        fit_pods: use_state(|| "200".to_owned()),
+        fit: use_state(|| None::<String>),
+    };
+    let loaded = crate::lazy::use_loaded(crate::lazy::Part::Planner, *open);
     let toggle = {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
@@ -152,14 +166,32 @@ pub fn PlannerView(props: &ViewProps) -> Html {
             </button>
         </div>
     };
-    if !*open {
-        return html! {
-            <section class="planner" aria-label="Plan the addresses">
-                { header }
-                <p class="form__hint">{ "Size node, pod and cluster subnets per Availability Zone for a node group, with the derivation of every number; apply the plan to the sandbox or export it for eksctl." }</p>
-            </section>
-        };
+    let body = match (*open, loaded) {
+        (false, _) => html! {
+            <p class="form__hint">{ "Size node, pod and cluster subnets per Availability Zone for a node group, with the derivation of every number; apply the plan to the sandbox or export it for eksctl." }</p>
+        },
+        (true, crate::lazy::Loaded::Yes) => crate::lazy::planner(props.clone(), hooks),
+        (true, waiting) => waiting.note("the planner"),
+    };
+    html! {
+        <section class="planner" aria-label="Plan the addresses">
+            { header }
+            { body }
+        </section>
     }
+}
+
+/// The open planner: its forms, the plan and the fit answer (loaded on
+/// demand in the release build: see `crate::lazy`).
+pub fn open_body(props: ViewProps, hooks: Hooks) -> Html {
+    let props = &props;
+    let Hooks {
+        form,
+        result,
+        fit_nodes,
+        fit_pods,
+        fit,
+    } = hooks;
     let set = |f: fn(&mut Form) -> &mut String| {
         let form = form.clone();
         Callback::from(move |e: InputEvent| {
@@ -318,8 +350,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
         })
     };
     html! {
-        <section class="planner" aria-label="Plan the addresses">
-            { header }
+        <>
             <form class="planner__form" onsubmit={on_plan} aria-label="Planner inputs">
                 { for f.groups.iter().enumerate().map(|(i, g)| html! {
                     <fieldset>
@@ -375,7 +406,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
             if let Some(a) = &*fit {
                 <p class={classes!("paths__verdict", a.starts_with("No").then_some("is-blocked"))} role="status">{ a.clone() }</p>
             }
-        </section>
+        </>
     }
 }
 
