@@ -190,6 +190,20 @@ test('dark mode and a 360 px window render without sideways scrolling', async ()
   await narrow.context.close();
 });
 
+test('the smallest phones and a 320 px embed do not scroll sideways either', async () => {
+  // The AZ columns' 16rem minimum and the cards' widest lines (a subnet's
+  // tags, a node's pods) used to push the page 11–15 px wider than 320 px.
+  for (const query of ['', '?embed=1']) {
+    const { page, context, problems } = await openApp(env.browser, env.server.origin, { viewport: { width: 320, height: 700 }, query });
+    await waitForNodes(page, 2);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page${query} scrolls sideways by ${overflow}px at 320px wide`);
+    await screenshot(page, `sandbox-320${query ? '-embed' : ''}`);
+    assert.deepEqual(problems(), []);
+    await context.close();
+  }
+});
+
 test('the table view lists what the map shows, for screen readers', async () => {
   const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('button', { name: 'Table', exact: true }).click();

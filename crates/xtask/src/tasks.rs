@@ -273,7 +273,22 @@ pub fn test() -> Result<(), String> {
             "-D",
             "warnings",
         ]);
-        status(&mut cmd, "clippy (wasm32)")
+        status(&mut cmd, "clippy (wasm32)")?;
+        // The release site's split build (web/src/lazy.rs).
+        let mut cmd = command("cargo");
+        cmd.args([
+            "clippy",
+            "--package",
+            "podnet-web",
+            "--target",
+            pins::WASM_TARGET,
+            "--features",
+            "split",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        status(&mut cmd, "clippy (wasm32, split)")
     });
     let _ = timed("unit, property and scenario tests (native)", &|| {
         status(
@@ -305,7 +320,10 @@ pub fn test() -> Result<(), String> {
             status(&mut cmd, "wasm component tests")
         },
     );
-    let built = timed("release build (trunk build --release)", &build_release);
+    let built = timed(
+        "release build (trunk build --release, then the split module)",
+        &build_release,
+    );
     if built.is_ok() {
         let _ = timed("end-to-end tests (built app in headless Chromium)", &|| {
             e2e(&chromium)
