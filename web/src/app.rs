@@ -97,9 +97,9 @@ pub fn App() -> Html {
         use_effect_with((), move |_| {
             if let Some(p) = persist::take_pending() {
                 if let Some(job) =
-                    start_loading(Rc::new(p.scenario), &p.what, p.notice, &dispatcher)
+                    start_loading(Rc::new(p.scenario), p.from.what(), p.notice, &dispatcher)
                 {
-                    after_progress(job.then(p.then), p.what, dispatcher, progress);
+                    after_progress(job.then(p.then), p.from.what().into(), dispatcher, progress);
                 }
             }
         });

@@ -237,7 +237,7 @@ fn scenario_state() -> AppState {
                     .and_then(|l| l.hash().ok())
                     .is_none_or(|h| h.is_empty()) =>
         {
-            set_pending(s, SAVED, None);
+            set_pending(s, PendingFrom::Autosave, None);
             None
         }
         other => other,
@@ -261,7 +261,7 @@ fn scenario_state() -> AppState {
     // A big scenario is replayed a chunk at a time once the page is up.
     if let Ok(s) = &link {
         if crate::state::replays_in_chunks(&s.actions) {
-            set_pending(s.clone(), "the shared scenario", Some(OPENED.to_owned()));
+            set_pending(s.clone(), PendingFrom::Link, Some(OPENED.to_owned()));
             return base.with_error(base_problem);
         }
     }
@@ -277,38 +277,58 @@ thread_local! {
     static PENDING: std::cell::RefCell<Option<Pending>> = const { std::cell::RefCell::new(None) };
 }
 
-/// A big scenario to replay once the page is up: it, what it is (for a
-/// refusal), and what to say once loaded.
+/// Where a pending scenario came from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PendingFrom {
+    /// This browser's autosave.
+    Autosave,
+    /// A share link.
+    Link,
+}
+
+impl PendingFrom {
+    /// How messages name it.
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::Autosave => "your saved scenario",
+            Self::Link => "the shared scenario",
+        }
+    }
+}
+
+/// A big scenario to replay once the page is up: it, where it came from
+/// (named in a refusal and the progress line), and what to say once loaded.
 pub struct Pending {
     /// The scenario.
     pub scenario: Scenario,
-    /// "the shared scenario", "your saved scenario".
-    pub what: String,
+    /// Where it came from.
+    pub from: PendingFrom,
     /// Said once loaded.
     pub notice: Option<String>,
     /// What becomes of the exercise in progress once loaded.
     pub then: crate::state::AfterReplay,
 }
 
-fn set_pending(scenario: Scenario, what: &str, notice: Option<String>) {
+fn set_pending(scenario: Scenario, from: PendingFrom, notice: Option<String>) {
     PENDING.with(|p| {
         *p.borrow_mut() = Some(Pending {
             scenario,
-            what: what.to_owned(),
+            from,
             notice,
             then: crate::state::AfterReplay::NewScenario,
         });
     });
 }
 
-/// How messages name the autosaved scenario.
-const SAVED: &str = "your saved scenario";
-
 /// The exercise in progress resumes on the pending autosave once it is
 /// replayed (a pending share link is a new scenario: it ends the exercise).
 fn resume_on_pending(exercise: std::rc::Rc<podnet_model::exercise::Exercise>, met: Vec<bool>) {
     PENDING.with(|p| {
-        if let Some(p) = p.borrow_mut().as_mut().filter(|p| p.what == SAVED) {
+        if let Some(p) = p
+            .borrow_mut()
+            .as_mut()
+            .filter(|p| p.from == PendingFrom::Autosave)
+        {
             p.then = crate::state::AfterReplay::Resume(exercise, met);
         }
     });

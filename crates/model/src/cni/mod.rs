@@ -625,9 +625,9 @@ pub struct ServiceOverlap {
     pub pool: ipnet::Ipv4Net,
     /// The service CIDR.
     pub service: ipnet::Ipv4Net,
-    /// The first node range handed out inside the service CIDR, and how
-    /// many nodes get a range before it collides (with it); `None` under
-    /// Calico, whose blocks are claimed at random.
+    /// The first node range handed out inside the service CIDR, and which
+    /// node gets it, counting from 1 in the order ranges go out; `None`
+    /// under Calico, whose blocks are claimed at random.
     pub first: Option<(ipnet::Ipv4Net, u32)>,
 }
 
