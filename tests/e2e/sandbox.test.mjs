@@ -204,6 +204,27 @@ test('the smallest phones and a 320 px embed do not scroll sideways either', asy
   }
 });
 
+test('a picker that opens at the bottom of the window brings its list into view', async () => {
+  // A short iframe or a phone: the list used to open below the fold.
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { viewport: { width: 1000, height: 500 } });
+  const from = page.getByRole('region', { name: 'Follow the packets' }).getByRole('combobox', { name: 'From', exact: true });
+  await from.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    window.scrollBy(0, r.bottom - window.innerHeight + 4);
+  });
+  await from.fill('app');
+  const list = page.getByRole('listbox', { name: 'From' });
+  await list.waitFor();
+  await page.waitForFunction(() => {
+    const l = document.getElementById('trace-from-list');
+    return l && l.getBoundingClientRect().bottom <= window.innerHeight + 1;
+  });
+  const field = await from.boundingBox();
+  assert.ok(field && field.y >= 0, 'the field stays on screen too');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
 test('the table view lists what the map shows, for screen readers', async () => {
   const { page, context, problems } = await openApp(env.browser, env.server.origin);
   await page.getByRole('button', { name: 'Table', exact: true }).click();

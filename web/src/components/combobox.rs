@@ -197,6 +197,19 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
     let descendant = active
         .filter(|_| expanded)
         .map(|a| AttrValue::from(option_id(a)));
+    // The list just opened below the fold (a short iframe, a phone), or the
+    // highlighted option left the list's scroll box: bring it into view.
+    // aria-activedescendant moves no focus, so nothing else scrolls it.
+    {
+        let target = descendant
+            .clone()
+            .map_or_else(|| list_id.clone(), |d| d.to_string());
+        use_effect_with((expanded, descendant.clone()), move |(expanded, _)| {
+            if *expanded {
+                scroll_nearest(&target);
+            }
+        });
+    }
     html! {
         <div class="combobox">
             <label>{ props.label.clone() }
@@ -233,6 +246,16 @@ pub fn Combobox(props: &ComboboxProps) -> Html {
                 </ul>
             }
         </div>
+    }
+}
+
+/// Scrolls the element `id` into view, as little as it takes.
+fn scroll_nearest(id: &str) {
+    if let Some(el) = gloo::utils::document().get_element_by_id(id) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+        options.set_inline(web_sys::ScrollLogicalPosition::Nearest);
+        el.scroll_into_view_with_scroll_into_view_options(&options);
     }
 }
 
