@@ -41,9 +41,13 @@ impl Sandbox {
             // No node runs yet (checked above): the new strategy starts afresh.
             self.cni_state = cni.strategy().initial_state();
         }
+        // Warned once per overlap: not again when other settings change.
+        let before = self.service_overlap();
         self.cni = cni.clone();
         self.event(events, EventKind::CniChanged { summary });
-        self.warn_of_service_overlap(events);
+        if self.service_overlap() != before {
+            self.warn_of_service_overlap(events);
+        }
         cni.strategy().after_change(self, events);
         Ok(())
     }
@@ -53,21 +57,25 @@ impl Sandbox {
     /// A warning when the CNI's pod range overlaps the cluster's service
     /// CIDR (allowed, as on EKS: see `CniMode::service_overlap`).
     pub(super) fn warn_of_service_overlap(&mut self, events: &mut Recorder) {
-        let Some(service) = self.cluster.as_ref().map(|c| c.service_cidr()) else {
-            return;
-        };
-        if let Some(o) = self.cni.service_overlap(service) {
+        if let Some(o) = self.service_overlap() {
             let (first, nth) = o.first.map_or((None, 0), |(r, n)| (Some(r), n));
             self.event(
                 events,
                 EventKind::PodRangeOverServices {
                     pool: o.pool,
-                    service,
+                    service: o.service,
                     first,
                     nth,
                 },
             );
         }
+    }
+
+    /// How the CNI's pod range meets the cluster's service CIDR, if there
+    /// is a cluster and they overlap.
+    fn service_overlap(&self) -> Option<crate::cni::ServiceOverlap> {
+        let service = self.cluster.as_ref()?.service_cidr();
+        self.cni.service_overlap(service)
     }
 
     /// A warning when a node's new pod range lies in the service CIDR.

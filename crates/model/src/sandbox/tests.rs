@@ -719,6 +719,15 @@ fn a_pool_over_the_service_cidr_is_allowed_with_a_warning_in_either_order() {
             .iter()
             .any(|e| e.kind.is_warning() && e.kind.to_string() == *w));
     }
+    // Said once: another setting changed (the routing) is not a new overlap.
+    let again = run(
+        &mut then,
+        r#"{"action":"set-cni","cni":{"cni":"cilium","routing":"geneve"}}"#,
+    )
+    .unwrap();
+    assert!(!again
+        .iter()
+        .any(|e| e.kind.to_string().contains("service CIDR")));
     // A pool clear of it says nothing.
     let quiet = run(
         &mut then,
