@@ -13,13 +13,6 @@ use yew::prelude::*;
 use crate::app::ViewProps;
 use crate::components::planner_view::{self, Hooks};
 
-/// A part of the page loaded on demand.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Part {
-    /// The open planner (its forms, the plan model, the eksctl export).
-    Planner,
-}
-
 /// Whether a part's code is there.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Loaded {
@@ -50,7 +43,7 @@ impl Loaded {
 pub fn planner(props: ViewProps, hooks: Hooks) -> Html {
     #[cfg(feature = "split")]
     {
-        // Loaded already (see `use_loaded`), so the future is ready at its
+        // Loaded already (see `use_planner_loaded`), so the future is ready at its
         // first poll: the call through the module's table.
         match split::now(split::planner(props, hooks)) {
             Some(Ok(html)) => html,
@@ -63,17 +56,18 @@ pub fn planner(props: ViewProps, hooks: Hooks) -> Html {
     }
 }
 
-/// Whether `part` is loaded, starting its load when `wanted` turns true
-/// (again after a failure).
+/// Whether the open planner's code (its forms, the plan model, the eksctl
+/// export) is there, starting its load when `wanted` turns true (again
+/// after a failure).
 #[hook]
-pub fn use_loaded(part: Part, wanted: bool) -> Loaded {
+pub fn use_planner_loaded(wanted: bool) -> Loaded {
     #[cfg(feature = "split")]
     {
-        split::use_module(part, wanted)
+        split::use_planner(wanted)
     }
     #[cfg(not(feature = "split"))]
     {
-        let _ = (part, wanted);
+        let _ = wanted;
         Loaded::Yes
     }
 }
@@ -87,16 +81,11 @@ mod split {
     use wasm_split_helpers::{wasm_split, SplitLoaderError};
     use yew::prelude::*;
 
-    use super::{planner_view, Hooks, Loaded, Part, ViewProps};
+    use super::{planner_view, Hooks, Loaded, ViewProps};
 
     thread_local! {
+        /// Whether the planner's module has arrived.
         static PLANNER: Cell<bool> = const { Cell::new(false) };
-    }
-
-    fn is_loaded(part: Part) -> bool {
-        match part {
-            Part::Planner => PLANNER.with(Cell::get),
-        }
     }
 
     #[wasm_split(planner, fallible, preload(preload_planner))]
@@ -114,28 +103,22 @@ mod split {
     }
 
     #[hook]
-    pub fn use_module(part: Part, wanted: bool) -> Loaded {
+    pub fn use_planner(wanted: bool) -> Loaded {
         let state = use_state(|| Loaded::Loading);
         {
             let state = state.clone();
             use_effect_with(wanted, move |&wanted| {
-                if wanted && !is_loaded(part) {
+                if wanted && !PLANNER.with(Cell::get) {
                     state.set(Loaded::Loading);
                     wasm_bindgen_futures::spawn_local(async move {
-                        let ok = match part {
-                            Part::Planner => preload_planner().await.is_ok(),
-                        };
-                        if ok {
-                            match part {
-                                Part::Planner => PLANNER.with(|c| c.set(true)),
-                            }
-                        }
+                        let ok = preload_planner().await.is_ok();
+                        PLANNER.with(|c| c.set(ok));
                         state.set(if ok { Loaded::Yes } else { Loaded::Failed });
                     });
                 }
             });
         }
-        if is_loaded(part) {
+        if PLANNER.with(Cell::get) {
             Loaded::Yes
         } else {
             *state

@@ -153,7 +153,7 @@ pub fn PlannerView(props: &ViewProps) -> Html {
         fit_pods: use_state(|| "200".to_owned()),
         fit: use_state(|| None::<String>),
     };
-    let loaded = crate::lazy::use_loaded(crate::lazy::Part::Planner, *open);
+    let loaded = crate::lazy::use_planner_loaded(*open);
     let toggle = {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))

@@ -145,8 +145,9 @@ impl Calico {
         Ipv4Net::new(Ipv4Addr::from(start), self.block_size).ok()
     }
 
-    /// Why the settings cannot be used with these VPC blocks and service
-    /// CIDR, if they cannot.
+    /// Why the settings cannot be used with these VPC blocks, if they
+    /// cannot (a range over the service CIDR is allowed: see
+    /// `CniMode::service_overlap`).
     pub fn problem(&self, vpc: &[Ipv4Net]) -> Option<super::SettingsError> {
         let Some(pool) = self.pool() else {
             return Some(super::SettingsError::NotACidr {

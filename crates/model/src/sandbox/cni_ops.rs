@@ -74,8 +74,12 @@ impl Sandbox {
     /// How the CNI's pod range meets the cluster's service CIDR, if there
     /// is a cluster and they overlap.
     fn service_overlap(&self) -> Option<crate::cni::ServiceOverlap> {
-        let service = self.cluster.as_ref()?.service_cidr();
-        self.cni.service_overlap(service)
+        self.cni.service_overlap(self.service_cidr()?)
+    }
+
+    /// The cluster's service CIDR, once there is a cluster.
+    fn service_cidr(&self) -> Option<ipnet::Ipv4Net> {
+        self.cluster.as_ref().map(|c| c.service_cidr())
     }
 
     /// A warning when a node's new pod range lies in the service CIDR.
@@ -85,7 +89,7 @@ impl Sandbox {
         range: ipnet::Ipv4Net,
         events: &mut Recorder,
     ) {
-        let Some(service) = self.cluster.as_ref().map(|c| c.service_cidr()) else {
+        let Some(service) = self.service_cidr() else {
             return;
         };
         if crate::addr::overlaps(range, service) {
