@@ -76,3 +76,49 @@ pub fn stdout_of(cmd: &mut Command) -> Option<String> {
 pub fn step(message: &str) {
     println!("\n==> {message}");
 }
+
+/// Free bytes on the filesystem that holds `dir`, from `df -Pk` (POSIX
+/// output: 1024-byte blocks, the fourth column of the second line).
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    df_free(&stdout_of(Command::new("df").arg("-Pk").arg(dir))?)
+}
+
+fn df_free(out: &str) -> Option<u64> {
+    let line = out.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// About what one full `cargo xtask test` writes under `target/` on a fresh
+/// clone (measured 2026-12-07: 6.3 GiB), with room for the tools' caches.
+pub const TEST_RUN_BYTES: u64 = 8 << 30;
+
+/// A warning when the disk under the workspace has less room than a full
+/// test run writes. A disk that fills mid-build shows up as rustc or the
+/// linker panicking, far from its cause (CI on 2026-12-07: a release build
+/// failed with a backtrace and exit status 101 on a 95%-full disk).
+pub fn low_disk_warning() -> Option<String> {
+    let dir = root();
+    let free = free_bytes(&dir)?;
+    (free < TEST_RUN_BYTES).then(|| {
+        format!(
+            "only {:.1} GiB free on the disk holding {}; a full test run writes about {} GiB \
+             (target/): a build that fills the disk fails with a panic or a linker error",
+            free as f64 / f64::from(1 << 30),
+            dir.display(),
+            TEST_RUN_BYTES >> 30
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn reads_the_free_column_of_df() {
+        let out = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
+                   /dev/vda         264092676  90177168   5557828      95% /";
+        assert_eq!(super::df_free(out), Some(5_557_828 * 1024));
+        assert_eq!(super::df_free("Filesystem"), None);
+        assert!(super::free_bytes(std::path::Path::new(".")).is_some());
+    }
+}

@@ -230,6 +230,9 @@ fn fuzz_profile_test(test: &str, (var, value): (&str, &str)) -> Result<(), Strin
 }
 
 pub fn test() -> Result<(), String> {
+    if let Some(warning) = run::low_disk_warning() {
+        println!("warning: {warning}");
+    }
     let tools = setup::all()?;
     let chromedriver = tools.chromedriver.to_string_lossy().into_owned();
     let chromium = tools.chromium.to_string_lossy().into_owned();
@@ -369,6 +372,10 @@ fn summary(results: &[(&str, Result<(), String>, Duration)]) -> Result<(), Strin
         );
         Ok(())
     } else {
+        // Said again at the end, where a reader of a failed run looks.
+        if let Some(warning) = run::low_disk_warning() {
+            println!("\nwarning: {warning}");
+        }
         Err(format!(
             "{} of {} test steps failed: {}",
             failed.len(),
