@@ -381,7 +381,7 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
         mut notes,
     } = layout::lay_out(input, vpc, needs)?;
     notes.extend(nodes.iter().flat_map(|n| n.notes.iter().cloned()));
-    let plan = Plan {
+    let mut plan = Plan {
         input: input.clone(),
         nodes,
         subnets,
@@ -392,8 +392,30 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     // The plan's own scenarios must replay with every pod Running: an
     // overlay range overlapping the laid-out VPC, say, is refused here
     // with the sandbox's reason.
-    plan.check_runs()?;
+    let service = plan.check_runs()?;
+    let over = service.and_then(|s| input.cni.service_overlap(s));
+    plan.notes
+        .extend(over.map(|o| service_note(&o, peak_nodes)));
     Ok(plan)
+}
+
+/// The planner's word for an overlay range over the service CIDR EKS will
+/// pick: the sandbox warns of it too (`PodRangeOverServices`), and nothing
+/// on EKS refuses it (`CniMode::service_overlap` has the sources).
+fn service_note(o: &crate::cni::ServiceOverlap, peak_nodes: u64) -> String {
+    let (pool, service) = (o.pool, o.service);
+    let head = format!("The pod range {pool} overlaps the service CIDR EKS picks for this VPC, {service}; nothing refuses it");
+    match o.first {
+        Some((first, nth)) if u64::from(nth) <= peak_nodes => format!(
+            "{head}, and node number {nth} of this plan's {peak_nodes} at peak would get {first}: its pods could get addresses that are also Services' ClusterIPs, which \"usually breaks the cluster utterly\" (cilium PR 31504). Choose a range outside {service}."
+        ),
+        Some((first, nth)) => format!(
+            "{head}. Ranges go out in order and only node number {nth} would get one inside it ({first}), beyond this plan's {peak_nodes} nodes at peak; a range outside {service} keeps it so as the cluster grows."
+        ),
+        None => format!(
+            "{head}, and Calico IPAM claims free blocks at random, so any node's block may land in it, giving pods addresses that are also Services' ClusterIPs. Choose a pool outside {service}."
+        ),
+    }
 }
 
 impl Plan {

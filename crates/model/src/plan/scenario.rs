@@ -46,9 +46,12 @@ impl Plan {
     /// Refuses the plan unless its own scenarios run: every pod Running at
     /// steady state and at peak (issue 15, point 6: a plan the probe
     /// measured wrongly left pods `ContainerCreating` in its own scenario).
-    pub(super) fn check_runs(&self) -> Result<(), super::PlanError> {
+    /// Returns the service CIDR the peak scenario's cluster got.
+    pub(super) fn check_runs(&self) -> Result<Option<ipnet::Ipv4Net>, super::PlanError> {
+        let mut service = None;
         for moment in [Moment::Steady, Moment::Peak] {
             let (_, sb) = self.run(moment)?;
+            service = sb.cluster.as_ref().map(|c| c.service_cidr());
             let stuck: Vec<_> = sb
                 .pods
                 .values()
@@ -72,7 +75,7 @@ impl Plan {
                 ));
             }
         }
-        Ok(())
+        Ok(service)
     }
 
     /// The scenario at `moment` and the sandbox it leaves.

@@ -397,3 +397,71 @@ fn smallest_subnet_does_not_overflow() {
     assert_eq!(super::layout::smallest_subnet(1, 984_819_785), None);
     assert_eq!(super::layout::smallest_subnet(u32::MAX, 0), None);
 }
+
+#[test]
+fn a_pod_range_over_the_service_cidr_is_noted_with_the_first_node_it_reaches() {
+    // The default VPC is in 10.0.0.0/8, so EKS picks 172.20.0.0/16 for
+    // Services (amazon-eks-ami bootstrap.sh TEN_RANGE).
+    let etcd = |network: &str| {
+        CniMode::from(Flannel {
+            network: network.into(),
+            subnet_manager: crate::cni::flannel::FlannelSubnetManager::Etcd,
+            ..Flannel::default()
+        })
+    };
+    let mut input = PlanInput::simple("m5.large", 5, 20);
+    input.cni = etcd("10.244.0.0/16");
+    let clear = plan(&input).unwrap();
+    assert!(!clear.notes.iter().any(|n| n.contains("service CIDR")));
+
+    // flanneld never leases the first /24: the first node gets 172.20.1.0/24.
+    input.cni = etcd("172.20.0.0/16");
+    let plan_over = plan(&input).unwrap();
+    let note = plan_over
+        .notes
+        .iter()
+        .find(|n| n.contains("service CIDR"))
+        .expect("a note on the overlap");
+    assert!(
+        note.contains("172.20.0.0/16")
+            && note.contains("node number 1 of this plan's 11 at peak would get 172.20.1.0/24"),
+        "{note}"
+    );
+    assert_fits_at_peak(&plan_over);
+
+    // 172.16.0.0/12: the service range starts 1,024 /24s in.
+    input.cni = etcd("172.16.0.0/12");
+    let later = plan(&input).unwrap();
+    let note = later
+        .notes
+        .iter()
+        .find(|n| n.contains("service CIDR"))
+        .unwrap();
+    assert!(
+        note.contains("beyond this plan's 11 nodes at peak"),
+        "{note}"
+    );
+    assert!(
+        note.contains("node number 1024 would get one inside it (172.20.0.0/24)"),
+        "{note}"
+    );
+}
+
+#[test]
+fn a_calico_pool_over_the_service_cidr_is_noted_as_random() {
+    let mut input = PlanInput::simple("m5.large", 2, 10);
+    input.cni = CniMode::from(crate::cni::Calico {
+        pool: "172.16.0.0/12".into(),
+        ..crate::cni::Calico::default()
+    });
+    let plan = plan(&input).unwrap();
+    let note = plan
+        .notes
+        .iter()
+        .find(|n| n.contains("service CIDR"))
+        .unwrap();
+    assert!(
+        note.contains("at random") && note.contains("172.20.0.0/16"),
+        "{note}"
+    );
+}
