@@ -77,6 +77,42 @@ test('the planner\'s code arrives only when the learner opens it, and a failed f
   await context.close();
 });
 
+test('the YAML reader is fetched when the learner starts on the policy form, and a failed fetch says so and is tried again', async () => {
+  const context = await env.browser.newContext();
+  const asked = [];
+  let fail = true;
+  let firstAsk;
+  const asking = new Promise((resolve) => { firstAsk = resolve; });
+  await context.route('**/*-split_yaml.wasm', async (route) => {
+    asked.push(route.request().url());
+    firstAsk();
+    if (fail) await route.abort();
+    else await route.continue();
+  });
+  const { page, problems } = await openApp(env.browser, env.server.origin, { context });
+  await page.getByRole('button', { name: 'Add pods', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText(/add 10 pods/).first().waitFor();
+  assert.deepEqual(asked, [], 'a visit that does not touch the policy form does not fetch the YAML reader');
+  const policy = page.getByRole('region', { name: 'Network policy' });
+  await policy.getByLabel('Start from a template').selectOption('Default deny ingress (a namespace)');
+  await asking; // picking a template (or focus on the form) starts the fetch
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
+  await page.getByText(/Could not load the YAML reader: its file did not arrive.*Apply again to try again/).waitFor();
+  assert.equal(await policy.getByRole('list', { name: 'Policies' }).count(), 0, 'nothing was applied');
+  fail = false;
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
+  await page.getByRole('region', { name: 'Events' }).getByText('networkpolicy.networking.k8s.io/default-deny-ingress created').waitFor();
+  const fetched = asked.length;
+  // Loaded once: the next policy does not fetch it again, and YAML errors read as before.
+  await policy.getByLabel('Policy YAML').fill('kind: NetworkPolicy\nmetadata: [');
+  await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
+  await page.getByText(/^Policy YAML: /).waitFor();
+  assert.equal(asked.length, fetched, asked.join(', '));
+  const unexpected = problems().filter((p) => !/net::ERR_FAILED|Failed to load resource|TypeError: Failed to fetch/.test(p));
+  assert.deepEqual(unexpected, []);
+  await context.close();
+});
+
 test('a static server that sends .wasm without application/wasm still gets the page and the planner', async () => {
   const context = await env.browser.newContext();
   const types = [];

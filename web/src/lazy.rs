@@ -1,13 +1,16 @@
 //! Code a visit loads only when the learner asks for it.
 //!
 //! In the release site (`cargo xtask dist` builds with the `split` feature)
-//! the open planner is a separate wasm module, fetched the first time the
-//! learner opens the planner: `#[wasm_split]` (wasm_split_helpers) marks the
-//! split point, and xtask splits the linked module with
-//! wasm_split_cli_support, the port of the prototype in wasm-bindgen issue
-//! 3939. Everywhere else (`trunk serve`, the tests, the static render) the
-//! same function is a plain call.
+//! two parts are separate wasm modules: the open planner, fetched the first
+//! time the learner opens the planner, and the YAML reader (yaml-rust2's
+//! scanner and parser), fetched the first time a policy is applied.
+//! `#[wasm_split]` (wasm_split_helpers) marks each split point, and xtask
+//! splits the linked module with wasm_split_cli_support, the port of the
+//! prototype in wasm-bindgen issue 3939. Everywhere else (`trunk serve`,
+//! the tests, the static render) the same functions are plain calls.
 
+use podnet_model::netpol;
+use serde_json::Value;
 use yew::prelude::*;
 
 use crate::app::ViewProps;
@@ -72,6 +75,34 @@ pub fn use_planner_loaded(wanted: bool) -> Loaded {
     }
 }
 
+/// What the policy form's YAML holds, as `kubectl apply -f` reads it, or
+/// the message to show: the YAML's error, or that the reader's module did
+/// not arrive. `then` runs at once, or when the module has arrived.
+pub fn policy_objects(text: String, then: impl FnOnce(Result<Vec<Value>, String>) + 'static) {
+    let worded =
+        |r: Result<Vec<Value>, netpol::PolicyError>| r.map_err(|e| format!("Policy YAML: {e}"));
+    #[cfg(feature = "split")]
+    wasm_bindgen_futures::spawn_local(async move {
+        then(match split::policy_objects(text).await {
+            Ok(parsed) => worded(parsed),
+            Err(_) => Err("Could not load the YAML reader: its file did not arrive (offline, or the server does not have it). Apply again to try again.".to_owned()),
+        });
+    });
+    #[cfg(not(feature = "split"))]
+    then(worded(netpol::yaml::objects(&text)));
+}
+
+/// Starts fetching the YAML reader's module, if it is not there yet, when
+/// the learner starts on the policy form: it is then there when they
+/// apply, and a page that loses the network while they type still applies.
+pub fn preload_policy_reader() {
+    #[cfg(feature = "split")]
+    wasm_bindgen_futures::spawn_local(async {
+        // A failure here is reported by the apply that needs the module.
+        let _ = split::preload_yaml().await;
+    });
+}
+
 #[cfg(feature = "split")]
 mod split {
     use std::cell::Cell;
@@ -86,6 +117,15 @@ mod split {
     thread_local! {
         /// Whether the planner's module has arrived.
         static PLANNER: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The YAML reader: only a visit that applies a policy needs it.
+    #[wasm_split(yaml, fallible, preload(preload_yaml))]
+    pub fn policy_objects(
+        text: String,
+    ) -> Result<Result<Vec<serde_json::Value>, podnet_model::netpol::PolicyError>, SplitLoaderError>
+    {
+        Ok(podnet_model::netpol::yaml::objects(&text))
     }
 
     #[wasm_split(planner, fallible, preload(preload_planner))]

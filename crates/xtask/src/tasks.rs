@@ -346,7 +346,10 @@ fn e2e(chromium: &str) -> Result<(), String> {
         .collect();
     files.sort();
     let mut cmd = command("node");
+    // A test that awaits an event that never comes fails its file after
+    // ten minutes (the longest file takes about two), not the whole CI run.
     cmd.arg("--test")
+        .arg("--test-timeout=600000")
         .args(&files)
         .env("PODNET_DIST", root.join("dist"))
         .env("PODNET_CHROMIUM", chromium)

@@ -156,6 +156,9 @@ fn PolicyYaml(props: &ViewProps) -> Html {
     let on_template = {
         let (yaml, template) = (yaml.clone(), template.clone());
         Callback::from(move |e: Event| {
+            // A template picked (by touch, where no focus may come first):
+            // an apply is near.
+            crate::lazy::preload_policy_reader();
             let i: usize = e
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value()
@@ -177,7 +180,8 @@ fn PolicyYaml(props: &ViewProps) -> Html {
         let (yaml, on_action) = (yaml.clone(), props.on_action.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            match netpol::yaml::objects(&yaml) {
+            let on_action = on_action.clone();
+            crate::lazy::policy_objects((*yaml).clone(), move |parsed| match parsed {
                 Ok(objects) if objects.is_empty() => on_action.emit(Action::LoadFailed(
                     "Policy YAML: no objects to apply".into(),
                 )),
@@ -186,12 +190,12 @@ fn PolicyYaml(props: &ViewProps) -> Html {
                         on_action.emit(Action::Run(Command::ApplyNetworkPolicy { policy }));
                     }
                 }
-                Err(e) => on_action.emit(Action::LoadFailed(format!("Policy YAML: {e}"))),
-            }
+                Err(message) => on_action.emit(Action::LoadFailed(message)),
+            });
         })
     };
     html! {
-        <form class="policy__form" onsubmit={on_apply}>
+        <form class="policy__form" onsubmit={on_apply} onfocusin={Callback::from(|_: FocusEvent| crate::lazy::preload_policy_reader())}>
             <label>{ "Start from a template" }
                 <select onchange={on_template}>
                     { for TEMPLATES.iter().enumerate().map(|(i, (name, _))| html! { <option value={i.to_string()} selected={i == *template}>{ *name }</option> }) }
