@@ -3,7 +3,7 @@
 //! In the release site (`cargo xtask dist` builds with the `split` feature)
 //! two parts are separate wasm modules: the open planner, fetched the first
 //! time the learner opens the planner, and the YAML reader (yaml-rust2's
-//! scanner and parser), fetched the first time a policy is applied.
+//! scanner and parser), fetched when the learner starts on the policy form.
 //! `#[wasm_split]` (wasm_split_helpers) marks each split point, and xtask
 //! splits the linked module with wasm_split_cli_support, the port of the
 //! prototype in wasm-bindgen issue 3939. Everywhere else (`trunk serve`,
