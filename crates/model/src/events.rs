@@ -641,7 +641,7 @@ impl fmt::Display for EventKind {
             Self::PodRangeOverServices { pool, service, first, nth } => {
                 write!(f, "Warning: the pod range {pool} overlaps the service CIDR {service}. Nothing refuses it (EKS does not check, and the CNI's IPAM does not know the service range), and it is harmless until a node's pod range lands there: then a pod can get an address that is also a Service's ClusterIP, which \"usually breaks the cluster utterly\" (cilium PR 31504). ")?;
                 match first {
-                    Some(first) => write!(f, "Node ranges go out in order: node number {nth} would get {first}.")?,
+                    Some(first) => write!(f, "Counting in order, node number {nth} would get {first}{}.", crate::cni::IN_ORDER)?,
                     None => f.write_str("Calico IPAM claims free blocks at random (podnet takes the lowest), so any node's block may land there.")?,
                 }
                 write!(f, " Choose a range outside {service}.")

@@ -617,6 +617,13 @@ impl CniMode {
 mod raw;
 pub(crate) use raw::CNIS;
 
+/// How far "in order" holds for the node counted in [`ServiceOverlap`]:
+/// the cilium-operator leases node ranges in order; flanneld's etcd subnet
+/// manager picks at random among the lowest 100 free subnets (flannel
+/// `pkg/subnet/etcd/local_manager.go`, `allocateSubnet`: `len(bag) < 100`,
+/// `randInt(0, len(bag))`); podnet leases the lowest.
+pub const IN_ORDER: &str = " (podnet counts in order, as the cilium-operator leases; flanneld picks at random among the lowest 100 free subnets, so under Flannel that node can come up to 99 nodes sooner)";
+
 /// An overlay's pod range over the cluster's service CIDR (see
 /// [`CniMode::service_overlap`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -396,19 +396,13 @@ pub fn plan(input: &PlanInput) -> Result<Plan, PlanError> {
     let over = service.and_then(|s| input.cni.service_overlap(s));
     plan.notes.extend(over.map(|o| {
         let mut note = service_note(&o, peak_nodes);
-        if o.first.is_some() && input.cni.as_flannel().is_some() {
-            note.push_str(FLANNEL_PICKS);
+        if o.first.is_some() {
+            note.push_str(crate::cni::IN_ORDER);
         }
         note
     }));
     Ok(plan)
 }
-
-/// flanneld's etcd subnet manager does not lease strictly in order: it
-/// picks at random among the lowest 100 free subnets (flannel
-/// `pkg/subnet/etcd/local_manager.go`, `allocateSubnet`: `len(bag) < 100`,
-/// `randInt(0, len(bag))`); podnet leases the lowest.
-pub(crate) const FLANNEL_PICKS: &str = " (podnet counts in order; flanneld picks at random among the lowest 100 free subnets, so that node can come up to 99 nodes sooner)";
 
 /// The planner's word for an overlay range over the service CIDR EKS will
 /// pick: the sandbox warns of it too (`PodRangeOverServices`), and nothing
