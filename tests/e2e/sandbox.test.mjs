@@ -21,6 +21,16 @@ test('the page opens on the seed example with the VPC, the control plane and the
   }
   assert.equal(await page.getByLabel('Import').count(), 1);
   assert.equal(await page.getByRole('group', { name: 'CNI' }).count(), 1);
+  // The events name a pod by its id; its binding says its name, as
+  // kube-scheduler's does, and filtering by the name the map shows finds
+  // the lines about it by id too.
+  const events = page.getByRole('region', { name: 'Events' });
+  await events.getByText('pod-3: Successfully assigned kube-system/aws-node-1 to ip-10-10-1-4 (node-1)').waitFor();
+  await events.getByLabel('Filter events').fill('app-7');
+  await events.getByText('pod-7: Successfully assigned default/app-7 to ip-10-10-2-4 (node-2)').waitFor();
+  await events.getByText('pod-7 on node-2: got IP 10.10.2.5 from eni-6').waitFor();
+  assert.equal(await events.getByText(/pod-70|aws-node-1/).count(), 0, 'only app-7 lines');
+  await events.getByLabel('Filter events').fill('');
   await screenshot(page, 'sandbox-seed');
   assert.deepEqual(problems(), []);
   await context.close();

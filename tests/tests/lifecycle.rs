@@ -111,6 +111,28 @@ fn a_node_added_for_pending_pods_runs_its_daemonsets_first_and_then_27_pods() {
         )
         .expect("the DaemonSet pods were scheduled");
     assert!(joined < not_ready && not_ready < last_ds && last_ds < ready && ready < first_app);
+    // Each binding says which pod, as kube-scheduler's `Scheduled` event
+    // does (`Successfully assigned %v/%v to %v`): the one bound to a
+    // NotReady node is a DaemonSet's, by its name.
+    let said = |i: usize| {
+        events
+            .get(i)
+            .map(|e| e.kind.to_string())
+            .unwrap_or_default()
+    };
+    let ds_line = said(last_ds);
+    assert!(
+        ds_line.contains(&format!(
+            "Successfully assigned kube-system/kube-proxy-3 to {} (node-3)",
+            node.name
+        )),
+        "{ds_line}"
+    );
+    assert!(
+        said(first_app).contains(": Successfully assigned default/app-"),
+        "{}",
+        said(first_app)
+    );
     let text = events
         .get(not_ready)
         .map(|e| e.kind.to_string())

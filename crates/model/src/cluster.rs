@@ -323,8 +323,9 @@ impl Node {
     /// Whether the kubelet reports Ready (the scheduler's test): it
     /// registered, reaches the API server, and its CNI is up. Until then the
     /// node carries the `node.kubernetes.io/not-ready:NoSchedule` taint,
-    /// which only DaemonSet pods tolerate (Kubernetes docs, "Taint based
-    /// evictions" and "DaemonSet: taints and tolerations").
+    /// which here only the CNI's agent and kube-proxy tolerate (their
+    /// DaemonSets tolerate every taint, `operator: Exists`; Kubernetes docs,
+    /// "Taint based evictions").
     pub fn ready(&self) -> bool {
         self.registered
             && self.network_ready

@@ -305,12 +305,21 @@ pub enum EventKind {
         /// Addresses returned.
         addresses: u32,
     },
-    /// A pod bound to a node.
+    /// A pod bound to a node: kube-scheduler's `Scheduled` event, worded as
+    /// it is (`Successfully assigned %v/%v to %v`, the pod's namespace and
+    /// name and the node's name: kubernetes `pkg/scheduler/schedule_one.go`).
+    /// The names are the ones the map shows, so the learner can tell which
+    /// pod an id is (a DaemonSet's `kube-system/aws-node-3` binds to a node
+    /// that is still NotReady; an application pod does not).
     PodScheduled {
         /// The pod.
         pod: PodId,
+        /// Its `namespace/name`.
+        name: String,
         /// The node.
         node: NodeId,
+        /// The node's Kubernetes name (`ip-10-10-1-4`).
+        host: String,
     },
     /// The scheduler found no node for a pod.
     PodUnschedulable {
@@ -704,7 +713,9 @@ impl fmt::Display for EventKind {
             Self::NodeDeleted { node, addresses } => {
                 write!(f, "{node} terminated; {addresses} addresses back in the subnets")
             }
-            Self::PodScheduled { pod, node } => write!(f, "{pod}: Successfully assigned to {node}"),
+            Self::PodScheduled { pod, name, node, host } => {
+                write!(f, "{pod}: Successfully assigned {name} to {host} ({node})")
+            }
             Self::PodUnschedulable { pod, message } => write!(f, "{pod}: Warning FailedScheduling: {message}"),
             Self::PodDeleted { pod, name } => write!(f, "{pod} {name} deleted"),
             Self::CniChanged { summary } => write!(f, "CNI settings: {summary}"),

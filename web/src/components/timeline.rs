@@ -35,6 +35,7 @@ pub fn Timeline(props: &ViewProps) -> Html {
         })
     };
     let needle = filter.trim().to_ascii_lowercase();
+    let alias = pod_id_named(&state.sandbox(), &needle);
     let undone: Vec<(usize, String)> = state
         .scenario
         .actions
@@ -52,7 +53,7 @@ pub fn Timeline(props: &ViewProps) -> Html {
                 <button type="button" onclick={forward} disabled={cursor >= total}>{ "Step forward ▶" }</button>
                 <label class="timeline__filter">
                     <span>{ "Filter events" }</span>
-                    <input type="search" value={(*filter).clone()} oninput={on_filter} placeholder="node-1, pod-7, eni-3, Failed…" />
+                    <input type="search" value={(*filter).clone()} oninput={on_filter} placeholder="app-7, node-1, eni-3, Failed…" />
                 </label>
             </header>
             <ol class="timeline__steps" reversed=true>
@@ -62,7 +63,7 @@ pub fn Timeline(props: &ViewProps) -> Html {
                 }) }
                 { for state.steps.iter().enumerate().rev().take(MAX_STEPS).map(|(i, step)| html! {
                     <StepItem key={i} index={i + 1} step={StepRef(step.clone())} current={i + 1 == cursor}
-                              needle={needle.clone()} on_action={props.on_action.clone()} />
+                              needle={needle.clone()} alias={alias.clone()} on_action={props.on_action.clone()} />
                 }) }
             </ol>
         </section>
@@ -85,6 +86,7 @@ struct StepItemProps {
     step: StepRef,
     current: bool,
     needle: String,
+    alias: Option<String>,
     on_action: Callback<Action>,
 }
 
@@ -96,7 +98,7 @@ fn StepItem(props: &StepItemProps) -> Html {
     let go = props
         .on_action
         .reform(move |_: MouseEvent| Action::GoTo(index));
-    let (shown, hidden) = lines(&step.events, &props.needle);
+    let (shown, hidden) = lines(&step.events, &props.needle, props.alias.as_deref());
     if !props.needle.is_empty()
         && shown.is_empty()
         && !step.label.to_ascii_lowercase().contains(&props.needle)
@@ -116,6 +118,33 @@ fn StepItem(props: &StepItemProps) -> Html {
     }
 }
 
+/// The id (`pod-7`) of the pod the filter names exactly, as the map shows it
+/// (`app-7`) or with its namespace (`default/app-7`).
+fn pod_id_named(sandbox: &podnet_model::sandbox::Sandbox, needle: &str) -> Option<String> {
+    if needle.is_empty() {
+        return None;
+    }
+    sandbox
+        .pods
+        .values()
+        .find(|p| {
+            p.name.eq_ignore_ascii_case(needle)
+                || needle.split_once('/').is_some_and(|(ns, n)| {
+                    p.namespace.eq_ignore_ascii_case(ns) && p.name.eq_ignore_ascii_case(n)
+                })
+        })
+        .map(|p| p.id.to_string())
+}
+
+/// Whether `text` names `id` (`pod-7`, not `pod-70`).
+fn mentions(text: &str, id: &str) -> bool {
+    text.match_indices(id).any(|(at, _)| {
+        !text
+            .get(at + id.len()..)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    })
+}
+
 /// Warnings listed per step before they too are folded.
 const MAX_WARNINGS: usize = 200;
 
@@ -123,8 +152,10 @@ const MAX_WARNINGS: usize = 200;
 /// `MAX_WARNINGS`) and the first `MAX_EVENTS` others, in order — a failure
 /// never hides behind routine lines; with a filter, the first matches.
 /// Only shown events are formatted: a 150,000-pod step has 500,000 events.
+/// A line matches the filter when it contains it, or names `alias` (the
+/// id of the pod the filter names: most lines name a pod by its id).
 /// Returns the lines (text, warning) and how many were left out.
-fn lines(events: &[Event], needle: &str) -> (Vec<(String, bool)>, usize) {
+fn lines(events: &[Event], needle: &str, alias: Option<&str>) -> (Vec<(String, bool)>, usize) {
     let text = |e: &Event| e.to_string();
     let (mut shown, mut routine, mut warnings, mut hidden) = (Vec::new(), 0, 0, 0);
     for e in events {
@@ -135,7 +166,8 @@ fn lines(events: &[Event], needle: &str) -> (Vec<(String, bool)>, usize) {
                 continue;
             }
             let t = text(e);
-            if t.to_ascii_lowercase().contains(needle) {
+            let lower = t.to_ascii_lowercase();
+            if lower.contains(needle) || alias.is_some_and(|id| mentions(&lower, id)) {
                 shown.push((t, warning));
             }
         } else if warning && warnings < MAX_WARNINGS {

@@ -346,7 +346,9 @@ mod tests {
                 0,
                 EventKind::PodScheduled {
                     pod: PodId(pod),
+                    name: format!("default/app-{pod}"),
                     node: NodeId(1),
+                    host: "ip-10-0-0-1".to_owned(),
                 },
             ));
         }

@@ -7,8 +7,12 @@
 //!    `pkg/kubelet/nodestatus/setters.go` `ReadyCondition`).
 //! 2. The DaemonSet controller creates the node's DaemonSet pods at once
 //!    (the CNI's agent, kube-proxy); they tolerate that taint, so they bind
-//!    while ordinary Pending pods cannot (Kubernetes docs, "DaemonSet: taints
-//!    and tolerations"). They are host-network pods: the "+2" of max pods.
+//!    while ordinary Pending pods cannot. The toleration is their manifests'
+//!    own, `tolerations: [{operator: Exists}]` (every taint: the VPC CNI's
+//!    `config/master/aws-k8s-cni.yaml`); the DaemonSet controller's automatic
+//!    tolerations (Kubernetes docs, "DaemonSet: taints and tolerations") cover
+//!    `not-ready` only for `NoExecute`. They are host-network pods: the "+2"
+//!    of max pods.
 //! 3. The CNI comes up: for the AWS VPC CNI, aws-node starts ipamd (which
 //!    fills its warm pool on start, `nodeInit`), waits for it to be healthy
 //!    and then copies `10-aws.conflist` into `/etc/cni/net.d` (CNI

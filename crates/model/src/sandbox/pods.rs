@@ -428,7 +428,9 @@ impl Sandbox {
                 now,
                 EventKind::PodScheduled {
                     pod: pod.id,
+                    name: format!("{}/{}", pod.namespace, pod.name),
                     node: node.id,
+                    host: node.name.clone(),
                 },
             ));
         }
