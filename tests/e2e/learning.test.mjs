@@ -177,6 +177,26 @@ test('on a phone the tapped pod\'s details open next to the tap, and Add node is
   await context.close();
 });
 
+test('on a phone, pods first and then a node: each form says what its command did, where the learner pressed it', async () => {
+  const { page, context, problems } = await openApp(env.browser, env.server.origin, { viewport: { width: 390, height: 844 } });
+  await waitForNodes(page, 2);
+  const podsForm = page.locator('#add-pods');
+  await podsForm.getByLabel('Number of pods').fill('60');
+  await podsForm.getByRole('button', { name: 'Add pods', exact: true }).click();
+  const said = podsForm.getByRole('status');
+  await said.getByText('After “add 60 pods”: 46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods.)').waitFor();
+  const line = await said.boundingBox();
+  assert.ok(line.y > 0 && line.y + line.height < 844, `the line is on screen beside the button: ${JSON.stringify(line)}`);
+  const nodeForm = page.locator('#add-node');
+  await nodeForm.getByLabel('Node subnet').selectOption('nodes-a');
+  await nodeForm.getByRole('button', { name: 'Add node', exact: true }).click();
+  await nodeForm.getByRole('status').getByText(/^After “add an m5\.large node in nodes-a”: node-3 ip-10-10-1-\d+ is Ready; 14 of your pods on it: 14 Running$/).waitFor();
+  assert.equal(await said.textContent(), '', 'the pods form says nothing about another form\'s step');
+  await screenshot(page, 'learning-phone-outcome');
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
+
 test('the planner\'s refusal offers the ways forward, and each one plans', async () => {
   const { page, context, problems } = await openApp(env.browser, env.server.origin);
   const planner = page.getByRole('region', { name: 'Plan the addresses' });

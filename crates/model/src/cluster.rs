@@ -324,8 +324,8 @@ impl Node {
     /// registered, reaches the API server, and its CNI is up. Until then the
     /// node carries the `node.kubernetes.io/not-ready:NoSchedule` taint,
     /// which here only the CNI's agent and kube-proxy tolerate (their
-    /// DaemonSets tolerate every taint, `operator: Exists`; Kubernetes docs,
-    /// "Taint based evictions").
+    /// DaemonSets' `operator: Exists` tolerations; Kubernetes docs, "Taint
+    /// based evictions").
     pub fn ready(&self) -> bool {
         self.registered
             && self.network_ready

@@ -346,6 +346,7 @@ fn AddNode(props: &ViewProps) -> Html {
                     <label>{ "Max pods (set by hand, optional)" }<input type="number" min="1" max="1000" value={(*max_pods).clone()} oninput={bind(&max_pods)} /></label>
                 </> }) }
                 { super::lock::submit(&props.state, "add-node", "Add node") }
+                <Outcome form="add-node" state={props.state.clone()} />
             </form>
         </details>
     }
@@ -425,9 +426,45 @@ fn AddPods(props: &ViewProps) -> Html {
                     <label class="form__check"><input type="checkbox" checked={*own_sg} onchange={on_sg} />{ "With their own security groups (a SecurityGroupPolicy matches them)" }</label>
                 </> }) }
                 { super::lock::submit(&props.state, "add-pods", "Add pods") }
+                <Outcome form="add-pods" state={props.state.clone()} />
             </form>
         </details>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct OutcomeProps {
+    form: &'static str,
+    state: crate::app::Shared,
+}
+
+/// What the command at the cursor did, under the form that ran it: the map
+/// may be out of sight (a phone, a narrow embed), and a screen reader hears
+/// it. Empty when the step at the cursor is another form's.
+#[component]
+fn Outcome(props: &OutcomeProps) -> Html {
+    let state = &props.state;
+    let text = use_memo((state.version, state.cursor, props.form), |(_, _, form)| {
+        let step = state.cursor.checked_sub(1);
+        let command = step.and_then(|i| state.scenario.actions.get(i))?;
+        let sb = state.sandbox();
+        let said = match command {
+            Command::AddPods(a) if *form == "add-pods" => {
+                podnet_model::query::newest_pods(&sb, a.count).to_string()
+            }
+            Command::AddNode(_) if *form == "add-node" => {
+                let (node, condition, pods) = podnet_model::query::newest_node(&sb)?;
+                let on_it = match pods.pods {
+                    0 => "none of your pods is on it yet".to_owned(),
+                    n => format!("{n} of your pods on it: {pods}"),
+                };
+                format!("{} {} is {condition}; {on_it}", node.id, node.name)
+            }
+            _ => return None,
+        };
+        Some(format!("After “{command}”: {said}"))
+    });
+    html! { <p class="form__outcome" role="status">{ (*text).clone().unwrap_or_default() }</p> }
 }
 
 #[component]

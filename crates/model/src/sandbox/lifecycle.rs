@@ -8,8 +8,9 @@
 //! 2. The DaemonSet controller creates the node's DaemonSet pods at once
 //!    (the CNI's agent, kube-proxy); they tolerate that taint, so they bind
 //!    while ordinary Pending pods cannot. The toleration is their manifests'
-//!    own, `tolerations: [{operator: Exists}]` (every taint: the VPC CNI's
-//!    `config/master/aws-k8s-cni.yaml`); the DaemonSet controller's automatic
+//!    own: `tolerations: [{operator: Exists}]` (every taint: the VPC CNI's
+//!    `config/master/aws-k8s-cni.yaml`), or every `NoSchedule` taint
+//!    (`effect: NoSchedule`, flannel's `kube-flannel.yml`); the DaemonSet controller's automatic
 //!    tolerations (Kubernetes docs, "DaemonSet: taints and tolerations") cover
 //!    `not-ready` only for `NoExecute`. They are host-network pods: the "+2"
 //!    of max pods.
