@@ -37,10 +37,17 @@ pub(super) struct PodSpec {
 /// CoreDNS's replicas on a new cluster.
 pub const COREDNS_REPLICAS: u32 = 2;
 
+/// The scheduler's `FailedScheduling` message when no node is registered:
+/// `ErrNoNodesAvailable`'s text alone, without the `0/N nodes are
+/// available` of a `FitError` (kubernetes `pkg/scheduler/schedule_one.go`:
+/// `schedulingCycle` returns it as the status, and `handleSchedulingFailure`
+/// records `status.Message()`).
+pub(super) const NO_NODES: &str = "no nodes available to schedule pods";
+
 /// The scheduler's `FailedScheduling` message, in kube-scheduler's words.
 fn unschedulable_message(nodes: usize, not_ready: usize, pinned: bool) -> String {
     if nodes == 0 {
-        return "0/0 nodes are available: no nodes available to schedule pods.".into();
+        return NO_NODES.into();
     }
     let mut reasons = Vec::new();
     if not_ready > 0 {

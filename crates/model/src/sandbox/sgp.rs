@@ -104,7 +104,7 @@ impl Sandbox {
         };
         let total = self.nodes.values().filter(|n| n.registered).count();
         if total == 0 {
-            return "0/0 nodes are available: no nodes available to schedule pods.".into();
+            return super::pods::NO_NODES.into();
         }
         let (mut not_ready, mut full, mut no_eni) = (0, 0, 0);
         for n in &candidates {

@@ -1093,3 +1093,23 @@ fn the_addresses_an_action_moved_are_read_from_its_events() {
     let deleted = s.apply(Command::DeletePod { pod: name }).unwrap();
     assert_eq!(s.moved_by(&deleted).get(&ip), Some(&Moved::Cooling));
 }
+
+#[test]
+fn with_no_node_registered_the_scheduler_says_only_that_no_nodes_are_available() {
+    // kube-scheduler returns ErrNoNodesAvailable before any filter runs,
+    // and records its text as the FailedScheduling message: no "0/0 nodes
+    // are available" (pkg/scheduler/schedule_one.go).
+    let mut s = with_cluster(CniMode::default());
+    let events = run(&mut s, r#"{"action":"add-pods","count":1}"#).unwrap();
+    let pod = s.pods.values().find(|p| p.is_workload()).unwrap();
+    assert_eq!(pod.status, PodStatus::Pending);
+    assert_eq!(
+        pod.reason.as_deref(),
+        Some("no nodes available to schedule pods")
+    );
+    assert!(events.iter().any(|e| e.kind.to_string()
+        == format!(
+            "{}: Warning FailedScheduling: no nodes available to schedule pods",
+            pod.id
+        )));
+}
