@@ -184,7 +184,7 @@ test('on a phone, pods first and then a node: each form says what its command di
   await podsForm.getByLabel('Number of pods').fill('60');
   await podsForm.getByRole('button', { name: 'Add pods', exact: true }).click();
   const said = podsForm.getByRole('status');
-  await said.getByText('After “add 60 pods”: 46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods.)').waitFor();
+  await said.getByText('After “add 60 pods”: 46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.)', { exact: true }).waitFor();
   const line = await said.boundingBox();
   assert.ok(line.y > 0 && line.y + line.height < 844, `the line is on screen beside the button: ${JSON.stringify(line)}`);
   const nodeForm = page.locator('#add-node');

@@ -59,7 +59,7 @@ impl PodTally {
 }
 
 impl fmt::Display for PodTally {
-    /// `46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods.)`.
+    /// `46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods. preemption: …)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
         if self.running > 0 {
@@ -184,7 +184,8 @@ mod tests {
         assert_eq!((t.pods, t.running, t.pending, t.creating), (60, 46, 14, 0));
         assert_eq!(
             t.to_string(),
-            "46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods.)"
+            "46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods. \
+             preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.)"
         );
     }
 

@@ -44,32 +44,101 @@ pub const COREDNS_REPLICAS: u32 = 2;
 /// records `status.Message()`).
 pub(super) const NO_NODES: &str = "no nodes available to schedule pods";
 
-/// The scheduler's `FailedScheduling` message, in kube-scheduler's words.
-fn unschedulable_message(nodes: usize, not_ready: usize, pinned: bool) -> String {
+/// Why kube-scheduler left one node out: the first filter plugin that
+/// fails decides, in the default profile's order (TaintToleration,
+/// NodeAffinity, then NodeResourcesFit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NodeMiss {
+    /// NotReady: the `node.kubernetes.io/not-ready:NoSchedule` taint.
+    NotReady,
+    /// Not the node the pod is pinned to.
+    NotWanted,
+    /// `allocatable.pods` used up.
+    TooManyPods,
+    /// No `vpc.amazonaws.com/pod-eni` left (security groups for pods).
+    NoPodEni,
+}
+
+impl NodeMiss {
+    /// The filter plugin's reason.
+    fn reason(self) -> String {
+        match self {
+            Self::NotReady => {
+                "node(s) had untolerated taint {node.kubernetes.io/not-ready: }".into()
+            }
+            Self::NotWanted => "node(s) didn't match Pod's node affinity/selector".into(),
+            Self::TooManyPods => "Too many pods".into(),
+            Self::NoPodEni => format!("Insufficient {}", super::sgp::POD_ENI_RESOURCE),
+        }
+    }
+
+    /// Whether evicting pods could help (NodeResourcesFit's `Unschedulable`),
+    /// or not (TaintToleration's and NodeAffinity's
+    /// `UnschedulableAndUnresolvable`): what DefaultPreemption then says of
+    /// the node.
+    fn preemption(self) -> &'static str {
+        match self {
+            Self::NotReady | Self::NotWanted => "Preemption is not helpful for scheduling",
+            Self::TooManyPods | Self::NoPodEni => "No preemption victims found for incoming pod",
+        }
+    }
+}
+
+/// kube-scheduler's `FailedScheduling` message for a pod no node fits, of
+/// `total` registered nodes left out for `misses` (each kind, how many):
+/// the `FitError`, `0/N nodes are available: <reasons>.`, each reason
+/// counted and the counted strings sorted as Go's `sort.Strings` does
+/// (pkg/scheduler/framework/types.go `FitError.Error`), then the
+/// DefaultPreemption PostFilter plugin's own `FitError` after
+/// `preemption: ` (pkg/scheduler/framework/preemption). Every pod here has
+/// the same priority, so preemption never finds a victim.
+pub(super) fn fit_error(total: usize, misses: &[(NodeMiss, usize)]) -> String {
+    let present = || misses.iter().filter(|(_, n)| *n > 0);
+    let reasons = histogram(present().map(|(m, n)| (*n, m.reason())));
+    let mut preemption: Vec<(usize, String)> = Vec::new();
+    for (m, n) in present() {
+        match preemption
+            .iter_mut()
+            .find(|(_, text)| text == m.preemption())
+        {
+            Some((count, _)) => *count += n,
+            None => preemption.push((*n, m.preemption().to_owned())),
+        }
+    }
+    let preemption = histogram(preemption.into_iter());
+    format!("0/{total} nodes are available: {reasons}. preemption: 0/{total} nodes are available: {preemption}.")
+}
+
+/// A `FitError`'s reasons: each `"{count} {reason}"`, sorted as strings
+/// (Go's `sort.Strings`, byte order, so `1 …` before `2 …` whatever the
+/// reason), joined with `", "`.
+pub(super) fn histogram(pairs: impl Iterator<Item = (usize, String)>) -> String {
+    let mut counted: Vec<String> = pairs.map(|(n, reason)| format!("{n} {reason}")).collect();
+    counted.sort_unstable();
+    counted.join(", ")
+}
+
+/// The message for a pod without security groups: `nodes` registered,
+/// `not_ready` of them NotReady (a DaemonSet pod tolerates that), and, for a
+/// pinned pod, whether its node is one of the Ready ones (then it is full).
+fn unschedulable_message(nodes: usize, not_ready: usize, pinned: Option<bool>) -> String {
     if nodes == 0 {
         return NO_NODES.into();
     }
-    let mut reasons = Vec::new();
-    if not_ready > 0 {
-        reasons.push(format!(
-            "{not_ready} node(s) had untolerated taint {{node.kubernetes.io/not-ready: }}"
-        ));
-    }
-    let full = if pinned {
-        1.min(nodes - not_ready)
-    } else {
-        nodes - not_ready
+    let ready = nodes.saturating_sub(not_ready);
+    let (full, other) = match pinned {
+        None => (ready, 0),
+        Some(true) => (1.min(ready), ready.saturating_sub(1)),
+        Some(false) => (0, ready),
     };
-    if full > 0 {
-        reasons.push(format!("{full} Too many pods"));
-    }
-    if pinned && nodes > not_ready + full {
-        reasons.push(format!(
-            "{} node(s) didn't match Pod's node affinity/selector",
-            nodes - not_ready - full
-        ));
-    }
-    format!("0/{nodes} nodes are available: {}.", reasons.join(", "))
+    fit_error(
+        nodes,
+        &[
+            (NodeMiss::NotReady, not_ready),
+            (NodeMiss::NotWanted, other),
+            (NodeMiss::TooManyPods, full),
+        ],
+    )
 }
 
 impl Sandbox {
@@ -399,7 +468,15 @@ impl Sandbox {
                             .filter(|n| n.registered && !n.ready())
                             .count()
                     });
-                    unschedulable_message(total, not_ready, wants.is_some())
+                    // A DaemonSet pod tolerates the not-ready taint: only its
+                    // own node can fail it, and only for room.
+                    let not_ready = if system { 0 } else { not_ready };
+                    let pinned = wants.map(|w| {
+                        self.nodes
+                            .get(&w)
+                            .is_some_and(|n| n.registered && (system || n.ready()))
+                    });
+                    unschedulable_message(total, not_ready, pinned)
                 }
             };
             let Some(pod) = self.pods.get_mut(&id) else {

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::nodes::Access;
+use super::pods::NodeMiss;
 use super::Sandbox;
 use crate::cluster::Node;
 use crate::cni::AllocateError;
@@ -116,25 +117,30 @@ impl Sandbox {
                 no_eni += 1;
             }
         }
-        let mut reasons = Vec::new();
-        if not_ready > 0 {
-            reasons.push(format!(
-                "{not_ready} node(s) had untolerated taint {{node.kubernetes.io/not-ready: }}"
-            ));
+        // Nodes the pod is not pinned to fail TaintToleration first when
+        // NotReady, then NodeAffinity.
+        let (mut others_not_ready, mut others) = (0, 0);
+        if wants.is_some() {
+            for n in self.nodes.values().filter(|n| n.registered) {
+                if Some(n.id) == wants {
+                    continue;
+                }
+                if n.ready() {
+                    others += 1;
+                } else {
+                    others_not_ready += 1;
+                }
+            }
         }
-        if no_eni > 0 {
-            reasons.push(format!("{no_eni} Insufficient {POD_ENI_RESOURCE}"));
-        }
-        if full > 0 {
-            reasons.push(format!("{full} Too many pods"));
-        }
-        let others = total - candidates.len();
-        if others > 0 {
-            reasons.push(format!(
-                "{others} node(s) didn't match Pod's node affinity/selector"
-            ));
-        }
-        format!("0/{total} nodes are available: {}.", reasons.join(", "))
+        super::pods::fit_error(
+            total,
+            &[
+                (NodeMiss::NotReady, not_ready + others_not_ready),
+                (NodeMiss::NotWanted, others),
+                (NodeMiss::TooManyPods, full),
+                (NodeMiss::NoPodEni, no_eni),
+            ],
+        )
     }
 
     /// The controller's part of the CNI ADD for a pod with its own security

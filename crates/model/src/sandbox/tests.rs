@@ -91,7 +91,7 @@ fn pods_beyond_max_pods_stay_pending_with_too_many_pods() {
     assert!(
         text.iter()
             .any(|t| t
-                .ends_with("Warning FailedScheduling: 0/1 nodes are available: 1 Too many pods.")),
+                .ends_with("Warning FailedScheduling: 0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")),
         "{text:#?}"
     );
 }
@@ -475,7 +475,7 @@ fn without_an_eniconfig_for_its_az_a_node_is_not_ready_and_gets_no_pods() {
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
     let pending = s.pods.values().find(|p| p.is_workload()).unwrap();
     assert_eq!(pending.status, PodStatus::Pending);
-    assert_eq!(pending.reason.as_deref(), Some("0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }."));
+    assert_eq!(pending.reason.as_deref(), Some("0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."));
     // Adding the ENIConfig lets the node's CNI start.
     run(
         &mut s,
@@ -1112,4 +1112,57 @@ fn with_no_node_registered_the_scheduler_says_only_that_no_nodes_are_available()
             "{}: Warning FailedScheduling: no nodes available to schedule pods",
             pod.id
         )));
+}
+
+#[test]
+fn a_fit_error_counts_and_sorts_its_reasons_as_kube_scheduler_does() {
+    use super::pods::{fit_error, histogram, NodeMiss};
+    // kubernetes pkg/scheduler/framework/types_test.go TestFitError_Error,
+    // "nodes failed two Filter plugins": the counted strings sorted.
+    assert_eq!(
+        histogram(
+            [
+                (2, "Node(s) failed Filter plugin FalseFilter-1".to_owned()),
+                (1, "Node(s) failed Filter plugin FalseFilter-2".to_owned()),
+            ]
+            .into_iter()
+        ),
+        "1 Node(s) failed Filter plugin FalseFilter-2, 2 Node(s) failed Filter plugin FalseFilter-1"
+    );
+    // Two NotReady nodes and one full one: "1 Too many pods" sorts first,
+    // and DefaultPreemption's PostFilter says the same nodes its way.
+    assert_eq!(
+        fit_error(3, &[(NodeMiss::NotReady, 2), (NodeMiss::TooManyPods, 1)]),
+        "0/3 nodes are available: 1 Too many pods, 2 node(s) had untolerated taint \
+         {node.kubernetes.io/not-ready: }. preemption: 0/3 nodes are available: \
+         1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling."
+    );
+}
+
+#[test]
+fn a_pod_pinned_to_a_not_ready_node_is_not_said_to_find_it_full() {
+    // Pinned to node-1 while it is NotReady (no ENIConfig), with node-2
+    // Ready: node-1 fails TaintToleration, node-2 NodeAffinity; no node is
+    // full.
+    let mut s = with_cluster(CniMode::default());
+    add_node(&mut s, "m5.large", "nodes-a");
+    add_node(&mut s, "m5.large", "nodes-a");
+    if let Some(n) = s.nodes.values_mut().find(|n| n.id.0 == 1) {
+        n.not_ready = Some("testing".into());
+    }
+    run(
+        &mut s,
+        r#"{"action":"add-pods","count":1,"node":"ip-10-10-1-4"}"#,
+    )
+    .unwrap();
+    let pod = s.pods.values().filter(|p| p.is_workload()).last().unwrap();
+    assert_eq!(pod.status, PodStatus::Pending);
+    assert_eq!(
+        pod.reason.as_deref(),
+        Some(
+            "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, \
+             1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }. preemption: \
+             0/2 nodes are available: 2 Preemption is not helpful for scheduling."
+        )
+    );
 }

@@ -110,7 +110,7 @@ fn branch_capacity_runs_out_with_the_schedulers_words() {
     assert_eq!(pending.len(), 1);
     assert_eq!(
         pending[0].reason.as_deref(),
-        Some("0/1 nodes are available: 1 Insufficient vpc.amazonaws.com/pod-eni.")
+        Some("0/1 nodes are available: 1 Insufficient vpc.amazonaws.com/pod-eni. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")
     );
     // Deleting one frees its branch ENI and address at once; the next pod reuses the VLAN.
     let victim = of(&s, PodStatus::Running, true)[0].name.clone();
@@ -147,7 +147,7 @@ fn t_family_and_xen_nodes_cannot_trunk() {
     let pending = of(&s, PodStatus::Pending, true);
     assert_eq!(
         pending[0].reason.as_deref(),
-        Some("0/1 nodes are available: 1 Insufficient vpc.amazonaws.com/pod-eni.")
+        Some("0/1 nodes are available: 1 Insufficient vpc.amazonaws.com/pod-eni. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")
     );
     let advice = crate::query::advice_for_pod(&s, pending[0].id).join(" ");
     assert!(advice.contains("cannot trunk"), "{advice}");
