@@ -291,7 +291,8 @@ pub enum EventKind {
         /// What brought the network up, in the CNI's terms.
         cni: String,
     },
-    /// A node registered but is not Ready: its CNI is not up (yet).
+    /// A node registered but is not Ready: its CNI is not up (yet). Not a
+    /// Kubernetes event: the node's Ready condition, or what holds it back.
     NodeNotReady {
         /// The node.
         node: NodeId,
@@ -703,7 +704,15 @@ impl fmt::Display for EventKind {
             Self::NodeReady { node, name, cni } => {
                 write!(f, "{node}: Normal NodeReady: Node {name} status is now: NodeReady ({cni}; the not-ready taint is removed)")
             }
-            Self::NodeNotReady { node, reason } => write!(f, "{node}: Warning NodeNotReady: {reason}"),
+            // No event: the kubelet records `NodeNotReady` (type Normal) only
+            // when a Ready node stops being Ready, and a new node's first
+            // Ready condition is appended without one (kubelet
+            // pkg/kubelet/nodestatus/setters.go `ReadyCondition`). This is
+            // the condition `kubectl describe node` shows, or what keeps it.
+            Self::NodeNotReady { node, reason } if reason == crate::sandbox::NETWORK_NOT_READY => {
+                write!(f, "{node} is NotReady: condition Ready False, KubeletNotReady: {reason}")
+            }
+            Self::NodeNotReady { node, reason } => write!(f, "{node} stays NotReady: {reason}"),
             Self::NodeJoinFailed { node, message }
                 if message.trim_start_matches(COMBINED_PREFIX).starts_with("nodeadm") =>
             {

@@ -469,7 +469,8 @@ fn without_an_eniconfig_for_its_az_a_node_is_not_ready_and_gets_no_pods() {
         "{text:#?}"
     );
     assert!(
-        text.iter().any(|t| t.contains("Warning NodeNotReady")),
+        text.iter()
+            .any(|t| t.contains("is NotReady: condition Ready False, KubeletNotReady")),
         "{text:#?}"
     );
     run(&mut s, r#"{"action":"add-pods","count":2}"#).unwrap();
