@@ -32,6 +32,7 @@ pub use join::{Join, JoinStep, StepStatus};
 pub use lifecycle::NETWORK_NOT_READY;
 pub(crate) use limits::check_range;
 pub use limits::{MAX_NODES, MAX_PODS};
+pub use pods::COREDNS_REPLICAS;
 pub use policy::{BUILT_IN_NAMESPACES, NAME_LABEL};
 pub use stuck::NoAddress;
 
