@@ -399,3 +399,47 @@ fn traffic_out_of_the_vpc_follows_the_route_table() {
         p.verdict
     );
 }
+
+/// flanneld runs in its DaemonSet pod: a node whose kube-flannel image
+/// cannot be pulled (quay.io, no way out) leases no pod CIDR; once a NAT
+/// route lets the image pull, flanneld leases one and the node turns Ready.
+#[test]
+fn a_flannel_node_that_cannot_pull_its_agent_leases_no_range_until_it_can() {
+    let mut s = Sandbox::new("10.10.0.0/16", Default::default()).unwrap();
+    for c in [
+        r#"{"action":"set-cni","cni":{"cni":"flannel","subnet_manager":"etcd"}}"#,
+        r#"{"action":"add-internet-gateway"}"#,
+        r#"{"action":"add-subnet","name":"public-a","cidr":"10.10.0.32/28","az":"eu-west-1a","route":"internet-gateway"}"#,
+        r#"{"action":"add-nat-gateway","subnet":"public-a"}"#,
+        r#"{"action":"add-subnet","name":"c-a","cidr":"10.10.0.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"c-b","cidr":"10.10.0.16/28","az":"eu-west-1b"}"#,
+        r#"{"action":"add-subnet","name":"nodes-a","cidr":"10.10.1.0/24","az":"eu-west-1a"}"#,
+        r#"{"action":"create-cluster","name":"demo","version":"1.31","endpoint":"private","subnets":["c-a","c-b"]}"#,
+        r#"{"action":"add-vpc-endpoint","service":"ec2"}"#,
+        r#"{"action":"add-vpc-endpoint","service":"ecr.api"}"#,
+        r#"{"action":"add-vpc-endpoint","service":"ecr.dkr"}"#,
+        r#"{"action":"add-vpc-endpoint","service":"s3"}"#,
+        r#"{"action":"add-node","instance_type":"m5.large","subnet":"nodes-a"}"#,
+    ] {
+        run(&mut s, c).unwrap();
+    }
+    let n = s.nodes.values().next().unwrap();
+    assert!(n.registered && !n.ready());
+    assert!(n.image_error.is_some(), "quay.io is out of reach");
+    assert!(
+        n.overlay.is_none(),
+        "flanneld never ran, so it leased nothing"
+    );
+    let cmd: Command =
+        serde_json::from_str(r#"{"action":"set-route","subnet":"nodes-a","to":"nat-gateway"}"#)
+            .unwrap();
+    let events = s.apply(cmd).unwrap();
+    let n = s.nodes.values().next().unwrap();
+    assert!(n.ready() && n.overlay.is_some());
+    let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    let at = |needle: &str| text.iter().position(|t| t.contains(needle));
+    assert!(
+        at("the images pull now") < at("flanneld leased") && at("flanneld leased").is_some(),
+        "{text:#?}"
+    );
+}

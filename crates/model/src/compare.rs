@@ -64,11 +64,14 @@ fn policy(mode: &CniMode) -> String {
 /// host-network DaemonSet pods, which take no pod address.
 fn runs_out_first(sb: &crate::sandbox::Sandbox) -> String {
     use crate::cni::Addressing;
+    let ranges = matches!(sb.cni.strategy().addressing(), Addressing::NodeRanges(_));
     let rows = sb.nodes.values().filter_map(|n| {
         let t = crate::catalog::lookup(&n.instance_type).ok()?;
         let addresses = match sb.cni.strategy().addressing() {
             Addressing::Enis(_) => Some(sb.cni.strategy().max_pods(t).value.saturating_sub(2)),
-            Addressing::NodeRanges(_) => n.overlay.as_ref().map(|r| r.capacity()),
+            // A node whose agent has not run (or failed) has no range yet:
+            // it holds no pods, so it says nothing of what binds first.
+            Addressing::NodeRanges(_) => Some(n.overlay.as_ref()?.capacity()),
             Addressing::Blocks(_) => None,
         };
         Some((n.max_pods(), addresses, &n.instance_type))
@@ -76,7 +79,11 @@ fn runs_out_first(sb: &crate::sandbox::Sandbox) -> String {
     let Some((max_pods, addresses, t)) =
         rows.min_by_key(|(max, a, _)| a.map_or(*max, |a| a.saturating_add(2).min(*max)))
     else {
-        return "no node yet".to_owned();
+        return if ranges && !sb.nodes.is_empty() {
+            "no node has a pod CIDR yet: its CNI agent has not started".to_owned()
+        } else {
+            "no node yet".to_owned()
+        };
     };
     let a = crate::command::article(t);
     let slots = max_pods.saturating_sub(2);

@@ -90,7 +90,6 @@ impl Sandbox {
                 },
             );
         }
-        self.assign_pod_cidr(node_id, events);
         if pod_eni && !trunking {
             let listed = crate::catalog::lookup(&instance).map_or(true, |t| t.branch_listed);
             let message = if listed {
@@ -115,11 +114,16 @@ impl Sandbox {
             n.image_error = pull.clone();
         }
         self.start_daemon_pods(node_id, events);
-        self.crash_blocked_agent(node_id);
         if let Some(message) = pull {
             self.image_pull_failed(node_id, &message, events);
             return;
         }
+        // The overlay's node range comes from its agent, which runs only
+        // now: flanneld leases from etcd, cilium-agent creates the
+        // CiliumNode the operator gives a CIDR, calico-node claims its
+        // tunnel address. An agent whose image never arrived asks for none.
+        self.assign_pod_cidr(node_id, events);
+        self.crash_blocked_agent(node_id);
         self.network_up(node_id, events);
     }
 
@@ -205,6 +209,15 @@ impl Sandbox {
         }
         let summary = format!("{node_id}: the images pull now, so the CNI's agent starts");
         self.event(events, EventKind::SettingChanged { summary });
+        // The agent that never ran now asks for the node's range.
+        if self
+            .nodes
+            .get(&node_id)
+            .is_some_and(|n| n.overlay.is_none())
+        {
+            self.assign_pod_cidr(node_id, events);
+            self.crash_blocked_agent(node_id);
+        }
         self.network_up(node_id, events);
     }
 

@@ -1167,3 +1167,16 @@ fn a_pod_pinned_to_a_not_ready_node_is_not_said_to_find_it_full() {
         )
     );
 }
+
+#[test]
+fn flanneld_leases_the_node_range_only_once_its_pod_runs() {
+    // flanneld runs in the kube-flannel DaemonSet pod: the lease follows
+    // that pod's binding, in the same join.
+    let mut s = flannel("10.244.0.0/16");
+    let events = add_node(&mut s, "m5.large", "nodes-a");
+    let text: Vec<String> = events.iter().map(|e| e.kind.to_string()).collect();
+    let at = |needle: &str| text.iter().position(|t| t.contains(needle));
+    let bound = at("Successfully assigned kube-flannel/kube-flannel-1").expect("the agent binds");
+    let leased = at("flanneld leased").expect("the node leases");
+    assert!(bound < leased, "{text:#?}");
+}
