@@ -387,8 +387,14 @@ impl NodeIpam {
                 self.log(
                     now_ms,
                     events,
+                    // ipamd.go `tryAllocateENI` logs `...allocate ENI %v` with
+                    // awsutils' wrapped error (`AllocENI: failed to create
+                    // ENI`, `failed to create network interface`) around the
+                    // AWS SDK v2's `operation error … api error Code: Message`.
                     format!(
-                        "Failed to increase pool size due to not able to allocate ENI: {}",
+                        "Failed to increase pool size due to not able to allocate ENI AllocENI: failed to create ENI: \
+                         failed to create network interface: operation error EC2: CreateNetworkInterface, \
+                         https response error StatusCode: 400, RequestID: <id>, api error {}",
                         ec2_code(&err)
                     ),
                 );

@@ -126,7 +126,7 @@ fn a_small_subnet_runs_out_with_insufficient_free_addresses() {
     assert_eq!(n.waiting.len(), 3);
     assert_eq!(n.pool().free(), 3);
     let logs: Vec<String> = n.events().iter().map(|e| e.kind.to_string()).collect();
-    assert!(logs.iter().any(|l| l.contains("Failed to increase pool size due to not able to allocate ENI: InsufficientFreeAddressesInSubnet")), "{logs:#?}");
+    assert!(logs.iter().any(|l| l.contains("Failed to increase pool size due to not able to allocate ENI AllocENI: failed to create ENI: failed to create network interface: operation error EC2: CreateNetworkInterface, https response error StatusCode: 400, RequestID: <id>, api error InsufficientFreeAddressesInSubnet: The specified subnet")), "{logs:#?}");
 }
 
 #[test]
