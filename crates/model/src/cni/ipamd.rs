@@ -354,12 +354,14 @@ impl NodeIpam {
                 }
                 Err(err) => {
                     let eni = self.enis.get(idx).map_or(EniId(0), |e| e.id);
-                    let what = if ctx.pd { "Prefix" } else { "IP" };
+                    // awsutils.go `AllocIPAddresses`: the same words for
+                    // addresses and prefixes, then the AWS SDK v2's error.
                     self.log(
                         now_ms,
                         events,
                         format!(
-                            "Failed to allocate a private IP/{what} addresses on ENI {eni}: {}",
+                            "Failed to allocate a private IP/Prefix addresses on ENI {eni}: operation error EC2: \
+                             AssignPrivateIpAddresses, https response error StatusCode: 400, RequestID: <id>, api error {}",
                             ec2_code(&err)
                         ),
                     );
