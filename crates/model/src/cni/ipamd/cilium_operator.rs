@@ -92,33 +92,35 @@ impl NodeIpam {
             .enis
             .iter()
             .position(|e| self.for_pods(e) && e.slots_used() < m);
+        // What this resync logs, in the operator's words (pkg/ipam/node.go
+        // `allocate` and `createInterface`, pkg/aws/eni/node.go
+        // `CreateInterface`), with the AWS SDK v2's error.
+        let mut said = Vec::new();
         if let Some(idx) = existing {
             let eni = self.enis.get(idx).map(|e| e.id);
-            return match self.add_to_eni(pd, m, idx, want, subnets, now_ms, events) {
+            match self.add_to_eni(pd, m, idx, want, subnets, now_ms, events) {
                 Ok(()) => {
                     self.last_log = None;
-                    true
+                    return true;
                 }
+                // It then tries a new interface in the same resync.
                 Err(err) => {
                     let eni = eni.map(|e| e.to_string()).unwrap_or_default();
-                    self.operator_log(
-                        now_ms,
-                        events,
-                        format!(
-                            "Unable to assign additional IPs to interface {eni}: {}",
-                            ec2_code(&err)
-                        ),
-                    );
-                    false
+                    said.push(format!(
+                        "Unable to assign additional IPs to interface, will create new interface \
+                         (selectedInterface={eni}, ipsToAllocate={want}, error: operation error EC2: \
+                         AssignPrivateIpAddresses, https response error StatusCode: 400, RequestID: <id>, api error {})",
+                        ec2_code(&err)
+                    ));
                 }
-            };
+            }
         }
         if self.enis.len() as u32 >= self.limits.max_enis {
-            let message = format!(
-                "no more IPs for the node: all {} ENIs of the instance are attached and full ({need} more wanted by pre-allocate)",
+            said.push(format!(
+                "Instance is out of interfaces (all {} ENIs are attached and full; {need} more IPs wanted by pre-allocate)",
                 self.limits.max_enis
-            );
-            self.operator_log(now_ms, events, message);
+            ));
+            self.operator_log(now_ms, events, said);
             return false;
         }
         match self.create_eni(pd, want.min(m), subnets, now_ms, events) {
@@ -129,24 +131,32 @@ impl NodeIpam {
                 created
             }
             Err(err) => {
-                let message = format!("Unable to create ENI: {}", ec2_code(&err));
-                self.operator_log(now_ms, events, message);
+                said.push(format!(
+                    "Unable to create interface on instance: unable to create ENI: operation error EC2: \
+                     CreateNetworkInterface, https response error StatusCode: 400, RequestID: <id>, api error {}",
+                    ec2_code(&err)
+                ));
+                self.operator_log(now_ms, events, said);
                 false
             }
         }
     }
 
-    fn operator_log(&mut self, now_ms: u64, events: &mut Recorder, message: String) {
-        // The operator retries every resync; the timeline shows a line once.
-        if self.last_log.as_deref() != Some(message.as_str()) {
-            self.last_log = Some(message.clone());
-            events.push(at(
-                now_ms,
-                EventKind::OperatorLog {
-                    node: self.node,
-                    message,
-                },
-            ));
+    fn operator_log(&mut self, now_ms: u64, events: &mut Recorder, said: Vec<String>) {
+        // The operator retries every resync; the timeline shows what one
+        // resync said once, until it says something else.
+        let key = said.join("\n");
+        if self.last_log.as_deref() != Some(key.as_str()) {
+            self.last_log = Some(key);
+            for message in said {
+                events.push(at(
+                    now_ms,
+                    EventKind::OperatorLog {
+                        node: self.node,
+                        message,
+                    },
+                ));
+            }
         }
     }
 }

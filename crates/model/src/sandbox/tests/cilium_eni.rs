@@ -163,7 +163,9 @@ fn a_node_out_of_enis_fails_with_range_is_full() {
     );
     let all = texts(&events).join("\n");
     assert!(
-        all.contains("cilium-operator: no more IPs for the node: all 2 ENIs"),
+        all.contains(
+            "cilium-operator: Instance is out of interfaces (all 2 ENIs are attached and full"
+        ),
         "{all}"
     );
     let advice = crate::query::advice_for_pod(&s, stuck[0].id).join(" ");
@@ -182,8 +184,16 @@ fn a_full_subnet_stops_the_operator_with_ec2s_words() {
     // 11 usable: node IP, eth0's 9; an ENI for the tenth pod does not fit.
     let events = run(&mut s, r#"{"action":"add-pods","count":10}"#).unwrap();
     let all = texts(&events).join("\n");
-    assert!(all.contains("cilium-operator: Unable to"), "{all}");
-    assert!(all.contains("InsufficientFreeAddressesInSubnet"), "{all}");
+    // pkg/ipam/node.go createInterface, around pkg/aws/eni/node.go's
+    // "unable to create ENI" and the AWS SDK v2's error.
+    assert!(
+        all.contains(
+            "cilium-operator: Unable to create interface on instance: unable to create ENI: \
+             operation error EC2: CreateNetworkInterface, https response error StatusCode: 400, \
+             RequestID: <id>, api error InsufficientFreeAddressesInSubnet"
+        ),
+        "{all}"
+    );
     assert!(s
         .pods
         .values()
