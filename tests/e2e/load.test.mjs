@@ -48,15 +48,28 @@ test('the first paint is static HTML of the starting scenario, and the app repla
   await context.close();
 });
 
-test('the planner\'s code arrives only when the learner opens it, and a failed fetch says so and is tried again', async () => {
-  const context = await env.browser.newContext();
-  const asked = [];
-  let fail = true;
-  await context.route('**/*-split_planner.wasm', async (route) => {
-    asked.push(route.request().url());
-    if (fail) await route.abort();
+/**
+ * Routes the requests for `pattern` through a switch: aborted while
+ * `fail` is true, then passed on. `asked` lists each request's URL, and
+ * `asked_once` resolves at the first.
+ */
+async function failingThenPassing(context, pattern) {
+  const split = { asked: [], fail: true };
+  let first;
+  split.asked_once = new Promise((resolve) => { first = resolve; });
+  await context.route(pattern, async (route) => {
+    split.asked.push(route.request().url());
+    first();
+    if (split.fail) await route.abort();
     else await route.continue();
   });
+  return split;
+}
+
+test('the planner\'s code arrives only when the learner opens it, and a failed fetch says so and is tried again', async () => {
+  const context = await env.browser.newContext();
+  const split = await failingThenPassing(context, '**/*-split_planner.wasm');
+  const { asked } = split;
   const { page, problems } = await openApp(env.browser, env.server.origin, { context });
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
   await page.getByRole('region', { name: 'Events' }).getByText(/add 10 pods/).first().waitFor();
@@ -64,7 +77,7 @@ test('the planner\'s code arrives only when the learner opens it, and a failed f
   const planner = page.getByRole('region', { name: 'Plan the addresses' });
   await planner.getByRole('button', { name: 'Open the planner' }).click();
   await planner.getByRole('alert').filter({ hasText: 'Could not load the planner' }).waitFor();
-  fail = false;
+  split.fail = false;
   await planner.getByRole('button', { name: 'Close the planner' }).click();
   await planner.getByRole('button', { name: 'Open the planner' }).click();
   await planner.getByRole('form', { name: 'Planner inputs' }).waitFor();
@@ -79,27 +92,19 @@ test('the planner\'s code arrives only when the learner opens it, and a failed f
 
 test('the YAML reader is fetched when the learner starts on the policy form, and a failed fetch says so and is tried again', async () => {
   const context = await env.browser.newContext();
-  const asked = [];
-  let fail = true;
-  let firstAsk;
-  const asking = new Promise((resolve) => { firstAsk = resolve; });
-  await context.route('**/*-split_yaml.wasm', async (route) => {
-    asked.push(route.request().url());
-    firstAsk();
-    if (fail) await route.abort();
-    else await route.continue();
-  });
+  const split = await failingThenPassing(context, '**/*-split_yaml.wasm');
+  const { asked } = split;
   const { page, problems } = await openApp(env.browser, env.server.origin, { context });
   await page.getByRole('button', { name: 'Add pods', exact: true }).click();
   await page.getByRole('region', { name: 'Events' }).getByText(/add 10 pods/).first().waitFor();
   assert.deepEqual(asked, [], 'a visit that does not touch the policy form does not fetch the YAML reader');
   const policy = page.getByRole('region', { name: 'Network policy' });
   await policy.getByLabel('Start from a template').selectOption('Default deny ingress (a namespace)');
-  await asking; // picking a template (or focus on the form) starts the fetch
+  await split.asked_once; // picking a template (or focus on the form) starts the fetch
   await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
   await page.getByText(/Could not load the YAML reader: its file did not arrive.*Apply again to try again/).waitFor();
   assert.equal(await policy.getByRole('list', { name: 'Policies' }).count(), 0, 'nothing was applied');
-  fail = false;
+  split.fail = false;
   await policy.getByRole('button', { name: 'Apply policy', exact: true }).click();
   await page.getByRole('region', { name: 'Events' }).getByText('networkpolicy.networking.k8s.io/default-deny-ingress created').waitFor();
   const fetched = asked.length;

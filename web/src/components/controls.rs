@@ -447,22 +447,10 @@ fn Outcome(props: &OutcomeProps) -> Html {
     let text = use_memo((state.version, state.cursor, props.form), |(_, _, form)| {
         let step = state.cursor.checked_sub(1);
         let command = step.and_then(|i| state.scenario.actions.get(i))?;
-        let sb = state.sandbox();
-        let said = match command {
-            Command::AddPods(a) if *form == "add-pods" => {
-                podnet_model::query::newest_pods(&sb, a.count).to_string()
-            }
-            Command::AddNode(_) if *form == "add-node" => {
-                let (node, condition, pods) = podnet_model::query::newest_node(&sb)?;
-                let on_it = match pods.pods {
-                    0 => "none of your pods is on it yet".to_owned(),
-                    n => format!("{n} of your pods on it: {pods}"),
-                };
-                format!("{} {} is {condition}; {on_it}", node.id, node.name)
-            }
-            _ => return None,
-        };
-        Some(format!("After “{command}”: {said}"))
+        if podnet_model::exercise::action_name(command) != *form {
+            return None;
+        }
+        podnet_model::query::outcome(&state.sandbox(), command)
     });
     html! { <p class="form__outcome" role="status">{ (*text).clone().unwrap_or_default() }</p> }
 }

@@ -3,6 +3,7 @@
 
 use podnet_model::cluster::PodStatus;
 use podnet_model::explain::Derivation;
+use podnet_model::query::NodeState;
 use podnet_model::{Command, Sandbox};
 use yew::prelude::*;
 
@@ -156,10 +157,11 @@ fn node(props: &ViewProps, sb: &Sandbox, id: podnet_model::NodeId) -> Html {
                 { row("Max pods from", n.max_pods_from.to_string()) }
                 { row("Non-terminated pods", n.pods.to_string()) }
                 { row("Addresses held", html! { <>{ n.ipam.enis.len() as u32 + n.ipam.stats(sb.now_ms).total + n.ipam.branches.len() as u32 }{ why(podnet_model::query::explain_node_addresses(sb, id)) }</> }) }
-                { row("Conditions", match (n.registered, n.join_error.as_ref().or(n.image_error.as_ref()).or(n.not_ready.as_ref())) {
-                    (false, reason) => html! { <>{ "not registered (press Join in Follow the packets for the step that fails): " }<code>{ reason.cloned().unwrap_or_default() }</code></> },
-                    (true, Some(reason)) => html! { <>{ "NotReady " }<code>{ reason.clone() }</code></> },
-                    (true, None) => html! { "Ready" },
+                { row("Conditions", match podnet_model::query::NodeState::of(n) {
+                    NodeState::NotRegistered(reason) => html! { <>{ "not registered (press Join in Follow the packets for the step that fails): " }<code>{ reason.unwrap_or_default() }</code></> },
+                    NodeState::NotReady(Some(reason)) => html! { <>{ "NotReady " }<code>{ reason }</code></> },
+                    NodeState::NotReady(None) => html! { "NotReady" },
+                    NodeState::Ready => html! { "Ready" },
                 }) }
             </dl>
             <table class="describe__table">

@@ -360,9 +360,8 @@ impl NodeIpam {
                         now_ms,
                         events,
                         format!(
-                            "Failed to allocate a private IP/Prefix addresses on ENI {eni}: operation error EC2: \
-                             AssignPrivateIpAddresses, https response error StatusCode: 400, RequestID: <id>, api error {}",
-                            ec2_code(&err)
+                            "Failed to allocate a private IP/Prefix addresses on ENI {eni}: {}",
+                            sdk_error(ASSIGN, &err)
                         ),
                     );
                 }
@@ -395,9 +394,8 @@ impl NodeIpam {
                     // AWS SDK v2's `operation error … api error Code: Message`.
                     format!(
                         "Failed to increase pool size due to not able to allocate ENI AllocENI: failed to create ENI: \
-                         failed to create network interface: operation error EC2: CreateNetworkInterface, \
-                         https response error StatusCode: 400, RequestID: <id>, api error {}",
-                        ec2_code(&err)
+                         failed to create network interface: {}",
+                        sdk_error(CREATE, &err)
                     ),
                 );
                 false
@@ -578,6 +576,21 @@ fn take_prefixes(pool: &mut IpPool, eni: EniId, n: u32) -> Result<Vec<ipnet::Ipv
 
 fn ec2_code(err: &AllocError) -> String {
     format!("{} ({})", err.ec2_message(), err.numbers())
+}
+
+/// The EC2 call that adds addresses or prefixes to an ENI.
+pub(super) const ASSIGN: &str = "AssignPrivateIpAddresses";
+/// The EC2 call that creates an ENI.
+pub(super) const CREATE: &str = "CreateNetworkInterface";
+
+/// EC2's refusal of `operation` as the AWS SDK for Go v2 words it, the form
+/// ipamd and the cilium-operator log (smithy-go's `OperationError`,
+/// `ResponseError` and `GenericAPIError`); the request id is elided.
+pub(super) fn sdk_error(operation: &str, err: &AllocError) -> String {
+    format!(
+        "operation error EC2: {operation}, https response error StatusCode: 400, RequestID: <id>, api error {}",
+        ec2_code(err)
+    )
 }
 
 /// A subnet id with no pool is a model bug; it is reported as an empty

@@ -12,6 +12,6 @@ pub use explain::{
     explain_eni, explain_max_pods, explain_node_addresses, explain_pod_ip, explain_subnet_free,
     explain_subnet_usable, explain_upgrade,
 };
-pub use tally::{newest_node, newest_pods, NodeState, PodTally};
+pub use tally::{newest_node, newest_pods, outcome, NodeState, PodTally};
 pub use uses::{address_uses, advice_for_pod, advice_for_subnet, wait_would_help, AddressUse};
 pub(crate) use uses::{range_full_advice, subnet_fixes, vpc_no_address_advice};

@@ -116,6 +116,25 @@ pub fn newest_node(sandbox: &Sandbox) -> Option<(&Node, NodeState<'_>, PodTally)
     Some((node, state, pods))
 }
 
+/// What `command`, just applied to `sandbox`, did to the learner's pods, in
+/// one line: `After “add 60 pods”: 46 Running, 14 Pending (…)`, or for a new
+/// node its condition and the pods it took. `None` for other commands.
+pub fn outcome(sandbox: &Sandbox, command: &crate::Command) -> Option<String> {
+    let said = match command {
+        crate::Command::AddPods(a) => newest_pods(sandbox, a.count).to_string(),
+        crate::Command::AddNode(_) => {
+            let (node, condition, pods) = newest_node(sandbox)?;
+            let on_it = match pods.pods {
+                0 => "none of your pods is on it yet".to_owned(),
+                n => format!("{n} of your pods on it: {pods}"),
+            };
+            format!("{} {} is {condition}; {on_it}", node.id, node.name)
+        }
+        _ => return None,
+    };
+    Some(format!("After “{command}”: {said}"))
+}
+
 /// A node's condition, as the inspector's "Conditions" row says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NodeState<'a> {
@@ -187,22 +206,35 @@ mod tests {
             "46 Running, 14 Pending (0/2 nodes are available: 2 Too many pods. \
              preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.)"
         );
+        let add = Command::AddPods(AddPods {
+            count: 60,
+            ..Default::default()
+        });
+        assert_eq!(outcome(&s, &add), Some(format!("After “add 60 pods”: {t}")));
     }
 
     #[test]
     fn a_new_node_takes_the_pending_pods_once_it_is_ready() {
         let mut s = seed();
-        s.apply(Command::AddNode(AddNode {
+        let add = Command::AddNode(AddNode {
             instance_type: "m5.large".into(),
             subnet: "nodes-a".into(),
             max_pods: None,
             max_pods_from: None,
-        }))
-        .expect("add-node applies");
+        });
+        s.apply(add.clone()).expect("add-node applies");
         let (node, state, pods) = newest_node(&s).expect("a node");
         assert_eq!(node.id, NodeId(3));
         assert_eq!(state, NodeState::Ready);
         assert_eq!(pods.to_string(), "14 Running");
         assert_eq!(newest_pods(&s, 60).pending, 0);
+        assert_eq!(
+            outcome(&s, &add),
+            Some(format!(
+                "After “add an m5.large node in nodes-a”: node-3 {} is Ready; 14 of your pods on it: 14 Running",
+                node.name
+            ))
+        );
+        assert_eq!(outcome(&s, &Command::AdvanceTime { seconds: 30 }), None);
     }
 }

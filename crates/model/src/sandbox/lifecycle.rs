@@ -118,13 +118,18 @@ impl Sandbox {
             self.image_pull_failed(node_id, &message, events);
             return;
         }
-        // The overlay's node range comes from its agent, which runs only
-        // now: flanneld leases from etcd, cilium-agent creates the
-        // CiliumNode the operator gives a CIDR, calico-node claims its
-        // tunnel address. An agent whose image never arrived asks for none.
+        self.agent_starts(node_id, events);
+        self.network_up(node_id, events);
+    }
+
+    /// The CNI's agent runs on the node: an overlay's node range comes from
+    /// it (flanneld leases from etcd, cilium-agent creates the CiliumNode the
+    /// operator gives a CIDR, calico-node claims its tunnel address), so an
+    /// agent whose image never arrived asks for none; one that cannot get a
+    /// range exits.
+    fn agent_starts(&mut self, node_id: NodeId, events: &mut Recorder) {
         self.assign_pod_cidr(node_id, events);
         self.crash_blocked_agent(node_id);
-        self.network_up(node_id, events);
     }
 
     /// flanneld exits when it cannot register its network (no pod CIDR on
@@ -215,8 +220,7 @@ impl Sandbox {
             .get(&node_id)
             .is_some_and(|n| n.overlay.is_none())
         {
-            self.assign_pod_cidr(node_id, events);
-            self.crash_blocked_agent(node_id);
+            self.agent_starts(node_id, events);
         }
         self.network_up(node_id, events);
     }

@@ -78,11 +78,16 @@ impl NodeMiss {
     /// the node.
     fn preemption(self) -> &'static str {
         match self {
-            Self::NotReady | Self::NotWanted => "Preemption is not helpful for scheduling",
-            Self::TooManyPods | Self::NoPodEni => "No preemption victims found for incoming pod",
+            Self::NotReady | Self::NotWanted => NOT_HELPFUL,
+            Self::TooManyPods | Self::NoPodEni => NO_VICTIMS,
         }
     }
 }
+
+/// DefaultPreemption on a node where evicting could not help.
+const NOT_HELPFUL: &str = "Preemption is not helpful for scheduling";
+/// DefaultPreemption on a node where it found no lower-priority pod.
+const NO_VICTIMS: &str = "No preemption victims found for incoming pod";
 
 /// kube-scheduler's `FailedScheduling` message for a pod no node fits, of
 /// `total` registered nodes left out for `misses` (each kind, how many):
@@ -95,17 +100,18 @@ impl NodeMiss {
 pub(super) fn fit_error(total: usize, misses: &[(NodeMiss, usize)]) -> String {
     let present = || misses.iter().filter(|(_, n)| *n > 0);
     let reasons = histogram(present().map(|(m, n)| (*n, m.reason())));
-    let mut preemption: Vec<(usize, String)> = Vec::new();
-    for (m, n) in present() {
-        match preemption
-            .iter_mut()
-            .find(|(_, text)| text == m.preemption())
-        {
-            Some((count, _)) => *count += n,
-            None => preemption.push((*n, m.preemption().to_owned())),
-        }
-    }
-    let preemption = histogram(preemption.into_iter());
+    let nodes_saying = |text: &str| -> usize {
+        present()
+            .filter(|(m, _)| m.preemption() == text)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let preemption = histogram(
+        [NO_VICTIMS, NOT_HELPFUL]
+            .into_iter()
+            .map(|text| (nodes_saying(text), text.to_owned()))
+            .filter(|(n, _)| *n > 0),
+    );
     format!("0/{total} nodes are available: {reasons}. preemption: 0/{total} nodes are available: {preemption}.")
 }
 

@@ -2,7 +2,7 @@
 //! (Cilium's ENI IPAM; the rules are in [`crate::cni::cilium_eni`]). It
 //! reuses the ENI mechanics of ipamd's module, not its policy.
 
-use super::{at, ec2_code, AgentMemory, NodeIpam, Subnets};
+use super::{at, sdk_error, AgentMemory, NodeIpam, Subnets, ASSIGN, CREATE};
 use crate::cni::cilium_eni::CiliumEni;
 use crate::cni::vpc_cni::IPS_PER_PREFIX;
 use crate::events::{EventKind, Recorder};
@@ -108,9 +108,8 @@ impl NodeIpam {
                     let eni = eni.map(|e| e.to_string()).unwrap_or_default();
                     said.push(format!(
                         "Unable to assign additional IPs to interface, will create new interface \
-                         (selectedInterface={eni}, ipsToAllocate={want}, error: operation error EC2: \
-                         AssignPrivateIpAddresses, https response error StatusCode: 400, RequestID: <id>, api error {})",
-                        ec2_code(&err)
+                         (selectedInterface={eni}, ipsToAllocate={want}, error: {})",
+                        sdk_error(ASSIGN, &err)
                     ));
                 }
             }
@@ -132,9 +131,8 @@ impl NodeIpam {
             }
             Err(err) => {
                 said.push(format!(
-                    "Unable to create interface on instance: unable to create ENI: operation error EC2: \
-                     CreateNetworkInterface, https response error StatusCode: 400, RequestID: <id>, api error {}",
-                    ec2_code(&err)
+                    "Unable to create interface on instance: unable to create ENI: {}",
+                    sdk_error(CREATE, &err)
                 ));
                 self.operator_log(now_ms, events, said);
                 false
