@@ -104,6 +104,11 @@ pub enum AgentMemory {
     Ipamd {
         /// Simulated ms of the last decrease (the node's launch at first).
         last_decrease_ms: u64,
+        /// When EC2 last refused for want of addresses: ipamd then waits
+        /// [`INSUFFICIENT_COOLDOWN_MS`] before it asks again
+        /// (`lastInsufficientCidrError`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        insufficient_at_ms: Option<u64>,
     },
     /// The cilium-operator: since when the node has held more free
     /// addresses than its watermarks want (release waits
@@ -118,6 +123,7 @@ impl Default for AgentMemory {
     fn default() -> Self {
         Self::Ipamd {
             last_decrease_ms: 0,
+            insufficient_at_ms: None,
         }
     }
 }
@@ -172,6 +178,7 @@ impl NodeIpam {
             first_pod_eni: 0,
             agent: AgentMemory::Ipamd {
                 last_decrease_ms: now_ms,
+                insufficient_at_ms: None,
             },
             last_log: None,
         })
@@ -283,11 +290,11 @@ impl NodeIpam {
             return self.grow(&ctx, stats, subnets, now_ms, events);
         }
         let last_decrease_ms = match &mut self.agent {
-            AgentMemory::Ipamd { last_decrease_ms } => last_decrease_ms,
+            AgentMemory::Ipamd {
+                last_decrease_ms, ..
+            } => last_decrease_ms,
             other => {
-                *other = AgentMemory::Ipamd {
-                    last_decrease_ms: 0,
-                };
+                *other = AgentMemory::default();
                 return false;
             }
         };
@@ -332,6 +339,10 @@ impl NodeIpam {
         }
     }
 
+    /// `increaseDatastorePool`: addresses on an attached ENI first
+    /// (`tryAssignIPs` / `tryAssignPrefixes`), else a new ENI
+    /// (`tryAllocateENI`); nothing while the insufficient-address back-off
+    /// lasts.
     fn grow(
         &mut self,
         ctx: &Ctx,
@@ -340,64 +351,53 @@ impl NodeIpam {
         now_ms: u64,
         events: &mut Recorder,
     ) -> bool {
-        let want = self.request(ctx, s);
-        let reason = self.too_low_reason(ctx, s);
-        let existing = self
-            .enis
-            .iter()
-            .position(|e| self.for_pods(e) && e.slots_used() < ctx.m);
-        if let Some(idx) = existing {
-            match self.add_to_eni(ctx.pd, ctx.m, idx, want, subnets, now_ms, events) {
-                Ok(()) => {
-                    self.last_log = None;
-                    return true;
-                }
-                Err(err) => {
-                    let eni = self.enis.get(idx).map_or(EniId(0), |e| e.id);
-                    // awsutils.go `AllocIPAddresses`: the same words for
-                    // addresses and prefixes, then the AWS SDK v2's error.
-                    self.log(
-                        now_ms,
-                        events,
-                        format!(
-                            "Failed to allocate a private IP/Prefix addresses on ENI {eni}: {}",
-                            sdk_error(ASSIGN, &err)
-                        ),
-                    );
-                }
-            }
-        }
-        if self.enis.len() as u32 >= ctx.max_enis {
-            self.log(
-                now_ms,
-                events,
-                format!(
-                    "{reason}; Skipping ENI allocation as the max ENI limit is already reached"
-                ),
-            );
+        // `inInsufficientCidrCoolingPeriod`: after EC2 refused for want of
+        // addresses, ipamd does not ask again for `insufficientCidrErrorCooldown`.
+        if self.insufficient_backoff_ms(now_ms).is_some() {
             return false;
         }
-        match self.create_eni(ctx.pd, want.min(ctx.m), subnets, now_ms, events) {
+        let want = self.request(ctx, s);
+        let reason = self.too_low_reason(ctx, s);
+        let mut said = Said::default();
+        match self.try_assign(ctx, want, subnets, now_ms, events, &mut said) {
+            Assigned::Yes => {
+                self.log_pass(now_ms, events, said);
+                return true;
+            }
+            Assigned::Refused => {
+                self.refused(now_ms, events, said);
+                return false;
+            }
+            Assigned::NoEni => {}
+        }
+        if self.enis.len() as u32 >= ctx.max_enis {
+            said.line(format!(
+                "{reason}; Skipping ENI allocation as the max ENI limit is already reached"
+            ));
+            self.log_pass(now_ms, events, said);
+            return false;
+        }
+        match self.create_eni(ctx.pd, want.min(ctx.m), subnets, now_ms, events, &mut said) {
             Ok(created) => {
-                if created {
-                    self.last_log = None;
-                }
+                self.log_pass(now_ms, events, said);
                 created
             }
             Err(err) => {
-                self.log(
-                    now_ms,
-                    events,
-                    // ipamd.go `tryAllocateENI` logs `...allocate ENI %v` with
-                    // awsutils' wrapped error (`AllocENI: failed to create
-                    // ENI`, `failed to create network interface`) around the
-                    // AWS SDK v2's `operation error … api error Code: Message`.
+                // ipamd.go `tryAllocateENI` logs `...allocate ENI %v` with
+                // awsutils' wrapped error (`AllocENI: failed to create
+                // ENI`, `failed to create network interface`) around the
+                // AWS SDK v2's `operation error … api error Code: Message`.
+                // (Its next line, `Failed to allocate %d IP addresses on an
+                // ENI: %v`, repeats the same error and is left out.)
+                said.refusal(
                     format!(
                         "Failed to increase pool size due to not able to allocate ENI AllocENI: failed to create ENI: \
                          failed to create network interface: {}",
                         sdk_error(CREATE, &err)
                     ),
+                    &err,
                 );
+                self.refused(now_ms, events, said);
                 false
             }
         }
@@ -424,15 +424,95 @@ impl NodeIpam {
         }
     }
 
-    /// Adds up to `want` slots to ENI `idx`; in secondary mode a failed
-    /// batch is retried with 1, as `tryAssignIPs` does.
-    #[allow(clippy::too_many_arguments)]
+    /// `tryAssignIPs` / `tryAssignPrefixes`: on the first ENI with free
+    /// slots, one `AssignPrivateIpAddresses` call for as many as it may
+    /// hold (up to `want`); refused, the same call for 1. Refused again,
+    /// the next ENI with `ENABLE_SUBNET_DISCOVERY` (its subnet may differ),
+    /// else ipamd stops this pass. Every refusal the model makes is for
+    /// want of addresses (`containsInsufficientCIDRsOrSubnetIPs`).
+    fn try_assign(
+        &mut self,
+        ctx: &Ctx,
+        want: u32,
+        subnets: &mut dyn Subnets,
+        now_ms: u64,
+        events: &mut Recorder,
+        said: &mut Said,
+    ) -> Assigned {
+        let roomy: Vec<(usize, EniId, u32)> = self
+            .enis
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| self.for_pods(e) && e.slots_used() < ctx.m)
+            .map(|(i, e)| (i, e.id, ctx.m.saturating_sub(e.slots_used())))
+            .collect();
+        let what = if ctx.pd {
+            "IPv4 Prefixes"
+        } else {
+            "IP addresses"
+        };
+        for (idx, eni, room) in roomy {
+            let err = match self.add_to_eni(ctx.pd, idx, want.min(room), subnets, now_ms, events) {
+                Ok(()) => return Assigned::Yes,
+                Err(err) => err,
+            };
+            said.refusal(assign_refused(eni, &err), &err);
+            said.refusal(
+                format!(
+                    "failed to allocate all available {what} on ENI {eni}, err: {}",
+                    sdk_error(ASSIGN, &err)
+                ),
+                &err,
+            );
+            // "Try to just get one more IP" (or prefix).
+            let err = match self.add_to_eni(ctx.pd, idx, 1, subnets, now_ms, events) {
+                Ok(()) => return Assigned::Yes,
+                Err(err) => err,
+            };
+            said.refusal(assign_refused(eni, &err), &err);
+            if !ctx.cfg.subnet_discovery {
+                return Assigned::Refused;
+            }
+        }
+        Assigned::NoEni
+    }
+
+    /// EC2 refused for want of addresses: ipamd's advice, then the
+    /// back-off (`increaseDatastorePool`, `tryAllocateENI`).
+    fn refused(&mut self, now_ms: u64, events: &mut Recorder, mut said: Said) {
+        said.line(INSUFFICIENT_ADVICE.to_owned());
+        if let AgentMemory::Ipamd {
+            insufficient_at_ms, ..
+        } = &mut self.agent
+        {
+            *insufficient_at_ms = Some(now_ms);
+        }
+        self.log_pass(now_ms, events, said);
+    }
+
+    /// While ipamd waits after an insufficient-address refusal, how long it
+    /// still waits, ms (`inInsufficientCidrCoolingPeriod`: it asks again
+    /// once more than [`INSUFFICIENT_COOLDOWN_MS`] have passed).
+    pub fn insufficient_backoff_ms(&self, now_ms: u64) -> Option<u64> {
+        match self.agent {
+            AgentMemory::Ipamd {
+                insufficient_at_ms: Some(at),
+                ..
+            } => {
+                let ends = at.saturating_add(INSUFFICIENT_COOLDOWN_MS);
+                (now_ms <= ends).then(|| ends - now_ms + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// One `AssignPrivateIpAddresses` call on ENI `idx` for `n` IPs (or
+    /// `/28` prefixes): EC2 assigns all of them or refuses.
     fn add_to_eni(
         &mut self,
         pd: bool,
-        m: u32,
         idx: usize,
-        want: u32,
+        n: u32,
         subnets: &mut dyn Subnets,
         now_ms: u64,
         events: &mut Recorder,
@@ -441,7 +521,6 @@ impl NodeIpam {
         let Some(eni) = self.enis.get_mut(idx) else {
             return Ok(());
         };
-        let n = want.min(m.saturating_sub(eni.slots_used()));
         let pool = subnets
             .pool_mut(eni.subnet)
             .ok_or_else(|| no_pool(eni.subnet))?;
@@ -458,9 +537,7 @@ impl NodeIpam {
                 },
             ));
         } else {
-            let ips = pool
-                .allocate_many(n, Holder::Secondary(eni.id))
-                .or_else(|_| pool.allocate_many(1, Holder::Secondary(eni.id)))?;
+            let ips = pool.allocate_many(n, Holder::Secondary(eni.id))?;
             eni.secondary.extend(ips.iter().map(|ip| IpSlot::new(*ip)));
             events.push(at(
                 now_ms,
@@ -483,10 +560,11 @@ impl NodeIpam {
         subnets: &mut dyn Subnets,
         now_ms: u64,
         events: &mut Recorder,
+        said: &mut Said,
     ) -> Result<bool, AllocError> {
         let Some(subnet) = subnets.subnet_for_new_eni(self) else {
             // ipamd's words when custom networking has no ENIConfig for the node.
-            self.log(now_ms, events, "No ENIConfig could be found for this node; Failed to attach any ENIs for custom networking".into());
+            said.line("No ENIConfig could be found for this node; Failed to attach any ENIs for custom networking".into());
             return Ok(false);
         };
         let needed = if pd { 1 } else { 1 + n };
@@ -540,19 +618,89 @@ impl NodeIpam {
             .unwrap_or(0)
     }
 
-    fn log(&mut self, now_ms: u64, events: &mut Recorder, message: String) {
-        // ipamd repeats the same line every 5 s; the timeline shows it once.
-        if self.last_log.as_deref() != Some(message.as_str()) {
-            self.last_log = Some(message.clone());
-            events.push(at(
-                now_ms,
-                EventKind::IpamdLog {
-                    node: self.node,
-                    message,
-                },
-            ));
+    /// What one pass of the agent logged, in order. ipamd (and the
+    /// cilium-operator) say the same every pass while nothing changes; the
+    /// timeline shows it once, until a pass says something else. A pass
+    /// that logs nothing ends the repeat.
+    pub(super) fn log_pass(&mut self, now_ms: u64, events: &mut Recorder, said: Said) {
+        self.log_pass_as(now_ms, events, said, |node, message| EventKind::IpamdLog {
+            node,
+            message,
+        });
+    }
+
+    pub(super) fn log_pass_as(
+        &mut self,
+        now_ms: u64,
+        events: &mut Recorder,
+        said: Said,
+        kind: fn(NodeId, String) -> EventKind,
+    ) {
+        if said.lines.is_empty() {
+            self.last_log = None;
+            return;
+        }
+        if self.last_log.as_deref() != Some(said.gist.as_str()) {
+            self.last_log = Some(said.gist);
+            for message in said.lines {
+                events.push(at(now_ms, kind(self.node, message)));
+            }
         }
     }
+}
+
+/// What one pass of an agent logs, and what makes two passes say the same.
+#[derive(Debug, Default)]
+pub(super) struct Said {
+    lines: Vec<String>,
+    /// The lines without podnet's numbers of an EC2 refusal (free,
+    /// requested): they fall while single-IP retries succeed, and the real
+    /// lines do not carry them.
+    gist: String,
+}
+
+impl Said {
+    /// A line as the agent logs it.
+    pub(super) fn line(&mut self, line: String) {
+        self.gist.push_str(&line);
+        self.gist.push('\n');
+        self.lines.push(line);
+    }
+
+    /// A line that quotes EC2's refusal `err`, with podnet's numbers.
+    pub(super) fn refusal(&mut self, line: String, err: &AllocError) {
+        self.gist.push_str(&line.replace(&err.numbers(), ""));
+        self.gist.push('\n');
+        self.lines.push(line);
+    }
+}
+
+/// What `tryAssignIPs` / `tryAssignPrefixes` returned.
+enum Assigned {
+    /// Addresses (or prefixes) were added to an ENI.
+    Yes,
+    /// EC2 refused and ipamd gives up this pass (without subnet discovery).
+    Refused,
+    /// No attached ENI took any: try a new ENI.
+    NoEni,
+}
+
+/// `insufficientCidrErrorCooldown` (ipamd.go): 2 minutes.
+pub const INSUFFICIENT_COOLDOWN_MS: u64 = 120_000;
+
+/// ipamd's advice when EC2 refused for want of addresses
+/// (`increaseDatastorePool`, `tryAllocateENI`), word for word.
+pub const INSUFFICIENT_ADVICE: &str =
+    "Unable to attach IPs/Prefixes for the ENI, subnet doesn't seem to have enough IPs/Prefixes. \
+     Consider using new subnet or carve a reserved range using create-subnet-cidr-reservation";
+
+/// awsutils.go `AllocIPAddresses`: the same words for addresses and
+/// prefixes, then the AWS SDK v2's error.
+fn assign_refused(eni: EniId, err: &AllocError) -> String {
+    format!(
+        "Failed to allocate a private IP/Prefix addresses on ENI {eni}: {}",
+        sdk_error(ASSIGN, err)
+    )
 }
 
 /// `short = max(WARM_IP_TARGET − available, MINIMUM_IP_TARGET − total, 0)`.
@@ -562,16 +710,18 @@ fn short_ips(cfg: &VpcCni, s: PoolStats) -> u32 {
         .max(cfg.minimum_ip_target.saturating_sub(s.total))
 }
 
+/// `n` free aligned `/28`s for `eni`, all or none: EC2 refuses a request
+/// it cannot satisfy whole (`InsufficientCidrBlocks`).
 fn take_prefixes(pool: &mut IpPool, eni: EniId, n: u32) -> Result<Vec<ipnet::Ipv4Net>, AllocError> {
-    let mut got = Vec::new();
-    for _ in 0..n {
-        match pool.allocate_prefix(Holder::Prefix(eni)) {
-            Ok(p) => got.push(p),
-            Err(err) if got.is_empty() => return Err(err),
-            Err(_) => break,
-        }
+    if pool.free_prefixes() < n {
+        return Err(AllocError::InsufficientCidrBlocks {
+            subnet: pool.cidr(),
+            free: pool.free(),
+        });
     }
-    Ok(got)
+    (0..n)
+        .map(|_| pool.allocate_prefix(Holder::Prefix(eni)))
+        .collect()
 }
 
 fn ec2_code(err: &AllocError) -> String {

@@ -180,7 +180,7 @@ pub fn wait_would_help(sb: &Sandbox, pod: PodId) -> Option<u32> {
     }
     match sb.no_address(p.node?)? {
         NoAddress::NextPass => Some(5),
-        NoAddress::Cooling { seconds, .. } => Some(seconds.max(5)),
+        NoAddress::Cooling { seconds, .. } | NoAddress::Backoff { seconds } => Some(seconds.max(5)),
         _ => None,
     }
 }
@@ -304,6 +304,10 @@ pub(crate) fn vpc_no_address_advice(
             format!("ipamd on {}: {why}. Press Wait: the pod gets an address once the cooldown ends.", n.name),
             "Or lower IP_COOLDOWN_PERIOD (default 30 s), or add a node.".into(),
         ],
+        Some(why @ NoAddress::Backoff { .. }) => vec![format!(
+            "ipamd on {}: {why}. Press Wait: its next pass after that gets the address.",
+            n.name
+        )],
         Some(NoAddress::EnisFull { .. }) => vec![format!(
             "{} has all its ENIs and they hold {capacity} pod addresses, but its max pods is {}: max pods is higher than the node's IP capacity. Set max pods to {} (the EKS formula), enable prefix delegation, or use a larger instance type.",
             n.name,
@@ -313,6 +317,13 @@ pub(crate) fn vpc_no_address_advice(
         Some(why) => {
             let mut advice = vec![format!("ipamd on {}: {why}.", n.name)];
             advice.extend(subnet_fixes());
+            if let Some(ms) = n.ipam.insufficient_backoff_ms(sb.now_ms) {
+                advice.push(format!(
+                    "Whatever the fix, ipamd waits 2 minutes after EC2's refusal before it asks again \
+                     (insufficientCidrErrorCooldown): {} s from now, or press Wait.",
+                    ms.div_ceil(1000)
+                ));
+            }
             advice
         }
     }

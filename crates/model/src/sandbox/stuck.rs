@@ -28,6 +28,13 @@ pub enum NoAddress {
     /// pass, every 5 s, assigns addresses or attaches an ENI, and the
     /// kubelet's retry then succeeds.
     NextPass,
+    /// The subnet has addresses again, but EC2 refused ipamd for want of
+    /// them less than 2 minutes ago, and ipamd waits that long before it
+    /// asks again (`insufficientCidrErrorCooldown`).
+    Backoff {
+        /// Seconds until ipamd asks again.
+        seconds: u32,
+    },
     /// Every address the node may hold is taken, and `cooling` of them
     /// were freed less than `IP_COOLDOWN_PERIOD` ago: the first is free in
     /// `seconds`.
@@ -82,6 +89,7 @@ impl fmt::Display for NoAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NextPass => f.write_str("the node's pool is empty for now: the next pass (every 5 s) adds addresses or an ENI, and the kubelet retries"),
+            Self::Backoff { seconds } => write!(f, "EC2 refused its last request for want of addresses (InsufficientFreeAddressesInSubnet), and ipamd waits 2 minutes after that before it asks again (insufficientCidrErrorCooldown): its next try is in {seconds} s"),
             Self::Cooling { cooling, seconds } => write!(f, "every address the node may hold is taken; {cooling} were freed by deleted pods and cool down (IP_COOLDOWN_PERIOD): the first is free in {seconds} s"),
             Self::EnisFull { enis, addresses } => write!(f, "all {enis} ENIs the node may attach are attached and their {addresses} pod addresses are taken: max pods is above what the ENIs hold"),
             Self::SubnetFull { name, cidr, free, prefix: true, .. } => write!(f, "subnet {name} ({cidr}) has no free aligned /28 for a prefix ({free} free {}): InsufficientCidrBlocks", addresses(*free)),
@@ -141,17 +149,24 @@ impl Sandbox {
             .find(|e| e.slots_used() < slots)
             .map(|e| e.subnet);
         let attachable = (ipam.enis.len() as u32) < eni_limit;
-        let source = match (roomy, attachable) {
-            // Secondary IPs on an attached ENI: a failed batch is retried with 1.
-            (Some(subnet), _) => Some((subnet, if pd { PREFIX } else { 1 })),
-            // A new ENI is created with its primary address and its first
-            // batch of IPs in one call (or a prefix).
-            (None, true) => self
-                .next_eni_subnet(ipam)
-                .map(|s| (s, 1 + if pd { PREFIX } else { request })),
-            (None, false) => None,
+        // A new ENI is created with its primary address and its first
+        // batch of IPs in one call (or a prefix).
+        let new_eni = || {
+            attachable
+                .then(|| self.next_eni_subnet(ipam))
+                .flatten()
+                .map(|s| (s, 1 + if pd { PREFIX } else { request }))
         };
-        let Some((subnet, needed)) = source else {
+        let sources: Vec<(SubnetId, u32)> = match roomy {
+            // Secondary IPs on an attached ENI: a refused batch is retried
+            // with 1; refused again, only subnet discovery goes on to a new
+            // ENI (`tryAssignIPs`, `increaseDatastorePool`).
+            Some(subnet) => std::iter::once((subnet, if pd { PREFIX } else { 1 }))
+                .chain(agent.subnet_discovery().then(new_eni).flatten())
+                .collect(),
+            None => new_eni().into_iter().collect(),
+        };
+        let Some(&(subnet, needed)) = sources.first() else {
             return cooling_cause.or_else(|| {
                 let addresses = pod_enis().map(|e| e.pod_ips()).sum();
                 Some(NoAddress::EnisFull {
@@ -160,11 +175,23 @@ impl Sandbox {
                 })
             });
         };
-        let s = self.vpc.subnets.get(&subnet)?;
-        let short = s.pool.free() < needed || (pd && s.pool.free_prefixes() == 0);
-        if !short {
-            return Some(NoAddress::NextPass);
+        let short = |subnet: &SubnetId, needed: u32| {
+            self.vpc
+                .subnets
+                .get(subnet)
+                .is_none_or(|s| s.pool.free() < needed || (pd && s.pool.free_prefixes() == 0))
+        };
+        if sources.iter().any(|(s, n)| !short(s, *n)) {
+            // The addresses are there, but ipamd may still be waiting after
+            // its last refusal.
+            return Some(match ipam.insufficient_backoff_ms(now) {
+                Some(ms) => NoAddress::Backoff {
+                    seconds: ms.div_ceil(1000) as u32,
+                },
+                None => NoAddress::NextPass,
+            });
         }
+        let s = self.vpc.subnets.get(&subnet)?;
         cooling_cause.or_else(|| {
             Some(NoAddress::SubnetFull {
                 subnet,

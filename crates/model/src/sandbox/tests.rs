@@ -5,6 +5,7 @@ use super::*;
 use crate::cluster::PodStatus;
 
 mod cilium_eni;
+mod ipamd_refusals;
 mod policy;
 mod sgp;
 

@@ -2,7 +2,7 @@
 //! (Cilium's ENI IPAM; the rules are in [`crate::cni::cilium_eni`]). It
 //! reuses the ENI mechanics of ipamd's module, not its policy.
 
-use super::{at, sdk_error, AgentMemory, NodeIpam, Subnets, ASSIGN, CREATE};
+use super::{sdk_error, AgentMemory, NodeIpam, Said, Subnets, ASSIGN, CREATE};
 use crate::cni::cilium_eni::CiliumEni;
 use crate::cni::vpc_cni::IPS_PER_PREFIX;
 use crate::events::{EventKind, Recorder};
@@ -88,73 +88,75 @@ impl NodeIpam {
         } else {
             need
         };
-        let existing = self
-            .enis
-            .iter()
-            .position(|e| self.for_pods(e) && e.slots_used() < m);
+        // `PrepareIPAllocation` (pkg/aws/eni/node.go): the first ENI with
+        // free slots whose subnet has free addresses, asked for no more
+        // than the subnet has (`min(subnet.AvailableAddresses,
+        // availableOnENI)`). The operator reads the subnets EC2 describes;
+        // podnet's are always current, so IPs never fail for want of
+        // addresses, only prefixes can (no aligned /28 free).
+        let existing = self.enis.iter().enumerate().find_map(|(i, e)| {
+            let room = m.saturating_sub(e.slots_used());
+            let free = subnets.pool_mut(e.subnet).map_or(0, |p| p.free());
+            (self.for_pods(e) && room > 0 && free > 0).then_some((i, e.id, room, free))
+        });
         // What this resync logs, in the operator's words (pkg/ipam/node.go
         // `allocate` and `createInterface`, pkg/aws/eni/node.go
         // `CreateInterface`), with the AWS SDK v2's error.
-        let mut said = Vec::new();
-        if let Some(idx) = existing {
-            let eni = self.enis.get(idx).map(|e| e.id);
-            match self.add_to_eni(pd, m, idx, want, subnets, now_ms, events) {
+        let mut said = Said::default();
+        if let Some((idx, eni, room, free)) = existing {
+            let n = if pd {
+                want.min(room)
+            } else {
+                want.min(room).min(free)
+            };
+            match self.add_to_eni(pd, idx, n, subnets, now_ms, events) {
                 Ok(()) => {
                     self.last_log = None;
                     return true;
                 }
                 // It then tries a new interface in the same resync.
                 Err(err) => {
-                    let eni = eni.map(|e| e.to_string()).unwrap_or_default();
-                    said.push(format!(
-                        "Unable to assign additional IPs to interface, will create new interface \
-                         (selectedInterface={eni}, ipsToAllocate={want}, error: {})",
-                        sdk_error(ASSIGN, &err)
-                    ));
+                    said.refusal(
+                        format!(
+                            "Unable to assign additional IPs to interface, will create new interface \
+                             (selectedInterface={eni}, ipsToAllocate={n}, error: {})",
+                            sdk_error(ASSIGN, &err)
+                        ),
+                        &err,
+                    );
                 }
             }
         }
         if self.enis.len() as u32 >= self.limits.max_enis {
-            said.push(format!(
+            said.line(format!(
                 "Instance is out of interfaces (all {} ENIs are attached and full; {need} more IPs wanted by pre-allocate)",
                 self.limits.max_enis
             ));
             self.operator_log(now_ms, events, said);
             return false;
         }
-        match self.create_eni(pd, want.min(m), subnets, now_ms, events) {
+        match self.create_eni(pd, want.min(m), subnets, now_ms, events, &mut said) {
             Ok(created) => {
-                if created {
-                    self.last_log = None;
-                }
+                self.operator_log(now_ms, events, said);
                 created
             }
             Err(err) => {
-                said.push(format!(
-                    "Unable to create interface on instance: unable to create ENI: {}",
-                    sdk_error(CREATE, &err)
-                ));
+                said.refusal(
+                    format!(
+                        "Unable to create interface on instance: unable to create ENI: {}",
+                        sdk_error(CREATE, &err)
+                    ),
+                    &err,
+                );
                 self.operator_log(now_ms, events, said);
                 false
             }
         }
     }
 
-    fn operator_log(&mut self, now_ms: u64, events: &mut Recorder, said: Vec<String>) {
-        // The operator retries every resync; the timeline shows what one
-        // resync said once, until it says something else.
-        let key = said.join("\n");
-        if self.last_log.as_deref() != Some(key.as_str()) {
-            self.last_log = Some(key);
-            for message in said {
-                events.push(at(
-                    now_ms,
-                    EventKind::OperatorLog {
-                        node: self.node,
-                        message,
-                    },
-                ));
-            }
-        }
+    fn operator_log(&mut self, now_ms: u64, events: &mut Recorder, said: Said) {
+        self.log_pass_as(now_ms, events, said, |node, message| {
+            EventKind::OperatorLog { node, message }
+        });
     }
 }

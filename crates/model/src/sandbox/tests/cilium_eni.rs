@@ -180,9 +180,12 @@ fn a_full_subnet_stops_the_operator_with_ec2s_words() {
         r#"{"action":"add-subnet","name":"small","cidr":"10.10.2.0/28","az":"eu-west-1a"}"#,
     )
     .unwrap();
-    add_node(&mut s, "m5.large", "small");
-    // 11 usable: node IP, eth0's 9; an ENI for the tenth pod does not fit.
-    let events = run(&mut s, r#"{"action":"add-pods","count":10}"#).unwrap();
+    // 11 usable: node IP, eth0's 9 (pre-allocate 8, then min(free, room)
+    // as PrepareIPAllocation asks); an ENI for the tenth pod does not fit.
+    // The operator says it once, when the node is added, then again only
+    // if it says something else.
+    let mut events = add_node(&mut s, "m5.large", "small");
+    events.extend(run(&mut s, r#"{"action":"add-pods","count":10}"#).unwrap());
     let all = texts(&events).join("\n");
     // pkg/ipam/node.go createInterface, around pkg/aws/eni/node.go's
     // "unable to create ENI" and the AWS SDK v2's error.
