@@ -417,7 +417,8 @@ impl super::EniIpam for CiliumEni {
         0
     }
 
-    /// The operator puts ENIs in the node's subnet (no subnet-ids or tags here).
+    /// The operator has no VPC CNI subnet discovery: it picks a subnet by
+    /// `findSuitableSubnet` (see `subnet_for_new_eni`).
     fn subnet_discovery(&self) -> bool {
         false
     }

@@ -37,6 +37,16 @@ pub trait Subnets {
     fn pool_mut(&mut self, subnet: SubnetId) -> Option<&mut IpPool>;
     /// A fresh ENI id.
     fn next_eni_id(&mut self) -> EniId;
+    /// The Availability Zone of `subnet`, for messages.
+    fn zone_of(&self, _subnet: SubnetId) -> String {
+        String::new()
+    }
+    /// Whether two subnets route alike: podnet gives each subnet its own
+    /// route table, so two whose `0.0.0.0/0` goes the same way count as
+    /// sharing one.
+    fn routes_alike(&self, _a: SubnetId, _b: SubnetId) -> bool {
+        true
+    }
 }
 
 /// The pool ipamd sees: pod addresses held, used and free.
@@ -562,11 +572,35 @@ impl NodeIpam {
         events: &mut Recorder,
         said: &mut Said,
     ) -> Result<bool, AllocError> {
+        let operator = matches!(self.agent, AgentMemory::Operator { .. });
+        let home = self.enis.first().map(|e| e.subnet);
         let Some(subnet) = subnets.subnet_for_new_eni(self) else {
-            // ipamd's words when custom networking has no ENIConfig for the node.
-            said.line("No ENIConfig could be found for this node; Failed to attach any ENIs for custom networking".into());
+            said.line(if operator {
+                // pkg/aws/eni/node.go `CreateInterface` when
+                // `findSuitableSubnet` finds none, as pkg/ipam/node.go
+                // `createInterface` logs it (Go's %v of the empty
+                // subnet-ids and subnet-tags; podnet's VPC has no id).
+                format!(
+                    "Unable to create interface on instance: No matching subnet available for interface creation \
+                     (VPC=<vpc> AZ={} SubnetIDs=[] SubnetTags=map[])",
+                    home.map(|h| subnets.zone_of(h)).unwrap_or_default()
+                )
+            } else {
+                // ipamd's words when custom networking has no ENIConfig for the node.
+                "No ENIConfig could be found for this node; Failed to attach any ENIs for custom networking".into()
+            });
             return Ok(false);
         };
+        if let Some(home) =
+            home.filter(|h| operator && *h != subnet && !subnets.routes_alike(*h, subnet))
+        {
+            // `logSubnetRouteTableMismatch` with no match type (the double
+            // space is upstream's).
+            said.line(format!(
+                "ENI NodeSubnet and  subnet are not in the same route tables, and you might have unexpected traffic routing \
+                 (subnetID={home}, subnetID={subnet})"
+            ));
+        }
         let needed = if pd { 1 } else { 1 + n };
         let (id, primary_ip) = new_eni_address(subnets, subnet, needed, Holder::EniPrimary)?;
         let pool = subnets.pool_mut(subnet).ok_or_else(|| no_pool(subnet))?;

@@ -5,7 +5,7 @@ use super::limits::{check_range, MAX_NODES};
 use super::{Sandbox, SandboxError};
 use crate::catalog::lookup;
 use crate::cluster::{node_name, Node, Pod, PodStatus};
-use crate::cni::ipamd::{NodeIpam, Subnets};
+use crate::cni::ipamd::{AgentMemory, NodeIpam, Subnets};
 use crate::events::{EventKind, Recorder};
 use crate::ids::{EniId, NodeId, SubnetId};
 use crate::ipam::IpPool;
@@ -36,6 +36,18 @@ impl Subnets for Access<'_> {
         *self.next_eni += 1;
         EniId(*self.next_eni)
     }
+
+    fn zone_of(&self, subnet: SubnetId) -> String {
+        self.subnets
+            .get(&subnet)
+            .map(|s| s.az.clone())
+            .unwrap_or_default()
+    }
+
+    fn routes_alike(&self, a: SubnetId, b: SubnetId) -> bool {
+        let route = |id| self.subnets.get(&id).map(|s| &s.route);
+        route(a) == route(b)
+    }
 }
 
 /// With custom networking, the subnet of the ENIConfig for the node's AZ.
@@ -50,6 +62,24 @@ pub(super) fn subnet_for_new_eni(
 ) -> Option<SubnetId> {
     let home = node.enis.first().map(|e| e.subnet)?;
     let az = subnets.get(&home).map(|s| s.az.as_str());
+    if matches!(node.agent, AgentMemory::Operator { .. }) {
+        // The cilium-operator's `findSuitableSubnet` (pkg/aws/eni/node.go)
+        // with no subnet-ids or subnet-tags: the node's subnet while it has
+        // an ENI's worth of addresses free (`limits.IPv4`), else the subnet
+        // of the node's AZ with the most free addresses (`FindSubnetByTags`
+        // with no tags: any subnet of the VPC there, none if all are full).
+        if subnets
+            .get(&home)
+            .is_some_and(|s| s.pool.free() >= node.limits.ipv4_per_eni)
+        {
+            return Some(home);
+        }
+        return subnets
+            .values()
+            .filter(|s| Some(s.az.as_str()) == az && s.pool.free() > 0)
+            .max_by_key(|s| (s.pool.free(), std::cmp::Reverse(s.id)))
+            .map(|s| s.id);
+    }
     if node.custom_networking {
         return az.and_then(|az| eni_configs.get(az).copied());
     }
@@ -122,7 +152,7 @@ impl Sandbox {
         let pd_addon = eni.is_some_and(|e| e.addon_prefix_delegation());
         let formula = crate::max_pods::for_node(instance, from, pd_addon).value;
         let node_id = NodeId(self.next.node + 1);
-        // The cilium-operator puts ENIs in the node's subnet (no subnet-ids or tags here).
+        // The cilium-operator picks its own subnet (`findSuitableSubnet`).
         let discovery = eni.is_some_and(|e| e.subnet_discovery());
         let first_pod_eni = eni.map_or(0, |e| e.first_pod_eni());
         let custom = eni.is_some_and(|e| e.custom_networking());

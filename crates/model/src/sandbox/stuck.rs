@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::nodes::subnet_for_new_eni;
 use super::Sandbox;
-use crate::cni::ipamd::NodeIpam;
+use crate::cni::ipamd::{AgentMemory, NodeIpam};
 use crate::cni::vpc_cni::IPS_PER_PREFIX as PREFIX;
 use crate::cni::{Addressing, EniIpam};
 use crate::ids::{NodeId, SubnetId};
@@ -151,9 +151,16 @@ impl Sandbox {
         let attachable = (ipam.enis.len() as u32) < eni_limit;
         // A new ENI is created with its primary address and its first
         // batch of IPs in one call (or a prefix).
+        // With no subnet to put it in (the cilium-operator finds none with a
+        // free address in the AZ), the node's own subnet is the one short.
+        let home = ipam
+            .enis
+            .first()
+            .filter(|_| matches!(ipam.agent, AgentMemory::Operator { .. }))
+            .map(|e| e.subnet);
         let new_eni = || {
             attachable
-                .then(|| self.next_eni_subnet(ipam))
+                .then(|| self.next_eni_subnet(ipam).or(home))
                 .flatten()
                 .map(|s| (s, 1 + if pd { PREFIX } else { request }))
         };

@@ -175,9 +175,10 @@ fn a_node_out_of_enis_fails_with_range_is_full() {
 #[test]
 fn a_full_subnet_stops_the_operator_with_ec2s_words() {
     let mut s = eni_mode(CiliumEni::default());
+    // Alone in its AZ, so findSuitableSubnet has no roomier subnet to pick.
     run(
         &mut s,
-        r#"{"action":"add-subnet","name":"small","cidr":"10.10.2.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"small","cidr":"10.10.2.0/28","az":"eu-west-1c"}"#,
     )
     .unwrap();
     // 11 usable: node IP, eth0's 9 (pre-allocate 8, then min(free, room)
@@ -201,6 +202,71 @@ fn a_full_subnet_stops_the_operator_with_ec2s_words() {
         .pods
         .values()
         .any(|p| p.status == PodStatus::ContainerCreating));
+}
+
+/// pkg/aws/eni/node.go `findSuitableSubnet`: once the node's subnet has
+/// fewer free addresses than an ENI holds (`limits.IPv4`), the next ENI
+/// goes in the subnet of the node's AZ with the most free addresses, tagged
+/// or not; one that routes differently is warned about.
+#[test]
+fn a_low_node_subnet_sends_the_next_eni_to_the_roomiest_subnet_of_the_az() {
+    let mut s = eni_mode(CiliumEni::default());
+    for cmd in [
+        r#"{"action":"add-internet-gateway"}"#,
+        r#"{"action":"add-subnet","name":"small","cidr":"10.10.2.0/28","az":"eu-west-1a"}"#,
+        r#"{"action":"add-subnet","name":"public-a","cidr":"10.10.8.0/22","az":"eu-west-1a","route":"internet-gateway"}"#,
+    ] {
+        run(&mut s, cmd).unwrap();
+    }
+    let mut events = add_node(&mut s, "m5.large", "small");
+    events.extend(run(&mut s, r#"{"action":"add-pods","count":10}"#).unwrap());
+    let public = s.subnet("public-a").unwrap().id;
+    let node = s.nodes.values().next().unwrap();
+    assert!(
+        node.ipam.enis.iter().skip(1).all(|e| e.subnet == public),
+        "{:?}",
+        node.ipam.enis
+    );
+    let all = texts(&events).join("\n");
+    assert!(
+        all.contains("cilium-operator: ENI NodeSubnet and  subnet are not in the same route tables, and you might have unexpected traffic routing"),
+        "{all}"
+    );
+    assert!(!s
+        .pods
+        .values()
+        .any(|p| p.status == PodStatus::ContainerCreating));
+}
+
+/// No subnet of the AZ has a free address: `findSuitableSubnet` finds
+/// none, and `CreateInterface` says so.
+#[test]
+fn with_no_subnet_left_in_the_az_the_operator_says_so() {
+    let mut s = eni_mode(CiliumEni::default());
+    // 11 usable in a /28: the first node's IP and eth0's 9, then the
+    // second node's IP take them all.
+    run(
+        &mut s,
+        r#"{"action":"add-subnet","name":"small","cidr":"10.10.2.0/28","az":"eu-west-1c"}"#,
+    )
+    .unwrap();
+    add_node(&mut s, "m5.large", "small");
+    let events = add_node(&mut s, "m5.large", "small");
+    assert_eq!(s.subnet("small").unwrap().pool.free(), 0);
+    let all = texts(&events).join("\n");
+    assert!(
+        all.contains("cilium-operator: Unable to create interface on instance: No matching subnet available for interface creation (VPC=<vpc> AZ=eu-west-1c SubnetIDs=[] SubnetTags=map[])"),
+        "{all}"
+    );
+    let second = s.nodes.values().last().unwrap().id;
+    assert!(
+        matches!(
+            s.no_address(second),
+            Some(crate::sandbox::stuck::NoAddress::SubnetFull { free: 0, .. })
+        ),
+        "{:?}",
+        s.no_address(second)
+    );
 }
 
 #[test]
