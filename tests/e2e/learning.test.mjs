@@ -247,3 +247,31 @@ test('in a 720 px embed every control of the open exercise is on the first scree
   }
   await context.close();
 });
+
+test('after EC2 refuses for want of addresses ipamd backs off 2 minutes: the stuck pod says so, and its Wait brings it up', async () => {
+  const { page, context, problems } = await openApp(env.browser, env.server.origin);
+  await page.getByRole('combobox', { name: 'Open an example' }).selectOption('subnet-exhaustion');
+  await page.getByRole('status').filter({ hasText: 'Loaded the example subnet-exhaustion' }).waitFor();
+  const events = page.getByRole('region', { name: 'Events' });
+  await events.getByText(/ipamd: Unable to attach IPs\/Prefixes for the ENI, subnet doesn't seem to have enough IPs\/Prefixes/).first().waitFor();
+  const stuck = page.locator('.pod-chip.is-creating');
+  await stuck.first().click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByText(/waits 2 minutes after EC2's refusal before it asks again/).waitFor();
+  // A subnet with room, tagged for the CNI: the addresses are there, but
+  // ipamd still waits, and the inspector says so with the seconds.
+  await page.getByLabel('Subnet CIDR').fill('10.20.2.0/24');
+  await page.getByLabel('Availability Zone').fill('us-east-1a');
+  await page.getByLabel('Subnet name (optional)').fill('pods-a');
+  await page.getByLabel(/Tag kubernetes\.io\/role\/cni=1/).check();
+  await page.getByLabel('Subnet route 0.0.0.0/0 to').selectOption('nat-gateway');
+  await page.getByRole('button', { name: 'Add subnet', exact: true }).click();
+  await page.locator('.subnet-card', { hasText: 'pods-a' }).first().waitFor();
+  await stuck.first().click();
+  await inspector.getByText(/EC2 refused its last request for want of addresses .* its next try is in \d+ s/).waitFor();
+  await inspector.getByRole('button', { name: /^Wait \d+ s$/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.pod-chip.is-creating').length === 0);
+  await events.getByText(/attached eni-\d+ at device index \d+ in subnet-5/).first().waitFor();
+  assert.deepEqual(problems(), []);
+  await context.close();
+});
