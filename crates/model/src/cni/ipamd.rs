@@ -815,4 +815,6 @@ pub(super) fn at(at_ms: u64, kind: EventKind) -> Event {
 
 mod cilium_operator;
 mod shrink;
+#[cfg(test)]
+mod tests;
 mod trunk;
