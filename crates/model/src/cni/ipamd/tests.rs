@@ -23,6 +23,17 @@ fn node(max_pods: u32) -> NodeIpam {
     }
 }
 
+/// `isDatastorePoolTooLow` for `cfg` with `m` slots per ENI.
+fn too_low(cfg: &VpcCni, m: u32, max_pods: u32, total: u32, used: u32) -> bool {
+    let ctx = Ctx {
+        cfg,
+        pd: cfg.prefix_delegation,
+        m,
+        max_enis: 4,
+    };
+    node(max_pods).too_low(&ctx, stats(total, used))
+}
+
 fn stats(total: u32, assigned: u32) -> PoolStats {
     PoolStats {
         total,
@@ -54,17 +65,7 @@ fn upstream_node_ip_pool_too_low_table() {
             minimum_ip_target: 0,
             ..VpcCni::default()
         };
-        let ctx = Ctx {
-            cfg: &cfg,
-            pd: false,
-            m,
-            max_enis: 4,
-        };
-        assert_eq!(
-            node(max_pods).too_low(&ctx, stats(total, used)),
-            want,
-            "{name}"
-        );
+        assert_eq!(too_low(&cfg, m, max_pods, total, used), want, "{name}");
     }
 }
 
@@ -90,17 +91,7 @@ fn upstream_node_prefix_pool_too_low_table() {
             prefix_delegation: true,
             ..VpcCni::default()
         };
-        let ctx = Ctx {
-            cfg: &cfg,
-            pd: true,
-            m: 16,
-            max_enis: 4,
-        };
-        assert_eq!(
-            node(max_pods).too_low(&ctx, stats(total, used)),
-            want,
-            "{name}"
-        );
+        assert_eq!(too_low(&cfg, 16, max_pods, total, used), want, "{name}");
     }
 }
 
