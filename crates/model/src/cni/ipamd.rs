@@ -381,9 +381,10 @@ impl NodeIpam {
             Assigned::NoEni => {}
         }
         if self.enis.len() as u32 >= ctx.max_enis {
-            said.line(format!(
-                "{reason}; Skipping ENI allocation as the max ENI limit is already reached"
-            ));
+            // Two debug lines in ipamd: `isDatastorePoolTooLow`'s reason,
+            // then `increaseDatastorePool`'s.
+            said.line(reason);
+            said.line("Skipping ENI allocation as the max ENI limit is already reached".into());
             self.log_pass(now_ms, events, said);
             return false;
         }
