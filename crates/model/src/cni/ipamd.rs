@@ -363,12 +363,19 @@ impl NodeIpam {
     ) -> bool {
         // `inInsufficientCidrCoolingPeriod`: after EC2 refused for want of
         // addresses, ipamd does not ask again for `insufficientCidrErrorCooldown`.
+        let reason = self.too_low_reason(ctx, s);
+        let mut said = Said::default();
         if self.insufficient_backoff_ms(now_ms).is_some() {
+            // Its debug lines, each pass (Go's %v of 120 s is `2m0s`).
+            said.line(reason);
+            said.line(
+                "Recently we had InsufficientCidr error hence will wait for 2m0s before retrying"
+                    .into(),
+            );
+            self.log_pass(now_ms, events, said);
             return false;
         }
         let want = self.request(ctx, s);
-        let reason = self.too_low_reason(ctx, s);
-        let mut said = Said::default();
         match self.try_assign(ctx, want, subnets, now_ms, events, &mut said) {
             Assigned::Yes => {
                 self.log_pass(now_ms, events, said);

@@ -11,6 +11,10 @@ use crate::ids::NodeId;
 use crate::sandbox::stuck::NoAddress;
 use crate::{CniMode, Sandbox};
 
+/// ipamd's debug line while it waits (`increaseDatastorePool`).
+const WAITS: &str =
+    "Recently we had InsufficientCidr error hence will wait for 2m0s before retrying";
+
 fn ipamd_lines(events: &[Event], node: NodeId) -> Vec<String> {
     events
         .iter()
@@ -81,12 +85,21 @@ fn a_refused_batch_is_retried_with_one_ip() {
 fn after_the_last_refusal_ipamd_advises_and_waits() {
     let (mut s, events) = exhausted();
     let lines = ipamd_lines(&events, NodeId(2));
-    assert_eq!(
-        lines.last().map(String::as_str),
-        Some(INSUFFICIENT_ADVICE),
+    let advice = lines
+        .iter()
+        .rposition(|l| l == INSUFFICIENT_ADVICE)
+        .expect("the advice");
+    // Its passes after it ask EC2 nothing: they say the pool is low and
+    // that ipamd waits (again only when the pool's numbers change).
+    let after = lines.get(advice + 1..).unwrap_or_default();
+    assert!(after.iter().any(|l| l == WAITS), "{lines:#?}");
+    assert!(
+        after
+            .iter()
+            .all(|l| l == WAITS || l.starts_with("IP pool is too low: ")),
         "{lines:#?}"
     );
-    // While it waits, its passes ask EC2 nothing, so they log nothing.
+    // While it waits, its passes ask EC2 nothing and say nothing new.
     let wait = run(&mut s, r#"{"action":"advance-time","seconds":60}"#).unwrap();
     assert!(ipamd_lines(&wait, NodeId(2)).is_empty(), "{wait:#?}");
     // A subnet for pods in the AZ: the addresses are there, ipamd still waits.
@@ -184,10 +197,12 @@ fn without_subnet_discovery_the_second_refusal_ends_the_pass() {
     let lines = ipamd_lines(&events, node);
     assert_eq!(
         lines.len(),
-        4,
-        "batch, its warning, one IP, the advice: {lines:#?}"
+        6,
+        "batch, its warning, one IP, the advice, the wait: {lines:#?}"
     );
-    assert_eq!(lines.last().map(String::as_str), Some(INSUFFICIENT_ADVICE));
+    assert_eq!(lines[3], INSUFFICIENT_ADVICE);
+    assert!(lines[4].starts_with("IP pool is too low: "), "{lines:#?}");
+    assert_eq!(lines[5], WAITS);
     assert!(
         !lines.iter().any(|l| l.contains("CreateNetworkInterface")),
         "{lines:#?}"
