@@ -138,7 +138,11 @@ fn a_refused_pool_is_said_once_not_every_pass() {
     assert!(wait.len() <= 6 * 20, "{} events in the wait", wait.len());
     let advice = wait
         .iter()
-        .find(|e| e.kind.to_string().contains("Unable to attach IPs/Prefixes for the ENI"))
+        .find(|e| {
+            e.kind
+                .to_string()
+                .contains("Unable to attach IPs/Prefixes for the ENI")
+        })
         .expect("ipamd's advice, counted");
     // A day is 691 retries 125 s apart (120 s back-off, then the next pass).
     assert!(advice.count > 600, "counted once a retry: {}", advice.count);
