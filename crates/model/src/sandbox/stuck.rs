@@ -153,11 +153,8 @@ impl Sandbox {
         // batch of IPs in one call (or a prefix).
         // With no subnet to put it in (the cilium-operator finds none with a
         // free address in the AZ), the node's own subnet is the one short.
-        let home = ipam
-            .enis
-            .first()
-            .filter(|_| matches!(ipam.agent, AgentMemory::Operator { .. }))
-            .map(|e| e.subnet);
+        let operator = matches!(ipam.agent, AgentMemory::Operator { .. });
+        let home = ipam.enis.first().filter(|_| operator).map(|e| e.subnet);
         let new_eni = || {
             attachable
                 .then(|| self.next_eni_subnet(ipam).or(home))
@@ -166,10 +163,15 @@ impl Sandbox {
         };
         let sources: Vec<(SubnetId, u32)> = match roomy {
             // Secondary IPs on an attached ENI: a refused batch is retried
-            // with 1; refused again, only subnet discovery goes on to a new
-            // ENI (`tryAssignIPs`, `increaseDatastorePool`).
+            // with 1; refused again, ipamd goes on to a new ENI only with
+            // subnet discovery (`tryAssignIPs`, `increaseDatastorePool`),
+            // the operator always, in the same resync (`allocate`).
             Some(subnet) => std::iter::once((subnet, if pd { PREFIX } else { 1 }))
-                .chain(agent.subnet_discovery().then(new_eni).flatten())
+                .chain(
+                    (operator || agent.subnet_discovery())
+                        .then(new_eni)
+                        .flatten(),
+                )
                 .collect(),
             None => new_eni().into_iter().collect(),
         };
